@@ -1,0 +1,49 @@
+# MitraPAS: `make run` starts the portal with demo data; `make test` runs every test.
+# Everything the project needs is installed by these targets; nothing by hand.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+CATALOGS = $(wildcard portal/translations/*/LC_MESSAGES/*.po)
+
+.PHONY: run test install browser i18n-extract i18n-update i18n-compile bench clean
+
+run: install
+	$(BIN)/python -m portal.devstack
+
+test: install browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(STAMP) i18n-compile
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Debian's Chromium for the browser journeys (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Translations: English source strings, Bahasa Indonesia catalog (the default language).
+i18n-extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  -o portal/translations/messages.pot .
+
+i18n-update: i18n-extract
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations -D messages \
+	  --no-location --no-fuzzy-matching --width 100
+
+i18n-compile: $(STAMP)
+	@$(BIN)/pybabel compile --statistics -d portal/translations -D messages 2>&1 | grep -v "^compiling" || true
+	@$(BIN)/pybabel compile -d portal/translations -D wtforms >/dev/null
+
+bench: install
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf $(VENV) instance tests/artifacts .pytest_cache

@@ -1,0 +1,1 @@
+"""The web layer: each package turns HTTP into service calls and back."""

@@ -1,0 +1,46 @@
+"""Form for creating an organisation with its first person."""
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from blueprints.members.forms import PersonFields
+from portal.models import FACILITY_CLASSES, PROVINCES, OrgKind, PartnerCategory
+
+KIND_LABELS = {
+    OrgKind.FACILITY: _l("Facility (UPT Pemasyarakatan)"),
+    OrgKind.PARTNER: _l("Partner"),
+    OrgKind.OVERSIGHT: _l("Oversight (Kanwil / Ditjen PAS)"),
+}
+
+CATEGORY_LABELS = {
+    PartnerCategory.NGO: _l("Non-governmental organisation"),
+    PartnerCategory.HOSPITAL: _l("Hospital or health service"),
+    PartnerCategory.GOVERNMENT_PROGRAMME: _l("Government programme"),
+    PartnerCategory.TRAINING_CENTRE: _l("Training centre"),
+    PartnerCategory.GOVERNMENT_OFFICE: _l("Government office"),
+    PartnerCategory.EDUCATION: _l("School or university"),
+    PartnerCategory.BUSINESS: _l("Business"),
+    PartnerCategory.OTHER: _l("Other"),
+}
+
+
+class NewOrganisationForm(PersonFields):
+    kind = SelectField(_l("Kind"), choices=[(k.value, label) for k, label in KIND_LABELS.items()])
+    org_name = StringField(_l("Name of the organisation"), validators=[DataRequired(), Length(max=200)])
+    province = SelectField(_l("Province"), choices=[("", _l("— none (national) —"))] + [(p, p) for p in PROVINCES],
+                           validators=[Optional()])
+    city = StringField(_l("City / regency"), validators=[Optional(), Length(max=120)])
+    facility_class = SelectField(_l("Facility class"), choices=[("", "—")] + [(c, c) for c in FACILITY_CLASSES],
+                                 validators=[Optional()])
+    partner_category = SelectField(_l("Partner category"),
+                                   choices=[("", "—")] + [(c.value, label) for c, label in CATEGORY_LABELS.items()],
+                                   validators=[Optional()])
+    submit = SubmitField(_l("Create organisation"))
+
+    def validate_province(self, field):
+        if self.kind.data == OrgKind.FACILITY and not field.data:
+            raise ValidationError(_l("A facility needs a province."))
+
+    def validate_facility_class(self, field):
+        if self.kind.data == OrgKind.FACILITY and not field.data:
+            raise ValidationError(_l("A facility needs a facility class."))

@@ -1,0 +1,76 @@
+"""Platform admin pages: organisations, their first people, deactivating accounts."""
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from blueprints.admin import bp
+from blueprints.admin.forms import KIND_LABELS, NewOrganisationForm
+from blueprints.members.forms import ROLE_LABELS, AddMemberForm, ConfirmForm
+from portal import policy
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import Organisation, User
+from portal.services import accounts, organisations
+
+
+@bp.before_request
+def _platform_admins_only():
+    policy.require(policy.can_create_organisation(current_user))
+
+
+@bp.route("/organisations")
+def organisations_index():
+    return render_template("admin/organisations.html", organisations=organisations.all_organisations(),
+                           kind_labels=KIND_LABELS)
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+def new_organisation():
+    form = NewOrganisationForm()
+    if form.validate_on_submit():
+        try:
+            organisation = organisations.create_organisation(
+                actor=current_user._get_current_object(), kind=form.kind.data, name=form.org_name.data,
+                province=form.province.data, city=form.city.data, facility_class=form.facility_class.data,
+                partner_category=form.partner_category.data or None, first_person=form.person())
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            flash(_("%(name)s has been created.", name=organisation.name), "success")
+            return redirect(url_for("admin.show_organisation", organisation_id=organisation.id))
+    return render_template("admin/new_organisation.html", form=form)
+
+
+@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+def show_organisation(organisation_id: int):
+    organisation = db.session.get(Organisation, organisation_id) or abort(404)
+    form = AddMemberForm(kind=organisation.kind)
+    if form.validate_on_submit():
+        try:
+            organisations.add_member(organisation, form.person(), form.role.data,
+                                     actor=current_user._get_current_object())
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            flash(_("The member has been added."), "success")
+            return redirect(url_for("admin.show_organisation", organisation_id=organisation.id))
+    return render_template("admin/organisation.html", organisation=organisation, form=form,
+                           kind_labels=KIND_LABELS, role_labels=ROLE_LABELS, confirm_form=ConfirmForm())
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+def deactivate_user(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            accounts.deactivate_user(user, actor=current_user._get_current_object())
+            db.session.commit()
+            flash(_("%(name)s can no longer log in.", name=user.name), "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+    return redirect(url_for("admin.organisations_index"))

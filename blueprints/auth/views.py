@@ -1,0 +1,76 @@
+"""Login, logout and password change."""
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from blueprints.auth import bp
+from blueprints.auth.forms import ChangePasswordForm, LoginForm
+from portal import security
+from portal.errors import DomainError
+from portal.extensions import db, limiter
+from portal.services import accounts
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths; anything else goes home."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("home.index")
+
+
+def _begin_session(user) -> None:
+    login = accounts.start_session(user, ip=request.remote_addr, user_agent=request.user_agent.string)
+    session.clear()
+    session[security.SESSION_KEY] = login.id
+    login_user(user)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(security.login_limit_per_ip, methods=["POST"], deduct_when=security.failed_login)
+@limiter.limit(security.login_limit_per_account, key_func=security.account_key, methods=["POST"],
+               deduct_when=security.failed_login)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            _begin_session(user)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        db.session.rollback()
+        form.password.errors.append(_("The e-mail address or password is wrong."))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    accounts.end_session(session.get(security.SESSION_KEY), current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(user, current_password=form.current_password.data,
+                                     new_password=form.new_password.data)
+            _begin_session(user)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.current_password.errors.append(error.message)
+        else:
+            flash(_("Your password has been changed. Other devices have been logged out."), "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/change_password.html", form=form)

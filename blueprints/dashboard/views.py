@@ -1,0 +1,28 @@
+"""The dashboard, one template per kind of organisation."""
+from collections import Counter
+
+from flask import render_template
+from flask_login import current_user
+
+from blueprints.dashboard import bp
+from blueprints.members.forms import ROLE_LABELS
+from portal import policy
+from portal.models import OrgKind
+from portal.services import audit, organisations, partnerships
+from portal.tenancy import current_membership, current_org
+
+
+@bp.route("/")
+def index():
+    visible = partnerships.visible_partnerships()
+    oversight = current_org.kind == OrgKind.OVERSIGHT
+    can_read_audit = policy.can_read_audit(current_user, current_org)
+    return render_template(
+        f"dashboard/{current_org.kind.value}.html",
+        partnerships=visible,
+        facilities=organisations.facilities_in_scope(current_org) if oversight else [],
+        partner_counts=Counter(p.facility_id for p in visible),
+        recent=audit.entries_visible_to(current_org, limit=8) if can_read_audit else [],
+        can_read_audit=can_read_audit,
+        role_label=ROLE_LABELS[current_membership.role],
+    )

@@ -1,0 +1,60 @@
+"""Forms for adding a person to an organisation and changing their role."""
+from flask_babel import lazy_gettext as _l
+from blueprints.forms import Form
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+
+from portal.models import ROLES_BY_KIND, Role
+from portal.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from portal.services.organisations import Person
+
+ROLE_LABELS = {
+    Role.HEAD: _l("Head (Karutan/Kalapas)"),
+    Role.OFFICER: _l("Officer"),
+    Role.VIEWER: _l("Viewer"),
+    Role.ADMIN: _l("Partner admin"),
+    Role.MEMBER: _l("Partner member"),
+    Role.ANALYST: _l("Analyst"),
+}
+
+
+class PersonFields(Form):
+    """Who: an existing account by e-mail, or the details of a new one."""
+
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)],
+                       description=_l("Needed only for a person without an account."))
+    position = StringField(_l("Position (jabatan)"), validators=[Optional(), Length(max=200)])
+    nip = StringField(_l("NIP"), validators=[
+        Optional(), Regexp(r"^\d{18}$", message=_l("A NIP has 18 digits."))])
+    password = PasswordField(_l("Initial password"), validators=[
+        Optional(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+        description=_l("Needed only for a person without an account; tell it to them in person."))
+
+    def person(self) -> Person:
+        return Person(email=self.email.data, name=self.name.data or "", position=self.position.data,
+                      nip=self.nip.data, password=self.password.data)
+
+
+class AddMemberForm(PersonFields):
+    role = SelectField(_l("Role"))
+    submit = SubmitField(_l("Add member"))
+
+    def __init__(self, *args, kind, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [(role.value, ROLE_LABELS[role]) for role in ROLES_BY_KIND[kind]]
+
+
+class ChangeRoleForm(Form):
+    role = SelectField(_l("Role"))
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, kind, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [(role.value, ROLE_LABELS[role]) for role in ROLES_BY_KIND[kind]]
+
+
+class ConfirmForm(Form):
+    """A button that only carries the CSRF token."""
+
+    submit = SubmitField(_l("Confirm"))

@@ -1,0 +1,46 @@
+"""List, add and show partnerships."""
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from blueprints.partnerships import bp
+from blueprints.partnerships.forms import LinkPartnerForm
+from portal import policy
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import Partnership
+from portal.services import organisations, partnerships
+from portal.tenancy import current_org, get_shared_or_404
+
+
+@bp.route("/")
+def index():
+    return render_template("partnerships/index.html",
+                           partnerships=partnerships.visible_partnerships(),
+                           can_link=policy.can_link_partner(current_user, current_org))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    policy.require(policy.can_link_partner(current_user, current_org))
+    candidates = organisations.partners_available_to(current_org)
+    form = LinkPartnerForm(partners=candidates)
+    if form.validate_on_submit():
+        partner = next(org for org in candidates if org.id == form.partner.data)
+        try:
+            partnership = partnerships.link_partner(current_org, partner, actor=current_user._get_current_object(),
+                                                    focus=form.focus.data, since=form.since.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            flash(_("%(partner)s is now a partner.", partner=partner.name), "success")
+            return redirect(url_for("partnerships.show", partnership_id=partnership.id))
+    return render_template("partnerships/new.html", form=form)
+
+
+@bp.route("/<int:partnership_id>")
+def show(partnership_id: int):
+    return render_template("partnerships/show.html",
+                           partnership=get_shared_or_404(Partnership, partnership_id))

@@ -1,0 +1,60 @@
+"""`flask portal ...`: the commands operators run (demo data, integrity checks, accounts)."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from portal import demo, storage
+from portal.extensions import db
+from portal.services import accounts, audit
+from portal.tenancy import unscoped
+
+portal_cli = AppGroup("portal", help="MitraPAS operations.")
+
+
+@portal_cli.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when organisations exist already.")
+def seed_demo(if_empty: bool) -> None:
+    """Load the demo organisations and people from the news reports."""
+    if not demo.is_empty():
+        if if_empty:
+            click.echo("Database already has data; demo data not loaded.")
+            return
+        raise click.ClickException("The database is not empty.")
+    demo.load()
+    db.session.commit()
+    click.echo(f"Demo data loaded. Every demo account's password: {demo.DEMO_PASSWORD}")
+    for email, name, what in demo.logins():
+        click.echo(f"  {email:<40} {name} ({what})")
+
+
+@portal_cli.command("audit-verify")
+def audit_verify() -> None:
+    """Check the audit trail's hash chain; exit 1 if any entry was changed or deleted."""
+    with unscoped("audit verification reads the whole trail"):
+        breaks = audit.verify_chain()
+    for item in breaks:
+        click.echo(f"entry {item.entry_id}: {item.problem}", err=True)
+    if breaks:
+        raise SystemExit(1)
+    click.echo("Audit trail intact.")
+
+
+@portal_cli.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.password_option()
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create a platform administrator (the first account of a new installation)."""
+    user = accounts.create_user(email=email, name=name, password=password, is_platform_admin=True)
+    audit.record("user.created", actor=None, object_type="user", object_id=user.id,
+                 after={"email": user.email, "is_platform_admin": True})
+    db.session.commit()
+    click.echo(f"Platform administrator {user.email} created.")
+
+
+@portal_cli.command("ensure-bucket")
+def ensure_bucket() -> None:
+    """Create the storage bucket if it does not exist yet."""
+    storage.ensure_bucket()
+    click.echo("Bucket ready.")

@@ -1,0 +1,94 @@
+"""Settings, read from the environment so production needs no code change.
+
+The embedded defaults (SQLite under `instance/`, the SeaweedFS that `make run`
+starts) let a newcomer run the portal with one command; production sets
+DATABASE_URL, S3_*, SECRET_KEY, REDIS_URL and MAIL_* instead.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _secret_key(instance_path: Path, environment: str) -> str:
+    """Use SECRET_KEY; outside production, keep a generated one in instance/."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    if environment == "production":
+        raise RuntimeError("SECRET_KEY must be set in production")
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load(instance_path: Path, overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping for this process."""
+    overrides = dict(overrides or {})
+    environment = overrides.get("ENV_NAME") or os.environ.get("MITRAPAS_ENV", "development")
+    if environment not in ENVIRONMENTS:
+        raise RuntimeError(f"MITRAPAS_ENV must be one of {ENVIRONMENTS}")
+    development = environment != "production"
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'mitrapas.db'}"
+    redis_url = os.environ.get("REDIS_URL", "")
+    config = {
+        "ENV_NAME": environment,
+        "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance_path, environment),
+        # Database: the app connects as a role that does not own the tables;
+        # migrations may use a separate owner connection.
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MIGRATION_DATABASE_URL": os.environ.get("MIGRATION_DATABASE_URL", ""),
+        "DATABASE_APP_ROLE": os.environ.get("DATABASE_APP_ROLE", "mitrapas_app"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Object storage (S3-compatible).
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
+        "S3_REGION": os.environ.get("S3_REGION", "us-east-1"),
+        "S3_BUCKET": os.environ.get("S3_BUCKET", "mitrapas"),
+        "S3_ACCESS_KEY_ID": os.environ.get("S3_ACCESS_KEY_ID", ""),
+        "S3_SECRET_ACCESS_KEY": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
+        "S3_PRESIGN_SECONDS": int(os.environ.get("S3_PRESIGN_SECONDS", "120")),
+        # Redis backs the rate limiter (and later the mail queue) when present.
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        # Mail (used by invitations and notifications).
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "MitraPAS <noreply@mitrapas.test>"),
+        # Sessions and cookies.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": not development,
+        "SESSION_COOKIE_NAME": "mitrapas_session",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("SESSION_HOURS", "12"))),
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        # Language.
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Jakarta"),
+        "LANGUAGES": {"id": "Bahasa Indonesia", "en": "English"},
+        # Assets are served by the app itself, never from a CDN.
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "HSTS": not development,
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(64 * 1024 * 1024))),
+        "PREFERRED_URL_SCHEME": "http" if development else "https",
+    }
+    config.update(overrides)
+    return config

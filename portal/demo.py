@@ -1,0 +1,153 @@
+"""Demo data from the five news reports in shared/seeds/: real organisations and people.
+
+Every account shares one demo password, printed by `make run`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Organisation, OrgKind, PartnerCategory, Role
+from portal.services import accounts, organisations, partnerships
+from portal.services.organisations import Person
+from portal.tenancy import unscoped
+
+DEMO_PASSWORD = "mitrapas-demo-2025"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    email: str
+    name: str
+    position: str
+    role: Role
+
+
+FACILITIES = [
+    # (name, class, province, city, people)
+    ("Rutan Kelas IIB Bengkulu", "Rutan Kelas IIB", "Bengkulu", "Kota Bengkulu", [
+        DemoPerson("yulian.fernando@mitrapas.test", "Yulian Fernando", "Kepala Rutan (Karutan)", Role.HEAD),
+        DemoPerson("rafi.rizaldi@mitrapas.test", "Rafi Rizaldi", "Kasubsi Pelayanan Tahanan", Role.OFFICER),
+    ]),
+    ("Rutan Kelas IIA Balikpapan", "Rutan Kelas IIA", "Kalimantan Timur", "Kota Balikpapan", [
+        DemoPerson("agus.salim@mitrapas.test", "Agus Salim", "Kepala Rutan (Karutan)", Role.HEAD),
+    ]),
+    ("Lapas Narkotika Kelas IIB Purwokerto", "Lapas Narkotika Kelas IIB", "Jawa Tengah", "Kabupaten Banyumas", [
+        DemoPerson("yudi.suhartono@mitrapas.test", "Yudi Suhartono",
+                   "Kepala Seksi Bimbingan Narapidana/Anak Didik dan Kegiatan Kerja", Role.OFFICER),
+    ]),
+    ("Rutan Kelas IIB Tamiang Layang", "Rutan Kelas IIB", "Kalimantan Tengah", "Kabupaten Barito Timur", [
+        DemoPerson("agung.novarianto@mitrapas.test", "Agung Novarianto", "Kepala Rutan (Karutan)", Role.HEAD),
+    ]),
+]
+
+PARTNERS = [
+    # (name, category, province, city, people)
+    ("SEKATA Balikpapan", PartnerCategory.NGO, "Kalimantan Timur", "Kota Balikpapan", [
+        DemoPerson("admin@sekata.mitrapas.test", "Fasilitator SEKATA Balikpapan", "Koordinator Program", Role.ADMIN),
+    ]),
+    ("RSUD Tamiang Layang", PartnerCategory.HOSPITAL, "Kalimantan Tengah", "Kabupaten Barito Timur", [
+        DemoPerson("vinny.safari@mitrapas.test", "Vinny Safari", "Direktur RSUD Tamiang Layang", Role.ADMIN),
+    ]),
+    ("Program Pemagangan Kemnaker (MagangHub)", PartnerCategory.GOVERNMENT_PROGRAMME, None, None, [
+        DemoPerson("magang@kemnaker.mitrapas.test", "Koordinator MagangHub", "Koordinator Program Pemagangan",
+                   Role.ADMIN),
+        DemoPerson("magang.psikologi@mitrapas.test", "Peserta Magang Psikologi", "Peserta Magang (Psikologi)",
+                   Role.MEMBER),
+        DemoPerson("magang.sosiologi@mitrapas.test", "Peserta Magang Sosiologi", "Peserta Magang (Sosiologi)",
+                   Role.MEMBER),
+    ]),
+    ("Balai Latihan Kerja Bengkulu", PartnerCategory.TRAINING_CENTRE, "Bengkulu", "Kota Bengkulu", [
+        DemoPerson("admin@blk.mitrapas.test", "Admin BLK Bengkulu", "Kepala Seksi Pelatihan", Role.ADMIN),
+    ]),
+    ("Dinas Koperasi dan UKM Provinsi Bengkulu", PartnerCategory.GOVERNMENT_OFFICE, "Bengkulu", "Kota Bengkulu", [
+        DemoPerson("admin@diskopukm.mitrapas.test", "Admin Dinas Koperasi dan UKM", "Kepala Bidang UMKM",
+                   Role.ADMIN),
+    ]),
+]
+
+OVERSIGHT = [
+    ("Kanwil Ditjenpas Bengkulu", "Bengkulu", "analis.bengkulu@mitrapas.test"),
+    ("Kanwil Ditjenpas Kalimantan Timur", "Kalimantan Timur", "analis.kaltim@mitrapas.test"),
+    ("Kanwil Ditjenpas Jawa Tengah", "Jawa Tengah", "analis.jateng@mitrapas.test"),
+    ("Kanwil Ditjenpas Kalimantan Tengah", "Kalimantan Tengah", "analis.kalteng@mitrapas.test"),
+    ("Direktorat Jenderal Pemasyarakatan", None, "analis.ditjenpas@mitrapas.test"),
+]
+
+#: Who works with whom, and on what, as the reports tell it.
+PARTNERSHIPS = [
+    ("Rutan Kelas IIB Bengkulu", "Program Pemagangan Kemnaker (MagangHub)",
+     "Konseling psikologis oleh peserta magang psikologi dan sosiologi", date(2025, 11, 29)),
+    ("Rutan Kelas IIB Bengkulu", "Dinas Koperasi dan UKM Provinsi Bengkulu",
+     "Pemberdayaan UMKM warga binaan", date(2025, 11, 11)),
+    ("Rutan Kelas IIB Bengkulu", "Balai Latihan Kerja Bengkulu",
+     "Pelatihan kewirausahaan dan keterampilan produksi", date(2025, 11, 11)),
+    ("Rutan Kelas IIA Balikpapan", "SEKATA Balikpapan",
+     "Rehabilitasi warga binaan: dukungan keluarga dan lingkungan sosial", date(2025, 12, 3)),
+    ("Lapas Narkotika Kelas IIB Purwokerto", "Program Pemagangan Kemnaker (MagangHub)",
+     "Konsultasi menjelang bebas oleh peserta magang sosiologi", date(2026, 1, 21)),
+    ("Rutan Kelas IIB Tamiang Layang", "RSUD Tamiang Layang",
+     "Sistem rujukan pelayanan kesehatan WBP", date(2025, 11, 28)),
+    ("Rutan Kelas IIB Tamiang Layang", "Program Pemagangan Kemnaker (MagangHub)",
+     "Pendampingan program rehabilitasi oleh peserta MagangHub", date(2025, 11, 28)),
+]
+
+PLATFORM_ADMIN = ("admin@mitrapas.test", "Administrator Platform")
+
+
+def is_empty() -> bool:
+    return not db.session.scalar(select(func.count()).select_from(Organisation))
+
+
+def _person(demo: DemoPerson) -> Person:
+    return Person(email=demo.email, name=demo.name, position=demo.position, password=DEMO_PASSWORD)
+
+
+def _analyst(name: str, email: str) -> DemoPerson:
+    return DemoPerson(email, f"Analis {name}", "Analis Kemitraan", Role.ANALYST)
+
+
+def logins() -> list[tuple[str, str, str]]:
+    """(e-mail, name, role · organisation) of every demo account, for `make run` to print."""
+    rows = [(PLATFORM_ADMIN[0], PLATFORM_ADMIN[1], "platform admin")]
+    groups = [(name, people) for name, *_, people in FACILITIES + PARTNERS]
+    groups += [(name, [_analyst(name, email)]) for name, _, email in OVERSIGHT]
+    for org_name, people in groups:
+        rows += [(p.email, p.name, f"{p.role.value} · {org_name}") for p in people]
+    return rows
+
+
+def load() -> None:
+    """Create the demo tenants through the same services people use."""
+    with unscoped("demo data spans every tenant"):
+        admin = accounts.create_user(email=PLATFORM_ADMIN[0], name=PLATFORM_ADMIN[1],
+                                     password=DEMO_PASSWORD, is_platform_admin=True)
+        by_name: dict[str, Organisation] = {}
+
+        def add(kind, name, people, **where):
+            first, *others = people
+            org = organisations.create_organisation(actor=admin, kind=kind, name=name,
+                                                    first_person=_person(first), **where)
+            for demo in others:
+                organisations.add_member(org, _person(demo), demo.role, actor=admin)
+            by_name[name] = org
+
+        for name, facility_class, province, city, people in FACILITIES:
+            add(OrgKind.FACILITY, name, people, province=province, city=city, facility_class=facility_class)
+        for name, category, province, city, people in PARTNERS:
+            add(OrgKind.PARTNER, name, people, province=province, city=city, partner_category=category)
+        for name, province, email in OVERSIGHT:
+            add(OrgKind.OVERSIGHT, name, [_analyst(name, email)], province=province)
+
+        for facility, partner, focus, since in PARTNERSHIPS:
+            facility_org = by_name[facility]
+            head_or_officer = next(m.user for m in facility_org.memberships
+                                   if m.role in (Role.HEAD, Role.OFFICER))
+            partnerships.link_partner(facility_org, by_name[partner], actor=head_or_officer,
+                                      focus=focus, since=since)
+        db.session.flush()
+
+

@@ -1,0 +1,71 @@
+"""`make run`: the whole portal on one machine, with nothing installed by hand.
+
+Starts SeaweedFS on free loopback ports (data under instance/), applies the
+migrations, loads the demo data into an empty database, and serves the app on
+http://127.0.0.1:5000. Ctrl-C stops everything it started.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+from portal import PROJECT_ROOT
+from portal.seaweedfs import SeaweedFS
+
+HOST, PORT = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "5000"))
+
+
+def main() -> int:
+    instance = PROJECT_ROOT / "instance"
+    instance.mkdir(exist_ok=True)
+    using_own_storage = not os.environ.get("S3_ENDPOINT_URL")
+    seaweed = SeaweedFS(Path(instance / "seaweedfs")) if using_own_storage else None
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        if seaweed:
+            print("Starting SeaweedFS (S3) ...", flush=True)
+            seaweed.start()
+            os.environ.update(seaweed.settings())
+            print(f"SeaweedFS S3 at {seaweed.endpoint_url}, bucket {seaweed.bucket}", flush=True)
+        serve()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if seaweed:
+            seaweed.stop()
+            print("SeaweedFS stopped.", flush=True)
+    return 0
+
+
+def serve() -> None:
+    from flask_migrate import upgrade
+
+    from portal import create_app, demo
+    from portal.extensions import db
+    from portal.storage import ensure_bucket
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        ensure_bucket()
+        if demo.is_empty():
+            demo.load()
+            db.session.commit()
+        print_logins(demo.logins())
+    app.run(host=HOST, port=PORT, debug=False, use_reloader=False, threaded=True)
+
+
+def print_logins(logins) -> None:
+    from portal.demo import DEMO_PASSWORD
+
+    print(f"\n  MitraPAS is starting at http://{HOST}:{PORT}\n")
+    print(f"  Demo accounts (password for all: {DEMO_PASSWORD}):")
+    for email, name, what in logins:
+        print(f"    {email:<38} {name} — {what}")
+    print("\n  Press Ctrl-C to stop.\n", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,15 @@
+"""The data: one module per aggregate, all imported here so metadata is complete."""
+from portal.models.audit import AuditEntry
+from portal.models.base import PairScoped
+from portal.models.organisations import (
+    FACILITY_CLASSES, FIRST_ROLE, PROVINCES, ROLES_BY_KIND, Membership, Organisation, OrgKind,
+    PartnerCategory, Role,
+)
+from portal.models.partnerships import Partnership
+from portal.models.users import LoginSession, User
+
+__all__ = [
+    "AuditEntry", "FACILITY_CLASSES", "FIRST_ROLE", "LoginSession", "Membership", "Organisation",
+    "OrgKind", "PROVINCES", "PairScoped", "PartnerCategory", "Partnership", "ROLES_BY_KIND",
+    "Role", "User",
+]

@@ -1,0 +1,55 @@
+"""Column helpers shared by every model."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, Enum, ForeignKey
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware, evaluated per row (never once at import)."""
+    return datetime.now(timezone.utc)
+
+
+def enum_column(enum_class: type[enum.Enum]) -> Enum:
+    """Store an enum by its lowercase value as VARCHAR + CHECK, the same on every database."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(member.value) for member in enum_class),
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+        name=enum_class.__name__.lower(),
+    )
+
+
+#: Timestamps are stored with their zone so PostgreSQL and SQLite agree.
+Timestamp = DateTime(timezone=True)
+
+
+
+class PairScoped:
+    """A shared record: it belongs to exactly one (facility, partner) pair.
+
+    `portal.tenancy` filters every query of such records by the pair rule and
+    refuses to write one for a pair the acting organisation is not part of.
+    """
+
+    @declared_attr
+    def facility_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+
+    @declared_attr
+    def partner_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+
+    @declared_attr
+    def facility(cls) -> Mapped["Organisation"]:  # noqa: F821
+        return relationship("Organisation", foreign_keys=[cls.facility_id], lazy="joined")
+
+    @declared_attr
+    def partner(cls) -> Mapped["Organisation"]:  # noqa: F821
+        return relationship("Organisation", foreign_keys=[cls.partner_id], lazy="joined")

@@ -1,0 +1,62 @@
+"""People who log in, and their server-side login sessions."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.base import Timestamp, utcnow
+from portal.models.organisations import Membership
+
+
+class User(UserMixin, db.Model):
+    """A person; may belong to several organisations."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored lowercase; the login name.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: Jabatan, e.g. "Kasubsi Pelayanan Tahanan".
+    position: Mapped[str | None] = mapped_column(String(200))
+    #: Nomor Induk Pegawai, for civil servants.
+    nip: Mapped[str | None] = mapped_column(String(18))
+    #: argon2id hash (argon2-cffi's encoded form).
+    password_hash: Mapped[str] = mapped_column(String(255))
+    #: Creates organisations; not a tenant role and grants no access to tenant data.
+    is_platform_admin: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    #: "id" or "en".
+    locale: Mapped[str] = mapped_column(String(5), default="id")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+    def membership_in(self, organisation) -> Membership | None:
+        return next((m for m in self.memberships if m.organisation_id == organisation.id), None)
+
+
+class LoginSession(db.Model):
+    """A server-side record of one login, so logout and deactivation revoke the cookie."""
+
+    __tablename__ = "login_sessions"
+
+    #: Random token kept in the signed session cookie.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    user: Mapped[User] = relationship()

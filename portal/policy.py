@@ -1,0 +1,55 @@
+"""Who may do what: every permission rule, as `can_<verb>_<noun>(user, obj)`.
+
+Services and views both ask here, so pages and any future API share one rule.
+Deny by default: a missing, anonymous or inactive user is always "no".
+"""
+from __future__ import annotations
+
+from portal.errors import NotAllowed
+from portal.models import Organisation, OrgKind, Role, User
+
+
+def _active(user: User | None) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def role_of(user: User | None, organisation: Organisation) -> Role | None:
+    if not _active(user):
+        return None
+    membership = user.membership_in(organisation)
+    return membership.role if membership else None
+
+
+def can_view_organisation(user: User | None, organisation: Organisation) -> bool:
+    return role_of(user, organisation) is not None and organisation.is_active
+
+
+def can_create_organisation(user: User | None) -> bool:
+    return _active(user) and user.is_platform_admin
+
+
+def can_manage_members(user: User | None, organisation: Organisation) -> bool:
+    """Facility heads and partner admins manage their people; the platform admin, anyone's."""
+    if _active(user) and user.is_platform_admin:
+        return True
+    return role_of(user, organisation) in (Role.HEAD, Role.ADMIN)
+
+
+def can_deactivate_user(user: User | None, target: User) -> bool:
+    return _active(user) and user.is_platform_admin and user.id != target.id
+
+
+def can_read_audit(user: User | None, organisation: Organisation) -> bool:
+    """Heads, partner admins and oversight analysts read their organisation's trail."""
+    return role_of(user, organisation) in (Role.HEAD, Role.ADMIN, Role.ANALYST)
+
+
+def can_link_partner(user: User | None, facility: Organisation) -> bool:
+    """A facility's head or officer records that a partner works with it."""
+    return facility.kind == OrgKind.FACILITY and role_of(user, facility) in (Role.HEAD, Role.OFFICER)
+
+
+def require(allowed: bool) -> None:
+    """Raise NotAllowed unless `allowed`; services call this before any write."""
+    if not allowed:
+        raise NotAllowed()

@@ -1,0 +1,92 @@
+"""Request-level security: who is logged in, deny by default, headers, rate limits."""
+from __future__ import annotations
+
+from flask import Flask, current_app, redirect, request, session, url_for
+from flask_login import current_user
+
+from portal.extensions import limiter, login_manager, talisman
+from portal.services import accounts, audit
+
+#: Endpoints anyone may open without logging in. Everything else needs a login.
+PUBLIC_ENDPOINTS = frozenset({
+    "auth.login", "home.set_language", "home.healthz", "static", "bootstrap.static",
+})
+
+#: No inline script anywhere, no framing, assets only from this app.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+SESSION_KEY = "login_session"
+
+
+def register_security(app: Flask) -> None:
+    development = app.config["ENV_NAME"] != "production"
+    talisman.init_app(
+        app,
+        force_https=False,  # TLS ends at the reverse proxy; HSTS still tells browsers.
+        strict_transport_security=app.config["HSTS"],
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        session_cookie_secure=not development,
+        session_cookie_http_only=True,
+        session_cookie_samesite="Lax",
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(_load_user)
+    limiter.init_app(app)
+
+    app.before_request(_note_origin)
+    app.before_request(_require_login)
+    app.after_request(_no_store_when_logged_in)
+
+
+def _load_user(user_id: str):
+    """The session cookie is only as good as its server-side record."""
+    return accounts.session_user(session.get(SESSION_KEY), user_id)
+
+
+def _note_origin() -> None:
+    audit.origin_ip.set(request.remote_addr)
+
+
+def _require_login():
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+    return None
+
+
+def _no_store_when_logged_in(response):
+    if current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def login_limit_per_ip() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_IP"]
+
+
+def login_limit_per_account() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
+def account_key() -> str:
+    return "account:" + accounts.normalise_email(request.form.get("email", ""))
+
+
+def failed_login(response) -> bool:
+    """Only failed attempts use up the allowance; a successful login redirects."""
+    return response.status_code != 302

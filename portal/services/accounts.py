@@ -1,0 +1,138 @@
+"""Accounts: passwords, logging in, server-side sessions, deactivation."""
+from __future__ import annotations
+
+import secrets
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from portal import policy
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import LoginSession, User
+from portal.models.base import utcnow
+from portal.services import audit
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
+
+_hasher = PasswordHasher()
+
+
+@cache
+def _decoy_hash() -> str:
+    """A hash to verify against when the account does not exist, so timing does not tell."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    check_password_rules(password)
+    return _hasher.hash(password)
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(_l("The password must be at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise DomainError(_l("The password must be at most %(n)d characters.", n=MAX_PASSWORD_LENGTH))
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None: one answer for every failure."""
+    user = find_user(email)
+    try:
+        _hasher.verify(user.password_hash if user else _decoy_hash(), password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.is_active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def create_user(*, email: str, name: str, password: str, position: str | None = None,
+                nip: str | None = None, is_platform_admin: bool = False) -> User:
+    """A new person; callers audit the event that brought them in."""
+    email = normalise_email(email)
+    if find_user(email) is not None:
+        raise DomainError(_l("An account with this e-mail address already exists."))
+    user = User(email=email, name=name.strip(), password_hash=hash_password(password),
+                position=position or None, nip=nip or None, is_platform_admin=is_platform_admin)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def start_session(user: User, *, ip: str | None, user_agent: str | None) -> LoginSession:
+    login = LoginSession(id=secrets.token_urlsafe(32), user=user, ip=ip,
+                         user_agent=(user_agent or "")[:255])
+    db.session.add(login)
+    audit.record("session.started", actor=user, object_type="user", object_id=user.id)
+    return login
+
+
+def session_user(session_id: str | None, user_id) -> User | None:
+    """The user of a live session, or None once it was revoked or the account deactivated."""
+    if not session_id or not str(user_id).isdigit():
+        return None
+    login = db.session.get(LoginSession, session_id)
+    if login is None or login.revoked_at is not None or login.user_id != int(user_id):
+        return None
+    return login.user if login.user.is_active else None
+
+
+def end_session(session_id: str, actor: User) -> None:
+    db.session.execute(
+        update(LoginSession).where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    audit.record("session.ended", actor=actor, object_type="user", object_id=actor.id)
+
+
+def _revoke_all_sessions(user: User) -> None:
+    db.session.execute(
+        update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def change_password(user: User, *, current_password: str, new_password: str) -> None:
+    """Change one's own password; every session of the account, this one included, ends."""
+    try:
+        _hasher.verify(user.password_hash, current_password or "")
+    except (VerificationError, InvalidHashError):
+        raise DomainError(_l("The current password is wrong.")) from None
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    _revoke_all_sessions(user)
+    audit.record("user.password_changed", actor=user, object_type="user", object_id=user.id)
+
+
+def deactivate_user(target: User, *, actor: User) -> None:
+    """Switch an account off; its sessions end at once, its past records keep its name."""
+    policy.require(policy.can_deactivate_user(actor, target))
+    if not target.is_active:
+        return
+    target.is_active = False
+    _revoke_all_sessions(target)
+    audit.record("user.deactivated", actor=actor, object_type="user", object_id=target.id,
+                 before={"is_active": True}, after={"is_active": False})
+
+
+def set_locale(user: User, locale: str) -> None:
+    if user.locale != locale:
+        audit.record("user.locale_changed", actor=user, object_type="user", object_id=user.id,
+                     before={"locale": user.locale}, after={"locale": locale})
+        user.locale = locale

@@ -1,0 +1,136 @@
+"""Write and verify the audit trail.
+
+Every state change calls `record()` inside its own transaction. Each entry
+carries the SHA-256 of the previous one, so `verify_chain()` notices an entry
+that was changed or deleted after the fact.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import or_, select, text
+
+from portal.extensions import db
+from portal.models import AuditEntry, Organisation, OrgKind, User
+from portal.models.base import utcnow
+
+#: Where the current action comes from (the web layer sets the client's IP).
+origin_ip: ContextVar[str | None] = ContextVar("mitrapas_origin_ip", default=None)
+
+#: Serialises writers on PostgreSQL so the chain never forks.
+_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(7461726974)")
+
+
+def _plain(value):
+    """Make a summary JSON-native, so the hash reads the same before and after storage."""
+    return json.loads(json.dumps(value, default=str, sort_keys=True))
+
+
+def _utc_text(moment: datetime) -> str:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.isoformat(timespec="microseconds")
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    content = {
+        "created_at": _utc_text(entry.created_at),
+        "actor_id": entry.actor_id,
+        "organisation_id": entry.organisation_id,
+        "facility_id": entry.facility_id,
+        "partner_id": entry.partner_id,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "changes": entry.changes,
+        "ip": entry.ip,
+        "prev_hash": entry.prev_hash,
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def record(
+    action: str,
+    *,
+    actor: User | None,
+    object_type: str,
+    object_id=None,
+    organisation: Organisation | None = None,
+    facility: Organisation | None = None,
+    partner: Organisation | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEntry:
+    """Append one entry to the trail in the caller's transaction."""
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_CHAIN_LOCK)
+    previous = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    entry = AuditEntry(
+        created_at=utcnow(),
+        actor_id=actor.id if actor is not None else None,
+        organisation_id=organisation.id if organisation is not None else None,
+        facility_id=facility.id if facility is not None else None,
+        partner_id=partner.id if partner is not None else None,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        changes=_plain({"before": before or {}, "after": after or {}}),
+        ip=origin_ip.get(),
+        prev_hash=previous or "",
+    )
+    entry.hash = entry_hash(entry)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass
+class ChainBreak:
+    entry_id: int
+    problem: str
+
+
+def verify_chain(batch: int = 1000) -> list[ChainBreak]:
+    """Walk the whole trail in order; report every entry whose hash or link is wrong."""
+    breaks: list[ChainBreak] = []
+    previous_hash, last_id = "", 0
+    while True:
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+        ).all()
+        if not entries:
+            return breaks
+        for entry in entries:
+            if entry.prev_hash != previous_hash:
+                breaks.append(ChainBreak(entry.id, "previous entry missing or changed"))
+            if entry_hash(entry) != entry.hash:
+                breaks.append(ChainBreak(entry.id, "entry content changed"))
+            previous_hash, last_id = entry.hash, entry.id
+        db.session.expunge_all()
+
+
+def entries_visible_to(organisation: Organisation, limit: int = 100) -> list[AuditEntry]:
+    """The trail an organisation may read: its own acts, its pairs', or its province's."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if organisation.kind == OrgKind.OVERSIGHT:
+        facilities = select(Organisation.id).where(Organisation.kind == OrgKind.FACILITY)
+        if organisation.province:
+            facilities = facilities.where(Organisation.province == organisation.province)
+        query = query.where(or_(
+            AuditEntry.organisation_id == organisation.id,
+            AuditEntry.facility_id.in_(facilities),
+            AuditEntry.organisation_id.in_(facilities),
+        ))
+    else:
+        query = query.where(or_(
+            AuditEntry.organisation_id == organisation.id,
+            AuditEntry.facility_id == organisation.id,
+            AuditEntry.partner_id == organisation.id,
+        ))
+    return list(db.session.scalars(query))

@@ -1,0 +1,150 @@
+"""Organisations and their people: create a tenant, add, re-role and remove members."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from slugify import slugify
+from sqlalchemy import func, select
+
+from portal import policy
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import (
+    FIRST_ROLE, ROLES_BY_KIND, Membership, Organisation, OrgKind, PartnerCategory, Role, User,
+)
+from portal.services import accounts, audit
+
+
+@dataclass
+class Person:
+    """Who to add: an existing account by e-mail, or a new one with these details."""
+
+    email: str
+    name: str = ""
+    position: str | None = None
+    nip: str | None = None
+    #: Needed only when the account does not exist yet.
+    password: str | None = None
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name, max_length=70, word_boundary=True) or "organisasi"
+    slug, n = base, 2
+    while db.session.scalar(select(func.count()).where(Organisation.slug == slug)):
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _snapshot(organisation: Organisation) -> dict:
+    return {"name": organisation.name, "kind": organisation.kind, "province": organisation.province,
+            "facility_class": organisation.facility_class,
+            "partner_category": organisation.partner_category}
+
+
+def create_organisation(
+    *, actor: User, kind: OrgKind, name: str, first_person: Person,
+    province: str | None = None, city: str | None = None, facility_class: str | None = None,
+    partner_category: PartnerCategory | None = None,
+) -> Organisation:
+    """A new tenant together with its first head, admin or analyst."""
+    policy.require(policy.can_create_organisation(actor))
+    kind = OrgKind(kind)
+    if kind == OrgKind.FACILITY and not (province and facility_class):
+        raise DomainError(_l("A facility needs a province and a facility class."))
+    organisation = Organisation(
+        slug=_unique_slug(name), name=name.strip(), kind=kind, province=province or None,
+        city=city or None,
+        facility_class=facility_class if kind == OrgKind.FACILITY else None,
+        partner_category=PartnerCategory(partner_category) if kind == OrgKind.PARTNER and partner_category else None,
+    )
+    db.session.add(organisation)
+    db.session.flush()
+    audit.record("organisation.created", actor=actor, object_type="organisation",
+                 object_id=organisation.id, organisation=organisation, after=_snapshot(organisation))
+    add_member(organisation, first_person, FIRST_ROLE[kind], actor=actor)
+    return organisation
+
+
+def _person_account(person: Person) -> User:
+    user = accounts.find_user(person.email)
+    if user is not None:
+        return user
+    if not person.name.strip() or not person.password:
+        raise DomainError(_l("A new person needs a name and an initial password."))
+    return accounts.create_user(email=person.email, name=person.name, password=person.password,
+                                position=person.position, nip=person.nip)
+
+
+def add_member(organisation: Organisation, person: Person, role: Role, *, actor: User) -> Membership:
+    """Give a person (new or existing) a role in the organisation."""
+    policy.require(policy.can_manage_members(actor, organisation))
+    role = Role(role)
+    if role not in ROLES_BY_KIND[organisation.kind]:
+        raise DomainError(_l("This role does not exist in this kind of organisation."))
+    user = _person_account(person)
+    if user.membership_in(organisation) is not None:
+        raise DomainError(_l("%(name)s is already a member of %(org)s.", name=user.name, org=organisation.name))
+    membership = Membership(user=user, organisation=organisation, role=role)
+    db.session.add(membership)
+    db.session.flush()
+    audit.record("member.added", actor=actor, object_type="membership", object_id=membership.id,
+                 organisation=organisation, after={"user": user.email, "role": role})
+    return membership
+
+
+def _managers_left(organisation: Organisation, without: Membership) -> int:
+    manager_roles = (Role.HEAD, Role.ADMIN, Role.ANALYST)
+    return sum(1 for m in organisation.memberships
+               if m.id != without.id and m.role in manager_roles and m.user.is_active)
+
+
+def change_role(membership: Membership, role: Role, *, actor: User) -> None:
+    organisation = membership.organisation
+    policy.require(policy.can_manage_members(actor, organisation))
+    role = Role(role)
+    if role not in ROLES_BY_KIND[organisation.kind]:
+        raise DomainError(_l("This role does not exist in this kind of organisation."))
+    if role == membership.role:
+        return
+    if membership.role in (Role.HEAD, Role.ADMIN) and not _managers_left(organisation, membership):
+        raise DomainError(_l("An organisation keeps at least one head or admin."))
+    audit.record("member.role_changed", actor=actor, object_type="membership",
+                 object_id=membership.id, organisation=organisation,
+                 before={"role": membership.role}, after={"role": role})
+    membership.role = role
+
+
+def remove_member(membership: Membership, *, actor: User) -> None:
+    organisation = membership.organisation
+    policy.require(policy.can_manage_members(actor, organisation))
+    if membership.role in (Role.HEAD, Role.ADMIN, Role.ANALYST) and not _managers_left(organisation, membership):
+        raise DomainError(_l("An organisation keeps at least one head or admin."))
+    audit.record("member.removed", actor=actor, object_type="membership", object_id=membership.id,
+                 organisation=organisation,
+                 before={"user": membership.user.email, "role": membership.role})
+    db.session.delete(membership)
+    db.session.flush()
+
+
+def organisations_of(user: User) -> list[Organisation]:
+    """The active organisations a person may act for, by name."""
+    return sorted((m.organisation for m in user.memberships if m.organisation.is_active),
+                  key=lambda org: org.name)
+
+
+def all_organisations() -> list[Organisation]:
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.kind, Organisation.name)))
+
+
+def partners_available_to(facility: Organisation) -> list[Organisation]:
+    return list(db.session.scalars(
+        select(Organisation).where(Organisation.kind == OrgKind.PARTNER, Organisation.is_active)
+        .order_by(Organisation.name)))
+
+
+def facilities_in_scope(oversight: Organisation) -> list[Organisation]:
+    query = select(Organisation).where(Organisation.kind == OrgKind.FACILITY).order_by(Organisation.name)
+    if oversight.province:
+        query = query.where(Organisation.province == oversight.province)
+    return list(db.session.scalars(query))

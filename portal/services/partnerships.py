@@ -1,0 +1,38 @@
+"""Partnerships: a facility records which partners it works with."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal import policy
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import Organisation, OrgKind, Partnership, User
+from portal.services import audit
+
+
+def link_partner(facility: Organisation, partner: Organisation, *, actor: User,
+                 focus: str | None = None, since: date | None = None) -> Partnership:
+    policy.require(policy.can_link_partner(actor, facility))
+    if partner.kind != OrgKind.PARTNER:
+        raise DomainError(_l("Only a partner organisation can be linked."))
+    existing = db.session.scalar(select(Partnership).where(
+        Partnership.facility_id == facility.id, Partnership.partner_id == partner.id))
+    if existing is not None:
+        raise DomainError(_l("%(partner)s is already a partner of this facility.", partner=partner.name))
+    partnership = Partnership(facility=facility, partner=partner, focus=focus or None, since=since)
+    db.session.add(partnership)
+    db.session.flush()
+    audit.record("partnership.created", actor=actor, object_type="partnership",
+                 object_id=partnership.id, organisation=facility, facility=facility, partner=partner,
+                 after={"partner": partner.name, "focus": focus})
+    return partnership
+
+
+def visible_partnerships() -> list[Partnership]:
+    """Every pair the acting organisation may see: the tenancy filter decides which."""
+    return list(db.session.scalars(
+        select(Partnership).order_by(Partnership.created_at)
+    ).unique())

@@ -1,0 +1,126 @@
+"""The one wrapper around boto3: every byte the portal stores goes through here.
+
+S3-compatible storage (SeaweedFS locally and in tests, any S3 in production),
+addressed path-style with signature v4. Keys are chosen by the caller and start
+with the owning pair (`f/<facility-id>/p/<partner-id>/...`); nothing is ever
+served from a public URL, only through short-lived presigned links.
+"""
+from __future__ import annotations
+
+from typing import BinaryIO, Iterator
+from urllib.parse import quote
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import BotoCoreError, ClientError
+from flask import current_app
+
+#: Parts of 8 MiB: memory stays flat whatever the file's size.
+TRANSFER = TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024,
+                          max_concurrency=4, use_threads=True)
+
+
+class StorageError(RuntimeError):
+    """The object store did not do what was asked (down, refused, missing)."""
+
+
+def _client(connect_timeout: int = 5, attempts: int = 3):
+    config = current_app.config
+    return boto3.client(
+        "s3",
+        endpoint_url=config["S3_ENDPOINT_URL"] or None,
+        region_name=config["S3_REGION"],
+        aws_access_key_id=config["S3_ACCESS_KEY_ID"] or None,
+        aws_secret_access_key=config["S3_SECRET_ACCESS_KEY"] or None,
+        config=BotoConfig(signature_version="s3v4", s3={"addressing_style": "path"},
+                          connect_timeout=connect_timeout, read_timeout=60,
+                          retries={"max_attempts": attempts, "mode": "standard"}),
+    )
+
+
+def _bucket() -> str:
+    return current_app.config["S3_BUCKET"]
+
+
+def put(key: str, stream: BinaryIO, *, content_type: str = "application/octet-stream") -> None:
+    """Stream `stream` to `key` (multipart above the threshold)."""
+    try:
+        _client().upload_fileobj(stream, _bucket(), key, ExtraArgs={"ContentType": content_type},
+                                 Config=TRANSFER)
+    except (BotoCoreError, ClientError) as error:
+        raise StorageError(f"put {key}: {error}") from error
+
+
+def get(key: str, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
+    """The object's bytes, chunk by chunk."""
+    try:
+        body = _client().get_object(Bucket=_bucket(), Key=key)["Body"]
+    except (BotoCoreError, ClientError) as error:
+        raise StorageError(f"get {key}: {error}") from error
+    try:
+        yield from body.iter_chunks(chunk_size)
+    finally:
+        body.close()
+
+
+def head(key: str) -> dict | None:
+    """Size and type of an object, or None if there is none."""
+    try:
+        answer = _client().head_object(Bucket=_bucket(), Key=key)
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise StorageError(f"head {key}: {error}") from error
+    except BotoCoreError as error:
+        raise StorageError(f"head {key}: {error}") from error
+    return {"size": answer["ContentLength"], "content_type": answer.get("ContentType")}
+
+
+def delete(key: str) -> None:
+    try:
+        _client().delete_object(Bucket=_bucket(), Key=key)
+    except (BotoCoreError, ClientError) as error:
+        raise StorageError(f"delete {key}: {error}") from error
+
+
+def keys(prefix: str = "") -> Iterator[str]:
+    """Every key under `prefix` (for reconciliation)."""
+    paginator = _client().get_paginator("list_objects_v2")
+    try:
+        for page in paginator.paginate(Bucket=_bucket(), Prefix=prefix):
+            for item in page.get("Contents", []):
+                yield item["Key"]
+    except (BotoCoreError, ClientError) as error:
+        raise StorageError(f"list {prefix}: {error}") from error
+
+
+def presigned_get(key: str, *, filename: str, inline: bool = False, seconds: int | None = None) -> str:
+    """A short-lived link; downloads are attachments unless a preview asks otherwise."""
+    disposition = "inline" if inline else "attachment"
+    expires = seconds or current_app.config["S3_PRESIGN_SECONDS"]
+    return _client().generate_presigned_url(
+        "get_object",
+        Params={"Bucket": _bucket(), "Key": key,
+                "ResponseContentDisposition": f"{disposition}; filename*=UTF-8''{quote(filename)}"},
+        ExpiresIn=expires,
+    )
+
+
+def ensure_bucket() -> None:
+    client = _client()
+    try:
+        client.head_bucket(Bucket=_bucket())
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ("404", "NoSuchBucket", "NotFound"):
+            raise StorageError(f"bucket {_bucket()}: {error}") from error
+        client.create_bucket(Bucket=_bucket())
+
+
+def is_healthy() -> bool:
+    """The bucket answers with our credentials, quickly."""
+    try:
+        _client(connect_timeout=2, attempts=1).head_bucket(Bucket=_bucket())
+    except (BotoCoreError, ClientError):
+        return False
+    return True

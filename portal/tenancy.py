@@ -1,0 +1,242 @@
+"""Tenancy: the one place the pair rule of DESIGN.md lives.
+
+A shared record (any `PairScoped` model) is visible to the members of its
+facility and its partner, and to oversight offices whose scope covers the
+facility's province. Nothing else sees it. The rule is applied here, three ways:
+
+- every ORM query of a shared record gets the rule as loader criteria;
+- a flush that writes a shared record for a pair the acting organisation is
+  not part of raises `TenantViolation`;
+- on PostgreSQL the acting organisation is set per transaction, and the
+  Row-Level Security policies created by the migrations repeat the rule.
+
+The single escape hatch is `unscoped(reason)`, for commands that work across
+tenants (demo data, scheduled jobs, integrity checks). Grep for it.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, g, has_app_context
+from flask_login import current_user
+from sqlalchemy import event, false, or_, select, text
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from werkzeug.local import LocalProxy
+
+from portal.extensions import db
+from portal.models import Membership, Organisation, OrgKind, PairScoped
+
+
+class TenantViolation(RuntimeError):
+    """A write would create or change a shared record outside the acting organisation's pairs."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who is acting: one organisation, nobody, or (escape hatch) every tenant."""
+
+    org_id: int | None = None
+    kind: OrgKind | None = None
+    province: str | None = None
+    every_tenant: bool = False
+
+    @classmethod
+    def of(cls, organisation: Organisation) -> "Scope":
+        return cls(organisation.id, organisation.kind, organisation.province)
+
+
+NOBODY = Scope()
+_scope: ContextVar[Scope] = ContextVar("mitrapas_tenant_scope", default=NOBODY)
+
+#: The organisation of the current request (`/o/<org-slug>/...`), or None.
+current_org: Organisation | None = LocalProxy(lambda: g.get("org"))  # type: ignore[assignment]
+#: The current user's membership in `current_org`.
+current_membership: Membership | None = LocalProxy(lambda: g.get("membership"))  # type: ignore[assignment]
+
+
+def current_scope() -> Scope:
+    return _scope.get()
+
+
+def activate(scope: Scope) -> Token:
+    """Act as `scope` until `reset(token)`; the database session follows."""
+    token = _scope.set(scope)
+    _sync_database_scope()
+    return token
+
+
+def reset(token: Token) -> None:
+    _scope.reset(token)
+    _sync_database_scope()
+
+
+@contextmanager
+def acting_for(organisation: Organisation):
+    """Run a block as `organisation` (commands and tests; requests do this themselves)."""
+    token = activate(Scope.of(organisation))
+    try:
+        yield
+    finally:
+        reset(token)
+
+
+@contextmanager
+def unscoped(reason: str):
+    """The escape hatch: lift the pair rule for a block that must see every tenant.
+
+    `reason` says why, so every use explains itself where it is grepped.
+    """
+    if not reason:
+        raise ValueError("unscoped() needs a reason")
+    token = activate(Scope(every_tenant=True))
+    try:
+        yield
+    finally:
+        reset(token)
+
+
+# --- the ORM filter ----------------------------------------------------------
+
+def _pair_criteria(scope: Scope):
+    """The pair rule as a loader criterion for `scope` (one lambda per SQL shape)."""
+    org_id, province = scope.org_id, scope.province
+    if scope.kind in (OrgKind.FACILITY, OrgKind.PARTNER):
+        return lambda cls: or_(cls.facility_id == org_id, cls.partner_id == org_id)
+    if scope.kind == OrgKind.OVERSIGHT and province:
+        return lambda cls: cls.facility_id.in_(
+            select(Organisation.id).where(Organisation.province == province)
+        )
+    if scope.kind == OrgKind.OVERSIGHT:
+        return lambda cls: cls.facility_id.in_(
+            select(Organisation.id).where(Organisation.kind == OrgKind.FACILITY)
+        )
+    return lambda cls: false()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _filter_shared_records(state: ORMExecuteState) -> None:
+    if state.is_column_load or not (state.is_select or state.is_update or state.is_delete):
+        return
+    scope = current_scope()
+    if scope.every_tenant:
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(PairScoped, _pair_criteria(scope), include_aliases=True)
+    )
+
+
+# --- the write guard ---------------------------------------------------------
+
+def _pair_of(record: PairScoped) -> tuple[int | None, int | None]:
+    facility_id = record.facility_id if record.facility_id is not None else getattr(record.facility, "id", None)
+    partner_id = record.partner_id if record.partner_id is not None else getattr(record.partner, "id", None)
+    return facility_id, partner_id
+
+
+def may_write(scope: Scope, facility_id: int | None, partner_id: int | None) -> bool:
+    """Only the facility or the partner of a pair writes its records; oversight never does."""
+    if scope.every_tenant:
+        return True
+    if scope.kind not in (OrgKind.FACILITY, OrgKind.PARTNER):
+        return False
+    return scope.org_id in (facility_id, partner_id)
+
+
+@event.listens_for(Session, "before_flush")
+def _guard_writes(session: Session, flush_context, instances) -> None:
+    scope = current_scope()
+    for record in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(record, PairScoped) and not may_write(scope, *_pair_of(record)):
+            raise TenantViolation(
+                f"{type(record).__name__} of pair {_pair_of(record)} is not writable by {scope}"
+            )
+
+
+# --- PostgreSQL Row-Level Security --------------------------------------------
+
+_SET_SCOPE_SQL = text(
+    "SELECT set_config('mitrapas.org_id', :org_id, true),"
+    " set_config('mitrapas.every_tenant', :every_tenant, true)"
+)
+
+
+def _apply_database_scope(connection, scope: Scope) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    connection.execute(_SET_SCOPE_SQL, {
+        "org_id": str(scope.org_id or ""),
+        "every_tenant": "on" if scope.every_tenant else "off",
+    })
+
+
+@event.listens_for(Session, "after_begin")
+def _set_database_scope(session: Session, transaction, connection) -> None:
+    _apply_database_scope(connection, current_scope())
+
+
+def _sync_database_scope() -> None:
+    """Re-announce the scope inside a transaction that is already open."""
+    if not has_app_context():
+        return
+    session = db.session()
+    if session.in_transaction():
+        _apply_database_scope(session.connection(), current_scope())
+
+
+# --- requests under /o/<org-slug>/ ----------------------------------------------
+
+def tenant_blueprint(name: str, import_name: str, url_prefix: str = "") -> Blueprint:
+    """A blueprint whose every URL lives under `/o/<org_slug>` and acts for that organisation."""
+    blueprint = Blueprint(name, import_name, url_prefix=f"/o/<org_slug>{url_prefix}")
+    blueprint.url_value_preprocessor(_take_org_slug)
+    blueprint.url_defaults(_give_org_slug)
+    blueprint.before_request(_enter_organisation)
+    return blueprint
+
+
+def _take_org_slug(endpoint, values) -> None:
+    g.org_slug = (values or {}).pop("org_slug", None)
+
+
+def _give_org_slug(endpoint, values) -> None:
+    if "org_slug" not in values and g.get("org") is not None:
+        values["org_slug"] = g.org.slug
+
+
+def _enter_organisation() -> None:
+    """Resolve the organisation and membership; anything else is a 404."""
+    organisation = db.session.scalar(
+        select(Organisation).where(Organisation.slug == g.org_slug, Organisation.is_active)
+    )
+    membership = organisation and current_user.membership_in(organisation)
+    if not membership:
+        abort(404)
+    g.org, g.membership = organisation, membership
+    g.tenant_token = activate(Scope.of(organisation))
+
+
+def leave_organisation(exc=None) -> None:
+    """Teardown: the next request starts as nobody."""
+    token = g.pop("tenant_token", None)
+    if token is not None:
+        reset(token)
+
+
+def get_shared_or_404(model: type[PairScoped], record_id: int):
+    """Load a shared record through the pair rule; invisible means 404."""
+    record = db.session.scalar(select(model).where(model.id == record_id))
+    if record is None:
+        abort(404)
+    return record
+
+
+def get_owned_or_404(model, record_id: int):
+    """Load a record that belongs to the current organisation itself (e.g. a membership)."""
+    record = db.session.scalar(
+        select(model).where(model.id == record_id, model.organisation_id == current_org.id)
+    )
+    if record is None:
+        abort(404)
+    return record

@@ -1,0 +1,147 @@
+"""Fixtures: one migrated database per session, one rolled-back transaction per test."""
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session
+
+from portal import create_app
+from portal.extensions import db, limiter
+from portal.seaweedfs import SeaweedFS
+from tests.databases import fresh_database
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+class RequestPerContextClient(FlaskClient):
+    """Each request gets its own app context (fresh `g`, its own session), as in production."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def make_app(database, **overrides):
+    config = {
+        "ENV_NAME": "testing",
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database.app_url,
+        "MIGRATION_DATABASE_URL": database.owner_url,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    app = create_app(config)
+    app.test_client_class = RequestPerContextClient
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(scope="session")
+def database():
+    with fresh_database("main") as database:
+        yield database
+
+
+@pytest.fixture(scope="session")
+def app(database):
+    app = make_app(database)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def seaweed():
+    with tempfile.TemporaryDirectory(prefix="mitrapas-s3-") as folder:
+        with SeaweedFS(Path(folder)) as server:
+            yield server
+
+
+@pytest.fixture
+def storage_settings(app, seaweed):
+    """Point the app at the test session's SeaweedFS for one test."""
+    saved = {key: app.config[key] for key in seaweed.settings()}
+    app.config.update(seaweed.settings())
+    yield seaweed
+    app.config.update(saved)
+
+
+class ConnectionBoundSession(Session):
+    """Flask-SQLAlchemy's session, but always on the test's own connection."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+@pytest.fixture(autouse=True)
+def transaction(request, app):
+    """Each test runs in one transaction that is rolled back; requests' commits become savepoints."""
+    if request.node.get_closest_marker("browser"):
+        yield
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": ConnectionBoundSession})
+        limiter.reset()
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Web:
+    """A person at a browser: logs in, submits forms with their CSRF token."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def csrf_token(self) -> str:
+        page = self.client.get("/", follow_redirects=True)
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
+
+    def login(self, email: str, password: str):
+        return self.post("/login", {"email": email, "password": password})
+
+    def logout(self):
+        return self.post("/logout")
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        return self.client.post(url, data={**(data or {}), "csrf_token": self.csrf_token()}, **kwargs)
+
+    def get(self, url: str, **kwargs):
+        return self.client.get(url, **kwargs)
+
+
+@pytest.fixture
+def web(client):
+    return Web(client)
+
+
+@pytest.fixture
+def login_as(web):
+    """Log in as `user` (made by a factory, with the factories' password)."""
+    from tests.factories import PASSWORD
+
+    def login(user):
+        response = web.login(user.email, PASSWORD)
+        assert response.status_code == 302, "login failed"
+        return web
+    return login

@@ -1,0 +1,96 @@
+"""factory_boy factories: organisations, people and pairs, built inside the test's transaction."""
+from __future__ import annotations
+
+from functools import cache
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from portal.extensions import db
+from portal.models import Membership, Organisation, OrgKind, PartnerCategory, Partnership, Role, User
+from portal.services.accounts import hash_password
+from portal.tenancy import unscoped
+
+#: Every factory-made user's password.
+PASSWORD = "benar-sekali-42"
+
+
+@cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+class Factory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        with unscoped("test data is set up across tenants"):
+            return super()._create(model_class, *args, **kwargs)
+
+
+class FacilityFactory(Factory):
+    class Meta:
+        model = Organisation
+
+    kind = OrgKind.FACILITY
+    name = factory.Sequence(lambda n: f"Rutan Kelas IIB Contoh {n}")
+    slug = factory.Sequence(lambda n: f"rutan-contoh-{n}")
+    province = "Bengkulu"
+    facility_class = "Rutan Kelas IIB"
+
+
+class PartnerFactory(Factory):
+    class Meta:
+        model = Organisation
+
+    kind = OrgKind.PARTNER
+    name = factory.Sequence(lambda n: f"Yayasan Mitra {n}")
+    slug = factory.Sequence(lambda n: f"yayasan-mitra-{n}")
+    partner_category = PartnerCategory.NGO
+
+
+class OversightFactory(Factory):
+    class Meta:
+        model = Organisation
+
+    kind = OrgKind.OVERSIGHT
+    name = factory.Sequence(lambda n: f"Kanwil Contoh {n}")
+    slug = factory.Sequence(lambda n: f"kanwil-contoh-{n}")
+    province = "Bengkulu"
+
+
+class UserFactory(Factory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"orang{n}@contoh.test")
+    name = factory.Sequence(lambda n: f"Orang Contoh {n}")
+    password_hash = factory.LazyFunction(_password_hash)
+
+
+class MembershipFactory(Factory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(FacilityFactory)
+    role = Role.HEAD
+
+
+class PartnershipFactory(Factory):
+    class Meta:
+        model = Partnership
+
+    facility = factory.SubFactory(FacilityFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    focus = "Konseling"
+
+
+def member_of(organisation: Organisation, role: Role, **user_fields) -> User:
+    """A new person with `role` in `organisation`."""
+    return MembershipFactory(organisation=organisation, role=role,
+                             user=UserFactory(**user_fields)).user
