@@ -1,0 +1,62 @@
+"""On PostgreSQL, Row-Level Security hides other tenants' rows even when the ORM filter is bypassed."""
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
+
+from portal.extensions import db
+from portal.tenancy import acting_for, unscoped
+from tests.factories import FacilityFactory, OversightFactory, PartnerFactory, PartnershipFactory
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(autouse=True)
+def postgres_only():
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("Row-Level Security exists on PostgreSQL only (CI runs this with DATABASE_URL)")
+
+
+def raw_pair_ids() -> set[int]:
+    """Plain SQL: no ORM entity, so no loader criteria; only the database's own rule applies."""
+    return set(db.session.scalars(text("SELECT id FROM partnerships")))
+
+
+def test_the_portal_connects_as_a_role_that_rls_applies_to():
+    role = db.session.execute(text(
+        "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
+    assert role == (False, False)
+    owner = db.session.scalar(text("SELECT tableowner FROM pg_tables WHERE tablename = 'partnerships'"))
+    assert owner != db.session.scalar(text("SELECT current_user"))
+
+
+def test_rls_hides_other_tenants_rows_from_raw_sql():
+    bengkulu, balikpapan = FacilityFactory(province="Bengkulu"), FacilityFactory(province="Kalimantan Timur")
+    ours = PartnershipFactory(facility=bengkulu, partner=PartnerFactory())
+    theirs = PartnershipFactory(facility=balikpapan, partner=PartnerFactory())
+    kanwil = OversightFactory(province="Kalimantan Timur")
+    with acting_for(bengkulu):
+        assert raw_pair_ids() == {ours.id}
+    with acting_for(kanwil):
+        assert raw_pair_ids() == {theirs.id}
+    assert raw_pair_ids() == set(), "outside any organisation nothing is visible"
+    with unscoped("test: the escape hatch reaches the database too"):
+        assert raw_pair_ids() >= {ours.id, theirs.id}
+
+
+def test_rls_refuses_a_raw_insert_for_a_foreign_pair():
+    bengkulu, balikpapan, partner = FacilityFactory(), FacilityFactory(), PartnerFactory()
+    with acting_for(bengkulu):
+        with pytest.raises(ProgrammingError, match="row-level security"):
+            with db.session.begin_nested():
+                db.session.execute(text(
+                    "INSERT INTO partnerships (facility_id, partner_id, created_at) VALUES (:f, :p, now())"),
+                    {"f": balikpapan.id, "p": partner.id})
+
+
+def test_the_audit_trail_is_append_only_for_the_portal():
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        with db.session.begin_nested():
+            db.session.execute(text("UPDATE audit_entries SET action = 'x'"))
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        with db.session.begin_nested():
+            db.session.execute(text("DELETE FROM audit_entries"))

@@ -1,0 +1,145 @@
+"""The pair rule: who sees which shared record, and another tenant's record is a 404."""
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import OrgKind, Partnership, Role
+from portal.tenancy import Scope, TenantViolation, acting_for, current_scope, unscoped
+from tests.factories import (
+    FacilityFactory, OversightFactory, PartnerFactory, PartnershipFactory, member_of,
+)
+
+
+@pytest.fixture
+def world():
+    """Two facilities in two provinces, each with a partner; oversight offices for both."""
+    class World:
+        pass
+    w = World()
+    w.bengkulu = FacilityFactory(province="Bengkulu")
+    w.balikpapan = FacilityFactory(province="Kalimantan Timur")
+    w.sekata = PartnerFactory()
+    w.rsud = PartnerFactory()
+    w.ours = PartnershipFactory(facility=w.bengkulu, partner=w.rsud)
+    w.theirs = PartnershipFactory(facility=w.balikpapan, partner=w.sekata)
+    w.kanwil_bengkulu = OversightFactory(province="Bengkulu")
+    w.kanwil_kaltim = OversightFactory(province="Kalimantan Timur")
+    w.ditjenpas = OversightFactory(province=None)
+    w.head = member_of(w.bengkulu, Role.HEAD)
+    w.their_membership = member_of(w.balikpapan, Role.OFFICER).memberships[0]
+    return w
+
+
+def visible_pairs():
+    return set(db.session.scalars(select(Partnership)).unique())
+
+
+@pytest.mark.parametrize("who, sees", [
+    ("bengkulu", {"ours"}),
+    ("rsud", {"ours"}),
+    ("sekata", {"theirs"}),
+    ("kanwil_bengkulu", {"ours"}),
+    ("kanwil_kaltim", {"theirs"}),
+    ("ditjenpas", {"ours", "theirs"}),
+])
+def test_each_organisation_sees_exactly_its_pairs(world, who, sees):
+    with acting_for(getattr(world, who)):
+        assert visible_pairs() == {getattr(world, name) for name in sees}
+
+
+def test_nobody_sees_shared_records_outside_an_organisation(world):
+    assert current_scope() == Scope()
+    assert visible_pairs() == set()
+
+
+def test_the_escape_hatch_sees_everything_and_needs_a_reason(world):
+    with unscoped("integrity check"):
+        assert visible_pairs() >= {world.ours, world.theirs}
+    with pytest.raises(ValueError):
+        with unscoped(""):
+            pass
+
+
+def test_a_lazy_load_is_filtered_too(world):
+    with acting_for(world.bengkulu):
+        assert db.session.scalar(select(Partnership).where(Partnership.id == world.theirs.id)) is None
+
+
+def test_writing_a_record_for_a_foreign_pair_is_refused(world):
+    with acting_for(world.bengkulu):
+        db.session.add(Partnership(facility=world.balikpapan, partner=world.rsud))
+        with pytest.raises(TenantViolation):
+            db.session.flush()
+    db.session.rollback()
+
+
+def test_oversight_never_writes_shared_records(world):
+    with acting_for(world.kanwil_bengkulu):
+        record = db.session.scalar(select(Partnership).where(Partnership.id == world.ours.id))
+        record.focus = "diubah oleh kanwil"
+        with pytest.raises(TenantViolation):
+            db.session.flush()
+    db.session.rollback()
+
+
+def test_a_party_may_write_its_own_pair(world):
+    with acting_for(world.rsud):
+        db.session.add(Partnership(facility=world.balikpapan, partner=world.rsud))
+        db.session.flush()
+
+
+# --- every tenant-scoped URL answers 404 to another tenant -------------------------------
+
+#: How to fill each URL argument with a record that belongs to another tenant.
+FOREIGN_RECORDS = {
+    "membership_id": lambda w: w.their_membership.id,
+    "partnership_id": lambda w: w.theirs.id,
+}
+
+
+def tenant_rules(app):
+    return [rule for rule in app.url_map.iter_rules() if "org_slug" in rule.arguments]
+
+
+def test_every_tenant_url_rule_is_covered_by_the_isolation_walk(app):
+    rules = tenant_rules(app)
+    assert len(rules) >= 8
+    uncovered = {rule.endpoint: rule.arguments - {"org_slug"} - FOREIGN_RECORDS.keys() for rule in rules}
+    assert {endpoint: args for endpoint, args in uncovered.items() if args} == {}, (
+        "a new URL argument needs an entry in FOREIGN_RECORDS so its isolation is tested")
+
+
+def test_every_tenant_url_answers_404_to_another_tenant(app, world, login_as):
+    web = login_as(world.head)
+    failures = []
+    for rule in tenant_rules(app):
+        foreign = {arg: FOREIGN_RECORDS[arg](world) for arg in rule.arguments - {"org_slug"}}
+        attempts = [dict(org_slug=world.balikpapan.slug, **foreign)]
+        if foreign:
+            attempts.append(dict(org_slug=world.bengkulu.slug, **foreign))
+        for values in attempts:
+            url = rule.build(values)[1]
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                response = web.post(url) if method == "POST" else web.get(url)
+                if response.status_code != 404:
+                    failures.append((method, url, response.status_code))
+    assert failures == []
+
+
+def test_own_records_are_reachable_through_the_same_rules(world, login_as):
+    web = login_as(world.head)
+    assert web.get(f"/o/{world.bengkulu.slug}/partners/{world.ours.id}").status_code == 200
+    assert web.get(f"/o/{world.bengkulu.slug}/partners/{world.theirs.id}").status_code == 404
+
+
+def test_oversight_of_another_province_gets_404_for_a_facility_pair(world, login_as):
+    analyst = member_of(world.kanwil_kaltim, Role.ANALYST)
+    web = login_as(analyst)
+    assert web.get(f"/o/{world.kanwil_kaltim.slug}/partners/{world.ours.id}").status_code == 404
+    assert web.get(f"/o/{world.kanwil_kaltim.slug}/partners/{world.theirs.id}").status_code == 200
+
+
+def test_kinds_of_organisation_are_what_they_say(world):
+    assert world.kanwil_bengkulu.covers(world.bengkulu)
+    assert not world.kanwil_bengkulu.covers(world.balikpapan)
+    assert world.ditjenpas.covers(world.balikpapan) and world.ditjenpas.kind == OrgKind.OVERSIGHT
