@@ -67,7 +67,7 @@ class UserFactory(Factory):
     class Meta:
         model = User
 
-    email = factory.Sequence(lambda n: f"orang{n}@contoh.test")
+    email = factory.Sequence(lambda n: f"orang{n}@contoh.go.id")
     name = factory.Sequence(lambda n: f"Orang Contoh {n}")
     password_hash = factory.LazyFunction(_password_hash)
 

@@ -27,14 +27,11 @@ CATEGORY_LABELS = {
 class NewOrganisationForm(PersonFields):
     kind = SelectField(_l("Kind"), choices=[(k.value, label) for k, label in KIND_LABELS.items()])
     org_name = StringField(_l("Name of the organisation"), validators=[DataRequired(), Length(max=200)])
-    province = SelectField(_l("Province"), choices=[("", _l("— none (national) —"))] + [(p, p) for p in PROVINCES],
-                           validators=[Optional()])
+    province = SelectField(_l("Province"), default="", choices=[("", _l("— none (national) —"))] + [(p, p) for p in PROVINCES])
     city = StringField(_l("City / regency"), validators=[Optional(), Length(max=120)])
-    facility_class = SelectField(_l("Facility class"), choices=[("", "—")] + [(c, c) for c in FACILITY_CLASSES],
-                                 validators=[Optional()])
-    partner_category = SelectField(_l("Partner category"),
-                                   choices=[("", "—")] + [(c.value, label) for c, label in CATEGORY_LABELS.items()],
-                                   validators=[Optional()])
+    facility_class = SelectField(_l("Facility class"), default="", choices=[("", "—")] + [(c, c) for c in FACILITY_CLASSES])
+    partner_category = SelectField(_l("Partner category"), default="",
+                                   choices=[("", "—")] + [(c.value, label) for c, label in CATEGORY_LABELS.items()])
     submit = SubmitField(_l("Create organisation"))
 
     def validate_province(self, field):

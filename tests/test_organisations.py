@@ -1,0 +1,116 @@
+"""Organisations and people: the platform admin creates tenants; heads and admins manage members."""
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Membership, Organisation, OrgKind, Role, User
+from tests.factories import FacilityFactory, PartnerFactory, member_of
+
+
+@pytest.fixture
+def platform_admin():
+    return member_of(PartnerFactory(), Role.MEMBER, is_platform_admin=True)
+
+
+def test_platform_admin_creates_a_facility_with_its_head(login_as, platform_admin):
+    web = login_as(platform_admin)
+    response = web.post("/admin/organisations/new", {
+        "kind": "facility", "org_name": "Rutan Kelas IIB Tamiang Layang", "province": "Kalimantan Tengah",
+        "city": "Kabupaten Barito Timur", "facility_class": "Rutan Kelas IIB",
+        "email": "agung@rutan-tamianglayang.go.id", "name": "Agung Novarianto",
+        "position": "Kepala Rutan", "password": "rahasia-awal-123"})
+    assert response.status_code == 302
+    facility = db.session.scalar(select(Organisation).where(Organisation.slug == "rutan-kelas-iib-tamiang-layang"))
+    assert (facility.kind, facility.province) == (OrgKind.FACILITY, "Kalimantan Tengah")
+    assert [(m.user.name, m.role) for m in facility.memberships] == [("Agung Novarianto", Role.HEAD)]
+
+
+def test_a_facility_without_province_is_refused_with_a_clear_message(login_as, platform_admin):
+    web = login_as(platform_admin)
+    response = web.post("/admin/organisations/new", {
+        "kind": "facility", "org_name": "Rutan Tanpa Provinsi", "email": "x@rutan.go.id",
+        "name": "X", "password": "rahasia-awal-123"})
+    assert response.status_code == 200
+    assert "UPT wajib memiliki provinsi." in response.text
+    assert db.session.scalar(select(Organisation).where(Organisation.name == "Rutan Tanpa Provinsi")) is None
+
+
+@pytest.mark.parametrize("role", [Role.HEAD, Role.OFFICER, Role.VIEWER])
+def test_only_platform_admins_reach_administration(login_as, role):
+    web = login_as(member_of(FacilityFactory(), role))
+    assert web.get("/admin/organisations").status_code == 403
+    assert web.post("/admin/organisations/new", {"kind": "partner", "org_name": "X"}).status_code == 403
+
+
+@pytest.mark.parametrize("kind, role, may_manage", [
+    ("facility", Role.HEAD, True), ("facility", Role.OFFICER, False), ("facility", Role.VIEWER, False),
+    ("partner", Role.ADMIN, True), ("partner", Role.MEMBER, False),
+])
+def test_who_adds_members(login_as, kind, role, may_manage):
+    organisation = FacilityFactory() if kind == "facility" else PartnerFactory()
+    web = login_as(member_of(organisation, role))
+    new_role = "viewer" if kind == "facility" else "member"
+    response = web.post(f"/o/{organisation.slug}/members/new", {
+        "email": "orang.baru@mitra.or.id", "name": "Orang Baru", "password": "rahasia-awal-123",
+        "role": new_role})
+    assert response.status_code == (302 if may_manage else 403)
+    added = db.session.scalar(select(User).where(User.email == "orang.baru@mitra.or.id"))
+    assert (added is not None) == may_manage
+
+
+def test_a_role_of_another_kind_of_organisation_is_refused(login_as):
+    partner = PartnerFactory()
+    web = login_as(member_of(partner, Role.ADMIN))
+    response = web.post(f"/o/{partner.slug}/members/new", {
+        "email": "kepala@mitra.or.id", "name": "Bukan Kepala", "password": "rahasia-awal-123", "role": "head"})
+    assert response.status_code == 200
+    assert "Pilihan tidak valid." in response.text
+
+
+def test_an_existing_person_joins_a_second_organisation_and_picks_one(login_as, web):
+    first, second = FacilityFactory(name="Rutan Pertama"), PartnerFactory(name="Mitra Kedua")
+    intern = member_of(first, Role.VIEWER)
+    admin = member_of(second, Role.ADMIN)
+    login_as(admin).post(f"/o/{second.slug}/members/new", {"email": intern.email, "role": "member"})
+    web.logout()
+    web.login(intern.email, "benar-sekali-42")
+    picker = web.get("/")
+    assert picker.status_code == 200
+    assert "Rutan Pertama" in picker.text and "Mitra Kedua" in picker.text
+    dashboard = web.get(f"/o/{second.slug}/")
+    assert 'data-testid="org-switcher"' in dashboard.text and "Rutan Pertama" in dashboard.text
+
+
+def test_the_last_head_cannot_be_removed(login_as):
+    facility = FacilityFactory()
+    head = member_of(facility, Role.HEAD)
+    web = login_as(head)
+    membership = head.memberships[0]
+    response = web.post(f"/o/{facility.slug}/members/{membership.id}/remove", follow_redirects=True)
+    assert "Organisasi harus tetap memiliki sedikitnya satu kepala atau admin." in response.text
+    assert db.session.get(Membership, membership.id) is not None
+
+
+def test_a_head_changes_an_officers_role(login_as):
+    facility = FacilityFactory()
+    web = login_as(member_of(facility, Role.HEAD))
+    officer = member_of(facility, Role.OFFICER)
+    web.post(f"/o/{facility.slug}/members/{officer.memberships[0].id}/role", {"role": "viewer"})
+    db.session.expire_all()
+    assert officer.memberships[0].role == Role.VIEWER
+
+
+def test_a_facility_head_links_a_partner(login_as):
+    facility, partner = FacilityFactory(), PartnerFactory(name="SEKATA Balikpapan")
+    web = login_as(member_of(facility, Role.HEAD))
+    response = web.post(f"/o/{facility.slug}/partners/new", {"partner": partner.id, "focus": "Rehabilitasi"},
+                        follow_redirects=True)
+    assert "SEKATA Balikpapan kini menjadi mitra." in response.text
+    again = web.post(f"/o/{facility.slug}/partners/new", {"partner": partner.id})
+    assert "sudah menjadi mitra UPT ini" in again.text
+
+
+def test_a_partner_cannot_link_itself_to_a_facility(login_as):
+    partner = PartnerFactory()
+    web = login_as(member_of(partner, Role.ADMIN))
+    assert web.get(f"/o/{partner.slug}/partners/new").status_code == 403

@@ -1,0 +1,100 @@
+"""What every response carries, and the pages a person sees in Bahasa Indonesia first."""
+import re
+from pathlib import Path
+
+import pytest
+
+from portal import create_app
+from portal.models import Role
+from tests.factories import FacilityFactory, member_of
+
+TEMPLATES = Path(__file__).parent.parent / "templates"
+
+
+def test_security_headers_on_every_response(client):
+    headers = client.get("/login").headers
+    csp = headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "Strict-Transport-Security" not in headers, "no HSTS in development"
+
+
+def test_hsts_and_secure_cookie_in_production(database):
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 32,
+                      "SQLALCHEMY_DATABASE_URI": database.app_url})
+    response = app.test_client().get("/login", base_url="https://portal.example")
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"ENV_NAME": "production"})
+
+
+def test_authenticated_pages_are_not_cached(login_as):
+    web = login_as(member_of(FacilityFactory(), Role.HEAD))
+    assert web.get("/", follow_redirects=True).headers["Cache-Control"] == "no-store"
+
+
+def test_every_page_needs_a_login_unless_allowlisted(app, client):
+    from portal.security import PUBLIC_ENDPOINTS
+
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS or "GET" not in rule.methods:
+            continue
+        url = rule.build({arg: 1 if "id" in arg else "x" for arg in rule.arguments})[1]
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], rule.endpoint
+
+
+def test_the_login_page_speaks_indonesian_by_default_and_english_on_request(web):
+    assert "Masuk ke MitraPAS" in web.get("/login").text
+    web.post("/language", {"locale": "en"})
+    assert "Log in to MitraPAS" in web.get("/login").text
+
+
+def test_error_pages_are_in_indonesian(login_as):
+    web = login_as(member_of(FacilityFactory(), Role.HEAD))
+    page = web.get("/o/tidak-ada/")
+    assert page.status_code == 404 and "Halaman tidak ditemukan" in page.text
+
+
+def test_dates_are_written_the_indonesian_way(app):
+    from datetime import date
+
+    with app.test_request_context():
+        assert app.jinja_env.filters["long_date"](date(2025, 11, 29)) == "29 November 2025"
+        assert app.jinja_env.filters["number"](1234.5) == "1.234,5"
+
+
+def test_no_template_loads_anything_from_another_host():
+    offenders = [path.name for path in TEMPLATES.rglob("*.html")
+                 if re.search(r"""(src|href)=["'](https?:)?//""", path.read_text())]
+    assert offenders == []
+
+
+def test_no_inline_script_or_style_in_templates():
+    offenders = [path.name for path in TEMPLATES.rglob("*.html")
+                 if re.search(r"<script(?![^>]*\bsrc=)|\sstyle=|\son[a-z]+=", path.read_text())]
+    assert offenders == []
+
+
+def test_bootstrap_is_served_by_the_app(client):
+    page = client.get("/login").text
+    css = re.search(r'href="(/bootstrap/static/[^"]+\.css)"', page).group(1)
+    assert client.get(css).status_code == 200
+
+
+def test_healthz_reports_database_and_storage(client, storage_settings):
+    answer = client.get("/healthz")
+    assert answer.status_code == 200 and answer.json == {"status": "ok", "database": True, "storage": True}
+
+
+def test_healthz_says_unhealthy_when_storage_is_unreachable(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "S3_ENDPOINT_URL", "http://127.0.0.1:9")
+    answer = client.get("/healthz")
+    assert answer.status_code == 503 and answer.json["storage"] is False
