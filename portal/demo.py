@@ -130,7 +130,8 @@ def load() -> None:
         def add(kind, name, people, **where):
             first, *others = people
             org = organisations.create_organisation(actor=admin, kind=kind, name=name,
-                                                    first_person=_person(first), **where)
+                                                    first_person=_person(first), first_role=first.role,
+                                                    **where)
             for demo in others:
                 organisations.add_member(org, _person(demo), demo.role, actor=admin)
             by_name[name] = org

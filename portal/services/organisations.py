@@ -45,9 +45,9 @@ def _snapshot(organisation: Organisation) -> dict:
 def create_organisation(
     *, actor: User, kind: OrgKind, name: str, first_person: Person,
     province: str | None = None, city: str | None = None, facility_class: str | None = None,
-    partner_category: PartnerCategory | None = None,
+    partner_category: PartnerCategory | None = None, first_role: Role | None = None,
 ) -> Organisation:
-    """A new tenant together with its first head, admin or analyst."""
+    """A new tenant together with its first person (by default its head, admin or analyst)."""
     policy.require(policy.can_create_organisation(actor))
     kind = OrgKind(kind)
     if kind == OrgKind.FACILITY and not (province and facility_class):
@@ -62,7 +62,7 @@ def create_organisation(
     db.session.flush()
     audit.record("organisation.created", actor=actor, object_type="organisation",
                  object_id=organisation.id, organisation=organisation, after=_snapshot(organisation))
-    add_member(organisation, first_person, FIRST_ROLE[kind], actor=actor)
+    add_member(organisation, first_person, first_role or FIRST_ROLE[kind], actor=actor)
     return organisation
 
 

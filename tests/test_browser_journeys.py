@@ -1,0 +1,88 @@
+"""Journeys a person really takes, in headless Debian Chromium driven by Playwright."""
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from portal import demo
+from portal.extensions import db
+from tests.conftest import ARTIFACTS, make_app
+from tests.databases import fresh_database
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def live_portal():
+    """The portal with demo data, served on a free loopback port from its own database."""
+    with fresh_database("browser") as database:
+        app = make_app(database, WTF_CSRF_SSL_STRICT=False)
+        with app.app_context():
+            demo.load()
+            db.session.commit()
+            db.session.remove()
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_port}"
+        server.shutdown()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def log_in(page, base, email):
+    page.goto(f"{base}/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Kata sandi").fill(demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+
+
+def test_the_head_of_rutan_tamiang_layang_sees_the_facility_dashboard(live_portal, page):
+    log_in(page, live_portal, "agung.novarianto@mitrapas.test")
+    page.wait_for_url(f"{live_portal}/o/rutan-kelas-iib-tamiang-layang/")
+    assert page.get_by_test_id("org-name").inner_text() == "Rutan Kelas IIB Tamiang Layang"
+    assert page.get_by_test_id("partner-count").inner_text() == "2"
+    assert page.get_by_text("RSUD Tamiang Layang").first.is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-tamiang-layang.png"), full_page=True)
+
+
+def test_a_wrong_password_then_logging_out_on_a_phone(live_portal, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{live_portal}/login")
+    page.get_by_label("E-mail").fill("vinny.safari@mitrapas.test")
+    page.get_by_label("Kata sandi").fill("bukan-kata-sandinya")
+    page.get_by_role("button", name="Masuk").click()
+    assert page.get_by_text("Alamat e-mail atau kata sandi salah.").is_visible()
+    log_in(page, live_portal, "vinny.safari@mitrapas.test")
+    page.wait_for_url(f"{live_portal}/o/rsud-tamiang-layang/")
+    page.get_by_role("button", name="Menu").click()
+    page.get_by_role("button", name="Vinny Safari").or_(page.get_by_text("Vinny Safari")).first.click()
+    page.get_by_role("button", name="Keluar").click()
+    page.wait_for_url(f"{live_portal}/login")
+    assert page.get_by_text("Anda telah keluar.").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "logout-phone.png"), full_page=True)
+    context.close()

@@ -1,0 +1,51 @@
+"""The demo data reproduces the organisations and people of the five news reports."""
+import pytest
+from sqlalchemy import select
+
+from portal import demo
+from portal.extensions import db
+from portal.models import Organisation, OrgKind, Partnership, Role
+from portal.tenancy import unscoped
+
+
+@pytest.fixture
+def loaded():
+    demo.load()
+    return {org.name: org for org in db.session.scalars(select(Organisation))}
+
+
+def people(organisation, role):
+    return sorted(m.user.name for m in organisation.memberships if m.role == role)
+
+
+def test_the_four_facilities_with_their_heads_and_officers(loaded):
+    assert people(loaded["Rutan Kelas IIB Bengkulu"], Role.HEAD) == ["Yulian Fernando"]
+    assert people(loaded["Rutan Kelas IIB Bengkulu"], Role.OFFICER) == ["Rafi Rizaldi"]
+    assert people(loaded["Rutan Kelas IIA Balikpapan"], Role.HEAD) == ["Agus Salim"]
+    assert people(loaded["Lapas Narkotika Kelas IIB Purwokerto"], Role.OFFICER) == ["Yudi Suhartono"]
+    assert people(loaded["Rutan Kelas IIB Tamiang Layang"], Role.HEAD) == ["Agung Novarianto"]
+
+
+def test_the_partners_oversight_and_platform_admin(loaded):
+    partners = {name for name, org in loaded.items() if org.kind == OrgKind.PARTNER}
+    assert partners == {"SEKATA Balikpapan", "RSUD Tamiang Layang", "Program Pemagangan Kemnaker (MagangHub)",
+                        "Balai Latihan Kerja Bengkulu", "Dinas Koperasi dan UKM Provinsi Bengkulu"}
+    assert people(loaded["RSUD Tamiang Layang"], Role.ADMIN) == ["Vinny Safari"]
+    assert len(people(loaded["Program Pemagangan Kemnaker (MagangHub)"], Role.MEMBER)) == 2
+    oversight = {org.province for org in loaded.values() if org.kind == OrgKind.OVERSIGHT}
+    assert oversight == {"Bengkulu", "Kalimantan Timur", "Jawa Tengah", "Kalimantan Tengah", None}
+
+
+def test_the_pairs_from_the_reports(loaded):
+    with unscoped("test reads every pair"):
+        pairs = {(p.facility.name, p.partner.name) for p in db.session.scalars(select(Partnership)).unique()}
+    assert ("Rutan Kelas IIB Tamiang Layang", "RSUD Tamiang Layang") in pairs
+    assert ("Rutan Kelas IIA Balikpapan", "SEKATA Balikpapan") in pairs
+    assert ("Lapas Narkotika Kelas IIB Purwokerto", "Program Pemagangan Kemnaker (MagangHub)") in pairs
+    assert len(pairs) == len(demo.PARTNERSHIPS)
+
+
+def test_every_printed_login_works(loaded, web):
+    for email, _name, _what in demo.logins():
+        assert web.login(email, demo.DEMO_PASSWORD).status_code == 302, email
+        web.logout()
