@@ -22,6 +22,8 @@ def main() -> int:
     instance.mkdir(exist_ok=True)
     using_own_storage = not os.environ.get("S3_ENDPOINT_URL")
     seaweed = SeaweedFS(Path(instance / "seaweedfs")) if using_own_storage else None
+    # Ctrl-C must work even when started from a shell that ignores SIGINT for background jobs.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         if seaweed:

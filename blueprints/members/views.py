@@ -16,7 +16,7 @@ from portal.tenancy import current_org, get_owned_or_404
 @bp.route("/")
 def index():
     return render_template(
-        "members/index.html", memberships=sorted(current_org.memberships, key=lambda m: m.user.name),
+        "members/index.html", memberships=organisations.members_of(current_org),
         can_manage=policy.can_manage_members(current_user, current_org), role_labels=ROLE_LABELS,
         role_form=ChangeRoleForm(kind=current_org.kind), confirm_form=ConfirmForm())
 

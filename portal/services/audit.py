@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import or_, select, text
+from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import AuditEntry, Organisation, OrgKind, User
@@ -117,7 +118,8 @@ def verify_chain(batch: int = 1000) -> list[ChainBreak]:
 
 def entries_visible_to(organisation: Organisation, limit: int = 100) -> list[AuditEntry]:
     """The trail an organisation may read: its own acts, its pairs', or its province's."""
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    query = (select(AuditEntry).options(selectinload(AuditEntry.actor))
+             .order_by(AuditEntry.id.desc()).limit(limit))
     if organisation.kind == OrgKind.OVERSIGHT:
         facilities = select(Organisation.id).where(Organisation.kind == OrgKind.FACILITY)
         if organisation.province:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from slugify import slugify
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from portal import policy
 from portal.errors import DomainError
@@ -125,6 +126,13 @@ def remove_member(membership: Membership, *, actor: User) -> None:
                  before={"user": membership.user.email, "role": membership.role})
     db.session.delete(membership)
     db.session.flush()
+
+
+def members_of(organisation: Organisation) -> list[Membership]:
+    """The organisation's people by name, loaded in one query whatever their number."""
+    return list(db.session.scalars(
+        select(Membership).join(Membership.user).options(contains_eager(Membership.user))
+        .where(Membership.organisation_id == organisation.id).order_by(User.name)))
 
 
 def organisations_of(user: User) -> list[Organisation]:

@@ -1,0 +1,45 @@
+"""Pages ask the database a fixed number of questions, however much data there is."""
+import pytest
+from sqlalchemy import event
+
+from portal.extensions import db
+from portal.models import Role
+from portal.services import audit
+from tests.factories import FacilityFactory, PartnerFactory, PartnershipFactory, member_of
+
+
+class QueryCounter:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, *args):
+        self.count += 1
+
+
+def queries_for(web, url) -> int:
+    counter = QueryCounter()
+    engine = db.session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        assert web.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+    return counter.count
+
+
+def grow(facility, head, n):
+    for _ in range(n):
+        PartnershipFactory(facility=facility, partner=PartnerFactory())
+        member_of(facility, Role.OFFICER)
+        audit.record("test.event", actor=head, object_type="test", organisation=facility)
+
+
+@pytest.mark.parametrize("page", ["", "partners/", "members/", "audit/"])
+def test_query_count_does_not_grow_with_the_data(login_as, page):
+    facility = FacilityFactory()
+    head = member_of(facility, Role.HEAD)
+    web = login_as(head)
+    grow(facility, head, 2)
+    small = queries_for(web, f"/o/{facility.slug}/{page}")
+    grow(facility, member_of(facility, Role.OFFICER), 15)
+    assert queries_for(web, f"/o/{facility.slug}/{page}") == small
