@@ -1,0 +1,5 @@
+"""Run every benchmark: `make bench` (SQLite by default, PostgreSQL with DATABASE_URL)."""
+from tests.bench import tenancy_filter
+
+if __name__ == "__main__":
+    tenancy_filter.main()
