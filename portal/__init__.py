@@ -8,7 +8,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as settings
-from portal.extensions import babel, bootstrap, csrf, db, migrate
+from portal.extensions import bootstrap, csrf, db, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,7 @@ from blueprints.admin import bp
 from blueprints.admin.forms import KIND_LABELS, NewOrganisationForm
 from blueprints.members.forms import ROLE_LABELS, AddMemberForm, ConfirmForm
 from portal import policy
-from portal.errors import DomainError
+from blueprints.outcome import committed
 from portal.extensions import db
 from portal.models import Organisation, User
 from portal.services import accounts, organisations
@@ -28,16 +28,12 @@ def organisations_index():
 def new_organisation():
     form = NewOrganisationForm()
     if form.validate_on_submit():
-        try:
+        with committed() as outcome:
             organisation = organisations.create_organisation(
                 actor=current_user._get_current_object(), kind=form.kind.data, name=form.org_name.data,
                 province=form.province.data, city=form.city.data, facility_class=form.facility_class.data,
                 partner_category=form.partner_category.data or None, first_person=form.person())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
+        if outcome.ok:
             flash(_("%(name)s has been created.", name=organisation.name), "success")
             return redirect(url_for("admin.show_organisation", organisation_id=organisation.id))
     return render_template("admin/new_organisation.html", form=form)
@@ -48,14 +44,10 @@ def show_organisation(organisation_id: int):
     organisation = db.session.get(Organisation, organisation_id) or abort(404)
     form = AddMemberForm(kind=organisation.kind)
     if form.validate_on_submit():
-        try:
+        with committed() as outcome:
             organisations.add_member(organisation, form.person(), form.role.data,
                                      actor=current_user._get_current_object())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
+        if outcome.ok:
             flash(_("The member has been added."), "success")
             return redirect(url_for("admin.show_organisation", organisation_id=organisation.id))
     return render_template("admin/organisation.html", organisation=organisation, form=form,
@@ -66,11 +58,8 @@ def show_organisation(organisation_id: int):
 def deactivate_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     if ConfirmForm().validate_on_submit():
-        try:
+        with committed() as outcome:
             accounts.deactivate_user(user, actor=current_user._get_current_object())
-            db.session.commit()
+        if outcome.ok:
             flash(_("%(name)s can no longer log in.", name=user.name), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
     return redirect(url_for("admin.organisations_index"))

@@ -6,8 +6,7 @@ from flask_login import current_user
 from blueprints.members import bp
 from blueprints.members.forms import ROLE_LABELS, AddMemberForm, ChangeRoleForm, ConfirmForm
 from portal import policy
-from portal.errors import DomainError
-from portal.extensions import db
+from blueprints.outcome import committed
 from portal.models import Membership
 from portal.services import organisations
 from portal.tenancy import current_org, get_owned_or_404
@@ -26,14 +25,10 @@ def new():
     policy.require(policy.can_manage_members(current_user, current_org))
     form = AddMemberForm(kind=current_org.kind)
     if form.validate_on_submit():
-        try:
+        with committed() as outcome:
             membership = organisations.add_member(current_org, form.person(), form.role.data,
                                                   actor=current_user._get_current_object())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
+        if outcome.ok:
             flash(_("%(name)s has been added.", name=membership.user.name), "success")
             return redirect(url_for("members.index"))
     return render_template("members/new.html", form=form)
@@ -45,13 +40,10 @@ def change_role(membership_id: int):
     policy.require(policy.can_manage_members(current_user, current_org))
     form = ChangeRoleForm(kind=current_org.kind)
     if form.validate_on_submit():
-        try:
+        with committed() as outcome:
             organisations.change_role(membership, form.role.data, actor=current_user._get_current_object())
-            db.session.commit()
+        if outcome.ok:
             flash(_("The role has been changed."), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
     return redirect(url_for("members.index"))
 
 
@@ -60,11 +52,8 @@ def remove(membership_id: int):
     membership = get_owned_or_404(Membership, membership_id)
     policy.require(policy.can_manage_members(current_user, current_org))
     if ConfirmForm().validate_on_submit():
-        try:
+        with committed() as outcome:
             organisations.remove_member(membership, actor=current_user._get_current_object())
-            db.session.commit()
+        if outcome.ok:
             flash(_("The member has been removed."), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
     return redirect(url_for("members.index"))

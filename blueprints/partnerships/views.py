@@ -6,8 +6,7 @@ from flask_login import current_user
 from blueprints.partnerships import bp
 from blueprints.partnerships.forms import LinkPartnerForm
 from portal import policy
-from portal.errors import DomainError
-from portal.extensions import db
+from blueprints.outcome import committed
 from portal.models import Partnership
 from portal.services import organisations, partnerships
 from portal.tenancy import current_org, get_shared_or_404
@@ -27,14 +26,10 @@ def new():
     form = LinkPartnerForm(partners=candidates)
     if form.validate_on_submit():
         partner = next(org for org in candidates if org.id == form.partner.data)
-        try:
+        with committed() as outcome:
             partnership = partnerships.link_partner(current_org, partner, actor=current_user._get_current_object(),
                                                     focus=form.focus.data, since=form.since.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
+        if outcome.ok:
             flash(_("%(partner)s is now a partner.", partner=partner.name), "success")
             return redirect(url_for("partnerships.show", partnership_id=partnership.id))
     return render_template("partnerships/new.html", form=form)
