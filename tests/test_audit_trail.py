@@ -97,3 +97,15 @@ def test_a_partner_admin_sees_entries_of_its_pairs():
     facility, partner = FacilityFactory(), PartnerFactory()
     audit.record("pair.event", actor=None, object_type="test", facility=facility, partner=partner)
     assert [e.action for e in audit.entries_visible_to(partner)] == ["pair.event"]
+
+
+def test_an_oversight_analyst_reads_the_trail_of_its_province_only(login_as):
+    from tests.factories import OversightFactory
+
+    bengkulu, kaltim = FacilityFactory(province="Bengkulu"), FacilityFactory(province="Kalimantan Timur")
+    kanwil = OversightFactory(province="Bengkulu")
+    audit.record("in.bengkulu", actor=None, object_type="test", organisation=bengkulu, facility=bengkulu)
+    audit.record("in.kaltim", actor=None, object_type="test", organisation=kaltim, facility=kaltim)
+    page = login_as(member_of(kanwil, Role.ANALYST)).get(f"/o/{kanwil.slug}/audit/")
+    assert page.status_code == 200
+    assert "in.bengkulu" in page.text and "in.kaltim" not in page.text
