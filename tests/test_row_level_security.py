@@ -60,3 +60,15 @@ def test_the_audit_trail_is_append_only_for_the_portal():
     with pytest.raises(ProgrammingError, match="permission denied"):
         with db.session.begin_nested():
             db.session.execute(text("DELETE FROM audit_entries"))
+
+
+def test_every_pair_scoped_table_has_forced_row_level_security():
+    from portal.models import PairScoped
+
+    tables = {mapper.local_table.name for mapper in db.Model.registry.mappers
+              if issubclass(mapper.class_, PairScoped)}
+    assert "partnerships" in tables
+    protected = set(db.session.scalars(text(
+        "SELECT c.relname FROM pg_class c JOIN pg_policy p ON p.polrelid = c.oid "
+        "WHERE c.relrowsecurity AND c.relforcerowsecurity")))
+    assert tables - protected == set(), "a new shared table needs the pair_rule policy in its migration"
