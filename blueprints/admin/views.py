@@ -6,8 +6,8 @@ from flask_login import current_user
 from blueprints.admin import bp
 from blueprints.admin.forms import KIND_LABELS, NewOrganisationForm
 from blueprints.members.forms import ROLE_LABELS, AddMemberForm, ConfirmForm
-from portal import policy
 from blueprints.outcome import committed
+from portal import policy
 from portal.extensions import db
 from portal.models import Organisation, User
 from portal.services import accounts, organisations

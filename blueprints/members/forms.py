@@ -18,6 +18,11 @@ ROLE_LABELS = {
 }
 
 
+def role_choices(kind) -> list[tuple[str, str]]:
+    """The roles that exist in this kind of organisation, labelled."""
+    return [(role.value, ROLE_LABELS[role]) for role in ROLES_BY_KIND[kind]]
+
+
 class PersonFields(Form):
     """Who: an existing account by e-mail, or the details of a new one."""
 
@@ -42,7 +47,7 @@ class AddMemberForm(PersonFields):
 
     def __init__(self, *args, kind, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = [(role.value, ROLE_LABELS[role]) for role in ROLES_BY_KIND[kind]]
+        self.role.choices = role_choices(kind)
 
 
 class ChangeRoleForm(Form):
@@ -51,7 +56,7 @@ class ChangeRoleForm(Form):
 
     def __init__(self, *args, kind, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = [(role.value, ROLE_LABELS[role]) for role in ROLES_BY_KIND[kind]]
+        self.role.choices = role_choices(kind)
 
 
 class ConfirmForm(Form):

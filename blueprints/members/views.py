@@ -5,8 +5,8 @@ from flask_login import current_user
 
 from blueprints.members import bp
 from blueprints.members.forms import ROLE_LABELS, AddMemberForm, ChangeRoleForm, ConfirmForm
-from portal import policy
 from blueprints.outcome import committed
+from portal import policy
 from portal.models import Membership
 from portal.services import organisations
 from portal.tenancy import current_org, get_owned_or_404

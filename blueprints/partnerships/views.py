@@ -5,8 +5,8 @@ from flask_login import current_user
 
 from blueprints.partnerships import bp
 from blueprints.partnerships.forms import LinkPartnerForm
-from portal import policy
 from blueprints.outcome import committed
+from portal import policy
 from portal.models import Partnership
 from portal.services import organisations, partnerships
 from portal.tenancy import current_org, get_shared_or_404

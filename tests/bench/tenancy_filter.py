@@ -23,14 +23,13 @@ from tests.databases import fresh_database
 SIZES = (2_000, 20_000)
 RUNS = 25
 
+_PAIRS = ("SELECT p.*, f.*, q.* FROM partnerships p JOIN organisations f ON f.id = p.facility_id "
+          "JOIN organisations q ON q.id = p.partner_id WHERE ")
+_EITHER_PARTY = _PAIRS + "p.facility_id = :org OR p.partner_id = :org"
 FLOOR = {
-    OrgKind.FACILITY: "SELECT p.*, f.*, q.* FROM partnerships p JOIN organisations f ON f.id = p.facility_id "
-                      "JOIN organisations q ON q.id = p.partner_id WHERE p.facility_id = :org OR p.partner_id = :org",
-    OrgKind.PARTNER: "SELECT p.*, f.*, q.* FROM partnerships p JOIN organisations f ON f.id = p.facility_id "
-                     "JOIN organisations q ON q.id = p.partner_id WHERE p.facility_id = :org OR p.partner_id = :org",
-    OrgKind.OVERSIGHT: "SELECT p.*, f.*, q.* FROM partnerships p JOIN organisations f ON f.id = p.facility_id "
-                       "JOIN organisations q ON q.id = p.partner_id WHERE p.facility_id IN "
-                       "(SELECT id FROM organisations WHERE province = :province)",
+    OrgKind.FACILITY: _EITHER_PARTY,
+    OrgKind.PARTNER: _EITHER_PARTY,
+    OrgKind.OVERSIGHT: _PAIRS + "p.facility_id IN (SELECT id FROM organisations WHERE province = :province)",
 }
 
 
