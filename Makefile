@@ -36,7 +36,7 @@ i18n-extract: $(STAMP)
 
 i18n-update: i18n-extract
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations -D messages \
-	  --no-location --no-fuzzy-matching --width 100
+	  --no-fuzzy-matching --ignore-obsolete --width 100
 
 i18n-compile: $(STAMP)
 	@$(BIN)/pybabel compile --statistics -d portal/translations -D messages 2>&1 | grep -v "^compiling" || true

@@ -60,9 +60,10 @@ def _tune_engine(engine) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from blueprints import admin, audit, auth, dashboard, home, members, partnerships
+    from blueprints import admin, agreements, audit, auth, dashboard, home, members, partnerships, verify
 
-    for blueprint in (auth.bp, home.bp, admin.bp, dashboard.bp, members.bp, partnerships.bp, audit.bp):
+    for blueprint in (auth.bp, home.bp, admin.bp, dashboard.bp, members.bp, partnerships.bp, agreements.bp,
+                      audit.bp, verify.bp):
         app.register_blueprint(blueprint)
 
 

@@ -1,12 +1,14 @@
 """`flask portal ...`: the commands operators run (demo data, integrity checks, accounts)."""
 from __future__ import annotations
 
+from datetime import date
+
 import click
 from flask.cli import AppGroup
 
 from portal import demo, storage
 from portal.extensions import db
-from portal.services import accounts, audit
+from portal.services import accounts, agreements, audit
 from portal.tenancy import unscoped
 
 portal_cli = AppGroup("portal", help="MitraPAS operations.")
@@ -58,3 +60,19 @@ def ensure_bucket() -> None:
     """Create the storage bucket if it does not exist yet."""
     storage.ensure_bucket()
     click.echo("Bucket ready.")
+
+
+@portal_cli.command("agreements-tick")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The date to act as of (default: today). For catching up or testing.")
+def agreements_tick(today) -> None:
+    """Put signed agreements in force on their start date and expire them after their end date.
+
+    Idempotent: run it daily from cron; running it twice changes nothing more.
+    """
+    as_of = today.date() if today else date.today()
+    with unscoped("the calendar moves every tenant's agreements"):
+        counts = agreements.tick(as_of)
+        db.session.commit()
+    click.echo(f"{as_of.isoformat()}: {counts['activated']} agreement(s) now in force, "
+               f"{counts['expired']} expired.")

@@ -60,6 +60,11 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "S3_ACCESS_KEY_ID": os.environ.get("S3_ACCESS_KEY_ID", ""),
         "S3_SECRET_ACCESS_KEY": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
         "S3_PRESIGN_SECONDS": int(os.environ.get("S3_PRESIGN_SECONDS", "120")),
+        # Agreements: the address printed on certificates, and the size limit of their documents.
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        "AGREEMENT_DOCUMENT_MAX_BYTES": int(os.environ.get("AGREEMENT_DOCUMENT_MAX_BYTES", str(20 * 1024 * 1024))),
+        "VERIFY_LIMIT": os.environ.get("VERIFY_LIMIT", "30 per minute"),
+        "SIGN_LIMIT": os.environ.get("SIGN_LIMIT", "10 per 15 minutes"),
         # Redis backs the rate limiter (and later the mail queue) when present.
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",

@@ -5,10 +5,11 @@ from functools import cache
 from pathlib import Path
 
 from babel import support
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
+from portal import vocabulary
 from portal.extensions import babel
 
 LANGUAGE_KEY = "language"
@@ -17,6 +18,8 @@ TRANSLATIONS_DIR = str(Path(__file__).parent / "translations")
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # commands and jobs speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get(LANGUAGE_KEY)
@@ -30,6 +33,9 @@ def register_i18n(app: Flask) -> None:
         lambda value: format_datetime(value, "d MMMM y HH:mm") if value else "")
     app.jinja_env.filters["number"] = lambda value: format_decimal(value) if value is not None else ""
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    app.jinja_env.filters["label"] = vocabulary.label
+    app.jinja_env.filters["audit_action"] = vocabulary.audit_action
+    app.jinja_env.globals["status_colour"] = vocabulary.AGREEMENT_STATUS_COLOUR.get
 
 
 @cache

@@ -6,7 +6,7 @@ Deny by default: a missing, anonymous or inactive user is always "no".
 from __future__ import annotations
 
 from portal.errors import NotAllowed
-from portal.models import Organisation, OrgKind, Role, User
+from portal.models import Organisation, OrgKind, Party, Role, User
 
 
 def _active(user: User | None) -> bool:
@@ -47,6 +47,37 @@ def can_read_audit(user: User | None, organisation: Organisation) -> bool:
 def can_link_partner(user: User | None, facility: Organisation) -> bool:
     """A facility's head or officer records that a partner works with it."""
     return facility.kind == OrgKind.FACILITY and role_of(user, facility) in (Role.HEAD, Role.OFFICER)
+
+
+# --- agreements (PKS) ---------------------------------------------------------------
+# State is checked by portal.services.agreements; these say only *who*.
+
+def can_draft_agreement(user: User | None, facility: Organisation, partner: Organisation) -> bool:
+    """A partner admin, or a facility head or officer, drafts and edits for the pair."""
+    return role_of(user, facility) in (Role.HEAD, Role.OFFICER) or role_of(user, partner) == Role.ADMIN
+
+
+def can_edit_agreement(user: User | None, agreement) -> bool:
+    return can_draft_agreement(user, agreement.facility, agreement.partner)
+
+
+def can_review_agreement(user: User | None, agreement) -> bool:
+    """Facility officers (and the head) review: request changes, forward, confirm a paper scan."""
+    return role_of(user, agreement.facility) in (Role.HEAD, Role.OFFICER)
+
+
+def can_decide_agreement(user: User | None, agreement) -> bool:
+    """Only the facility head approves, rejects and terminates."""
+    return role_of(user, agreement.facility) == Role.HEAD
+
+
+def can_sign_agreement(user: User | None, agreement, party) -> bool:
+    """Only the named signatory signs for a party, and only while holding the signing role."""
+    if party == Party.FACILITY:
+        named, organisation, role = agreement.facility_signatory_id, agreement.facility, Role.HEAD
+    else:
+        named, organisation, role = agreement.partner_signatory_id, agreement.partner, Role.ADMIN
+    return user is not None and named == user.id and role_of(user, organisation) == role
 
 
 def require(allowed: bool) -> None:

@@ -10,6 +10,7 @@ from portal.services import accounts, audit
 #: Endpoints anyone may open without logging in. Everything else needs a login.
 PUBLIC_ENDPOINTS = frozenset({
     "auth.login", "home.set_language", "home.healthz", "static", "bootstrap.static",
+    "verify.index", "verify.show",
 })
 
 #: No inline script anywhere, no framing, assets only from this app.

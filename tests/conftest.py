@@ -145,3 +145,11 @@ def login_as(web):
         assert response.status_code == 302, "login failed"
         return web
     return login
+
+
+@pytest.fixture
+def pks(storage_settings):
+    """Everyone around one PKS between Rutan Tamiang Layang and RSUD Tamiang Layang."""
+    from tests.agreement_world import build_world
+
+    return build_world()

@@ -1,13 +1,16 @@
 """factory_boy factories: organisations, people and pairs, built inside the test's transaction."""
 from __future__ import annotations
 
+from datetime import date, timedelta
 from functools import cache
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from portal.extensions import db
-from portal.models import Membership, Organisation, OrgKind, PartnerCategory, Partnership, Role, User
+from portal.models import (
+    Agreement, AgreementDocument, AgreementType, DocumentKind, Membership, Organisation, OrgKind, PartnerCategory, Partnership, Role, User,
+)
 from portal.services.accounts import hash_password
 from portal.tenancy import unscoped
 
@@ -94,3 +97,38 @@ def member_of(organisation: Organisation, role: Role, **user_fields) -> User:
     """A new person with `role` in `organisation`."""
     return MembershipFactory(organisation=organisation, role=role,
                              user=UserFactory(**user_fields)).user
+
+
+class AgreementFactory(Factory):
+    """An agreement in any state, without documents (see tests.documents for those)."""
+
+    class Meta:
+        model = Agreement
+
+    facility = factory.SubFactory(FacilityFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    type = AgreementType.HEALTH_REFERRAL
+    title = factory.Sequence(lambda n: f"Sistem Rujukan Pelayanan Kesehatan {n}")
+    scope = "Rujukan pelayanan kesehatan bagi WBP"
+    start_date = factory.LazyFunction(lambda: date.today() - timedelta(days=30))
+    end_date = factory.LazyFunction(lambda: date.today() + timedelta(days=335))
+    facility_number = factory.Sequence(lambda n: f"W17.PAS.PAS.10-{n}")
+    partner_number = factory.Sequence(lambda n: f"445/{n}/RSUD")
+
+
+class AgreementDocumentFactory(Factory):
+    """A document row only: for tests that never read the object (isolation walks)."""
+
+    class Meta:
+        model = AgreementDocument
+
+    agreement = factory.SubFactory(AgreementFactory)
+    facility = factory.SelfAttribute("agreement.facility")
+    partner = factory.SelfAttribute("agreement.partner")
+    kind = DocumentKind.DRAFT
+    number = 1
+    filename = "draf.pdf"
+    content_type = "application/pdf"
+    size = 1024
+    sha256 = "0" * 64
+    storage_key = factory.Sequence(lambda n: f"f/0/p/0/agreements/0/{n:032x}")

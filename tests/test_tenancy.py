@@ -6,7 +6,7 @@ from portal.extensions import db
 from portal.models import OrgKind, Partnership, Role
 from portal.tenancy import Scope, TenantViolation, acting_for, current_scope, unscoped
 from tests.factories import (
-    FacilityFactory, OversightFactory, PartnerFactory, PartnershipFactory, member_of,
+    AgreementDocumentFactory, AgreementFactory, FacilityFactory, OversightFactory, PartnerFactory, PartnershipFactory, member_of,
 )
 
 
@@ -27,6 +27,7 @@ def world():
     w.ditjenpas = OversightFactory(province=None)
     w.head = member_of(w.bengkulu, Role.HEAD)
     w.their_membership = member_of(w.balikpapan, Role.OFFICER).memberships[0]
+    w.their_document = AgreementDocumentFactory(agreement=AgreementFactory(facility=w.balikpapan, partner=w.sekata))
     return w
 
 
@@ -94,6 +95,9 @@ def test_a_party_may_write_its_own_pair(world):
 FOREIGN_RECORDS = {
     "membership_id": lambda w: w.their_membership.id,
     "partnership_id": lambda w: w.theirs.id,
+    "agreement_id": lambda w: w.their_document.agreement_id,
+    "document_id": lambda w: w.their_document.id,
+    "step": lambda w: "submit",
 }
 
 

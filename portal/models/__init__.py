@@ -1,4 +1,8 @@
 """The data: one module per aggregate, all imported here so metadata is complete."""
+from portal.models.agreements import (
+    Agreement, AgreementDocument, AgreementKind, AgreementStatus, AgreementType, DocumentKind, Party,
+    Signature, SignatureMethod,
+)
 from portal.models.audit import AuditEntry
 from portal.models.base import PairScoped
 from portal.models.organisations import (
@@ -9,6 +13,8 @@ from portal.models.partnerships import Partnership
 from portal.models.users import LoginSession, User
 
 __all__ = [
+    "Agreement", "AgreementDocument", "AgreementKind", "AgreementStatus", "AgreementType",
+    "DocumentKind", "Party", "Signature", "SignatureMethod",
     "AuditEntry", "FACILITY_CLASSES", "FIRST_ROLE", "LoginSession", "Membership", "Organisation",
     "OrgKind", "PROVINCES", "PairScoped", "PartnerCategory", "Partnership", "ROLES_BY_KIND",
     "Role", "User",

@@ -108,12 +108,18 @@ def _revoke_all_sessions(user: User) -> None:
     )
 
 
+def password_matches(user: User, password: str) -> bool:
+    """Re-check the password of someone already logged in (before signing, changing it)."""
+    try:
+        return _hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def change_password(user: User, *, current_password: str, new_password: str) -> None:
     """Change one's own password; every session of the account, this one included, ends."""
-    try:
-        _hasher.verify(user.password_hash, current_password or "")
-    except (VerificationError, InvalidHashError):
-        raise DomainError(_l("The current password is wrong.")) from None
+    if not password_matches(user, current_password):
+        raise DomainError(_l("The current password is wrong."))
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     _revoke_all_sessions(user)

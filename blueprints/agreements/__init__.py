@@ -1,0 +1,6 @@
+"""PKS agreements: lists, drafting, review, decision, signing, and what follows."""
+from portal.tenancy import tenant_blueprint
+
+bp = tenant_blueprint("agreements", __name__, url_prefix="/agreements")
+
+from blueprints.agreements import views  # noqa: E402,F401

@@ -1,0 +1,139 @@
+"""Forms for drafting an agreement, giving reasons, signing, uploading and filtering."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField, SubmitField, TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from blueprints.forms import Form
+from portal.models import AgreementStatus, AgreementType
+from portal.services.agreement_lists import AgreementFilter
+from portal.services.agreements import AgreementFields
+from portal.vocabulary import AGREEMENT_STATUS, AGREEMENT_TYPE
+
+NIP = Regexp(r"^\d{18}$", message=_l("A NIP has 18 digits."))
+NOBODY = 0
+
+
+def _people(people, empty_label) -> list[tuple[int, str]]:
+    return [(NOBODY, empty_label)] + [(person.id, person.name) for person in people]
+
+
+class AgreementForm(Form):
+    """The drafter's fields; the signatory lists come from the pair's heads and admins."""
+
+    type = SelectField(_l("Type of cooperation"), validators=[DataRequired()],
+                       choices=[(kind.value, label) for kind, label in AGREEMENT_TYPE.items()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    scope = TextAreaField(_l("Scope (ruang lingkup)"), validators=[DataRequired()])
+    objectives = TextAreaField(_l("Objectives"), validators=[DataRequired()])
+    facility_rights = TextAreaField(_l("Rights of the facility"), validators=[Optional()])
+    facility_obligations = TextAreaField(_l("Obligations of the facility"), validators=[Optional()])
+    partner_rights = TextAreaField(_l("Rights of the partner"), validators=[Optional()])
+    partner_obligations = TextAreaField(_l("Obligations of the partner"), validators=[Optional()])
+    start_date = DateField(_l("Start date"), validators=[DataRequired()])
+    end_date = DateField(_l("End date"), validators=[DataRequired()])
+    facility_number = StringField(_l("Facility's agreement number"), validators=[Optional(), Length(max=100)])
+    partner_number = StringField(_l("Partner's agreement number"), validators=[Optional(), Length(max=100)])
+    facility_signatory = SelectField(_l("Signatory for the facility"), coerce=int, default=NOBODY)
+    facility_signatory_position = StringField(_l("Position (jabatan)"), validators=[Optional(), Length(max=200)])
+    facility_signatory_nip = StringField(_l("NIP"), validators=[Optional(), NIP])
+    partner_signatory = SelectField(_l("Signatory for the partner"), coerce=int, default=NOBODY)
+    partner_signatory_position = StringField(_l("Position (jabatan)"), validators=[Optional(), Length(max=200)])
+    partner_signatory_nip = StringField(_l("NIP (if a civil servant)"), validators=[Optional(), NIP])
+    document = FileField(_l("Draft document (PDF or DOCX)"),
+                         description=_l("Each upload is kept as a new version; earlier versions stay."))
+    version = HiddenField()
+    submit = SubmitField(_l("Save draft"))
+
+    def __init__(self, *args, heads, admins, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._heads, self._admins = {p.id: p for p in heads}, {p.id: p for p in admins}
+        self.facility_signatory.choices = _people(heads, _l("— choose later —"))
+        self.partner_signatory.choices = _people(admins, _l("— choose later —"))
+
+    def validate_end_date(self, field):
+        if self.start_date.data and field.data and field.data < self.start_date.data:
+            raise ValidationError(_l("The end date must not be before the start date."))
+
+    def fields(self) -> AgreementFields:
+        return AgreementFields(
+            type=AgreementType(self.type.data), title=self.title.data, scope=self.scope.data,
+            objectives=self.objectives.data, facility_rights=self.facility_rights.data or "",
+            facility_obligations=self.facility_obligations.data or "",
+            partner_rights=self.partner_rights.data or "", partner_obligations=self.partner_obligations.data or "",
+            start_date=self.start_date.data, end_date=self.end_date.data,
+            facility_number=self.facility_number.data, partner_number=self.partner_number.data,
+            facility_signatory=self._heads.get(self.facility_signatory.data),
+            facility_signatory_position=self.facility_signatory_position.data,
+            facility_signatory_nip=self.facility_signatory_nip.data,
+            partner_signatory=self._admins.get(self.partner_signatory.data),
+            partner_signatory_position=self.partner_signatory_position.data,
+            partner_signatory_nip=self.partner_signatory_nip.data)
+
+    def fill_from(self, fields: AgreementFields) -> None:
+        """Show an existing agreement's values (GET only)."""
+        for name, value in vars(fields).items():
+            if name.endswith("_signatory"):
+                value = value.id if value is not None else NOBODY
+            elif name == "type":
+                value = value.value
+            getattr(self, name).data = value
+
+
+class ReasonForm(Form):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class SignForm(Form):
+    password = PasswordField(_l("Your password"), validators=[DataRequired()],
+                             description=_l("Signing is confirmed by entering your password again."))
+    agree = BooleanField(_l("I have read the approved document and sign it on behalf of my organisation."),
+                         validators=[DataRequired()])
+    submit = SubmitField(_l("Sign"))
+
+
+class ScanForm(Form):
+    scan = FileField(_l("Scan of the paper-signed agreement (PDF)"), validators=[FileRequired()])
+    submit = SubmitField(_l("Upload scan"))
+
+
+class ConfirmForm(Form):
+    """A bare POST with its CSRF token: submit, forward, approve, confirm, renew, amend."""
+
+
+class FilterForm(Form):
+    """The list's filters travel in the URL, so a filtered list can be bookmarked and shared."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+    status = SelectField(_l("Status"), default="", choices=[("", _l("All statuses"))] + [
+        (status.value, label) for status, label in AGREEMENT_STATUS.items()])
+    type = SelectField(_l("Type"), default="", choices=[("", _l("All types"))] + [
+        (kind.value, label) for kind, label in AGREEMENT_TYPE.items()])
+    counterpart = SelectField(_l("Party"), default="", coerce=str)
+    expiring = BooleanField(_l("Ending within 90 days"))
+    queue = HiddenField()
+
+    def __init__(self, *args, counterparts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.counterpart.choices = [("", _l("All parties"))] + [(str(org.id), org.name) for org in counterparts]
+
+    def wanted(self) -> AgreementFilter:
+        """The filter as the services take it; anything unrecognised is simply ignored."""
+        counterpart = self.counterpart.data
+        return AgreementFilter(
+            status=_member(AgreementStatus, self.status.data), type=_member(AgreementType, self.type.data),
+            counterpart_id=int(counterpart) if counterpart and counterpart.isdigit() else None,
+            expiring=bool(self.expiring.data), search=(self.q.data or "").strip()[:100] or None,
+            queue=self.queue.data if self.queue.data in ("review", "to_sign") else None)
+
+
+def _member(enum_class, value):
+    try:
+        return enum_class(value)
+    except ValueError:
+        return None

@@ -1,0 +1,199 @@
+"""Agreement pages: each view loads (tenant-scoped), calls one service, commits, redirects."""
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from blueprints.agreements import bp
+from blueprints.agreements.forms import AgreementForm, ConfirmForm, FilterForm, ReasonForm, ScanForm, SignForm
+from blueprints.outcome import committed
+from portal import policy, storage
+from portal.extensions import limiter
+from portal.models import Agreement, AgreementDocument, Partnership, Role
+from portal.services import agreement_lists, agreements
+from portal.services.agreements import AgreementFields
+from portal.tenancy import current_org, get_shared_or_404
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+@bp.route("/")
+def index():
+    form = FilterForm(request.args, counterparts=agreement_lists.counterparts(current_org))
+    form.validate()
+    page = agreement_lists.page_of(_actor(), form.wanted(), request.args.get("page", 1, type=int))
+    return render_template("agreements/index.html", form=form, page=page,
+                           filter_args={key: value for key, value in request.args.items() if key != "page"},
+                           queues=agreement_lists.queue_counts(current_org, _actor()),
+                           can_draft=bool(agreement_lists.drafting_pairs(current_org)) and _may_draft())
+
+
+def _may_draft() -> bool:
+    return policy.role_of(_actor(), current_org) in (Role.HEAD, Role.OFFICER, Role.ADMIN)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    pairs = agreement_lists.drafting_pairs(current_org)
+    pair_id = request.args.get("pair", type=int) or (pairs[0].id if len(pairs) == 1 else None)
+    if pair_id is None:
+        return render_template("agreements/choose_pair.html", pairs=pairs)
+    pair = get_shared_or_404(Partnership, pair_id)
+    policy.require(policy.can_draft_agreement(_actor(), pair.facility, pair.partner))
+    form = _agreement_form(pair.facility, pair.partner)
+    if form.validate_on_submit():
+        with committed() as outcome:
+            agreement = agreements.create_agreement(
+                pair.facility, pair.partner, form.fields(), actor=_actor(), **_upload(form.document.data))
+        if outcome.ok:
+            flash(_("The draft has been saved."), "success")
+            return redirect(url_for("agreements.show", agreement_id=agreement.id))
+    return render_template("agreements/form.html", form=form, pair=pair, agreement=None)
+
+
+@bp.route("/<int:agreement_id>/edit", methods=["GET", "POST"])
+def edit(agreement_id: int):
+    agreement = get_shared_or_404(Agreement, agreement_id)
+    policy.require(policy.can_edit_agreement(_actor(), agreement))
+    form = _agreement_form(agreement.facility, agreement.partner)
+    if request.method == "GET":
+        form.fill_from(AgreementFields.of(agreement))
+        form.version.data = agreement.version
+    if form.validate_on_submit():
+        with committed() as outcome:
+            agreements.update_agreement(agreement, form.fields(), actor=_actor(),
+                                        expected_version=_int(form.version.data))
+            if form.document.data:
+                agreements.add_draft_document(agreement, actor=_actor(), **_upload(form.document.data, "stream"))
+        if outcome.ok:
+            flash(_("The draft has been saved."), "success")
+            return redirect(url_for("agreements.show", agreement_id=agreement.id))
+    return render_template("agreements/form.html", form=form, pair=agreement, agreement=agreement)
+
+
+def _agreement_form(facility, partner) -> AgreementForm:
+    return AgreementForm(heads=agreement_lists.people_with_role(facility, Role.HEAD),
+                         admins=agreement_lists.people_with_role(partner, Role.ADMIN))
+
+
+def _upload(file, stream_name: str = "document") -> dict:
+    if not file:
+        return {}
+    return {stream_name: file.stream, "filename": file.filename}
+
+
+def _int(value) -> int | None:
+    return int(value) if str(value or "").isdigit() else None
+
+
+@bp.route("/<int:agreement_id>")
+def show(agreement_id: int):
+    agreement = get_shared_or_404(Agreement, agreement_id)
+    return render_template(
+        "agreements/show.html", agreement=agreement, actions=agreements.available_actions(agreement, _actor()),
+        timeline=agreement_lists.timeline(agreement), confirm_form=ConfirmForm(), reason_form=ReasonForm(),
+        sign_form=SignForm(), scan_form=ScanForm())
+
+
+@dataclass(frozen=True)
+class Step:
+    """A button on the agreement page: the service it calls and what the user is told."""
+
+    run: object
+    done: str
+    needs_reason: bool = False
+    opens_new: bool = False
+
+
+STEPS = {
+    "submit": Step(agreements.submit_agreement, _l("The agreement has been submitted for review.")),
+    "forward": Step(agreements.forward_agreement, _l("The agreement has been forwarded to the head.")),
+    "approve": Step(agreements.approve_agreement, _l("The agreement has been approved; it can now be signed.")),
+    "confirm-scan": Step(agreements.confirm_signed_scan, _l("The paper signatures have been confirmed.")),
+    "request-changes": Step(agreements.request_changes, _l("Changes have been requested."), needs_reason=True),
+    "reject": Step(agreements.reject_agreement, _l("The agreement has been rejected."), needs_reason=True),
+    "terminate": Step(agreements.terminate_agreement, _l("The agreement has been terminated."), needs_reason=True),
+    "renew": Step(agreements.renew_agreement, _l("A renewal has been drafted."), opens_new=True),
+    "addendum": Step(agreements.start_addendum, _l("An addendum has been drafted."), opens_new=True),
+}
+
+
+@bp.route("/<int:agreement_id>/<any(" + ", ".join(f'"{name}"' for name in STEPS) + "):step>", methods=["POST"])
+def act(agreement_id: int, step: str):
+    agreement = get_shared_or_404(Agreement, agreement_id)
+    chosen = STEPS[step]
+    form = ReasonForm() if chosen.needs_reason else ConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("Please give a reason.") if chosen.needs_reason else _("The form has expired; please try again."),
+              "danger")
+        return redirect(url_for("agreements.show", agreement_id=agreement.id))
+    reason = (form.reason.data,) if chosen.needs_reason else ()
+    with committed() as outcome:
+        result = chosen.run(agreement, *reason, actor=_actor())
+    if outcome.ok:
+        flash(str(chosen.done), "success")
+        if chosen.opens_new:
+            return redirect(url_for("agreements.edit", agreement_id=result.id))
+    return redirect(url_for("agreements.show", agreement_id=agreement.id))
+
+
+def _sign_limit() -> str:
+    return current_app.config["SIGN_LIMIT"]
+
+
+@bp.route("/<int:agreement_id>/sign", methods=["POST"])
+@limiter.limit(_sign_limit, key_func=lambda: f"sign:{current_user.get_id()}")
+def sign(agreement_id: int):
+    agreement = get_shared_or_404(Agreement, agreement_id)
+    form = SignForm()
+    if form.validate_on_submit():
+        with committed() as outcome:
+            agreements.sign_agreement(agreement, form.password.data, actor=_actor())
+        if outcome.ok:
+            flash(_("You have signed the agreement."), "success")
+    else:
+        flash(_("Enter your password and confirm that you have read the document."), "danger")
+    return redirect(url_for("agreements.show", agreement_id=agreement.id))
+
+
+@bp.route("/<int:agreement_id>/scan", methods=["POST"])
+def upload_scan(agreement_id: int):
+    agreement = get_shared_or_404(Agreement, agreement_id)
+    form = ScanForm()
+    if form.validate_on_submit():
+        with committed() as outcome:
+            agreements.upload_signed_scan(agreement, form.scan.data.stream, form.scan.data.filename, actor=_actor())
+        if outcome.ok:
+            flash(_("The scan has been uploaded; a facility officer will confirm it."), "success")
+    else:
+        flash(_("Choose the PDF scan to upload."), "danger")
+    return redirect(url_for("agreements.show", agreement_id=agreement.id))
+
+
+@bp.route("/<int:agreement_id>/documents/<int:document_id>")
+def download(agreement_id: int, document_id: int):
+    """Stream a document through the portal: a policy check, never a bucket URL."""
+    agreement = get_shared_or_404(Agreement, agreement_id)
+    document = get_shared_or_404(AgreementDocument, document_id)
+    if document.agreement_id != agreement.id:
+        abort(404)
+    try:
+        chunks = storage.get(document.storage_key)
+        first = next(chunks, b"")
+    except storage.StorageError:
+        abort(503)
+
+    def body():
+        yield first
+        yield from chunks
+
+    ascii_name = document.filename.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
+    return Response(stream_with_context(body()), mimetype=document.content_type, headers={
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(document.filename)}",
+        "Content-Length": str(document.size),
+    })

@@ -1,0 +1,210 @@
+"""The agreement's PDFs: the text generated from its fields, and the certificate page.
+
+Always in Bahasa Indonesia, whatever language the signer reads the portal in:
+the PDF is the legal record both parties keep.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+from flask_babel import force_locale, format_date, format_datetime
+from flask_babel import gettext as _
+from pypdf import PdfReader, PdfWriter
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import cm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from xml.sax.saxutils import escape
+
+from portal.models import Agreement, Signature
+from portal.vocabulary import AGREEMENT_KIND, AGREEMENT_TYPE, SIGNATURE_METHOD
+
+_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+
+
+@cache
+def _fonts() -> tuple[str, str]:
+    """DejaVu where the system has it (any Unicode name prints), else the PDF core fonts."""
+    regular, bold = _DEJAVU / "DejaVuSans.ttf", _DEJAVU / "DejaVuSans-Bold.ttf"
+    if regular.exists() and bold.exists():
+        pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
+        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
+        return "DejaVuSans", "DejaVuSans-Bold"
+    return "Helvetica", "Helvetica-Bold"
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    regular, bold = _fonts()
+    return {
+        "title": ParagraphStyle("title", fontName=bold, fontSize=15, leading=19, alignment=1, spaceAfter=6),
+        "subtitle": ParagraphStyle("subtitle", fontName=regular, fontSize=10, leading=13, alignment=1),
+        "heading": ParagraphStyle("heading", fontName=bold, fontSize=11, leading=14, spaceBefore=10,
+                                  spaceAfter=3),
+        "body": ParagraphStyle("body", fontName=regular, fontSize=9.5, leading=13),
+        "small": ParagraphStyle("small", fontName=regular, fontSize=7.5, leading=9.5),
+        "cell": ParagraphStyle("cell", fontName=regular, fontSize=8.5, leading=11),
+        "cell_bold": ParagraphStyle("cell_bold", fontName=bold, fontSize=8.5, leading=11),
+    }
+
+
+def _text(value: str | None) -> str:
+    """Plain text as paragraph markup: escaped, line breaks kept."""
+    return escape(value or "-").replace("\n", "<br/>")
+
+
+def _date(value: date | None) -> str:
+    return format_date(value, "d MMMM y") if value else "-"
+
+
+def _moment(value: datetime) -> str:
+    return format_datetime(value, "d MMMM y HH:mm:ss zzz")
+
+
+def _render(story: list) -> bytes:
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=2 * cm,
+                      bottomMargin=2 * cm, title="MitraPAS", author="MitraPAS").build(story)
+    return buffer.getvalue()
+
+
+def _grid(rows: list[list], widths: list[float]) -> Table:
+    table = Table(rows, colWidths=widths, hAlign="LEFT")
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.4, "#888888"),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (0, -1), "#f1f3f5"),
+    ]))
+    return table
+
+
+def agreement_text(agreement: Agreement) -> bytes:
+    """The agreement written out from its fields (when the approved draft was a DOCX)."""
+    with force_locale("id"):
+        style = _styles()
+        story = [
+            Paragraph(_text(str(AGREEMENT_KIND[agreement.kind]).upper()), style["title"]),
+            Paragraph(_text(agreement.title), style["title"]),
+            Paragraph(_("between %(facility)s and %(partner)s", facility=escape(agreement.facility.name),
+                        partner=escape(agreement.partner.name)), style["subtitle"]),
+            Spacer(1, 8),
+            Paragraph(_("Number: %(facility)s (facility) · %(partner)s (partner)",
+                        facility=_text(agreement.facility_number), partner=_text(agreement.partner_number)),
+                      style["subtitle"]),
+            Paragraph(_("Type: %(type)s · In force from %(start)s to %(end)s",
+                        type=AGREEMENT_TYPE[agreement.type], start=_date(agreement.start_date),
+                        end=_date(agreement.end_date)), style["subtitle"]),
+        ]
+        sections = [
+            (_("Scope"), agreement.scope),
+            (_("Objectives"), agreement.objectives),
+            (_("Rights of %(party)s", party=agreement.facility.name), agreement.facility_rights),
+            (_("Obligations of %(party)s", party=agreement.facility.name), agreement.facility_obligations),
+            (_("Rights of %(party)s", party=agreement.partner.name), agreement.partner_rights),
+            (_("Obligations of %(party)s", party=agreement.partner.name), agreement.partner_obligations),
+        ]
+        for heading, body in sections:
+            story += [Paragraph(_text(heading), style["heading"]), Paragraph(_text(body), style["body"])]
+        story += [Paragraph(_("Signatories"), style["heading"]), _signatory_table(agreement, style)]
+        return _render(story)
+
+
+def _signatory_table(agreement: Agreement, style) -> Table:
+    rows = []
+    for organisation, person, position, nip in (
+        (agreement.facility, agreement.facility_signatory, agreement.facility_signatory_position,
+         agreement.facility_signatory_nip),
+        (agreement.partner, agreement.partner_signatory, agreement.partner_signatory_position,
+         agreement.partner_signatory_nip),
+    ):
+        details = "<br/>".join(_text(line) for line in (
+            person.name if person else "-", position, f"NIP {nip}" if nip else None) if line)
+        rows.append([Paragraph(_text(organisation.name), style["cell_bold"]), Paragraph(details, style["cell"])])
+    return _grid(rows, [6 * cm, 11 * cm])
+
+
+@dataclass(frozen=True)
+class CertificateFacts:
+    """What the certificate page states; the caller gathers it."""
+
+    agreement: Agreement
+    signatures: list[Signature]
+    document_sha256: str
+    verification_code: str
+    verification_url: str
+    issued_at: datetime
+
+
+def certificate_page(facts: CertificateFacts) -> bytes:
+    """The page appended to the signed document: parties, signatories, times, hashes, QR code."""
+    agreement = facts.agreement
+    with force_locale("id"):
+        style = _styles()
+        cell, bold = style["cell"], style["cell_bold"]
+        story = [
+            Paragraph(_("CERTIFICATE OF ELECTRONIC SIGNING"), style["title"]),
+            Paragraph(_text(agreement.title), style["subtitle"]),
+            Spacer(1, 10),
+            _grid([
+                [Paragraph(_("Agreement"), bold), Paragraph(_text(str(AGREEMENT_KIND[agreement.kind])), cell)],
+                [Paragraph(_("Facility number"), bold), Paragraph(_text(agreement.facility_number), cell)],
+                [Paragraph(_("Partner number"), bold), Paragraph(_text(agreement.partner_number), cell)],
+                [Paragraph(_("First party"), bold), Paragraph(_text(agreement.facility.name), cell)],
+                [Paragraph(_("Second party"), bold), Paragraph(_text(agreement.partner.name), cell)],
+                [Paragraph(_("Period"), bold), Paragraph(
+                    f"{_date(agreement.start_date)} – {_date(agreement.end_date)}", cell)],
+                [Paragraph(_("SHA-256 of the signed document"), bold),
+                 Paragraph(facts.document_sha256, style["small"])],
+            ], [5 * cm, 12 * cm]),
+            Paragraph(_("Signatures"), style["heading"]),
+        ]
+        rows = [[Paragraph(_("Party"), bold), Paragraph(_("Signatory"), bold), Paragraph(_("Signed"), bold),
+                 Paragraph(_("SHA-256 signed"), bold)]]
+        for signature in facts.signatures:
+            who = "<br/>".join(_text(line) for line in (signature.name, signature.position,
+                                                        f"NIP {signature.nip}" if signature.nip else None) if line)
+            how = f"{_moment(signature.signed_at)}<br/>{_text(str(SIGNATURE_METHOD[signature.method]))}"
+            rows.append([Paragraph(_text(signature.organisation_name), cell), Paragraph(who, cell),
+                         Paragraph(how, cell), Paragraph(signature.sha256, style["small"])])
+        table = Table(rows, colWidths=[3.6 * cm, 4.4 * cm, 4 * cm, 5 * cm], hAlign="LEFT")
+        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, "#888888"),
+                                   ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                   ("BACKGROUND", (0, 0), (-1, 0), "#f1f3f5")]))
+        story += [table, Spacer(1, 14), _verification_block(facts, style)]
+        story.append(Paragraph(_("Issued by MitraPAS on %(moment)s.", moment=_moment(facts.issued_at)),
+                               style["small"]))
+        return _render(story)
+
+
+def _verification_block(facts: CertificateFacts, style) -> Table:
+    qr = QrCodeWidget(facts.verification_url, barLevel="M")
+    left, bottom, right, top = qr.getBounds()
+    size = 3.6 * cm
+    drawing = Drawing(size, size, transform=[size / (right - left), 0, 0, size / (top - bottom), 0, 0])
+    drawing.add(qr)
+    explanation = Paragraph(
+        _("Verification code: <b>%(code)s</b><br/>Scan the QR code or open %(url)s to check that this "
+          "document is authentic. The page confirms the agreement's number, parties and status, and "
+          "recognises this file by its fingerprint.", code=escape(facts.verification_code),
+          url=escape(facts.verification_url)), style["body"])
+    table = Table([[drawing, explanation]], colWidths=[4 * cm, 13 * cm], hAlign="LEFT")
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    return table
+
+
+def final_pdf(signed_document: bytes, certificate: bytes) -> bytes:
+    """The signed document's pages, then the certificate page, as one PDF."""
+    writer = PdfWriter()
+    for part in (signed_document, certificate):
+        writer.append(PdfReader(io.BytesIO(part)))
+    writer.add_metadata({"/Title": "MitraPAS", "/Producer": "MitraPAS"})
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()

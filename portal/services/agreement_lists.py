@@ -1,0 +1,113 @@
+"""Finding agreements: filtered lists, work queues, signatory choices and timelines."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from portal.extensions import db
+from portal.models import (
+    Agreement, AgreementStatus, AgreementType, AuditEntry, Membership, Organisation, OrgKind,
+    Partnership, Role, User,
+)
+
+S = AgreementStatus
+#: "Expiring" means in force and ending within this many days.
+EXPIRING_DAYS = 90
+PER_PAGE = 20
+
+
+@dataclass
+class AgreementFilter:
+    status: AgreementStatus | None = None
+    type: AgreementType | None = None
+    #: The other party: a partner for a facility, a facility for a partner (oversight: either).
+    counterpart_id: int | None = None
+    expiring: bool = False
+    search: str | None = None
+    #: "review" (waiting for the facility) or "to_sign" (waiting for me to sign).
+    queue: str | None = None
+
+
+def filtered(user: User, wanted: AgreementFilter, *, today: date | None = None):
+    """The agreements the organisation sees (the tenancy filter decides which), narrowed by `wanted`."""
+    today = today or date.today()
+    query = select(Agreement).order_by(Agreement.updated_at.desc(), Agreement.id.desc())
+    if wanted.status:
+        query = query.where(Agreement.status == wanted.status)
+    if wanted.type:
+        query = query.where(Agreement.type == wanted.type)
+    if wanted.counterpart_id:
+        query = query.where(or_(Agreement.partner_id == wanted.counterpart_id,
+                                Agreement.facility_id == wanted.counterpart_id))
+    if wanted.expiring:
+        query = query.where(Agreement.status.in_((S.SIGNED, S.ACTIVE)), Agreement.end_date >= today,
+                            Agreement.end_date <= today + timedelta(days=EXPIRING_DAYS))
+    if wanted.search:
+        pattern = f"%{wanted.search.strip().lower()}%"
+        query = query.where(or_(func.lower(Agreement.title).like(pattern),
+                                func.lower(Agreement.facility_number).like(pattern),
+                                func.lower(Agreement.partner_number).like(pattern)))
+    if wanted.queue == "review":
+        query = query.where(Agreement.status.in_((S.SUBMITTED, S.FORWARDED)))
+    elif wanted.queue == "to_sign":
+        query = query.where(_waiting_for_signature(user))
+    return query
+
+
+def page_of(user: User, wanted: AgreementFilter, page: int):
+    return db.paginate(filtered(user, wanted), page=page, per_page=PER_PAGE, error_out=False)
+
+
+def _waiting_for_signature(user: User):
+    return or_(and_(Agreement.status == S.APPROVED, Agreement.partner_signatory_id == user.id),
+               and_(Agreement.status == S.PARTNER_SIGNED, Agreement.facility_signatory_id == user.id))
+
+
+def queue_counts(organisation: Organisation, user: User) -> dict[str, int]:
+    """How many agreements wait for review by the facility, and for this person's signature."""
+    review = func.count().filter(Agreement.status.in_((S.SUBMITTED, S.FORWARDED)))
+    to_sign = func.count().filter(_waiting_for_signature(user))
+    changes = func.count().filter(Agreement.status == S.CHANGES_REQUESTED)
+    row = db.session.execute(select(review, to_sign, changes).select_from(Agreement)).one()
+    counts = {"to_sign": row[1]}
+    if organisation.kind == OrgKind.FACILITY:
+        counts["review"] = row[0]
+    if organisation.kind == OrgKind.PARTNER:
+        counts["changes"] = row[2]
+    return counts
+
+
+def counterparts(organisation: Organisation) -> list[Organisation]:
+    """The organisations on the other side of the pairs this organisation sees."""
+    pairs = db.session.scalars(select(Partnership)).unique().all()
+    others = {pair.partner if organisation.kind == OrgKind.FACILITY else pair.facility for pair in pairs}
+    if organisation.kind == OrgKind.OVERSIGHT:
+        others = {pair.facility for pair in pairs} | {pair.partner for pair in pairs}
+    return sorted(others, key=lambda org: org.name)
+
+
+def drafting_pairs(organisation: Organisation) -> list[Partnership]:
+    """The pairs this organisation may draft agreements for: its own partnerships."""
+    if organisation.kind not in (OrgKind.FACILITY, OrgKind.PARTNER):
+        return []
+    return sorted(db.session.scalars(select(Partnership)).unique().all(),
+                  key=lambda pair: (pair.facility.name, pair.partner.name))
+
+
+def people_with_role(organisation: Organisation, role: Role) -> list[User]:
+    """Who may be named signatory: the facility's heads, or the partner's admins."""
+    return list(db.session.scalars(
+        select(User).join(Membership).where(Membership.organisation_id == organisation.id,
+                                            Membership.role == role, User.is_active)
+        .order_by(User.name)))
+
+
+def timeline(agreement: Agreement) -> list[AuditEntry]:
+    """Every recorded step of this agreement, oldest first, from the audit trail."""
+    return list(db.session.scalars(
+        select(AuditEntry).options(selectinload(AuditEntry.actor), selectinload(AuditEntry.organisation))
+        .where(AuditEntry.object_type == "agreement", AuditEntry.object_id == str(agreement.id))
+        .order_by(AuditEntry.id)))

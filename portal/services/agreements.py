@@ -1,0 +1,488 @@
+"""The PKS lifecycle (DESIGN.md): every move of an agreement is one function here.
+
+Each move locks the agreement's row, checks the state and `portal.policy`,
+changes it and writes the audit entry, all in the caller's transaction; an
+illegal move raises a `DomainError` and leaves everything as it was. Two
+people acting at once are serialised by the row lock, and a write based on a
+stale page fails on the version column instead of overwriting.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, fields as dataclass_fields
+from datetime import date, timedelta
+from typing import BinaryIO
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import agreement_pdf, policy
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import (
+    Agreement, AgreementDocument, AgreementKind, AgreementStatus, AgreementType, DocumentKind,
+    Organisation, Party, Partnership, Role, Signature, SignatureMethod, User,
+)
+from portal.models.base import utcnow
+from portal.services import accounts, audit, files
+from portal.tenancy import current_scope
+from portal.vocabulary import AGREEMENT_ACTIONS, AGREEMENT_STATUS
+
+S = AgreementStatus
+EDITABLE = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
+IN_REVIEW = frozenset({S.SUBMITTED, S.FORWARDED})
+SIGNING = frozenset({S.APPROVED, S.PARTNER_SIGNED})
+IN_FORCE = frozenset({S.SIGNED, S.ACTIVE})
+
+#: Who may do what, from which states: the one table the moves and the pages both read.
+#: Signing is not here: it depends on being the named signatory (see `sign_agreement`).
+RULES = {
+    "edit": (EDITABLE, policy.can_edit_agreement),
+    "submit": (EDITABLE, policy.can_edit_agreement),
+    "request_changes": (IN_REVIEW, policy.can_review_agreement),
+    "forward": (frozenset({S.SUBMITTED}), policy.can_review_agreement),
+    "approve": (frozenset({S.FORWARDED}), policy.can_decide_agreement),
+    "reject": (IN_REVIEW, policy.can_decide_agreement),
+    "upload_scan": (SIGNING, policy.can_edit_agreement),
+    "confirm_scan": (SIGNING, policy.can_review_agreement),
+    "terminate": (IN_FORCE, policy.can_decide_agreement),
+    "renew": (frozenset({S.ACTIVE, S.EXPIRED}), policy.can_edit_agreement),
+    "amend": (IN_FORCE, policy.can_edit_agreement),
+}
+#: Only an agreement itself is renewed or amended, never an addendum.
+AGREEMENT_ONLY = frozenset({"renew", "amend"})
+
+DRAFT_TYPES = (files.PDF, files.DOCX)
+SCAN_TYPES = (files.PDF,)
+#: Crockford's base32: no I, L, O, U, so a code read aloud or typed is unambiguous.
+_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+class IllegalTransition(DomainError):
+    """The agreement's state does not allow this move."""
+
+
+class AgreementChanged(DomainError):
+    """Someone else changed the agreement since this page was loaded."""
+
+    def __init__(self):
+        super().__init__(_l("Someone else changed this agreement a moment ago. Nothing was saved; "
+                            "reload the page and try again."))
+
+
+@dataclass
+class AgreementFields:
+    """What a drafter fills in (DESIGN.md, "The agreement (PKS) lifecycle")."""
+
+    type: AgreementType
+    title: str
+    start_date: date
+    end_date: date
+    scope: str = ""
+    objectives: str = ""
+    facility_rights: str = ""
+    facility_obligations: str = ""
+    partner_rights: str = ""
+    partner_obligations: str = ""
+    facility_number: str | None = None
+    partner_number: str | None = None
+    facility_signatory: User | None = None
+    facility_signatory_position: str | None = None
+    facility_signatory_nip: str | None = None
+    partner_signatory: User | None = None
+    partner_signatory_position: str | None = None
+    partner_signatory_nip: str | None = None
+
+    @classmethod
+    def of(cls, agreement: Agreement) -> "AgreementFields":
+        return cls(**{field.name: getattr(agreement, field.name) for field in dataclass_fields(cls)})
+
+
+# --- drafting -------------------------------------------------------------------------
+
+def create_agreement(facility: Organisation, partner: Organisation, fields: AgreementFields, *,
+                     actor: User, document: BinaryIO | None = None, filename: str | None = None) -> Agreement:
+    """A new draft between a facility and a partner that already work together."""
+    policy.require(policy.can_draft_agreement(actor, facility, partner))
+    if db.session.scalar(select(Partnership.id).where(
+            Partnership.facility_id == facility.id, Partnership.partner_id == partner.id)) is None:
+        raise DomainError(_l("%(partner)s is not a partner of %(facility)s yet.",
+                             partner=partner.name, facility=facility.name))
+    agreement = Agreement(facility=facility, partner=partner, created_by=actor, status=S.DRAFT)
+    _apply(agreement, fields)
+    db.session.add(agreement)
+    db.session.flush()
+    _audit("agreement.created", agreement, actor, after={"title": agreement.title, "type": agreement.type})
+    if document is not None:
+        add_draft_document(agreement, document, filename, actor=actor)
+    return agreement
+
+
+def update_agreement(agreement: Agreement, fields: AgreementFields, *, actor: User,
+                     expected_version: int | None = None) -> None:
+    """Change a draft's fields; refused once it left the drafters' hands."""
+    _begin(agreement, actor, "edit", expected_version)
+    before = _summary(agreement)
+    _apply(agreement, fields)
+    changed = {key: value for key, value in _summary(agreement).items() if before.get(key) != value}
+    _save()
+    if changed:
+        _audit("agreement.updated", agreement, actor, before={k: before[k] for k in changed}, after=changed)
+
+
+def add_draft_document(agreement: Agreement, stream: BinaryIO, filename: str | None, *, actor: User) -> AgreementDocument:
+    """A new version of the draft document (PDF or DOCX); earlier versions are kept."""
+    _begin(agreement, actor, "edit")
+    document = _store_upload(agreement, DocumentKind.DRAFT, stream, filename, DRAFT_TYPES, actor)
+    _audit("agreement.document_added", agreement, actor,
+           after={"version": document.number, "filename": document.filename, "sha256": document.sha256})
+    return document
+
+
+def submit_agreement(agreement: Agreement, *, actor: User) -> None:
+    _begin(agreement, actor, "submit")
+    if agreement.latest_draft() is None:
+        raise DomainError(_l("Upload the draft document (PDF or DOCX) before submitting."))
+    if agreement.facility_signatory_id is None or agreement.partner_signatory_id is None:
+        raise DomainError(_l("Name both signatories before submitting."))
+    _move(agreement, actor, S.SUBMITTED, "agreement.submitted", version=agreement.latest_draft().number)
+
+
+# --- review and decision --------------------------------------------------------------
+
+def request_changes(agreement: Agreement, reason: str, *, actor: User) -> None:
+    _begin(agreement, actor, "request_changes")
+    _move(agreement, actor, S.CHANGES_REQUESTED, "agreement.changes_requested", reason=_reason(reason))
+
+
+def forward_agreement(agreement: Agreement, *, actor: User) -> None:
+    """The officer's review is done; the head decides."""
+    _begin(agreement, actor, "forward")
+    _move(agreement, actor, S.FORWARDED, "agreement.forwarded")
+
+
+def approve_agreement(agreement: Agreement, *, actor: User) -> None:
+    """The head approves the latest draft version: exactly that file will be signed."""
+    _begin(agreement, actor, "approve")
+    agreement.approved_document_number = agreement.latest_draft().number
+    agreement.status_reason = None
+    _move(agreement, actor, S.APPROVED, "agreement.approved", version=agreement.approved_document_number,
+          sha256=agreement.approved_document().sha256)
+
+
+def reject_agreement(agreement: Agreement, reason: str, *, actor: User) -> None:
+    _begin(agreement, actor, "reject")
+    _move(agreement, actor, S.REJECTED, "agreement.rejected", reason=_reason(reason))
+
+
+# --- signing -----------------------------------------------------------------------------
+
+#: The partner signs first, then the facility.
+_SIGNS_IN = {Party.PARTNER: S.APPROVED, Party.FACILITY: S.PARTNER_SIGNED}
+
+
+def signing_party(agreement: Agreement, user: User) -> Party | None:
+    """Which party `user` is the named signatory of, if any."""
+    for party in (Party.PARTNER, Party.FACILITY):
+        if policy.can_sign_agreement(user, agreement, party):
+            return party
+    return None
+
+
+def sign_agreement(agreement: Agreement, password: str, *, actor: User) -> Signature:
+    """The named signatory signs the approved version, after re-entering the password.
+
+    The partner signs first, then the facility head; the second signature
+    completes the agreement and issues the final PDF.
+    """
+    party = signing_party(agreement, actor)
+    policy.require(party is not None)
+    _begin(agreement, actor, "sign", states={_SIGNS_IN[party]})
+    if not accounts.password_matches(actor, password):
+        raise DomainError(_l("The password is wrong; the agreement was not signed."))
+    document = agreement.approved_document()
+    if files.sha256_of_object(document.storage_key) != document.sha256:
+        raise DomainError(_l("The stored document no longer matches the approved version, so it cannot be "
+                             "signed. Please tell the platform administrator."))
+    organisation = agreement.facility if party == Party.FACILITY else agreement.partner
+    signature = Signature(
+        agreement=agreement, facility=agreement.facility, partner=agreement.partner, document=document,
+        party=party, method=SignatureMethod.ELECTRONIC, user_id=actor.id, name=actor.name,
+        position=getattr(agreement, f"{party.value}_signatory_position") or actor.position,
+        nip=getattr(agreement, f"{party.value}_signatory_nip") or actor.nip,
+        organisation_name=organisation.name, signed_at=utcnow(), ip=audit.origin_ip.get(),
+        sha256=document.sha256)
+    db.session.add(signature)
+    if party == Party.PARTNER:
+        _move(agreement, actor, S.PARTNER_SIGNED, "agreement.signed", party=party, sha256=document.sha256)
+    else:
+        _audit("agreement.signed", agreement, actor, after={"party": party, "sha256": document.sha256})
+        _complete(agreement, actor, document)
+    return signature
+
+
+def upload_signed_scan(agreement: Agreement, stream: BinaryIO, filename: str | None, *,
+                       actor: User) -> AgreementDocument:
+    """The paper path: a scan of the PKS signed on paper, to be confirmed by a facility officer."""
+    _begin(agreement, actor, "upload_scan")
+    document = _store_upload(agreement, DocumentKind.SIGNED_SCAN, stream, filename, SCAN_TYPES, actor)
+    _audit("agreement.scan_uploaded", agreement, actor,
+           after={"version": document.number, "filename": document.filename, "sha256": document.sha256})
+    return document
+
+
+def confirm_signed_scan(agreement: Agreement, *, actor: User) -> None:
+    """A facility officer confirms the paper signatures; the scan becomes the signed document."""
+    _begin(agreement, actor, "confirm_scan")
+    scan = agreement.document_of(DocumentKind.SIGNED_SCAN)
+    if scan is None:
+        raise DomainError(_l("Upload the scan of the paper-signed agreement first."))
+    for party in (Party.PARTNER, Party.FACILITY):
+        if agreement.signature_of(party) is None:
+            signatory = agreement.signatory_for(party)
+            organisation = agreement.facility if party == Party.FACILITY else agreement.partner
+            db.session.add(Signature(
+                agreement=agreement, facility=agreement.facility, partner=agreement.partner, document=scan,
+                party=party, method=SignatureMethod.PAPER, user_id=signatory.id if signatory else None,
+                name=signatory.name if signatory else "-",
+                position=getattr(agreement, f"{party.value}_signatory_position"),
+                nip=getattr(agreement, f"{party.value}_signatory_nip"), organisation_name=organisation.name,
+                signed_at=utcnow(), ip=audit.origin_ip.get(), sha256=scan.sha256, confirmed_by_id=actor.id))
+    _audit("agreement.scan_confirmed", agreement, actor, after={"sha256": scan.sha256})
+    _complete(agreement, actor, scan)
+
+
+def _complete(agreement: Agreement, actor: User | None, signed: AgreementDocument) -> None:
+    """Both signed: issue the final PDF with its certificate page, and put the agreement in force."""
+    db.session.flush()
+    agreement.signed_at = utcnow()
+    agreement.verification_code = _new_verification_code()
+    body = files.read_object(signed.storage_key)
+    if signed.content_type != files.PDF:
+        body = agreement_pdf.agreement_text(agreement)
+    certificate = agreement_pdf.certificate_page(agreement_pdf.CertificateFacts(
+        agreement=agreement, signatures=sorted(agreement.signatures, key=lambda s: s.party != Party.FACILITY),
+        document_sha256=signed.sha256, verification_code=agreement.verification_code,
+        verification_url=verification_url(agreement.verification_code), issued_at=agreement.signed_at))
+    stored = files.store_bytes(agreement_pdf.final_pdf(body, certificate), filename=_final_filename(agreement),
+                               prefix=_prefix(agreement), content_type=files.PDF, session=db.session)
+    final = _document_row(agreement, DocumentKind.FINAL, stored, actor)
+    today = date.today()
+    target = S.EXPIRED if agreement.end_date < today else S.ACTIVE if agreement.start_date <= today else S.SIGNED
+    _move(agreement, actor, target, "agreement.completed", verification_code=agreement.verification_code,
+          final_sha256=final.sha256)
+    if agreement.kind == AgreementKind.ADDENDUM:
+        _apply_addendum(agreement, actor)
+
+
+def _apply_addendum(addendum: Agreement, actor: User | None) -> None:
+    """A signed addendum becomes part of its agreement: a changed end date carries over."""
+    parent = addendum.amends
+    if parent.end_date != addendum.end_date:
+        before = parent.end_date
+        parent.end_date = addendum.end_date
+        _save()
+        _audit("agreement.addendum_applied", parent, actor, before={"end_date": before},
+               after={"end_date": parent.end_date, "addendum": addendum.id})
+
+
+def verification_url(code: str) -> str:
+    return f"{current_app.config['PUBLIC_URL'].rstrip('/')}/verify/{code}"
+
+
+def _new_verification_code() -> str:
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+    return "-".join(raw[i:i + 4] for i in range(0, 12, 4))
+
+
+def _final_filename(agreement: Agreement) -> str:
+    return f"PKS-{agreement.id}-{agreement.verification_code}.pdf"
+
+
+# --- in force, and after -----------------------------------------------------------------
+
+def terminate_agreement(agreement: Agreement, reason: str, *, actor: User) -> None:
+    """The facility head ends an agreement early; its addenda end with it."""
+    _begin(agreement, actor, "terminate")
+    reason = _reason(reason)
+    _move(agreement, actor, S.TERMINATED, "agreement.terminated", reason=reason)
+    for addendum in agreement.addenda:
+        if addendum.status in IN_FORCE:
+            _move(addendum, actor, S.TERMINATED, "agreement.terminated", reason=reason)
+
+
+def renew_agreement(agreement: Agreement, *, actor: User) -> Agreement:
+    """A new draft continuing this agreement, for the same length of time after it ends."""
+    _begin(agreement, actor, "renew")
+    fields = _carried_over(agreement)
+    fields.start_date = agreement.end_date + timedelta(days=1)
+    fields.end_date = fields.start_date + (agreement.end_date - agreement.start_date)
+    renewal = create_agreement(agreement.facility, agreement.partner, fields, actor=actor)
+    renewal.renews = agreement
+    _audit("agreement.renewed", agreement, actor, after={"renewal": renewal.id})
+    return renewal
+
+
+def start_addendum(agreement: Agreement, *, actor: User) -> Agreement:
+    """A draft amendment of an agreement in force; it follows the same workflow."""
+    _begin(agreement, actor, "amend")
+    fields = _carried_over(agreement)
+    fields.title = str(_l("Addendum %(n)d to %(title)s", n=len(agreement.addenda) + 1, title=agreement.title))
+    addendum = create_agreement(agreement.facility, agreement.partner, fields, actor=actor)
+    addendum.kind, addendum.amends = AgreementKind.ADDENDUM, agreement
+    _audit("agreement.amended", agreement, actor, after={"addendum": addendum.id})
+    return addendum
+
+
+def _carried_over(agreement: Agreement) -> AgreementFields:
+    """The fields a renewal or addendum starts from: new numbers, signatories who still may sign."""
+    fields = AgreementFields.of(agreement)
+    fields.facility_number = fields.partner_number = None
+    if policy.role_of(fields.facility_signatory, agreement.facility) != Role.HEAD:
+        fields.facility_signatory = None
+    if policy.role_of(fields.partner_signatory, agreement.partner) != Role.ADMIN:
+        fields.partner_signatory = None
+    return fields
+
+
+def tick(today: date) -> dict[str, int]:
+    """Put signed agreements in force on their start date and expire them after their end date.
+
+    Idempotent: run it as often as you like (cron, daily). The caller decides the scope.
+    """
+    counts = {"activated": 0, "expired": 0}
+    due = db.session.scalars(select(Agreement).where(
+        Agreement.status.in_(IN_FORCE),
+        (Agreement.end_date < today) | ((Agreement.status == S.SIGNED) & (Agreement.start_date <= today)),
+    ).order_by(Agreement.id)).unique().all()
+    for agreement in due:
+        if agreement.end_date < today:
+            _move(agreement, None, S.EXPIRED, "agreement.expired")
+            counts["expired"] += 1
+        else:
+            _move(agreement, None, S.ACTIVE, "agreement.activated")
+            counts["activated"] += 1
+    return counts
+
+
+# --- the machinery ----------------------------------------------------------------------
+
+def _begin(agreement: Agreement, actor: User | None, action: str, expected_version: int | None = None,
+           states=None) -> None:
+    """Who first, then lock the row and check the state as it is now, not as it was read."""
+    rule_states, allowed = RULES.get(action, (states, None))
+    policy.require(allowed is None or allowed(actor, agreement))
+    try:
+        db.session.refresh(agreement, with_for_update={"of": Agreement})  # only its row, not the joined parties
+    except StaleDataError:
+        raise AgreementChanged() from None
+    if expected_version is not None and agreement.version != expected_version:
+        raise AgreementChanged()
+    if agreement.status not in (states or rule_states):
+        raise IllegalTransition(_l('This agreement is "%(status)s": you cannot %(action)s it now.',
+                                   status=AGREEMENT_STATUS[agreement.status], action=AGREEMENT_ACTIONS[action]))
+    if action in AGREEMENT_ONLY and agreement.kind != AgreementKind.AGREEMENT:
+        raise IllegalTransition(_l("An addendum cannot be renewed or amended; act on its agreement instead."))
+
+
+def available_actions(agreement: Agreement, user: User) -> set[str]:
+    """What `user` can do to the agreement right now: the buttons a page shows."""
+    actions = {action for action, (states, allowed) in RULES.items()
+               if agreement.status in states and allowed(user, agreement)
+               and (action not in AGREEMENT_ONLY or agreement.kind == AgreementKind.AGREEMENT)}
+    party = signing_party(agreement, user)
+    if party is not None and agreement.status == _SIGNS_IN[party]:
+        actions.add("sign")
+    return actions
+
+
+def _move(agreement: Agreement, actor: User | None, target: AgreementStatus, action: str,
+          reason: str | None = None, **after) -> None:
+    before = agreement.status
+    agreement.status = target
+    if reason is not None:
+        agreement.status_reason = reason
+    _save()
+    _audit(action, agreement, actor, before={"status": before},
+           after={"status": target, **({"reason": reason} if reason else {}), **after})
+
+
+def _save() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise AgreementChanged() from None
+
+
+def _audit(action: str, agreement: Agreement, actor: User | None, **changes) -> None:
+    scope = current_scope()
+    acting = next((org for org in (agreement.facility, agreement.partner) if org.id == scope.org_id), None)
+    audit.record(action, actor=actor, object_type="agreement", object_id=agreement.id, organisation=acting,
+                 facility=agreement.facility, partner=agreement.partner, **changes)
+
+
+def _reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("Please give a reason."))
+    return reason
+
+
+def _apply(agreement: Agreement, fields: AgreementFields) -> None:
+    if fields.end_date < fields.start_date:
+        raise DomainError(_l("The end date must not be before the start date."))
+    _check_signatory(fields.facility_signatory, agreement.facility, Role.HEAD,
+                     _l("The facility's signatory must be a head of the facility."))
+    _check_signatory(fields.partner_signatory, agreement.partner, Role.ADMIN,
+                     _l("The partner's signatory must be an administrator of the partner."))
+    for name, value in vars(fields).items():
+        if isinstance(value, str):
+            value = value.strip() or ("" if name in _TEXT_FIELDS else None)
+        setattr(agreement, name, value)
+    for party in ("facility", "partner"):  # a signatory's own position and NIP, unless typed in
+        person = getattr(agreement, f"{party}_signatory")
+        for detail in ("position", "nip"):
+            if person is not None and not getattr(agreement, f"{party}_signatory_{detail}"):
+                setattr(agreement, f"{party}_signatory_{detail}", getattr(person, detail))
+
+
+_TEXT_FIELDS = {"title", "scope", "objectives", "facility_rights", "facility_obligations", "partner_rights",
+                "partner_obligations"}
+
+
+def _check_signatory(user: User | None, organisation: Organisation, role: Role, message) -> None:
+    if user is not None and policy.role_of(user, organisation) != role:
+        raise DomainError(message)
+
+
+def _summary(agreement: Agreement) -> dict:
+    summary = {field.name: getattr(agreement, field.name) for field in dataclass_fields(AgreementFields)}
+    for party in ("facility", "partner"):
+        signatory = summary.pop(f"{party}_signatory")
+        summary[f"{party}_signatory"] = signatory.id if signatory else None
+    return summary
+
+
+def _prefix(agreement: Agreement) -> str:
+    return f"f/{agreement.facility_id}/p/{agreement.partner_id}/agreements/{agreement.id}"
+
+
+def _store_upload(agreement: Agreement, kind: DocumentKind, stream: BinaryIO, filename: str | None,
+                  allowed, actor: User) -> AgreementDocument:
+    stored = files.store_upload(stream, filename=filename, prefix=_prefix(agreement), allowed=allowed,
+                                max_bytes=current_app.config["AGREEMENT_DOCUMENT_MAX_BYTES"], session=db.session)
+    return _document_row(agreement, kind, stored, actor)
+
+
+def _document_row(agreement: Agreement, kind: DocumentKind, stored: files.StoredFile,
+                  actor: User | None) -> AgreementDocument:
+    number = 1 + sum(1 for document in agreement.documents if document.kind == kind)
+    document = AgreementDocument(
+        agreement=agreement, facility=agreement.facility, partner=agreement.partner, kind=kind, number=number,
+        filename=stored.filename, content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
+        storage_key=stored.key, uploaded_by=actor)
+    db.session.add(document)
+    db.session.flush()
+    return document

@@ -1,0 +1,165 @@
+"""Files kept in object storage on behalf of a database transaction.
+
+A file is streamed to storage first (hashed and measured on the way, its type
+sniffed from its first bytes), then the caller flushes the row that points at
+it. If the transaction rolls back, the object is removed again, so a failed
+request leaves neither a row without an object nor an object without a row.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from typing import BinaryIO, Iterable
+
+import filetype
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from portal import storage
+from portal.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+#: Bytes read before storing, to tell the file's real type.
+SNIFF_BYTES = 8192
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+_PENDING = "mitrapas_uncommitted_objects"
+
+
+class FileTooLarge(DomainError):
+    def __init__(self, limit: int):
+        super().__init__(_l("The file is larger than the limit of %(mb)d MB.", mb=max(1, limit // 2**20)))
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    key: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def safe_filename(name: str | None, fallback: str = "dokumen") -> str:
+    """The uploader's file name, safe to show and to offer as a download name."""
+    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
+    if len(name) > 200:
+        stem, dot, extension = name.rpartition(".")
+        name = f"{stem[:190]}.{extension[:9]}" if dot and len(extension) < 10 else name[:200]
+    return name or fallback
+
+
+def sniff(head: bytes) -> str | None:
+    """The content type the bytes themselves say, whatever the name claims."""
+    return filetype.guess_mime(head)
+
+
+def new_key(prefix: str) -> str:
+    """A key under the owning pair's prefix; random, never the user's file name."""
+    return f"{prefix.rstrip('/')}/{secrets.token_hex(16)}"
+
+
+class _Measured(io.RawIOBase):
+    """A read-only stream that hashes and counts what passes, and stops at the limit."""
+
+    def __init__(self, head: bytes, rest: BinaryIO, limit: int):
+        self._head, self._rest, self._limit = head, rest, limit
+        self.sha256, self.size = hashlib.sha256(), 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._head:
+            chunk, self._head = self._head[:len(buffer)], self._head[len(buffer):]
+        else:
+            chunk = self._rest.read(len(buffer))
+        self.size += len(chunk)
+        if self.size > self._limit:
+            raise FileTooLarge(self._limit)
+        self.sha256.update(chunk)
+        buffer[:len(chunk)] = chunk
+        return len(chunk)
+
+
+def store_upload(stream: BinaryIO, *, filename: str | None, prefix: str, allowed: Iterable[str],
+                 max_bytes: int, session: Session) -> StoredFile:
+    """Check and stream an upload to storage; removed again if `session` rolls back."""
+    head = stream.read(SNIFF_BYTES)
+    if not head:
+        raise DomainError(_l("The file is empty."))
+    content_type = sniff(head)
+    if content_type not in set(allowed):
+        raise DomainError(_l("This kind of file is not accepted here; the file's content is not one of: "
+                             "%(kinds)s.", kinds=", ".join(_short_names(allowed))))
+    measured = _Measured(head, stream, max_bytes)
+    key = new_key(prefix)
+    _put(key, io.BufferedReader(measured, buffer_size=1024 * 1024), content_type, session)
+    return StoredFile(key, safe_filename(filename), content_type, measured.size, measured.sha256.hexdigest())
+
+
+def store_bytes(data: bytes, *, filename: str, prefix: str, content_type: str, session: Session) -> StoredFile:
+    """Store bytes the portal made itself (a generated PDF)."""
+    key = new_key(prefix)
+    _put(key, io.BytesIO(data), content_type, session)
+    return StoredFile(key, safe_filename(filename), content_type, len(data), hashlib.sha256(data).hexdigest())
+
+
+def sha256_of_object(key: str) -> str:
+    """Recompute a stored object's SHA-256 (before it is signed, to be sure it is unchanged)."""
+    digest = hashlib.sha256()
+    for chunk in _read(key):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_object(key: str) -> bytes:
+    return b"".join(_read(key))
+
+
+def _read(key: str):
+    try:
+        yield from storage.get(key)
+    except storage.StorageError as error:
+        log.error("storage read failed: %s", error)
+        raise DomainError(_l("The document store cannot be reached right now. Nothing was changed; "
+                             "please try again in a few minutes.")) from error
+
+
+def _put(key: str, stream: BinaryIO, content_type: str, session: Session) -> None:
+    try:
+        storage.put(key, stream, content_type=content_type)
+    except storage.StorageError as error:
+        log.error("storage write failed: %s", error)
+        raise DomainError(_l("The document store cannot be reached right now. Nothing was saved; "
+                             "please try again in a few minutes.")) from error
+    session.info.setdefault(_PENDING, []).append(key)
+
+
+def _short_names(content_types: Iterable[str]) -> list[str]:
+    names = {PDF: "PDF", DOCX: "DOCX", "image/jpeg": "JPEG", "image/png": "PNG"}
+    return [names.get(content_type, content_type) for content_type in content_types]
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_objects(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _remove_objects(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is not None:
+        return  # a savepoint: the outer transaction decides
+    for key in session.info.pop(_PENDING, []):
+        try:
+            storage.delete(key)
+        except storage.StorageError as error:  # `storage-reconcile` finds it later
+            log.warning("could not remove uncommitted object %s: %s", key, error)

@@ -1,0 +1,67 @@
+"""Public verification of a signed agreement: by its code, or by the PDF file itself.
+
+Anyone may ask, so the answer says only whether the document is authentic,
+which agreement it is (its numbers), its parties and its status.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Agreement, AgreementDocument, AgreementStatus, DocumentKind
+from portal.tenancy import unscoped
+
+#: Read at most this much of an uploaded PDF to fingerprint it.
+MAX_VERIFY_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """All that the public learns about a signed agreement."""
+
+    code: str
+    facility_number: str | None
+    partner_number: str | None
+    facility: str
+    partner: str
+    status: AgreementStatus
+
+
+def normalise_code(code: str) -> str:
+    raw = re.sub(r"[^0-9A-Za-z]", "", code or "").upper()
+    raw = raw.translate(str.maketrans("OIL", "011"))
+    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+
+
+def by_code(code: str) -> Verdict | None:
+    code = normalise_code(code)
+    if len(code) != 14:
+        return None
+    with unscoped("public verification reads one signed agreement by its code"):
+        agreement = db.session.scalar(select(Agreement).where(Agreement.verification_code == code))
+        return _verdict(agreement) if agreement is not None else None
+
+
+def by_file(stream: BinaryIO) -> Verdict | None:
+    """The agreement whose final PDF is byte for byte this file, if any."""
+    digest, size = hashlib.sha256(), 0
+    while chunk := stream.read(1024 * 1024):
+        size += len(chunk)
+        if size > MAX_VERIFY_BYTES:
+            return None
+        digest.update(chunk)
+    with unscoped("public verification looks a final PDF up by its SHA-256"):
+        document = db.session.scalar(select(AgreementDocument).where(
+            AgreementDocument.kind == DocumentKind.FINAL, AgreementDocument.sha256 == digest.hexdigest()))
+        return _verdict(document.agreement) if document is not None else None
+
+
+def _verdict(agreement: Agreement) -> Verdict:
+    return Verdict(code=agreement.verification_code, facility_number=agreement.facility_number,
+                   partner_number=agreement.partner_number, facility=agreement.facility.name,
+                   partner=agreement.partner.name, status=agreement.status)

@@ -1,0 +1,135 @@
+"""What each stored code is called on screen, in PDFs and in messages, in both languages.
+
+Codes (`agreement.approved`, `changes_requested`) stay stable in the database;
+people read these labels instead.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from portal.models import AgreementKind, AgreementStatus, AgreementType, DocumentKind, SignatureMethod
+
+AGREEMENT_STATUS = {
+    AgreementStatus.DRAFT: _l("Draft"),
+    AgreementStatus.SUBMITTED: _l("Submitted for review"),
+    AgreementStatus.CHANGES_REQUESTED: _l("Changes requested"),
+    AgreementStatus.FORWARDED: _l("Awaiting the head's decision"),
+    AgreementStatus.APPROVED: _l("Approved, awaiting signatures"),
+    AgreementStatus.REJECTED: _l("Rejected"),
+    AgreementStatus.PARTNER_SIGNED: _l("Signed by the partner"),
+    AgreementStatus.SIGNED: _l("Signed, not yet in force"),
+    AgreementStatus.ACTIVE: _l("Active"),
+    AgreementStatus.EXPIRED: _l("Expired"),
+    AgreementStatus.TERMINATED: _l("Terminated"),
+}
+
+#: Bootstrap colour of each status badge.
+AGREEMENT_STATUS_COLOUR = {
+    AgreementStatus.DRAFT: "secondary",
+    AgreementStatus.SUBMITTED: "info",
+    AgreementStatus.CHANGES_REQUESTED: "warning",
+    AgreementStatus.FORWARDED: "info",
+    AgreementStatus.APPROVED: "primary",
+    AgreementStatus.REJECTED: "danger",
+    AgreementStatus.PARTNER_SIGNED: "primary",
+    AgreementStatus.SIGNED: "success",
+    AgreementStatus.ACTIVE: "success",
+    AgreementStatus.EXPIRED: "dark",
+    AgreementStatus.TERMINATED: "danger",
+}
+
+AGREEMENT_TYPE = {
+    AgreementType.HEALTH_REFERRAL: _l("Health referral"),
+    AgreementType.REHABILITATION: _l("Rehabilitation"),
+    AgreementType.COUNSELLING: _l("Counselling"),
+    AgreementType.VOCATIONAL_TRAINING: _l("Vocational training"),
+    AgreementType.INTERNSHIP: _l("Internship placement"),
+    AgreementType.ECONOMIC_EMPOWERMENT: _l("UMKM / economic empowerment"),
+    AgreementType.SPIRITUAL: _l("Spiritual guidance"),
+    AgreementType.EDUCATION: _l("Education"),
+    AgreementType.OTHER: _l("Other"),
+}
+
+AGREEMENT_KIND = {
+    AgreementKind.AGREEMENT: _l("Cooperation agreement (PKS)"),
+    AgreementKind.ADDENDUM: _l("Addendum"),
+}
+
+DOCUMENT_KIND = {
+    DocumentKind.DRAFT: _l("Draft document"),
+    DocumentKind.SIGNED_SCAN: _l("Scan of the paper-signed PKS"),
+    DocumentKind.FINAL: _l("Final signed PDF"),
+}
+
+SIGNATURE_METHOD = {
+    SignatureMethod.ELECTRONIC: _l("Electronic signature"),
+    SignatureMethod.PAPER: _l("Signed on paper (scan confirmed)"),
+}
+
+#: What the people in a workflow do, as named on buttons and in refusals.
+AGREEMENT_ACTIONS = {
+    "edit": _l("edit"),
+    "submit": _l("submit"),
+    "request_changes": _l("request changes"),
+    "forward": _l("forward to the head"),
+    "approve": _l("approve"),
+    "reject": _l("reject"),
+    "sign": _l("sign"),
+    "upload_scan": _l("upload a signed scan"),
+    "confirm_scan": _l("confirm the signed scan"),
+    "terminate": _l("terminate"),
+    "renew": _l("renew"),
+    "amend": _l("add an addendum"),
+}
+
+#: Audit trail actions, as the timeline and the trail pages show them.
+AUDIT_ACTIONS = {
+    "session.started": _l("Logged in"),
+    "session.ended": _l("Logged out"),
+    "user.created": _l("Account created"),
+    "user.password_changed": _l("Password changed"),
+    "user.deactivated": _l("Account deactivated"),
+    "user.locale_changed": _l("Language changed"),
+    "organisation.created": _l("Organisation created"),
+    "member.added": _l("Member added"),
+    "member.role_changed": _l("Member's role changed"),
+    "member.removed": _l("Member removed"),
+    "partnership.created": _l("Partner added"),
+    "agreement.created": _l("Agreement drafted"),
+    "agreement.updated": _l("Agreement edited"),
+    "agreement.document_added": _l("Document version uploaded"),
+    "agreement.submitted": _l("Submitted for review"),
+    "agreement.changes_requested": _l("Changes requested"),
+    "agreement.forwarded": _l("Forwarded to the head"),
+    "agreement.approved": _l("Approved by the head"),
+    "agreement.rejected": _l("Rejected by the head"),
+    "agreement.signed": _l("Signed"),
+    "agreement.scan_uploaded": _l("Paper-signed scan uploaded"),
+    "agreement.scan_confirmed": _l("Paper-signed scan confirmed"),
+    "agreement.completed": _l("Signed by both parties; final PDF issued"),
+    "agreement.activated": _l("In force"),
+    "agreement.expired": _l("Expired"),
+    "agreement.terminated": _l("Terminated"),
+    "agreement.renewed": _l("Renewal drafted"),
+    "agreement.amended": _l("Addendum drafted"),
+    "agreement.addendum_applied": _l("Addendum took effect"),
+}
+
+
+def audit_action(code: str) -> str:
+    """The label of an audit action; an unknown code is shown as it is."""
+    return str(AUDIT_ACTIONS.get(code, code))
+
+
+_LABELS_BY_TYPE = {
+    AgreementStatus: AGREEMENT_STATUS,
+    AgreementType: AGREEMENT_TYPE,
+    AgreementKind: AGREEMENT_KIND,
+    DocumentKind: DOCUMENT_KIND,
+    SignatureMethod: SIGNATURE_METHOD,
+}
+
+
+def label(code) -> str:
+    """The label of any coded value the portal stores (a status, a type, a kind...)."""
+    return str(_LABELS_BY_TYPE[type(code)][code])

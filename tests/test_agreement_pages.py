@@ -1,0 +1,204 @@
+"""The agreement pages as a person uses them: forms, refusals in Bahasa Indonesia, downloads, lists."""
+import hashlib
+import io
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Agreement, AgreementStatus as S, AgreementType, DocumentKind, Partnership
+from portal.tenancy import unscoped
+from tests import sample_files
+from tests.factories import PASSWORD
+
+
+def url(org, path=""):
+    return f"/o/{org.slug}/agreements/{path}"
+
+
+def pair_id(pks):
+    with unscoped("the test looks up its own pair"):
+        return db.session.scalar(select(Partnership.id).where(Partnership.facility_id == pks.facility.id))
+
+
+def form_data(pks, **changes):
+    data = dict(type="health_referral", title="Sistem Rujukan Pelayanan Kesehatan", scope="Rujukan WBP",
+                objectives="Layanan cepat", start_date="2026-12-01", end_date="2027-11-30",
+                facility_number="W17-123", partner_number="445/RSUD", facility_signatory=str(pks.head.id),
+                partner_signatory=str(pks.partner_admin.id))
+    data.update(changes)
+    return data
+
+
+def fresh(agreement):
+    db.session.expire_all()
+    with unscoped("the test reads the outcome"):
+        return db.session.get(Agreement, agreement.id)
+
+
+def test_a_partner_admin_drafts_with_a_document_and_sees_it_in_the_list(pks, login_as):
+    web = login_as(pks.partner_admin)
+    data = form_data(pks, document=(io.BytesIO(sample_files.pdf()), "Draf PKS RSUD.pdf"))
+    response = web.post(url(pks.partner, f"new?pair={pair_id(pks)}"), data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    listing = web.get(url(pks.partner)).text
+    assert "Sistem Rujukan Pelayanan Kesehatan" in listing and "Draf" in listing
+
+
+def test_bad_input_is_refused_in_bahasa_indonesia_and_nothing_is_saved(pks, login_as):
+    web = login_as(pks.partner_admin)
+    page = web.post(url(pks.partner, f"new?pair={pair_id(pks)}"),
+                    form_data(pks, title="", end_date="2026-01-01", facility_signatory_nip="12ab"))
+    assert page.status_code == 200
+    assert "Tanggal berakhir tidak boleh sebelum tanggal mulai." in page.text
+    assert "NIP terdiri dari 18 angka." in page.text
+    with unscoped("the test counts every agreement"):
+        assert db.session.scalar(select(Agreement.id)) is None
+
+
+def test_a_disguised_executable_is_refused_with_the_reason(pks, login_as):
+    web = login_as(pks.partner_admin)
+    data = form_data(pks, document=(io.BytesIO(sample_files.executable_named_pdf()), "PKS.pdf"))
+    page = web.post(url(pks.partner, f"new?pair={pair_id(pks)}"), data, content_type="multipart/form-data")
+    assert "Jenis berkas ini tidak diterima" in page.text
+    with unscoped("the test counts every agreement"):
+        assert db.session.scalar(select(Agreement.id)) is None
+
+
+def test_an_edit_from_a_stale_page_is_refused(pks, login_as):
+    agreement = pks.draft()
+    stale_version = agreement.version
+    with pks.acting(pks.officer):
+        from portal.services import agreements
+        agreements.update_agreement(agreement, pks.fields(scope="Versi petugas"), actor=pks.officer)
+    db.session.flush()
+    web = login_as(pks.partner_admin)
+    page = web.post(url(pks.partner, f"{agreement.id}/edit"), form_data(pks, scope="Versi mitra",
+                                                                         version=str(stale_version)),
+                    follow_redirects=True)
+    assert "baru saja diubah orang lain" in page.text
+    assert fresh(agreement).scope == "Versi petugas"
+
+
+def test_the_officer_requests_changes_and_the_partner_reads_the_reason(pks, login_as, client):
+    agreement = pks.in_state(S.SUBMITTED)
+    officer = login_as(pks.officer)
+    review = officer.get(url(pks.facility, "?queue=review")).text
+    assert agreement.title in review
+    officer.post(url(pks.facility, f"{agreement.id}/request-changes"), {"reason": "Lengkapi NIP direktur"})
+    officer.logout()
+    partner = login_as(pks.partner_admin)
+    page = partner.get(url(pks.partner, str(agreement.id))).text
+    assert "Lengkapi NIP direktur" in page and "Perubahan diminta" in page
+
+
+def test_an_illegal_step_is_explained_and_changes_nothing(pks, login_as):
+    agreement = pks.in_state(S.SUBMITTED)
+    head = login_as(pks.head)
+    page = head.post(url(pks.facility, f"{agreement.id}/approve"), follow_redirects=True)
+    assert "tidak dapat menyetujui" in page.text
+    assert fresh(agreement).status == S.SUBMITTED
+
+
+def test_signing_needs_the_password_and_then_the_signature_is_recorded(pks, login_as):
+    agreement = pks.in_state(S.APPROVED)
+    web = login_as(pks.partner_admin)
+    page = web.post(url(pks.partner, f"{agreement.id}/sign"), {"password": "keliru-sekali", "agree": "y"},
+                    follow_redirects=True)
+    assert "Kata sandi salah" in page.text and fresh(agreement).status == S.APPROVED
+    web.post(url(pks.partner, f"{agreement.id}/sign"), {"password": PASSWORD, "agree": "y"})
+    signed = fresh(agreement)
+    assert signed.status == S.PARTNER_SIGNED
+    with unscoped("the test reads the signature"):
+        assert signed.signatures[0].ip == "127.0.0.1"
+
+
+def test_a_document_downloads_as_an_attachment_with_its_exact_bytes(pks, login_as):
+    content = sample_files.pdf("Isi PKS")
+    agreement = pks.draft(document=content)
+    with pks.acting(pks.partner_admin):
+        document = agreement.latest_draft()
+    web = login_as(pks.officer)
+    response = web.get(url(pks.facility, f"{agreement.id}/documents/{document.id}"))
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert "Draf%20PKS%20RSUD.pdf" in response.headers["Content-Disposition"]
+    assert hashlib.sha256(response.data).hexdigest() == hashlib.sha256(content).hexdigest() == document.sha256
+
+
+def test_the_public_verification_page_says_only_what_it_should(pks, client, web):
+    agreement = pks.in_state(S.ACTIVE)
+    with pks.acting(pks.head):
+        code, final = agreement.verification_code, agreement.document_of(DocumentKind.FINAL)
+    page = client.get(f"/verify/{code.lower()}")
+    assert page.status_code == 200
+    for shown in ("Asli", agreement.facility_number, agreement.partner_number, "RSUD Tamiang Layang", "Aktif"):
+        assert shown in page.text
+    for hidden in (agreement.title, "Agung Novarianto", "Vinny Safari", agreement.scope):
+        assert hidden not in page.text
+    assert client.get("/verify/AAAA-BBBB-CCCC").status_code == 404
+
+    from portal import storage
+    body = b"".join(storage.get(final.storage_key))
+    token = web.csrf_token()
+    upload = client.post("/verify/", data={"csrf_token": token, "f-csrf_token": token, "f-submit": "1",
+                                           "f-document": (io.BytesIO(body), "pks.pdf")},
+                         content_type="multipart/form-data")
+    assert upload.status_code == 200 and agreement.facility_number in upload.text
+    tampered = client.post("/verify/", data={"csrf_token": token, "f-csrf_token": token, "f-submit": "1",
+                                             "f-document": (io.BytesIO(body + b"%"), "pks.pdf")},
+                           content_type="multipart/form-data")
+    assert tampered.status_code == 404 and "Tidak dikenali" in tampered.text
+
+
+def test_verification_is_rate_limited(app, client):
+    app.config["VERIFY_LIMIT"] = "3 per minute"
+    try:
+        statuses = [client.get("/verify/AAAA-BBBB-CCCC").status_code for _ in range(4)]
+    finally:
+        app.config["VERIFY_LIMIT"] = "30 per minute"
+    assert statuses == [404, 404, 404, 429]
+
+
+@pytest.fixture
+def many(pks):
+    """Twenty-three agreements of the pair in assorted states, types and end dates."""
+    from tests.factories import AgreementFactory
+
+    today = date.today()
+    made = []
+    for n in range(23):
+        made.append(AgreementFactory(
+            facility=pks.facility, partner=pks.partner, title=f"PKS nomor {n:02d}",
+            type=AgreementType.COUNSELLING if n % 2 else AgreementType.HEALTH_REFERRAL,
+            status=S.ACTIVE if n % 3 == 0 else S.DRAFT,
+            end_date=today + timedelta(days=30 if n < 4 else 400)))
+    return made
+
+
+def test_the_list_filters_by_status_type_expiry_and_search_and_pages(pks, many, login_as):
+    web = login_as(pks.head)
+
+    def titles(query):
+        return {a.title for a in many if a.title in web.get(url(pks.facility, query)).text}
+
+    assert len(titles("")) == 20  # first page
+    assert len(titles("?page=2")) == 3
+    assert titles("?status=active") == {a.title for a in many if a.status == S.ACTIVE}
+    assert titles("?type=counselling&page=1") == {a.title for a in many if a.type == AgreementType.COUNSELLING}
+    assert titles("?expiring=y") == {"PKS nomor 00", "PKS nomor 03"}
+    assert titles("?q=nomor+07") == {"PKS nomor 07"}
+    assert titles(f"?counterpart={pks.partner.id}&status=draft") == {
+        a.title for a in many if a.status == S.DRAFT}
+    assert titles("?status=bukan-status") == titles("")
+
+
+def test_the_tick_command_is_idempotent(pks, app):
+    agreement = pks.in_state(S.SIGNED)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["portal", "agreements-tick"])
+    second = runner.invoke(args=["portal", "agreements-tick"])
+    assert "1 agreement(s) now in force" in first.output, first.output
+    assert "0 agreement(s) now in force, 0 expired" in second.output
+    assert fresh(agreement).status == S.ACTIVE
