@@ -45,7 +45,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def _tune_engine(engine) -> None:
-    """SQLite: enforce foreign keys and let SQLAlchemy own transactions (for savepoints)."""
+    """SQLite: enforce foreign keys, let SQLAlchemy own transactions (for savepoints), one writer at a time.
+
+    BEGIN IMMEDIATE takes SQLite's write lock when a transaction starts, so two
+    requests changing the same agreement queue up (as FOR UPDATE makes them do on
+    PostgreSQL) instead of failing with "database is locked" halfway through.
+    """
     if engine.dialect.name != "sqlite":
         return
 
@@ -56,7 +61,7 @@ def _tune_engine(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def register_blueprints(app: Flask) -> None:

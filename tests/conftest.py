@@ -83,7 +83,7 @@ class ConnectionBoundSession(Session):
 @pytest.fixture(autouse=True)
 def transaction(request, app):
     """Each test runs in one transaction that is rolled back; requests' commits become savepoints."""
-    if request.node.get_closest_marker("browser"):
+    if request.node.get_closest_marker("browser") or request.node.get_closest_marker("own_database"):
         yield
         return
     with app.app_context():
