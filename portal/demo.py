@@ -41,6 +41,8 @@ FACILITIES = [
     ]),
     ("Rutan Kelas IIB Tamiang Layang", "Rutan Kelas IIB", "Kalimantan Tengah", "Kabupaten Barito Timur", [
         DemoPerson("agung.novarianto@mitrapas.test", "Agung Novarianto", "Kepala Rutan (Karutan)", Role.HEAD),
+        DemoPerson("pelayanan@rutan-tamiang-layang.mitrapas.test", "Petugas Pelayanan Tahanan Tamiang Layang",
+                   "Kasubsi Pelayanan Tahanan", Role.OFFICER),
     ]),
 ]
 

@@ -11,6 +11,7 @@ from portal.services import agreement_lists, agreements, files, verification
 from portal.services.agreements import AgreementChanged, IllegalTransition
 from portal import storage
 from tests import sample_files
+from tests.conftest import ARTIFACTS
 from tests.factories import PASSWORD
 
 
@@ -82,6 +83,8 @@ def test_both_signatories_sign_and_the_final_pdf_carries_a_certificate(pks):
 
     final = agreement.document_of(DocumentKind.FINAL)
     body = b"".join(storage.get(final.storage_key))
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "pks-final.pdf").write_bytes(body)  # for a person to look at
     reader = PdfReader(io.BytesIO(body))
     assert len(reader.pages) == 2  # the signed page, then the certificate
     certificate = reader.pages[-1].extract_text()

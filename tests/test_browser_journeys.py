@@ -16,10 +16,10 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
-def live_portal():
-    """The portal with demo data, served on a free loopback port from its own database."""
+def live_portal(seaweed):
+    """The portal with demo data, served on a free loopback port from its own database and storage."""
     with fresh_database("browser") as database:
-        app = make_app(database, WTF_CSRF_SSL_STRICT=False)
+        app = make_app(database, WTF_CSRF_SSL_STRICT=False, **seaweed.settings())
         with app.app_context():
             demo.load()
             db.session.commit()

@@ -72,3 +72,15 @@ def test_every_pair_scoped_table_has_forced_row_level_security():
         "SELECT c.relname FROM pg_class c JOIN pg_policy p ON p.polrelid = c.oid "
         "WHERE c.relrowsecurity AND c.relforcerowsecurity")))
     assert tables - protected == set(), "a new shared table needs the pair_rule policy in its migration"
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE agreement_documents SET sha256 = 'x'", "DELETE FROM agreement_documents",
+    "UPDATE signatures SET name = 'x'", "DELETE FROM signatures", "DELETE FROM agreements",
+])
+def test_signed_records_cannot_be_changed_or_deleted_by_the_portal(statement):
+    """Documents and signatures are written once; agreements are never deleted (addendum instead)."""
+    with unscoped("test: even the escape hatch cannot rewrite a signature"):
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            with db.session.begin_nested():
+                db.session.execute(text(statement))

@@ -1,0 +1,151 @@
+"""The PKS journeys of issue 3 in a real browser: draft, review, approval, signing, verification."""
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from tests import sample_files
+from tests.conftest import ARTIFACTS
+from tests.test_browser_journeys import browser, live_portal, log_in, page  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.browser
+
+RSUD = "vinny.safari@mitrapas.test"
+OFFICER = "pelayanan@rutan-tamiang-layang.mitrapas.test"
+HEAD = "agung.novarianto@mitrapas.test"
+PASSWORD = "mitrapas-demo-2025"
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"pks-{name}.png"), full_page=True)
+
+
+def as_person(browser, base, email):
+    context = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    person = context.new_page()
+    log_in(person, base, email)
+    person.wait_for_url(re.compile(r".*/o/[^/]+/$"))
+    return person
+
+
+def open_agreement(person, title):
+    person.get_by_role("link", name="Perjanjian", exact=True).click()
+    person.get_by_role("link", name=title).first.click()
+
+
+def test_a_pks_from_draft_to_verified_signature(live_portal, browser, tmp_path):
+    base, title = live_portal, "Sistem Rujukan Pelayanan Kesehatan"
+    draft_v1, draft_v2 = tmp_path / "Draf PKS RSUD.pdf", tmp_path / "Draf PKS RSUD v2.pdf"
+    draft_v1.write_bytes(sample_files.pdf("Draf PKS v1"))
+    draft_v2.write_bytes(sample_files.pdf("Draf PKS v2", pages=2))
+
+    # 1. The RSUD director drafts the agreement with the Rutan, saves, edits, submits.
+    rsud = as_person(browser, base, RSUD)
+    rsud.get_by_role("link", name="Perjanjian", exact=True).click()
+    rsud.get_by_role("link", name="Buat draf perjanjian").click()
+    rsud.get_by_label("Jenis kerja sama").select_option(label="Rujukan kesehatan")
+    rsud.get_by_label("Judul").fill(title)
+    rsud.get_by_label("Ruang lingkup").fill("Rujukan pelayanan kesehatan bagi WBP Rutan Tamiang Layang ke RSUD")
+    rsud.get_by_label("Tujuan").fill("Layanan rujukan yang cepat, tepat dan akuntabel")
+    rsud.get_by_label("Tanggal mulai").fill(date.today().isoformat())
+    rsud.get_by_label("Tanggal berakhir").fill((date.today() + timedelta(days=3 * 365)).isoformat())
+    rsud.get_by_label("Nomor perjanjian UPT").fill("W17.PAS.PAS.10-PK.01.01-128")
+    rsud.get_by_label("Nomor perjanjian mitra").fill("445/128/RSUD-TL/XI/2025")
+    rsud.get_by_label("Penanda tangan UPT").select_option(label="Agung Novarianto")
+    rsud.get_by_label("Penanda tangan mitra").select_option(label="Vinny Safari")
+    rsud.get_by_label("Dokumen draf (PDF atau DOCX)").set_input_files(str(draft_v1))
+    shot(rsud, "1-draft-form")
+    rsud.get_by_role("button", name="Simpan draf").click()
+    assert rsud.get_by_text("Draf telah disimpan.").is_visible()
+    rsud.get_by_role("link", name="Ubah draf").click()
+    rsud.get_by_label("Hak mitra").fill("Menerima data rujukan yang lengkap")
+    rsud.get_by_role("button", name="Simpan draf").click()
+    rsud.get_by_role("button", name="Ajukan untuk ditinjau").click()
+    assert rsud.get_by_test_id("status-badge").inner_text() == "Diajukan untuk ditinjau"
+
+    # 2. The officer finds it in the review queue and asks for a change, with a reason.
+    officer = as_person(browser, base, OFFICER)
+    officer.get_by_role("link", name="Perjanjian", exact=True).click()
+    officer.get_by_test_id("queue-review").click()
+    officer.get_by_role("link", name=title).click()
+    officer.get_by_label("Apa yang harus diubah?").fill("Mohon cantumkan NIP Direktur RSUD")
+    officer.get_by_role("button", name="Minta perubahan").click()
+    assert officer.get_by_test_id("status-badge").inner_text() == "Perubahan diminta"
+
+    # ...the partner reads the reason, uploads a second version and resubmits.
+    rsud.reload()
+    assert "Mohon cantumkan NIP Direktur RSUD" in rsud.get_by_test_id("status-reason").inner_text()
+    shot(rsud, "2-changes-requested")
+    rsud.get_by_role("link", name="Ubah draf").click()
+    rsud.locator("#partner_signatory_nip").fill("197505052000122002")
+    rsud.get_by_label("Dokumen draf (PDF atau DOCX)").set_input_files(str(draft_v2))
+    rsud.get_by_role("button", name="Simpan draf").click()
+    rsud.get_by_role("button", name="Ajukan untuk ditinjau").click()
+    documents = rsud.get_by_test_id("documents").inner_text()
+    assert "Dokumen draf v2" in documents and "Dokumen draf v1" in documents
+
+    # 3. The officer forwards; the head approves.
+    officer.reload()
+    officer.get_by_role("button", name="Teruskan ke Kepala").click()
+    head = as_person(browser, base, HEAD)
+    open_agreement(head, title)
+    head.get_by_role("button", name="Setujui").click()
+    assert head.get_by_test_id("status-badge").inner_text() == "Disetujui, menunggu tanda tangan"
+
+    # 4. The partner's signatory signs, then the head; each re-enters the password.
+    rsud.reload()
+    rsud.get_by_label("Kata sandi Anda").fill("bukan-kata-sandi")
+    rsud.get_by_label("Saya telah membaca").check()
+    rsud.get_by_role("button", name="Tanda tangani").click()
+    assert rsud.get_by_text("Kata sandi salah; perjanjian tidak ditandatangani.").is_visible()
+    rsud.get_by_label("Kata sandi Anda").fill(PASSWORD)
+    rsud.get_by_label("Saya telah membaca").check()
+    rsud.get_by_role("button", name="Tanda tangani").click()
+    assert rsud.get_by_test_id("status-badge").inner_text() == "Ditandatangani mitra"
+    head.reload()
+    head.get_by_label("Kata sandi Anda").fill(PASSWORD)
+    head.get_by_label("Saya telah membaca").check()
+    head.get_by_role("button", name="Tanda tangani").click()
+    assert head.get_by_test_id("status-badge").inner_text() == "Aktif"
+    signatures = head.get_by_test_id("signatures").inner_text()
+    assert "Vinny Safari" in signatures and "Agung Novarianto" in signatures
+    timeline = head.get_by_test_id("timeline").inner_text()
+    for step in ("Draf perjanjian dibuat", "Perubahan diminta", "Diteruskan ke Kepala", "Disetujui Kepala",
+                 "Ditandatangani kedua pihak; PDF final diterbitkan"):
+        assert step in timeline
+    shot(head, "3-signed")
+
+    # 5. The final PDF downloads; anyone can verify it by code or by the file itself.
+    with head.expect_download() as download:
+        head.get_by_role("link", name=re.compile(r"^PKS-.*\.pdf$")).click()
+    final_pdf = tmp_path / "final.pdf"
+    download.value.save_as(final_pdf)
+    code = head.get_by_test_id("verification-code").inner_text()
+    public = browser.new_context(locale="id-ID").new_page()
+    public.goto(f"{base}/verify/{code}")
+    assert public.get_by_test_id("verdict-status").inner_text() == "Aktif"
+    assert title not in public.content()
+    public.goto(f"{base}/verify/")
+    public.get_by_label("Berkas PDF yang Anda terima").set_input_files(str(final_pdf))
+    public.get_by_role("button", name="Periksa berkas").click()
+    assert public.get_by_test_id("verdict-authentic").is_visible()
+    assert "W17.PAS.PAS.10-PK.01.01-128" in public.get_by_test_id("verdict-authentic").inner_text()
+    shot(public, "4-verified")
+
+    # 6. An addendum starts from the agreement; later the head terminates it with a reason.
+    rsud.reload()
+    rsud.get_by_role("button", name="Buat draf adendum").click()
+    assert rsud.get_by_text("Draf adendum telah dibuat.").is_visible()
+    head.reload()
+    head.get_by_label("Mengapa diakhiri?").fill("RSUD berganti status kelembagaan")
+    head.get_by_role("button", name="Akhiri perjanjian").click()
+    assert head.get_by_test_id("status-badge").inner_text() == "Diakhiri"
+
+    # 7. The lists filter by status and keep the filter in the address.
+    head.get_by_role("link", name="Perjanjian", exact=True).click()
+    head.get_by_label("Status").select_option(label="Diakhiri")
+    head.get_by_role("button", name="Saring").click()
+    assert "status=terminated" in head.url
+    assert head.get_by_test_id("agreement-list").get_by_role("link", name=title).is_visible()
+    shot(head, "5-list-filtered")
