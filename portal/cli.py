@@ -1,12 +1,10 @@
 """`flask portal ...`: the commands operators run (demo data, integrity checks, accounts)."""
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask.cli import AppGroup
 
-from portal import demo, storage
+from portal import demo, i18n, storage
 from portal.extensions import db
 from portal.services import accounts, agreements, audit
 from portal.tenancy import unscoped
@@ -70,7 +68,7 @@ def agreements_tick(today) -> None:
 
     Idempotent: run it daily from cron; running it twice changes nothing more.
     """
-    as_of = today.date() if today else date.today()
+    as_of = today.date() if today else i18n.today()
     with unscoped("the calendar moves every tenant's agreements"):
         counts = agreements.tick(as_of)
         db.session.commit()

@@ -202,3 +202,16 @@ def test_the_tick_command_is_idempotent(pks, app):
     assert "1 agreement(s) now in force" in first.output, first.output
     assert "0 agreement(s) now in force, 0 expired" in second.output
     assert fresh(agreement).status == S.ACTIVE
+
+
+def test_the_dashboards_show_what_waits_for_whom(pks, login_as):
+    waiting = pks.in_state(S.SUBMITTED, title="PKS menunggu tinjauan")
+    signing = pks.in_state(S.APPROVED, title="PKS menunggu tanda tangan")
+    officer = login_as(pks.officer)
+    assert 'data-testid="waiting-review">1<' in officer.get(f"/o/{pks.facility.slug}/").text
+    officer.logout()
+    partner = login_as(pks.partner_admin)
+    dashboard = partner.get(f"/o/{pks.partner.slug}/").text
+    assert 'data-testid="waiting-signature">1<' in dashboard
+    queue = partner.get(url(pks.partner, "?queue=to_sign")).text
+    assert signing.title in queue and waiting.title not in queue

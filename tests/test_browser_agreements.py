@@ -149,3 +149,54 @@ def test_a_pks_from_draft_to_verified_signature(live_portal, browser, tmp_path):
     assert "status=terminated" in head.url
     assert head.get_by_test_id("agreement-list").get_by_role("link", name=title).is_visible()
     shot(head, "5-list-filtered")
+
+
+def test_a_paper_signed_pks_is_confirmed_by_the_officer_then_renewed(live_portal, browser, tmp_path):
+    base, title = live_portal, "Pendampingan Rehabilitasi oleh Peserta MagangHub"
+    draft, scan = tmp_path / "draf.pdf", tmp_path / "PKS ditandatangani.pdf"
+    draft.write_bytes(sample_files.pdf("Draf PKS MagangHub"))
+    scan.write_bytes(sample_files.pdf("PKS bertanda tangan basah"))
+
+    # The facility officer drafts this one herself, for the MagangHub partnership.
+    officer = as_person(browser, base, OFFICER)
+    officer.get_by_role("link", name="Perjanjian", exact=True).click()
+    officer.get_by_role("link", name="Buat draf perjanjian").click()
+    officer.get_by_role("link", name=re.compile("MagangHub")).click()
+    officer.get_by_label("Jenis kerja sama").select_option(label="Penempatan magang")
+    officer.get_by_label("Judul").fill(title)
+    officer.get_by_label("Ruang lingkup").fill("Pendampingan konseling oleh peserta magang psikologi")
+    officer.get_by_label("Tujuan").fill("Pemulihan WBP peserta rehabilitasi")
+    officer.get_by_label("Tanggal mulai").fill((date.today() - timedelta(days=365)).isoformat())
+    officer.get_by_label("Tanggal berakhir").fill((date.today() + timedelta(days=30)).isoformat())
+    officer.get_by_label("Penanda tangan UPT").select_option(label="Agung Novarianto")
+    officer.get_by_label("Penanda tangan mitra").select_option(label="Koordinator MagangHub")
+    officer.get_by_label("Dokumen draf (PDF atau DOCX)").set_input_files(str(draft))
+    officer.get_by_role("button", name="Simpan draf").click()
+    officer.get_by_role("button", name="Ajukan untuk ditinjau").click()
+    officer.get_by_role("button", name="Teruskan ke Kepala").click()
+
+    head = as_person(browser, base, HEAD)
+    open_agreement(head, title)
+    head.get_by_role("button", name="Setujui").click()
+
+    # Signed on paper at the closing ceremony: the scan is uploaded and the officer confirms it.
+    officer.reload()
+    officer.get_by_label("Pindaian perjanjian bertanda tangan basah (PDF)").set_input_files(str(scan))
+    officer.get_by_role("button", name="Unggah pindaian").click()
+    assert officer.get_by_text("Pindaian telah diunggah").is_visible()
+    officer.get_by_role("button", name="Konfirmasi pindaian bertanda tangan basah").click()
+    assert officer.get_by_test_id("status-badge").inner_text() == "Aktif"
+    assert officer.get_by_test_id("signatures").inner_text().count("Tanda tangan basah (pindaian dikonfirmasi)") == 2
+    shot(officer, "6-paper-signed")
+
+    # Ending within 90 days, it shows under that filter; the officer drafts its renewal.
+    officer.get_by_role("link", name="Perjanjian", exact=True).click()
+    officer.get_by_label("Berakhir dalam 90 hari").check()
+    officer.get_by_role("button", name="Saring").click()
+    officer.get_by_test_id("agreement-list").get_by_role("link", name=title).click()
+    officer.get_by_role("button", name="Buat draf perpanjangan").click()
+    assert officer.get_by_text("Draf perpanjangan telah dibuat.").is_visible()
+    officer.get_by_role("button", name="Simpan draf").click()
+    assert officer.get_by_test_id("status-badge").inner_text() == "Draf"
+    assert officer.get_by_text("Memperpanjang").is_visible()
+    shot(officer, "7-renewal-draft")

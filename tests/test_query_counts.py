@@ -43,3 +43,35 @@ def test_query_count_does_not_grow_with_the_data(login_as, page):
     small = queries_for(web, f"/o/{facility.slug}/{page}")
     grow(facility, member_of(facility, Role.OFFICER), 15)
     assert queries_for(web, f"/o/{facility.slug}/{page}") == small
+
+
+def grow_agreements(facility, partner, actor, n):
+    from tests.factories import AgreementDocumentFactory, AgreementFactory
+
+    agreements = []
+    for _ in range(n):
+        agreement = AgreementFactory(facility=facility, partner=partner, facility_signatory=actor)
+        AgreementDocumentFactory(agreement=agreement)
+        audit.record("agreement.updated", actor=actor, object_type="agreement", object_id=agreement.id,
+                     organisation=facility, facility=facility, partner=partner)
+        agreements.append(agreement)
+    return agreements
+
+
+def test_agreement_list_and_page_ask_the_same_number_of_questions_as_they_grow(login_as):
+    facility, partner = FacilityFactory(), PartnerFactory()
+    PartnershipFactory(facility=facility, partner=partner)
+    head = member_of(facility, Role.HEAD)
+    web = login_as(head)
+    first = grow_agreements(facility, partner, head, 2)[0]
+    small_list = queries_for(web, f"/o/{facility.slug}/agreements/")
+    small_page = queries_for(web, f"/o/{facility.slug}/agreements/{first.id}")
+    grow_agreements(facility, partner, head, 15)
+    for _ in range(10):  # a longer timeline and more document versions for the same agreement
+        from tests.factories import AgreementDocumentFactory
+        uploader, editor = member_of(partner, Role.MEMBER), member_of(facility, Role.OFFICER)
+        AgreementDocumentFactory(agreement=first, number=_ + 2, uploaded_by=uploader)
+        audit.record("agreement.updated", actor=editor, object_type="agreement",
+                     object_id=first.id, organisation=facility, facility=facility, partner=partner)
+    assert queries_for(web, f"/o/{facility.slug}/agreements/") == small_list
+    assert queries_for(web, f"/o/{facility.slug}/agreements/{first.id}") == small_page

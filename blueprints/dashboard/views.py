@@ -8,7 +8,7 @@ from blueprints.dashboard import bp
 from blueprints.members.forms import ROLE_LABELS
 from portal import policy
 from portal.models import OrgKind
-from portal.services import audit, organisations, partnerships
+from portal.services import agreement_lists, audit, organisations, partnerships
 from portal.tenancy import current_membership, current_org
 
 
@@ -25,4 +25,5 @@ def index():
         recent=audit.entries_visible_to(current_org, limit=8) if can_read_audit else [],
         can_read_audit=can_read_audit,
         role_label=ROLE_LABELS[current_membership.role],
+        queues={} if oversight else agreement_lists.queue_counts(current_org, current_user),
     )

@@ -184,7 +184,8 @@ class AgreementDocument(PairScoped, db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     agreement: Mapped[Agreement] = relationship(back_populates="documents")
-    uploaded_by: Mapped["User | None"] = relationship()  # noqa: F821
+    #: Joined: a document list always shows who uploaded each version.
+    uploaded_by: Mapped["User | None"] = relationship(lazy="joined")  # noqa: F821
 
 
 class Signature(PairScoped, db.Model):

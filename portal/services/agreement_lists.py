@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from portal import i18n
 from portal.extensions import db
 from portal.models import (
     Agreement, AgreementStatus, AgreementType, AuditEntry, Membership, Organisation, OrgKind,
@@ -33,7 +34,7 @@ class AgreementFilter:
 
 def filtered(user: User, wanted: AgreementFilter, *, today: date | None = None):
     """The agreements the organisation sees (the tenancy filter decides which), narrowed by `wanted`."""
-    today = today or date.today()
+    today = today or i18n.today()
     query = select(Agreement).order_by(Agreement.updated_at.desc(), Agreement.id.desc())
     if wanted.status:
         query = query.where(Agreement.status == wanted.status)

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import agreement_pdf, policy
+from portal import agreement_pdf, i18n, policy
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import (
@@ -269,7 +269,7 @@ def _complete(agreement: Agreement, actor: User | None, signed: AgreementDocumen
     stored = files.store_bytes(agreement_pdf.final_pdf(body, certificate), filename=_final_filename(agreement),
                                prefix=_prefix(agreement), content_type=files.PDF, session=db.session)
     final = _document_row(agreement, DocumentKind.FINAL, stored, actor)
-    today = date.today()
+    today = i18n.today()
     target = S.EXPIRED if agreement.end_date < today else S.ACTIVE if agreement.start_date <= today else S.SIGNED
     _move(agreement, actor, target, "agreement.completed", verification_code=agreement.verification_code,
           final_sha256=final.sha256)
