@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session
+from werkzeug.serving import make_server
 
-from portal import create_app
+from portal import create_app, demo
 from portal.extensions import db, limiter
 from portal.seaweedfs import SeaweedFS
 from tests.databases import fresh_database
@@ -153,3 +156,54 @@ def pks(storage_settings):
     from tests.agreement_world import build_world
 
     return build_world()
+
+
+# --- the browser journeys: a live portal with demo data, and Debian's Chromium -------------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def live_portal(seaweed):
+    """The portal with demo data, served on a free loopback port from its own database and storage."""
+    with fresh_database("browser") as database:
+        app = make_app(database, WTF_CSRF_SSL_STRICT=False, **seaweed.settings())
+        with app.app_context():
+            demo.load()
+            db.session.commit()
+            db.session.remove()
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_port}"
+        server.shutdown()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def log_in(page, base, email):
+    page.goto(f"{base}/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Kata sandi").fill(demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+
+

@@ -5,8 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests import sample_files
-from tests.conftest import ARTIFACTS
-from tests.test_browser_journeys import browser, live_portal, log_in, page  # noqa: F401 (fixtures)
+from tests.conftest import ARTIFACTS, log_in
 
 pytestmark = pytest.mark.browser
 

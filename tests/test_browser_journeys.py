@@ -1,63 +1,9 @@
 """Journeys a person really takes, in headless Debian Chromium driven by Playwright."""
-import shutil
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
-from portal import demo
-from portal.extensions import db
-from tests.conftest import ARTIFACTS, make_app
-from tests.databases import fresh_database
+from tests.conftest import ARTIFACTS, log_in
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def live_portal(seaweed):
-    """The portal with demo data, served on a free loopback port from its own database and storage."""
-    with fresh_database("browser") as database:
-        app = make_app(database, WTF_CSRF_SSL_STRICT=False, **seaweed.settings())
-        with app.app_context():
-            demo.load()
-            db.session.commit()
-            db.session.remove()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.server_port}"
-        server.shutdown()
-        with app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def log_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Kata sandi").fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-
 
 def test_the_head_of_rutan_tamiang_layang_sees_the_facility_dashboard(live_portal, page):
     log_in(page, live_portal, "agung.novarianto@mitrapas.test")

@@ -1,5 +1,5 @@
 """Check a signed agreement by its code (the QR code opens this) or by uploading its PDF."""
-from flask import current_app, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField, SubmitField

@@ -8,17 +8,15 @@ stale page fails on the version column instead of overwriting.
 """
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, fields as dataclass_fields
 from datetime import date, timedelta
 from typing import BinaryIO
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import agreement_pdf, i18n, policy
+from portal import i18n, policy
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import (
@@ -26,7 +24,7 @@ from portal.models import (
     Organisation, Party, Partnership, Role, Signature, SignatureMethod, User,
 )
 from portal.models.base import utcnow
-from portal.services import accounts, audit, files
+from portal.services import accounts, agreement_files, audit, files
 from portal.tenancy import current_scope
 from portal.vocabulary import AGREEMENT_ACTIONS, AGREEMENT_STATUS
 
@@ -54,10 +52,6 @@ RULES = {
 #: Only an agreement itself is renewed or amended, never an addendum.
 AGREEMENT_ONLY = frozenset({"renew", "amend"})
 
-DRAFT_TYPES = (files.PDF, files.DOCX)
-SCAN_TYPES = (files.PDF,)
-#: Crockford's base32: no I, L, O, U, so a code read aloud or typed is unambiguous.
-_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 class IllegalTransition(DomainError):
@@ -135,10 +129,7 @@ def update_agreement(agreement: Agreement, fields: AgreementFields, *, actor: Us
 def add_draft_document(agreement: Agreement, stream: BinaryIO, filename: str | None, *, actor: User) -> AgreementDocument:
     """A new version of the draft document (PDF or DOCX); earlier versions are kept."""
     _begin(agreement, actor, "edit")
-    document = _store_upload(agreement, DocumentKind.DRAFT, stream, filename, DRAFT_TYPES, actor)
-    _audit("agreement.document_added", agreement, actor,
-           after={"version": document.number, "filename": document.filename, "sha256": document.sha256})
-    return document
+    return _add_document(agreement, DocumentKind.DRAFT, stream, filename, actor, "agreement.document_added")
 
 
 def submit_agreement(agreement: Agreement, *, actor: User) -> None:
@@ -206,15 +197,7 @@ def sign_agreement(agreement: Agreement, password: str, *, actor: User) -> Signa
     if files.sha256_of_object(document.storage_key) != document.sha256:
         raise DomainError(_l("The stored document no longer matches the approved version, so it cannot be "
                              "signed. Please tell the platform administrator."))
-    organisation = agreement.facility if party == Party.FACILITY else agreement.partner
-    signature = Signature(
-        agreement=agreement, facility=agreement.facility, partner=agreement.partner, document=document,
-        party=party, method=SignatureMethod.ELECTRONIC, user_id=actor.id, name=actor.name,
-        position=getattr(agreement, f"{party.value}_signatory_position") or actor.position,
-        nip=getattr(agreement, f"{party.value}_signatory_nip") or actor.nip,
-        organisation_name=organisation.name, signed_at=utcnow(), ip=audit.origin_ip.get(),
-        sha256=document.sha256)
-    db.session.add(signature)
+    signature = _signature(agreement, party, SignatureMethod.ELECTRONIC, document, actor)
     if party == Party.PARTNER:
         _move(agreement, actor, S.PARTNER_SIGNED, "agreement.signed", party=party, sha256=document.sha256)
     else:
@@ -227,10 +210,7 @@ def upload_signed_scan(agreement: Agreement, stream: BinaryIO, filename: str | N
                        actor: User) -> AgreementDocument:
     """The paper path: a scan of the PKS signed on paper, to be confirmed by a facility officer."""
     _begin(agreement, actor, "upload_scan")
-    document = _store_upload(agreement, DocumentKind.SIGNED_SCAN, stream, filename, SCAN_TYPES, actor)
-    _audit("agreement.scan_uploaded", agreement, actor,
-           after={"version": document.number, "filename": document.filename, "sha256": document.sha256})
-    return document
+    return _add_document(agreement, DocumentKind.SIGNED_SCAN, stream, filename, actor, "agreement.scan_uploaded")
 
 
 def confirm_signed_scan(agreement: Agreement, *, actor: User) -> None:
@@ -241,34 +221,32 @@ def confirm_signed_scan(agreement: Agreement, *, actor: User) -> None:
         raise DomainError(_l("Upload the scan of the paper-signed agreement first."))
     for party in (Party.PARTNER, Party.FACILITY):
         if agreement.signature_of(party) is None:
-            signatory = agreement.signatory_for(party)
-            organisation = agreement.facility if party == Party.FACILITY else agreement.partner
-            db.session.add(Signature(
-                agreement=agreement, facility=agreement.facility, partner=agreement.partner, document=scan,
-                party=party, method=SignatureMethod.PAPER, user_id=signatory.id if signatory else None,
-                name=signatory.name if signatory else "-",
-                position=getattr(agreement, f"{party.value}_signatory_position"),
-                nip=getattr(agreement, f"{party.value}_signatory_nip"), organisation_name=organisation.name,
-                signed_at=utcnow(), ip=audit.origin_ip.get(), sha256=scan.sha256, confirmed_by_id=actor.id))
+            _signature(agreement, party, SignatureMethod.PAPER, scan, agreement.signatory_for(party),
+                       confirmed_by=actor)
     _audit("agreement.scan_confirmed", agreement, actor, after={"sha256": scan.sha256})
     _complete(agreement, actor, scan)
+
+
+def _signature(agreement: Agreement, party: Party, method: SignatureMethod, document: AgreementDocument,
+               signer: User | None, confirmed_by: User | None = None) -> Signature:
+    """Record what was signed, by whom and as what, copied so it stays true later."""
+    signature = Signature(
+        agreement=agreement, facility=agreement.facility, partner=agreement.partner, document=document,
+        party=party, method=method, user_id=signer.id if signer else None, name=signer.name if signer else "-",
+        position=getattr(agreement, f"{party.value}_signatory_position") or getattr(signer, "position", None),
+        nip=getattr(agreement, f"{party.value}_signatory_nip") or getattr(signer, "nip", None),
+        organisation_name=(agreement.facility if party == Party.FACILITY else agreement.partner).name,
+        signed_at=utcnow(), ip=audit.origin_ip.get(), sha256=document.sha256,
+        confirmed_by_id=confirmed_by.id if confirmed_by else None)
+    db.session.add(signature)
+    return signature
 
 
 def _complete(agreement: Agreement, actor: User | None, signed: AgreementDocument) -> None:
     """Both signed: issue the final PDF with its certificate page, and put the agreement in force."""
     db.session.flush()
     agreement.signed_at = utcnow()
-    agreement.verification_code = _new_verification_code()
-    body = files.read_object(signed.storage_key)
-    if signed.content_type != files.PDF:
-        body = agreement_pdf.agreement_text(agreement)
-    certificate = agreement_pdf.certificate_page(agreement_pdf.CertificateFacts(
-        agreement=agreement, signatures=sorted(agreement.signatures, key=lambda s: s.party != Party.FACILITY),
-        document_sha256=signed.sha256, verification_code=agreement.verification_code,
-        verification_url=verification_url(agreement.verification_code), issued_at=agreement.signed_at))
-    stored = files.store_bytes(agreement_pdf.final_pdf(body, certificate), filename=_final_filename(agreement),
-                               prefix=_prefix(agreement), content_type=files.PDF, session=db.session)
-    final = _document_row(agreement, DocumentKind.FINAL, stored, actor)
+    final = agreement_files.issue_final_pdf(agreement, signed, actor)
     today = i18n.today()
     target = S.EXPIRED if agreement.end_date < today else S.ACTIVE if agreement.start_date <= today else S.SIGNED
     _move(agreement, actor, target, "agreement.completed", verification_code=agreement.verification_code,
@@ -286,19 +264,6 @@ def _apply_addendum(addendum: Agreement, actor: User | None) -> None:
         _save()
         _audit("agreement.addendum_applied", parent, actor, before={"end_date": before},
                after={"end_date": parent.end_date, "addendum": addendum.id})
-
-
-def verification_url(code: str) -> str:
-    return f"{current_app.config['PUBLIC_URL'].rstrip('/')}/verify/{code}"
-
-
-def _new_verification_code() -> str:
-    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
-    return "-".join(raw[i:i + 4] for i in range(0, 12, 4))
-
-
-def _final_filename(agreement: Agreement) -> str:
-    return f"PKS-{agreement.id}-{agreement.verification_code}.pdf"
 
 
 # --- in force, and after -----------------------------------------------------------------
@@ -465,24 +430,9 @@ def _summary(agreement: Agreement) -> dict:
     return summary
 
 
-def _prefix(agreement: Agreement) -> str:
-    return f"f/{agreement.facility_id}/p/{agreement.partner_id}/agreements/{agreement.id}"
-
-
-def _store_upload(agreement: Agreement, kind: DocumentKind, stream: BinaryIO, filename: str | None,
-                  allowed, actor: User) -> AgreementDocument:
-    stored = files.store_upload(stream, filename=filename, prefix=_prefix(agreement), allowed=allowed,
-                                max_bytes=current_app.config["AGREEMENT_DOCUMENT_MAX_BYTES"], session=db.session)
-    return _document_row(agreement, kind, stored, actor)
-
-
-def _document_row(agreement: Agreement, kind: DocumentKind, stored: files.StoredFile,
-                  actor: User | None) -> AgreementDocument:
-    number = 1 + sum(1 for document in agreement.documents if document.kind == kind)
-    document = AgreementDocument(
-        agreement=agreement, facility=agreement.facility, partner=agreement.partner, kind=kind, number=number,
-        filename=stored.filename, content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
-        storage_key=stored.key, uploaded_by=actor)
-    db.session.add(document)
-    db.session.flush()
+def _add_document(agreement: Agreement, kind: DocumentKind, stream: BinaryIO, filename: str | None,
+                  actor: User, action: str) -> AgreementDocument:
+    document = agreement_files.store_upload(agreement, kind, stream, filename, actor)
+    _audit(action, agreement, actor,
+           after={"version": document.number, "filename": document.filename, "sha256": document.sha256})
     return document
