@@ -27,5 +27,5 @@ def register_error_handlers(app: Flask) -> None:
 
     app.register_error_handler(CSRFError, page("csrf", 400))
     app.register_error_handler(NotAllowed, page("403", 403))
-    for status in (400, 403, 404, 405, 429, 500):
+    for status in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(status, page(str(status), status))

@@ -7,7 +7,35 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from portal.models import AgreementKind, AgreementStatus, AgreementType, DocumentKind, SignatureMethod
+from portal.models import (
+    AgreementKind, AgreementStatus, AgreementType, DocumentKind, OrgKind, PartnerCategory, Role, SignatureMethod,
+)
+
+ROLE = {
+    Role.HEAD: _l("Head (Karutan/Kalapas)"),
+    Role.OFFICER: _l("Officer"),
+    Role.VIEWER: _l("Viewer"),
+    Role.ADMIN: _l("Partner admin"),
+    Role.MEMBER: _l("Partner member"),
+    Role.ANALYST: _l("Analyst"),
+}
+
+ORG_KIND = {
+    OrgKind.FACILITY: _l("Facility (UPT Pemasyarakatan)"),
+    OrgKind.PARTNER: _l("Partner"),
+    OrgKind.OVERSIGHT: _l("Oversight (Kanwil / Ditjen PAS)"),
+}
+
+PARTNER_CATEGORY = {
+    PartnerCategory.NGO: _l("Non-governmental organisation"),
+    PartnerCategory.HOSPITAL: _l("Hospital or health service"),
+    PartnerCategory.GOVERNMENT_PROGRAMME: _l("Government programme"),
+    PartnerCategory.TRAINING_CENTRE: _l("Training centre"),
+    PartnerCategory.GOVERNMENT_OFFICE: _l("Government office"),
+    PartnerCategory.EDUCATION: _l("School or university"),
+    PartnerCategory.BUSINESS: _l("Business"),
+    PartnerCategory.OTHER: _l("Other"),
+}
 
 AGREEMENT_STATUS = {
     AgreementStatus.DRAFT: _l("Draft"),
@@ -122,6 +150,9 @@ def audit_action(code: str) -> str:
 
 
 _LABELS_BY_TYPE = {
+    Role: ROLE,
+    OrgKind: ORG_KIND,
+    PartnerCategory: PARTNER_CATEGORY,
     AgreementStatus: AGREEMENT_STATUS,
     AgreementType: AGREEMENT_TYPE,
     AgreementKind: AGREEMENT_KIND,

@@ -215,3 +215,31 @@ def test_the_dashboards_show_what_waits_for_whom(pks, login_as):
     assert 'data-testid="waiting-signature">1<' in dashboard
     queue = partner.get(url(pks.partner, "?queue=to_sign")).text
     assert signing.title in queue and waiting.title not in queue
+
+
+def test_a_document_over_the_limit_is_refused_with_the_limit_named(pks, login_as, app):
+    web = login_as(pks.partner_admin)
+    saved = app.config["AGREEMENT_DOCUMENT_MAX_BYTES"]
+    app.config["AGREEMENT_DOCUMENT_MAX_BYTES"] = 1024 * 1024
+    try:
+        big = sample_files.pdf() + b"%" * (1024 * 1024 + 10)
+        page = web.post(url(pks.partner, f"new?pair={pair_id(pks)}"),
+                        form_data(pks, document=(io.BytesIO(big), "besar.pdf")), content_type="multipart/form-data")
+    finally:
+        app.config["AGREEMENT_DOCUMENT_MAX_BYTES"] = saved
+    assert "Berkas melebihi batas 1 MB." in page.text
+    with unscoped("the test counts every agreement"):
+        assert db.session.scalar(select(Agreement.id)) is None
+
+
+def test_a_request_over_the_portal_limit_gets_a_page_in_bahasa_indonesia(pks, login_as, app):
+    web = login_as(pks.partner_admin)
+    saved = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    try:
+        page = web.post(url(pks.partner, f"new?pair={pair_id(pks)}"),
+                        form_data(pks, document=(io.BytesIO(b"%PDF-" + b"0" * 2 * 1024 * 1024), "besar.pdf")),
+                        content_type="multipart/form-data")
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = saved
+    assert page.status_code == 413 and "Berkas terlalu besar" in page.text

@@ -4,34 +4,18 @@ from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from blueprints.members.forms import PersonFields
-from portal.models import FACILITY_CLASSES, PROVINCES, OrgKind, PartnerCategory
-
-KIND_LABELS = {
-    OrgKind.FACILITY: _l("Facility (UPT Pemasyarakatan)"),
-    OrgKind.PARTNER: _l("Partner"),
-    OrgKind.OVERSIGHT: _l("Oversight (Kanwil / Ditjen PAS)"),
-}
-
-CATEGORY_LABELS = {
-    PartnerCategory.NGO: _l("Non-governmental organisation"),
-    PartnerCategory.HOSPITAL: _l("Hospital or health service"),
-    PartnerCategory.GOVERNMENT_PROGRAMME: _l("Government programme"),
-    PartnerCategory.TRAINING_CENTRE: _l("Training centre"),
-    PartnerCategory.GOVERNMENT_OFFICE: _l("Government office"),
-    PartnerCategory.EDUCATION: _l("School or university"),
-    PartnerCategory.BUSINESS: _l("Business"),
-    PartnerCategory.OTHER: _l("Other"),
-}
+from portal import vocabulary
+from portal.models import FACILITY_CLASSES, PROVINCES, OrgKind
 
 
 class NewOrganisationForm(PersonFields):
-    kind = SelectField(_l("Kind"), choices=[(k.value, label) for k, label in KIND_LABELS.items()])
+    kind = SelectField(_l("Kind"), choices=[(k.value, label) for k, label in vocabulary.ORG_KIND.items()])
     org_name = StringField(_l("Name of the organisation"), validators=[DataRequired(), Length(max=200)])
     province = SelectField(_l("Province"), default="", choices=[("", _l("— none (national) —"))] + [(p, p) for p in PROVINCES])
     city = StringField(_l("City / regency"), validators=[Optional(), Length(max=120)])
     facility_class = SelectField(_l("Facility class"), default="", choices=[("", "—")] + [(c, c) for c in FACILITY_CLASSES])
     partner_category = SelectField(_l("Partner category"), default="",
-                                   choices=[("", "—")] + [(c.value, label) for c, label in CATEGORY_LABELS.items()])
+                                   choices=[("", "—")] + [(c.value, label) for c, label in vocabulary.PARTNER_CATEGORY.items()])
     submit = SubmitField(_l("Create organisation"))
 
     def validate_province(self, field):

@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.admin import bp
-from blueprints.admin.forms import KIND_LABELS, NewOrganisationForm
-from blueprints.members.forms import ROLE_LABELS, AddMemberForm, ConfirmForm
+from blueprints.admin.forms import NewOrganisationForm
+from blueprints.members.forms import AddMemberForm, ConfirmForm
 from blueprints.outcome import committed
 from portal import policy
 from portal.extensions import db
@@ -20,8 +20,7 @@ def _platform_admins_only():
 
 @bp.route("/organisations")
 def organisations_index():
-    return render_template("admin/organisations.html", organisations=organisations.all_organisations(),
-                           kind_labels=KIND_LABELS)
+    return render_template("admin/organisations.html", organisations=organisations.all_organisations())
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
@@ -51,7 +50,7 @@ def show_organisation(organisation_id: int):
             flash(_("The member has been added."), "success")
             return redirect(url_for("admin.show_organisation", organisation_id=organisation.id))
     return render_template("admin/organisation.html", organisation=organisation, form=form,
-                           kind_labels=KIND_LABELS, role_labels=ROLE_LABELS, confirm_form=ConfirmForm())
+                           confirm_form=ConfirmForm())
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])

@@ -5,7 +5,6 @@ from flask import render_template
 from flask_login import current_user
 
 from blueprints.dashboard import bp
-from blueprints.members.forms import ROLE_LABELS
 from portal import policy
 from portal.models import OrgKind
 from portal.services import agreement_lists, audit, organisations, partnerships
@@ -24,6 +23,6 @@ def index():
         partner_counts=Counter(p.facility_id for p in visible),
         recent=audit.entries_visible_to(current_org, limit=8) if can_read_audit else [],
         can_read_audit=can_read_audit,
-        role_label=ROLE_LABELS[current_membership.role],
+        role=current_membership.role,
         queues={} if oversight else agreement_lists.queue_counts(current_org, current_user),
     )

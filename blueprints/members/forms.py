@@ -4,23 +4,15 @@ from blueprints.forms import Form
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from portal.models import ROLES_BY_KIND, Role
+from portal import vocabulary
+from portal.models import ROLES_BY_KIND
 from portal.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from portal.services.organisations import Person
-
-ROLE_LABELS = {
-    Role.HEAD: _l("Head (Karutan/Kalapas)"),
-    Role.OFFICER: _l("Officer"),
-    Role.VIEWER: _l("Viewer"),
-    Role.ADMIN: _l("Partner admin"),
-    Role.MEMBER: _l("Partner member"),
-    Role.ANALYST: _l("Analyst"),
-}
 
 
 def role_choices(kind) -> list[tuple[str, str]]:
     """The roles that exist in this kind of organisation, labelled."""
-    return [(role.value, ROLE_LABELS[role]) for role in ROLES_BY_KIND[kind]]
+    return [(role.value, vocabulary.ROLE[role]) for role in ROLES_BY_KIND[kind]]
 
 
 class PersonFields(Form):

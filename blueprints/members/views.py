@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.members import bp
-from blueprints.members.forms import ROLE_LABELS, AddMemberForm, ChangeRoleForm, ConfirmForm
+from blueprints.members.forms import AddMemberForm, ChangeRoleForm, ConfirmForm
 from blueprints.outcome import committed
 from portal import policy
 from portal.models import Membership
@@ -16,7 +16,7 @@ from portal.tenancy import current_org, get_owned_or_404
 def index():
     return render_template(
         "members/index.html", memberships=organisations.members_of(current_org),
-        can_manage=policy.can_manage_members(current_user, current_org), role_labels=ROLE_LABELS,
+        can_manage=policy.can_manage_members(current_user, current_org),
         role_form=ChangeRoleForm(kind=current_org.kind), confirm_form=ConfirmForm())
 
 
