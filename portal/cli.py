@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 
 from portal import demo, i18n, storage
 from portal.extensions import db
-from portal.services import accounts, agreements, audit
+from portal.services import accounts, agreements, audit, materials, reconcile
 from portal.tenancy import unscoped
 
 portal_cli = AppGroup("portal", help="MitraPAS operations.")
@@ -74,3 +74,33 @@ def agreements_tick(today) -> None:
         db.session.commit()
     click.echo(f"{as_of.isoformat()}: {counts['activated']} agreement(s) now in force, "
                f"{counts['expired']} expired.")
+
+
+@portal_cli.command("storage-reconcile")
+@click.option("--fix", is_flag=True, help="Delete orphan objects and forget material versions whose file is lost.")
+@click.option("--prefix", default="", help="Only keys under this prefix, e.g. f/12/ for one facility.")
+def storage_reconcile(fix: bool, prefix: str) -> None:
+    """List objects without rows and rows without objects; exit 1 while any remain."""
+    with unscoped("reconciliation compares all of storage with all of the database"):
+        report = reconcile.reconcile(fix=fix, prefix=prefix)
+        db.session.commit()
+    for key in report.orphan_objects:
+        click.echo(f"object without a row: {key}" + (" (deleted)" if fix else ""))
+    for what, row_id, key in report.missing_objects:
+        click.echo(f"{what} {row_id} without its object: {key}")
+    if fix:
+        click.echo(f"Removed {report.removed_objects} object(s) and {report.removed_rows} row(s).")
+    unrepaired = [row for row in report.missing_objects if row[0] != "material_version"] if fix else (
+        report.orphan_objects + report.missing_objects)
+    if unrepaired:
+        raise SystemExit(1)
+    click.echo("Storage and database agree." if report.clean else "Repaired.")
+
+
+@portal_cli.command("purge-materials")
+def purge_materials() -> None:
+    """Remove materials deleted longer ago than MATERIAL_RETENTION_DAYS, rows first, then their files."""
+    with unscoped("the retention period applies to every tenant"):
+        count = materials.purge_deleted()
+        db.session.commit()
+    click.echo(f"{count} deleted material(s) purged.")

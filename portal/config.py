@@ -13,6 +13,15 @@ from pathlib import Path
 
 ENVIRONMENTS = ("development", "testing", "production")
 
+#: Documents, spreadsheets, presentations, images and video: judged by content, not by name.
+DEFAULT_MATERIAL_TYPES = (
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "image/jpeg", "image/png", "video/mp4",
+)
+
 
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -65,6 +74,10 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "AGREEMENT_DOCUMENT_MAX_BYTES": int(os.environ.get("AGREEMENT_DOCUMENT_MAX_BYTES", str(20 * 1024 * 1024))),
         "VERIFY_LIMIT": os.environ.get("VERIFY_LIMIT", "30 per minute"),
         "SIGN_LIMIT": os.environ.get("SIGN_LIMIT", "10 per 15 minutes"),
+        # Materials: what may be uploaded (sniffed types), how big, how long deleted ones are kept.
+        "MATERIAL_TYPES": tuple(os.environ.get("MATERIAL_TYPES", ",".join(DEFAULT_MATERIAL_TYPES)).split(",")),
+        "MATERIAL_MAX_BYTES": int(os.environ.get("MATERIAL_MAX_BYTES", str(2 * 1024**3))),
+        "MATERIAL_RETENTION_DAYS": int(os.environ.get("MATERIAL_RETENTION_DAYS", "30")),
         # Redis backs the rate limiter (and later the mail queue) when present.
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
@@ -92,7 +105,7 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # Assets are served by the app itself, never from a CDN.
         "BOOTSTRAP_SERVE_LOCAL": True,
         "HSTS": not development,
-        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(64 * 1024 * 1024))),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(5 * 1024**3))),
         "PREFERRED_URL_SCHEME": "http" if development else "https",
     }
     config.update(overrides)

@@ -80,6 +80,19 @@ def can_sign_agreement(user: User | None, agreement, party) -> bool:
     return user is not None and named == user.id and role_of(user, organisation) == role
 
 
+# --- materials ------------------------------------------------------------------------
+
+def can_upload_material(user: User | None, facility: Organisation, partner: Organisation) -> bool:
+    """Anyone of the partner (interns included) and the facility's head or officers share materials."""
+    return role_of(user, partner) in (Role.ADMIN, Role.MEMBER) or role_of(user, facility) in (Role.HEAD, Role.OFFICER)
+
+
+def can_delete_material(user: User | None, material) -> bool:
+    """Only the uploader deletes (softly), while still in the organisation."""
+    return (user is not None and material.created_by_id == user.id
+            and can_upload_material(user, material.facility, material.partner))
+
+
 def require(allowed: bool) -> None:
     """Raise NotAllowed unless `allowed`; services call this before any write."""
     if not allowed:

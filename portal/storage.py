@@ -7,6 +7,7 @@ served from a public URL, only through short-lived presigned links.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import BinaryIO, Iterator
 from urllib.parse import quote
 
@@ -85,12 +86,18 @@ def delete(key: str) -> None:
 
 
 def keys(prefix: str = "") -> Iterator[str]:
-    """Every key under `prefix` (for reconciliation)."""
+    """Every key under `prefix`."""
+    for key, _modified in objects(prefix):
+        yield key
+
+
+def objects(prefix: str = "") -> Iterator[tuple[str, datetime]]:
+    """Every (key, last modified) under `prefix` (for reconciliation)."""
     paginator = _client().get_paginator("list_objects_v2")
     try:
         for page in paginator.paginate(Bucket=_bucket(), Prefix=prefix):
             for item in page.get("Contents", []):
-                yield item["Key"]
+                yield item["Key"], item["LastModified"]
     except (BotoCoreError, ClientError) as error:
         raise StorageError(f"list {prefix}: {error}") from error
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from portal.models import (
-    AgreementKind, AgreementStatus, AgreementType, DocumentKind, OrgKind, PartnerCategory, Role, SignatureMethod,
+    AgreementKind, AgreementStatus, AgreementType, DocumentKind, MaterialCategory, OrgKind, PartnerCategory, Role,
+    SignatureMethod,
 )
 
 ROLE = {
@@ -94,6 +95,16 @@ SIGNATURE_METHOD = {
     SignatureMethod.PAPER: _l("Signed on paper (scan confirmed)"),
 }
 
+MATERIAL_CATEGORY = {
+    MaterialCategory.MODULE: _l("Module or teaching material"),
+    MaterialCategory.ATTENDANCE: _l("Attendance list"),
+    MaterialCategory.PHOTO: _l("Photo"),
+    MaterialCategory.CERTIFICATE: _l("Certificate"),
+    MaterialCategory.REPORT: _l("Report"),
+    MaterialCategory.PKS_SCAN: _l("PKS scan"),
+    MaterialCategory.OTHER: _l("Other"),
+}
+
 #: What the people in a workflow do, as named on buttons and in refusals.
 AGREEMENT_ACTIONS = {
     "edit": _l("edit"),
@@ -141,6 +152,11 @@ AUDIT_ACTIONS = {
     "agreement.renewed": _l("Renewal drafted"),
     "agreement.amended": _l("Addendum drafted"),
     "agreement.addendum_applied": _l("Addendum took effect"),
+    "material.uploaded": _l("Material uploaded"),
+    "material.version_added": _l("New version of a material"),
+    "material.deleted": _l("Material deleted"),
+    "material.purged": _l("Deleted material purged"),
+    "material.version_lost": _l("Material file found missing"),
 }
 
 
@@ -158,6 +174,7 @@ _LABELS_BY_TYPE = {
     AgreementKind: AGREEMENT_KIND,
     DocumentKind: DOCUMENT_KIND,
     SignatureMethod: SIGNATURE_METHOD,
+    MaterialCategory: MATERIAL_CATEGORY,
 }
 
 

@@ -69,9 +69,14 @@ def seaweed():
 
 @pytest.fixture
 def storage_settings(app, seaweed):
-    """Point the app at the test session's SeaweedFS for one test."""
+    """Point the app at the test session's SeaweedFS, its bucket emptied for this test."""
+    from portal import storage
+
     saved = {key: app.config[key] for key in seaweed.settings()}
     app.config.update(seaweed.settings())
+    with app.app_context():
+        for key in list(storage.keys()):
+            storage.delete(key)
     yield seaweed
     app.config.update(saved)
 

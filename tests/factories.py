@@ -9,7 +9,8 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from portal.extensions import db
 from portal.models import (
-    Agreement, AgreementDocument, AgreementType, DocumentKind, Membership, Organisation, OrgKind, PartnerCategory, Partnership, Role, User,
+    Agreement, AgreementDocument, AgreementType, DocumentKind, Material, MaterialCategory, MaterialVersion,
+    Membership, Organisation, OrgKind, PartnerCategory, Partnership, Role, User,
 )
 from portal.services.accounts import hash_password
 from portal.tenancy import unscoped
@@ -132,3 +133,30 @@ class AgreementDocumentFactory(Factory):
     size = 1024
     sha256 = "0" * 64
     storage_key = factory.Sequence(lambda n: f"f/0/p/0/agreements/0/{n:032x}")
+
+
+class MaterialFactory(Factory):
+    class Meta:
+        model = Material
+
+    facility = factory.SubFactory(FacilityFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    category = MaterialCategory.MODULE
+    title = factory.Sequence(lambda n: f"Modul konseling {n}.pdf")
+
+
+class MaterialVersionFactory(Factory):
+    """A version row only: for tests that never read the object (isolation walks, query counts)."""
+
+    class Meta:
+        model = MaterialVersion
+
+    material = factory.SubFactory(MaterialFactory)
+    facility = factory.SelfAttribute("material.facility")
+    partner = factory.SelfAttribute("material.partner")
+    number = 1
+    filename = "modul.pdf"
+    content_type = "application/pdf"
+    size = 2048
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    storage_key = factory.Sequence(lambda n: f"f/0/p/0/materials/{n:032x}")

@@ -6,7 +6,7 @@ from portal.extensions import db
 from portal.models import OrgKind, Partnership, Role
 from portal.tenancy import Scope, TenantViolation, acting_for, current_scope, unscoped
 from tests.factories import (
-    AgreementDocumentFactory, AgreementFactory, FacilityFactory, OversightFactory, PartnerFactory, PartnershipFactory, member_of,
+    AgreementDocumentFactory, AgreementFactory, FacilityFactory, MaterialVersionFactory, OversightFactory, PartnerFactory, PartnershipFactory, member_of,
 )
 
 
@@ -28,6 +28,7 @@ def world():
     w.head = member_of(w.bengkulu, Role.HEAD)
     w.their_membership = member_of(w.balikpapan, Role.OFFICER).memberships[0]
     w.their_document = AgreementDocumentFactory(agreement=AgreementFactory(facility=w.balikpapan, partner=w.sekata))
+    w.their_version = MaterialVersionFactory(material__facility=w.balikpapan, material__partner=w.sekata)
     return w
 
 
@@ -98,6 +99,9 @@ FOREIGN_RECORDS = {
     "agreement_id": lambda w: w.their_document.agreement_id,
     "document_id": lambda w: w.their_document.id,
     "step": lambda w: "submit",
+    "material_id": lambda w: w.their_version.material_id,
+    "version_id": lambda w: w.their_version.id,
+    "how": lambda w: "download",
 }
 
 

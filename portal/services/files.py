@@ -31,6 +31,7 @@ PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 _PENDING = "mitrapas_uncommitted_objects"
+_DOOMED = "mitrapas_objects_to_remove"
 
 
 class FileTooLarge(DomainError):
@@ -144,6 +145,11 @@ def _put(key: str, stream: BinaryIO, content_type: str, session: Session) -> Non
     session.info.setdefault(_PENDING, []).append(key)
 
 
+def remove_after_commit(key: str, session: Session) -> None:
+    """Delete an object once the rows pointing at it are gone for good (never before)."""
+    session.info.setdefault(_DOOMED, []).append(key)
+
+
 def _short_names(content_types: Iterable[str]) -> list[str]:
     names = {PDF: "PDF", DOCX: "DOCX", "image/jpeg": "JPEG", "image/png": "PNG"}
     return [names.get(content_type, content_type) for content_type in content_types]
@@ -152,12 +158,18 @@ def _short_names(content_types: Iterable[str]) -> list[str]:
 @event.listens_for(Session, "after_commit")
 def _keep_objects(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    for key in session.info.pop(_DOOMED, []):
+        try:
+            storage.delete(key)
+        except storage.StorageError as error:  # `storage-reconcile` finds it later
+            log.warning("could not remove object %s: %s", key, error)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _remove_objects(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is not None:
         return  # a savepoint: the outer transaction decides
+    session.info.pop(_DOOMED, None)
     for key in session.info.pop(_PENDING, []):
         try:
             storage.delete(key)

@@ -1,0 +1,6 @@
+"""Materials shared between a facility and a partner: upload, versions, preview, download."""
+from portal.tenancy import tenant_blueprint
+
+bp = tenant_blueprint("materials", __name__, url_prefix="/materials")
+
+from blueprints.materials import views  # noqa: E402,F401

@@ -1,0 +1,132 @@
+"""Material pages: list, share, new version, delete, and links that never expose the bucket."""
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from blueprints.agreements.forms import ConfirmForm
+from blueprints.materials import bp
+from blueprints.materials.forms import FilterForm, UploadForm, VersionForm
+from blueprints.outcome import committed
+from portal import policy, storage
+from portal.extensions import db
+from portal.models import Agreement, Material, MaterialCategory, MaterialVersion, Partnership
+from portal.services import agreement_lists, materials
+from portal.services.materials import Upload
+from portal.tenancy import current_org, get_shared_or_404
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+@bp.route("/")
+def index():
+    form = FilterForm(request.args, counterparts=agreement_lists.counterparts(current_org))
+    form.validate()
+    agreement_id = request.args.get("agreement", type=int)
+    page = materials.page_of(form.wanted(agreement_id), request.args.get("page", 1, type=int))
+    return render_template(
+        "materials/index.html", form=form, page=page, latest=materials.latest_versions(page.items),
+        filter_args={key: value for key, value in request.args.items() if key != "page"},
+        can_upload=bool(agreement_lists.drafting_pairs(current_org)))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    pairs = agreement_lists.drafting_pairs(current_org)
+    pair_id = request.args.get("pair", type=int) or (pairs[0].id if len(pairs) == 1 else None)
+    if pair_id is None:
+        return render_template("materials/choose_pair.html", pairs=pairs)
+    pair = get_shared_or_404(Partnership, pair_id)
+    policy.require(policy.can_upload_material(_actor(), pair.facility, pair.partner))
+    agreements = db.session.scalars(select(Agreement).where(
+        Agreement.facility_id == pair.facility_id, Agreement.partner_id == pair.partner_id)
+        .order_by(Agreement.title)).unique().all()
+    form = UploadForm(agreements=agreements)
+    if form.validate_on_submit():
+        chosen = next((a for a in agreements if a.id == form.agreement.data), None)
+        uploads = [Upload(file.stream, file.filename) for file in form.files.data if file and file.filename]
+        with committed() as outcome:
+            shared = materials.upload_materials(
+                pair.facility, pair.partner, uploads, category=MaterialCategory(form.category.data),
+                description=form.description.data, agreement=chosen, actor=_actor())
+        if outcome.ok:
+            flash(_("%(n)d file(s) uploaded.", n=len(shared)), "success")
+            return redirect(url_for("materials.index"))
+    return render_template("materials/new.html", form=form, pair=pair)
+
+
+@bp.route("/<int:material_id>")
+def show(material_id: int):
+    material = _present_or_404(material_id)
+    return render_template("materials/show.html", material=material, version_form=VersionForm(),
+                           confirm_form=ConfirmForm(),
+                           can_upload=policy.can_upload_material(_actor(), material.facility, material.partner),
+                           can_delete=policy.can_delete_material(_actor(), material))
+
+
+@bp.route("/<int:material_id>/versions", methods=["POST"])
+def add_version(material_id: int):
+    material = _present_or_404(material_id)
+    form = VersionForm()
+    if form.validate_on_submit():
+        with committed() as outcome:
+            materials.add_version(material, Upload(form.file.data.stream, form.file.data.filename), actor=_actor())
+        if outcome.ok:
+            flash(_("The new version has been uploaded."), "success")
+    else:
+        flash(_("Choose the file to upload."), "danger")
+    return redirect(url_for("materials.show", material_id=material.id))
+
+
+@bp.route("/<int:material_id>/delete", methods=["POST"])
+def delete(material_id: int):
+    material = _present_or_404(material_id)
+    if ConfirmForm().validate_on_submit():
+        with committed() as outcome:
+            materials.delete_material(material, actor=_actor())
+        if outcome.ok:
+            flash(_("The material has been deleted."), "success")
+            return redirect(url_for("materials.index"))
+    return redirect(url_for("materials.show", material_id=material.id))
+
+
+@bp.route("/<int:material_id>/versions/<int:version_id>/<any(download, preview):how>")
+def file(material_id: int, version_id: int, how: str):
+    """After the policy check, a short-lived presigned link: never a public bucket URL."""
+    version = _version_or_404(material_id, version_id)
+    with committed() as outcome:
+        url = materials.download_url(version, preview=how == "preview")
+    if not outcome.ok:
+        return redirect(url_for("materials.show", material_id=material_id))
+    return redirect(url, code=303)
+
+
+@bp.route("/<int:material_id>/versions/<int:version_id>/thumbnail")
+def thumbnail(material_id: int, version_id: int):
+    """Thumbnails come through the portal, so pages keep their own-origin-only image policy."""
+    version = _version_or_404(material_id, version_id)
+    if version.thumbnail_key is None:
+        abort(404)
+    try:
+        chunks = list(storage.get(version.thumbnail_key))
+    except storage.StorageError:
+        abort(503)
+    return Response(stream_with_context(iter(chunks)), mimetype="image/jpeg",
+                    headers={"Cache-Control": "private, max-age=3600"})
+
+
+def _present_or_404(material_id: int) -> Material:
+    material = get_shared_or_404(Material, material_id)
+    if material.deleted_at is not None:
+        abort(404)
+    return material
+
+
+def _version_or_404(material_id: int, version_id: int) -> MaterialVersion:
+    material = _present_or_404(material_id)
+    version = get_shared_or_404(MaterialVersion, version_id)
+    if version.material_id != material.id:
+        abort(404)
+    return version

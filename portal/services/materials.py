@@ -1,0 +1,217 @@
+"""Materials: several files at once, new versions, listing, download links, soft delete and purge.
+
+Each file goes to storage first (streamed, hashed, its type sniffed), and only
+then does its row reach the database; if the transaction fails the object is
+removed again (`portal.services.files`), and `storage-reconcile` finds what a
+crash in between could leave.
+"""
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import BinaryIO
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import func, or_, select
+
+from portal import policy, storage
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import Agreement, Material, MaterialCategory, MaterialVersion, Organisation, User
+from portal.models.base import utcnow
+from portal.services import audit, files
+
+log = logging.getLogger(__name__)
+
+THUMBNAIL_SIZE = (320, 320)
+#: Images larger than this get no thumbnail (it would be read into memory to make one).
+THUMBNAIL_MAX_BYTES = 25 * 1024 * 1024
+IMAGE_TYPES = ("image/jpeg", "image/png")
+#: What a browser may show inline; everything else downloads as an attachment.
+PREVIEWABLE = ("application/pdf",) + IMAGE_TYPES
+PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class Upload:
+    stream: BinaryIO
+    filename: str | None
+
+
+def upload_materials(facility: Organisation, partner: Organisation, uploads: list[Upload], *,
+                     category: MaterialCategory, description: str = "", agreement: Agreement | None = None,
+                     actor: User) -> list[Material]:
+    """Share one or more files with the pair; each becomes a material at version 1."""
+    policy.require(policy.can_upload_material(actor, facility, partner))
+    if agreement is not None and (agreement.facility_id, agreement.partner_id) != (facility.id, partner.id):
+        raise DomainError(_l("That agreement belongs to another facility or partner."))
+    uploads = [upload for upload in uploads if upload.filename or upload.stream]
+    if not uploads:
+        raise DomainError(_l("Choose at least one file."))
+    materials = []
+    for upload in uploads:
+        material = Material(facility=facility, partner=partner, agreement=agreement, category=category,
+                            title=files.safe_filename(upload.filename), description=(description or "").strip(),
+                            created_by=actor)
+        db.session.add(material)
+        db.session.flush()
+        version = _store_version(material, upload, actor)
+        _refuse_duplicate(version)
+        audit.record("material.uploaded", actor=actor, object_type="material", object_id=material.id,
+                     organisation=_acting(material, actor), facility=facility, partner=partner,
+                     after={"filename": version.filename, "category": category, "sha256": version.sha256,
+                            "size": version.size, "agreement": agreement.id if agreement else None})
+        materials.append(material)
+    return materials
+
+
+def add_version(material: Material, upload: Upload, *, actor: User) -> MaterialVersion:
+    """A newer file for the same material; the older versions stay downloadable."""
+    policy.require(policy.can_upload_material(actor, material.facility, material.partner))
+    _require_present(material)
+    version = _store_version(material, upload, actor)
+    audit.record("material.version_added", actor=actor, object_type="material", object_id=material.id,
+                 organisation=_acting(material, actor), facility=material.facility, partner=material.partner,
+                 after={"version": version.number, "filename": version.filename, "sha256": version.sha256})
+    return version
+
+
+def delete_material(material: Material, *, actor: User) -> None:
+    """Soft delete by the uploader, only while nothing refers to it."""
+    policy.require(policy.can_delete_material(actor, material))
+    _require_present(material)
+    if material.agreement is not None and material.agreement.is_signed:
+        raise DomainError(_l("This material belongs to a signed agreement and cannot be deleted."))
+    if material.agreement is not None:
+        raise DomainError(_l("This material is attached to an agreement; it can be deleted only while "
+                             "nothing refers to it."))
+    material.deleted_at, material.deleted_by_id = utcnow(), actor.id
+    db.session.flush()
+    audit.record("material.deleted", actor=actor, object_type="material", object_id=material.id,
+                 organisation=_acting(material, actor), facility=material.facility, partner=material.partner,
+                 before={"deleted": False}, after={"deleted": True})
+
+
+def purge_deleted(now: datetime | None = None) -> int:
+    """Remove soft-deleted materials older than the retention period; their objects go after the commit.
+
+    The caller decides the scope (the command runs it across tenants).
+    """
+    cutoff = (now or utcnow()) - timedelta(days=current_app.config["MATERIAL_RETENTION_DAYS"])
+    expired = db.session.scalars(select(Material).where(
+        Material.deleted_at.is_not(None), Material.deleted_at < cutoff)).unique().all()
+    for material in expired:
+        for version in material.versions:
+            for key in (version.storage_key, version.thumbnail_key):
+                if key:
+                    files.remove_after_commit(key, db.session)
+            db.session.delete(version)
+        audit.record("material.purged", actor=None, object_type="material", object_id=material.id,
+                     facility=material.facility, partner=material.partner,
+                     after={"versions": len(material.versions)})
+        db.session.delete(material)
+    db.session.flush()
+    return len(expired)
+
+
+@dataclass
+class MaterialFilter:
+    category: MaterialCategory | None = None
+    agreement_id: int | None = None
+    #: The other party: a partner for a facility, a facility for a partner.
+    counterpart_id: int | None = None
+    search: str | None = None
+
+
+def page_of(wanted: MaterialFilter, page: int):
+    """The materials the acting organisation sees (the tenancy filter decides which), newest first."""
+    query = select(Material).where(Material.deleted_at.is_(None)).order_by(Material.created_at.desc(),
+                                                                           Material.id.desc())
+    if wanted.category:
+        query = query.where(Material.category == wanted.category)
+    if wanted.agreement_id:
+        query = query.where(Material.agreement_id == wanted.agreement_id)
+    if wanted.counterpart_id:
+        query = query.where(or_(Material.facility_id == wanted.counterpart_id,
+                                Material.partner_id == wanted.counterpart_id))
+    if wanted.search:
+        pattern = f"%{wanted.search.strip().lower()}%"
+        query = query.where(or_(func.lower(Material.title).like(pattern),
+                                func.lower(Material.description).like(pattern)))
+    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+
+
+def latest_versions(materials: list[Material]) -> dict[int, MaterialVersion]:
+    """The newest version of each listed material, in one query."""
+    if not materials:
+        return {}
+    newest = (select(MaterialVersion.material_id, func.max(MaterialVersion.number).label("number"))
+              .where(MaterialVersion.material_id.in_([m.id for m in materials]))
+              .group_by(MaterialVersion.material_id).subquery())
+    versions = db.session.scalars(select(MaterialVersion).join(
+        newest, (MaterialVersion.material_id == newest.c.material_id) & (MaterialVersion.number == newest.c.number)))
+    return {version.material_id: version for version in versions.unique()}
+
+
+def download_url(version: MaterialVersion, *, preview: bool = False, thumbnail: bool = False) -> str:
+    """A short-lived link: inline only for a PDF or image preview, otherwise an attachment."""
+    key = version.thumbnail_key if thumbnail else version.storage_key
+    if key is None:
+        raise DomainError(_l("There is no preview of this file."))
+    inline = (preview or thumbnail) and version.content_type in PREVIEWABLE
+    return storage.presigned_get(key, filename=version.filename, inline=inline)
+
+
+def _store_version(material: Material, upload: Upload, actor: User) -> MaterialVersion:
+    prefix = f"f/{material.facility_id}/p/{material.partner_id}/materials"
+    stored = files.store_upload(upload.stream, filename=upload.filename, prefix=prefix,
+                                allowed=current_app.config["MATERIAL_TYPES"],
+                                max_bytes=current_app.config["MATERIAL_MAX_BYTES"], session=db.session)
+    version = MaterialVersion(
+        material=material, facility_id=material.facility_id, partner_id=material.partner_id,
+        number=1 + len(material.versions), filename=stored.filename, content_type=stored.content_type,
+        size=stored.size, sha256=stored.sha256, storage_key=stored.key, uploaded_by=actor,
+        thumbnail_key=_thumbnail(stored, prefix))
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def _thumbnail(stored: files.StoredFile, prefix: str) -> str | None:
+    """A small JPEG of an image, stored beside it; none for other files or broken images."""
+    if stored.content_type not in IMAGE_TYPES or stored.size > THUMBNAIL_MAX_BYTES:
+        return None
+    try:
+        with Image.open(io.BytesIO(files.read_object(stored.key))) as image:
+            image.thumbnail(THUMBNAIL_SIZE)
+            output = io.BytesIO()
+            image.convert("RGB").save(output, "JPEG", quality=80)
+    except (UnidentifiedImageError, OSError) as error:
+        log.info("no thumbnail for %s: %s", stored.key, error)
+        return None
+    return files.store_bytes(output.getvalue(), filename=f"thumb-{stored.filename}.jpg", prefix=prefix,
+                             content_type="image/jpeg", session=db.session).key
+
+
+def _refuse_duplicate(version: MaterialVersion) -> None:
+    """The same file twice for the same pair is almost always a double submission."""
+    twin = db.session.scalar(select(Material).join(MaterialVersion).where(
+        MaterialVersion.sha256 == version.sha256, MaterialVersion.id != version.id,
+        Material.facility_id == version.facility_id, Material.partner_id == version.partner_id,
+        Material.deleted_at.is_(None)).limit(1))
+    if twin is not None:
+        raise DomainError(_l('This file has already been uploaded as "%(title)s"; nothing was uploaded again.',
+                             title=twin.title))
+
+
+def _require_present(material: Material) -> None:
+    if material.deleted_at is not None:
+        raise DomainError(_l("This material has been deleted."))
+
+
+def _acting(material: Material, actor: User) -> Organisation | None:
+    return next((org for org in (material.facility, material.partner) if actor.membership_in(org)), None)
