@@ -222,3 +222,17 @@ def test_the_reconcile_command_reports_a_lost_file_and_exits_1(pks, app):
         storage.delete(material.latest.storage_key)
     result = runner.invoke(args=["portal", "storage-reconcile", "--prefix", ours])
     assert result.exit_code == 1 and "material_version" in result.output
+
+
+def test_the_list_narrows_to_an_agreement_a_category_or_a_search(pks, login_as):
+    agreement = pks.draft()
+    upload(pks, sample_files.pdf("a"), "lampiran-pks.pdf", agreement=agreement, category=MaterialCategory.PKS_SCAN)
+    upload(pks, sample_files.pdf("b"), "foto-kegiatan.pdf", category=MaterialCategory.PHOTO)
+    web = login_as(pks.officer)
+    base = f"/o/{pks.facility.slug}/materials/"
+    by_agreement = web.get(f"{base}?agreement={agreement.id}").text
+    assert "lampiran-pks.pdf" in by_agreement and "foto-kegiatan.pdf" not in by_agreement
+    assert "lampiran-pks.pdf" not in web.get(f"{base}?category=photo").text
+    assert "foto-kegiatan.pdf" in web.get(f"{base}?q=FOTO").text
+    agreement_page = web.get(f"/o/{pks.facility.slug}/agreements/{agreement.id}").text
+    assert f"materials/?agreement={agreement.id}" in agreement_page

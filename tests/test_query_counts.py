@@ -75,3 +75,31 @@ def test_agreement_list_and_page_ask_the_same_number_of_questions_as_they_grow(l
                      object_id=first.id, organisation=facility, facility=facility, partner=partner)
     assert queries_for(web, f"/o/{facility.slug}/agreements/") == small_list
     assert queries_for(web, f"/o/{facility.slug}/agreements/{first.id}") == small_page
+
+
+def test_material_list_and_page_ask_the_same_number_of_questions_as_they_grow(login_as):
+    from tests.factories import MaterialFactory, MaterialVersionFactory
+
+    facility, partner = FacilityFactory(), PartnerFactory()
+    PartnershipFactory(facility=facility, partner=partner)
+    officer = member_of(facility, Role.OFFICER)
+    web = login_as(officer)
+
+    def grow(n):
+        made = []
+        for _ in range(n):
+            material = MaterialFactory(facility=facility, partner=partner, created_by=member_of(partner, Role.MEMBER))
+            for number in (1, 2):
+                MaterialVersionFactory(material=material, number=number, uploaded_by=member_of(partner, Role.MEMBER),
+                                       thumbnail_key=f"thumb-{material.id}-{number}")
+            made.append(material)
+        return made
+
+    first = grow(2)[0]
+    small_list = queries_for(web, f"/o/{facility.slug}/materials/")
+    small_page = queries_for(web, f"/o/{facility.slug}/materials/{first.id}")
+    grow(15)
+    for number in range(3, 12):
+        MaterialVersionFactory(material=first, number=number, uploaded_by=member_of(partner, Role.MEMBER))
+    assert queries_for(web, f"/o/{facility.slug}/materials/") == small_list
+    assert queries_for(web, f"/o/{facility.slug}/materials/{first.id}") == small_page

@@ -1,5 +1,6 @@
 """Run every benchmark: `make bench` (SQLite by default, PostgreSQL with DATABASE_URL)."""
-from tests.bench import tenancy_filter
+from tests.bench import tenancy_filter, upload_memory
 
 if __name__ == "__main__":
     tenancy_filter.main()
+    upload_memory.main()
