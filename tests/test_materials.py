@@ -236,3 +236,14 @@ def test_the_list_narrows_to_an_agreement_a_category_or_a_search(pks, login_as):
     assert "foto-kegiatan.pdf" in web.get(f"{base}?q=FOTO").text
     agreement_page = web.get(f"/o/{pks.facility.slug}/agreements/{agreement.id}").text
     assert f"materials/?agreement={agreement.id}" in agreement_page
+
+
+def test_an_object_that_does_not_arrive_whole_is_refused(pks, monkeypatch):
+    from portal.services import files
+
+    real_head = storage.head
+    monkeypatch.setattr(files.storage, "head", lambda key: {**real_head(key), "size": 1})
+    with pytest.raises(DomainError, match="utuh|whole"):
+        upload(pks, sample_files.pdf("terpotong"), "terpotong.pdf")
+    db.session.rollback()
+    assert count_rows() == 0

@@ -104,7 +104,20 @@ def store_upload(stream: BinaryIO, *, filename: str | None, prefix: str, allowed
     measured = _Measured(head, stream, max_bytes)
     key = new_key(prefix)
     _put(key, io.BufferedReader(measured, buffer_size=1024 * 1024), content_type, session)
+    _verify(key, measured.size)
     return StoredFile(key, safe_filename(filename), content_type, measured.size, measured.sha256.hexdigest())
+
+
+def _verify(key: str, size: int) -> None:
+    """The store holds what was sent, or the upload fails (and its object goes with the rollback)."""
+    try:
+        found = storage.head(key)
+    except storage.StorageError as error:
+        found = None
+        log.error("storage check failed: %s", error)
+    if found is None or found["size"] != size:
+        raise DomainError(_l("The file did not arrive whole in the document store. Nothing was saved; "
+                             "please try again."))
 
 
 def store_bytes(data: bytes, *, filename: str, prefix: str, content_type: str, session: Session) -> StoredFile:
