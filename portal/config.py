@@ -78,6 +78,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "MATERIAL_TYPES": tuple(os.environ.get("MATERIAL_TYPES", ",".join(DEFAULT_MATERIAL_TYPES)).split(",")),
         "MATERIAL_MAX_BYTES": int(os.environ.get("MATERIAL_MAX_BYTES", str(2 * 1024**3))),
         "MATERIAL_RETENTION_DAYS": int(os.environ.get("MATERIAL_RETENTION_DAYS", "30")),
+        # Contributions: how many days ahead a date may be (0: nothing in the future).
+        "CONTRIBUTION_FUTURE_DAYS": int(os.environ.get("CONTRIBUTION_FUTURE_DAYS", "0")),
         # Redis backs the rate limiter (and later the mail queue) when present.
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",

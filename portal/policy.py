@@ -93,6 +93,26 @@ def can_delete_material(user: User | None, material) -> bool:
             and can_upload_material(user, material.facility, material.partner))
 
 
+# --- contributions --------------------------------------------------------------------
+
+def can_record_contribution(user: User | None, facility: Organisation, partner: Organisation) -> bool:
+    """The partner's people (interns included) record what they did for the facility."""
+    return role_of(user, partner) in (Role.ADMIN, Role.MEMBER)
+
+
+def can_edit_contribution(user: User | None, contribution) -> bool:
+    return can_record_contribution(user, contribution.facility, contribution.partner)
+
+
+def can_verify_contribution_for(user: User | None, facility: Organisation) -> bool:
+    """The facility's head and officers verify; they also run programmes with the partner."""
+    return role_of(user, facility) in (Role.HEAD, Role.OFFICER)
+
+
+def can_verify_contribution(user: User | None, contribution) -> bool:
+    return can_verify_contribution_for(user, contribution.facility)
+
+
 def require(allowed: bool) -> None:
     """Raise NotAllowed unless `allowed`; services call this before any write."""
     if not allowed:

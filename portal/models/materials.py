@@ -29,6 +29,9 @@ class Material(PairScoped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The agreement it belongs to, if any (a material of a signed agreement is never deleted).
     agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id", ondelete="RESTRICT"), index=True)
+    #: The contribution it is evidence of, if any.
+    contribution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contributions.id", ondelete="RESTRICT"), index=True)
     category: Mapped[MaterialCategory] = mapped_column(enum_column(MaterialCategory))
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -39,6 +42,7 @@ class Material(PairScoped, db.Model):
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     agreement: Mapped["Agreement | None"] = relationship()  # noqa: F821
+    contribution: Mapped["Contribution | None"] = relationship()  # noqa: F821
     created_by: Mapped["User | None"] = relationship(foreign_keys=[created_by_id], lazy="joined")  # noqa: F821
     versions: Mapped[list["MaterialVersion"]] = relationship(
         back_populates="material", order_by="MaterialVersion.number")

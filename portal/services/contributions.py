@@ -1,0 +1,328 @@
+"""Contributions and programmes: partners record, facility officers verify, only verified counts.
+
+A verified contribution is frozen: a correction is a new record that needs
+verifying again, and replaces the old one (kept as history) only then.
+No inmate is ever named: the records hold counts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields as dataclass_fields
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import i18n, policy
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import (
+    Agreement, AgreementStatus, AgreementType, Contribution, ContributionStatus, ContributionType, Organisation,
+    Programme, ProgrammeStatus, User,
+)
+from portal.models.base import utcnow
+from portal.services import audit
+
+C = ContributionStatus
+T, A = ContributionType, AgreementType
+
+#: Which agreements a contribution of each type may fall under.
+AGREEMENT_TYPES_FOR = {
+    T.COUNSELLING: {A.COUNSELLING, A.REHABILITATION, A.INTERNSHIP},
+    T.REHABILITATION: {A.REHABILITATION},
+    T.TRAINING: {A.VOCATIONAL_TRAINING, A.EDUCATION, A.ECONOMIC_EMPOWERMENT},
+    T.HEALTH: {A.HEALTH_REFERRAL},
+    T.INTERNSHIP_HOURS: {A.INTERNSHIP},
+    T.PRE_RELEASE: {A.COUNSELLING, A.INTERNSHIP, A.REHABILITATION},
+    T.DONATION: {A.OTHER},
+    T.CERTIFICATES: {A.VOCATIONAL_TRAINING, A.EDUCATION, A.REHABILITATION},
+    T.UMKM: {A.ECONOMIC_EMPOWERMENT, A.VOCATIONAL_TRAINING},
+    T.OTHER: {A.OTHER},
+}
+
+
+@dataclass
+class ContributionFields:
+    type: ContributionType
+    title: str
+    started_on: date
+    ended_on: date | None = None
+    description: str = ""
+    participants_male: int | None = None
+    participants_female: int | None = None
+    participants_total: int | None = None
+    hours: Decimal | None = None
+    partner_people: str | None = None
+    location: str | None = None
+    agreement: Agreement | None = None
+    programme: Programme | None = None
+
+    @classmethod
+    def of(cls, contribution: Contribution) -> "ContributionFields":
+        return cls(**{field.name: getattr(contribution, field.name) for field in dataclass_fields(cls)})
+
+
+# --- recording ------------------------------------------------------------------------------
+
+def agreements_for(facility: Organisation, partner: Organisation, kind: ContributionType,
+                   on: date | None = None) -> list[Agreement]:
+    """The pair's agreements in force on `on` that a contribution of this type may fall under."""
+    on = on or i18n.today()
+    return list(db.session.scalars(select(Agreement).where(
+        Agreement.facility_id == facility.id, Agreement.partner_id == partner.id,
+        Agreement.status.in_((AgreementStatus.ACTIVE, AgreementStatus.EXPIRED, AgreementStatus.TERMINATED,
+                              AgreementStatus.SIGNED)),
+        Agreement.type.in_(AGREEMENT_TYPES_FOR[kind]),
+        Agreement.start_date <= on, Agreement.end_date >= on,
+    ).order_by(Agreement.start_date)).unique())
+
+
+def record_contribution(facility: Organisation, partner: Organisation, fields: ContributionFields, *,
+                        actor: User) -> Contribution:
+    """The partner records what it did; a facility officer verifies it next."""
+    policy.require(policy.can_record_contribution(actor, facility, partner))
+    contribution = Contribution(facility=facility, partner=partner, created_by=actor, status=C.SUBMITTED)
+    _apply(contribution, facility, partner, fields)
+    db.session.add(contribution)
+    db.session.flush()
+    _audit("contribution.recorded", contribution, actor, after=_summary(contribution))
+    return contribution
+
+
+def record_sessions(programme: Programme, sessions: list[ContributionFields], *, actor: User) -> list[Contribution]:
+    """Several sessions of a programme at once: all of them, or none if any is wrong."""
+    if not sessions:
+        raise DomainError(_l("Add at least one session."))
+    recorded, savepoint = [], db.session.begin_nested()
+    for number, fields in enumerate(sessions, start=1):
+        fields.programme = programme
+        try:
+            recorded.append(record_contribution(programme.facility, programme.partner, fields, actor=actor))
+        except DomainError as error:
+            savepoint.rollback()
+            raise DomainError(_l("Session %(n)d: %(problem)s", n=number, problem=error.message)) from None
+    savepoint.commit()
+    return recorded
+
+
+def update_contribution(contribution: Contribution, fields: ContributionFields, *, actor: User,
+                        expected_version: int | None = None) -> None:
+    """Correct a record not yet verified; a rejected one goes back to the officer."""
+    policy.require(policy.can_edit_contribution(actor, contribution))
+    _lock(contribution, expected_version)
+    if contribution.status not in (C.SUBMITTED, C.REJECTED):
+        raise DomainError(_l("A verified contribution is frozen; record a correction instead."))
+    before = _summary(contribution)
+    _apply(contribution, contribution.facility, contribution.partner, fields)
+    resubmitted = contribution.status == C.REJECTED
+    contribution.status = C.SUBMITTED
+    _save()
+    _audit("contribution.resubmitted" if resubmitted else "contribution.updated", contribution, actor,
+           before=before, after=_summary(contribution))
+
+
+def correct_verified(contribution: Contribution, fields: ContributionFields, *, actor: User) -> Contribution:
+    """A new version of a verified record; the old one counts until the correction is verified."""
+    policy.require(policy.can_edit_contribution(actor, contribution))
+    _lock(contribution)
+    if contribution.status != C.VERIFIED:
+        raise DomainError(_l("Only a verified contribution is corrected this way; edit the others directly."))
+    correction = record_contribution(contribution.facility, contribution.partner, fields, actor=actor)
+    correction.corrects = contribution
+    _audit("contribution.correction_recorded", contribution, actor, after={"correction": correction.id})
+    return correction
+
+
+# --- verification ------------------------------------------------------------------------
+
+def verify_contribution(contribution: Contribution, *, actor: User) -> None:
+    """A facility officer confirms it happened as recorded; from now on it counts."""
+    policy.require(policy.can_verify_contribution(actor, contribution))
+    _lock(contribution)
+    _require_submitted(contribution)
+    contribution.status, contribution.status_reason = C.VERIFIED, None
+    contribution.verified_by_id, contribution.verified_at = actor.id, utcnow()
+    replaced = contribution.corrects
+    if replaced is not None and replaced.status == C.VERIFIED:
+        replaced.status = C.SUPERSEDED
+        _audit("contribution.superseded", replaced, actor, after={"by": contribution.id})
+    _save()
+    _audit("contribution.verified", contribution, actor, before={"status": C.SUBMITTED},
+           after={"status": C.VERIFIED})
+
+
+def reject_contribution(contribution: Contribution, reason: str, *, actor: User) -> None:
+    policy.require(policy.can_verify_contribution(actor, contribution))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("Please give a reason."))
+    _lock(contribution)
+    _require_submitted(contribution)
+    contribution.status, contribution.status_reason = C.REJECTED, reason
+    _save()
+    _audit("contribution.rejected", contribution, actor, before={"status": C.SUBMITTED},
+           after={"status": C.REJECTED, "reason": reason})
+
+
+# --- programmes ------------------------------------------------------------------------
+
+@dataclass
+class ProgrammeFields:
+    name: str
+    type: ContributionType
+    start_date: date
+    end_date: date | None = None
+    category: str | None = None
+    duration_days: int | None = None
+    planned_participants: int | None = None
+    agreement: Agreement | None = None
+
+
+def create_programme(facility: Organisation, partner: Organisation, fields: ProgrammeFields, *,
+                     actor: User) -> Programme:
+    policy.require(policy.can_record_contribution(actor, facility, partner)
+                   or policy.can_verify_contribution_for(actor, facility))
+    if fields.end_date and fields.end_date < fields.start_date:
+        raise DomainError(_l("The end date must not be before the start date."))
+    if any(value is not None and value < 0 for value in (fields.duration_days, fields.planned_participants)):
+        raise DomainError(_l("Numbers of days and participants cannot be negative."))
+    programme = Programme(facility=facility, partner=partner, created_by_id=actor.id,
+                          **{key: value for key, value in vars(fields).items()})
+    db.session.add(programme)
+    db.session.flush()
+    audit.record("programme.created", actor=actor, object_type="programme", object_id=programme.id,
+                 facility=facility, partner=partner, organisation=_acting(facility, partner, actor),
+                 after={"name": programme.name, "type": programme.type})
+    return programme
+
+
+def close_programme(programme: Programme, *, actual_participants: int, certificates_issued: int,
+                    end_date: date, actor: User) -> None:
+    """The closing: how many took part to the end, and how many certificates were handed over."""
+    policy.require(policy.can_verify_contribution_for(actor, programme.facility)
+                   or policy.can_record_contribution(actor, programme.facility, programme.partner))
+    if programme.status == ProgrammeStatus.CLOSED:
+        raise DomainError(_l("This programme is already closed."))
+    if actual_participants < 0 or certificates_issued < 0:
+        raise DomainError(_l("Numbers of days and participants cannot be negative."))
+    if certificates_issued > actual_participants:
+        raise DomainError(_l("More certificates than participants: please check the numbers."))
+    if end_date < programme.start_date:
+        raise DomainError(_l("The end date must not be before the start date."))
+    programme.status, programme.closed_at, programme.end_date = ProgrammeStatus.CLOSED, utcnow(), end_date
+    programme.actual_participants, programme.certificates_issued = actual_participants, certificates_issued
+    db.session.flush()
+    audit.record("programme.closed", actor=actor, object_type="programme", object_id=programme.id,
+                 facility=programme.facility, partner=programme.partner,
+                 organisation=_acting(programme.facility, programme.partner, actor),
+                 after={"participants": actual_participants, "certificates": certificates_issued})
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What verified contributions add up to; nothing else ever counts."""
+
+    contributions: int
+    participants: int
+    hours: Decimal
+
+
+def totals(*conditions) -> Totals:
+    """Verified contributions the acting organisation sees, narrowed by `conditions`."""
+    row = db.session.execute(select(
+        func.count(Contribution.id), func.coalesce(func.sum(Contribution.participants_total), 0),
+        func.coalesce(func.sum(Contribution.hours), 0),
+    ).where(Contribution.status == C.VERIFIED, *conditions)).one()
+    return Totals(int(row[0]), int(row[1]), Decimal(row[2]))
+
+
+# --- the machinery ------------------------------------------------------------------------
+
+def _apply(contribution: Contribution, facility: Organisation, partner: Organisation,
+           fields: ContributionFields) -> None:
+    """Check every field against the rules (each refusal in the user's language), then set them."""
+    ended = fields.ended_on or fields.started_on
+    if ended < fields.started_on:
+        raise DomainError(_l("The end date must not be before the start date."))
+    ahead = current_app.config["CONTRIBUTION_FUTURE_DAYS"]
+    if fields.started_on > i18n.today() + timedelta(days=ahead):
+        raise DomainError(_l("A contribution is recorded once it happened: the date cannot be more than "
+                             "%(n)d day(s) ahead.", n=ahead))
+    counts = (fields.participants_male, fields.participants_female, fields.participants_total)
+    if any(count is not None and count < 0 for count in counts):
+        raise DomainError(_l("Numbers of participants cannot be negative."))
+    male, female, total = (count or 0 for count in counts)
+    if fields.participants_total is None and (fields.participants_male or fields.participants_female):
+        fields.participants_total = total = male + female
+    if male + female > total:
+        raise DomainError(_l("Men and women together (%(sum)d) are more than the total (%(total)d).",
+                             sum=male + female, total=total))
+    if fields.hours is not None:
+        if fields.hours < 0:
+            raise DomainError(_l("Hours cannot be negative."))
+        days = (ended - fields.started_on).days + 1
+        if fields.hours > 24 * days:
+            raise DomainError(_l("%(hours)s hours over %(days)d day(s) is more than 24 hours a day.",
+                                 hours=fields.hours, days=days))
+    _check_agreement(facility, partner, fields)
+    if fields.programme is not None and (fields.programme.facility_id, fields.programme.partner_id) != (
+            facility.id, partner.id):
+        raise DomainError(_l("That programme belongs to another facility or partner."))
+    for name, value in vars(fields).items():
+        if isinstance(value, str):
+            value = value.strip() or ("" if name in ("title", "description") else None)
+        setattr(contribution, name, value)
+
+
+def _check_agreement(facility: Organisation, partner: Organisation, fields: ContributionFields) -> None:
+    possible = agreements_for(facility, partner, fields.type, fields.started_on)
+    if fields.agreement is None and possible:
+        raise DomainError(_l("Choose the agreement this falls under: %(titles)s.",
+                             titles=", ".join(a.title for a in possible)))
+    if fields.agreement is not None and fields.agreement not in possible:
+        raise DomainError(_l("That agreement was not in force for this kind of contribution on that date."))
+
+
+def _lock(contribution: Contribution, expected_version: int | None = None) -> None:
+    try:
+        db.session.refresh(contribution, with_for_update={"of": Contribution})
+    except StaleDataError:
+        raise _changed() from None
+    if expected_version is not None and contribution.version != expected_version:
+        raise _changed()
+
+
+def _changed() -> DomainError:
+    return DomainError(_l("Someone else changed this contribution a moment ago. Nothing was saved; "
+                          "reload the page and try again."))
+
+
+def _save() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise _changed() from None
+
+
+def _require_submitted(contribution: Contribution) -> None:
+    if contribution.status != C.SUBMITTED:
+        raise DomainError(_l("Only a contribution waiting for verification can be verified or rejected."))
+
+
+def _summary(contribution: Contribution) -> dict:
+    summary = {field.name: getattr(contribution, field.name) for field in dataclass_fields(ContributionFields)}
+    for link in ("agreement", "programme"):
+        summary[link] = summary[link].id if summary[link] is not None else None
+    return summary
+
+
+def _acting(facility: Organisation, partner: Organisation, actor: User) -> Organisation | None:
+    return next((org for org in (facility, partner) if actor.membership_in(org)), None)
+
+
+def _audit(action: str, contribution: Contribution, actor: User, **changes) -> None:
+    audit.record(action, actor=actor, object_type="contribution", object_id=contribution.id,
+                 organisation=_acting(contribution.facility, contribution.partner, actor),
+                 facility=contribution.facility, partner=contribution.partner, **changes)
