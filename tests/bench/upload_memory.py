@@ -130,7 +130,7 @@ def main(mib: int = 1024) -> None:
                 big = peak_rss_mib(child.pid)
             finally:
                 child.kill()
-    print(f"upload_memory: peak RSS of the portal process (VmHWM), one run")
+    print("upload_memory: peak RSS of the portal process (VmHWM), one run")
     print(f"  after start-up and demo data : {idle:8.1f} MiB")
     print(f"  after a 1 MiB upload (base)  : {small:8.1f} MiB   ({small_seconds:.2f} s)")
     print(f"  after a {mib // 4} MiB upload       : {middle:8.1f} MiB   ({middle_seconds:.1f} s)")
