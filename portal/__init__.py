@@ -66,11 +66,11 @@ def _tune_engine(engine) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from blueprints import (
-        admin, agreements, audit, auth, dashboard, home, materials, members, partnerships, verify,
+        admin, agreements, audit, auth, contributions, dashboard, home, materials, members, partnerships, verify,
     )
 
     for blueprint in (auth.bp, home.bp, admin.bp, dashboard.bp, members.bp, partnerships.bp, agreements.bp,
-                      materials.bp, audit.bp, verify.bp):
+                      materials.bp, contributions.bp, audit.bp, verify.bp):
         app.register_blueprint(blueprint)
 
 

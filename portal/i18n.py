@@ -41,7 +41,7 @@ def register_i18n(app: Flask) -> None:
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.filters["label"] = vocabulary.label
     app.jinja_env.filters["audit_action"] = vocabulary.audit_action
-    app.jinja_env.globals["status_colour"] = vocabulary.AGREEMENT_STATUS_COLOUR.get
+    app.jinja_env.globals["status_colour"] = vocabulary.status_colour
 
 
 @cache

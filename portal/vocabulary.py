@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from portal.models import (
-    AgreementKind, AgreementStatus, AgreementType, DocumentKind, MaterialCategory, OrgKind, PartnerCategory, Role,
-    SignatureMethod,
+    AgreementKind, AgreementStatus, AgreementType, ContributionStatus, ContributionType, DocumentKind,
+    MaterialCategory, OrgKind, PartnerCategory, ProgrammeStatus, Role, SignatureMethod,
 )
 
 ROLE = {
@@ -67,6 +67,14 @@ AGREEMENT_STATUS_COLOUR = {
     AgreementStatus.TERMINATED: "danger",
 }
 
+#: Bootstrap colour of each contribution status badge.
+CONTRIBUTION_STATUS_COLOUR = {
+    ContributionStatus.SUBMITTED: "info",
+    ContributionStatus.VERIFIED: "success",
+    ContributionStatus.REJECTED: "danger",
+    ContributionStatus.SUPERSEDED: "secondary",
+}
+
 AGREEMENT_TYPE = {
     AgreementType.HEALTH_REFERRAL: _l("Health referral"),
     AgreementType.REHABILITATION: _l("Rehabilitation"),
@@ -103,6 +111,31 @@ MATERIAL_CATEGORY = {
     MaterialCategory.REPORT: _l("Report"),
     MaterialCategory.PKS_SCAN: _l("PKS scan"),
     MaterialCategory.OTHER: _l("Other"),
+}
+
+CONTRIBUTION_TYPE = {
+    ContributionType.COUNSELLING: _l("Counselling session"),
+    ContributionType.REHABILITATION: _l("Rehabilitation session"),
+    ContributionType.TRAINING: _l("Training"),
+    ContributionType.HEALTH: _l("Health referral or service"),
+    ContributionType.INTERNSHIP_HOURS: _l("Internship hours"),
+    ContributionType.PRE_RELEASE: _l("Pre-release consultation"),
+    ContributionType.DONATION: _l("Donation in kind"),
+    ContributionType.CERTIFICATES: _l("Certificates issued"),
+    ContributionType.UMKM: _l("UMKM production or market access"),
+    ContributionType.OTHER: _l("Other"),
+}
+
+CONTRIBUTION_STATUS = {
+    ContributionStatus.SUBMITTED: _l("Waiting for verification"),
+    ContributionStatus.VERIFIED: _l("Verified"),
+    ContributionStatus.REJECTED: _l("Rejected"),
+    ContributionStatus.SUPERSEDED: _l("Replaced by a correction"),
+}
+
+PROGRAMME_STATUS = {
+    ProgrammeStatus.RUNNING: _l("Running"),
+    ProgrammeStatus.CLOSED: _l("Closed"),
 }
 
 #: What the people in a workflow do, as named on buttons and in refusals.
@@ -184,9 +217,17 @@ _LABELS_BY_TYPE = {
     DocumentKind: DOCUMENT_KIND,
     SignatureMethod: SIGNATURE_METHOD,
     MaterialCategory: MATERIAL_CATEGORY,
+    ContributionType: CONTRIBUTION_TYPE,
+    ContributionStatus: CONTRIBUTION_STATUS,
+    ProgrammeStatus: PROGRAMME_STATUS,
 }
 
 
 def label(code) -> str:
     """The label of any coded value the portal stores (a status, a type, a kind...)."""
     return str(_LABELS_BY_TYPE[type(code)][code])
+
+
+def status_colour(status) -> str:
+    """The Bootstrap colour of an agreement's or a contribution's status badge."""
+    return {**AGREEMENT_STATUS_COLOUR, **CONTRIBUTION_STATUS_COLOUR}.get(status, "secondary")

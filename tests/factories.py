@@ -9,8 +9,8 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from portal.extensions import db
 from portal.models import (
-    Agreement, AgreementDocument, AgreementType, DocumentKind, Material, MaterialCategory, MaterialVersion,
-    Membership, Organisation, OrgKind, PartnerCategory, Partnership, Role, User,
+    Agreement, AgreementDocument, AgreementType, Contribution, ContributionType, DocumentKind, Material, MaterialCategory, MaterialVersion,
+    Membership, Organisation, OrgKind, PartnerCategory, Partnership, Programme, Role, User,
 )
 from portal.services.accounts import hash_password
 from portal.tenancy import unscoped
@@ -160,3 +160,26 @@ class MaterialVersionFactory(Factory):
     size = 2048
     sha256 = factory.Sequence(lambda n: f"{n:064x}")
     storage_key = factory.Sequence(lambda n: f"f/0/p/0/materials/{n:032x}")
+
+
+class ProgrammeFactory(Factory):
+    class Meta:
+        model = Programme
+
+    facility = factory.SubFactory(FacilityFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    name = factory.Sequence(lambda n: f"Program Rehabilitasi Kategori II angkatan {n}")
+    type = ContributionType.REHABILITATION
+    start_date = factory.LazyFunction(lambda: date.today() - timedelta(days=30))
+
+
+class ContributionFactory(Factory):
+    class Meta:
+        model = Contribution
+
+    facility = factory.SubFactory(FacilityFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    type = ContributionType.COUNSELLING
+    title = factory.Sequence(lambda n: f"Konseling psikologis sesi {n}")
+    started_on = factory.LazyFunction(lambda: date.today() - timedelta(days=1))
+    participants_total = 12

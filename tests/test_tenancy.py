@@ -6,7 +6,8 @@ from portal.extensions import db
 from portal.models import OrgKind, Partnership, Role
 from portal.tenancy import Scope, TenantViolation, acting_for, current_scope, unscoped
 from tests.factories import (
-    AgreementDocumentFactory, AgreementFactory, FacilityFactory, MaterialVersionFactory, OversightFactory, PartnerFactory, PartnershipFactory, member_of,
+    AgreementDocumentFactory, AgreementFactory, ContributionFactory, FacilityFactory, MaterialVersionFactory,
+    ProgrammeFactory, OversightFactory, PartnerFactory, PartnershipFactory, member_of,
 )
 
 
@@ -29,6 +30,8 @@ def world():
     w.their_membership = member_of(w.balikpapan, Role.OFFICER).memberships[0]
     w.their_document = AgreementDocumentFactory(agreement=AgreementFactory(facility=w.balikpapan, partner=w.sekata))
     w.their_version = MaterialVersionFactory(material__facility=w.balikpapan, material__partner=w.sekata)
+    w.their_contribution = ContributionFactory(facility=w.balikpapan, partner=w.sekata)
+    w.their_programme = ProgrammeFactory(facility=w.balikpapan, partner=w.sekata)
     return w
 
 
@@ -102,6 +105,9 @@ FOREIGN_RECORDS = {
     "material_id": lambda w: w.their_version.material_id,
     "version_id": lambda w: w.their_version.id,
     "how": lambda w: "download",
+    "contribution_id": lambda w: w.their_contribution.id,
+    "programme_id": lambda w: w.their_programme.id,
+    "decision": lambda w: "verify",
 }
 
 

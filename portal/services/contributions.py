@@ -220,6 +220,11 @@ def close_programme(programme: Programme, *, actual_participants: int, certifica
                  after={"participants": actual_participants, "certificates": certificates_issued})
 
 
+def waiting_count() -> int:
+    """Contributions the acting organisation sees that wait for a facility officer."""
+    return db.session.scalar(select(func.count(Contribution.id)).where(Contribution.status == C.SUBMITTED))
+
+
 @dataclass(frozen=True)
 class Totals:
     """What verified contributions add up to; nothing else ever counts."""

@@ -44,17 +44,19 @@ class Upload:
 
 def upload_materials(facility: Organisation, partner: Organisation, uploads: list[Upload], *,
                      category: MaterialCategory, description: str = "", agreement: Agreement | None = None,
-                     actor: User) -> list[Material]:
+                     contribution=None, actor: User) -> list[Material]:
     """Share one or more files with the pair; each becomes a material at version 1."""
     policy.require(policy.can_upload_material(actor, facility, partner))
-    if agreement is not None and (agreement.facility_id, agreement.partner_id) != (facility.id, partner.id):
-        raise DomainError(_l("That agreement belongs to another facility or partner."))
+    for linked in (agreement, contribution):
+        if linked is not None and (linked.facility_id, linked.partner_id) != (facility.id, partner.id):
+            raise DomainError(_l("That agreement belongs to another facility or partner."))
     uploads = [upload for upload in uploads if upload.filename or upload.stream]
     if not uploads:
         raise DomainError(_l("Choose at least one file."))
     materials = []
     for upload in uploads:
-        material = Material(facility=facility, partner=partner, agreement=agreement, category=category,
+        material = Material(facility=facility, partner=partner, agreement=agreement, contribution=contribution,
+                            category=category,
                             title=files.safe_filename(upload.filename), description=(description or "").strip(),
                             created_by=actor)
         db.session.add(material)

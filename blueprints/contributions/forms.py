@@ -1,0 +1,97 @@
+"""Forms for recording a contribution, verifying it, and running a programme."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import MultipleFileField
+from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from blueprints.forms import Form
+from portal.models import ContributionType
+from portal.services.contributions import ContributionFields, ProgrammeFields
+from portal.vocabulary import CONTRIBUTION_TYPE
+
+NONE = 0
+TYPE_CHOICES = [(kind.value, label) for kind, label in CONTRIBUTION_TYPE.items()]
+
+
+def _count(label):
+    return IntegerField(label, validators=[Optional()])
+
+
+class ContributionForm(Form):
+    type = SelectField(_l("Type of contribution"), choices=TYPE_CHOICES, validators=[DataRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(_l("What was done"), validators=[Optional(), Length(max=5000)])
+    started_on = DateField(_l("Date (or first day)"), validators=[DataRequired()])
+    ended_on = DateField(_l("Last day (for several days)"), validators=[Optional()])
+    participants_male = _count(_l("WBP participants: men"))
+    participants_female = _count(_l("WBP participants: women"))
+    participants_total = _count(_l("WBP participants: total"))
+    hours = DecimalField(_l("Hours"), places=1, validators=[Optional()])
+    partner_people = StringField(_l("Your people involved"), validators=[Optional(), Length(max=300)],
+                                 description=_l("e.g. 2 counsellors, 3 psychology interns"))
+    location = StringField(_l("Where in the facility"), validators=[Optional(), Length(max=200)])
+    agreement = SelectField(_l("Agreement it falls under"), coerce=int, default=NONE)
+    programme = SelectField(_l("Programme"), coerce=int, default=NONE)
+    evidence = MultipleFileField(_l("Evidence (photos, attendance counts, reports)"))
+    version = StringField(render_kw={"hidden": True})
+    submit = SubmitField(_l("Submit for verification"))
+
+    def __init__(self, *args, agreements, programmes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._agreements = {a.id: a for a in agreements}
+        self._programmes = {p.id: p for p in programmes}
+        self.agreement.choices = [(NONE, _l("— none —"))] + [(a.id, a.title) for a in agreements]
+        self.programme.choices = [(NONE, _l("— none —"))] + [(p.id, p.name) for p in programmes]
+
+    def fields(self) -> ContributionFields:
+        return ContributionFields(
+            type=ContributionType(self.type.data), title=self.title.data, description=self.description.data or "",
+            started_on=self.started_on.data, ended_on=self.ended_on.data,
+            participants_male=self.participants_male.data, participants_female=self.participants_female.data,
+            participants_total=self.participants_total.data, hours=self.hours.data,
+            partner_people=self.partner_people.data, location=self.location.data,
+            agreement=self._agreements.get(self.agreement.data), programme=self._programmes.get(self.programme.data))
+
+    def fill_from(self, fields: ContributionFields) -> None:
+        for name, value in vars(fields).items():
+            if name in ("agreement", "programme"):
+                value = value.id if value is not None else NONE
+            elif name == "type":
+                value = value.value
+            getattr(self, name).data = value
+
+
+class ReasonForm(Form):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class ProgrammeForm(Form):
+    name = StringField(_l("Name of the programme"), validators=[DataRequired(), Length(max=300)])
+    type = SelectField(_l("Type"), choices=TYPE_CHOICES, validators=[DataRequired()])
+    category = StringField(_l("Category or level"), validators=[Optional(), Length(max=120)],
+                           description=_l("e.g. Kategori II"))
+    duration_days = IntegerField(_l("Duration (days)"), validators=[Optional(), NumberRange(min=0)])
+    start_date = DateField(_l("Start date"), validators=[DataRequired()])
+    end_date = DateField(_l("End date"), validators=[Optional()])
+    planned_participants = IntegerField(_l("Planned participants"), validators=[Optional(), NumberRange(min=0)])
+    agreement = SelectField(_l("Agreement it falls under"), coerce=int, default=NONE)
+    submit = SubmitField(_l("Start programme"))
+
+    def __init__(self, *args, agreements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._agreements = {a.id: a for a in agreements}
+        self.agreement.choices = [(NONE, _l("— none —"))] + [(a.id, a.title) for a in agreements]
+
+    def fields(self) -> ProgrammeFields:
+        return ProgrammeFields(
+            name=self.name.data, type=ContributionType(self.type.data), start_date=self.start_date.data,
+            end_date=self.end_date.data, category=self.category.data or None, duration_days=self.duration_days.data,
+            planned_participants=self.planned_participants.data, agreement=self._agreements.get(self.agreement.data))
+
+
+class CloseProgrammeForm(Form):
+    actual_participants = IntegerField(_l("Participants who completed it"), validators=[DataRequired(message=None),
+                                                                                        NumberRange(min=0)])
+    certificates_issued = IntegerField(_l("Certificates issued"), validators=[Optional(), NumberRange(min=0)])
+    end_date = DateField(_l("Closing date"), validators=[DataRequired()])
+    submit = SubmitField(_l("Close programme"))

@@ -1,0 +1,197 @@
+"""Contribution and programme pages: each view loads, calls one service, commits, redirects."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from blueprints.agreements.forms import ConfirmForm
+from blueprints.contributions import bp
+from blueprints.contributions.forms import CloseProgrammeForm, ContributionForm, ProgrammeForm, ReasonForm
+from blueprints.outcome import committed
+from portal import policy
+from portal.extensions import db
+from portal.models import (
+    Agreement, AgreementStatus, Contribution, ContributionStatus, ContributionType, Material, MaterialCategory,
+    Partnership, Programme, ProgrammeStatus,
+)
+from portal.services import agreement_lists, contributions, materials
+from portal.services.contributions import ContributionFields
+from portal.services.materials import Upload
+from portal.tenancy import current_org, get_shared_or_404
+
+PER_PAGE = 25
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+@bp.route("/")
+def index():
+    status = request.args.get("status", "")
+    query = select(Contribution).order_by(Contribution.started_on.desc(), Contribution.id.desc())
+    if status in ContributionStatus._value2member_map_:
+        query = query.where(Contribution.status == status)
+    kind = request.args.get("type", "")
+    if kind in ContributionType._value2member_map_:
+        query = query.where(Contribution.type == kind)
+    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
+    return render_template("contributions/index.html", page=page, status=status, kind=kind,
+                           waiting=contributions.waiting_count(), totals=contributions.totals(),
+                           can_record=bool(agreement_lists.drafting_pairs(current_org))
+                           and current_org.kind == "partner")
+
+
+def _pair_from_request():
+    """The pair being recorded for: chosen (`?pair=`), implied by a programme, or the only one."""
+    pairs = agreement_lists.drafting_pairs(current_org)
+    if programme_id := request.args.get("programme", type=int):
+        chosen = get_shared_or_404(Programme, programme_id)
+        return pairs, next((p for p in pairs if (p.facility_id, p.partner_id)
+                            == (chosen.facility_id, chosen.partner_id)), None) or abort(404)
+    pair_id = request.args.get("pair", type=int) or (pairs[0].id if len(pairs) == 1 else None)
+    return pairs, (get_shared_or_404(Partnership, pair_id) if pair_id else None)
+
+
+def _choices(facility, partner):
+    agreements = db.session.scalars(select(Agreement).where(
+        Agreement.facility_id == facility.id, Agreement.partner_id == partner.id,
+        Agreement.status.in_((AgreementStatus.ACTIVE, AgreementStatus.EXPIRED, AgreementStatus.TERMINATED)))
+        .order_by(Agreement.title)).unique().all()
+    programmes = db.session.scalars(select(Programme).where(
+        Programme.facility_id == facility.id, Programme.partner_id == partner.id,
+        or_(Programme.status == ProgrammeStatus.RUNNING, Programme.end_date.is_not(None)))
+        .order_by(Programme.name)).unique().all()
+    return {"agreements": agreements, "programmes": programmes}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    pairs, pair = _pair_from_request()
+    if pair is None:
+        return render_template("contributions/choose_pair.html", pairs=pairs)
+    policy.require(policy.can_record_contribution(_actor(), pair.facility, pair.partner))
+    form = ContributionForm(**_choices(pair.facility, pair.partner))
+    if request.method == "GET" and request.args.get("programme", type=int):
+        form.programme.data = request.args.get("programme", type=int)
+    if form.validate_on_submit():
+        with committed() as outcome:
+            contribution = contributions.record_contribution(pair.facility, pair.partner, form.fields(),
+                                                             actor=_actor())
+            _attach_evidence(contribution, form.evidence.data)
+        if outcome.ok:
+            flash(_("The contribution has been recorded; a facility officer will verify it."), "success")
+            return redirect(url_for("contributions.show", contribution_id=contribution.id))
+    return render_template("contributions/form.html", form=form, pair=pair, contribution=None)
+
+
+def _attach_evidence(contribution, uploads) -> None:
+    files = [Upload(upload.stream, upload.filename) for upload in uploads or [] if upload and upload.filename]
+    if files:
+        materials.upload_materials(contribution.facility, contribution.partner, files,
+                                   category=MaterialCategory.PHOTO, contribution=contribution, actor=_actor(),
+                                   description=contribution.title)
+
+
+@bp.route("/<int:contribution_id>")
+def show(contribution_id: int):
+    contribution = get_shared_or_404(Contribution, contribution_id)
+    evidence = db.session.scalars(select(Material).where(
+        Material.contribution_id == contribution.id, Material.deleted_at.is_(None))).unique().all()
+    actor = _actor()
+    return render_template(
+        "contributions/show.html", contribution=contribution, evidence=evidence,
+        latest=materials.latest_versions(evidence), reason_form=ReasonForm(), confirm_form=ConfirmForm(),
+        can_verify=policy.can_verify_contribution(actor, contribution)
+        and contribution.status == ContributionStatus.SUBMITTED,
+        can_edit=policy.can_edit_contribution(actor, contribution)
+        and contribution.status != ContributionStatus.SUPERSEDED)
+
+
+@bp.route("/<int:contribution_id>/edit", methods=["GET", "POST"])
+def edit(contribution_id: int):
+    """Correct before verification, resubmit after a rejection, or record a correction of a verified one."""
+    contribution = get_shared_or_404(Contribution, contribution_id)
+    policy.require(policy.can_edit_contribution(_actor(), contribution))
+    if contribution.status == ContributionStatus.SUPERSEDED:
+        abort(404)
+    form = ContributionForm(**_choices(contribution.facility, contribution.partner))
+    if request.method == "GET":
+        form.fill_from(ContributionFields.of(contribution))
+        form.version.data = str(contribution.version)
+    if form.validate_on_submit():
+        with committed() as outcome:
+            if contribution.status == ContributionStatus.VERIFIED:
+                target = contributions.correct_verified(contribution, form.fields(), actor=_actor())
+            else:
+                target = contribution
+                contributions.update_contribution(contribution, form.fields(), actor=_actor(),
+                                                  expected_version=int(form.version.data or 0) or None)
+            _attach_evidence(target, form.evidence.data)
+        if outcome.ok:
+            flash(_("Sent for verification again."), "success")
+            return redirect(url_for("contributions.show", contribution_id=target.id))
+    return render_template("contributions/form.html", form=form, pair=contribution, contribution=contribution)
+
+
+@bp.route("/<int:contribution_id>/<any(verify, reject):decision>", methods=["POST"])
+def decide(contribution_id: int, decision: str):
+    contribution = get_shared_or_404(Contribution, contribution_id)
+    form = ReasonForm() if decision == "reject" else ConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("Please give a reason."), "danger")
+        return redirect(url_for("contributions.show", contribution_id=contribution.id))
+    with committed() as outcome:
+        if decision == "verify":
+            contributions.verify_contribution(contribution, actor=_actor())
+        else:
+            contributions.reject_contribution(contribution, form.reason.data, actor=_actor())
+    if outcome.ok:
+        flash(_("Verified: it now counts in the totals.") if decision == "verify"
+              else _("Rejected; the partner sees your reason."), "success")
+    return redirect(url_for("contributions.index", status="submitted"))
+
+
+# --- programmes ---------------------------------------------------------------------------
+
+@bp.route("/programmes/")
+def programmes():
+    rows = db.session.scalars(select(Programme).order_by(Programme.start_date.desc())).unique().all()
+    return render_template("contributions/programmes.html", programmes=rows,
+                           can_start=bool(agreement_lists.drafting_pairs(current_org)))
+
+
+@bp.route("/programmes/new", methods=["GET", "POST"])
+def new_programme():
+    pairs, pair = _pair_from_request()
+    if pair is None:
+        return render_template("contributions/choose_pair.html", pairs=pairs, programme=True)
+    form = ProgrammeForm(agreements=_choices(pair.facility, pair.partner)["agreements"])
+    if form.validate_on_submit():
+        with committed() as outcome:
+            programme = contributions.create_programme(pair.facility, pair.partner, form.fields(), actor=_actor())
+        if outcome.ok:
+            flash(_("The programme has started."), "success")
+            return redirect(url_for("contributions.programme", programme_id=programme.id))
+    return render_template("contributions/programme_form.html", form=form, pair=pair)
+
+
+@bp.route("/programmes/<int:programme_id>", methods=["GET", "POST"])
+def programme(programme_id: int):
+    """The programme's sessions and verified totals; its closing form for the people who may close it."""
+    programme = get_shared_or_404(Programme, programme_id)
+    form = CloseProgrammeForm()
+    if form.validate_on_submit():
+        with committed() as outcome:
+            contributions.close_programme(programme, actual_participants=form.actual_participants.data,
+                                          certificates_issued=form.certificates_issued.data or 0,
+                                          end_date=form.end_date.data, actor=_actor())
+        if outcome.ok:
+            flash(_("The programme is closed."), "success")
+            return redirect(url_for("contributions.programme", programme_id=programme.id))
+    return render_template("contributions/programme.html", programme=programme, close_form=form,
+                           totals=contributions.totals(Contribution.programme_id == programme.id),
+                           can_record=policy.can_record_contribution(_actor(), programme.facility, programme.partner),
+                           can_close=programme.status == ProgrammeStatus.RUNNING and (
+                               policy.can_verify_contribution_for(_actor(), programme.facility)
+                               or policy.can_record_contribution(_actor(), programme.facility, programme.partner)))

@@ -1,0 +1,101 @@
+"""The contribution pages: an intern records with evidence, an officer rejects, the intern corrects, verified."""
+import io
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Contribution, ContributionStatus as C, Material, Partnership
+from portal.tenancy import unscoped
+from tests import sample_files
+
+
+def pair_id(pks):
+    with unscoped("the test looks up its own pair"):
+        return db.session.scalar(select(Partnership.id).where(Partnership.facility_id == pks.facility.id))
+
+
+def form(**changes):
+    data = dict(type="counselling", title="Konseling psikologis WBP", description="Komunikasi terapeutik",
+                started_on=(date.today() - timedelta(days=1)).isoformat(), participants_male="10",
+                participants_female="2", participants_total="12", hours="3", partner_people="2 peserta magang",
+                location="Klinik Pratama", agreement="0", programme="0")
+    data.update(changes)
+    return data
+
+
+def the_contribution():
+    db.session.expire_all()
+    with unscoped("the test reads the outcome"):
+        return db.session.scalar(select(Contribution).order_by(Contribution.id.desc()))
+
+
+def test_record_reject_correct_verify_through_the_pages(pks, login_as):
+    intern = login_as(pks.partner_member)
+    data = form(evidence=[(io.BytesIO(sample_files.pdf("daftar hadir")), "rekap-kehadiran.pdf")])
+    page = intern.post(f"/o/{pks.partner.slug}/contributions/new?pair={pair_id(pks)}", data,
+                       content_type="multipart/form-data", follow_redirects=True)
+    assert "Kontribusi telah dicatat" in page.text and "rekap-kehadiran.pdf" in page.text
+    contribution = the_contribution()
+    with unscoped("the test reads the evidence"):
+        assert db.session.scalar(select(Material.contribution_id)) == contribution.id
+    intern.logout()
+
+    officer = login_as(pks.officer)
+    queue = officer.get(f"/o/{pks.facility.slug}/contributions/?status=submitted").text
+    assert "Konseling psikologis WBP" in queue
+    officer.post(f"/o/{pks.facility.slug}/contributions/{contribution.id}/reject",
+                 {"reason": "Jumlah peserta perempuan keliru"})
+    assert the_contribution().status == C.REJECTED
+    officer.logout()
+
+    intern = login_as(pks.partner_member)
+    shown = intern.get(f"/o/{pks.partner.slug}/contributions/{contribution.id}").text
+    assert "Jumlah peserta perempuan keliru" in shown
+    intern.post(f"/o/{pks.partner.slug}/contributions/{contribution.id}/edit",
+                form(participants_female="3", participants_total="13", version=str(the_contribution().version)))
+    assert the_contribution().status == C.SUBMITTED and the_contribution().participants_total == 13
+    intern.logout()
+
+    officer = login_as(pks.officer)
+    officer.post(f"/o/{pks.facility.slug}/contributions/{contribution.id}/verify")
+    assert the_contribution().status == C.VERIFIED
+    listing = officer.get(f"/o/{pks.facility.slug}/contributions/").text
+    assert "Terverifikasi sejauh ini: 1 kontribusi, 13 peserta WBP, 3 jam." in listing
+
+
+def test_a_bad_number_is_refused_on_the_page_and_nothing_is_recorded(pks, login_as):
+    intern = login_as(pks.partner_member)
+    page = intern.post(f"/o/{pks.partner.slug}/contributions/new?pair={pair_id(pks)}",
+                       form(participants_male="20", participants_total="12"))
+    assert "lebih banyak daripada jumlah total (12)" in page.text
+    assert the_contribution() is None
+
+
+def test_the_facility_cannot_record_and_the_partner_cannot_verify(pks, login_as):
+    officer = login_as(pks.officer)
+    assert officer.get(f"/o/{pks.facility.slug}/contributions/new?pair={pair_id(pks)}").status_code == 403
+    officer.logout()
+    from tests.factories import ContributionFactory
+    contribution = ContributionFactory(facility=pks.facility, partner=pks.partner)
+    admin = login_as(pks.partner_admin)
+    admin.post(f"/o/{pks.partner.slug}/contributions/{contribution.id}/verify")
+    assert the_contribution().status == C.SUBMITTED
+
+
+def test_a_programme_shows_its_sessions_and_closes_with_certificates(pks, login_as):
+    intern = login_as(pks.partner_member)
+    start = (date.today() - timedelta(days=30)).isoformat()
+    intern.post(f"/o/{pks.partner.slug}/contributions/programmes/new?pair={pair_id(pks)}", {
+        "name": "Program Rehabilitasi Kategori II", "type": "rehabilitation", "category": "Kategori II",
+        "duration_days": "30", "start_date": start, "planned_participants": "18", "agreement": "0"})
+    from portal.models import Programme
+    with unscoped("the test finds the programme"):
+        programme = db.session.scalar(select(Programme))
+    intern.post(f"/o/{pks.partner.slug}/contributions/new?programme={programme.id}",
+                form(type="rehabilitation", title="Sesi pembinaan mental", programme=str(programme.id),
+                     participants_male="18", participants_female="0", participants_total="18"))
+    intern.post(f"/o/{pks.partner.slug}/contributions/programmes/{programme.id}",
+                {"actual_participants": "18", "certificates_issued": "18", "end_date": date.today().isoformat()})
+    page = intern.get(f"/o/{pks.partner.slug}/contributions/programmes/{programme.id}").text
+    assert "Sesi pembinaan mental" in page and 'data-testid="programme-certificates">18<' in page
