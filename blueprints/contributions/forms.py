@@ -1,7 +1,9 @@
 """Forms for recording a contribution, verifying it, and running a programme."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import MultipleFileField
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import (
+    DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from blueprints.forms import Form
@@ -95,3 +97,11 @@ class CloseProgrammeForm(Form):
     certificates_issued = IntegerField(_l("Certificates issued"), validators=[Optional(), NumberRange(min=0)])
     end_date = DateField(_l("Closing date"), validators=[DataRequired()])
     submit = SubmitField(_l("Close programme"))
+
+
+class ImportForm(Form):
+    file = FileField(_l("CSV or XLSX file"))
+    stash = HiddenField()
+    stash_name = HiddenField()
+    preview = SubmitField(_l("Check the rows"))
+    confirm = SubmitField(_l("Import all rows"))

@@ -1,12 +1,14 @@
 """Contribution and programme pages: each view loads, calls one service, commits, redirects."""
-from flask import abort, flash, redirect, render_template, request, url_for
+import io
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
 from blueprints.agreements.forms import ConfirmForm
 from blueprints.contributions import bp
-from blueprints.contributions.forms import CloseProgrammeForm, ContributionForm, ProgrammeForm, ReasonForm
+from blueprints.contributions.forms import CloseProgrammeForm, ContributionForm, ImportForm, ProgrammeForm, ReasonForm
 from blueprints.outcome import committed
 from portal import policy
 from portal.extensions import db
@@ -14,7 +16,7 @@ from portal.models import (
     Agreement, AgreementStatus, Contribution, ContributionStatus, ContributionType, Material, MaterialCategory,
     Partnership, Programme, ProgrammeStatus,
 )
-from portal.services import agreement_lists, contributions, materials
+from portal.services import agreement_lists, contribution_import, contributions, files, materials
 from portal.services.contributions import ContributionFields
 from portal.services.materials import Upload
 from portal.tenancy import current_org, get_shared_or_404
@@ -195,3 +197,48 @@ def programme(programme_id: int):
                            can_close=programme.status == ProgrammeStatus.RUNNING and (
                                policy.can_verify_contribution_for(_actor(), programme.facility)
                                or policy.can_record_contribution(_actor(), programme.facility, programme.partner)))
+
+
+# --- import from a spreadsheet --------------------------------------------------------------
+
+@bp.route("/import/template")
+def import_template():
+    kind = "csv" if request.args.get("format") == "csv" else "xlsx"
+    body = contribution_import.template_csv() if kind == "csv" else contribution_import.template_xlsx()
+    mimetype = "text/csv" if kind == "csv" else files.XLSX
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="templat-kontribusi.{kind}"'})
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_file():
+    """Upload: preview every row (nothing kept); then import them all, from the copy kept for the preview."""
+    pairs, pair = _pair_from_request()
+    if pair is None:
+        return render_template("contributions/choose_pair.html", pairs=pairs, importing=True)
+    policy.require(policy.can_record_contribution(_actor(), pair.facility, pair.partner))
+    form, result, stash = ImportForm(), None, None
+    prefix = f"f/{pair.facility_id}/p/{pair.partner_id}/imports/"
+    if form.validate_on_submit():
+        if form.stash.data:  # the confirmation: import what was previewed
+            if not form.stash.data.startswith(prefix):
+                abort(404)
+            data, filename = files.read_object(form.stash.data), form.stash_name.data
+            with committed() as outcome:
+                result = contribution_import.import_contributions(
+                    pair.facility, pair.partner, io.BytesIO(data), filename, actor=_actor())
+                if result.ok:
+                    files.remove_after_commit(form.stash.data, db.session)
+            if outcome.ok and result.ok:
+                flash(_("%(n)d contributions imported; a facility officer will verify them.", n=result.rows),
+                      "success")
+                return redirect(url_for("contributions.index"))
+        elif form.file.data:
+            data, filename = form.file.data.read(), form.file.data.filename
+            with committed() as outcome:
+                result = contribution_import.import_contributions(
+                    pair.facility, pair.partner, io.BytesIO(data), filename, actor=_actor(), dry_run=True)
+                if result.ok:
+                    stash = files.store_bytes(data, filename=filename, prefix=prefix,
+                                              content_type="application/octet-stream", session=db.session)
+    return render_template("contributions/import.html", form=form, pair=pair, result=result, stash=stash)

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 SNIFF_BYTES = 8192
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _PENDING = "mitrapas_uncommitted_objects"
 _DOOMED = "mitrapas_objects_to_remove"

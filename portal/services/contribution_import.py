@@ -1,0 +1,214 @@
+"""Import many contributions from a CSV or XLSX file: all rows, or none if any row is wrong.
+
+The file has one row per contribution with the columns of `COLUMNS` (the
+downloadable template). Every row goes through the same rules as the form;
+the errors come back per row, in the user's language. A column that looks
+like a list of names is refused outright: MitraPAS holds counts, not people.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import BinaryIO
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import select
+
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import Agreement, ContributionType, Organisation, User
+from portal.services import contributions
+from portal.services.contributions import ContributionFields
+from portal.vocabulary import CONTRIBUTION_TYPE
+
+#: The template's columns, in order (Indonesian, as the people filling it in read them).
+COLUMNS = ("tanggal_mulai", "tanggal_selesai", "jenis", "judul", "uraian", "peserta_laki_laki",
+           "peserta_perempuan", "peserta_total", "jam", "personel_mitra", "lokasi", "perjanjian")
+REQUIRED = ("tanggal_mulai", "jenis", "judul")
+#: Headers that would hold people, not counts.
+_NAME_LIKE = re.compile(r"^(nama|name|names|nik|nip_wbp|no_?reg|nomor_?registrasi|no_?registrasi|"
+                        r"nama_?(wbp|peserta|warga_?binaan|narapidana|tahanan)|identitas)", re.IGNORECASE)
+MAX_ROWS = 20000
+
+
+@dataclass
+class RowProblem:
+    row: int  # as the spreadsheet numbers it: the header is row 1
+    message: str
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def template_xlsx() -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "kontribusi"
+    sheet.append(COLUMNS)
+    sheet.append([date.today().isoformat(), "", "counselling", "Konseling psikologis", "", 10, 2, 12, 3,
+                  "2 peserta magang psikologi", "Klinik Pratama", ""])
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def template_csv() -> bytes:
+    return ("\ufeff" + ",".join(COLUMNS) + "\r\n").encode("utf-8")
+
+
+def import_contributions(facility: Organisation, partner: Organisation, stream: BinaryIO, filename: str, *,
+                         actor: User, dry_run: bool = False) -> ImportResult:
+    """Record every row, or none; with `dry_run`, check them all and keep nothing (the preview)."""
+    rows = _read(stream, filename)
+    result = ImportResult(rows=len(rows))
+    agreements = {agreement.title.casefold(): agreement for agreement in _agreements(facility, partner)}
+    types = _type_words()
+    savepoint = db.session.begin_nested()
+    for number, row in rows:
+        try:
+            fields = _fields(row, agreements, types)
+            contributions.record_contribution(facility, partner, fields, actor=actor)
+        except DomainError as error:
+            result.problems.append(RowProblem(number, str(error.message)))
+    if dry_run or result.problems:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+    return result
+
+
+def _agreements(facility: Organisation, partner: Organisation) -> list[Agreement]:
+    return db.session.scalars(select(Agreement).where(
+        Agreement.facility_id == facility.id, Agreement.partner_id == partner.id)).unique().all()
+
+
+def _read(stream: BinaryIO, filename: str) -> list[tuple[int, dict]]:
+    data = stream.read()
+    if not data:
+        raise DomainError(_l("The file is empty."))
+    if (filename or "").lower().endswith(".xlsx") or data[:2] == b"PK":
+        table = _xlsx_rows(data)
+    else:
+        table = _csv_rows(data)
+    if not table:
+        raise DomainError(_l("The file has no header row."))
+    header = [str(cell or "").strip().lower().replace(" ", "_") for cell in table[0]]
+    named = [column for column in header if _NAME_LIKE.match(column)]
+    if named:
+        raise DomainError(_l('The file has a column "%(column)s" that looks like names of people. MitraPAS '
+                             "keeps counts only, never names of WBP: remove the column and try again.",
+                             column=named[0]))
+    missing = [column for column in REQUIRED if column not in header]
+    if missing:
+        raise DomainError(_l("Required columns are missing: %(columns)s. Use the template.",
+                             columns=", ".join(missing)))
+    rows = [(number, dict(zip(header, values))) for number, values in enumerate(table[1:], start=2)
+            if any(str(value or "").strip() for value in values)]
+    if len(rows) > MAX_ROWS:
+        raise DomainError(_l("At most %(n)d rows at once.", n=MAX_ROWS))
+    return rows
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DomainError(_l("The CSV file is not UTF-8. Save it as \"CSV UTF-8\" and try again.")) from None
+    dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
+    return [row for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def _xlsx_rows(data: bytes) -> list[list]:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        raise DomainError(_l("The file is not a readable XLSX workbook.")) from None
+    sheet = workbook.worksheets[0]
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def _type_words() -> dict[str, ContributionType]:
+    """A type may be written as its code or its label, in either language."""
+    words = {kind.value: kind for kind in ContributionType}
+    for locale in ("en", "id"):
+        with force_locale(locale):
+            words.update({str(label).casefold(): kind for kind, label in CONTRIBUTION_TYPE.items()})
+    return words
+
+
+def _fields(row: dict, agreements: dict, types: dict[str, ContributionType]) -> ContributionFields:
+    kind = types.get(_text(row.get("jenis")).casefold())
+    if kind is None:
+        raise DomainError(_l('Unknown type "%(value)s".', value=_text(row.get("jenis"))))
+    agreement_title = _text(row.get("perjanjian"))
+    agreement = agreements.get(agreement_title.casefold()) if agreement_title else None
+    if agreement_title and agreement is None:
+        raise DomainError(_l('No agreement of this pair is called "%(title)s".', title=agreement_title))
+    return ContributionFields(
+        type=kind, title=_text(row.get("judul")) or _missing("judul"), description=_text(row.get("uraian")),
+        started_on=_date(row.get("tanggal_mulai"), "tanggal_mulai") or _missing("tanggal_mulai"),
+        ended_on=_date(row.get("tanggal_selesai"), "tanggal_selesai"),
+        participants_male=_int(row.get("peserta_laki_laki"), "peserta_laki_laki"),
+        participants_female=_int(row.get("peserta_perempuan"), "peserta_perempuan"),
+        participants_total=_int(row.get("peserta_total"), "peserta_total"),
+        hours=_decimal(row.get("jam"), "jam"), partner_people=_text(row.get("personel_mitra")) or None,
+        location=_text(row.get("lokasi")) or None, agreement=agreement)
+
+
+def _text(value) -> str:
+    """Cells are kept as text, exactly: a leading "=" is data here, never a formula."""
+    return "" if value is None else str(value).strip()
+
+
+def _missing(column: str):
+    raise DomainError(_l('The column "%(column)s" is empty.', column=column))
+
+
+def _date(value, column: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(str(value).strip(), pattern).date()
+        except ValueError:
+            continue
+    raise DomainError(_l('"%(value)s" in "%(column)s" is not a date (use 2025-11-29 or 29/11/2025).',
+                         value=value, column=column))
+
+
+def _int(value, column: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        number = None
+    if number is None or number != number.to_integral_value():
+        raise DomainError(_l('"%(value)s" in "%(column)s" is not a whole number.', value=value, column=column))
+    return int(number)
+
+
+def _decimal(value, column: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        raise DomainError(_l('"%(value)s" in "%(column)s" is not a number.', value=value, column=column)) from None
