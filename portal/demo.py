@@ -10,8 +10,9 @@ from datetime import date
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Organisation, OrgKind, PartnerCategory, Role
-from portal.services import accounts, organisations, partnerships
+from portal.models import ContributionType, Organisation, OrgKind, PartnerCategory, Role
+from portal.services import accounts, contributions, organisations, partnerships
+from portal.services.contributions import ContributionFields, ProgrammeFields
 from portal.services.organisations import Person
 from portal.tenancy import unscoped
 
@@ -97,6 +98,42 @@ PARTNERSHIPS = [
      "Pendampingan program rehabilitasi oleh peserta MagangHub", date(2025, 11, 28)),
 ]
 
+#: What the reports say was done: (facility, partner, recorded by, verified by, contribution).
+CONTRIBUTIONS = [
+    ("Rutan Kelas IIB Bengkulu", "Program Pemagangan Kemnaker (MagangHub)", "magang.psikologi@mitrapas.test",
+     "rafi.rizaldi@mitrapas.test", dict(
+         type=ContributionType.COUNSELLING, title="Konseling psikologis bagi warga binaan",
+         started_on=date(2025, 11, 29), location="Klinik Pratama Rutan Bengkulu",
+         partner_people="Peserta magang psikologi dan sosiologi, bersama tim medis rutan",
+         description="Komunikasi terapeutik, relaksasi diri dan penguatan motivasi untuk mengurangi stres, "
+                     "kecemasan dan depresi selama masa tahanan.")),
+    ("Rutan Kelas IIA Balikpapan", "SEKATA Balikpapan", "admin@sekata.mitrapas.test", "agus.salim@mitrapas.test",
+     dict(type=ContributionType.REHABILITATION, title="Rehabilitasi WBP: dukungan keluarga dan lingkungan sosial",
+          started_on=date(2025, 12, 3), partner_people="Fasilitator SEKATA Balikpapan",
+          description="Materi pentingnya dukungan keluarga dan hubungan sosial yang positif, dengan sesi "
+                      "interaktif untuk membangun empati dan kepercayaan diri.")),
+    ("Lapas Narkotika Kelas IIB Purwokerto", "Program Pemagangan Kemnaker (MagangHub)",
+     "magang.sosiologi@mitrapas.test", "yudi.suhartono@mitrapas.test", dict(
+         type=ContributionType.PRE_RELEASE, title="Konsultasi menjelang bebas", started_on=date(2026, 1, 21),
+         location="Ruang Sekretariat", partner_people="Peserta magang Kemnaker jurusan Sosiologi",
+         description="Pendampingan sosial dan psikososial: kesiapan mental, rencana hidup pasca bebas dan "
+                     "tantangan sosial yang mungkin dihadapi.")),
+]
+
+#: Programmes in the reports: (facility, partner, by, fields, closing as (participants, certificates, date)).
+PROGRAMMES = [
+    ("Rutan Kelas IIB Tamiang Layang", "Program Pemagangan Kemnaker (MagangHub)", "magang@kemnaker.mitrapas.test",
+     dict(name="Program Rehabilitasi WBP Kategori II (30 hari)", type=ContributionType.REHABILITATION,
+          category="Kategori II", duration_days=30, start_date=date(2025, 10, 30), planned_participants=18),
+     (18, 18, date(2025, 11, 28))),
+    ("Rutan Kelas IIB Bengkulu", "Dinas Koperasi dan UKM Provinsi Bengkulu", "admin@diskopukm.mitrapas.test",
+     dict(name="Program pembinaan berbasis UMKM warga binaan", type=ContributionType.UMKM,
+          start_date=date(2025, 11, 11)), None),
+    ("Rutan Kelas IIB Bengkulu", "Balai Latihan Kerja Bengkulu", "admin@blk.mitrapas.test",
+     dict(name="Pelatihan kewirausahaan dan keterampilan produksi", type=ContributionType.TRAINING,
+          start_date=date(2025, 11, 11)), None),
+]
+
 PLATFORM_ADMIN = ("admin@mitrapas.test", "Administrator Platform")
 
 
@@ -152,5 +189,31 @@ def load() -> None:
             partnerships.link_partner(facility_org, by_name[partner], actor=head_or_officer,
                                       focus=focus, since=since)
         db.session.flush()
+        _load_contributions(by_name)
+
+
+def _load_contributions(by_name: dict[str, Organisation]) -> None:
+    """The reports' work, recorded by the partners and verified by the facilities, as people would."""
+    person = accounts.find_user
+    for facility, partner, recorder, verifier, what in CONTRIBUTIONS:
+        recorded = contributions.record_contribution(by_name[facility], by_name[partner],
+                                                     ContributionFields(**what), actor=person(recorder))
+        contributions.verify_contribution(recorded, actor=person(verifier))
+    for facility, partner, by, what, closing in PROGRAMMES:
+        programme = contributions.create_programme(by_name[facility], by_name[partner], ProgrammeFields(**what),
+                                                   actor=person(by))
+        if closing:
+            participants, certificates, closed_on = closing
+            closing_session = contributions.record_contribution(
+                programme.facility, programme.partner, ContributionFields(
+                    type=ContributionType.CERTIFICATES, programme=programme, started_on=closed_on,
+                    title="Penutupan program rehabilitasi dan penyerahan sertifikat",
+                    participants_total=participants,
+                    location="Aula klinik rutan", partner_people="Konselor, instruktur rehabilitasi, peserta MagangHub"),
+                actor=person(by))
+            head = next(m.user for m in programme.facility.memberships if m.role == Role.HEAD)
+            contributions.verify_contribution(closing_session, actor=head)
+            contributions.close_programme(programme, actual_participants=participants,
+                                          certificates_issued=certificates, end_date=closed_on, actor=head)
 
 

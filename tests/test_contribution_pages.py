@@ -99,3 +99,20 @@ def test_a_programme_shows_its_sessions_and_closes_with_certificates(pks, login_
                 {"actual_participants": "18", "certificates_issued": "18", "end_date": date.today().isoformat()})
     page = intern.get(f"/o/{pks.partner.slug}/contributions/programmes/{programme.id}").text
     assert "Sesi pembinaan mental" in page and 'data-testid="programme-certificates">18<' in page
+
+
+def test_several_sessions_of_a_programme_at_once_all_or_none(pks, login_as):
+    from portal.models import Programme
+    from tests.factories import ProgrammeFactory
+
+    programme = ProgrammeFactory(facility=pks.facility, partner=pks.partner)
+    intern = login_as(pks.partner_member)
+    url = f"/o/{pks.partner.slug}/contributions/programmes/{programme.id}/sessions"
+    day = lambda n: (date.today() - timedelta(days=n)).isoformat()  # noqa: E731
+    bad = intern.post(url, {"sessions-0-started_on": day(3), "sessions-0-participants_total": "18",
+                            "sessions-0-hours": "2", "sessions-1-started_on": day(2), "sessions-1-hours": "30"})
+    assert "Sesi 2:" in bad.text and the_contribution() is None
+    intern.post(url, {f"sessions-{n}-started_on": day(5 - n) for n in range(3)}
+                | {f"sessions-{n}-participants_total": "18" for n in range(3)})
+    with unscoped("the test counts the sessions"):
+        assert len(db.session.get(Programme, programme.id).contributions) == 3

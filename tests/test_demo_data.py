@@ -49,3 +49,22 @@ def test_every_printed_login_works(loaded, web):
     for email, _name, _what in demo.logins():
         assert web.login(email, demo.DEMO_PASSWORD).status_code == 302, email
         web.logout()
+
+
+def test_the_reports_work_is_there_as_verified_contributions_and_programmes(loaded):
+    from portal.models import Contribution, ContributionStatus, Programme
+    from portal.services import contributions
+
+    with unscoped("the test reads every tenant's contributions"):
+        tamiang = loaded["Rutan Kelas IIB Tamiang Layang"]
+        rehabilitation = db.session.scalar(select(Programme).where(Programme.facility_id == tamiang.id))
+        assert (rehabilitation.category, rehabilitation.duration_days) == ("Kategori II", 30)
+        assert (rehabilitation.actual_participants, rehabilitation.certificates_issued) == (18, 18)
+        assert contributions.totals(Contribution.facility_id == tamiang.id).participants == 18
+        titles = {c.title: c for c in db.session.scalars(select(Contribution)).unique()}
+        assert titles["Konseling psikologis bagi warga binaan"].facility.name == "Rutan Kelas IIB Bengkulu"
+        assert titles["Konsultasi menjelang bebas"].location == "Ruang Sekretariat"
+        assert "SEKATA" in titles["Rehabilitasi WBP: dukungan keluarga dan lingkungan sosial"].partner.name
+        assert {c.status for c in titles.values()} == {ContributionStatus.VERIFIED}
+        umkm = {p.name for p in db.session.scalars(select(Programme)).unique()}
+        assert "Program pembinaan berbasis UMKM warga binaan" in umkm

@@ -2,7 +2,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
-    DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField,
+    DateField, DecimalField, FieldList, Form as RowForm, FormField, HiddenField, IntegerField, SelectField,
+    StringField, SubmitField, TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -105,3 +106,23 @@ class ImportForm(Form):
     stash_name = HiddenField()
     preview = SubmitField(_l("Check the rows"))
     confirm = SubmitField(_l("Import all rows"))
+
+
+class SessionRow(RowForm):
+    """One session in the several-at-once form; an empty row is skipped."""
+
+    started_on = DateField(_l("Date"), validators=[Optional()])
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=300)])
+    participants_total = IntegerField(_l("WBP participants: total"), validators=[Optional()])
+    hours = DecimalField(_l("Hours"), places=1, validators=[Optional()])
+
+
+class SessionsForm(Form):
+    sessions = FieldList(FormField(SessionRow), min_entries=6, max_entries=31)
+    submit = SubmitField(_l("Submit all sessions for verification"))
+
+    def fields(self, programme) -> list[ContributionFields]:
+        return [ContributionFields(type=programme.type, title=row.title.data or programme.name,
+                                   started_on=row.started_on.data, participants_total=row.participants_total.data,
+                                   hours=row.hours.data, agreement=programme.agreement)
+                for row in self.sessions if row.started_on.data]

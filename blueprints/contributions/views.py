@@ -8,7 +8,9 @@ from sqlalchemy import or_, select
 
 from blueprints.agreements.forms import ConfirmForm
 from blueprints.contributions import bp
-from blueprints.contributions.forms import CloseProgrammeForm, ContributionForm, ImportForm, ProgrammeForm, ReasonForm
+from blueprints.contributions.forms import (
+    CloseProgrammeForm, ContributionForm, ImportForm, ProgrammeForm, ReasonForm, SessionsForm,
+)
 from blueprints.outcome import committed
 from portal import policy
 from portal.extensions import db
@@ -197,6 +199,21 @@ def programme(programme_id: int):
                            can_close=programme.status == ProgrammeStatus.RUNNING and (
                                policy.can_verify_contribution_for(_actor(), programme.facility)
                                or policy.can_record_contribution(_actor(), programme.facility, programme.partner)))
+
+
+@bp.route("/programmes/<int:programme_id>/sessions", methods=["GET", "POST"])
+def sessions(programme_id: int):
+    """The common case: several sessions of a programme at once, all recorded or none."""
+    programme = get_shared_or_404(Programme, programme_id)
+    policy.require(policy.can_record_contribution(_actor(), programme.facility, programme.partner))
+    form = SessionsForm()
+    if form.validate_on_submit():
+        with committed() as outcome:
+            recorded = contributions.record_sessions(programme, form.fields(programme), actor=_actor())
+        if outcome.ok:
+            flash(_("%(n)d sessions recorded; a facility officer will verify them.", n=len(recorded)), "success")
+            return redirect(url_for("contributions.programme", programme_id=programme.id))
+    return render_template("contributions/sessions.html", form=form, programme=programme)
 
 
 # --- import from a spreadsheet --------------------------------------------------------------

@@ -7,7 +7,7 @@ from flask_login import current_user
 from blueprints.dashboard import bp
 from portal import policy
 from portal.models import OrgKind
-from portal.services import agreement_lists, audit, organisations, partnerships
+from portal.services import agreement_lists, audit, contributions, organisations, partnerships
 from portal.tenancy import current_membership, current_org
 
 
@@ -25,4 +25,5 @@ def index():
         can_read_audit=can_read_audit,
         role=current_membership.role,
         queues={} if oversight else agreement_lists.queue_counts(current_org, current_user),
+        verified=contributions.totals(), waiting_verification=contributions.waiting_count(),
     )

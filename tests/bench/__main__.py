@@ -1,6 +1,7 @@
 """Run every benchmark: `make bench` (SQLite by default, PostgreSQL with DATABASE_URL)."""
-from tests.bench import tenancy_filter, upload_memory
+from tests.bench import contribution_import, tenancy_filter, upload_memory
 
 if __name__ == "__main__":
     tenancy_filter.main()
     upload_memory.main()
+    contribution_import.main()
