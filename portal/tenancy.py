@@ -82,6 +82,19 @@ def acting_for(organisation: Organisation):
         reset(token)
 
 
+def carry_scope(chunks):
+    """Keep acting as now while a streamed response is produced after the request's own teardown."""
+    scope = current_scope()
+
+    def produce():
+        token = activate(scope)
+        try:
+            yield from chunks
+        finally:
+            reset(token)
+    return produce()
+
+
 @contextmanager
 def unscoped(reason: str):
     """The escape hatch: lift the pair rule for a block that must see every tenant.

@@ -105,3 +105,15 @@ def test_the_import_page_previews_then_imports_the_same_file(pks, login_as):
     web.post(url, {"stash": stash, "stash_name": "k.csv", "confirm": "1"})
     assert recorded() == 1
     assert web.get(f"/o/{pks.partner.slug}/contributions/import/template?format=xlsx").data[:2] == b"PK"
+
+
+def test_an_imported_formula_is_exported_as_text_not_as_a_formula(pks, login_as):
+    formula = "=cmd|' /C calc'!A0"
+    assert run(pks, csv_file(f'{YESTERDAY},,counselling,"{formula}",,1,1,2,1')).ok
+    web = login_as(pks.officer)
+    exported = web.get(f"/o/{pks.facility.slug}/contributions/export.csv?status=submitted")
+    assert exported.status_code == 200 and exported.headers["Content-Disposition"].startswith("attachment;")
+    import csv as csv_module
+    rows = list(csv_module.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["Tanggal mulai", "Tanggal berakhir", "Jenis", "Judul"]
+    assert rows[1][3] == "'" + formula
