@@ -116,3 +116,12 @@ def test_several_sessions_of_a_programme_at_once_all_or_none(pks, login_as):
                 | {f"sessions-{n}-participants_total": "18" for n in range(3)})
     with unscoped("the test counts the sessions"):
         assert len(db.session.get(Programme, programme.id).contributions) == 3
+
+
+def test_the_form_marks_each_agreement_with_the_kinds_it_covers(pks, login_as):
+    from portal.models import AgreementStatus, AgreementType
+
+    pks.in_state(AgreementStatus.ACTIVE, type=AgreementType.HEALTH_REFERRAL, title="PKS Rujukan Kesehatan")
+    intern = login_as(pks.partner_member)
+    page = intern.get(f"/o/{pks.partner.slug}/contributions/new?pair={pair_id(pks)}").text
+    assert 'data-contribution-types="health"' in page and "PKS Rujukan Kesehatan" in page

@@ -42,7 +42,8 @@ def new():
     pairs = agreement_lists.drafting_pairs(current_org)
     pair_id = request.args.get("pair", type=int) or (pairs[0].id if len(pairs) == 1 else None)
     if pair_id is None:
-        return render_template("agreements/choose_pair.html", pairs=pairs)
+        return render_template("_choose_pair.html", pairs=pairs, target="agreements.new",
+                               heading=_("Draft an agreement"), question=_("Who is the agreement between?"))
     pair = get_shared_or_404(Partnership, pair_id)
     policy.require(policy.can_draft_agreement(_actor(), pair.facility, pair.partner))
     form = _agreement_form(pair.facility, pair.partner)

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from blueprints.forms import Form
 from portal.models import ContributionType
-from portal.services.contributions import ContributionFields, ProgrammeFields
+from portal.services.contributions import ContributionFields, ProgrammeFields, contribution_types_under
 from portal.vocabulary import CONTRIBUTION_TYPE
 
 NONE = 0
@@ -43,7 +43,8 @@ class ContributionForm(Form):
         super().__init__(*args, **kwargs)
         self._agreements = {a.id: a for a in agreements}
         self._programmes = {p.id: p for p in programmes}
-        self.agreement.choices = [(NONE, _l("— none —"))] + [(a.id, a.title) for a in agreements]
+        self.agreement.choices = [(NONE, _l("— none —"))] + [
+            (a.id, a.title, {"data-contribution-types": " ".join(contribution_types_under(a))}) for a in agreements]
         self.programme.choices = [(NONE, _l("— none —"))] + [(p.id, p.name) for p in programmes]
 
     def fields(self) -> ContributionFields:

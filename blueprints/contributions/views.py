@@ -97,7 +97,8 @@ def _choices(facility, partner):
 def new():
     pairs, pair = _pair_from_request()
     if pair is None:
-        return render_template("contributions/choose_pair.html", pairs=pairs)
+        return render_template("_choose_pair.html", pairs=pairs, target="contributions.new",
+                               heading=_("Record a contribution"), question=_("Choose the facility"))
     policy.require(policy.can_record_contribution(_actor(), pair.facility, pair.partner))
     form = ContributionForm(**_choices(pair.facility, pair.partner))
     if request.method == "GET" and request.args.get("programme", type=int):
@@ -193,7 +194,8 @@ def programmes():
 def new_programme():
     pairs, pair = _pair_from_request()
     if pair is None:
-        return render_template("contributions/choose_pair.html", pairs=pairs, programme=True)
+        return render_template("_choose_pair.html", pairs=pairs, target="contributions.new_programme",
+                               heading=_("Start a programme"), question=_("Choose the facility"))
     form = ProgrammeForm(agreements=_choices(pair.facility, pair.partner)["agreements"])
     if form.validate_on_submit():
         with committed() as outcome:
@@ -259,7 +261,8 @@ def import_file():
     """Upload: preview every row (nothing kept); then import them all, from the copy kept for the preview."""
     pairs, pair = _pair_from_request()
     if pair is None:
-        return render_template("contributions/choose_pair.html", pairs=pairs, importing=True)
+        return render_template("_choose_pair.html", pairs=pairs, target="contributions.import_file",
+                               heading=_("Import from a spreadsheet"), question=_("Choose the facility"))
     policy.require(policy.can_record_contribution(_actor(), pair.facility, pair.partner))
     form, result, stash = ImportForm(), None, None
     prefix = f"f/{pair.facility_id}/p/{pair.partner_id}/imports/"

@@ -37,7 +37,8 @@ def new():
     pairs = agreement_lists.drafting_pairs(current_org)
     pair_id = request.args.get("pair", type=int) or (pairs[0].id if len(pairs) == 1 else None)
     if pair_id is None:
-        return render_template("materials/choose_pair.html", pairs=pairs)
+        return render_template("_choose_pair.html", pairs=pairs, target="materials.new", heading=_("Upload materials"),
+                               question=_("Which facility and partner are these materials for?"))
     pair = get_shared_or_404(Partnership, pair_id)
     policy.require(policy.can_upload_material(_actor(), pair.facility, pair.partner))
     agreements = db.session.scalars(select(Agreement).where(

@@ -64,6 +64,11 @@ class ContributionFields:
         return cls(**{field.name: getattr(contribution, field.name) for field in dataclass_fields(cls)})
 
 
+def contribution_types_under(agreement: Agreement) -> list[str]:
+    """The kinds of contribution that may fall under this agreement (the form offers it for those only)."""
+    return [kind.value for kind, types in AGREEMENT_TYPES_FOR.items() if agreement.type in types]
+
+
 # --- recording ------------------------------------------------------------------------------
 
 def agreements_for(facility: Organisation, partner: Organisation, kind: ContributionType,
