@@ -4,7 +4,7 @@ import io
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from blueprints.agreements.forms import ConfirmForm
 from blueprints.contributions import bp
@@ -86,9 +86,8 @@ def _choices(facility, partner):
         Agreement.facility_id == facility.id, Agreement.partner_id == partner.id,
         Agreement.status.in_((AgreementStatus.ACTIVE, AgreementStatus.EXPIRED, AgreementStatus.TERMINATED)))
         .order_by(Agreement.title)).unique().all()
-    programmes = db.session.scalars(select(Programme).where(
-        Programme.facility_id == facility.id, Programme.partner_id == partner.id,
-        or_(Programme.status == ProgrammeStatus.RUNNING, Programme.end_date.is_not(None)))
+    programmes = db.session.scalars(select(Programme).where(  # closed ones too: sessions are recorded late
+        Programme.facility_id == facility.id, Programme.partner_id == partner.id)
         .order_by(Programme.name)).unique().all()
     return {"agreements": agreements, "programmes": programmes}
 
