@@ -65,3 +65,20 @@ def test_periods_mean_what_they_say():
     assert span({}) == (date(2026, 1, 1), date(2026, 12, 31))
     custom = reports.Period.from_args({"period": "custom", "from": "2026-03-10", "to": "2026-02-01"}, today)
     assert (custom.start, custom.end) == (date(2026, 2, 1), date(2026, 3, 10))
+
+
+def test_oversight_sees_its_facilities_sorted_and_drills_down_read_only(demo_world, web):
+    kanwil = demo_world["Kanwil Ditjenpas Kalimantan Tengah"]
+    analyst = kanwil.memberships[0].user
+    page = dashboard(web, kanwil, analyst, "?period=custom&from=2025-01-01&to=2026-12-31&sort=participants")
+    assert TAMIANG in page and "Rutan Kelas IIB Bengkulu" not in page
+    tamiang, bengkulu = demo_world[TAMIANG], demo_world["Rutan Kelas IIB Bengkulu"]
+    drill = web.get(f"/o/{kanwil.slug}/facilities/{tamiang.id}?period=custom&from=2025-01-01&to=2026-12-31")
+    assert drill.status_code == 200 and 'data-testid="by-party-participants">18<' in drill.text
+    assert web.get(f"/o/{kanwil.slug}/facilities/{bengkulu.id}").status_code == 404  # another province
+
+
+def test_the_national_office_sees_every_facility(demo_world, web):
+    ditjen = demo_world["Direktorat Jenderal Pemasyarakatan"]
+    page = dashboard(web, ditjen, ditjen.memberships[0].user)
+    assert all(name in page for name, *_ in demo.FACILITIES)

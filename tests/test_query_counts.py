@@ -103,3 +103,22 @@ def test_material_list_and_page_ask_the_same_number_of_questions_as_they_grow(lo
         MaterialVersionFactory(material=first, number=number, uploaded_by=member_of(partner, Role.MEMBER))
     assert queries_for(web, f"/o/{facility.slug}/materials/") == small_list
     assert queries_for(web, f"/o/{facility.slug}/materials/{first.id}") == small_page
+
+
+def test_the_oversight_dashboard_asks_the_same_number_of_questions_for_more_facilities(login_as):
+    from tests.factories import ContributionFactory, OversightFactory
+
+    kanwil = OversightFactory(province="Bengkulu")
+    web = login_as(member_of(kanwil, Role.ANALYST))
+
+    def grow(n):
+        for _ in range(n):
+            facility = FacilityFactory(province="Bengkulu")
+            partner = PartnerFactory()
+            PartnershipFactory(facility=facility, partner=partner)
+            ContributionFactory(facility=facility, partner=partner, status="verified")
+
+    grow(2)
+    small = queries_for(web, f"/o/{kanwil.slug}/")
+    grow(15)
+    assert queries_for(web, f"/o/{kanwil.slug}/") == small

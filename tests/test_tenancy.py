@@ -108,6 +108,7 @@ FOREIGN_RECORDS = {
     "contribution_id": lambda w: w.their_contribution.id,
     "programme_id": lambda w: w.their_programme.id,
     "decision": lambda w: "verify",
+    "facility_id": lambda w: w.balikpapan.id,
 }
 
 

@@ -1,12 +1,12 @@
 """The dashboard, one template per kind of organisation."""
 from collections import Counter
 
-from flask import render_template, request
+from flask import abort, render_template, request
 from flask_login import current_user
 
 from blueprints.dashboard import bp
 from portal import policy
-from portal.models import OrgKind
+from portal.models import Agreement, Contribution, OrgKind
 from portal.services import agreement_lists, audit, contributions, organisations, partnerships, reports
 from portal.tenancy import current_membership, current_org
 
@@ -32,4 +32,23 @@ def index():
         period=period, agreements=None if oversight else reports.agreement_counts(),
         by_party=by_party, by_type=[] if oversight else reports.contributions_by("type", period),
         period_total=reports.total_of(by_party),
+        overview=reports.facilities_overview(organisations.facilities_in_scope(current_org), period,
+                                             request.args.get("sort", "name")) if oversight else [],
     )
+
+
+@bp.route("/facilities/<int:facility_id>")
+def facility(facility_id: int):
+    """An oversight office drills down into one facility of its scope: read-only numbers."""
+    if current_org.kind != OrgKind.OVERSIGHT:
+        abort(404)
+    chosen = next((f for f in organisations.facilities_in_scope(current_org) if f.id == facility_id), None)
+    if chosen is None:
+        abort(404)
+    period = reports.Period.from_args(request.args)
+    in_facility = (Contribution.facility_id == chosen.id,)
+    by_party = reports.contributions_by("partner", period, *in_facility)
+    return render_template("dashboard/drill_down.html", facility=chosen, period=period,
+                           agreements=reports.agreement_counts(Agreement.facility_id == chosen.id),
+                           by_party=by_party, by_type=reports.contributions_by("type", period, *in_facility),
+                           period_total=reports.total_of(by_party))

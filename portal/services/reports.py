@@ -7,14 +7,14 @@ whatever the amount of data. Only verified contributions ever count.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from portal import i18n
 from portal.extensions import db
-from portal.models import Agreement, AgreementStatus, Contribution, ContributionStatus, Organisation
+from portal.models import Agreement, AgreementStatus, AuditEntry, Contribution, ContributionStatus, Organisation
 
 S = AgreementStatus
 IN_FORCE = (S.SIGNED, S.ACTIVE)
@@ -65,13 +65,13 @@ class AgreementCounts:
     expiring: dict[int, int]
 
 
-def agreement_counts(today: date | None = None) -> AgreementCounts:
+def agreement_counts(*conditions, today: date | None = None) -> AgreementCounts:
     today = today or i18n.today()
     in_force = Agreement.status.in_(IN_FORCE)
     columns = [func.count().filter(Agreement.status == S.ACTIVE), func.count().filter(Agreement.status.in_(PENDING))]
     columns += [func.count().filter(in_force, Agreement.end_date >= today,
                                     Agreement.end_date <= today + timedelta(days=days)) for days in EXPIRY_WINDOWS]
-    row = db.session.execute(select(*columns).select_from(Agreement)).one()
+    row = db.session.execute(select(*columns).select_from(Agreement).where(*conditions)).one()
     return AgreementCounts(row[0], row[1], dict(zip(EXPIRY_WINDOWS, row[2:])))
 
 
@@ -85,7 +85,7 @@ class Line:
     hours: Decimal
 
 
-def contributions_by(dimension: str, period: Period) -> list[Line]:
+def contributions_by(dimension: str, period: Period, *conditions) -> list[Line]:
     """Verified contributions in the period, by `partner`, `facility` or `type`, largest first."""
     group = {"partner": Contribution.partner_id, "facility": Contribution.facility_id,
              "type": Contribution.type}[dimension]
@@ -93,7 +93,7 @@ def contributions_by(dimension: str, period: Period) -> list[Line]:
         select(group, func.count(Contribution.id), func.coalesce(func.sum(Contribution.participants_total), 0),
                func.coalesce(func.sum(Contribution.hours), 0))
         .where(Contribution.status == ContributionStatus.VERIFIED,
-               Contribution.started_on >= period.start, Contribution.started_on <= period.end)
+               Contribution.started_on >= period.start, Contribution.started_on <= period.end, *conditions)
         .group_by(group).order_by(func.count(Contribution.id).desc())).all()
     lines = [Line(key, int(count), int(people), Decimal(hours)) for key, count, people, hours in rows]
     if dimension in ("partner", "facility") and lines:
@@ -107,3 +107,47 @@ def contributions_by(dimension: str, period: Period) -> list[Line]:
 def total_of(lines: list[Line]) -> Line:
     return Line(None, sum(line.contributions for line in lines), sum(line.participants for line in lines),
                 sum((line.hours for line in lines), Decimal(0)))
+
+
+@dataclass(frozen=True)
+class FacilityRow:
+    """One facility in an oversight office's table."""
+
+    facility: Organisation
+    active_agreements: int
+    contributions: int
+    participants: int
+    hours: Decimal
+    last_activity: datetime | None
+
+
+SORTS = ("name", "active_agreements", "contributions", "participants", "hours", "last_activity")
+
+
+def facilities_overview(facilities: list[Organisation], period: Period, sort: str = "name") -> list[FacilityRow]:
+    """Every facility in scope with its numbers: three grouped queries, whatever the count of facilities."""
+    ids = [facility.id for facility in facilities]
+    active = dict(db.session.execute(select(Agreement.facility_id, func.count())
+                                     .where(Agreement.status == S.ACTIVE, Agreement.facility_id.in_(ids))
+                                     .group_by(Agreement.facility_id)).all())
+    work = {line.key: line for line in _lines_by_facility_id(period, ids)}
+    last = dict(db.session.execute(select(AuditEntry.facility_id, func.max(AuditEntry.created_at))
+                                   .where(AuditEntry.facility_id.in_(ids)).group_by(AuditEntry.facility_id)).all())
+    rows = [FacilityRow(facility, active.get(facility.id, 0), getattr(work.get(facility.id), "contributions", 0),
+                        getattr(work.get(facility.id), "participants", 0),
+                        getattr(work.get(facility.id), "hours", Decimal(0)), last.get(facility.id))
+            for facility in facilities]
+    if sort in SORTS and sort != "name":
+        return sorted(rows, key=lambda row: (getattr(row, sort) is not None, getattr(row, sort) or 0), reverse=True)
+    return sorted(rows, key=lambda row: row.facility.name)
+
+
+def _lines_by_facility_id(period: Period, ids: list[int]) -> list[Line]:
+    rows = db.session.execute(
+        select(Contribution.facility_id, func.count(Contribution.id),
+               func.coalesce(func.sum(Contribution.participants_total), 0),
+               func.coalesce(func.sum(Contribution.hours), 0))
+        .where(Contribution.status == ContributionStatus.VERIFIED, Contribution.facility_id.in_(ids),
+               Contribution.started_on >= period.start, Contribution.started_on <= period.end)
+        .group_by(Contribution.facility_id)).all()
+    return [Line(key, int(count), int(people), Decimal(hours)) for key, count, people, hours in rows]
