@@ -1,8 +1,7 @@
 """Agreement pages: each view loads (tenant-scoped), calls one service, commits, redirects."""
 from dataclasses import dataclass
-from urllib.parse import quote
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,9 +9,11 @@ from flask_login import current_user
 from blueprints.agreements import bp
 from blueprints.agreements.forms import AgreementForm, ConfirmForm, FilterForm, ReasonForm, ScanForm, SignForm
 from blueprints.outcome import committed
-from portal import policy, storage
+from blueprints.pairs import chosen_pair
+from blueprints.stored_files import stored_file
+from portal import policy
 from portal.extensions import limiter
-from portal.models import Agreement, AgreementDocument, Partnership, Role
+from portal.models import Agreement, AgreementDocument, Role
 from portal.services import agreement_lists, agreements
 from portal.services.agreements import AgreementFields
 from portal.tenancy import current_org, get_shared_or_404
@@ -39,12 +40,10 @@ def _may_draft() -> bool:
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
-    pairs = agreement_lists.drafting_pairs(current_org)
-    pair_id = request.args.get("pair", type=int) or (pairs[0].id if len(pairs) == 1 else None)
-    if pair_id is None:
+    pairs, pair = chosen_pair()
+    if pair is None:
         return render_template("_choose_pair.html", pairs=pairs, target="agreements.new",
                                heading=_("Draft an agreement"), question=_("Who is the agreement between?"))
-    pair = get_shared_or_404(Partnership, pair_id)
     policy.require(policy.can_draft_agreement(_actor(), pair.facility, pair.partner))
     form = _agreement_form(pair.facility, pair.partner)
     if form.validate_on_submit():
@@ -183,18 +182,5 @@ def download(agreement_id: int, document_id: int):
     document = get_shared_or_404(AgreementDocument, document_id)
     if document.agreement_id != agreement.id:
         abort(404)
-    try:
-        chunks = storage.get(document.storage_key)
-        first = next(chunks, b"")
-    except storage.StorageError:
-        abort(503)
-
-    def body():
-        yield first
-        yield from chunks
-
-    ascii_name = document.filename.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
-    return Response(stream_with_context(body()), mimetype=document.content_type, headers={
-        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(document.filename)}",
-        "Content-Length": str(document.size),
-    })
+    return stored_file(document.storage_key, document.content_type, download_name=document.filename,
+                       headers={"Content-Length": str(document.size)})

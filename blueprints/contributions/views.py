@@ -12,12 +12,13 @@ from blueprints.contributions.forms import (
     CloseProgrammeForm, ContributionForm, ImportForm, ProgrammeForm, ReasonForm, SessionsForm,
 )
 from blueprints.outcome import committed
+from blueprints.pairs import chosen_pair
 from portal import exports, policy
 from portal.vocabulary import label
 from portal.extensions import db
 from portal.models import (
     Agreement, AgreementStatus, Contribution, ContributionStatus, ContributionType, Material, MaterialCategory,
-    Partnership, Programme, ProgrammeStatus,
+    Programme, ProgrammeStatus,
 )
 from portal.services import agreement_lists, contribution_import, contributions, files, materials
 from portal.services.contributions import ContributionFields
@@ -71,14 +72,13 @@ def export_csv():
 
 
 def _pair_from_request():
-    """The pair being recorded for: chosen (`?pair=`), implied by a programme, or the only one."""
-    pairs = agreement_lists.drafting_pairs(current_org)
+    """The pair being recorded for: implied by a programme (`?programme=`), or as `chosen_pair` finds it."""
     if programme_id := request.args.get("programme", type=int):
-        chosen = get_shared_or_404(Programme, programme_id)
+        programme = get_shared_or_404(Programme, programme_id)
+        pairs = agreement_lists.drafting_pairs(current_org)
         return pairs, next((p for p in pairs if (p.facility_id, p.partner_id)
-                            == (chosen.facility_id, chosen.partner_id)), None) or abort(404)
-    pair_id = request.args.get("pair", type=int) or (pairs[0].id if len(pairs) == 1 else None)
-    return pairs, (get_shared_or_404(Partnership, pair_id) if pair_id else None)
+                            == (programme.facility_id, programme.partner_id)), None) or abort(404)
+    return chosen_pair()
 
 
 def _choices(facility, partner):

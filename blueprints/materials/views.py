@@ -1,5 +1,5 @@
 """Material pages: list, share, new version, delete, and links that never expose the bucket."""
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -8,9 +8,11 @@ from blueprints.agreements.forms import ConfirmForm
 from blueprints.materials import bp
 from blueprints.materials.forms import FilterForm, UploadForm, VersionForm
 from blueprints.outcome import committed
-from portal import policy, storage
+from blueprints.pairs import chosen_pair
+from blueprints.stored_files import stored_file
+from portal import policy
 from portal.extensions import db
-from portal.models import Agreement, Material, MaterialCategory, MaterialVersion, Partnership
+from portal.models import Agreement, Material, MaterialCategory, MaterialVersion
 from portal.services import agreement_lists, materials
 from portal.services.materials import Upload
 from portal.tenancy import current_org, get_shared_or_404
@@ -34,12 +36,10 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
-    pairs = agreement_lists.drafting_pairs(current_org)
-    pair_id = request.args.get("pair", type=int) or (pairs[0].id if len(pairs) == 1 else None)
-    if pair_id is None:
+    pairs, pair = chosen_pair()
+    if pair is None:
         return render_template("_choose_pair.html", pairs=pairs, target="materials.new", heading=_("Upload materials"),
                                question=_("Which facility and partner are these materials for?"))
-    pair = get_shared_or_404(Partnership, pair_id)
     policy.require(policy.can_upload_material(_actor(), pair.facility, pair.partner))
     agreements = db.session.scalars(select(Agreement).where(
         Agreement.facility_id == pair.facility_id, Agreement.partner_id == pair.partner_id)
@@ -110,12 +110,7 @@ def thumbnail(material_id: int, version_id: int):
     version = _version_or_404(material_id, version_id)
     if version.thumbnail_key is None:
         abort(404)
-    try:
-        chunks = list(storage.get(version.thumbnail_key))
-    except storage.StorageError:
-        abort(503)
-    return Response(stream_with_context(iter(chunks)), mimetype="image/jpeg",
-                    headers={"Cache-Control": "private, max-age=3600"})
+    return stored_file(version.thumbnail_key, "image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
 
 def _present_or_404(material_id: int) -> Material:

@@ -14,7 +14,6 @@ from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal import i18n, policy
 from portal.errors import DomainError
@@ -24,7 +23,7 @@ from portal.models import (
     Organisation, Party, Partnership, Role, Signature, SignatureMethod, User,
 )
 from portal.models.base import utcnow
-from portal.services import accounts, agreement_files, audit, files
+from portal.services import accounts, agreement_files, audit, files, locking
 from portal.tenancy import current_scope
 from portal.vocabulary import AGREEMENT_ACTIONS, AGREEMENT_STATUS
 
@@ -339,12 +338,7 @@ def _begin(agreement: Agreement, actor: User | None, action: str, expected_versi
     """Who first, then lock the row and check the state as it is now, not as it was read."""
     rule_states, allowed = RULES.get(action, (states, None))
     policy.require(allowed is None or allowed(actor, agreement))
-    try:
-        db.session.refresh(agreement, with_for_update={"of": Agreement})  # only its row, not the joined parties
-    except StaleDataError:
-        raise AgreementChanged() from None
-    if expected_version is not None and agreement.version != expected_version:
-        raise AgreementChanged()
+    locking.lock(agreement, AgreementChanged, expected_version)
     if agreement.status not in (states or rule_states):
         raise IllegalTransition(_l('This agreement is "%(status)s": you cannot %(action)s it now.',
                                    status=AGREEMENT_STATUS[agreement.status], action=AGREEMENT_ACTIONS[action]))
@@ -375,10 +369,7 @@ def _move(agreement: Agreement, actor: User | None, target: AgreementStatus, act
 
 
 def _save() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise AgreementChanged() from None
+    locking.save(AgreementChanged)
 
 
 def _audit(action: str, agreement: Agreement, actor: User | None, **changes) -> None:

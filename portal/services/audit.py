@@ -55,6 +55,13 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def party_of(actor: User | None, *parties: Organisation) -> Organisation | None:
+    """Which of a record's parties the actor acts for (the entry's organisation), if any."""
+    if actor is None:
+        return None
+    return next((party for party in parties if actor.membership_in(party)), None)
+
+
 def record(
     action: str,
     *,

@@ -13,7 +13,6 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal import i18n, policy
 from portal.errors import DomainError
@@ -23,7 +22,7 @@ from portal.models import (
     Programme, ProgrammeStatus, User,
 )
 from portal.models.base import utcnow
-from portal.services import audit
+from portal.services import audit, locking
 
 C = ContributionStatus
 T, A = ContributionType, AgreementType
@@ -198,7 +197,7 @@ def create_programme(facility: Organisation, partner: Organisation, fields: Prog
     db.session.add(programme)
     db.session.flush()
     audit.record("programme.created", actor=actor, object_type="programme", object_id=programme.id,
-                 facility=facility, partner=partner, organisation=_acting(facility, partner, actor),
+                 facility=facility, partner=partner, organisation=audit.party_of(actor, facility, partner),
                  after={"name": programme.name, "type": programme.type})
     return programme
 
@@ -221,7 +220,7 @@ def close_programme(programme: Programme, *, actual_participants: int, certifica
     db.session.flush()
     audit.record("programme.closed", actor=actor, object_type="programme", object_id=programme.id,
                  facility=programme.facility, partner=programme.partner,
-                 organisation=_acting(programme.facility, programme.partner, actor),
+                 organisation=audit.party_of(actor, programme.facility, programme.partner),
                  after={"participants": actual_participants, "certificates": certificates_issued})
 
 
@@ -296,12 +295,7 @@ def _check_agreement(facility: Organisation, partner: Organisation, fields: Cont
 
 
 def _lock(contribution: Contribution, expected_version: int | None = None) -> None:
-    try:
-        db.session.refresh(contribution, with_for_update={"of": Contribution})
-    except StaleDataError:
-        raise _changed() from None
-    if expected_version is not None and contribution.version != expected_version:
-        raise _changed()
+    locking.lock(contribution, _changed, expected_version)
 
 
 def _changed() -> DomainError:
@@ -310,10 +304,7 @@ def _changed() -> DomainError:
 
 
 def _save() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise _changed() from None
+    locking.save(_changed)
 
 
 def _require_submitted(contribution: Contribution) -> None:
@@ -328,11 +319,7 @@ def _summary(contribution: Contribution) -> dict:
     return summary
 
 
-def _acting(facility: Organisation, partner: Organisation, actor: User) -> Organisation | None:
-    return next((org for org in (facility, partner) if actor.membership_in(org)), None)
-
-
 def _audit(action: str, contribution: Contribution, actor: User, **changes) -> None:
     audit.record(action, actor=actor, object_type="contribution", object_id=contribution.id,
-                 organisation=_acting(contribution.facility, contribution.partner, actor),
+                 organisation=audit.party_of(actor, contribution.facility, contribution.partner),
                  facility=contribution.facility, partner=contribution.partner, **changes)

@@ -64,7 +64,7 @@ def upload_materials(facility: Organisation, partner: Organisation, uploads: lis
         version = _store_version(material, upload, actor)
         _refuse_duplicate(version)
         audit.record("material.uploaded", actor=actor, object_type="material", object_id=material.id,
-                     organisation=_acting(material, actor), facility=facility, partner=partner,
+                     organisation=audit.party_of(actor, material.facility, material.partner), facility=facility, partner=partner,
                      after={"filename": version.filename, "category": category, "sha256": version.sha256,
                             "size": version.size, "agreement": agreement.id if agreement else None})
         materials.append(material)
@@ -77,7 +77,7 @@ def add_version(material: Material, upload: Upload, *, actor: User) -> MaterialV
     _require_present(material)
     version = _store_version(material, upload, actor)
     audit.record("material.version_added", actor=actor, object_type="material", object_id=material.id,
-                 organisation=_acting(material, actor), facility=material.facility, partner=material.partner,
+                 organisation=audit.party_of(actor, material.facility, material.partner), facility=material.facility, partner=material.partner,
                  after={"version": version.number, "filename": version.filename, "sha256": version.sha256})
     return version
 
@@ -94,7 +94,7 @@ def delete_material(material: Material, *, actor: User) -> None:
     material.deleted_at, material.deleted_by_id = utcnow(), actor.id
     db.session.flush()
     audit.record("material.deleted", actor=actor, object_type="material", object_id=material.id,
-                 organisation=_acting(material, actor), facility=material.facility, partner=material.partner,
+                 organisation=audit.party_of(actor, material.facility, material.partner), facility=material.facility, partner=material.partner,
                  before={"deleted": False}, after={"deleted": True})
 
 
@@ -214,6 +214,3 @@ def _require_present(material: Material) -> None:
     if material.deleted_at is not None:
         raise DomainError(_l("This material has been deleted."))
 
-
-def _acting(material: Material, actor: User) -> Organisation | None:
-    return next((org for org in (material.facility, material.partner) if actor.membership_in(org)), None)
