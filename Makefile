@@ -23,15 +23,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Debian's Chromium for the browser journeys (Playwright drives it; no browser download).
+# Debian's Chromium for the browser journeys (Playwright drives it; no browser download),
+# and poppler-utils, whose pdftoppm renders the monthly report in its test.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium && command -v pdftoppm; } >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium and poppler-utils for the tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; }
 
 # Translations: English source strings, Bahasa Indonesia catalog (the default language).
 i18n-extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs ".* __pycache__" --no-location --sort-output \
 	  -o portal/translations/messages.pot .
 
 i18n-update: i18n-extract
