@@ -31,7 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from portal import i18n, security, tenancy
+    from portal import charts, i18n, security, tenancy
 
     db.init_app(app)
     with app.app_context():
@@ -40,6 +40,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     bootstrap.init_app(app)
     i18n.register_i18n(app)
+    charts.init_app(app)
     security.register_security(app)
     app.teardown_request(tenancy.leave_organisation)
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
-from pathlib import Path
+from xml.sax.saxutils import escape
 
 from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
@@ -17,47 +16,13 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-from xml.sax.saxutils import escape
 
 from portal.models import Agreement, Signature
+from portal.pdf_kit import styles as _styles
+from portal.pdf_kit import text as _text
 from portal.vocabulary import AGREEMENT_KIND, AGREEMENT_TYPE, SIGNATURE_METHOD
-
-_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
-
-
-@cache
-def _fonts() -> tuple[str, str]:
-    """DejaVu where the system has it (any Unicode name prints), else the PDF core fonts."""
-    regular, bold = _DEJAVU / "DejaVuSans.ttf", _DEJAVU / "DejaVuSans-Bold.ttf"
-    if regular.exists() and bold.exists():
-        pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
-        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
-        return "DejaVuSans", "DejaVuSans-Bold"
-    return "Helvetica", "Helvetica-Bold"
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    regular, bold = _fonts()
-    return {
-        "title": ParagraphStyle("title", fontName=bold, fontSize=15, leading=19, alignment=1, spaceAfter=6),
-        "subtitle": ParagraphStyle("subtitle", fontName=regular, fontSize=10, leading=13, alignment=1),
-        "heading": ParagraphStyle("heading", fontName=bold, fontSize=11, leading=14, spaceBefore=10,
-                                  spaceAfter=3),
-        "body": ParagraphStyle("body", fontName=regular, fontSize=9.5, leading=13),
-        "small": ParagraphStyle("small", fontName=regular, fontSize=7.5, leading=9.5),
-        "cell": ParagraphStyle("cell", fontName=regular, fontSize=8.5, leading=11),
-        "cell_bold": ParagraphStyle("cell_bold", fontName=bold, fontSize=8.5, leading=11),
-    }
-
-
-def _text(value: str | None) -> str:
-    """Plain text as paragraph markup: escaped, line breaks kept."""
-    return escape(value or "-").replace("\n", "<br/>")
 
 
 def _date(value: date | None) -> str:

@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 
 from portal import demo, i18n, storage
 from portal.extensions import db
-from portal.services import accounts, agreements, audit, materials, reconcile
+from portal.services import accounts, agreements, audit, materials, reconcile, tallies
 from portal.tenancy import unscoped
 
 portal_cli = AppGroup("portal", help="MitraPAS operations.")
@@ -104,3 +104,12 @@ def purge_materials() -> None:
         count = materials.purge_deleted()
         db.session.commit()
     click.echo(f"{count} deleted material(s) purged.")
+
+
+@portal_cli.command("rebuild-tallies")
+def rebuild_tallies() -> None:
+    """Recompute the dashboards' monthly tallies from the verified contributions (after a bulk load or to repair)."""
+    with unscoped("the tallies add up every facility's contributions"):
+        rows = tallies.rebuild()
+        db.session.commit()
+    click.echo(f"{rows} tally row(s) written.")

@@ -10,7 +10,7 @@ def test_the_head_of_rutan_tamiang_layang_sees_the_facility_dashboard(live_porta
     page.wait_for_url(f"{live_portal}/o/rutan-kelas-iib-tamiang-layang/")
     assert page.get_by_test_id("org-name").inner_text() == "Rutan Kelas IIB Tamiang Layang"
     assert page.get_by_test_id("partner-count").inner_text() == "2"
-    assert page.get_by_text("RSUD Tamiang Layang").first.is_visible()
+    assert page.get_by_role("link", name="RSUD Tamiang Layang").is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard-tamiang-layang.png"), full_page=True)
 

@@ -84,3 +84,27 @@ def test_signed_records_cannot_be_changed_or_deleted_by_the_portal(statement):
         with pytest.raises(ProgrammingError, match="permission denied"):
             with db.session.begin_nested():
                 db.session.execute(text(statement))
+
+
+def test_rls_keeps_a_facilitys_tallies_to_it_and_its_overseers():
+    from datetime import date
+
+    from tests.factories import ContributionFactory
+
+    bengkulu, balikpapan = FacilityFactory(province="Bengkulu"), FacilityFactory(province="Kalimantan Timur")
+    for facility in (bengkulu, balikpapan):
+        ContributionFactory(facility=facility, partner=PartnerFactory(), status="verified", started_on=date(2025, 3, 4))
+    kanwil = OversightFactory(province="Kalimantan Timur")
+
+    def tallied() -> set[int]:
+        return set(db.session.scalars(text("SELECT facility_id FROM contribution_tallies")))
+
+    with acting_for(bengkulu):
+        assert tallied() == {bengkulu.id}
+    with acting_for(kanwil):
+        assert tallied() == {balikpapan.id}
+    with acting_for(bengkulu):
+        with pytest.raises(ProgrammingError, match="row-level security"):
+            with db.session.begin_nested():
+                db.session.execute(text("INSERT INTO contribution_tallies VALUES (:f, 'other', '2025-01-01', 1, 1, 1)"),
+                                   {"f": balikpapan.id})

@@ -109,7 +109,11 @@ FOREIGN_RECORDS = {
     "programme_id": lambda w: w.their_programme.id,
     "decision": lambda w: "verify",
     "facility_id": lambda w: w.balikpapan.id,
+    "table": lambda w: "by-party",
+    "file_format": lambda w: "xlsx",
 }
+#: Arguments that name no record: with only these, the URL is the organisation's own and answers it.
+NOT_RECORDS = {"step", "how", "decision", "table", "file_format"}
 
 
 def tenant_rules(app):
@@ -130,7 +134,7 @@ def test_every_tenant_url_answers_404_to_another_tenant(app, world, login_as):
     for rule in tenant_rules(app):
         foreign = {arg: FOREIGN_RECORDS[arg](world) for arg in rule.arguments - {"org_slug"}}
         attempts = [dict(org_slug=world.balikpapan.slug, **foreign)]
-        if foreign:
+        if foreign.keys() - NOT_RECORDS:
             attempts.append(dict(org_slug=world.bengkulu.slug, **foreign))
         for values in attempts:
             url = rule.build(values)[1]

@@ -10,6 +10,7 @@ from blueprints.agreements import bp
 from blueprints.agreements.forms import AgreementForm, ConfirmForm, FilterForm, ReasonForm, ScanForm, SignForm
 from blueprints.outcome import committed
 from blueprints.pairs import chosen_pair
+from blueprints.table_files import table_file
 from blueprints.stored_files import stored_file
 from portal import policy
 from portal.extensions import limiter
@@ -32,6 +33,14 @@ def index():
                            filter_args={key: value for key, value in request.args.items() if key != "page"},
                            queues=agreement_lists.queue_counts(current_org, _actor()),
                            can_draft=bool(agreement_lists.drafting_pairs(current_org)) and _may_draft())
+
+
+@bp.route("/export.<file_format>")
+def export(file_format: str):
+    """Every agreement matching the filters (not just one page), as CSV or XLSX."""
+    form = FilterForm(request.args, counterparts=agreement_lists.counterparts(current_org))
+    form.validate()
+    return table_file(agreement_lists.as_table(_actor(), form.wanted()), file_format, "perjanjian")
 
 
 def _may_draft() -> bool:

@@ -1,7 +1,7 @@
 """Contribution and programme pages: each view loads, calls one service, commits, redirects."""
 import io
 
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,17 +13,17 @@ from blueprints.contributions.forms import (
 )
 from blueprints.outcome import committed
 from blueprints.pairs import chosen_pair
-from portal import exports, policy
-from portal.vocabulary import label
+from blueprints.table_files import table_file
+from portal import policy
 from portal.extensions import db
 from portal.models import (
-    Agreement, AgreementStatus, Contribution, ContributionStatus, ContributionType, Material, MaterialCategory,
+    Contribution, ContributionStatus, ContributionType, Material, MaterialCategory,
     Programme, ProgrammeStatus,
 )
 from portal.services import agreement_lists, contribution_import, contributions, files, materials
 from portal.services.contributions import ContributionFields
 from portal.services.materials import Upload
-from portal.tenancy import carry_scope, current_org, get_shared_or_404
+from portal.tenancy import current_org, get_shared_or_404
 
 PER_PAGE = 25
 
@@ -53,22 +53,11 @@ def index():
                            and current_org.kind == "partner")
 
 
-@bp.route("/export.csv")
-def export_csv():
-    """The filtered list as CSV, streamed row by row; text never turns into a formula."""
+@bp.route("/export.<file_format>")
+def export(file_format: str):
+    """The filtered list as CSV or XLSX, streamed row by row; text never turns into a formula."""
     query, _status, _kind = _filtered()
-    header = [_("Start date"), _("End date"), _("Type"), _("Title"), _("Facility"), _("Partner"),
-              _("WBP participants: men"), _("WBP participants: women"), _("WBP participants: total"), _("Hours"),
-              _("Status")]
-
-    def rows():
-        for c in db.session.scalars(query.execution_options(yield_per=500)):
-            yield (c.started_on.isoformat(), c.ended_on.isoformat() if c.ended_on else "", label(c.type), c.title,
-                   c.facility.name, c.partner.name, c.participants_male, c.participants_female,
-                   c.participants_total, c.hours, label(c.status))
-
-    return Response(stream_with_context(carry_scope(exports.csv_stream(header, rows()))), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="kontribusi.csv"'})
+    return table_file(contributions.as_table(query), file_format, "kontribusi")
 
 
 def _pair_from_request():
@@ -82,10 +71,7 @@ def _pair_from_request():
 
 
 def _choices(facility, partner):
-    agreements = db.session.scalars(select(Agreement).where(
-        Agreement.facility_id == facility.id, Agreement.partner_id == partner.id,
-        Agreement.status.in_((AgreementStatus.ACTIVE, AgreementStatus.EXPIRED, AgreementStatus.TERMINATED)))
-        .order_by(Agreement.title)).unique().all()
+    agreements = contributions.signed_agreements_of(facility, partner)
     programmes = db.session.scalars(select(Programme).where(  # closed ones too: sessions are recorded late
         Programme.facility_id == facility.id, Programme.partner_id == partner.id)
         .order_by(Programme.name)).unique().all()

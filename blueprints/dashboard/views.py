@@ -1,54 +1,120 @@
-"""The dashboard, one template per kind of organisation."""
-from collections import Counter
+"""The dashboard, one template per kind of organisation; its tables as CSV/XLSX; the monthly PDF report."""
+from dataclasses import replace
+from datetime import date
 
-from flask import abort, render_template, request
+from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user
 
 from blueprints.dashboard import bp
-from portal import policy
-from portal.models import Agreement, Contribution, OrgKind
+from blueprints.table_files import table_file
+from portal import activity_report, i18n, policy
+from portal.models import ContributionStatus, OrgKind
 from portal.services import agreement_lists, audit, contributions, organisations, partnerships, reports
 from portal.tenancy import current_membership, current_org
 
 
+def _board() -> reports.Dashboard:
+    """The acting organisation's dashboard for the filters in the URL."""
+    filters = reports.Filters.from_args(request.args)
+    if current_org.kind == OrgKind.OVERSIGHT:
+        return reports.oversight_dashboard(organisations.facilities_in_scope(current_org),
+                                           replace(filters, facility_id=None, partner_id=None, agreement_id=None),
+                                           request.args.get("sort", "name"))
+    if current_org.kind == OrgKind.FACILITY:
+        return reports.party_dashboard("partner", replace(filters, facility_id=current_org.id))
+    return reports.party_dashboard("facility", replace(filters, partner_id=current_org.id))
+
+
 @bp.route("/")
 def index():
-    visible = partnerships.visible_partnerships()
     oversight = current_org.kind == OrgKind.OVERSIGHT
     can_read_audit = policy.can_read_audit(current_user, current_org)
-    period = reports.Period.from_args(request.args)
-    other_party = "partner" if current_org.kind == OrgKind.FACILITY else "facility"
-    by_party = [] if oversight else reports.contributions_by(other_party, period)
-    return render_template(
-        f"dashboard/{current_org.kind.value}.html",
-        partnerships=visible,
-        facilities=organisations.facilities_in_scope(current_org) if oversight else [],
-        partner_counts=Counter(p.facility_id for p in visible),
+    board, sort = _board(), request.args.get("sort", "name")
+    args = board.filters.url_args() | ({"sort": sort} if oversight else {})
+    page = dict(
+        board=board, choices=reports.filter_choices(current_org), sort=sort,
+        export_url=lambda name, fmt: url_for("dashboard.export", table=name, file_format=fmt, **args),
         recent=audit.entries_visible_to(current_org, limit=8) if can_read_audit else [],
-        can_read_audit=can_read_audit,
-        role=current_membership.role,
-        queues={} if oversight else agreement_lists.queue_counts(current_org, current_user),
-        verified=contributions.totals(), waiting_verification=contributions.waiting_count(),
-        period=period, agreements=None if oversight else reports.agreement_counts(),
-        by_party=by_party, by_type=[] if oversight else reports.contributions_by("type", period),
-        period_total=reports.total_of(by_party),
-        overview=reports.facilities_overview(organisations.facilities_in_scope(current_org), period,
-                                             request.args.get("sort", "name")) if oversight else [],
-    )
+        can_read_audit=can_read_audit, role=current_membership.role)
+    if oversight:  # one row per facility in scope; nothing here grows with its partnerships or contributions
+        page.update(sort_url=lambda key: url_for("dashboard.index", **(args | {"sort": key})),
+                    link=lambda facility_id: url_for("dashboard.facility", facility_id=facility_id,
+                                                     **board.filters.url_args()))
+    else:
+        page.update(
+            partnerships=partnerships.visible_partnerships(),
+            report_url=url_for("dashboard.monthly_report") if current_org.kind == OrgKind.FACILITY else None,
+            queues=agreement_lists.queue_counts(current_org, current_user),
+            verified=contributions.totals(), waiting_verification=contributions.waiting_count(),
+            waiting_correction=contributions.waiting_count(ContributionStatus.REJECTED)
+            if current_org.kind == OrgKind.PARTNER else None)
+    return render_template(f"dashboard/{current_org.kind.value}.html", **page)
+
+
+@bp.route("/export/<table>.<file_format>")
+def export(table: str, file_format: str):
+    """One table of the dashboard, with the same filters, as CSV or XLSX."""
+    chosen = _board().tables.get(table) or abort(404)
+    return table_file(chosen, file_format, f"{chosen.name}-{current_org.slug}")
+
+
+@bp.route("/report.pdf")
+def monthly_report():
+    """The facility's laporan kegiatan kemitraan for `?month=YYYY-MM` (this month by default)."""
+    if current_org.kind != OrgKind.FACILITY:
+        abort(404)
+    return _report_pdf(current_org)
+
+
+# --- an oversight office looking into one facility ----------------------------------------------
+
+def _facility_in_scope(facility_id: int):
+    if current_org.kind != OrgKind.OVERSIGHT:
+        abort(404)
+    chosen = next((f for f in organisations.facilities_in_scope(current_org) if f.id == facility_id), None)
+    return chosen or abort(404)
+
+
+def _drill_down_board(facility) -> reports.Dashboard:
+    filters = replace(reports.Filters.from_args(request.args), facility_id=facility.id)
+    return reports.party_dashboard("partner", filters)
 
 
 @bp.route("/facilities/<int:facility_id>")
 def facility(facility_id: int):
-    """An oversight office drills down into one facility of its scope: read-only numbers."""
-    if current_org.kind != OrgKind.OVERSIGHT:
-        abort(404)
-    chosen = next((f for f in organisations.facilities_in_scope(current_org) if f.id == facility_id), None)
-    if chosen is None:
-        abort(404)
-    period = reports.Period.from_args(request.args)
-    in_facility = (Contribution.facility_id == chosen.id,)
-    by_party = reports.contributions_by("partner", period, *in_facility)
-    return render_template("dashboard/drill_down.html", facility=chosen, period=period,
-                           agreements=reports.agreement_counts(Agreement.facility_id == chosen.id),
-                           by_party=by_party, by_type=reports.contributions_by("type", period, *in_facility),
-                           period_total=reports.total_of(by_party))
+    """Read-only numbers of one facility in the oversight office's scope."""
+    chosen = _facility_in_scope(facility_id)
+    board = _drill_down_board(chosen)
+    args = replace(board.filters, facility_id=None).url_args()
+    return render_template(
+        "dashboard/drill_down.html", facility=chosen, board=board, choices=reports.filter_choices(chosen),
+        export_url=lambda name, fmt: url_for("dashboard.facility_export", facility_id=chosen.id, table=name,
+                                             file_format=fmt, **args),
+        report_url=url_for("dashboard.facility_report", facility_id=chosen.id))
+
+
+@bp.route("/facilities/<int:facility_id>/export/<table>.<file_format>")
+def facility_export(facility_id: int, table: str, file_format: str):
+    chosen = _facility_in_scope(facility_id)
+    found = _drill_down_board(chosen).tables.get(table) or abort(404)
+    return table_file(found, file_format, f"{found.name}-{chosen.slug}")
+
+
+@bp.route("/facilities/<int:facility_id>/report.pdf")
+def facility_report(facility_id: int):
+    return _report_pdf(_facility_in_scope(facility_id))
+
+
+def _report_pdf(facility) -> Response:
+    month = _month(request.args.get("month")) or i18n.today().replace(day=1)
+    pdf = activity_report.render(facility, month)
+    name = f"laporan-kemitraan-{facility.slug}-{month:%Y-%m}.pdf"
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _month(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(f"{text}-01") if text else None
+    except ValueError:
+        return None

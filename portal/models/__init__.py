@@ -6,7 +6,7 @@ from portal.models.agreements import (
 from portal.models.audit import AuditEntry
 from portal.models.base import PairScoped
 from portal.models.contributions import (
-    Contribution, ContributionStatus, ContributionType, Programme, ProgrammeStatus,
+    Contribution, ContributionStatus, ContributionTally, ContributionType, Programme, ProgrammeStatus,
 )
 from portal.models.materials import Material, MaterialCategory, MaterialVersion
 from portal.models.organisations import (
@@ -19,7 +19,7 @@ from portal.models.users import LoginSession, User
 __all__ = [
     "Agreement", "AgreementDocument", "AgreementKind", "AgreementStatus", "AgreementType",
     "DocumentKind", "Party", "Signature", "SignatureMethod", "Material", "MaterialCategory", "MaterialVersion",
-    "Contribution", "ContributionStatus", "ContributionType", "Programme", "ProgrammeStatus",
+    "Contribution", "ContributionStatus", "ContributionTally", "ContributionType", "Programme", "ProgrammeStatus",
     "AuditEntry", "FACILITY_CLASSES", "FIRST_ROLE", "LoginSession", "Membership", "Organisation",
     "OrgKind", "PROVINCES", "PairScoped", "PartnerCategory", "Partnership", "ROLES_BY_KIND",
     "Role", "User",

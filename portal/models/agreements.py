@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -135,6 +135,12 @@ class Agreement(PairScoped, db.Model):
 
     def __repr__(self) -> str:
         return f"<Agreement {self.id} {self.status}>"
+
+    @classmethod
+    def ending_within(cls, days: int, today: date):
+        """In force (signed or active) and ending between today and `days` from now: what "expiring" means."""
+        return and_(cls.status.in_((AgreementStatus.SIGNED, AgreementStatus.ACTIVE)),
+                    cls.end_date >= today, cls.end_date <= today + timedelta(days=days))
 
     def drafts(self) -> list["AgreementDocument"]:
         return [document for document in self.documents if document.kind == DocumentKind.DRAFT]

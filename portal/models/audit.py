@@ -14,8 +14,12 @@ class AuditEntry(db.Model):
     """One state change: who, for which organisation, what, before and after."""
 
     __tablename__ = "audit_entries"
-    #: A record's timeline reads its entries by object.
-    __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id"),)
+    __table_args__ = (
+        #: A record's timeline reads its entries by object.
+        Index("ix_audit_entries_object", "object_type", "object_id"),
+        #: "Last activity" of each facility is one step down this index.
+        Index("ix_audit_entries_facility_latest", "facility_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, index=True)

@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from flask_babel import lazy_gettext as _l
+
 from portal import i18n
+from portal.exports import Column, Table
 from portal.extensions import db
 from portal.models import (
     Agreement, AgreementStatus, AgreementType, AuditEntry, Membership, Organisation, OrgKind,
     Partnership, Role, User,
 )
+from portal.vocabulary import label
 
 S = AgreementStatus
 #: "Expiring" means in force and ending within this many days.
@@ -44,8 +48,7 @@ def filtered(user: User, wanted: AgreementFilter, *, today: date | None = None):
         query = query.where(or_(Agreement.partner_id == wanted.counterpart_id,
                                 Agreement.facility_id == wanted.counterpart_id))
     if wanted.expiring:
-        query = query.where(Agreement.status.in_((S.SIGNED, S.ACTIVE)), Agreement.end_date >= today,
-                            Agreement.end_date <= today + timedelta(days=EXPIRING_DAYS))
+        query = query.where(Agreement.ending_within(EXPIRING_DAYS, today))
     if wanted.search:
         pattern = f"%{wanted.search.strip().lower()}%"
         query = query.where(or_(func.lower(Agreement.title).like(pattern),
@@ -60,6 +63,19 @@ def filtered(user: User, wanted: AgreementFilter, *, today: date | None = None):
 
 def page_of(user: User, wanted: AgreementFilter, page: int):
     return db.paginate(filtered(user, wanted), page=page, per_page=PER_PAGE, error_out=False)
+
+
+def as_table(user: User, wanted: AgreementFilter) -> Table:
+    """The whole filtered list (not one page) as a table to export, streamed in batches."""
+    columns = (Column("title", _l("Title")), Column("kind", _l("Agreement or addendum")), Column("type", _l("Type")),
+               Column("facility", _l("Facility")), Column("partner", _l("Partner")),
+               Column("facility_number", _l("Facility's number")), Column("partner_number", _l("Partner's number")),
+               Column("status", _l("Status")), Column("start_date", _l("Start date"), "date"),
+               Column("end_date", _l("End date"), "date"))
+    rows = ((a.title, label(a.kind), label(a.type), a.facility.name, a.partner.name, a.facility_number,
+             a.partner_number, label(a.status), a.start_date, a.end_date)
+            for a in db.session.scalars(filtered(user, wanted).execution_options(yield_per=500)))
+    return Table("agreements", _l("Agreements"), columns, rows)
 
 
 def _waiting_for_signature(user: User):

@@ -15,6 +15,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal import i18n, policy
+from portal.exports import Column, Table
+from portal.vocabulary import label
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import (
@@ -22,7 +24,7 @@ from portal.models import (
     Programme, ProgrammeStatus, User,
 )
 from portal.models.base import utcnow
-from portal.services import audit, locking
+from portal.services import audit, locking, tallies
 
 C = ContributionStatus
 T, A = ContributionType, AgreementType
@@ -70,14 +72,25 @@ def contribution_types_under(agreement: Agreement) -> list[str]:
 
 # --- recording ------------------------------------------------------------------------------
 
+#: Agreements both parties signed (whether in force yet, still, or no longer): work can fall under them.
+SIGNED_AGREEMENT_STATES = (AgreementStatus.SIGNED, AgreementStatus.ACTIVE, AgreementStatus.EXPIRED,
+                           AgreementStatus.TERMINATED)
+
+
+def signed_agreements_of(facility: Organisation, partner: Organisation) -> list[Agreement]:
+    """What the contribution form offers; `agreements_for` then checks type and date."""
+    return list(db.session.scalars(select(Agreement).where(
+        Agreement.facility_id == facility.id, Agreement.partner_id == partner.id,
+        Agreement.status.in_(SIGNED_AGREEMENT_STATES)).order_by(Agreement.title)).unique())
+
+
 def agreements_for(facility: Organisation, partner: Organisation, kind: ContributionType,
                    on: date | None = None) -> list[Agreement]:
     """The pair's agreements in force on `on` that a contribution of this type may fall under."""
     on = on or i18n.today()
     return list(db.session.scalars(select(Agreement).where(
         Agreement.facility_id == facility.id, Agreement.partner_id == partner.id,
-        Agreement.status.in_((AgreementStatus.ACTIVE, AgreementStatus.EXPIRED, AgreementStatus.TERMINATED,
-                              AgreementStatus.SIGNED)),
+        Agreement.status.in_(SIGNED_AGREEMENT_STATES),
         Agreement.type.in_(AGREEMENT_TYPES_FOR[kind]),
         Agreement.start_date <= on, Agreement.end_date >= on,
     ).order_by(Agreement.start_date)).unique())
@@ -151,7 +164,9 @@ def verify_contribution(contribution: Contribution, *, actor: User) -> None:
     replaced = contribution.corrects
     if replaced is not None and replaced.status == C.VERIFIED:
         replaced.status = C.SUPERSEDED
+        tallies.count_out(replaced)
         _audit("contribution.superseded", replaced, actor, after={"by": contribution.id})
+    tallies.count_in(contribution)
     _save()
     _audit("contribution.verified", contribution, actor, before={"status": C.SUBMITTED},
            after={"status": C.VERIFIED})
@@ -224,9 +239,10 @@ def close_programme(programme: Programme, *, actual_participants: int, certifica
                  after={"participants": actual_participants, "certificates": certificates_issued})
 
 
-def waiting_count() -> int:
-    """Contributions the acting organisation sees that wait for a facility officer."""
-    return db.session.scalar(select(func.count(Contribution.id)).where(Contribution.status == C.SUBMITTED))
+def waiting_count(status: ContributionStatus = C.SUBMITTED) -> int:
+    """Contributions the acting organisation sees that wait: for an officer (submitted), or for the partner
+    to correct them (rejected)."""
+    return db.session.scalar(select(func.count(Contribution.id)).where(Contribution.status == status))
 
 
 @dataclass(frozen=True)
@@ -245,6 +261,20 @@ def totals(*conditions) -> Totals:
         func.coalesce(func.sum(Contribution.hours), 0),
     ).where(Contribution.status == C.VERIFIED, *conditions)).one()
     return Totals(int(row[0]), int(row[1]), Decimal(row[2]))
+
+
+def as_table(query) -> Table:
+    """A list of contributions as a table to export; rows stream from the database in batches."""
+    columns = (Column("started_on", _l("Start date"), "date"), Column("ended_on", _l("End date"), "date"),
+               Column("type", _l("Type")), Column("title", _l("Title")), Column("facility", _l("Facility")),
+               Column("partner", _l("Partner")), Column("male", _l("WBP participants: men"), "int"),
+               Column("female", _l("WBP participants: women"), "int"),
+               Column("total", _l("WBP participants: total"), "int"), Column("hours", _l("Hours"), "decimal"),
+               Column("status", _l("Status")))
+    rows = ((c.started_on, c.ended_on, label(c.type), c.title, c.facility.name, c.partner.name, c.participants_male,
+             c.participants_female, c.participants_total, c.hours, label(c.status))
+            for c in db.session.scalars(query.execution_options(yield_per=500)))
+    return Table("contributions", _l("Contributions"), columns, rows)
 
 
 # --- the machinery ------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The numbers dashboards show: agreements by state and expiry, verified contributions by partner and type.
+"""The numbers dashboards, exports and the monthly report show.
 
 Each function is one aggregate query over what the acting organisation sees
 (the tenancy filter applies), so a page asks the same number of questions
@@ -6,21 +6,33 @@ whatever the amount of data. Only verified contributions ever count.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from flask_babel import format_date, lazy_gettext as _l
+from sqlalchemy import and_, extract, func, or_, select
 
 from portal import i18n
+from portal.exports import Column, Table
 from portal.extensions import db
-from portal.models import Agreement, AgreementStatus, AuditEntry, Contribution, ContributionStatus, Organisation
+from portal.models import (
+    Agreement, AgreementStatus, AuditEntry, Contribution, ContributionStatus, ContributionTally, ContributionType,
+    Organisation,
+    OrgKind, Partnership, Programme, ProgrammeStatus,
+)
+from portal.vocabulary import label
 
 S = AgreementStatus
-IN_FORCE = (S.SIGNED, S.ACTIVE)
 PENDING = (S.SUBMITTED, S.CHANGES_REQUESTED, S.FORWARDED, S.APPROVED, S.PARTNER_SIGNED)
+#: Signed at some point: what "in force during a month" is chosen from.
+SIGNED = (S.SIGNED, S.ACTIVE, S.EXPIRED, S.TERMINATED)
 EXPIRY_WINDOWS = (90, 30, 7)
+#: A trend chart covers at least this many months, ending with the period.
+TREND_MONTHS = 12
 
+
+# --- what the URL asks for ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Period:
@@ -36,18 +48,47 @@ class Period:
         today = today or i18n.today()
         kind = args.get("period", "year")
         if kind == "month":
-            start = today.replace(day=1)
-            end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        elif kind == "quarter":
+            return cls.month_of(today)
+        if kind == "quarter":
             start = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1)
-            end = (start + timedelta(days=95)).replace(day=1) - timedelta(days=1)
-        elif kind == "custom":
+            return cls(start, _month_end(start + timedelta(days=62)), kind)
+        if kind == "custom":
             start, end = _day(args.get("from")) or today.replace(month=1, day=1), _day(args.get("to")) or today
-            if end < start:
-                start, end = end, start
-        else:
-            kind, start, end = "year", today.replace(month=1, day=1), today.replace(month=12, day=31)
-        return cls(start, end, kind)
+            return cls(min(start, end), max(start, end), kind)
+        return cls(today.replace(month=1, day=1), today.replace(month=12, day=31), "year")
+
+    @classmethod
+    def month_of(cls, day: date) -> "Period":
+        return cls(day.replace(day=1), _month_end(day), "month")
+
+    def url_args(self) -> dict:
+        if self.name == "custom":
+            return {"period": "custom", "from": self.start.isoformat(), "to": self.end.isoformat()}
+        return {"period": self.name}
+
+    def whole_months(self) -> tuple[date, date] | None:
+        """The first days of the first and last months lying wholly inside the period, if any."""
+        first = self.start if self.start.day == 1 else _month_end(self.start) + timedelta(days=1)
+        last = self.end.replace(day=1) if self.end == _month_end(self.end) else _months_before(self.end, 1)
+        return (first, last) if first <= last else None
+
+    def outside(self, months: tuple[date, date] | None) -> list["Period"]:
+        """The parts of the period before and after `months` (partial months at its edges)."""
+        if months is None:
+            return [self]
+        before = Period(self.start, months[0] - timedelta(days=1), "custom")
+        after = Period(_month_end(months[1]) + timedelta(days=1), self.end, "custom")
+        return [part for part in (before, after) if part.start <= part.end]
+
+    def months(self, at_least: int = 1) -> list[date]:
+        """The first day of each month the period touches, at least `at_least` of them ending with its last."""
+        first = self.start.replace(day=1)
+        earliest = _months_before(self.end.replace(day=1), at_least - 1)
+        month, months = min(first, earliest), []
+        while month <= self.end:
+            months.append(month)
+            month = _month_end(month) + timedelta(days=1)
+        return months
 
 
 def _day(text: str | None) -> date | None:
@@ -56,6 +97,66 @@ def _day(text: str | None) -> date | None:
     except ValueError:
         return None
 
+
+def _month_end(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def _months_before(month: date, count: int) -> date:
+    """The first day of the month `count` months before `month`'s."""
+    index = month.year * 12 + month.month - 1 - count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Everything a dashboard can be narrowed by; it all travels in the URL so a view can be shared."""
+
+    period: Period
+    type: ContributionType | None = None
+    partner_id: int | None = None
+    facility_id: int | None = None
+    agreement_id: int | None = None
+
+    @classmethod
+    def from_args(cls, args, today: date | None = None) -> "Filters":
+        kind = args.get("type", "")
+        return cls(Period.from_args(args, today),
+                   ContributionType(kind) if kind in ContributionType._value2member_map_ else None,
+                   _id(args.get("partner")), _id(args.get("facility")), _id(args.get("agreement")))
+
+    def url_args(self) -> dict:
+        """The query string that brings this view back."""
+        extra = {"type": self.type.value if self.type else None, "partner": self.partner_id,
+                 "facility": self.facility_id, "agreement": self.agreement_id}
+        return self.period.url_args() | {key: value for key, value in extra.items() if value}
+
+    def contributions(self, *, period: Period | None = None) -> list:
+        """Conditions on verified contributions: the period (or another), type, parties, agreement."""
+        period = period or self.period
+        conditions = [Contribution.status == ContributionStatus.VERIFIED,
+                      Contribution.started_on >= period.start, Contribution.started_on <= period.end]
+        for column, value in ((Contribution.type, self.type), (Contribution.partner_id, self.partner_id),
+                              (Contribution.facility_id, self.facility_id),
+                              (Contribution.agreement_id, self.agreement_id)):
+            if value:
+                conditions.append(column == value)
+        return conditions
+
+    def agreements(self) -> list:
+        conditions = []
+        for column, value in ((Agreement.partner_id, self.partner_id), (Agreement.facility_id, self.facility_id),
+                              (Agreement.id, self.agreement_id)):
+            if value:
+                conditions.append(column == value)
+        return conditions
+
+
+def _id(text) -> int | None:
+    return int(text) if text and str(text).isdigit() else None
+
+
+# --- agreements ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class AgreementCounts:
@@ -67,13 +168,20 @@ class AgreementCounts:
 
 def agreement_counts(*conditions, today: date | None = None) -> AgreementCounts:
     today = today or i18n.today()
-    in_force = Agreement.status.in_(IN_FORCE)
     columns = [func.count().filter(Agreement.status == S.ACTIVE), func.count().filter(Agreement.status.in_(PENDING))]
-    columns += [func.count().filter(in_force, Agreement.end_date >= today,
-                                    Agreement.end_date <= today + timedelta(days=days)) for days in EXPIRY_WINDOWS]
+    columns += [func.count().filter(Agreement.ending_within(days, today)) for days in EXPIRY_WINDOWS]
     row = db.session.execute(select(*columns).select_from(Agreement).where(*conditions)).one()
     return AgreementCounts(row[0], row[1], dict(zip(EXPIRY_WINDOWS, row[2:])))
 
+
+def agreements_in_force(period: Period, *conditions) -> list[Agreement]:
+    """Signed agreements whose term overlaps the period (a monthly report lists them)."""
+    return list(db.session.scalars(select(Agreement).where(
+        Agreement.status.in_(SIGNED), Agreement.start_date <= period.end, Agreement.end_date >= period.start,
+        *conditions).order_by(Agreement.end_date, Agreement.id)).unique())
+
+
+# --- contributions -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Line:
@@ -85,29 +193,52 @@ class Line:
     hours: Decimal
 
 
-def contributions_by(dimension: str, period: Period, *conditions) -> list[Line]:
-    """Verified contributions in the period, by `partner`, `facility` or `type`, largest first."""
+def _sums(*group):
+    return (*group, func.count(Contribution.id), func.coalesce(func.sum(Contribution.participants_total), 0),
+            func.coalesce(func.sum(Contribution.hours), 0))
+
+
+def contributions_by(dimension: str, filters: Filters) -> list[Line]:
+    """Verified contributions by `partner`, `facility` or `type`, largest first; parties by name."""
     group = {"partner": Contribution.partner_id, "facility": Contribution.facility_id,
              "type": Contribution.type}[dimension]
-    rows = db.session.execute(
-        select(group, func.count(Contribution.id), func.coalesce(func.sum(Contribution.participants_total), 0),
-               func.coalesce(func.sum(Contribution.hours), 0))
-        .where(Contribution.status == ContributionStatus.VERIFIED,
-               Contribution.started_on >= period.start, Contribution.started_on <= period.end, *conditions)
-        .group_by(group).order_by(func.count(Contribution.id).desc())).all()
+    rows = db.session.execute(select(*_sums(group)).where(*filters.contributions())
+                              .group_by(group).order_by(func.count(Contribution.id).desc(), group)).all()
     lines = [Line(key, int(count), int(people), Decimal(hours)) for key, count, people, hours in rows]
     if dimension in ("partner", "facility") and lines:
         names = dict(db.session.execute(select(Organisation.id, Organisation.name)
                                         .where(Organisation.id.in_([line.key for line in lines]))).all())
-        lines = [Line(names.get(line.key, "?"), line.contributions, line.participants, line.hours)
-                 for line in lines]
+        lines = [replace(line, key=names.get(line.key, "?")) for line in lines]
     return lines
+
+
+def monthly_trend(filters: Filters) -> list[Line]:
+    """Verified contributions per month, every month shown (empty ones as zero), at least TREND_MONTHS."""
+    months = filters.period.months(at_least=TREND_MONTHS)
+    span = Period(months[0], filters.period.end, "custom")
+    year, month = extract("year", Contribution.started_on), extract("month", Contribution.started_on)
+    rows = db.session.execute(select(*_sums(year, month)).where(*filters.contributions(period=span))
+                              .group_by(year, month)).all()
+    found = {(int(y), int(m)): Line(None, int(count), int(people), Decimal(hours))
+             for y, m, count, people, hours in rows}
+    return [replace(found.get((first.year, first.month), Line(None, 0, 0, Decimal(0))), key=first)
+            for first in months]
 
 
 def total_of(lines: list[Line]) -> Line:
     return Line(None, sum(line.contributions for line in lines), sum(line.participants for line in lines),
                 sum((line.hours for line in lines), Decimal(0)))
 
+
+def programmes_completed(period: Period, *conditions) -> list[Programme]:
+    """Programmes closed within the period, with their participants and certificates."""
+    closed_on = func.coalesce(Programme.end_date, func.date(Programme.closed_at))
+    return list(db.session.scalars(select(Programme).where(
+        Programme.status == ProgrammeStatus.CLOSED, closed_on >= period.start, closed_on <= period.end,
+        *conditions).order_by(Programme.name)).unique())
+
+
+# --- oversight -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class FacilityRow:
@@ -124,30 +255,171 @@ class FacilityRow:
 SORTS = ("name", "active_agreements", "contributions", "participants", "hours", "last_activity")
 
 
-def facilities_overview(facilities: list[Organisation], period: Period, sort: str = "name") -> list[FacilityRow]:
+def facilities_overview(facilities: list[Organisation], filters: Filters, sort: str = "name") -> list[FacilityRow]:
     """Every facility in scope with its numbers: three grouped queries, whatever the count of facilities."""
-    ids = [facility.id for facility in facilities]
     active = dict(db.session.execute(select(Agreement.facility_id, func.count())
-                                     .where(Agreement.status == S.ACTIVE, Agreement.facility_id.in_(ids))
+                                     .where(Agreement.status == S.ACTIVE, *filters.agreements())
                                      .group_by(Agreement.facility_id)).all())
-    work = {line.key: line for line in _lines_by_facility_id(period, ids)}
-    last = dict(db.session.execute(select(AuditEntry.facility_id, func.max(AuditEntry.created_at))
-                                   .where(AuditEntry.facility_id.in_(ids)).group_by(AuditEntry.facility_id)).all())
-    rows = [FacilityRow(facility, active.get(facility.id, 0), getattr(work.get(facility.id), "contributions", 0),
-                        getattr(work.get(facility.id), "participants", 0),
-                        getattr(work.get(facility.id), "hours", Decimal(0)), last.get(facility.id))
+    ids = [facility.id for facility in facilities]
+    work = _work_by_facility(filters, ids)
+    last = _last_activity(ids)
+    none = Line(None, 0, 0, Decimal(0))
+    rows = [FacilityRow(facility, active.get(facility.id, 0), work.get(facility.id, none).contributions,
+                        work.get(facility.id, none).participants, work.get(facility.id, none).hours,
+                        last.get(facility.id))
             for facility in facilities]
     if sort in SORTS and sort != "name":
         return sorted(rows, key=lambda row: (getattr(row, sort) is not None, getattr(row, sort) or 0), reverse=True)
     return sorted(rows, key=lambda row: row.facility.name)
 
 
-def _lines_by_facility_id(period: Period, ids: list[int]) -> list[Line]:
-    rows = db.session.execute(
-        select(Contribution.facility_id, func.count(Contribution.id),
-               func.coalesce(func.sum(Contribution.participants_total), 0),
-               func.coalesce(func.sum(Contribution.hours), 0))
-        .where(Contribution.status == ContributionStatus.VERIFIED, Contribution.facility_id.in_(ids),
-               Contribution.started_on >= period.start, Contribution.started_on <= period.end)
-        .group_by(Contribution.facility_id)).all()
-    return [Line(key, int(count), int(people), Decimal(hours)) for key, count, people, hours in rows]
+def _work_by_facility(filters: Filters, facility_ids: list[int]) -> dict[int, Line]:
+    """Verified work per facility: whole months from the tallies, partial edge months from the contributions.
+
+    Two queries whatever the period; the tallies hold a row per facility, type and month, so a national
+    view adds up thousands of rows, not the million contributions behind them.
+    """
+    months = filters.period.whole_months()
+    found: dict[int, Line] = {}
+
+    def add(rows):
+        for key, count, people, hours in rows:
+            line = found.get(key, Line(key, 0, 0, Decimal(0)))
+            found[key] = Line(key, line.contributions + int(count), line.participants + int(people),
+                              line.hours + Decimal(hours))
+
+    if months:
+        tally = ContributionTally
+        add(db.session.execute(
+            select(tally.facility_id, func.sum(tally.contributions), func.sum(tally.participants),
+                   func.sum(tally.hours))
+            .where(tally.facility_id.in_(facility_ids), tally.month >= months[0], tally.month <= months[1],
+                   *([tally.type == filters.type] if filters.type else []))
+            .group_by(tally.facility_id)).all())
+    edges = filters.period.outside(months)
+    if edges:
+        in_edges = or_(*(and_(Contribution.started_on >= edge.start, Contribution.started_on <= edge.end)
+                         for edge in edges))
+        add(db.session.execute(select(*_sums(Contribution.facility_id))
+                               .where(*filters.contributions(period=Period(edges[0].start, edges[-1].end,
+                                                                           "custom")), in_edges)
+                               .group_by(Contribution.facility_id)).all())
+    return found
+
+
+def _last_activity(facility_ids: list[int]) -> dict[int, datetime]:
+    """The latest audit entry per facility: one indexed look-up each, inside a single query."""
+    if not facility_ids:
+        return {}
+    facility = select(Organisation.id.label("id")).where(Organisation.id.in_(facility_ids)).subquery()
+    latest = (select(func.max(AuditEntry.created_at)).where(AuditEntry.facility_id == facility.c.id)
+              .scalar_subquery())
+    return {key: when for key, when in db.session.execute(select(facility.c.id, latest)).all() if when}
+
+
+# --- as tables: what a page shows is what its export contains ------------------------------------
+
+NUMBERS = (Column("contributions", _l("Contributions"), "int"),
+           Column("participants", _l("WBP participants"), "int"), Column("hours", _l("Hours"), "decimal"))
+
+
+def breakdown_table(name: str, title, heading, lines: list[Line], show=str) -> Table:
+    total = total_of(lines)
+    return Table(name, title, (Column("key", heading, "text"), *NUMBERS),
+                 [(show(line.key), line.contributions, line.participants, line.hours) for line in lines],
+                 total=(_l("Total"), total.contributions, total.participants, total.hours) if lines else None)
+
+
+def trend_table(lines: list[Line]) -> Table:
+    return breakdown_table("trend", _l("Verified contributions by month"), _l("Month"), lines,
+                           show=lambda month: format_date(month, "MMM y"))
+
+
+def overview_table(rows: list[FacilityRow]) -> Table:
+    columns = (Column("name", _l("Facility"), "text"), Column("province", _l("Province"), "text"),
+               Column("active_agreements", _l("Active agreements"), "int"), *NUMBERS,
+               Column("last_activity", _l("Last activity"), "datetime"))
+    return Table("facilities", _l("Facilities in scope"), columns,
+                 [(row.facility.name, row.facility.province, row.active_agreements, row.contributions,
+                   row.participants, row.hours, row.last_activity) for row in rows],
+                 links=[row.facility.id for row in rows])
+
+
+@dataclass
+class Dashboard:
+    """The tables of one dashboard view, by name (the export URL names one)."""
+
+    filters: Filters
+    agreements: AgreementCounts | None = None
+    tables: dict[str, Table] = field(default_factory=dict)
+
+    def add(self, table: Table) -> None:
+        self.tables[table.name] = table
+
+
+def party_dashboard(other_party: str, filters: Filters) -> Dashboard:
+    """A facility's or partner's view (or an oversight drill-down into one facility)."""
+    dashboard = Dashboard(filters, agreement_counts(*filters.agreements()))
+    heading = _l("Partner") if other_party == "partner" else _l("Facility")
+    dashboard.add(breakdown_table("by-party", _l("By partner") if other_party == "partner" else _l("By facility"),
+                                  heading, contributions_by(other_party, filters)))
+    dashboard.add(breakdown_table("by-type", _l("By type"), _l("Type"), contributions_by("type", filters),
+                                  show=label))
+    dashboard.add(trend_table(monthly_trend(filters)))
+    return dashboard
+
+
+def oversight_dashboard(facilities: list[Organisation], filters: Filters, sort: str) -> Dashboard:
+    dashboard = Dashboard(filters)
+    dashboard.add(overview_table(facilities_overview(facilities, filters, sort)))
+    return dashboard
+
+
+# --- the monthly activity report (laporan kegiatan kemitraan) -------------------------------------
+
+@dataclass
+class MonthlyReport:
+    facility: Organisation
+    period: Period
+    agreements: list[Agreement]
+    by_partner: Table
+    by_type: Table
+    programmes: list[Programme]
+    trend: Table
+
+
+def monthly_report(facility: Organisation, month: date) -> MonthlyReport:
+    filters = Filters(Period.month_of(month), facility_id=facility.id)
+    return MonthlyReport(
+        facility, filters.period, agreements_in_force(filters.period, Agreement.facility_id == facility.id),
+        breakdown_table("by-party", _l("By partner"), _l("Partner"), contributions_by("partner", filters)),
+        breakdown_table("by-type", _l("By type"), _l("Type"), contributions_by("type", filters), show=label),
+        programmes_completed(filters.period, Programme.facility_id == facility.id),
+        trend_table(monthly_trend(filters)))
+
+
+# --- what the filters offer ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FilterChoices:
+    #: Partners of a facility, or facilities of a partner; empty for an oversight office's own view.
+    counterparts: list[Organisation]
+    agreements: list[Agreement]
+    types: tuple[ContributionType, ...] = tuple(ContributionType)
+
+
+def filter_choices(organisation: Organisation) -> FilterChoices:
+    """The parties and signed agreements a facility's or partner's dashboard can be narrowed to."""
+    if organisation.kind == OrgKind.FACILITY:
+        mine, other = Partnership.facility_id, Partnership.partner_id
+    elif organisation.kind == OrgKind.PARTNER:
+        mine, other = Partnership.partner_id, Partnership.facility_id
+    else:
+        return FilterChoices([], [])
+    counterparts = db.session.scalars(select(Organisation).where(
+        Organisation.id.in_(select(other).where(mine == organisation.id))).order_by(Organisation.name)).all()
+    own_agreement = Agreement.facility_id if organisation.kind == OrgKind.FACILITY else Agreement.partner_id
+    agreements = db.session.scalars(select(Agreement).where(own_agreement == organisation.id,
+                                                            Agreement.status.in_(SIGNED))
+                                    .order_by(Agreement.title)).unique().all()
+    return FilterChoices(list(counterparts), list(agreements))

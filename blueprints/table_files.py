@@ -1,0 +1,17 @@
+"""A table (see `portal.exports.Table`) sent as a CSV or XLSX download, streamed."""
+from flask import Response, abort, stream_with_context
+
+from portal import exports
+from portal.tenancy import carry_scope
+
+FORMATS = {"csv": ("text/csv; charset=utf-8", exports.table_csv),
+           "xlsx": (exports.XLSX_MIMETYPE, exports.table_xlsx)}
+
+
+def table_file(table: exports.Table, file_format: str, name: str):
+    """`name`.csv or `name`.xlsx; rows are produced while sending, acting as the request did."""
+    if file_format not in FORMATS:
+        abort(404)
+    mimetype, write = FORMATS[file_format]
+    return Response(stream_with_context(carry_scope(write(table))), mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{file_format}"'})
