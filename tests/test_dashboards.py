@@ -247,3 +247,21 @@ def test_a_trend_covers_at_least_twelve_months_ending_with_the_period():
     assert months[0] == date(2024, 12, 1) and months[-1] == date(2025, 11, 1) and len(months) == 12
     year = reports.Period(date(2024, 1, 1), date(2025, 12, 31), "custom").months(at_least=12)
     assert len(year) == 24
+
+
+def test_a_partner_sees_its_agreements_by_status_across_facilities(pks, login_as):
+    for state in ("active", "active", "submitted"):
+        pks.in_state(state)
+    web = login_as(pks.partner_admin)
+    page = web.get(f"/o/{pks.partner.slug}/").text
+    table = " ".join(page[page.index('data-testid="agreements-by-status"'):].split())
+    assert '<td>Aktif</td> <td class="text-end">2</td>' in table
+    total = table[table.index('data-testid="agreements-by-status-agreements">'):].split('>')[1].split('<')[0]
+    from portal.models import Agreement
+    from portal.tenancy import unscoped
+
+    with unscoped("test: count the partner's agreements by hand"):
+        expected = db.session.query(Agreement).filter(Agreement.partner_id == pks.partner.id).count()
+    assert int(total) == expected >= 3
+    _, rows = xlsx_rows(web.get(f"/o/{pks.partner.slug}/export/agreements-by-status.xlsx"))
+    assert ["Aktif", 2] in rows and rows[-1][0] == "Jumlah"

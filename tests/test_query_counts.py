@@ -122,3 +122,38 @@ def test_the_oversight_dashboard_asks_the_same_number_of_questions_for_more_faci
     small = queries_for(web, f"/o/{kanwil.slug}/")
     grow(15)
     assert queries_for(web, f"/o/{kanwil.slug}/") == small
+
+
+def test_facility_and_partner_dashboards_ask_the_same_number_of_questions_as_work_grows(login_as):
+    from datetime import date, timedelta
+
+    from tests.factories import ContributionFactory, OversightFactory
+
+    facility, partner = FacilityFactory(province="Bengkulu"), PartnerFactory()
+    PartnershipFactory(facility=facility, partner=partner)
+    kanwil = OversightFactory(province="Bengkulu")
+    people = {"facility": member_of(facility, Role.HEAD), "partner": member_of(partner, Role.ADMIN),
+              "kanwil": member_of(kanwil, Role.ANALYST)}
+    pages = {"facility": [f"/o/{facility.slug}/", f"/o/{facility.slug}/export/trend.xlsx"],
+             "partner": [f"/o/{partner.slug}/"],
+             "kanwil": [f"/o/{kanwil.slug}/facilities/{facility.id}", f"/o/{kanwil.slug}/export/facilities.csv"]}
+
+    def grow(n):
+        for day in range(n):
+            other = PartnerFactory()
+            PartnershipFactory(facility=facility, partner=other)
+            for who in (partner, other):
+                ContributionFactory(facility=facility, partner=who, status="verified",
+                                    started_on=date.today() - timedelta(days=day * 31 % 300))
+
+    def counts():
+        result = {}
+        for who, urls in pages.items():
+            web = login_as(people[who])
+            result.update({url: queries_for(web, url) for url in urls})
+        return result
+
+    grow(2)
+    small = counts()
+    grow(12)
+    assert counts() == small

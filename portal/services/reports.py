@@ -174,6 +174,16 @@ def agreement_counts(*conditions, today: date | None = None) -> AgreementCounts:
     return AgreementCounts(row[0], row[1], dict(zip(EXPIRY_WINDOWS, row[2:])))
 
 
+def agreements_by_status(*conditions) -> Table:
+    """Every agreement the organisation sees (across facilities, for a partner), counted by status."""
+    rows = dict(db.session.execute(select(Agreement.status, func.count()).where(*conditions)
+                                   .group_by(Agreement.status)).all())
+    return Table("agreements-by-status", _l("Agreements by status"),
+                 (Column("status", _l("Status")), Column("agreements", _l("Agreements"), "int")),
+                 [(label(status), rows[status]) for status in AgreementStatus if rows.get(status)],
+                 total=(_l("Total"), sum(rows.values())) if rows else None)
+
+
 def agreements_in_force(period: Period, *conditions) -> list[Agreement]:
     """Signed agreements whose term overlaps the period (a monthly report lists them)."""
     return list(db.session.scalars(select(Agreement).where(
@@ -366,6 +376,7 @@ def party_dashboard(other_party: str, filters: Filters) -> Dashboard:
     dashboard.add(breakdown_table("by-type", _l("By type"), _l("Type"), contributions_by("type", filters),
                                   show=label))
     dashboard.add(trend_table(monthly_trend(filters)))
+    dashboard.add(agreements_by_status(*filters.agreements()))
     return dashboard
 
 
