@@ -46,7 +46,7 @@ def _build(report: reports.MonthlyReport) -> bytes:
         _grid([[_("Agreements in force"), _number(len(report.agreements))],
                [_("Verified contributions"), _number(by_type_total[1])],
                [_("WBP participants reached"), _number(by_type_total[2])],
-               [_("Hours"), _number(by_type_total[3])],
+               [_("Hours"), _number(by_type_total[3], "decimal")],
                [_("Programmes completed"), _number(len(report.programmes))]], widths=(9 * cm, 4 * cm)),
         Paragraph(_("Agreements in force"), style["heading"]),
         _agreements(report) if report.agreements else Paragraph(_("No agreement was in force."), style["body"]),
@@ -80,7 +80,8 @@ def _build(report: reports.MonthlyReport) -> bytes:
 def _report_table(table: exports.Table):
     rows = [[str(column.heading) for column in table.columns]]
     for row in table.all_rows():
-        rows.append([_number(value) if column.numeric else str(value) for column, value in zip(table.columns, row)])
+        rows.append([_number(value, column.kind) if column.numeric else str(value)
+                     for column, value in zip(table.columns, row)])
     if len(rows) == 1:
         return Paragraph(_("No verified contributions in this period."), styles()["body"])
     return _grid(rows, widths=(8.4 * cm, 2.8 * cm, 3 * cm, 2.2 * cm), header=True, total=bool(table.total))
@@ -125,8 +126,11 @@ def _grid(rows, *, widths, header: bool = False, total: bool = False, right: int
     return table
 
 
-def _number(value) -> str:
-    return format_decimal(value) if value is not None else "-"
+def _number(value, kind: str = "int") -> str:
+    """Indonesian digits (1.234); hours always with one decimal (2,5), as they are recorded."""
+    if value is None:
+        return "-"
+    return format_decimal(value, format="#,##0.0") if kind == "decimal" else format_decimal(value)
 
 
 def _footer(page_label: str):

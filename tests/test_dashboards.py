@@ -8,6 +8,7 @@ from portal import demo
 from portal.extensions import db
 from portal.models import Organisation, Role
 from portal.services import reports
+from tests.conftest import ARTIFACTS
 from tests.factories import ContributionFactory
 
 TAMIANG = "Rutan Kelas IIB Tamiang Layang"
@@ -218,11 +219,14 @@ def test_the_monthly_report_is_a_pdf_in_indonesian_with_the_totals(demo_world, w
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(pdf).pages)
     assert "LAPORAN KEGIATAN KEMITRAAN" in text and "1 November 2025 – 30 November 2025" in text
     assert "Program Pemagangan Kemnaker (MagangHub)" in text
-    assert "Program Rehabilitasi" in text and "Jumlah 1 18 0" in text
+    assert "Program Rehabilitasi" in text and "Jumlah 1 18 0,0" in text
+    assert "Kemnaker (MagangHub) 18 18" in text  # 18 completed the programme, 18 certificates
     assert shutil.which("pdftoppm"), "make test installs poppler-utils"
     subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page*.png"))
     assert pages and pages[0].stat().st_size > 5_000
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(pages[0], ARTIFACTS / "laporan-kemitraan.png")
     assert web.get(f"/o/{tamiang.slug}/report.pdf?month=2025-13").status_code == 200  # falls back to this month
 
 
