@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 
 from portal import demo, i18n, storage
 from portal.extensions import db
-from portal.services import accounts, agreements, audit, materials, reconcile, tallies
+from portal.services import accounts, agreements, audit, materials, outbox, reconcile, tallies
 from portal.tenancy import unscoped
 
 portal_cli = AppGroup("portal", help="MitraPAS operations.")
@@ -113,3 +113,23 @@ def rebuild_tallies() -> None:
         rows = tallies.rebuild()
         db.session.commit()
     click.echo(f"{rows} tally row(s) written.")
+
+
+@portal_cli.command("send-mail")
+def send_mail() -> None:
+    """Send the e-mail that is due from the outbox (cron, every minute); failed messages are retried later."""
+    sent, failed = outbox.send_due()
+    click.echo(f"{sent} sent, {failed} failed (will be retried, or dead after MAIL_MAX_ATTEMPTS).")
+
+
+@portal_cli.command("mail-worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def mail_worker_command(burst: bool) -> None:
+    """With REDIS_URL: an RQ worker that sends mail right after the transaction that queued it commits."""
+    from flask import current_app
+
+    from portal import mail_worker
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.UsageError("REDIS_URL is not set; use `flask portal send-mail` from cron instead.")
+    mail_worker.work(current_app._get_current_object(), burst=burst)

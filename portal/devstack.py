@@ -1,17 +1,22 @@
 """`make run`: the whole portal on one machine, with nothing installed by hand.
 
-Starts SeaweedFS on free loopback ports (data under instance/), applies the
-migrations, loads the demo data into an empty database, and serves the app on
-http://127.0.0.1:5000. Ctrl-C stops everything it started.
+Starts SeaweedFS on free loopback ports (data under instance/) and a local SMTP
+server (messages land in instance/mail/ as .eml files, sent every few seconds
+from the outbox), applies the migrations, loads the demo data into an empty
+database, and serves the app on http://127.0.0.1:5000. Ctrl-C stops everything
+it started.
 """
 from __future__ import annotations
 
 import os
 import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 from portal import PROJECT_ROOT
+from portal.local_mail import LocalMailServer
 from portal.seaweedfs import SeaweedFS
 
 HOST, PORT = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "5000"))
@@ -22,6 +27,7 @@ def main() -> int:
     instance.mkdir(exist_ok=True)
     using_own_storage = not os.environ.get("S3_ENDPOINT_URL")
     seaweed = SeaweedFS(Path(instance / "seaweedfs")) if using_own_storage else None
+    mail = None if os.environ.get("MAIL_SERVER") else LocalMailServer(instance / "mail")
     # Ctrl-C must work even when started from a shell that ignores SIGINT for background jobs.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -31,17 +37,23 @@ def main() -> int:
             seaweed.start()
             os.environ.update(seaweed.settings())
             print(f"SeaweedFS S3 at {seaweed.endpoint_url}, bucket {seaweed.bucket}", flush=True)
-        serve()
+        if mail:
+            mail.start()
+            os.environ.update(mail.settings())
+            print(f"Local SMTP server at 127.0.0.1:{mail.port}; mail is saved in instance/mail/", flush=True)
+        serve(send_mail_every=5 if mail else None)
     except KeyboardInterrupt:
         pass
     finally:
+        if mail:
+            mail.stop()
         if seaweed:
             seaweed.stop()
             print("SeaweedFS stopped.", flush=True)
     return 0
 
 
-def serve() -> None:
+def serve(send_mail_every: float | None = None) -> None:
     from flask_migrate import upgrade
 
     from portal import create_app, demo
@@ -56,7 +68,23 @@ def serve() -> None:
             demo.load()
             db.session.commit()
         print_logins(demo.logins())
+    if send_mail_every:
+        threading.Thread(target=_send_mail_forever, args=(app, send_mail_every), daemon=True).start()
     app.run(host=HOST, port=PORT, debug=False, use_reloader=False, threaded=True)
+
+
+def _send_mail_forever(app, every: float) -> None:
+    """What cron's `flask portal send-mail` does in production."""
+    from portal.extensions import db
+    from portal.services import outbox
+
+    while True:
+        with app.app_context():
+            try:
+                outbox.send_due()
+            finally:
+                db.session.remove()
+        time.sleep(every)
 
 
 def print_logins(logins) -> None:

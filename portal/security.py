@@ -9,7 +9,8 @@ from portal.services import accounts, audit
 
 #: Endpoints anyone may open without logging in. Everything else needs a login.
 PUBLIC_ENDPOINTS = frozenset({
-    "auth.login", "home.set_language", "home.healthz", "static", "bootstrap.static",
+    "auth.login", "auth.forgot_password", "auth.reset_password", "home.set_language", "home.healthz", "static",
+    "bootstrap.static",
     "verify.index", "verify.show",
 })
 

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.models import (
     AgreementKind, AgreementStatus, AgreementType, ContributionStatus, ContributionType, DocumentKind,
-    MaterialCategory, OrgKind, PartnerCategory, ProgrammeStatus, Role, SignatureMethod,
+    MailStatus, MaterialCategory, OrgKind, PartnerCategory, ProgrammeStatus, Role, SignatureMethod,
 )
 
 ROLE = {
@@ -133,6 +133,12 @@ CONTRIBUTION_STATUS = {
     ContributionStatus.SUPERSEDED: _l("Replaced by a correction"),
 }
 
+MAIL_STATUS = {
+    MailStatus.QUEUED: _l("Waiting to be sent"),
+    MailStatus.SENT: _l("Sent"),
+    MailStatus.DEAD: _l("Failed (dead)"),
+}
+
 PROGRAMME_STATUS = {
     ProgrammeStatus.RUNNING: _l("Running"),
     ProgrammeStatus.CLOSED: _l("Closed"),
@@ -160,6 +166,9 @@ AUDIT_ACTIONS = {
     "session.ended": _l("Logged out"),
     "user.created": _l("Account created"),
     "user.password_changed": _l("Password changed"),
+    "user.password_reset_requested": _l("Password reset requested"),
+    "user.password_reset": _l("Password reset by e-mail link"),
+    "mail.requeued": _l("E-mail sent again"),
     "user.deactivated": _l("Account deactivated"),
     "user.locale_changed": _l("Language changed"),
     "organisation.created": _l("Organisation created"),
@@ -220,6 +229,7 @@ _LABELS_BY_TYPE = {
     ContributionType: CONTRIBUTION_TYPE,
     ContributionStatus: CONTRIBUTION_STATUS,
     ProgrammeStatus: PROGRAMME_STATUS,
+    MailStatus: MAIL_STATUS,
 }
 
 

@@ -61,6 +61,27 @@ def app(database):
 
 
 @pytest.fixture(scope="session")
+def local_mail():
+    """One local SMTP server (aiosmtpd) for the session; tests read real messages from it."""
+    from portal.local_mail import LocalMailServer
+
+    server = LocalMailServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(app, local_mail, monkeypatch):
+    """The app sends to the session's SMTP server, whose inbox starts empty; no Redis unless a test asks."""
+    local_mail.clear()
+    for key, value in local_mail.settings().items():
+        monkeypatch.setitem(app.config, key, int(value) if key == "MAIL_PORT" else value)
+    monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
+    monkeypatch.setitem(app.config, "REDIS_URL", "")
+    return local_mail
+
+
+@pytest.fixture(scope="session")
 def seaweed():
     with tempfile.TemporaryDirectory(prefix="mitrapas-s3-") as folder:
         with SeaweedFS(Path(folder)) as server:

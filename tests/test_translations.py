@@ -24,7 +24,7 @@ def extracted(tmp_path):
 def test_extraction_reads_every_file_that_has_strings(tmp_path):
     """Babel skips folders starting with "_" unless told otherwise; templates/_macros has strings too."""
     seen = {path for message in extracted(tmp_path) for path, _line in message.locations}
-    calling = {str(path.relative_to(ROOT)) for path in [*ROOT.glob("templates/**/*.html"), *ROOT.glob("portal/**/*.py"),
+    calling = {str(path.relative_to(ROOT)) for path in [*ROOT.glob("templates/**/*.html"), *ROOT.glob("templates/**/*.txt"), *ROOT.glob("portal/**/*.py"),
                                                          *ROOT.glob("blueprints/**/*.py")]
                if re.search(r"\b_l?\([\"']", path.read_text(encoding="utf-8"))}
     assert sorted(calling - seen) == []

@@ -1,4 +1,4 @@
-"""Platform admin pages: organisations, their first people, deactivating accounts."""
+"""Platform admin pages: organisations, their first people, deactivating accounts, undelivered mail."""
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,8 +9,8 @@ from blueprints.members.forms import AddMemberForm, ConfirmForm
 from blueprints.outcome import committed
 from portal import policy
 from portal.extensions import db
-from portal.models import Organisation, User
-from portal.services import accounts, organisations
+from portal.models import Organisation, OutboxMessage, User
+from portal.services import accounts, organisations, outbox
 
 
 @bp.before_request
@@ -62,3 +62,20 @@ def deactivate_user(user_id: int):
         if outcome.ok:
             flash(_("%(name)s can no longer log in.", name=user.name), "success")
     return redirect(url_for("admin.organisations_index"))
+
+
+@bp.route("/outbox")
+def outbox_index():
+    """Mail that has not gone out: waiting for a retry, or dead after MAIL_MAX_ATTEMPTS."""
+    return render_template("admin/outbox.html", messages=outbox.undelivered(), confirm_form=ConfirmForm())
+
+
+@bp.route("/outbox/<int:message_id>/requeue", methods=["POST"])
+def requeue_message(message_id: int):
+    message = db.session.get(OutboxMessage, message_id) or abort(404)
+    if ConfirmForm().validate_on_submit():
+        with committed() as outcome:
+            outbox.requeue(message, actor=current_user._get_current_object())
+        if outcome.ok:
+            flash(_("The message will be sent again."), "success")
+    return redirect(url_for("admin.outbox_index"))

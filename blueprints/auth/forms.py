@@ -20,3 +20,16 @@ class ChangePasswordForm(Form):
     confirm = PasswordField(_l("Repeat the new password"), validators=[
         DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))])
     submit = SubmitField(_l("Change password"))
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("Send me a link"))
+
+
+class ResetPasswordForm(Form):
+    new_password = PasswordField(_l("New password"), validators=[
+        DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)])
+    confirm = PasswordField(_l("Repeat the new password"), validators=[
+        DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))])
+    submit = SubmitField(_l("Save the new password"))

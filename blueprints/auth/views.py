@@ -1,16 +1,16 @@
-"""Login, logout and password change."""
+"""Login, logout, password change and reset."""
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from blueprints.auth import bp
-from blueprints.auth.forms import ChangePasswordForm, LoginForm
+from blueprints.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
 from portal import security
 from portal.errors import DomainError
 from portal.extensions import db, limiter
-from portal.services import accounts
+from portal.services import accounts, password_reset
 
 
 def _safe_next(target: str | None) -> str:
@@ -74,3 +74,36 @@ def change_password():
             flash(_("Your password has been changed. Other devices have been logged out."), "success")
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_LIMIT"], methods=["POST"])
+def forgot_password():
+    """One answer whatever the address: the page never tells who has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        password_reset.request_reset(form.email.data)
+        db.session.commit()
+        flash(_("If this address belongs to an account, an e-mail with a link to choose a new password is on "
+                "its way. The link works once, for %(hours)d hour(s).",
+                hours=current_app.config["PASSWORD_RESET_HOURS"]), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    if password_reset.valid_token(token) is None:
+        return render_template("auth/reset_invalid.html"), 410
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            password_reset.reset_password(token, form.new_password.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.new_password.errors.append(error.message)
+        else:
+            flash(_("Your password has been changed. Log in with it now."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)

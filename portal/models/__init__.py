@@ -8,12 +8,14 @@ from portal.models.base import PairScoped
 from portal.models.contributions import (
     Contribution, ContributionStatus, ContributionTally, ContributionType, Programme, ProgrammeStatus,
 )
+from portal.models.mail import MailStatus, OutboxMessage
 from portal.models.materials import Material, MaterialCategory, MaterialVersion
 from portal.models.organisations import (
     FACILITY_CLASSES, FIRST_ROLE, PROVINCES, ROLES_BY_KIND, Membership, Organisation, OrgKind,
     PartnerCategory, Role,
 )
 from portal.models.partnerships import Partnership
+from portal.models.tokens import AccountToken, TokenPurpose
 from portal.models.users import LoginSession, User
 
 __all__ = [
@@ -22,5 +24,5 @@ __all__ = [
     "Contribution", "ContributionStatus", "ContributionTally", "ContributionType", "Programme", "ProgrammeStatus",
     "AuditEntry", "FACILITY_CLASSES", "FIRST_ROLE", "LoginSession", "Membership", "Organisation",
     "OrgKind", "PROVINCES", "PairScoped", "PartnerCategory", "Partnership", "ROLES_BY_KIND",
-    "Role", "User",
+    "Role", "User", "MailStatus", "OutboxMessage", "AccountToken", "TokenPurpose",
 ]

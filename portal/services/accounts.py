@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,6 +17,7 @@ from portal.models import LoginSession, User
 from portal.models.base import utcnow
 from portal.services import audit
 
+COMMON_PASSWORDS = Path(__file__).parent.parent / "data" / "common-passwords.txt"
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 
@@ -33,11 +35,22 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+@cache
+def _common_passwords() -> frozenset[str]:
+    """The list shipped in portal/data (ASVS 2.1.7): passwords attackers try first."""
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
 def check_password_rules(password: str) -> None:
+    """ASVS 2.1: at least 8 characters, long passphrases welcome, none of the most common passwords."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(_l("The password must be at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
         raise DomainError(_l("The password must be at most %(n)d characters.", n=MAX_PASSWORD_LENGTH))
+    if password.lower() in _common_passwords():
+        raise DomainError(_l("This password is one of the most common ones and easy to guess. "
+                             "Please choose another, for example a sentence of several words."))
 
 
 def normalise_email(email: str) -> str:
@@ -101,7 +114,7 @@ def end_session(session_id: str, actor: User) -> None:
     audit.record("session.ended", actor=actor, object_type="user", object_id=actor.id)
 
 
-def _revoke_all_sessions(user: User) -> None:
+def revoke_all_sessions(user: User) -> None:
     db.session.execute(
         update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
@@ -122,7 +135,7 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
         raise DomainError(_l("The current password is wrong."))
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
-    _revoke_all_sessions(user)
+    revoke_all_sessions(user)
     audit.record("user.password_changed", actor=user, object_type="user", object_id=user.id)
 
 
@@ -132,7 +145,7 @@ def deactivate_user(target: User, *, actor: User) -> None:
     if not target.is_active:
         return
     target.is_active = False
-    _revoke_all_sessions(target)
+    revoke_all_sessions(target)
     audit.record("user.deactivated", actor=actor, object_type="user", object_id=target.id,
                  before={"is_active": True}, after={"is_active": False})
 

@@ -1,0 +1,63 @@
+"""Resetting a forgotten password by e-mail: a single-use link valid for PASSWORD_RESET_HOURS.
+
+The request answers the same whether or not the address has an account (the
+page, its status and, as far as can be measured, its timing), so the form
+cannot be used to find out who is registered.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import AccountToken, TokenPurpose, User
+from portal.models.base import utcnow
+from portal.services import accounts, audit, outbox
+
+
+def request_reset(email: str) -> None:
+    """Mail a reset link if the address belongs to an active account; otherwise do the same work, unseen."""
+    token = secrets.token_urlsafe(32)
+    digest = _digest(token)
+    user = accounts.find_user(email)
+    if user is None or not user.is_active:
+        return
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    db.session.execute(update(AccountToken).where(  # an older unused link stops working
+        AccountToken.user_id == user.id, AccountToken.purpose == TokenPurpose.PASSWORD_RESET,
+        AccountToken.used_at.is_(None)).values(used_at=utcnow()))
+    db.session.add(AccountToken(purpose=TokenPurpose.PASSWORD_RESET, token_hash=digest, user_id=user.id,
+                                expires_at=utcnow() + timedelta(hours=hours)))
+    link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("auth.reset_password", token=token)
+    outbox.queue(user.email, "password_reset", locale=user.locale, user=user, link=link, hours=hours)
+    audit.record("user.password_reset_requested", actor=user, object_type="user", object_id=user.id)
+
+
+def valid_token(token: str) -> AccountToken | None:
+    found = db.session.scalar(select(AccountToken).where(
+        AccountToken.token_hash == _digest(token), AccountToken.purpose == TokenPurpose.PASSWORD_RESET,
+        AccountToken.used_at.is_(None), AccountToken.expires_at > utcnow()))
+    return found if found is not None and found.user.is_active else None
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set the new password through a valid link, once; every session of the account ends."""
+    found = valid_token(token)
+    if found is None:
+        raise DomainError(_l("This link is not valid any more. Ask for a new one."))
+    user = found.user
+    user.password_hash = accounts.hash_password(new_password)
+    user.password_changed_at = found.used_at = utcnow()
+    accounts.revoke_all_sessions(user)
+    audit.record("user.password_reset", actor=user, object_type="user", object_id=user.id)
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

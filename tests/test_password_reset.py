@@ -1,0 +1,166 @@
+"""Forgotten passwords: a single-use link by e-mail, one answer for every address, common passwords refused."""
+import re
+import statistics
+import time
+from datetime import timedelta
+
+import pytest
+
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import AccountToken, MailStatus, OutboxMessage, Role
+from portal.services import accounts, outbox
+from tests.factories import PASSWORD, FacilityFactory, member_of
+
+NEW_PASSWORD = "sebuah kalimat yang panjang"
+
+
+@pytest.fixture
+def head():
+    return member_of(FacilityFactory(), Role.HEAD)
+
+
+def reset_link(mailbox) -> str:
+    outbox.send_due()
+    [message] = mailbox.wait_for(1)
+    text = message.get_body(("plain",)).get_content()
+    return re.search(r"https?://\S+/password/reset/\S+", text).group(0)
+
+
+def test_a_person_resets_a_forgotten_password_through_the_link_in_a_real_email(web, head, mailbox):
+    page = web.post("/password/forgot", {"email": head.email.upper()}, follow_redirects=True)
+    assert "Jika alamat ini milik sebuah akun" in page.text
+    link = reset_link(mailbox)
+    message = mailbox.messages[0]
+    assert message["To"] == head.email and message["Subject"] == "Atur ulang kata sandi MitraPAS Anda"
+    assert message.get_body(("html",)) is not None  # HTML and plain text
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    assert web.get(f"/{path}").status_code == 200
+    response = web.post(f"/{path}", {"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert web.login(head.email, NEW_PASSWORD).status_code == 302
+    assert web.get(f"/{path}").status_code == 410, "the link works once"
+
+
+def test_the_link_expires_and_a_newer_one_replaces_it(web, head, mailbox, app):
+    web.post("/password/forgot", {"email": head.email})
+    first = reset_link(mailbox).split("/password/reset/")[1]
+    mailbox.clear()
+    web.post("/password/forgot", {"email": head.email})
+    second = reset_link(mailbox).split("/password/reset/")[1]
+    assert web.get(f"/password/reset/{first}").status_code == 410
+    for token in db.session.query(AccountToken).filter(AccountToken.user_id == head.id):
+        token.expires_at -= timedelta(hours=app.config["PASSWORD_RESET_HOURS"])
+    db.session.flush()
+    assert web.get(f"/password/reset/{second}").status_code == 410
+    assert web.get("/password/reset/made-up-token").status_code == 410
+    assert web.login(head.email, PASSWORD).status_code == 302, "the old password still works"
+
+
+def test_known_and_unknown_addresses_get_the_same_answer_in_the_same_time(web, head, mailbox):
+    def ask(email):
+        start = time.perf_counter()
+        response = web.post("/password/forgot", {"email": email}, follow_redirects=True)
+        return response, time.perf_counter() - start
+
+    known, unknown = [], []
+    for n in range(9):
+        for email, times in ((head.email, known), (f"tidak-ada-{n}@contoh.go.id", unknown)):
+            response, seconds = ask(email)
+            times.append((response.status_code, response.text.replace(email, "<email>"), seconds))
+    assert {(status, body) for status, body, _ in known} == {(status, body) for status, body, _ in unknown}
+    gap = abs(statistics.median(s for *_, s in known) - statistics.median(s for *_, s in unknown))
+    assert gap < 0.020, f"median times differ by {gap * 1000:.1f} ms"
+    outbox.send_due()
+    assert {m["To"] for m in mailbox.wait_for(9)} == {head.email}
+
+
+def test_the_most_common_passwords_are_refused_and_long_ones_welcome():
+    for weak in ("password123", "Bismillah", "qwertyuiop", "12345678"):
+        with pytest.raises(DomainError, match="paling umum"):
+            accounts.check_password_rules(weak)
+    accounts.check_password_rules("x" * 100)  # 64 and more are allowed (ASVS 2.1.2)
+    with pytest.raises(DomainError):
+        accounts.check_password_rules("pendek")
+
+
+def test_a_refused_new_password_changes_nothing(web, head, mailbox):
+    web.post("/password/forgot", {"email": head.email})
+    path = "/password/reset/" + reset_link(mailbox).split("/password/reset/")[1]
+    page = web.post(path, {"new_password": "password123", "confirm": "password123"})
+    assert page.status_code == 200 and "paling umum" in page.text
+    assert web.get(path).status_code == 200, "the link still works after a refused password"
+    assert web.login(head.email, PASSWORD).status_code == 302
+
+
+def test_mail_and_its_event_commit_together_or_not_at_all(head, mailbox, app):
+    from portal.services import password_reset
+
+    with pytest.raises(RuntimeError):
+        with db.session.begin_nested():
+            with app.test_request_context():
+                password_reset.request_reset(head.email)
+            raise RuntimeError("the event fails after the mail was queued")
+    assert db.session.query(OutboxMessage).count() == 0 and db.session.query(AccountToken).count() == 0
+
+
+def test_a_failing_smtp_server_leaves_the_message_queued_and_retried_then_dead(head, mailbox, app):
+    from portal.models.base import utcnow
+    from portal.services import password_reset
+
+    with app.test_request_context():
+        password_reset.request_reset(head.email)
+    mailbox.inbox.refuse_with = "451 4.3.0 Coba lagi nanti"
+    assert outbox.send_due() == (0, 1)
+    message = db.session.query(OutboxMessage).one()
+    assert message.status == MailStatus.QUEUED and message.attempts == 1 and "451" in message.last_error
+    assert outbox.send_due() == (0, 0), "it waits before the next attempt"
+    for attempt in range(2, app.config["MAIL_MAX_ATTEMPTS"] + 1):
+        outbox.send_due(now=utcnow() + timedelta(days=attempt))
+    assert message.status == MailStatus.DEAD and mailbox.messages == []
+    mailbox.inbox.refuse_with = None
+    outbox.requeue(message)
+    assert outbox.send_due() == (1, 0) and message.status == MailStatus.SENT
+    assert len(mailbox.wait_for(1)) == 1
+
+
+def test_with_redis_a_worker_sends_the_mail_right_after_the_commit(web, head, mailbox, app, monkeypatch):
+    from redis import Redis
+
+    from portal import mail_worker
+
+    redis_url = "redis://127.0.0.1:6379/15"  # .ci/run starts Redis; database 15 is the tests' own
+    Redis.from_url(redis_url).flushdb()
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    web.post("/password/forgot", {"email": head.email})
+    with app.app_context():
+        assert mail_worker.current_queue().count == 1, "the commit woke the worker"
+    mail_worker.work(app, burst=True)
+    [message] = mailbox.wait_for(1)
+    assert message["To"] == head.email
+    assert db.session.query(OutboxMessage).one().status == MailStatus.SENT
+
+
+def test_the_platform_admin_sees_dead_mail_and_sends_it_again(web, head, mailbox, app, login_as):
+    from portal.models.base import utcnow
+    from portal.services import password_reset
+
+    with app.test_request_context():
+        password_reset.request_reset(head.email)
+    mailbox.inbox.refuse_with = "550 5.1.1 Kotak surat tidak ada"
+    for attempt in range(app.config["MAIL_MAX_ATTEMPTS"]):
+        outbox.send_due(now=utcnow() + timedelta(days=attempt + 1))
+    admin = member_of(FacilityFactory(), Role.VIEWER, is_platform_admin=True)
+    web = login_as(admin)
+    page = web.get("/admin/outbox").text
+    table = page[page.find("data-testid=\"outbox\""):page.find("</table>")]
+    assert "Gagal (mati)" in table and "550 5.1.1 Kotak surat tidak ada" in table and head.email in table
+    message = db.session.query(OutboxMessage).one()
+    mailbox.inbox.refuse_with = None
+    assert web.post(f"/admin/outbox/{message.id}/requeue").status_code == 302
+    assert outbox.send_due() == (1, 0) and len(mailbox.wait_for(1)) == 1
+    from tests.conftest import Web
+
+    head_web = Web(app.test_client())
+    assert head_web.login(head.email, PASSWORD).status_code == 302
+    assert head_web.get("/admin/outbox").status_code == 403
