@@ -57,7 +57,8 @@ def test_the_link_expires_and_a_newer_one_replaces_it(web, head, mailbox, app):
     assert web.login(head.email, PASSWORD).status_code == 302, "the old password still works"
 
 
-def test_known_and_unknown_addresses_get_the_same_answer_in_the_same_time(web, head, mailbox):
+def test_known_and_unknown_addresses_get_the_same_answer_in_the_same_time(web, head, mailbox, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PASSWORD_RESET_LIMIT", "1000 per minute")  # measured here, limited below
     def ask(email):
         start = time.perf_counter()
         response = web.post("/password/forgot", {"email": email}, follow_redirects=True)
@@ -164,3 +165,10 @@ def test_the_platform_admin_sees_dead_mail_and_sends_it_again(web, head, mailbox
     head_web = Web(app.test_client())
     assert head_web.login(head.email, PASSWORD).status_code == 302
     assert head_web.get("/admin/outbox").status_code == 403
+
+
+def test_asking_for_links_is_rate_limited(web, head, mailbox, app):
+    limit = int(app.config["PASSWORD_RESET_LIMIT"].split()[0])
+    statuses = [web.post("/password/forgot", {"email": f"orang{n}@contoh.go.id"}).status_code
+                for n in range(limit + 1)]
+    assert statuses[:limit] == [302] * limit and statuses[-1] == 429
