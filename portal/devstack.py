@@ -11,12 +11,10 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import threading
-import time
 from pathlib import Path
 
 from portal import PROJECT_ROOT
-from portal.local_mail import LocalMailServer
+from portal.local_mail import LocalMailServer, OutboxSender
 from portal.seaweedfs import SeaweedFS
 
 HOST, PORT = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "5000"))
@@ -69,22 +67,8 @@ def serve(send_mail_every: float | None = None) -> None:
             db.session.commit()
         print_logins(demo.logins())
     if send_mail_every:
-        threading.Thread(target=_send_mail_forever, args=(app, send_mail_every), daemon=True).start()
+        OutboxSender(app, send_mail_every).start()
     app.run(host=HOST, port=PORT, debug=False, use_reloader=False, threaded=True)
-
-
-def _send_mail_forever(app, every: float) -> None:
-    """What cron's `flask portal send-mail` does in production."""
-    from portal.extensions import db
-    from portal.services import outbox
-
-    while True:
-        with app.app_context():
-            try:
-                outbox.send_due()
-            finally:
-                db.session.remove()
-        time.sleep(every)
 
 
 def print_logins(logins) -> None:

@@ -72,3 +72,26 @@ class LocalMailServer:
         with self.inbox.arrived:
             self.inbox.arrived.wait_for(lambda: len(self.inbox.messages) >= count, timeout)
         return list(self.inbox.messages)
+
+
+class OutboxSender(threading.Thread):
+    """Sends the outbox every few seconds, as cron's `flask portal send-mail` does in production."""
+
+    def __init__(self, app, every: float = 2.0):
+        super().__init__(daemon=True)
+        self.app, self.every, self.stopped = app, every, threading.Event()
+
+    def run(self) -> None:
+        from portal.extensions import db
+        from portal.services import outbox
+
+        while not self.stopped.is_set():
+            with self.app.app_context():
+                try:
+                    outbox.send_due()
+                finally:
+                    db.session.remove()
+            self.stopped.wait(self.every)
+
+    def stop(self) -> None:
+        self.stopped.set()

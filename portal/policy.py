@@ -35,6 +35,13 @@ def can_manage_members(user: User | None, organisation: Organisation) -> bool:
     return role_of(user, organisation) in (Role.HEAD, Role.ADMIN)
 
 
+def can_manage_invitation(user: User | None, invitation) -> bool:
+    """The organisation's managers, or for a partner's first admin the staff of the facility that invited."""
+    if can_manage_members(user, invitation.organisation):
+        return True
+    return invitation.sent_for is not None and can_link_partner(user, invitation.sent_for)
+
+
 def can_deactivate_user(user: User | None, target: User) -> bool:
     return _active(user) and user.is_platform_admin and user.id != target.id
 

@@ -190,10 +190,13 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
-def live_portal(seaweed):
-    """The portal with demo data, served on a free loopback port from its own database and storage."""
+def live_portal(seaweed, local_mail):
+    """The portal with demo data, served on a free loopback port from its own database, storage and mail."""
+    from portal.local_mail import OutboxSender
+
     with fresh_database("browser") as database:
-        app = make_app(database, WTF_CSRF_SSL_STRICT=False, **seaweed.settings())
+        mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": local_mail.port, "MAIL_USE_TLS": False, "REDIS_URL": ""}
+        app = make_app(database, WTF_CSRF_SSL_STRICT=False, **seaweed.settings(), **mail)
         with app.app_context():
             demo.load()
             db.session.commit()
@@ -201,7 +204,10 @@ def live_portal(seaweed):
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
+        sender = OutboxSender(app, every=0.5)
+        sender.start()
         yield f"http://127.0.0.1:{server.server_port}"
+        sender.stop()
         server.shutdown()
         with app.app_context():
             db.engine.dispose()

@@ -10,8 +10,9 @@ from factory.alchemy import SQLAlchemyModelFactory
 from portal.extensions import db
 from portal.models import (
     Agreement, AgreementDocument, AgreementType, Contribution, ContributionStatus, ContributionType, DocumentKind, Material, MaterialCategory, MaterialVersion,
-    Membership, Organisation, OrgKind, PartnerCategory, Partnership, Programme, Role, User,
+    Invitation, Membership, Organisation, OrgKind, PartnerCategory, Partnership, Programme, Role, User,
 )
+from portal.models.base import utcnow
 from portal.services import tallies
 from portal.services.accounts import hash_password
 from portal.tenancy import unscoped
@@ -193,3 +194,14 @@ class ContributionFactory(Factory):
             with unscoped("test data is set up across tenants"):
                 tallies.count_in(contribution)
         return contribution
+
+
+class InvitationFactory(Factory):
+    class Meta:
+        model = Invitation
+
+    organisation = factory.SubFactory(FacilityFactory)
+    email = factory.Sequence(lambda n: f"undangan{n}@contoh.go.id")
+    role = Role.OFFICER
+    token_hash = factory.Sequence(lambda n: f"{n:064d}")
+    expires_at = factory.LazyFunction(lambda: utcnow() + timedelta(days=7))

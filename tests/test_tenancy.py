@@ -6,7 +6,8 @@ from portal.extensions import db
 from portal.models import OrgKind, Partnership, Role
 from portal.tenancy import Scope, TenantViolation, acting_for, current_scope, unscoped
 from tests.factories import (
-    AgreementDocumentFactory, AgreementFactory, ContributionFactory, FacilityFactory, MaterialVersionFactory,
+    AgreementDocumentFactory, AgreementFactory, ContributionFactory, FacilityFactory, InvitationFactory,
+    MaterialVersionFactory,
     ProgrammeFactory, OversightFactory, PartnerFactory, PartnershipFactory, member_of,
 )
 
@@ -32,6 +33,7 @@ def world():
     w.their_version = MaterialVersionFactory(material__facility=w.balikpapan, material__partner=w.sekata)
     w.their_contribution = ContributionFactory(facility=w.balikpapan, partner=w.sekata)
     w.their_programme = ProgrammeFactory(facility=w.balikpapan, partner=w.sekata)
+    w.their_invitation = InvitationFactory(organisation=w.balikpapan)
     return w
 
 
@@ -109,11 +111,13 @@ FOREIGN_RECORDS = {
     "programme_id": lambda w: w.their_programme.id,
     "decision": lambda w: "verify",
     "facility_id": lambda w: w.balikpapan.id,
+    "invitation_id": lambda w: w.their_invitation.id,
+    "action": lambda w: "resend",
     "table": lambda w: "by-party",
     "file_format": lambda w: "xlsx",
 }
 #: Arguments that name no record: with only these, the URL is the organisation's own and answers it.
-NOT_RECORDS = {"step", "how", "decision", "table", "file_format"}
+NOT_RECORDS = {"step", "how", "decision", "action", "table", "file_format"}
 
 
 def tenant_rules(app):

@@ -1,9 +1,9 @@
 """Forms for logging in and changing a password."""
 from flask_babel import lazy_gettext as _l
-from blueprints.forms import Form
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import EmailField, PasswordField, StringField, SubmitField, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from blueprints.forms import Form
 from portal.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
@@ -33,3 +33,19 @@ class ResetPasswordForm(Form):
     confirm = PasswordField(_l("Repeat the new password"), validators=[
         DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))])
     submit = SubmitField(_l("Save the new password"))
+
+
+class AcceptInvitationForm(Form):
+    """A new person gives name and password; someone with an account only their password."""
+
+    name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
+    position = StringField(_l("Position (jabatan)"), validators=[Optional(), Length(max=200)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
+    confirm = PasswordField(_l("Repeat the password"), validators=[Optional()])
+    submit = SubmitField(_l("Accept the invitation"))
+
+    def validate_confirm(self, field):
+        if self.name.data is not None and self.needs_account and field.data != self.password.data:
+            raise ValidationError(_l("The two passwords differ."))
+
+    needs_account = True

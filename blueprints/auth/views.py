@@ -1,16 +1,30 @@
 """Login, logout, password change and reset."""
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from blueprints.auth import bp
-from blueprints.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
+from blueprints.auth.forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+)
 from portal import security
 from portal.errors import DomainError
 from portal.extensions import db, limiter
-from portal.services import accounts, password_reset
+from portal.services import accounts, invitations, password_reset
 
 
 def _safe_next(target: str | None) -> str:
@@ -107,3 +121,28 @@ def reset_password(token: str):
             flash(_("Your password has been changed. Log in with it now."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """The link in an invitation: set name and password (or confirm one's own), then land in the organisation."""
+    invitation = invitations.open_invitation(token)
+    if invitation is None:
+        return render_template("auth/invitation_invalid.html"), 410
+    form = AcceptInvitationForm()
+    form.needs_account = accounts.find_user(invitation.email) is None
+    if form.validate_on_submit():
+        try:
+            membership = invitations.accept(token, invitations.Acceptance(
+                name=form.name.data, password=form.password.data, position=form.position.data))
+            if current_user.is_authenticated:
+                logout_user()
+            _begin_session(membership.user)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.password.errors.append(error.message)
+        else:
+            flash(_("Welcome to %(org)s.", org=membership.organisation.name), "success")
+            return redirect(url_for("dashboard.index", org_slug=membership.organisation.slug))
+    return render_template("auth/accept_invitation.html", form=form, invitation=invitation)

@@ -1,7 +1,7 @@
 """Forms for adding a person to an organisation and changing their role."""
 from flask_babel import lazy_gettext as _l
 from blueprints.forms import Form
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from portal import vocabulary
@@ -55,3 +55,15 @@ class ConfirmForm(Form):
     """A button that only carries the CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class InviteMemberForm(Form):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(_l("Role"))
+    access_until = DateField(_l("Access until (optional)"), validators=[Optional()],
+                             description=_l("For interns and other fixed-term members: access lapses after this day."))
+    submit = SubmitField(_l("Send the invitation"))
+
+    def __init__(self, *args, kind, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = role_choices(kind)

@@ -1,14 +1,21 @@
 """List, add, re-role and remove an organisation's members."""
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import or_, select
 
 from blueprints.members import bp
-from blueprints.members.forms import AddMemberForm, ChangeRoleForm, ConfirmForm
+from blueprints.members.forms import (
+    AddMemberForm,
+    ChangeRoleForm,
+    ConfirmForm,
+    InviteMemberForm,
+)
 from blueprints.outcome import committed
 from portal import policy
-from portal.models import Membership
-from portal.services import organisations
+from portal.extensions import db
+from portal.models import Invitation, Membership
+from portal.services import invitations, organisations
 from portal.tenancy import current_org, get_owned_or_404
 
 
@@ -16,6 +23,7 @@ from portal.tenancy import current_org, get_owned_or_404
 def index():
     return render_template(
         "members/index.html", memberships=organisations.members_of(current_org),
+        invitations=invitations.pending_for(current_org),
         can_manage=policy.can_manage_members(current_user, current_org),
         role_form=ChangeRoleForm(kind=current_org.kind), confirm_form=ConfirmForm())
 
@@ -57,3 +65,41 @@ def remove(membership_id: int):
         if outcome.ok:
             flash(_("The member has been removed."), "success")
     return redirect(url_for("members.index"))
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+def invite():
+    """A facility head invites staff; a partner admin invites members, interns with an end date."""
+    policy.require(policy.can_manage_members(current_user, current_org))
+    form = InviteMemberForm(kind=current_org.kind)
+    if form.validate_on_submit():
+        with committed() as outcome:
+            invitations.invite_member(current_org, form.email.data, form.role.data,
+                                      actor=current_user._get_current_object(), access_until=form.access_until.data)
+        if outcome.ok:
+            flash(_("The invitation has been sent to %(email)s.", email=form.email.data), "success")
+            return redirect(url_for("members.index"))
+    return render_template("members/invite.html", form=form)
+
+
+def _invitation_or_404(invitation_id: int) -> Invitation:
+    """An invitation into this organisation, or one it sent; anything else does not exist here."""
+    return db.session.scalar(select(Invitation).where(
+        Invitation.id == invitation_id,
+        or_(Invitation.organisation_id == current_org.id, Invitation.sent_for_id == current_org.id))) or abort(404)
+
+
+@bp.route("/invitations/<int:invitation_id>/<any(resend, revoke):action>", methods=["POST"])
+def invitation_action(invitation_id: int, action: str):
+    invitation = _invitation_or_404(invitation_id)
+    if ConfirmForm().validate_on_submit():
+        with committed() as outcome:
+            if action == "resend":
+                invitations.resend(invitation, actor=current_user._get_current_object())
+            else:
+                invitations.revoke(invitation, actor=current_user._get_current_object())
+        if outcome.ok:
+            flash(_("A new link has been sent to %(email)s.", email=invitation.email) if action == "resend"
+                  else _("The invitation for %(email)s has been revoked.", email=invitation.email), "success")
+    return redirect(request.referrer if (request.referrer or "").startswith(request.host_url)
+                    else url_for("members.index"))

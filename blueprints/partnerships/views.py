@@ -3,20 +3,22 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.partnerships import bp
-from blueprints.partnerships.forms import LinkPartnerForm
+from blueprints.members.forms import ConfirmForm
 from blueprints.outcome import committed
+from blueprints.partnerships import bp
+from blueprints.partnerships.forms import InvitePartnerForm, LinkPartnerForm
 from portal import policy
 from portal.models import Partnership
-from portal.services import organisations, partnerships
+from portal.services import invitations, organisations, partnerships
 from portal.tenancy import current_org, get_shared_or_404
 
 
 @bp.route("/")
 def index():
-    return render_template("partnerships/index.html",
-                           partnerships=partnerships.visible_partnerships(),
-                           can_link=policy.can_link_partner(current_user, current_org))
+    can_link = policy.can_link_partner(current_user, current_org)
+    sent = [i for i in invitations.pending_for(current_org) if i.sent_for_id == current_org.id] if can_link else []
+    return render_template("partnerships/index.html", partnerships=partnerships.visible_partnerships(),
+                           can_link=can_link, invitations=sent, confirm_form=ConfirmForm())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -39,3 +41,22 @@ def new():
 def show(partnership_id: int):
     return render_template("partnerships/show.html",
                            partnership=get_shared_or_404(Partnership, partnership_id))
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+def invite():
+    """A facility head or officer invites a partner's first admin, registering the partner if it is new."""
+    policy.require(policy.can_link_partner(current_user, current_org))
+    known = organisations.all_partners()
+    form = InvitePartnerForm(partners=known)
+    if form.validate_on_submit():
+        chosen = next((org for org in known if org.id == form.partner.data), None)
+        with committed() as outcome:
+            invitations.invite_partner_admin(
+                current_org, form.email.data, actor=current_user._get_current_object(), partner=chosen,
+                new_partner_name=form.new_partner_name.data, category=form.category.data or None,
+                focus=form.focus.data)
+        if outcome.ok:
+            flash(_("The invitation has been sent to %(email)s.", email=form.email.data), "success")
+            return redirect(url_for("partnerships.index"))
+    return render_template("partnerships/invite.html", form=form)

@@ -15,6 +15,7 @@ from portal.models.organisations import (
     PartnerCategory, Role,
 )
 from portal.models.partnerships import Partnership
+from portal.models.invitations import Invitation
 from portal.models.tokens import AccountToken, TokenPurpose
 from portal.models.users import LoginSession, User
 
@@ -24,5 +25,5 @@ __all__ = [
     "Contribution", "ContributionStatus", "ContributionTally", "ContributionType", "Programme", "ProgrammeStatus",
     "AuditEntry", "FACILITY_CLASSES", "FIRST_ROLE", "LoginSession", "Membership", "Organisation",
     "OrgKind", "PROVINCES", "PairScoped", "PartnerCategory", "Partnership", "ROLES_BY_KIND",
-    "Role", "User", "MailStatus", "OutboxMessage", "AccountToken", "TokenPurpose",
+    "Role", "User", "MailStatus", "OutboxMessage", "AccountToken", "TokenPurpose", "Invitation",
 ]

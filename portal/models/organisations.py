@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -128,6 +128,8 @@ class Membership(db.Model):
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[Role] = mapped_column(enum_column(Role))
+    #: For interns and other fixed-term members: no access after this day (Asia/Jakarta).
+    access_until: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     user: Mapped["User"] = relationship(back_populates="memberships")  # noqa: F821
@@ -135,3 +137,8 @@ class Membership(db.Model):
 
     def __repr__(self) -> str:
         return f"<Membership {self.user_id}@{self.organisation_id} {self.role}>"
+
+    def has_lapsed(self) -> bool:
+        from portal import i18n
+
+        return self.access_until is not None and self.access_until < i18n.today()

@@ -42,8 +42,10 @@ class User(UserMixin, db.Model):
     def __repr__(self) -> str:
         return f"<User {self.email}>"
 
-    def membership_in(self, organisation) -> Membership | None:
-        return next((m for m in self.memberships if m.organisation_id == organisation.id), None)
+    def membership_in(self, organisation, *, include_lapsed: bool = False) -> Membership | None:
+        """The person's membership there; a fixed-term one past its end date counts as none."""
+        found = next((m for m in self.memberships if m.organisation_id == organisation.id), None)
+        return found if found is None or include_lapsed or not found.has_lapsed() else None
 
 
 class LoginSession(db.Model):

@@ -43,6 +43,19 @@ def _snapshot(organisation: Organisation) -> dict:
             "partner_category": organisation.partner_category}
 
 
+def register_partner(name: str, category: PartnerCategory | None, *, actor: User,
+                     facility: Organisation) -> Organisation:
+    """A facility brings in a partner that is not in the portal yet; its first admin is then invited."""
+    policy.require(policy.can_link_partner(actor, facility))
+    return _new_organisation(actor, OrgKind.PARTNER, name, partner_category=category)
+
+
+def all_partners() -> list[Organisation]:
+    """Every active partner organisation, for a facility choosing whom to invite or link."""
+    return list(db.session.scalars(select(Organisation).where(
+        Organisation.kind == OrgKind.PARTNER, Organisation.is_active).order_by(Organisation.name)))
+
+
 def create_organisation(
     *, actor: User, kind: OrgKind, name: str, first_person: Person,
     province: str | None = None, city: str | None = None, facility_class: str | None = None,
@@ -50,7 +63,18 @@ def create_organisation(
 ) -> Organisation:
     """A new tenant together with its first person (by default its head, admin or analyst)."""
     policy.require(policy.can_create_organisation(actor))
+    organisation = _new_organisation(actor, kind, name, province=province, city=city,
+                                     facility_class=facility_class, partner_category=partner_category)
+    add_member(organisation, first_person, first_role or FIRST_ROLE[kind], actor=actor)
+    return organisation
+
+
+def _new_organisation(actor: User, kind: OrgKind, name: str, *, province: str | None = None, city: str | None = None,
+                      facility_class: str | None = None,
+                      partner_category: PartnerCategory | None = None) -> Organisation:
     kind = OrgKind(kind)
+    if not (name or "").strip():
+        raise DomainError(_l("Please give the organisation's name."))
     if kind == OrgKind.FACILITY and not (province and facility_class):
         raise DomainError(_l("A facility needs a province and a facility class."))
     organisation = Organisation(
@@ -63,7 +87,6 @@ def create_organisation(
     db.session.flush()
     audit.record("organisation.created", actor=actor, object_type="organisation",
                  object_id=organisation.id, organisation=organisation, after=_snapshot(organisation))
-    add_member(organisation, first_person, first_role or FIRST_ROLE[kind], actor=actor)
     return organisation
 
 

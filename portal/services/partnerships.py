@@ -31,6 +31,12 @@ def link_partner(facility: Organisation, partner: Organisation, *, actor: User,
     return partnership
 
 
+def pair_exists(facility: Organisation, partner: Organisation) -> bool:
+    """Asked by one of the pair (the facility), whose scope sees it if it exists."""
+    return db.session.scalar(select(Partnership.id).where(
+        Partnership.facility_id == facility.id, Partnership.partner_id == partner.id)) is not None
+
+
 def visible_partnerships() -> list[Partnership]:
     """Every pair the acting organisation may see: the tenancy filter decides which."""
     return list(db.session.scalars(

@@ -1,0 +1,173 @@
+"""Inviting people by e-mail: a partner's first admin, a partner's members, a facility's staff.
+
+Who may invite whom is `portal.policy`'s; the link is single-use, expires after
+INVITATION_DAYS, and only ever grants the one role in the one organisation it
+names. Re-sending replaces the link; revoking kills it.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal import policy
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import Invitation, Membership, Organisation, OrgKind, PartnerCategory, Role, User
+from portal.models.base import utcnow
+from portal.services import accounts, audit, organisations, outbox, partnerships
+
+
+def invite_member(organisation: Organisation, email: str, role: Role, *, actor: User,
+                  access_until: date | None = None) -> Invitation:
+    """A facility head invites staff; a partner admin invites members (interns with an end date)."""
+    policy.require(policy.can_manage_members(actor, organisation))
+    role = Role(role)
+    if role not in organisations.ROLES_BY_KIND[organisation.kind]:
+        raise DomainError(_l("This role does not exist in this kind of organisation."))
+    return _invite(organisation, email, role, actor=actor, access_until=access_until)
+
+
+def invite_partner_admin(facility: Organisation, email: str, *, actor: User, partner: Organisation | None = None,
+                         new_partner_name: str | None = None, category: PartnerCategory | None = None,
+                         focus: str | None = None) -> Invitation:
+    """A facility head or officer brings in a partner: registered anew or already known, linked to the facility."""
+    policy.require(policy.can_link_partner(actor, facility))
+    if partner is None:
+        if not (new_partner_name or "").strip():
+            raise DomainError(_l("Choose a partner organisation or give the name of a new one."))
+        partner = organisations.register_partner(new_partner_name, category, actor=actor, facility=facility)
+    elif partner.kind != OrgKind.PARTNER:
+        raise DomainError(_l("Only a partner organisation can be linked."))
+    if not partnerships.pair_exists(facility, partner):
+        partnerships.link_partner(facility, partner, actor=actor, focus=focus)
+    return _invite(partner, email, Role.ADMIN, actor=actor, on_behalf_of=facility)
+
+
+def resend(invitation: Invitation, *, actor: User) -> Invitation:
+    """A new link (the old one stops working) and a new expiry."""
+    _require_manager(invitation, actor)
+    if not invitation.is_open:
+        raise DomainError(_l("This invitation has already been accepted or revoked."))
+    token = _issue(invitation)
+    _mail(invitation, token)
+    audit.record("invitation.resent", actor=actor, object_type="invitation", object_id=invitation.id,
+                 organisation=invitation.organisation, after={"email": invitation.email})
+    return invitation
+
+
+def revoke(invitation: Invitation, *, actor: User) -> None:
+    _require_manager(invitation, actor)
+    if not invitation.is_open:
+        raise DomainError(_l("This invitation has already been accepted or revoked."))
+    invitation.revoked_at = utcnow()
+    audit.record("invitation.revoked", actor=actor, object_type="invitation", object_id=invitation.id,
+                 organisation=invitation.organisation, after={"email": invitation.email})
+
+
+def open_invitation(token: str) -> Invitation | None:
+    """The invitation a link stands for, if it may still be accepted."""
+    found = db.session.scalar(select(Invitation).where(
+        Invitation.token_hash == _digest(token), Invitation.accepted_at.is_(None),
+        Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow()))
+    return found if found is not None and found.organisation.is_active else None
+
+
+@dataclass
+class Acceptance:
+    name: str | None
+    password: str
+    position: str | None = None
+    nip: str | None = None
+
+
+def accept(token: str, answer: Acceptance) -> Membership:
+    """A new person sets name and password; someone with an account confirms with their password."""
+    invitation = open_invitation(token)
+    if invitation is None:
+        raise DomainError(_l("This invitation is not valid any more. Ask for a new one."))
+    user = accounts.find_user(invitation.email)
+    if user is None:
+        if not (answer.name or "").strip():
+            raise DomainError(_l("Please give your full name."))
+        user = accounts.create_user(email=invitation.email, name=answer.name.strip(), password=answer.password,
+                                    position=answer.position or None, nip=answer.nip or None)
+    elif not user.is_active or not accounts.password_matches(user, answer.password):
+        raise DomainError(_l("The password is wrong."))
+    if user.membership_in(invitation.organisation, include_lapsed=True) is not None:
+        raise DomainError(_l("You are already a member of %(org)s.", org=invitation.organisation.name))
+    membership = Membership(user=user, organisation=invitation.organisation, role=invitation.role,
+                            access_until=invitation.access_until)
+    db.session.add(membership)
+    invitation.accepted_at = utcnow()
+    db.session.flush()
+    audit.record("invitation.accepted", actor=user, object_type="invitation", object_id=invitation.id,
+                 organisation=invitation.organisation,
+                 after={"email": user.email, "role": invitation.role, "access_until": invitation.access_until})
+    if invitation.invited_by is not None and invitation.invited_by.is_active:
+        inviter = invitation.invited_by
+        outbox.queue(inviter.email, "invitation_accepted", locale=inviter.locale, person=user,
+                     organisation=invitation.organisation, inviter=inviter)
+    return membership
+
+
+def pending_for(organisation: Organisation) -> list[Invitation]:
+    """Open invitations into the organisation, and those it sent to partners' first admins."""
+    return list(db.session.scalars(select(Invitation).where(
+        (Invitation.organisation_id == organisation.id) | (Invitation.sent_for_id == organisation.id),
+        Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+        .order_by(Invitation.created_at.desc())))
+
+
+# --- the machinery ------------------------------------------------------------------------------
+
+def _invite(organisation: Organisation, email: str, role: Role, *, actor: User, access_until: date | None = None,
+            on_behalf_of: Organisation | None = None) -> Invitation:
+    email = accounts.normalise_email(email)
+    existing = accounts.find_user(email)
+    if existing is not None and existing.membership_in(organisation, include_lapsed=True) is not None:
+        raise DomainError(_l("%(email)s is already a member of %(org)s.", email=email, org=organisation.name))
+    if any(invitation.email == email and invitation.organisation_id == organisation.id
+           for invitation in pending_for(organisation)):
+        raise DomainError(_l("%(email)s has already been invited; send the invitation again from the list.",
+                             email=email))
+    invitation = Invitation(email=email, organisation=organisation, role=role, access_until=access_until,
+                            invited_by_id=actor.id, sent_for=on_behalf_of, token_hash="")
+    db.session.add(invitation)
+    token = _issue(invitation)
+    db.session.flush()
+    _mail(invitation, token, inviter=actor, on_behalf_of=on_behalf_of)
+    audit.record("invitation.sent", actor=actor, object_type="invitation", object_id=invitation.id,
+                 organisation=on_behalf_of or organisation,
+                 after={"email": email, "organisation": organisation.name, "role": role,
+                        "access_until": access_until})
+    return invitation
+
+
+def _issue(invitation: Invitation) -> str:
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = _digest(token)
+    invitation.expires_at = utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"])
+    return token
+
+
+def _mail(invitation: Invitation, token: str, *, inviter: User | None = None,
+          on_behalf_of: Organisation | None = None) -> None:
+    link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("auth.accept_invitation", token=token)
+    existing = accounts.find_user(invitation.email)
+    outbox.queue(invitation.email, "invitation", locale=existing.locale if existing else "id",
+                 invitation=invitation, inviter=inviter or invitation.invited_by, link=link,
+                 days=current_app.config["INVITATION_DAYS"], on_behalf_of=on_behalf_of)
+
+
+def _require_manager(invitation: Invitation, actor: User) -> None:
+    policy.require(policy.can_manage_invitation(actor, invitation))
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,156 @@
+"""Invitations: single-use expiring links that grant one role in one organisation, never more."""
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from portal.extensions import db
+from portal.models import Invitation, Membership, Organisation, Partnership, Role
+from portal.services import outbox
+from portal.tenancy import unscoped
+from tests.conftest import Web
+from tests.factories import PASSWORD, FacilityFactory, PartnerFactory, member_of
+
+NEW_PASSWORD = "kalimat sandi yang panjang"
+
+
+def invitation_link(mailbox, count=1) -> str:
+    """The path of the link in the latest invitation mail, read from the SMTP server."""
+    outbox.send_due()
+    message = mailbox.wait_for(count)[-1]
+    text = message.get_body(("plain",)).get_content()
+    return "/" + re.search(r"https?://[^/\s]+/(invitation/\S+)", text).group(1)
+
+
+def accept_as_new_person(app, path, name="Rina Mitra", password=NEW_PASSWORD):
+    visitor = Web(app.test_client())
+    response = visitor.post(path, {"name": name, "password": password, "confirm": password})
+    return visitor, response
+
+
+def test_a_head_invites_a_new_partners_first_admin_who_lands_in_the_partner_dashboard(app, login_as, mailbox):
+    facility = FacilityFactory(name="Rutan Kelas IIB Contoh")
+    head = member_of(facility, Role.HEAD)
+    web = login_as(head)
+    response = web.post(f"/o/{facility.slug}/partners/invite", {
+        "partner": 0, "new_partner_name": "Yayasan Pelita Harapan", "category": "ngo",
+        "focus": "Pendampingan keluarga WBP", "email": "Rina@Pelita.or.id"})
+    assert response.status_code == 302
+    message = mailbox.wait_for(0) or None
+    path = invitation_link(mailbox)
+    mail = mailbox.messages[-1]
+    assert mail["To"] == "rina@pelita.or.id" and "Yayasan Pelita Harapan" in mail["Subject"]
+    assert "Rutan Kelas IIB Contoh" in mail.get_body(("plain",)).get_content()
+    visitor, response = accept_as_new_person(app, path)
+    partner = db.session.query(Organisation).filter_by(name="Yayasan Pelita Harapan").one()
+    assert response.status_code == 302 and response.headers["Location"] == f"/o/{partner.slug}/"
+    assert visitor.get(f"/o/{partner.slug}/").status_code == 200
+    with unscoped("test: the pair the invitation linked"):
+        assert db.session.query(Partnership).filter_by(facility_id=facility.id, partner_id=partner.id).count() == 1
+    membership = db.session.query(Membership).filter_by(organisation_id=partner.id).one()
+    assert membership.role == Role.ADMIN and membership.user.name == "Rina Mitra"
+    outbox.send_due()
+    assert mailbox.messages[-1]["To"] == head.email, "the head hears that the invitation was accepted"
+    assert message is None
+
+
+def test_the_link_works_once_expires_and_cannot_be_guessed(app, login_as, mailbox):
+    partner = PartnerFactory()
+    web = login_as(member_of(partner, Role.ADMIN))
+    web.post(f"/o/{partner.slug}/members/invite", {"email": "magang@contoh.ac.id", "role": "member"})
+    path = invitation_link(mailbox)
+    tampered = path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")
+    assert Web(app.test_client()).get(tampered).status_code == 410
+    _, response = accept_as_new_person(app, path)
+    assert response.status_code == 302
+    assert Web(app.test_client()).get(path).status_code == 410, "used once"
+    web.post(f"/o/{partner.slug}/members/invite", {"email": "lain@contoh.ac.id", "role": "member"})
+    second = invitation_link(mailbox, 2)
+    db.session.query(Invitation).filter_by(email="lain@contoh.ac.id").one().expires_at -= timedelta(days=8)
+    db.session.flush()
+    assert Web(app.test_client()).get(second).status_code == 410, "expired after INVITATION_DAYS"
+
+
+def test_resending_replaces_the_link_and_revoking_kills_it(app, login_as, mailbox):
+    facility = FacilityFactory()
+    web = login_as(member_of(facility, Role.HEAD))
+    web.post(f"/o/{facility.slug}/members/invite", {"email": "petugas@contoh.go.id", "role": "officer"})
+    first = invitation_link(mailbox)
+    invitation = db.session.query(Invitation).one()
+    assert web.post(f"/o/{facility.slug}/members/invitations/{invitation.id}/resend").status_code == 302
+    second = invitation_link(mailbox, 2)
+    assert first != second and Web(app.test_client()).get(first).status_code == 410
+    assert Web(app.test_client()).get(second).status_code == 200
+    assert web.post(f"/o/{facility.slug}/members/invitations/{invitation.id}/revoke").status_code == 302
+    assert Web(app.test_client()).get(second).status_code == 410
+
+
+def test_an_intern_invited_until_a_date_loses_access_after_it(app, login_as, mailbox, monkeypatch):
+    from portal import i18n
+
+    partner = PartnerFactory()
+    web = login_as(member_of(partner, Role.ADMIN))
+    until = date.today() + timedelta(days=30)
+    web.post(f"/o/{partner.slug}/members/invite",
+             {"email": "intern@kampus.ac.id", "role": "member", "access_until": until.isoformat()})
+    intern, _ = accept_as_new_person(app, invitation_link(mailbox), name="Peserta Magang")
+    assert intern.get(f"/o/{partner.slug}/").status_code == 200
+    monkeypatch.setattr(i18n, "today", lambda: until + timedelta(days=1))
+    assert intern.get(f"/o/{partner.slug}/").status_code == 404, "access lapsed by itself"
+    membership = db.session.query(Membership).filter_by(organisation_id=partner.id, role=Role.MEMBER).one()
+    assert membership.user.name == "Peserta Magang", "the record keeps the person"
+
+
+def test_an_invitation_never_opens_another_organisation(app, login_as, mailbox):
+    ours, theirs = PartnerFactory(), PartnerFactory()
+    web = login_as(member_of(ours, Role.ADMIN))
+    their_admin = member_of(theirs, Role.ADMIN)
+    web.post(f"/o/{ours.slug}/members/invite", {"email": "baru@contoh.id", "role": "member"})
+    person, _ = accept_as_new_person(app, invitation_link(mailbox))
+    assert person.get(f"/o/{ours.slug}/").status_code == 200
+    assert person.get(f"/o/{theirs.slug}/").status_code == 404
+    invitation = db.session.query(Invitation).one()
+    other = Web(app.test_client())
+    assert other.login(their_admin.email, PASSWORD).status_code == 302
+    for action in ("resend", "revoke"):
+        assert other.post(f"/o/{theirs.slug}/members/invitations/{invitation.id}/{action}").status_code == 404
+
+
+def test_someone_with_an_account_accepts_with_their_own_password(app, login_as, mailbox):
+    facility, partner = FacilityFactory(), PartnerFactory()
+    existing = member_of(facility, Role.OFFICER)
+    web = login_as(member_of(partner, Role.ADMIN))
+    web.post(f"/o/{partner.slug}/members/invite", {"email": existing.email, "role": "member"})
+    path = invitation_link(mailbox)
+    visitor = Web(app.test_client())
+    page = visitor.post(path, {"password": "salah-sama-sekali"})
+    assert page.status_code == 200 and "Kata sandi salah." in page.text
+    assert visitor.post(path, {"password": PASSWORD}).status_code == 302
+    assert visitor.get(f"/o/{partner.slug}/").status_code == 200
+    assert visitor.get(f"/o/{facility.slug}/").status_code == 200, "the old membership stays"
+
+
+def test_inviting_is_for_managers_and_into_roles_the_organisation_has(login_as, mailbox):
+    facility = FacilityFactory()
+    officer_web = login_as(member_of(facility, Role.OFFICER))
+    assert officer_web.post(f"/o/{facility.slug}/members/invite",
+                            {"email": "x@contoh.go.id", "role": "officer"}).status_code == 403
+    officer_web.logout()
+    head_web = login_as(member_of(facility, Role.HEAD))
+    page = head_web.post(f"/o/{facility.slug}/members/invite", {"email": "x@contoh.go.id", "role": "admin"})
+    assert page.status_code == 200 and db.session.query(Invitation).count() == 0
+
+
+@pytest.mark.parametrize("existing", [True, False])
+def test_an_officer_may_invite_a_partners_first_admin(login_as, mailbox, existing):
+    facility = FacilityFactory()
+    partner = PartnerFactory() if existing else None
+    web = login_as(member_of(facility, Role.OFFICER))
+    form = web.get(f"/o/{facility.slug}/partners/invite").text
+    assert 'autocomplete="None"' not in form and 'autocomplete="off"' in form  # only where asked for
+    data = {"partner": partner.id if partner else 0, "new_partner_name": "" if partner else "Koperasi Baru",
+            "category": "business", "email": "admin@mitra.id"}
+    assert web.post(f"/o/{facility.slug}/partners/invite", data).status_code == 302
+    invitation = db.session.query(Invitation).one()
+    assert invitation.role == Role.ADMIN and invitation.sent_for_id == facility.id
+    assert "admin@mitra.id" in web.get(f"/o/{facility.slug}/partners/").text
