@@ -68,7 +68,8 @@ def test_known_and_unknown_addresses_get_the_same_answer_in_the_same_time(web, h
     for n in range(9):
         for email, times in ((head.email, known), (f"tidak-ada-{n}@contoh.go.id", unknown)):
             response, seconds = ask(email)
-            times.append((response.status_code, response.text.replace(email, "<email>"), seconds))
+            body = re.sub(r'name="csrf_token"[^>]*value="[^"]+"', "csrf", response.text)  # signed with the time
+            times.append((response.status_code, body.replace(email, "<email>"), seconds))
     assert {(status, body) for status, body, _ in known} == {(status, body) for status, body, _ in unknown}
     gap = abs(statistics.median(s for *_, s in known) - statistics.median(s for *_, s in unknown))
     assert gap < 0.020, f"median times differ by {gap * 1000:.1f} ms"
