@@ -32,6 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from portal import charts, i18n, security, tenancy
+    from portal.services import notifications  # noqa: F401  (listens to the audit trail)
 
     db.init_app(app)
     with app.app_context():
@@ -67,11 +68,12 @@ def _tune_engine(engine) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from blueprints import (
-        admin, agreements, audit, auth, contributions, dashboard, home, materials, members, partnerships, verify,
+        admin, agreements, audit, auth, contributions, dashboard, home, materials, members, notifications,
+        partnerships, verify,
     )
 
     for blueprint in (auth.bp, home.bp, admin.bp, dashboard.bp, members.bp, partnerships.bp, agreements.bp,
-                      materials.bp, contributions.bp, audit.bp, verify.bp):
+                      materials.bp, contributions.bp, audit.bp, verify.bp, notifications.bp):
         app.register_blueprint(blueprint)
 
 

@@ -133,3 +133,21 @@ def mail_worker_command(burst: bool) -> None:
     if not current_app.config.get("REDIS_URL"):
         raise click.UsageError("REDIS_URL is not set; use `flask portal send-mail` from cron instead.")
     mail_worker.work(current_app._get_current_object(), burst=burst)
+
+
+
+@portal_cli.command("remind")
+def remind() -> None:
+    """Daily (cron): expiring agreements, approved ones still unsigned, verification queues waiting.
+
+    Idempotent: each reminder is sent once, however often this runs.
+    """
+    from flask import current_app
+
+    from portal.services import notifications
+
+    with unscoped("reminders look at every tenant's agreements and queues"):
+        count = notifications.remind(unsigned_days=current_app.config["REMIND_UNSIGNED_DAYS"],
+                                     queue_days=current_app.config["REMIND_VERIFICATION_DAYS"])
+        db.session.commit()
+    click.echo(f"{count} reminder(s) sent.")

@@ -96,6 +96,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAIL_TIMEOUT_SECONDS": int(os.environ.get("MAIL_TIMEOUT_SECONDS", "10")),
         #: After this many failed attempts a message is dead (shown to the platform admin).
         "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "6")),
+        "REMIND_UNSIGNED_DAYS": int(os.environ.get("REMIND_UNSIGNED_DAYS", "7")),
+        "REMIND_VERIFICATION_DAYS": int(os.environ.get("REMIND_VERIFICATION_DAYS", "7")),
         "INVITATION_DAYS": int(os.environ.get("INVITATION_DAYS", "7")),
         "PASSWORD_RESET_HOURS": int(os.environ.get("PASSWORD_RESET_HOURS", "1")),
         "PASSWORD_RESET_LIMIT": os.environ.get("PASSWORD_RESET_LIMIT", "10 per 15 minutes"),

@@ -42,6 +42,7 @@ def register_i18n(app: Flask) -> None:
     app.jinja_env.filters["label"] = vocabulary.label
     app.jinja_env.filters["audit_action"] = vocabulary.audit_action
     app.jinja_env.globals["status_colour"] = vocabulary.status_colour
+    app.jinja_env.globals["notice_text"] = vocabulary.notice_text
 
 
 @cache

@@ -169,6 +169,7 @@ AUDIT_ACTIONS = {
     "user.password_reset_requested": _l("Password reset requested"),
     "user.password_reset": _l("Password reset by e-mail link"),
     "mail.requeued": _l("E-mail sent again"),
+    "user.profile_updated": _l("Profile updated"),
     "invitation.sent": _l("Invitation sent"),
     "invitation.resent": _l("Invitation sent again"),
     "invitation.revoked": _l("Invitation revoked"),
@@ -245,3 +246,38 @@ def label(code) -> str:
 def status_colour(status) -> str:
     """The Bootstrap colour of an agreement's or a contribution's status badge."""
     return {**AGREEMENT_STATUS_COLOUR, **CONTRIBUTION_STATUS_COLOUR}.get(status, "secondary")
+
+
+#: What a notification says; its params come from `portal.services.notifications`.
+NOTIFICATIONS = {
+    "agreement.submitted": _l("%(partner)s submitted the agreement “%(title)s” for review."),
+    "agreement.changes_requested": _l("%(facility)s asks for changes to “%(title)s”: %(reason)s"),
+    "agreement.approved": _l("%(facility)s approved the agreement “%(title)s”."),
+    "agreement.rejected": _l("%(facility)s rejected the agreement “%(title)s”: %(reason)s"),
+    "agreement.to_sign": _l("The agreement “%(title)s” is waiting for your signature."),
+    "agreement.signed_by_both": _l("The agreement “%(title)s” between %(facility)s and %(partner)s is signed."),
+    "agreement.expired": _l("The agreement “%(title)s” has expired."),
+    "agreement.terminated": _l("The agreement “%(title)s” has been terminated."),
+    "contribution.verified": _l("%(facility)s verified the contribution “%(title)s”."),
+    "contribution.rejected": _l("%(facility)s sent back the contribution “%(title)s”: %(reason)s"),
+    "invitation.accepted": _l("%(person)s accepted the invitation and joined %(joined)s."),
+    "material.added": _l("New material “%(title)s” for the agreement “%(agreement)s”."),
+    "reminder.expiring": _l("The agreement “%(title)s” ends within %(days)s days (%(end)s)."),
+    "reminder.unsigned": _l("The agreement “%(title)s” has waited more than %(days)s days for your signature."),
+    "reminder.verification": _l("%(count)s contribution(s) have waited more than %(days)s days for verification."),
+}
+
+NOTIFICATION_GROUPS = {
+    "agreements": _l("Agreements: submitted, changes, decisions, signatures"),
+    "contributions": _l("Contributions: verified or sent back"),
+    "people": _l("People: invitations accepted"),
+    "materials": _l("Materials added to an agreement"),
+    "reminders": _l("Reminders: agreements ending or unsigned, verification waiting"),
+}
+
+
+def notice_text(notice) -> str:
+    """The notice in the reader's language; a missing detail stays blank rather than failing."""
+    from collections import defaultdict
+
+    return str(NOTIFICATIONS.get(notice.kind, notice.kind)) % defaultdict(str, notice.params or {})

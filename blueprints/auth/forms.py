@@ -1,10 +1,18 @@
-"""Forms for logging in and changing a password."""
+"""Forms for logging in, passwords, invitations and one's profile."""
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, StringField, SubmitField, ValidationError
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms import (
+    EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField, ValidationError, widgets,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from blueprints.forms import Form
 from portal.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from portal.vocabulary import NOTIFICATION_GROUPS
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
 
 
 class LoginForm(Form):
@@ -49,3 +57,18 @@ class AcceptInvitationForm(Form):
             raise ValidationError(_l("The two passwords differ."))
 
     needs_account = True
+
+
+class ProfileForm(Form):
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    position = StringField(_l("Position (jabatan)"), validators=[Optional(), Length(max=200)])
+    nip = StringField(_l("NIP"), validators=[Optional(), Regexp(r"^\d{18}$", message=_l("A NIP has 18 digits."))])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30),
+                                                 Regexp(r"^\+?[0-9 ()-]{6,30}$", message=_l("Digits only, e.g. +62 812 3456 7890."))])
+    locale = SelectField(_l("Language"), choices=[("id", "Bahasa Indonesia"), ("en", "English")])
+    mail = MultiCheckboxField(_l("Also send me by e-mail"))
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mail.choices = [(group, label) for group, label in NOTIFICATION_GROUPS.items()]

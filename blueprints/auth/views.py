@@ -1,30 +1,18 @@
 """Login, logout, password change and reset."""
 from urllib.parse import urlsplit
 
-from flask import (
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from blueprints.auth import bp
 from blueprints.auth.forms import (
-    AcceptInvitationForm,
-    ChangePasswordForm,
-    ForgotPasswordForm,
-    LoginForm,
-    ResetPasswordForm,
+    AcceptInvitationForm, ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm, ResetPasswordForm,
 )
-from portal import security
+from portal import i18n, security
 from portal.errors import DomainError
 from portal.extensions import db, limiter
-from portal.services import accounts, invitations, password_reset
+from portal.services import accounts, invitations, notifications, password_reset
 
 
 def _safe_next(target: str | None) -> str:
@@ -146,3 +134,22 @@ def accept_invitation(token: str):
             flash(_("Welcome to %(org)s.", org=membership.organisation.name), "success")
             return redirect(url_for("dashboard.index", org_slug=membership.organisation.slug))
     return render_template("auth/accept_invitation.html", form=form, invitation=invitation)
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """Name, jabatan, NIP, phone, language, and which notifications also come by e-mail."""
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    if request.method == "GET":
+        form.mail.data = [group for group in notifications.GROUPS if group not in (user.muted_notifications or [])]
+    if form.validate_on_submit():
+        accounts.update_profile(user, accounts.Profile(
+            name=form.name.data, position=form.position.data, nip=form.nip.data, phone=form.phone.data,
+            locale=form.locale.data, muted=[g for g in notifications.GROUPS if g not in (form.mail.data or [])]))
+        session[i18n.LANGUAGE_KEY] = user.locale
+        db.session.commit()
+        flash(_("Your profile has been saved."), "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form)

@@ -5,12 +5,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from blueprints.members import bp
-from blueprints.members.forms import (
-    AddMemberForm,
-    ChangeRoleForm,
-    ConfirmForm,
-    InviteMemberForm,
-)
+from blueprints.members.forms import AddMemberForm, ChangeRoleForm, ConfirmForm, InviteMemberForm
 from blueprints.outcome import committed
 from portal import policy
 from portal.extensions import db

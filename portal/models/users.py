@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -32,6 +32,9 @@ class User(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     #: "id" or "en".
     locale: Mapped[str] = mapped_column(String(5), default="id")
+    phone: Mapped[str | None] = mapped_column(String(30))
+    #: Notification groups this person does not want by e-mail (the bell shows them all the same).
+    muted_notifications: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 

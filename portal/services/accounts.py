@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -155,3 +156,32 @@ def set_locale(user: User, locale: str) -> None:
         audit.record("user.locale_changed", actor=user, object_type="user", object_id=user.id,
                      before={"locale": user.locale}, after={"locale": locale})
         user.locale = locale
+
+
+
+@dataclass
+class Profile:
+    name: str
+    position: str | None
+    nip: str | None
+    phone: str | None
+    locale: str
+    #: Notification groups not wanted by e-mail.
+    muted: list[str]
+
+
+def update_profile(user: User, profile: Profile) -> None:
+    """One's own details; every change is in the audit trail."""
+    if not profile.name.strip():
+        raise DomainError(_l("Please give your full name."))
+    before = {field: getattr(user, field) for field in ("name", "position", "nip", "phone", "locale")}
+    before["muted_notifications"] = list(user.muted_notifications or [])
+    user.name, user.position = profile.name.strip(), profile.position or None
+    user.nip, user.phone, user.locale = profile.nip or None, profile.phone or None, profile.locale
+    user.muted_notifications = sorted(profile.muted)
+    after = {field: getattr(user, field) for field in ("name", "position", "nip", "phone", "locale")}
+    after["muted_notifications"] = user.muted_notifications
+    changed = [field for field in after if after[field] != before[field]]
+    if changed:
+        audit.record("user.profile_updated", actor=user, object_type="user", object_id=user.id,
+                     before={f: before[f] for f in changed}, after={f: after[f] for f in changed})

@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from blinker import Namespace
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import selectinload
 
@@ -62,6 +63,10 @@ def party_of(actor: User | None, *parties: Organisation) -> Organisation | None:
     return next((party for party in parties if actor.membership_in(party)), None)
 
 
+#: Sent with each new entry, in its transaction: `portal.services.notifications` listens.
+recorded = Namespace().signal("audit-recorded")
+
+
 def record(
     action: str,
     *,
@@ -95,6 +100,7 @@ def record(
     entry.hash = entry_hash(entry)
     session.add(entry)
     session.flush()
+    recorded.send(entry)
     return entry
 
 

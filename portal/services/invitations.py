@@ -109,10 +109,6 @@ def accept(token: str, answer: Acceptance) -> Membership:
     audit.record("invitation.accepted", actor=user, object_type="invitation", object_id=invitation.id,
                  organisation=invitation.organisation,
                  after={"email": user.email, "role": invitation.role, "access_until": invitation.access_until})
-    if invitation.invited_by is not None and invitation.invited_by.is_active:
-        inviter = invitation.invited_by
-        outbox.queue(inviter.email, "invitation_accepted", locale=inviter.locale, person=user,
-                     organisation=invitation.organisation, inviter=inviter)
     return membership
 
 

@@ -1,0 +1,135 @@
+"""Notifications: the right people hear of each step, by bell and by e-mail as they prefer, never other tenants."""
+from datetime import date, timedelta
+
+
+from portal.extensions import db
+from portal.models import AgreementStatus as S, Notification, OutboxMessage
+from portal.services import contributions
+from portal.tenancy import unscoped
+from tests.test_contributions import record
+
+
+def notices_of(user, kind=None):
+    query = db.session.query(Notification).filter(Notification.user_id == user.id)
+    return [n for n in query.order_by(Notification.id) if kind is None or n.kind == kind]
+
+
+def mails_to(user):
+    return db.session.query(OutboxMessage).filter(OutboxMessage.to == user.email).all()
+
+
+def test_each_step_of_an_agreement_tells_the_people_who_act_next(pks, mailbox):
+    pks.in_state(S.SUBMITTED)
+    assert [n.kind for n in notices_of(pks.head)] == ["agreement.submitted"]
+    assert [n.kind for n in notices_of(pks.officer)] == ["agreement.submitted"]
+    assert notices_of(pks.partner_admin) == [] and notices_of(pks.viewer) == []
+    pks.in_state(S.PARTNER_SIGNED)
+    partner_kinds = [n.kind for n in notices_of(pks.partner_admin)]
+    assert partner_kinds == ["agreement.approved", "agreement.to_sign"]
+    assert [n.kind for n in notices_of(pks.head, "agreement.to_sign")] == ["agreement.to_sign"]
+    assert any("menunggu tanda tangan Anda" in m.subject for m in mails_to(pks.head))
+    assert notices_of(pks.stranger_head) == [], "another facility of the same partner hears nothing"
+
+
+def test_the_bell_counts_unread_and_opening_a_notice_reads_it(pks, login_as, mailbox):
+    pks.in_state(S.SUBMITTED)
+    web = login_as(pks.officer)
+    page = web.get(f"/o/{pks.facility.slug}/").text
+    assert 'data-testid="unread-count">1<' in page
+    listing = web.get("/notifications/").text
+    assert "RSUD Tamiang Layang mengajukan perjanjian" in listing
+    notice = notices_of(pks.officer)[0]
+    response = web.get(f"/notifications/{notice.id}")
+    assert response.status_code == 302 and "/agreements/" in response.headers["Location"]
+    assert 'data-testid="unread-count"' not in web.get(f"/o/{pks.facility.slug}/").text
+
+
+def test_nobody_opens_someone_elses_notice(pks, login_as, mailbox):
+    pks.in_state(S.SUBMITTED)
+    notice = notices_of(pks.head)[0]
+    web = login_as(pks.partner_admin)
+    assert web.get(f"/notifications/{notice.id}").status_code == 404
+    assert "mengajukan perjanjian" not in web.get("/notifications/").text
+
+
+def test_contribution_decisions_reach_the_person_who_recorded_it(pks, mailbox):
+    done, wrong = record(pks), record(pks, title="Sesi yang salah tanggal")
+    with pks.acting(pks.officer):
+        contributions.verify_contribution(done, actor=pks.officer)
+        contributions.reject_contribution(wrong, "Tanggalnya keliru", actor=pks.officer)
+    kinds = {n.kind: n for n in notices_of(pks.partner_member)}
+    assert set(kinds) == {"contribution.verified", "contribution.rejected"}
+    assert kinds["contribution.rejected"].params["reason"] == "Tanggalnya keliru"
+
+
+def test_every_notice_goes_to_a_member_of_one_party_of_its_record(pks, mailbox):
+    pks.in_state(S.ACTIVE)
+    with unscoped("test: look at every notice"):
+        for notice in db.session.query(Notification):
+            member_orgs = {m.organisation_id for m in db.session.get(type(pks.head), notice.user_id).memberships}
+            assert notice.organisation_id in member_orgs
+            assert notice.organisation_id in (pks.facility.id, pks.partner.id)
+            assert pks.stranger_facility.name not in str(notice.params)
+
+
+def test_a_muted_group_comes_only_in_the_bell(pks, mailbox):
+    pks.officer.muted_notifications = ["agreements"]
+    db.session.flush()
+    pks.in_state(S.SUBMITTED)
+    assert notices_of(pks.officer) and mails_to(pks.officer) == []
+    assert mails_to(pks.head)
+
+
+def test_remind_twice_sends_once(pks, app, mailbox, monkeypatch):
+    from portal import i18n
+
+    agreement = pks.in_state(S.ACTIVE)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["portal", "remind"])
+    assert first.exit_code == 0, first.output
+    assert notices_of(pks.head, "reminder.expiring") == []  # ends in a year: nothing yet
+    with unscoped("test: the agreement ends sooner"):
+        agreement.end_date = date.today() + timedelta(days=25)
+        db.session.flush()
+    assert "reminder(s) sent" in runner.invoke(args=["portal", "remind"]).output
+    again = runner.invoke(args=["portal", "remind"])
+    assert again.output.startswith("0 reminder(s) sent")
+    [notice] = notices_of(pks.head, "reminder.expiring")
+    assert notice.params["days"] == 30
+    monkeypatch.setattr(i18n, "today", lambda: date.today() + timedelta(days=20))
+    runner.invoke(args=["portal", "remind"])
+    assert [n.params["days"] for n in notices_of(pks.head, "reminder.expiring")] == [30, 7]
+    assert len(notices_of(pks.partner_admin, "reminder.expiring")) == 2
+
+
+def test_unsigned_agreements_and_waiting_queues_are_reminded_once(pks, app, mailbox):
+    from portal.models.base import utcnow
+
+    agreement = pks.in_state(S.APPROVED)
+    waiting = record(pks)
+    with unscoped("test: time passes"):
+        agreement.updated_at = utcnow() - timedelta(days=8)
+        waiting.created_at = utcnow() - timedelta(days=8)
+        db.session.flush()
+    for _ in range(2):
+        assert app.test_cli_runner().invoke(args=["portal", "remind"]).exit_code == 0
+    assert len(notices_of(pks.partner_admin, "reminder.unsigned")) == 1
+    assert len(notices_of(pks.officer, "reminder.verification")) == 1
+    assert notices_of(pks.officer, "reminder.verification")[0].params["count"] == 1
+
+
+def test_a_person_keeps_their_profile_and_chooses_their_mail(login_as, pks, mailbox):
+    web = login_as(pks.officer)
+    assert web.get("/account/profile").status_code == 200
+    response = web.post("/account/profile", {
+        "name": "Sri Wahyuni", "position": "Kasubsi Pelayanan Tahanan", "nip": "198702142010012003",
+        "phone": "+62 812 3456 7890", "locale": "en", "mail": ["contributions", "reminders"]})
+    assert response.status_code == 302
+    officer = pks.officer
+    db.session.refresh(officer)
+    assert (officer.name, officer.nip, officer.phone, officer.locale) == (
+        "Sri Wahyuni", "198702142010012003", "+62 812 3456 7890", "en")
+    assert officer.muted_notifications == ["agreements", "materials", "people"]
+    assert "Profile" in web.get("/account/profile").text  # now in English
+    bad = web.post("/account/profile", {"name": "Sri", "nip": "123", "locale": "id"})
+    assert bad.status_code == 200 and "18" in bad.text
