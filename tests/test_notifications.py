@@ -133,3 +133,19 @@ def test_a_person_keeps_their_profile_and_chooses_their_mail(login_as, pks, mail
     assert "Profile" in web.get("/account/profile").text  # now in English
     bad = web.post("/account/profile", {"name": "Sri", "nip": "123", "locale": "id"})
     assert bad.status_code == 200 and "18" in bad.text
+
+
+def test_one_commit_wakes_the_mail_worker_once_however_many_messages(pks, app, mailbox, monkeypatch):
+    from redis import Redis
+
+    from portal import mail_worker
+
+    redis_url = "redis://127.0.0.1:6379/15"  # .ci/run starts Redis; database 15 is the tests' own
+    Redis.from_url(redis_url).flushdb()
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    pks.in_state(S.SUBMITTED)  # tells the head and the officer: two messages
+    db.session.commit()
+    assert db.session.query(OutboxMessage).count() >= 2
+    assert mail_worker.current_queue().count == 1
+    db.session.rollback()
+    assert mail_worker.current_queue().count == 1, "a rollback wakes nobody"

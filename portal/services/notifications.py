@@ -168,16 +168,16 @@ def remind(*, unsigned_days: int, queue_days: int) -> int:
     from portal.services.reports import EXPIRY_WINDOWS
 
     today, sent = i18n.today(), 0
-    for days in sorted(EXPIRY_WINDOWS):
-        for agreement in db.session.scalars(select(Agreement).where(Agreement.ending_within(days, today))).unique():
-            window = min(d for d in EXPIRY_WINDOWS if agreement.end_date <= today + timedelta(days=d))
-            for organisation, roles in ((agreement.facility, (Role.HEAD, Role.OFFICER)),
-                                        (agreement.partner, (Role.ADMIN,))):
-                sent += len(notify(
-                    people_of(organisation, roles), "reminder.expiring", organisation=organisation,
-                    link=_agreement_link(agreement, organisation),
-                    dedupe_key=f"agreement:{agreement.id}:expiring:{window}:{agreement.end_date}",
-                    title=agreement.title, days=window, end=agreement.end_date.isoformat()))
+    for agreement in db.session.scalars(select(Agreement).where(
+            Agreement.ending_within(max(EXPIRY_WINDOWS), today))).unique():
+        window = min(d for d in EXPIRY_WINDOWS if agreement.end_date <= today + timedelta(days=d))
+        for organisation, roles in ((agreement.facility, (Role.HEAD, Role.OFFICER)),
+                                    (agreement.partner, (Role.ADMIN,))):
+            sent += len(notify(
+                people_of(organisation, roles), "reminder.expiring", organisation=organisation,
+                link=_agreement_link(agreement, organisation),
+                dedupe_key=f"agreement:{agreement.id}:expiring:{window}:{agreement.end_date}",
+                title=agreement.title, days=window, end=agreement.end_date.isoformat()))
     stale = utcnow() - timedelta(days=unsigned_days)
     for agreement in db.session.scalars(select(Agreement).where(
             Agreement.status.in_((AgreementStatus.APPROVED, AgreementStatus.PARTNER_SIGNED)),

@@ -16,6 +16,7 @@ from email.utils import make_msgid
 from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from portal.models import MailStatus, OutboxMessage
@@ -111,13 +112,23 @@ def _failed(message: OutboxMessage, error: Exception, now: datetime) -> None:
 
 def _wake_worker_after_commit() -> None:
     """With Redis configured, an RQ worker sends right after the commit; otherwise cron runs send-mail."""
-    if not current_app.config.get("REDIS_URL"):
-        return
-    app = current_app._get_current_object()
+    if current_app.config.get("REDIS_URL"):
+        db.session().info[_WAKE] = current_app._get_current_object()
 
-    def enqueue(session):
+
+#: Set on a session whose transaction queued mail; one wake-up per commit, however many messages.
+_WAKE = "mitrapas.wake_mail_worker"
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_after_commit(session) -> None:
+    app = session.info.pop(_WAKE, None)
+    if app is not None:
         from portal import mail_worker
 
         mail_worker.enqueue(app)
 
-    event.listen(db.session(), "after_commit", enqueue, once=True)
+
+@event.listens_for(Session, "after_rollback")
+def _nothing_to_wake(session) -> None:
+    session.info.pop(_WAKE, None)
