@@ -1,15 +1,13 @@
-"""List, add, re-role and remove an organisation's members."""
+"""List, add, invite, re-role and remove an organisation's members."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
 
 from blueprints.members import bp
 from blueprints.members.forms import AddMemberForm, ChangeRoleForm, ConfirmForm, InviteMemberForm
 from blueprints.outcome import committed
 from portal import policy
-from portal.extensions import db
-from portal.models import Invitation, Membership
+from portal.models import Membership
 from portal.services import invitations, organisations
 from portal.tenancy import current_org, get_owned_or_404
 
@@ -77,16 +75,9 @@ def invite():
     return render_template("members/invite.html", form=form)
 
 
-def _invitation_or_404(invitation_id: int) -> Invitation:
-    """An invitation into this organisation, or one it sent; anything else does not exist here."""
-    return db.session.scalar(select(Invitation).where(
-        Invitation.id == invitation_id,
-        or_(Invitation.organisation_id == current_org.id, Invitation.sent_for_id == current_org.id))) or abort(404)
-
-
 @bp.route("/invitations/<int:invitation_id>/<any(resend, revoke):action>", methods=["POST"])
 def invitation_action(invitation_id: int, action: str):
-    invitation = _invitation_or_404(invitation_id)
+    invitation = invitations.find_for(current_org, invitation_id) or abort(404)
     if ConfirmForm().validate_on_submit():
         with committed() as outcome:
             if action == "resend":

@@ -1,4 +1,4 @@
-"""Form for a facility to record a partner it works with."""
+"""Forms for a facility to record a partner it works with, or to invite a partner's first admin."""
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional

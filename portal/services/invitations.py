@@ -112,6 +112,13 @@ def accept(token: str, answer: Acceptance) -> Membership:
     return membership
 
 
+def find_for(organisation: Organisation, invitation_id: int) -> Invitation | None:
+    """An invitation into this organisation, or one it sent; any other does not exist for it."""
+    return db.session.scalar(select(Invitation).where(
+        Invitation.id == invitation_id,
+        (Invitation.organisation_id == organisation.id) | (Invitation.sent_for_id == organisation.id)))
+
+
 def pending_for(organisation: Organisation) -> list[Invitation]:
     """Open invitations into the organisation, and those it sent to partners' first admins."""
     return list(db.session.scalars(select(Invitation).where(
