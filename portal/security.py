@@ -9,7 +9,7 @@ from portal.services import accounts, audit
 
 #: Endpoints anyone may open without logging in. Everything else needs a login.
 PUBLIC_ENDPOINTS = frozenset({
-    "auth.login", "auth.forgot_password", "auth.reset_password", "auth.accept_invitation", "home.set_language", "home.healthz", "static",
+    "auth.login", "auth.forgot_password", "auth.reset_password", "auth.accept_invitation", "auth.two_factor_login", "home.set_language", "home.healthz", "static",
     "bootstrap.static",
     "verify.index", "verify.show",
 })

@@ -170,6 +170,8 @@ AUDIT_ACTIONS = {
     "user.password_reset": _l("Password reset by e-mail link"),
     "mail.requeued": _l("E-mail sent again"),
     "user.profile_updated": _l("Profile updated"),
+    "user.two_factor_enabled": _l("Two-factor sign-in turned on"),
+    "user.recovery_code_used": _l("Recovery code used to sign in"),
     "invitation.sent": _l("Invitation sent"),
     "invitation.resent": _l("Invitation sent again"),
     "invitation.revoked": _l("Invitation revoked"),

@@ -13,7 +13,7 @@ from portal.services.agreements import AgreementFields
 from portal.tenancy import acting_for, unscoped
 from tests import sample_files
 from tests.factories import (
-    PASSWORD, FacilityFactory, OversightFactory, PartnerFactory, PartnershipFactory, member_of,
+    PASSWORD, FacilityFactory, OversightFactory, PartnerFactory, PartnershipFactory, member_of, with_two_factor,
 )
 
 
@@ -112,10 +112,10 @@ def build_world() -> PksWorld:
     kanwil = OversightFactory(province="Kalimantan Tengah")
     return PksWorld(
         facility=facility, partner=partner, kanwil=kanwil,
-        head=member_of(facility, Role.HEAD, name="Agung Novarianto", position="Kepala Rutan"),
+        head=with_two_factor(member_of(facility, Role.HEAD, name="Agung Novarianto", position="Kepala Rutan")),
         officer=member_of(facility, Role.OFFICER, name="Petugas Pelayanan"),
         viewer=member_of(facility, Role.VIEWER),
-        partner_admin=member_of(partner, Role.ADMIN, name="Vinny Safari", position="Direktur RSUD"),
+        partner_admin=with_two_factor(member_of(partner, Role.ADMIN, name="Vinny Safari", position="Direktur RSUD")),
         partner_member=member_of(partner, Role.MEMBER),
         second_partner_admin=member_of(partner, Role.ADMIN),
         analyst=member_of(kanwil, Role.ANALYST),

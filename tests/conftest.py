@@ -11,6 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from portal import create_app, demo
@@ -147,7 +148,15 @@ class Web:
         return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
 
     def login(self, email: str, password: str):
-        return self.post("/login", {"email": email, "password": password})
+        """Password, then (for someone with two-factor sign-in) a fresh authenticator code."""
+        response = self.post("/login", {"email": email, "password": password})
+        if response.status_code == 302 and response.headers["Location"].endswith("/login/two-factor"):
+            from portal.models import User
+            from tests.factories import fresh_code
+
+            user_id = db.session.scalar(select(User.id).where(User.email == email.strip().lower()))
+            response = self.post("/login/two-factor", {"code": fresh_code(user_id)})
+        return response
 
     def logout(self):
         return self.post("/logout")

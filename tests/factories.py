@@ -1,11 +1,14 @@
 """factory_boy factories: organisations, people and pairs, built inside the test's transaction."""
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 from functools import cache
 
 import factory
+import pyotp
 from factory.alchemy import SQLAlchemyModelFactory
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import (
@@ -205,3 +208,17 @@ class InvitationFactory(Factory):
     role = Role.OFFICER
     token_hash = factory.Sequence(lambda n: f"{n:064d}")
     expires_at = factory.LazyFunction(lambda: utcnow() + timedelta(days=7))
+
+
+def with_two_factor(user: User) -> User:
+    """Two-factor sign-in already turned on, as signatories need it."""
+    user.totp_secret, user.totp_enabled_at = pyotp.random_base32(), utcnow()
+    db.session.flush()
+    return user
+
+
+def fresh_code(user_id: int) -> str:
+    """The next authenticator code this person's server would accept (each time step works once)."""
+    secret, last = db.session.execute(select(User.totp_secret, User.totp_last_step).where(User.id == user_id)).one()
+    step = max(int(time.time()) // 30, (last or 0) + 1)
+    return pyotp.TOTP(secret).at(step * 30)

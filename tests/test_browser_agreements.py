@@ -1,7 +1,9 @@
 """The PKS journeys of issue 3 in a real browser: draft, review, approval, signing, verification."""
 import re
+import time
 from datetime import date, timedelta
 
+import pyotp
 import pytest
 
 from tests import sample_files
@@ -20,12 +22,32 @@ def shot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"pks-{name}.png"), full_page=True)
 
 
+#: Authenticator secrets of the signatories who turned on two-factor sign-in during these journeys.
+SECRETS: dict[str, str] = {}
+
+
 def as_person(browser, base, email):
     context = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 900}, accept_downloads=True)
     person = context.new_page()
     log_in(person, base, email)
+    if email in SECRETS:  # the second step, with the code the person's app would show next
+        person.wait_for_url(re.compile(r".*/login/two-factor$"))
+        person.get_by_label("Kode").fill(pyotp.TOTP(SECRETS[email]).at(time.time() + 30))
+        person.get_by_role("button", name="Lanjutkan").click()
     person.wait_for_url(re.compile(r".*/o/[^/]+/$"))
     return person
+
+
+def turn_on_two_factor(person, base, email):
+    """A signatory scans the QR code (here: reads the key beside it) and confirms with a code."""
+    back = person.url
+    person.goto(f"{base}/account/two-factor")
+    assert person.locator(".qr svg").count() == 1
+    SECRETS[email] = person.get_by_test_id("totp-secret").inner_text()
+    person.get_by_label("Kode").fill(pyotp.TOTP(SECRETS[email]).now())
+    person.get_by_role("button", name="Lanjutkan").click()
+    assert person.get_by_test_id("recovery-codes").locator("li").count() == 10
+    person.goto(back)
 
 
 def open_agreement(person, title):
@@ -92,8 +114,15 @@ def test_a_pks_from_draft_to_verified_signature(live_portal, browser, tmp_path):
     head.get_by_role("button", name="Setujui").click()
     assert head.get_by_test_id("status-badge").inner_text() == "Disetujui, menunggu tanda tangan"
 
-    # 4. The partner's signatory signs, then the head; each re-enters the password.
+    # 4. The partner's signatory signs, then the head; each has turned on two-factor sign-in, as signatories
+    #    must, and re-enters the password.
     rsud.reload()
+    rsud.get_by_label("Kata sandi Anda").fill(PASSWORD)
+    rsud.get_by_label("Saya telah membaca").check()
+    rsud.get_by_role("button", name="Tanda tangani").click()
+    assert rsud.get_by_text("Aktifkan verifikasi dua langkah").is_visible()
+    turn_on_two_factor(rsud, base, RSUD)
+    turn_on_two_factor(head, base, HEAD)
     rsud.get_by_label("Kata sandi Anda").fill("bukan-kata-sandi")
     rsud.get_by_label("Saya telah membaca").check()
     rsud.get_by_role("button", name="Tanda tangani").click()

@@ -1,6 +1,7 @@
 """Notifications: the right people hear of each step, by bell and by e-mail as they prefer, never other tenants."""
 from datetime import date, timedelta
 
+import pytest
 
 from portal.extensions import db
 from portal.models import AgreementStatus as S, Notification, OutboxMessage
@@ -149,3 +150,26 @@ def test_one_commit_wakes_the_mail_worker_once_however_many_messages(pks, app, m
     assert mail_worker.current_queue().count == 1
     db.session.rollback()
     assert mail_worker.current_queue().count == 1, "a rollback wakes nobody"
+
+
+@pytest.mark.usefixtures("storage_settings")
+def test_material_added_to_an_agreement_tells_the_other_party(pks, mailbox):
+    from portal.models import MaterialCategory
+    from tests import sample_files
+    from tests.test_materials import upload
+
+    agreement = pks.in_state(S.ACTIVE)
+    upload(pks, sample_files.pdf("Jadwal rujukan"), "jadwal.pdf", agreement=agreement,
+           category=MaterialCategory.OTHER)
+    [notice] = notices_of(pks.head, "material.added")
+    assert notice.params["agreement"] == agreement.title and "/materials/" in notice.link
+    assert notices_of(pks.partner_member, "material.added") == [], "the uploader's own side is not told"
+
+
+def test_an_expired_agreement_is_announced_to_both_parties(pks, app, mailbox, monkeypatch):
+    from portal import i18n
+
+    agreement = pks.in_state(S.ACTIVE)
+    monkeypatch.setattr(i18n, "today", lambda: agreement.end_date + timedelta(days=1))
+    assert app.test_cli_runner().invoke(args=["portal", "agreements-tick"]).exit_code == 0
+    assert notices_of(pks.head, "agreement.expired") and notices_of(pks.partner_admin, "agreement.expired")

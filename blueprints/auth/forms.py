@@ -72,3 +72,9 @@ class ProfileForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.mail.choices = [(group, label) for group, label in NOTIFICATION_GROUPS.items()]
+
+
+class TwoFactorForm(Form):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)],
+                       description=_l("6 digits from your authenticator app, or one recovery code."))
+    submit = SubmitField(_l("Continue"))

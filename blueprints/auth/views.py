@@ -1,18 +1,22 @@
 """Login, logout, password change and reset."""
+import time
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from flask_login import current_user, login_required, login_user, logout_user
 
 from blueprints.auth import bp
 from blueprints.auth.forms import (
     AcceptInvitationForm, ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm, ResetPasswordForm,
+    TwoFactorForm,
 )
 from portal import i18n, security
 from portal.errors import DomainError
 from portal.extensions import db, limiter
-from portal.services import accounts, invitations, notifications, password_reset
+from portal.models import User
+from portal.services import accounts, invitations, notifications, password_reset, two_factor
 
 
 def _safe_next(target: str | None) -> str:
@@ -39,6 +43,12 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None and two_factor.is_enabled(user):
+            db.session.commit()  # a rehashed password is kept
+            session.clear()
+            session[PENDING_KEY] = {"user": user.id, "next": _safe_next(request.args.get("next")),
+                                    "since": int(time.time())}
+            return redirect(url_for("auth.two_factor_login"))
         if user is not None:
             _begin_session(user)
             db.session.commit()
@@ -153,3 +163,54 @@ def profile():
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form)
+
+
+# --- two-factor sign-in --------------------------------------------------------------------------
+
+#: Between the password and the code: who, where to go after, since when (the step expires).
+PENDING_KEY = "two_factor_pending"
+PENDING_SECONDS = 300
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+@limiter.limit(security.login_limit_per_ip, methods=["POST"], deduct_when=security.failed_login)
+def two_factor_login():
+    """The second step of logging in: a code from the authenticator app, or a recovery code."""
+    pending = session.get(PENDING_KEY) or {}
+    user = db.session.get(User, pending.get("user", 0)) if pending else None
+    if user is None or not user.is_active or time.time() - pending.get("since", 0) > PENDING_SECONDS:
+        session.pop(PENDING_KEY, None)
+        return redirect(url_for("auth.login"))
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        if two_factor.verify(user, form.code.data):
+            _begin_session(user)
+            db.session.commit()
+            return redirect(pending["next"])
+        db.session.commit()  # a recovery code attempt changes nothing, but keep the session consistent
+        form.code.errors.append(_("The code is not right. Try the newest code, or one of your recovery codes."))
+    return render_template("auth/two_factor_login.html", form=form), (200 if not form.errors else 401)
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor_settings():
+    """Turn on two-factor sign-in: scan the QR code, confirm with a code, keep the recovery codes."""
+    user = current_user._get_current_object()
+    if two_factor.is_enabled(user):
+        return render_template("auth/two_factor.html", enabled=True)
+    secret = session.get("two_factor_enrolment") or two_factor.new_secret()
+    session["two_factor_enrolment"] = secret
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.enable(user, secret, form.code.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.code.errors.append(error.message)
+        else:
+            session.pop("two_factor_enrolment", None)
+            return render_template("auth/recovery_codes.html", codes=codes)
+    return render_template("auth/two_factor.html", enabled=False, form=form, secret=secret,
+                           qr=Markup(two_factor.qr_svg(user, secret)))

@@ -18,7 +18,7 @@ from portal.models.partnerships import Partnership
 from portal.models.invitations import Invitation
 from portal.models.notifications import Notification
 from portal.models.tokens import AccountToken, TokenPurpose
-from portal.models.users import LoginSession, User
+from portal.models.users import LoginSession, RecoveryCode, User
 
 __all__ = [
     "Agreement", "AgreementDocument", "AgreementKind", "AgreementStatus", "AgreementType",
@@ -26,5 +26,5 @@ __all__ = [
     "Contribution", "ContributionStatus", "ContributionTally", "ContributionType", "Programme", "ProgrammeStatus",
     "AuditEntry", "FACILITY_CLASSES", "FIRST_ROLE", "LoginSession", "Membership", "Organisation",
     "OrgKind", "PROVINCES", "PairScoped", "PartnerCategory", "Partnership", "ROLES_BY_KIND",
-    "Role", "User", "MailStatus", "OutboxMessage", "AccountToken", "TokenPurpose", "Invitation", "Notification",
+    "Role", "User", "MailStatus", "OutboxMessage", "AccountToken", "TokenPurpose", "Invitation", "Notification", "RecoveryCode",
 ]

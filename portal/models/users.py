@@ -35,6 +35,11 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(30))
     #: Notification groups this person does not want by e-mail (the bell shows them all the same).
     muted_notifications: Mapped[list] = mapped_column(JSON, default=list)
+    #: Two-factor sign-in (TOTP): the shared secret, when it was turned on, and the last time step used
+    #: (a code is accepted once: never again at or before that step).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    totp_last_step: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
@@ -65,3 +70,14 @@ class LoginSession(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A one-time code to sign in without the authenticator; shown once, stored as a hash."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(Timestamp)

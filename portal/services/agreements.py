@@ -23,7 +23,7 @@ from portal.models import (
     Organisation, Party, Partnership, Role, Signature, SignatureMethod, User,
 )
 from portal.models.base import utcnow
-from portal.services import accounts, agreement_files, audit, files, locking
+from portal.services import accounts, agreement_files, audit, files, locking, two_factor
 from portal.tenancy import current_scope
 from portal.vocabulary import AGREEMENT_ACTIONS, AGREEMENT_STATUS
 
@@ -190,6 +190,8 @@ def sign_agreement(agreement: Agreement, password: str, *, actor: User) -> Signa
     party = signing_party(agreement, actor)
     policy.require(party is not None)
     _begin(agreement, actor, "sign", states={_SIGNS_IN[party]})
+    if not two_factor.is_enabled(actor):
+        raise DomainError(_l("Turn on two-factor sign-in (in the menu under your name) before signing."))
     if not accounts.password_matches(actor, password):
         raise DomainError(_l("The password is wrong; the agreement was not signed."))
     document = agreement.approved_document()

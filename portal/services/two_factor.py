@@ -1,0 +1,94 @@
+"""Two-factor sign-in with TOTP (an authenticator app), and recovery codes for a lost phone.
+
+Required for facility heads and partner signatories before they sign an
+agreement; optional for everyone else. A code is accepted once: the time step
+it belongs to is remembered, and no code of that step or an earlier one works
+again. Recovery codes are shown once and stored as hashes.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+
+import pyotp
+from flask_babel import lazy_gettext as _l
+from reportlab.graphics import renderSVG
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from sqlalchemy import select
+
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import RecoveryCode, User
+from portal.models.base import utcnow
+from portal.services import audit
+
+ISSUER = "MitraPAS"
+RECOVERY_CODES = 10
+STEP_SECONDS = 30
+
+
+def new_secret() -> str:
+    return pyotp.random_base32()
+
+
+def qr_svg(user: User, secret: str) -> str:
+    """The enrolment QR code as inline SVG (drawn here: nothing is fetched from elsewhere)."""
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+    widget = QrCodeWidget(uri)
+    left, bottom, right, top = widget.getBounds()
+    drawing = Drawing(200, 200, transform=[200 / (right - left), 0, 0, 200 / (top - bottom), 0, 0])
+    drawing.add(widget)
+    svg = renderSVG.drawToString(drawing)
+    return svg[svg.index("<svg"):]
+
+
+def enable(user: User, secret: str, code: str) -> list[str]:
+    """Turn it on once the person proves their app has the secret; returns the recovery codes, shown once."""
+    step = _matching_step(secret, code, after=None)
+    if step is None:
+        raise DomainError(_l("The code is not right. Check the time on your phone and try the newest code."))
+    user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, utcnow(), step
+    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
+    db.session.execute(RecoveryCode.__table__.delete().where(RecoveryCode.user_id == user.id))
+    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_digest(c)) for c in codes)
+    audit.record("user.two_factor_enabled", actor=user, object_type="user", object_id=user.id)
+    return codes
+
+
+def is_enabled(user: User) -> bool:
+    return user.totp_enabled_at is not None and bool(user.totp_secret)
+
+
+def verify(user: User, code: str) -> bool:
+    """A fresh authenticator code, or an unused recovery code; either works once."""
+    code = (code or "").strip().replace(" ", "").lower()
+    if not is_enabled(user) or not code:
+        return False
+    step = _matching_step(user.totp_secret, code, after=user.totp_last_step)
+    if step is not None:
+        user.totp_last_step = step
+        return True
+    recovery = db.session.scalar(select(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _digest(code), RecoveryCode.used_at.is_(None)))
+    if recovery is None:
+        return False
+    recovery.used_at = utcnow()
+    audit.record("user.recovery_code_used", actor=user, object_type="user", object_id=user.id)
+    return True
+
+
+def _matching_step(secret: str, code: str, *, after: int | None) -> int | None:
+    """The time step (now, or one either side for clock drift) whose code this is, if later than `after`."""
+    if not code.isdigit():
+        return None
+    totp, now = pyotp.TOTP(secret), int(time.time()) // STEP_SECONDS
+    for step in (now - 1, now, now + 1):
+        if (after is None or step > after) and secrets.compare_digest(totp.at(step * STEP_SECONDS), code):
+            return step
+    return None
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(code.strip().lower().encode()).hexdigest()
