@@ -1,5 +1,6 @@
 """Two-factor sign-in: enrol with a QR code, codes used once, recovery codes once, required to sign."""
 import re
+import time
 
 import pyotp
 import pytest
@@ -70,3 +71,15 @@ def test_a_head_cannot_sign_without_two_factor_sign_in(pks):
         with pytest.raises(DomainError, match="dua langkah"):
             agreements.sign_agreement(agreement, PASSWORD, actor=pks.head)
     assert agreement.status == S.PARTNER_SIGNED
+
+
+def test_guessing_codes_is_rate_limited(app, officer):
+    with_two_factor(officer)
+    browser = Web(app.test_client())
+    browser.post("/login", {"email": officer.email, "password": PASSWORD})
+    allowed = int(app.config["LOGIN_LIMIT_PER_IP"].split()[0])
+    totp, now = pyotp.TOTP(officer.totp_secret), int(time.time())
+    valid = {totp.at(now + offset) for offset in range(-60, 90, 30)}  # never guess right by chance
+    guesses = [code for code in (f"{n:06d}" for n in range(allowed + 10)) if code not in valid][:allowed + 1]
+    statuses = [browser.post("/login/two-factor", {"code": code}).status_code for code in guesses]
+    assert set(statuses[:allowed]) == {401} and statuses[-1] == 429

@@ -187,7 +187,6 @@ def two_factor_login():
             _begin_session(user)
             db.session.commit()
             return redirect(pending["next"])
-        db.session.commit()  # a recovery code attempt changes nothing, but keep the session consistent
         form.code.errors.append(_("The code is not right. Try the newest code, or one of your recovery codes."))
     return render_template("auth/two_factor_login.html", form=form), (200 if not form.errors else 401)
 
