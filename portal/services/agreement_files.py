@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 from flask import current_app
 
-from portal import agreement_pdf
+from portal import agreement_pdf, links
 from portal.extensions import db
 from portal.models import Agreement, AgreementDocument, DocumentKind, Party, User
 from portal.services import files
@@ -46,7 +46,7 @@ def issue_final_pdf(agreement: Agreement, signed: AgreementDocument, actor: User
 
 
 def verification_url(code: str) -> str:
-    return f"{current_app.config['PUBLIC_URL'].rstrip('/')}/verify/{code}"
+    return links.absolute("verify.show", code=code)
 
 
 def _new_verification_code() -> str:

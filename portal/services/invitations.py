@@ -6,16 +6,14 @@ names. Re-sending replaces the link; revoking kills it.
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal import policy
+from portal import links, policy
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Invitation, Membership, Organisation, OrgKind, PartnerCategory, Role, User
@@ -73,7 +71,7 @@ def revoke(invitation: Invitation, *, actor: User) -> None:
 def open_invitation(token: str) -> Invitation | None:
     """The invitation a link stands for, if it may still be accepted."""
     found = db.session.scalar(select(Invitation).where(
-        Invitation.token_hash == _digest(token), Invitation.accepted_at.is_(None),
+        Invitation.token_hash == links.token_digest(token), Invitation.accepted_at.is_(None),
         Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow()))
     return found if found is not None and found.organisation.is_active else None
 
@@ -153,15 +151,14 @@ def _invite(organisation: Organisation, email: str, role: Role, *, actor: User, 
 
 
 def _issue(invitation: Invitation) -> str:
-    token = secrets.token_urlsafe(32)
-    invitation.token_hash = _digest(token)
+    token, invitation.token_hash = links.new_token()
     invitation.expires_at = utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"])
     return token
 
 
 def _mail(invitation: Invitation, token: str, *, inviter: User | None = None,
           on_behalf_of: Organisation | None = None) -> None:
-    link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("auth.accept_invitation", token=token)
+    link = links.absolute("auth.accept_invitation", token=token)
     existing = accounts.find_user(invitation.email)
     outbox.queue(invitation.email, "invitation", locale=existing.locale if existing else "id",
                  invitation=invitation, inviter=inviter or invitation.invited_by, link=link,
@@ -170,7 +167,3 @@ def _mail(invitation: Invitation, token: str, *, inviter: User | None = None,
 
 def _require_manager(invitation: Invitation, actor: User) -> None:
     policy.require(policy.can_manage_invitation(actor, invitation))
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()

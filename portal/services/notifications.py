@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, has_request_context, url_for
 from sqlalchemy import func, select, update
 
-from portal import i18n
+from portal import i18n, links
 from portal.extensions import db
 from portal.models import (
     Agreement, AgreementStatus, AuditEntry, Contribution, ContributionStatus, Invitation, Material, Notification,
@@ -47,7 +46,7 @@ def notify(users, kind: str, *, organisation: Organisation, link: str, dedupe_ke
         made.append(notice)
         if group_of(kind) not in (user.muted_notifications or []):
             outbox.queue(user.email, "notification", locale=user.locale, notice=notice, user=user,
-                         link=_absolute(link))
+                         link=links.absolute(link))
     db.session.flush()
     return made
 
@@ -82,7 +81,7 @@ def people_of(organisation: Organisation, roles=MANAGERS) -> list[User]:
 
 
 def _agreement_link(agreement: Agreement, organisation: Organisation) -> str:
-    return _path("agreements.show", org_slug=organisation.slug, agreement_id=agreement.id)
+    return links.path("agreements.show", org_slug=organisation.slug, agreement_id=agreement.id)
 
 
 def _tell_party(organisation: Organisation, users, kind: str, agreement: Agreement, **params) -> None:
@@ -118,7 +117,7 @@ def _on_contribution(entry: AuditEntry) -> None:
     if entry.action in ("contribution.verified", "contribution.rejected"):
         partner = contribution.partner
         notify([contribution.created_by], entry.action, organisation=partner,
-               link=_path("contributions.show", org_slug=partner.slug, contribution_id=contribution.id),
+               link=links.path("contributions.show", org_slug=partner.slug, contribution_id=contribution.id),
                title=contribution.title, facility=contribution.facility.name,
                reason=contribution.status_reason or "")
 
@@ -129,8 +128,8 @@ def _on_invitation(entry: AuditEntry) -> None:
         return
     home = invitation.sent_for or invitation.organisation
     notify([invitation.invited_by], entry.action, organisation=home,
-           link=_path("members.index", org_slug=invitation.organisation.slug)
-           if invitation.sent_for is None else _path("partnerships.index", org_slug=home.slug),
+           link=links.path("members.index", org_slug=invitation.organisation.slug)
+           if invitation.sent_for is None else links.path("partnerships.index", org_slug=home.slug),
            person=entry.changes.get("after", {}).get("email", invitation.email),
            joined=invitation.organisation.name)
 
@@ -143,7 +142,7 @@ def _on_material(entry: AuditEntry) -> None:
     other = material.partner if uploaded_by == material.facility_id else material.facility
     roles = (Role.ADMIN,) if other.kind == "partner" else (Role.HEAD, Role.OFFICER)
     notify(people_of(other, roles), "material.added", organisation=other,
-           link=_path("materials.show", org_slug=other.slug, material_id=material.id),
+           link=links.path("materials.show", org_slug=other.slug, material_id=material.id),
            title=material.title, agreement=material.agreement.title if material.agreement else "")
 
 
@@ -197,19 +196,7 @@ def remind(*, unsigned_days: int, queue_days: int) -> int:
         facility = db.session.get(Organisation, facility_id)
         sent += len(notify(people_of(facility, (Role.HEAD, Role.OFFICER)), "reminder.verification",
                            organisation=facility,
-                           link=_path("contributions.index", org_slug=facility.slug, status="submitted"),
+                           link=links.path("contributions.index", org_slug=facility.slug, status="submitted"),
                            dedupe_key=f"facility:{facility.id}:queue:{today.isoformat()}",
                            count=count, days=queue_days))
     return sent
-
-
-def _absolute(link: str) -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + link
-
-
-def _path(endpoint: str, **values) -> str:
-    """A portal path, also from a command or worker that has no request."""
-    if has_request_context():
-        return url_for(endpoint, **values)
-    with current_app.test_request_context():
-        return url_for(endpoint, **values)

@@ -6,14 +6,13 @@ cannot be used to find out who is registered.
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from portal import links
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import AccountToken, TokenPurpose, User
@@ -23,8 +22,7 @@ from portal.services import accounts, audit, outbox
 
 def request_reset(email: str) -> None:
     """Mail a reset link if the address belongs to an active account; otherwise do the same work, unseen."""
-    token = secrets.token_urlsafe(32)
-    digest = _digest(token)
+    token, digest = links.new_token()
     user = accounts.find_user(email)
     if user is None or not user.is_active:
         return
@@ -34,14 +32,14 @@ def request_reset(email: str) -> None:
         AccountToken.used_at.is_(None)).values(used_at=utcnow()))
     db.session.add(AccountToken(purpose=TokenPurpose.PASSWORD_RESET, token_hash=digest, user_id=user.id,
                                 expires_at=utcnow() + timedelta(hours=hours)))
-    link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("auth.reset_password", token=token)
+    link = links.absolute("auth.reset_password", token=token)
     outbox.queue(user.email, "password_reset", locale=user.locale, user=user, link=link, hours=hours)
     audit.record("user.password_reset_requested", actor=user, object_type="user", object_id=user.id)
 
 
 def valid_token(token: str) -> AccountToken | None:
     found = db.session.scalar(select(AccountToken).where(
-        AccountToken.token_hash == _digest(token), AccountToken.purpose == TokenPurpose.PASSWORD_RESET,
+        AccountToken.token_hash == links.token_digest(token), AccountToken.purpose == TokenPurpose.PASSWORD_RESET,
         AccountToken.used_at.is_(None), AccountToken.expires_at > utcnow()))
     return found if found is not None and found.user.is_active else None
 
@@ -57,7 +55,3 @@ def reset_password(token: str, new_password: str) -> User:
     accounts.revoke_all_sessions(user)
     audit.record("user.password_reset", actor=user, object_type="user", object_id=user.id)
     return user
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
