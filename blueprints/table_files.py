@@ -2,7 +2,7 @@
 from flask import Response, abort, stream_with_context
 
 from portal import exports
-from portal.tenancy import carry_scope
+from portal.tenancy import stream_in_scope
 
 FORMATS = {"csv": ("text/csv; charset=utf-8", exports.table_csv),
            "xlsx": (exports.XLSX_MIMETYPE, exports.table_xlsx)}
@@ -13,5 +13,5 @@ def table_file(table: exports.Table, file_format: str, name: str):
     if file_format not in FORMATS:
         abort(404)
     mimetype, write = FORMATS[file_format]
-    return Response(stream_with_context(carry_scope(write(table))), mimetype=mimetype,
+    return Response(stream_with_context(stream_in_scope(write(table))), mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}.{file_format}"'})

@@ -71,6 +71,9 @@ def register_blueprints(app: Flask) -> None:
         admin, agreements, audit, auth, contributions, dashboard, home, materials, members, notifications,
         partnerships, verify,
     )
+    from blueprints.query_args import RecordIdConverter
+
+    app.url_map.converters["int"] = RecordIdConverter
 
     for blueprint in (auth.bp, home.bp, admin.bp, dashboard.bp, members.bp, partnerships.bp, agreements.bp,
                       materials.bp, contributions.bp, audit.bp, verify.bp, notifications.bp):

@@ -84,6 +84,9 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down must not take sign-in down: limits fall back to each process's memory meanwhile.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 15 minutes"),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         # Mail (used by invitations and notifications).
@@ -96,6 +99,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAIL_TIMEOUT_SECONDS": int(os.environ.get("MAIL_TIMEOUT_SECONDS", "10")),
         #: After this many failed attempts a message is dead (shown to the platform admin).
         "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "6")),
+        #: The mail worker also sends what is due this often, so nothing waits on a lost wake-up.
+        "MAIL_SWEEP_SECONDS": int(os.environ.get("MAIL_SWEEP_SECONDS", "60")),
         "REMIND_UNSIGNED_DAYS": int(os.environ.get("REMIND_UNSIGNED_DAYS", "7")),
         "REMIND_VERIFICATION_DAYS": int(os.environ.get("REMIND_VERIFICATION_DAYS", "7")),
         "INVITATION_DAYS": int(os.environ.get("INVITATION_DAYS", "7")),
@@ -116,6 +121,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "BOOTSTRAP_SERVE_LOCAL": True,
         "HSTS": not development,
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(5 * 1024**3))),
+        # A text field longer than this (Werkzeug's own default, 500 KB) answers 413; no form needs more.
+        "MAX_FORM_MEMORY_SIZE": int(os.environ.get("MAX_FORM_MEMORY_SIZE", str(500_000))),
         "PREFERRED_URL_SCHEME": "http" if development else "https",
     }
     config.update(overrides)

@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from portal import demo_agreements, demo_materials
 from portal.extensions import db
 from portal.models import ContributionType, Organisation, OrgKind, PartnerCategory, Role
 from portal.services import accounts, contributions, organisations, partnerships
@@ -190,6 +191,8 @@ def load() -> None:
                                       focus=focus, since=since)
         db.session.flush()
         _load_contributions(by_name)
+        demo_agreements.load(by_name, accounts.find_user)
+        demo_materials.load(by_name, accounts.find_user)
 
 
 def _load_contributions(by_name: dict[str, Organisation]) -> None:

@@ -12,11 +12,13 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+
+from portal.extensions import db
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,6 +44,22 @@ def csv_stream(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[str]
         buffer.truncate()
         writer.writerow([safe_cell(value) for value in row])
         yield buffer.getvalue()
+
+
+class QueryRows:
+    """Rows of a long list, read from the database only while the file is being sent.
+
+    The query runs when the rows are iterated, inside the stream's own
+    transaction (see `tenancy.stream_in_scope`), in batches through a server-side
+    cursor, so memory stays flat and no cursor outlives its transaction.
+    """
+
+    def __init__(self, statement, row_of: Callable[[object], tuple], batch: int = 500):
+        self.statement, self.row_of, self.batch = statement, row_of, batch
+
+    def __iter__(self) -> Iterator[tuple]:
+        for record in db.session.scalars(self.statement.execution_options(yield_per=self.batch)):
+            yield self.row_of(record)
 
 
 # --- tables ---------------------------------------------------------------------------------------

@@ -82,16 +82,24 @@ def acting_for(organisation: Organisation):
         reset(token)
 
 
-def carry_scope(chunks):
-    """Keep acting as now while a streamed response is produced after the request's own teardown."""
+def stream_in_scope(chunks):
+    """Produce a streamed response in a transaction of its own, acting as the request did.
+
+    The request's transaction ends before the first byte is sent (its session is
+    removed at teardown), so rows read while streaming, through a server-side
+    cursor on PostgreSQL, need a session, a transaction and a database scope that
+    last as long as the stream itself.
+    """
     scope = current_scope()
 
     def produce():
+        db.session.remove()
         token = activate(scope)
         try:
             yield from chunks
         finally:
             reset(token)
+            db.session.remove()
     return produce()
 
 

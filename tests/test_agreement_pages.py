@@ -242,4 +242,4 @@ def test_a_request_over_the_portal_limit_gets_a_page_in_bahasa_indonesia(pks, lo
                         content_type="multipart/form-data")
     finally:
         app.config["MAX_CONTENT_LENGTH"] = saved
-    assert page.status_code == 413 and "Berkas terlalu besar" in page.text
+    assert page.status_code == 413 and "Terlalu besar" in page.text and "berkas yang lebih kecil" in page.text

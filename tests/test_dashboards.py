@@ -15,7 +15,7 @@ TAMIANG = "Rutan Kelas IIB Tamiang Layang"
 
 
 @pytest.fixture
-def demo_world():
+def demo_world(storage_settings):
     demo.load()
     return {org.name: org for org in db.session.scalars(select(Organisation))}
 
@@ -162,7 +162,7 @@ def test_the_oversight_table_exports_only_its_scope(demo_world, web):
     logged_in(web, kalteng.memberships[0].user)
     _, rows = xlsx_rows(web.get(f"/o/{kalteng.slug}/export/facilities.xlsx{WHOLE_DEMO}&sort=participants"))
     assert [row[0] for row in rows[1:]] == [TAMIANG]
-    assert rows[1][2:6] == [0, 1, 18, 0]
+    assert rows[1][2:6] == [1, 1, 18, 0]  # the RSUD PKS is in force
     tamiang, bengkulu = demo_world[TAMIANG], demo_world["Rutan Kelas IIB Bengkulu"]
     _, drill = xlsx_rows(web.get(f"/o/{kalteng.slug}/facilities/{tamiang.id}/export/by-party.xlsx{WHOLE_DEMO}"))
     assert drill[-1] == ["Jumlah", 1, 18, 0]

@@ -4,12 +4,12 @@ from sqlalchemy import select
 
 from portal import demo
 from portal.extensions import db
-from portal.models import Organisation, OrgKind, Partnership, Role
+from portal.models import Agreement, AgreementStatus, Organisation, OrgKind, Partnership, Role
 from portal.tenancy import unscoped
 
 
 @pytest.fixture
-def loaded():
+def loaded(storage_settings):
     demo.load()
     return {org.name: org for org in db.session.scalars(select(Organisation))}
 
@@ -68,3 +68,15 @@ def test_the_reports_work_is_there_as_verified_contributions_and_programmes(load
         assert {c.status for c in titles.values()} == {ContributionStatus.VERIFIED}
         umkm = {p.name for p in db.session.scalars(select(Programme)).unique()}
         assert "Program pembinaan berbasis UMKM warga binaan" in umkm
+
+
+def test_the_agreements_wait_where_their_lifecycle_puts_them(loaded):
+    """The RSUD PKS signed on paper at the 28 November 2025 ceremony; the others on their way."""
+    with unscoped("test reads every agreement"):
+        found = {(a.partner.name, a.status) for a in db.session.scalars(select(Agreement))}
+        rsud = db.session.scalar(select(Agreement).where(Agreement.title == "Sistem Rujukan Pelayanan Kesehatan"))
+    assert found == {("RSUD Tamiang Layang", AgreementStatus.ACTIVE),
+                     ("Dinas Koperasi dan UKM Provinsi Bengkulu", AgreementStatus.SUBMITTED),
+                     ("Balai Latihan Kerja Bengkulu", AgreementStatus.DRAFT),
+                     ("SEKATA Balikpapan", AgreementStatus.APPROVED)}
+    assert rsud.verification_code and rsud.facility_signatory.name == "Agung Novarianto"

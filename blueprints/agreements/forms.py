@@ -6,7 +6,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from blueprints.forms import Form
+from blueprints.forms import Form, offered_id
 from portal.models import AgreementStatus, AgreementType
 from portal.services.agreement_lists import AgreementFilter
 from portal.services.agreements import AgreementFields
@@ -124,10 +124,9 @@ class FilterForm(Form):
 
     def wanted(self) -> AgreementFilter:
         """The filter as the services take it; anything unrecognised is simply ignored."""
-        counterpart = self.counterpart.data
         return AgreementFilter(
             status=_member(AgreementStatus, self.status.data), type=_member(AgreementType, self.type.data),
-            counterpart_id=int(counterpart) if counterpart and counterpart.isdigit() else None,
+            counterpart_id=offered_id(self.counterpart),
             expiring=bool(self.expiring.data), search=(self.q.data or "").strip()[:100] or None,
             queue=self.queue.data if self.queue.data in ("review", "to_sign") else None)
 

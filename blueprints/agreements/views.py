@@ -12,6 +12,7 @@ from blueprints.outcome import committed
 from blueprints.pairs import chosen_pair
 from blueprints.table_files import table_file
 from blueprints.stored_files import stored_file
+from blueprints.query_args import filter_args, page_number
 from portal import policy
 from portal.extensions import limiter
 from portal.models import Agreement, AgreementDocument, Role
@@ -28,9 +29,9 @@ def _actor():
 def index():
     form = FilterForm(request.args, counterparts=agreement_lists.counterparts(current_org))
     form.validate()
-    page = agreement_lists.page_of(_actor(), form.wanted(), request.args.get("page", 1, type=int))
+    page = agreement_lists.page_of(_actor(), form.wanted(), page_number())
     return render_template("agreements/index.html", form=form, page=page,
-                           filter_args={key: value for key, value in request.args.items() if key != "page"},
+                           filter_args=filter_args(),
                            queues=agreement_lists.queue_counts(current_org, _actor()),
                            can_draft=bool(agreement_lists.drafting_pairs(current_org)) and _may_draft())
 

@@ -14,6 +14,7 @@ from blueprints.contributions.forms import (
 from blueprints.outcome import committed
 from blueprints.pairs import chosen_pair
 from blueprints.table_files import table_file
+from blueprints.query_args import filter_args, page_number, record_id
 from portal import policy
 from portal.extensions import db
 from portal.models import (
@@ -46,8 +47,8 @@ def _filtered():
 @bp.route("/")
 def index():
     query, status, kind = _filtered()
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
-    return render_template("contributions/index.html", page=page, status=status, kind=kind,
+    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
+    return render_template("contributions/index.html", page=page, status=status, kind=kind, filter_args=filter_args(),
                            waiting=contributions.waiting_count(), totals=contributions.totals(),
                            can_record=bool(agreement_lists.drafting_pairs(current_org))
                            and current_org.kind == "partner")
@@ -62,7 +63,7 @@ def export(file_format: str):
 
 def _pair_from_request():
     """The pair being recorded for: implied by a programme (`?programme=`), or as `chosen_pair` finds it."""
-    if programme_id := request.args.get("programme", type=int):
+    if programme_id := request.args.get("programme", type=record_id):
         programme = get_shared_or_404(Programme, programme_id)
         pairs = agreement_lists.drafting_pairs(current_org)
         return pairs, next((p for p in pairs if (p.facility_id, p.partner_id)
@@ -86,8 +87,8 @@ def new():
                                heading=_("Record a contribution"), question=_("Choose the facility"))
     policy.require(policy.can_record_contribution(_actor(), pair.facility, pair.partner))
     form = ContributionForm(**_choices(pair.facility, pair.partner))
-    if request.method == "GET" and request.args.get("programme", type=int):
-        form.programme.data = request.args.get("programme", type=int)
+    if request.method == "GET" and request.args.get("programme", type=record_id):
+        form.programme.data = request.args.get("programme", type=record_id)
     if form.validate_on_submit():
         with committed() as outcome:
             contribution = contributions.record_contribution(pair.facility, pair.partner, form.fields(),

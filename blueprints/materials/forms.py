@@ -4,7 +4,7 @@ from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from blueprints.forms import Form
+from blueprints.forms import Form, offered_id
 from portal.models import MaterialCategory
 from portal.services.materials import MaterialFilter
 from portal.vocabulary import MATERIAL_CATEGORY
@@ -49,7 +49,6 @@ class FilterForm(Form):
             category = MaterialCategory(self.category.data)
         except ValueError:
             category = None
-        counterpart = self.counterpart.data or ""
         return MaterialFilter(category=category, agreement_id=agreement_id,
-                              counterpart_id=int(counterpart) if counterpart.isdigit() else None,
+                              counterpart_id=offered_id(self.counterpart),
                               search=(self.q.data or "").strip()[:100] or None)

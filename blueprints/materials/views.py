@@ -10,6 +10,7 @@ from blueprints.materials.forms import FilterForm, UploadForm, VersionForm
 from blueprints.outcome import committed
 from blueprints.pairs import chosen_pair
 from blueprints.stored_files import stored_file
+from blueprints.query_args import filter_args, page_number, record_id
 from portal import policy
 from portal.extensions import db
 from portal.models import Agreement, Material, MaterialCategory, MaterialVersion
@@ -26,11 +27,11 @@ def _actor():
 def index():
     form = FilterForm(request.args, counterparts=agreement_lists.counterparts(current_org))
     form.validate()
-    agreement_id = request.args.get("agreement", type=int)
-    page = materials.page_of(form.wanted(agreement_id), request.args.get("page", 1, type=int))
+    agreement_id = request.args.get("agreement", type=record_id)
+    page = materials.page_of(form.wanted(agreement_id), page_number())
     return render_template(
         "materials/index.html", form=form, page=page, latest=materials.latest_versions(page.items),
-        filter_args={key: value for key, value in request.args.items() if key != "page"},
+        filter_args=filter_args(),
         can_upload=bool(agreement_lists.drafting_pairs(current_org)))
 
 

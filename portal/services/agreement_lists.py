@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from flask_babel import lazy_gettext as _l
 
 from portal import i18n
-from portal.exports import Column, Table
+from portal.exports import Column, QueryRows, Table
 from portal.extensions import db
 from portal.models import (
     Agreement, AgreementStatus, AgreementType, AuditEntry, Membership, Organisation, OrgKind,
@@ -72,9 +72,9 @@ def as_table(user: User, wanted: AgreementFilter) -> Table:
                Column("facility_number", _l("Facility's number")), Column("partner_number", _l("Partner's number")),
                Column("status", _l("Status")), Column("start_date", _l("Start date"), "date"),
                Column("end_date", _l("End date"), "date"))
-    rows = ((a.title, label(a.kind), label(a.type), a.facility.name, a.partner.name, a.facility_number,
-             a.partner_number, label(a.status), a.start_date, a.end_date)
-            for a in db.session.scalars(filtered(user, wanted).execution_options(yield_per=500)))
+    rows = QueryRows(filtered(user, wanted), lambda a: (
+        a.title, label(a.kind), label(a.type), a.facility.name, a.partner.name, a.facility_number,
+        a.partner_number, label(a.status), a.start_date, a.end_date))
     return Table("agreements", _l("Agreements"), columns, rows)
 
 

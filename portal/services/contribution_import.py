@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import BinaryIO
+from typing import BinaryIO, Iterable
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -35,6 +36,8 @@ REQUIRED = ("tanggal_mulai", "jenis", "judul")
 _NAME_LIKE = re.compile(r"^(nama|name|names|nik|nip_wbp|no_?reg|nomor_?registrasi|no_?registrasi|"
                         r"nama_?(wbp|peserta|warga_?binaan|narapidana|tahanan)|identitas)", re.IGNORECASE)
 MAX_ROWS = 20000
+#: What a workbook may unpack to: 20,000 rows of the template are about 15 MB of XML.
+MAX_UNPACKED_BYTES = 64_000_000
 
 
 @dataclass
@@ -117,9 +120,19 @@ def _read(stream: BinaryIO, filename: str) -> list[tuple[int, dict]]:
                              columns=", ".join(missing)))
     rows = [(number, dict(zip(header, values))) for number, values in enumerate(table[1:], start=2)
             if any(str(value or "").strip() for value in values)]
-    if len(rows) > MAX_ROWS:
-        raise DomainError(_l("At most %(n)d rows at once.", n=MAX_ROWS))
+    if not rows:
+        raise DomainError(_l("The file has no rows below its header."))
     return rows
+
+
+def _bounded(rows: Iterable[list]) -> list[list]:
+    """The header and at most MAX_ROWS rows: a longer file is refused before the rest is read."""
+    table = []
+    for row in rows:
+        if len(table) > MAX_ROWS and any(str(value or "").strip() for value in row):
+            raise DomainError(_l("At most %(n)d rows at once.", n=MAX_ROWS))
+        table.append(list(row))
+    return table
 
 
 def _csv_rows(data: bytes) -> list[list[str]]:
@@ -127,17 +140,36 @@ def _csv_rows(data: bytes) -> list[list[str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DomainError(_l("The CSV file is not UTF-8. Save it as \"CSV UTF-8\" and try again.")) from None
-    dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        return _bounded(csv.reader(io.StringIO(text), dialect))
+    except csv.Error:
+        raise DomainError(_l("The CSV file cannot be read: a cell is longer than the portal accepts.")) from None
 
 
 def _xlsx_rows(data: bytes) -> list[list]:
+    """The first sheet's rows; a workbook that would unpack too large, or whose XML is hostile, is refused."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise DomainError(_l("The file is not a readable XLSX workbook.")) from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise DomainError(_l("The workbook unpacks to more than %(n)d MB. Split it into smaller files and try "
+                             "again.", n=MAX_UNPACKED_BYTES // 1_000_000))
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        try:
+            return _bounded(workbook.worksheets[0].iter_rows(values_only=True))
+        finally:
+            workbook.close()
+    except DomainError:
+        raise
+    except Exception:  # openpyxl and the XML parser raise many kinds for a file that is not a workbook
         raise DomainError(_l("The file is not a readable XLSX workbook.")) from None
-    sheet = workbook.worksheets[0]
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
 def _type_words() -> dict[str, ContributionType]:

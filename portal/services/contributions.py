@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal import i18n, policy
-from portal.exports import Column, Table
+from portal.exports import Column, QueryRows, Table
 from portal.vocabulary import label
 from portal.errors import DomainError
 from portal.extensions import db
@@ -271,9 +271,9 @@ def as_table(query) -> Table:
                Column("female", _l("WBP participants: women"), "int"),
                Column("total", _l("WBP participants: total"), "int"), Column("hours", _l("Hours"), "decimal"),
                Column("status", _l("Status")))
-    rows = ((c.started_on, c.ended_on, label(c.type), c.title, c.facility.name, c.partner.name, c.participants_male,
-             c.participants_female, c.participants_total, c.hours, label(c.status))
-            for c in db.session.scalars(query.execution_options(yield_per=500)))
+    rows = QueryRows(query, lambda c: (
+        c.started_on, c.ended_on, label(c.type), c.title, c.facility.name, c.partner.name, c.participants_male,
+        c.participants_female, c.participants_total, c.hours, label(c.status)))
     return Table("contributions", _l("Contributions"), columns, rows)
 
 

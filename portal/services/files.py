@@ -140,6 +140,20 @@ def read_object(key: str) -> bytes:
     return b"".join(_read(key))
 
 
+def read_head(key: str, size: int) -> bytes:
+    """The first `size` bytes of an object (a file's header), without reading the rest."""
+    head = b""
+    chunks = _read(key)
+    try:
+        for chunk in chunks:
+            head += chunk
+            if len(head) >= size:
+                break
+    finally:
+        chunks.close()
+    return head[:size]
+
+
 def _read(key: str):
     try:
         yield from storage.get(key)

@@ -7,15 +7,12 @@ crash in between could leave.
 """
 from __future__ import annotations
 
-import io
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func, or_, select
 
 from portal import policy, storage
@@ -23,16 +20,11 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Agreement, Material, MaterialCategory, MaterialVersion, Organisation, User
 from portal.models.base import utcnow
-from portal.services import audit, files
+from portal.services import audit, files, images
 
-log = logging.getLogger(__name__)
 
-THUMBNAIL_SIZE = (320, 320)
-#: Images larger than this get no thumbnail (it would be read into memory to make one).
-THUMBNAIL_MAX_BYTES = 25 * 1024 * 1024
-IMAGE_TYPES = ("image/jpeg", "image/png")
 #: What a browser may show inline; everything else downloads as an attachment.
-PREVIEWABLE = ("application/pdf",) + IMAGE_TYPES
+PREVIEWABLE = ("application/pdf",) + images.IMAGE_TYPES
 PER_PAGE = 25
 
 
@@ -177,26 +169,10 @@ def _store_version(material: Material, upload: Upload, actor: User) -> MaterialV
         material=material, facility_id=material.facility_id, partner_id=material.partner_id,
         number=1 + len(material.versions), filename=stored.filename, content_type=stored.content_type,
         size=stored.size, sha256=stored.sha256, storage_key=stored.key, uploaded_by=actor,
-        thumbnail_key=_thumbnail(stored, prefix))
+        thumbnail_key=images.check_and_thumbnail(stored, prefix))
     db.session.add(version)
     db.session.flush()
     return version
-
-
-def _thumbnail(stored: files.StoredFile, prefix: str) -> str | None:
-    """A small JPEG of an image, stored beside it; none for other files or broken images."""
-    if stored.content_type not in IMAGE_TYPES or stored.size > THUMBNAIL_MAX_BYTES:
-        return None
-    try:
-        with Image.open(io.BytesIO(files.read_object(stored.key))) as image:
-            image.thumbnail(THUMBNAIL_SIZE)
-            output = io.BytesIO()
-            image.convert("RGB").save(output, "JPEG", quality=80)
-    except (UnidentifiedImageError, OSError) as error:
-        log.info("no thumbnail for %s: %s", stored.key, error)
-        return None
-    return files.store_bytes(output.getvalue(), filename=f"thumb-{stored.filename}.jpg", prefix=prefix,
-                             content_type="image/jpeg", session=db.session).key
 
 
 def _refuse_duplicate(version: MaterialVersion) -> None:

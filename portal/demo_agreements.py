@@ -1,0 +1,106 @@
+"""Demo agreements: the PKS the reports tell of, each in the state a facility would find it today.
+
+The RSUD Tamiang Layang PKS was signed on paper at the ceremony of 28 November
+2025 (seed 004); its scan is confirmed by the facility's officer. The others wait
+where the lifecycle puts them, so every agreement page has something to show.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+
+from portal import agreement_pdf
+from portal.models import AgreementType, Organisation, User
+from portal.services import agreements
+from portal.services.agreements import AgreementFields
+
+
+@dataclass(frozen=True)
+class DemoAgreement:
+    facility: str
+    partner: str
+    #: The furthest step taken: draft, submitted, forwarded, approved or signed (on paper).
+    reached: str
+    drafter: str
+    officer: str
+    head: str
+    partner_signatory: str
+    fields: dict
+
+
+AGREEMENTS = [
+    DemoAgreement(
+        "Rutan Kelas IIB Tamiang Layang", "RSUD Tamiang Layang", "signed",
+        drafter="vinny.safari@mitrapas.test", officer="pelayanan@rutan-tamiang-layang.mitrapas.test",
+        head="agung.novarianto@mitrapas.test", partner_signatory="vinny.safari@mitrapas.test",
+        fields=dict(
+            type=AgreementType.HEALTH_REFERRAL, title="Sistem Rujukan Pelayanan Kesehatan",
+            scope="Rujukan pelayanan kesehatan bagi warga binaan Rutan Tamiang Layang ke RSUD Tamiang Layang.",
+            objectives="Layanan rujukan yang cepat, tepat dan akuntabel bagi WBP yang membutuhkan perawatan.",
+            facility_rights="Mendapat layanan rujukan dan informasi tindak lanjut perawatan WBP.",
+            facility_obligations="Mengawal WBP yang dirujuk dan menyerahkan data medis yang diperlukan.",
+            partner_rights="Menerima data rujukan yang lengkap sebelum WBP tiba.",
+            partner_obligations="Melayani WBP yang dirujuk sesuai standar pelayanan rumah sakit.",
+            start_date=date(2025, 11, 28), end_date=date(2028, 11, 27),
+            facility_number="W17.PAS.PAS.10-PK.01.01-1125", partner_number="445/1125/RSUD-TL/XI/2025",
+            facility_signatory_position="Kepala Rutan Kelas IIB Tamiang Layang",
+            partner_signatory_position="Direktur RSUD Tamiang Layang")),
+    DemoAgreement(
+        "Rutan Kelas IIB Bengkulu", "Dinas Koperasi dan UKM Provinsi Bengkulu", "submitted",
+        drafter="admin@diskopukm.mitrapas.test", officer="rafi.rizaldi@mitrapas.test",
+        head="yulian.fernando@mitrapas.test", partner_signatory="admin@diskopukm.mitrapas.test",
+        fields=dict(
+            type=AgreementType.ECONOMIC_EMPOWERMENT, title="Pembinaan UMKM Warga Binaan Rutan Bengkulu",
+            scope="Pendampingan usaha, pelatihan produksi dan akses pasar bagi produk warga binaan.",
+            objectives="Warga binaan siap berwirausaha setelah bebas.",
+            start_date=date(2026, 1, 2), end_date=date(2027, 12, 31))),
+    DemoAgreement(
+        "Rutan Kelas IIB Bengkulu", "Balai Latihan Kerja Bengkulu", "draft",
+        drafter="admin@blk.mitrapas.test", officer="rafi.rizaldi@mitrapas.test",
+        head="yulian.fernando@mitrapas.test", partner_signatory="admin@blk.mitrapas.test",
+        fields=dict(
+            type=AgreementType.VOCATIONAL_TRAINING, title="Pelatihan Kewirausahaan dan Keterampilan Produksi",
+            scope="Pelatihan keterampilan produksi bersertifikat bagi warga binaan.",
+            start_date=date(2026, 2, 2), end_date=date(2027, 2, 1))),
+    DemoAgreement(
+        "Rutan Kelas IIA Balikpapan", "SEKATA Balikpapan", "approved",
+        drafter="admin@sekata.mitrapas.test", officer="agus.salim@mitrapas.test",
+        head="agus.salim@mitrapas.test", partner_signatory="admin@sekata.mitrapas.test",
+        fields=dict(
+            type=AgreementType.REHABILITATION, title="Pendampingan Rehabilitasi Warga Binaan",
+            scope="Sesi rehabilitasi sosial: dukungan keluarga dan lingkungan sosial yang positif.",
+            start_date=date(2025, 12, 3), end_date=date(2026, 12, 2))),
+]
+
+_ORDER = ("draft", "submitted", "forwarded", "approved", "signed")
+
+
+def load(by_name: dict[str, Organisation], person) -> None:
+    """Walk each demo agreement through the real services, as its people would."""
+    for demo in AGREEMENTS:
+        facility, partner = by_name[demo.facility], by_name[demo.partner]
+        head, officer = person(demo.head), person(demo.officer)
+        signatory = person(demo.partner_signatory)
+        fields = AgreementFields(facility_signatory=head, partner_signatory=signatory, **demo.fields)
+        agreement = agreements.create_agreement(facility, partner, fields, actor=person(demo.drafter))
+        agreements.add_draft_document(agreement, io.BytesIO(agreement_pdf.agreement_text(agreement)),
+                                      f"Draf PKS {partner.name}.pdf", actor=person(demo.drafter))
+        _walk(agreement, _ORDER.index(demo.reached), drafter=person(demo.drafter), officer=officer, head=head)
+
+
+def _walk(agreement, steps: int, *, drafter: User, officer: User, head: User) -> None:
+    moves = [
+        lambda: agreements.submit_agreement(agreement, actor=drafter),
+        lambda: agreements.forward_agreement(agreement, actor=officer),
+        lambda: agreements.approve_agreement(agreement, actor=head),
+        lambda: _signed_on_paper(agreement, drafter, officer),
+    ]
+    for move in moves[:steps]:
+        move()
+
+
+def _signed_on_paper(agreement, drafter: User, officer: User) -> None:
+    scan = agreement_pdf.agreement_text(agreement)
+    agreements.upload_signed_scan(agreement, io.BytesIO(scan), "PKS ditandatangani 28-11-2025.pdf", actor=drafter)
+    agreements.confirm_signed_scan(agreement, actor=officer)

@@ -1,0 +1,70 @@
+"""Pictures people upload: refused when their pixel count could not be shown or decoded, and thumbnails.
+
+An image's size on the wire says nothing about its size in memory: a 20,000 x
+20,000 PNG of one colour is a few hundred kilobytes and 400 million pixels
+(gigabytes to decode). The pixel count is read from the file's header first,
+and anything beyond Pillow's decompression-bomb limit is refused before any
+decoding.
+"""
+from __future__ import annotations
+
+import io
+import logging
+
+from flask_babel import lazy_gettext as _l
+from PIL import Image, UnidentifiedImageError
+
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.services import files
+
+log = logging.getLogger(__name__)
+
+IMAGE_TYPES = ("image/jpeg", "image/png")
+THUMBNAIL_SIZE = (320, 320)
+#: Images larger than this on the wire get no thumbnail (it would be read into memory to make one).
+THUMBNAIL_MAX_BYTES = 25 * 1024 * 1024
+#: Where a PNG or JPEG says how many pixels it has: the first bytes (after a JPEG's EXIF block).
+HEADER_BYTES = 256 * 1024
+#: Pillow's own limit (about 89 million pixels, e.g. 10,000 x 8,900), which a 108-megapixel photo only just passes.
+MAX_PIXELS = Image.MAX_IMAGE_PIXELS
+
+
+class ImageTooLarge(DomainError):
+    def __init__(self):
+        super().__init__(_l("This image has too many pixels to be shown (at most %(limit)s million). Nothing "
+                            "was uploaded; make the image smaller, or save it as a PDF, and upload it again.",
+                            limit=MAX_PIXELS // 1_000_000))
+
+
+def check_and_thumbnail(stored: files.StoredFile, prefix: str) -> str | None:
+    """Refuse an image with too many pixels; store a small JPEG of any other image and return its key."""
+    if stored.content_type not in IMAGE_TYPES:
+        return None
+    _refuse_pixel_bomb(files.read_head(stored.key, HEADER_BYTES))
+    if stored.size > THUMBNAIL_MAX_BYTES:
+        return None
+    try:
+        with Image.open(io.BytesIO(files.read_object(stored.key))) as image:
+            image.draft("RGB", THUMBNAIL_SIZE)  # JPEG: decode at a fraction of the size
+            image.thumbnail(THUMBNAIL_SIZE)
+            output = io.BytesIO()
+            image.convert("RGB").save(output, "JPEG", quality=80)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+        log.info("no thumbnail for %s: %s", stored.key, error)
+        return None
+    return files.store_bytes(output.getvalue(), filename=f"thumb-{stored.filename}.jpg", prefix=prefix,
+                             content_type="image/jpeg", session=db.session).key
+
+
+def _refuse_pixel_bomb(header: bytes) -> None:
+    try:
+        with Image.open(io.BytesIO(header)) as image:
+            width, height = image.size
+    except Image.DecompressionBombError as error:
+        raise ImageTooLarge() from error
+    except (UnidentifiedImageError, OSError) as error:
+        log.info("image header unreadable: %s", error)
+        return
+    if width * height > MAX_PIXELS:
+        raise ImageTooLarge()
