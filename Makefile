@@ -7,13 +7,21 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 CATALOGS = $(wildcard portal/translations/*/LC_MESSAGES/*.po)
 
-.PHONY: run test install browser i18n-extract i18n-update i18n-compile bench clean
+.PHONY: run test test-deployed install browser i18n-extract i18n-update i18n-compile bench clean
 
 run: install
 	$(BIN)/python -m portal.devstack
 
+# The in-process suite, then (with PostgreSQL) the deployed-stack tier: gunicorn, RLS, SeaweedFS, Redis.
 test: install browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --ignore=tests/deployed $(PYTEST_ARGS)
+	@case "$$DATABASE_URL" in \
+	  postgresql*) $(MAKE) --no-print-directory test-deployed ;; \
+	  *) echo "The deployed-stack tier needs PostgreSQL: DATABASE_URL=postgresql+psycopg://... make test" ;; \
+	esac
+
+test-deployed: install browser
+	$(BIN)/python -m pytest tests/deployed $(PYTEST_ARGS)
 
 install: $(STAMP) i18n-compile
 

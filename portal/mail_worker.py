@@ -7,6 +7,7 @@ and it also retries failed messages when their wait is over.
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import current_app
 
@@ -36,12 +37,35 @@ def send_due_job() -> None:
 
 
 def work(app, *, burst: bool = False) -> None:
-    """Run an RQ worker for the mail queue inside the app (its jobs need the database)."""
+    """Run an RQ worker for the mail queue inside the app (its jobs need the database).
+
+    Between wake-ups it sends what is due every MAIL_SWEEP_SECONDS, so mail queued
+    while Redis was down (its wake-up lost) goes out once Redis is back.
+    """
+    from redis.exceptions import ConnectionError as RedisDown
     from rq import SimpleWorker
+
+    from sqlalchemy.exc import OperationalError as DatabaseDown
+
+    from portal.extensions import db
+    from portal.services import outbox
 
     queue = _queue(app.config["REDIS_URL"])
     with app.app_context():
-        SimpleWorker([queue], connection=queue.connection).work(burst=burst)
+        while True:
+            try:
+                outbox.send_due()
+            except DatabaseDown as error:  # a restarting database: try again on the next round
+                db.session.rollback()
+                log.warning("the database is not answering (%s); trying again shortly", error)
+            try:
+                SimpleWorker([queue], connection=queue.connection).work(
+                    burst=burst, max_idle_time=app.config["MAIL_SWEEP_SECONDS"])
+            except RedisDown as error:
+                log.warning("Redis is down (%s); sending from the outbox without it meanwhile", error)
+                time.sleep(app.config["MAIL_SWEEP_SECONDS"])
+            if burst:
+                return
 
 
 def current_queue():

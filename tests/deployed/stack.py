@@ -1,0 +1,201 @@
+"""The portal as production runs it, on this machine, for the deployed-stack tier.
+
+gunicorn (workers x threads) serving HTTPS, PostgreSQL through a login role that is
+only IN ROLE mitrapas_app (so Row-Level Security applies), SeaweedFS, a Redis of
+its own (so a test may stop it), a local SMTP server, the RQ mail worker, and the
+demo data loaded with the same commands an operator types. Every process is a
+child of the test session and is stopped with it.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+import trustme
+
+from portal import PROJECT_ROOT
+from portal.local_mail import LocalMailServer
+from portal.seaweedfs import SeaweedFS, free_port
+from tests.databases import fresh_database
+
+BIN = Path(sys.executable).parent
+WORKERS, THREADS = 2, 4
+SECRET_KEY = "deployed-tier-secret-key-" + "x" * 40
+
+
+def _wait_until(check, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except (requests.RequestException, OSError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} did not come up within {timeout:.0f} s")
+
+
+@dataclass
+class Instance:
+    """One gunicorn master with its workers."""
+
+    port: int
+    process: subprocess.Popen
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+@dataclass
+class RedisServer:
+    port: int
+    folder: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        self.process = subprocess.Popen(
+            [shutil.which("redis-server") or "/usr/bin/redis-server", "--bind", "127.0.0.1", "--port",
+             str(self.port), "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        import redis
+
+        _wait_until(lambda: redis.Redis(port=self.port).ping(), 10, "Redis")
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        self.process = None
+
+
+@dataclass
+class DeployedStack:
+    folder: Path
+    env: dict[str, str] = field(default_factory=dict)
+    instances: list[Instance] = field(default_factory=list)
+    mail: LocalMailServer | None = None
+    seaweed: SeaweedFS | None = None
+    redis: RedisServer | None = None
+    ca_file: str = ""
+    _workers: list[subprocess.Popen] = field(default_factory=list)
+
+    # --- commands, as an operator types them ----------------------------------------------------
+
+    def flask(self, *args: str, check: bool = True, owner: bool = False) -> subprocess.CompletedProcess:
+        """`flask --app wsgi <args>` with the deployment's environment (as the owner for migrations)."""
+        env = dict(self.env)
+        if owner:
+            env["DATABASE_URL"] = env["MIGRATION_DATABASE_URL"]
+        result = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=PROJECT_ROOT, env=env,
+                                capture_output=True, text=True, timeout=600)
+        if check and result.returncode != 0:
+            raise AssertionError(f"flask {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n"
+                                 f"{result.stderr[-4000:]}")
+        return result
+
+    # --- processes ------------------------------------------------------------------------------
+
+    def start_instance(self) -> Instance:
+        port = free_port()
+        log = open(self.folder / f"gunicorn-{port}.log", "ab")
+        process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "--workers", str(WORKERS), "--threads", str(THREADS),
+             "--bind", f"127.0.0.1:{port}", "--certfile", str(self.folder / "cert.pem"),
+             "--keyfile", str(self.folder / "key.pem"), "--timeout", "120", "--graceful-timeout", "5",
+             "wsgi:app"],
+            cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        instance = Instance(port, process)
+        _wait_until(lambda: requests.get(f"{instance.url}/healthz", verify=self.ca_file, timeout=5).ok, 60,
+                    f"gunicorn on {port}")
+        self.instances.append(instance)
+        return instance
+
+    def start_mail_worker(self) -> None:
+        log = open(self.folder / "mail-worker.log", "ab")
+        self._workers.append(subprocess.Popen(
+            [str(BIN / "flask"), "--app", "wsgi", "portal", "mail-worker"], cwd=PROJECT_ROOT, env=self.env,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+        log.close()
+
+    @property
+    def url(self) -> str:
+        return self.instances[0].url
+
+    def log_text(self) -> str:
+        return "\n".join(path.read_text(errors="replace") for path in sorted(self.folder.glob("gunicorn-*.log")))
+
+    def stop(self) -> None:
+        for process in [*(instance.process for instance in self.instances), *self._workers]:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in [*(instance.process for instance in self.instances), *self._workers]:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        self.instances.clear()
+
+
+def _certificate(folder: Path) -> str:
+    """A throw-away CA and a certificate for 127.0.0.1: the tier speaks HTTPS, as production does."""
+    authority = trustme.CA()
+    certificate = authority.issue_cert("127.0.0.1", "localhost")
+    certificate.private_key_pem.write_to_path(str(folder / "key.pem"))
+    certificate.cert_chain_pems[0].write_to_path(str(folder / "cert.pem"))
+    authority.cert_pem.write_to_path(str(folder / "ca.pem"))
+    return str(folder / "ca.pem")
+
+
+def start_stack(resources: ExitStack) -> DeployedStack:
+    """Everything the README's Production section describes, started and loaded with demo data."""
+    folder = Path(resources.enter_context(tempfile.TemporaryDirectory(prefix="mitrapas-deployed-")))
+    database = resources.enter_context(fresh_database("deployed"))
+    seaweed = resources.enter_context(SeaweedFS(folder / "seaweedfs"))
+    mail = LocalMailServer().start()
+    resources.callback(mail.stop)
+    (folder / "redis").mkdir()
+    redis_server = RedisServer(free_port(), folder / "redis").start()
+    resources.callback(redis_server.stop)
+    stack = DeployedStack(folder=folder, mail=mail, seaweed=seaweed, redis=redis_server)
+    stack.ca_file = _certificate(folder)
+    port_hint = "127.0.0.1"
+    stack.env = {
+        **{key: value for key, value in os.environ.items() if not key.startswith(("S3_", "MAIL_", "REDIS"))},
+        "MITRAPAS_ENV": "production",
+        "SECRET_KEY": SECRET_KEY,
+        "DATABASE_URL": database.app_url,
+        "MIGRATION_DATABASE_URL": database.owner_url,
+        "REDIS_URL": redis_server.url,
+        "PUBLIC_URL": f"https://{port_hint}",
+        "LOGIN_LIMIT_PER_IP": "1000 per 15 minutes",  # every crawler signs in from 127.0.0.1
+        "MAIL_SWEEP_SECONDS": "2",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **seaweed.settings(),
+        **mail.settings(),
+    }
+    resources.callback(stack.stop)
+    stack.flask("db", "upgrade", owner=True)
+    stack.flask("portal", "seed-demo")
+    stack.start_instance()
+    stack.start_mail_worker()
+    return stack
