@@ -125,3 +125,25 @@ def test_the_form_marks_each_agreement_with_the_kinds_it_covers(pks, login_as):
     intern = login_as(pks.partner_member)
     page = intern.get(f"/o/{pks.partner.slug}/contributions/new?pair={pair_id(pks)}").text
     assert 'data-contribution-types="health"' in page and "PKS Rujukan Kesehatan" in page
+
+
+def test_a_form_sent_twice_records_one_contribution_with_its_evidence_once(pks, login_as):
+    """A double click, or a resubmission after a time-out: the form's one-time key makes it one record."""
+    intern = login_as(pks.partner_member)
+    new = f"/o/{pks.partner.slug}/contributions/new?pair={pair_id(pks)}"
+    key = intern.get(new).text.split('name="submission_key" type="hidden" value="')[1].split('"')[0]
+
+    def send():
+        evidence = [(io.BytesIO(sample_files.pdf("daftar hadir")), "rekap-kehadiran.pdf")]
+        return intern.post(new, form(submission_key=key, evidence=evidence), content_type="multipart/form-data",
+                           follow_redirects=True)
+
+    first, second = send(), send()
+
+    assert "Kontribusi telah dicatat" in first.text
+    assert "Formulir ini sudah pernah dikirim" in second.text
+    with unscoped("the test counts what was recorded"):
+        assert len(db.session.scalars(select(Contribution).where(Contribution.submission_key == key)).all()) == 1
+        assert len(db.session.scalars(select(Material)).unique().all()) == 1
+    another = intern.get(new).text.split('name="submission_key" type="hidden" value="')[1].split('"')[0]
+    assert another != key

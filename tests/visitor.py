@@ -7,7 +7,7 @@ streamed bodies, teardown, and several processes behave as they do in production
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -57,10 +57,13 @@ class Visitor:
 
     def post(self, path: str, data: dict | None = None, *, token_from: str | None = None, **kwargs):
         """Submit a form as a browser would: with the CSRF token of the page the form is on, and its Referer."""
-        token, referer = self.csrf_token(token_from or path)
+        token, page = self.csrf_token(token_from or path)
         kwargs.setdefault("timeout", self.timeout)
         kwargs.setdefault("allow_redirects", False)
-        kwargs.setdefault("headers", {})["Referer"] = referer
+        # Several instances stand for one public address behind a load balancer: the page came from "here".
+        page_parts = urlsplit(page)
+        kwargs.setdefault("headers", {})["Referer"] = self.url(
+            page_parts.path + (f"?{page_parts.query}" if page_parts.query else ""))
         response = self.http.post(self.url(path), data={**(data or {}), "csrf_token": token}, **kwargs)
         self._next_instance()
         return response

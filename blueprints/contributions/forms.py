@@ -1,11 +1,13 @@
 """Forms for recording a contribution, verifying it, and running a programme."""
+import uuid
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     DateField, DecimalField, FieldList, Form as RowForm, FormField, HiddenField, IntegerField, SelectField,
     StringField, SubmitField, TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from blueprints.forms import Form
 from portal.models import ContributionType
@@ -21,6 +23,9 @@ def _count(label):
 
 
 class ContributionForm(Form):
+    #: One per form shown: the same form sent twice records one contribution.
+    submission_key = HiddenField(default=lambda: uuid.uuid4().hex,
+                                 validators=[Optional(), Regexp(r"^[0-9a-f]{32}$")])
     type = SelectField(_l("Type of contribution"), choices=TYPE_CHOICES, validators=[DataRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("What was done"), validators=[Optional(), Length(max=5000)])

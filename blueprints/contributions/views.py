@@ -1,5 +1,6 @@
 """Contribution and programme pages: each view loads, calls one service, commits, redirects."""
 import io
+import uuid
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -91,11 +92,14 @@ def new():
         form.programme.data = request.args.get("programme", type=record_id)
     if form.validate_on_submit():
         with committed() as outcome:
-            contribution = contributions.record_contribution(pair.facility, pair.partner, form.fields(),
-                                                             actor=_actor())
-            _attach_evidence(contribution, form.evidence.data)
+            contribution, recorded = contributions.record_contribution_once(
+                pair.facility, pair.partner, form.fields(), actor=_actor(),
+                submission_key=form.submission_key.data or uuid.uuid4().hex)
+            if recorded:
+                _attach_evidence(contribution, form.evidence.data)
         if outcome.ok:
-            flash(_("The contribution has been recorded; a facility officer will verify it."), "success")
+            flash(_("The contribution has been recorded; a facility officer will verify it.") if recorded else
+                  _("This form had already been sent, and its contribution recorded once: here it is."), "success")
             return redirect(url_for("contributions.show", contribution_id=contribution.id))
     return render_template("contributions/form.html", form=form, pair=pair, contribution=None)
 

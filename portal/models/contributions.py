@@ -116,6 +116,9 @@ class Contribution(PairScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     #: Optimistic lock, as for agreements.
     version: Mapped[int] = mapped_column(default=1)
+    #: The one-time key its form carried: the same form sent twice (a double click, a resubmission after a
+    #: time-out) records one contribution.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -97,15 +97,30 @@ def agreements_for(facility: Organisation, partner: Organisation, kind: Contribu
 
 
 def record_contribution(facility: Organisation, partner: Organisation, fields: ContributionFields, *,
-                        actor: User) -> Contribution:
+                        actor: User, submission_key: str | None = None) -> Contribution:
     """The partner records what it did; a facility officer verifies it next."""
     policy.require(policy.can_record_contribution(actor, facility, partner))
-    contribution = Contribution(facility=facility, partner=partner, created_by=actor, status=C.SUBMITTED)
+    contribution = Contribution(facility=facility, partner=partner, created_by=actor, status=C.SUBMITTED,
+                                submission_key=submission_key)
     _apply(contribution, facility, partner, fields)
     db.session.add(contribution)
     db.session.flush()
     _audit("contribution.recorded", contribution, actor, after=_summary(contribution))
     return contribution
+
+
+def record_contribution_once(facility: Organisation, partner: Organisation, fields: ContributionFields, *,
+                             actor: User, submission_key: str) -> tuple[Contribution, bool]:
+    """Record it unless a form with the same one-time key already did: (the contribution, newly recorded?).
+
+    Two copies of one form (a double click, a resubmission after a time-out) wait for
+    each other on the key, so the second finds what the first recorded.
+    """
+    locking.serialise(f"contribution-form:{submission_key}")
+    earlier = db.session.scalar(select(Contribution).where(Contribution.submission_key == submission_key))
+    if earlier is not None:
+        return earlier, False
+    return record_contribution(facility, partner, fields, actor=actor, submission_key=submission_key), True
 
 
 def record_sessions(programme: Programme, sessions: list[ContributionFields], *, actor: User) -> list[Contribution]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.errors import DomainError
@@ -32,3 +33,13 @@ def save(changed: Callable[[], DomainError]) -> None:
         db.session.flush()
     except StaleDataError:
         raise changed() from None
+
+
+def serialise(name: str) -> None:
+    """Wait for any other transaction working under `name`, until this transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock on the name's hash. SQLite: every
+    write transaction already holds the database's one write lock (BEGIN IMMEDIATE).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(name, 0))))

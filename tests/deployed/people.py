@@ -1,0 +1,49 @@
+"""What the tier's stories do as people: sign in (with two-factor), read tokens and flashes, act on records."""
+from __future__ import annotations
+
+import re
+import time
+
+import pyotp
+
+from tests.visitor import Visitor
+
+_FLASH = re.compile(r'<div class="alert alert-(\w+)[^"]*"[^>]*>\s*(.*?)\s*(?:<button|</div>)', re.S)
+
+
+def flashes(html: str) -> list[tuple[str, str]]:
+    """(category, text) of each message the page shows."""
+    return [(kind, re.sub(r"<[^>]+>|\s+", " ", text).strip()) for kind, text in _FLASH.findall(html)]
+
+
+def org_path(visitor: Visitor) -> str:
+    """`/o/<slug>/` of the organisation the signed-in person lands in."""
+    return re.search(r"/o/[a-z0-9-]+/", visitor.get("/").url).group(0)
+
+
+def enrol_two_factor(visitor: Visitor) -> pyotp.TOTP:
+    """Turn on two-factor sign-in as the person would, with an authenticator app's codes."""
+    page = visitor.get("/account/two-factor").text
+    totp = pyotp.TOTP(re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', page).group(1))
+    answer = visitor.post("/account/two-factor", {"code": totp.now()})
+    assert answer.status_code == 200 and 'data-testid="totp-secret"' not in answer.text, "enrolment failed"
+    return totp
+
+
+def sign_in_with_code(visitor: Visitor, email: str, totp: pyotp.TOTP) -> None:
+    """Password, then a code of a time step not used before (each code works once)."""
+    visitor.login(email)
+    time.sleep(30 - time.time() % 30 + 0.5)
+    answer = visitor.post("/login/two-factor", {"code": totp.now()})
+    assert answer.status_code == 302, f"two-factor sign-in of {email} failed"
+
+
+def clones(visitor: Visitor, count: int) -> list[Visitor]:
+    """`count` more browsers holding the same signed-in session (one person's several tabs)."""
+    copies = []
+    for _ in range(count):
+        copy = Visitor(*visitor.bases, verify=visitor.http.verify)
+        copy.http.cookies.update(visitor.http.cookies)
+        copy.email = visitor.email
+        copies.append(copy)
+    return copies

@@ -1,0 +1,104 @@
+"""Story: the portal on two machines behind one address; every request of a journey lands on the other one.
+
+Two gunicorn instances share PostgreSQL, S3 and Redis and nothing else. Each
+person's requests alternate between them: sessions, CSRF tokens, flash messages,
+rate limits, notifications and e-mail must behave as on one instance, because no
+state lives in a process (README: "What lives where").
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests import sample_files
+from tests.deployed.people import enrol_two_factor, flashes, org_path, sign_in_with_code
+from tests.visitor import Visitor
+
+DRAFT = "Pelatihan Kewirausahaan dan Keterampilan Produksi"
+
+
+@pytest.fixture(scope="module")
+def two(stack):
+    """Both instances' addresses; a person's requests alternate between them."""
+    second = stack.start_instance()
+    yield stack.instances[0].url, second.url
+    stack.instances.remove(second)
+    second.process.terminate()
+    second.process.wait(15)
+
+
+def person(stack, two, email: str, totp=None) -> Visitor:
+    visitor = Visitor(*two, verify=stack.ca_file)
+    if totp:
+        sign_in_with_code(visitor, email, totp)
+    else:
+        visitor.login(email)
+    return visitor
+
+
+def act(visitor: Visitor, path: str, data: dict | None = None, *, token_from: str, **kwargs) -> list:
+    """Post a form on one instance, follow its redirect on the other, and return the flashes shown there."""
+    answer = visitor.post(path, data, token_from=token_from, **kwargs)
+    assert answer.status_code == 302, f"{path}: {answer.status_code}"
+    page = visitor.get(urlsplit(answer.headers["Location"]).path)
+    assert page.status_code == 200
+    return flashes(page.text)
+
+
+def test_a_whole_journey_alternating_between_two_instances(stack, two):
+    pair = stack.sql("SELECT p.id FROM partnerships p JOIN organisations o ON o.id = p.partner_id "
+                     "WHERE o.name = 'Balai Latihan Kerja Bengkulu'")[0][0]
+    agreement_id = stack.sql("SELECT id FROM agreements WHERE title = :t", t=DRAFT)[0][0]
+    before_mail = len(stack.mail.messages)
+
+    blk = person(stack, two, "admin@blk.mitrapas.test")
+    home = org_path(blk)
+    shown = act(blk, f"{home}materials/new?pair={pair}", {"category": "module", "agreement": "0"},
+                token_from=f"{home}materials/new?pair={pair}",
+                files={"files": ("Modul kewirausahaan.pdf", sample_files.pdf("Modul"), "application/pdf")})
+    assert ("success", "1 berkas telah diunggah.") in shown
+    new_contribution = f"{home}contributions/new?pair={pair}"
+    key = re.search(r'name="submission_key" type="hidden" value="([0-9a-f]+)"', blk.get(new_contribution).text)[1]
+    shown = act(blk, new_contribution, {"submission_key": key, "type": "training", "title": "Pelatihan menjahit",
+                                        "started_on": "2025-11-11", "participants_total": "15", "hours": "4",
+                                        "agreement": "0", "programme": "0"}, token_from=new_contribution)
+    assert any(kind == "success" and "Kontribusi telah dicatat" in text for kind, text in shown)
+    agreement_page = f"{home}agreements/{agreement_id}"
+    assert ("success", "Perjanjian telah diajukan untuk ditinjau.") in act(
+        blk, f"{agreement_page}/submit", token_from=agreement_page)
+
+    officer = person(stack, two, "rafi.rizaldi@mitrapas.test")
+    facility = org_path(officer)
+    waiting = officer.get(f"{facility}contributions/?status=submitted").text
+    contribution_id = re.search(r'/contributions/(\d+)">Pelatihan menjahit<', waiting)[1]
+    act(officer, f"{facility}contributions/{contribution_id}/verify",
+        token_from=f"{facility}contributions/{contribution_id}")
+    act(officer, f"{facility}agreements/{agreement_id}/forward", token_from=f"{facility}agreements/{agreement_id}")
+
+    head = person(stack, two, "yulian.fernando@mitrapas.test")
+    bell = head.get("/").text
+    assert re.search(r'data-testid="unread-count">\d+<', bell), "the head hears of the submitted agreement"
+    assert ("success", "Perjanjian telah disetujui dan kini dapat ditandatangani.") in act(
+        head, f"{facility}agreements/{agreement_id}/approve", token_from=f"{facility}agreements/{agreement_id}")
+
+    for email, path in (("admin@blk.mitrapas.test", agreement_page),
+                        ("yulian.fernando@mitrapas.test", f"{facility}agreements/{agreement_id}")):
+        signer = person(stack, two, email)
+        totp = enrol_two_factor(signer)
+        signer = person(stack, two, email, totp)
+        shown = act(signer, f"{path}/sign", {"password": "mitrapas-demo-2025", "agree": "y"}, token_from=path)
+        assert ("success", "Anda telah menandatangani perjanjian.") in shown
+
+    assert stack.sql("SELECT status FROM agreements WHERE id = :id", id=agreement_id)[0][0] in ("active", "signed")
+    assert len(stack.mail.wait_for(before_mail + 3, timeout=30)) >= before_mail + 3, "e-mail went out"
+
+
+def test_the_login_limit_holds_across_both_instances(stack, two):
+    """Five wrong passwords for one account, spread over both instances, and the sixth try is refused."""
+    stranger = Visitor(*two, verify=stack.ca_file)
+    answers = [stranger.post("/login", {"email": "admin@diskopukm.mitrapas.test", "password": "salah-sekali"})
+               for _ in range(6)]
+    assert [answer.status_code for answer in answers[:5]] == [200] * 5
+    assert answers[5].status_code == 429
