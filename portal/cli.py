@@ -1,6 +1,8 @@
 """`flask portal ...`: the commands operators run (demo data, integrity checks, accounts)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask.cli import AppGroup
 
@@ -79,10 +81,12 @@ def agreements_tick(today) -> None:
 @portal_cli.command("storage-reconcile")
 @click.option("--fix", is_flag=True, help="Delete orphan objects and forget material versions whose file is lost.")
 @click.option("--prefix", default="", help="Only keys under this prefix, e.g. f/12/ for one facility.")
-def storage_reconcile(fix: bool, prefix: str) -> None:
+@click.option("--grace-minutes", default=60, show_default=True,
+              help="Leave objects younger than this alone (an upload may still be on its way).")
+def storage_reconcile(fix: bool, prefix: str, grace_minutes: int) -> None:
     """List objects without rows and rows without objects; exit 1 while any remain."""
     with unscoped("reconciliation compares all of storage with all of the database"):
-        report = reconcile.reconcile(fix=fix, prefix=prefix)
+        report = reconcile.reconcile(fix=fix, prefix=prefix, grace=timedelta(minutes=grace_minutes))
         db.session.commit()
     for key in report.orphan_objects:
         click.echo(f"object without a row: {key}" + (" (deleted)" if fix else ""))

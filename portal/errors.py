@@ -25,7 +25,31 @@ def register_error_handlers(app: Flask) -> None:
     def page(template: str, status: int):
         return lambda error: (render_template(f"errors/{template}.html", error=error), status)
 
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from portal.storage import StorageError
+
     app.register_error_handler(CSRFError, page("csrf", 400))
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(InterfaceError, _database_unavailable)
     app.register_error_handler(NotAllowed, page("403", 403))
-    for status in (400, 403, 404, 405, 413, 429, 500):
+    app.register_error_handler(StorageError, page("503", 503))
+    for status in (400, 403, 404, 405, 413, 429, 500, 503):
         app.register_error_handler(status, page(str(status), status))
+
+
+def _database_unavailable(error):
+    """The database restarting or out of reach: the request's transaction is gone whole; say "try again".
+
+    The page is drawn without the context processors (the bell, the menu), which
+    would ask the database again, and in the language the session chose.
+    """
+    from flask import current_app, session
+    from flask_babel import force_locale
+
+    from portal.i18n import LANGUAGE_KEY
+
+    locale = session.get(LANGUAGE_KEY) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        page = current_app.jinja_env.get_template("errors/unavailable.html").render(locale=locale)
+    return page, 503, {"Retry-After": "10"}

@@ -78,7 +78,7 @@ class SeaweedFS:
             "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
             "actions": ["Admin", "Read", "Write", "List", "Tagging"],
         }]}))
-        self.ports = {flag: free_port() for flag in _PORT_FLAGS}
+        self.ports = self.ports or {flag: free_port() for flag in _PORT_FLAGS}  # a restart keeps its address
         args = [
             weed_binary(), "server", "-s3", f"-dir={self.data_dir}",
             "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master.telemetry=false",

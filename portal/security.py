@@ -72,7 +72,8 @@ def _require_login():
 
 
 def _no_store_when_logged_in(response):
-    if current_user.is_authenticated:
+    """Judged by the session cookie alone: an answer must not ask the database again (it may be the error)."""
+    if session.get("_user_id"):
         response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -242,7 +242,7 @@ def leave_organisation(exc=None) -> None:
     """Teardown: the next request starts as nobody."""
     token = g.pop("tenant_token", None)
     if token is not None:
-        reset(token)
+        _scope.reset(token)  # not announced to the database: the request's transaction ends with it
 
 
 def get_shared_or_404(model: type[PairScoped], record_id: int):

@@ -45,7 +45,7 @@ def fresh_database(label: str):
             yield Database(url, url)
         return
     name = f"mitrapas_{label}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", pool_pre_ping=True)  # survives a server restart
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
         connection.execute(text(

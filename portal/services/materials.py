@@ -157,6 +157,9 @@ def download_url(version: MaterialVersion, *, preview: bool = False, thumbnail: 
     if key is None:
         raise DomainError(_l("There is no preview of this file."))
     inline = (preview or thumbnail) and version.content_type in PREVIEWABLE
+    if storage.head(key) is None:  # a StorageError (the store is down) is the caller's 503
+        raise DomainError(_l("This file is missing from the document store. Please tell the platform "
+                             "administrator."))
     return storage.presigned_get(key, filename=version.filename, inline=inline)
 
 

@@ -35,7 +35,8 @@ class Report:
         return not self.orphan_objects and not self.missing_objects
 
 
-def reconcile(*, fix: bool = False, prefix: str = "", now: datetime | None = None) -> Report:
+def reconcile(*, fix: bool = False, prefix: str = "", now: datetime | None = None,
+              grace: timedelta = GRACE) -> Report:
     """Compare the objects under `prefix` (default: all) with the rows that point into it."""
     now = now or datetime.now(timezone.utc)
     rows = {key: row for key, row in _rows().items() if key.startswith(prefix)}
@@ -43,7 +44,7 @@ def reconcile(*, fix: bool = False, prefix: str = "", now: datetime | None = Non
     stored = set()
     for key, modified in storage.objects(prefix):
         stored.add(key)
-        if key not in rows and now - modified > GRACE:
+        if key not in rows and now - modified > grace:
             report.orphan_objects.append(key)
     report.missing_objects = [(what, row_id, key) for key, (what, row_id) in sorted(rows.items())
                               if key not in stored]
