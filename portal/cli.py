@@ -6,7 +6,7 @@ from datetime import timedelta
 import click
 from flask.cli import AppGroup
 
-from portal import demo, i18n, storage
+from portal import clock, demo, storage
 from portal.extensions import db
 from portal.services import accounts, agreements, audit, materials, outbox, reconcile, tallies
 from portal.tenancy import unscoped
@@ -70,7 +70,7 @@ def agreements_tick(today) -> None:
 
     Idempotent: run it daily from cron; running it twice changes nothing more.
     """
-    as_of = today.date() if today else i18n.today()
+    as_of = today.date() if today else clock.today()
     with unscoped("the calendar moves every tenant's agreements"):
         counts = agreements.tick(as_of)
         db.session.commit()

@@ -1,13 +1,12 @@
 """Language: Bahasa Indonesia first, English second; Indonesian dates and numbers."""
 from __future__ import annotations
 
-from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
 from babel import support
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_timezone
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from portal import vocabulary
@@ -25,11 +24,6 @@ def select_locale() -> str:
         return current_user.locale
     chosen = session.get(LANGUAGE_KEY)
     return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
-def today() -> date:
-    """Today's date where the portal's users are (TIMEZONE, Asia/Jakarta), not on the server's clock."""
-    return datetime.now(get_timezone()).date()
 
 
 def register_i18n(app: Flask) -> None:

@@ -86,7 +86,7 @@ def test_resending_replaces_the_link_and_revoking_kills_it(app, login_as, mailbo
 
 
 def test_an_intern_invited_until_a_date_loses_access_after_it(app, login_as, mailbox, monkeypatch):
-    from portal import i18n
+    from portal import clock
 
     partner = PartnerFactory()
     web = login_as(member_of(partner, Role.ADMIN))
@@ -95,7 +95,7 @@ def test_an_intern_invited_until_a_date_loses_access_after_it(app, login_as, mai
              {"email": "intern@kampus.ac.id", "role": "member", "access_until": until.isoformat()})
     intern, _ = accept_as_new_person(app, invitation_link(mailbox), name="Peserta Magang")
     assert intern.get(f"/o/{partner.slug}/").status_code == 200
-    monkeypatch.setattr(i18n, "today", lambda: until + timedelta(days=1))
+    monkeypatch.setattr(clock, "today", lambda: until + timedelta(days=1))
     assert intern.get(f"/o/{partner.slug}/").status_code == 404, "access lapsed by itself"
     membership = db.session.query(Membership).filter_by(organisation_id=partner.id, role=Role.MEMBER).one()
     assert membership.user.name == "Peserta Magang", "the record keeps the person"

@@ -82,7 +82,7 @@ def test_a_muted_group_comes_only_in_the_bell(pks, mailbox):
 
 
 def test_remind_twice_sends_once(pks, app, mailbox, monkeypatch):
-    from portal import i18n
+    from portal import clock
 
     agreement = pks.in_state(S.ACTIVE)
     runner = app.test_cli_runner()
@@ -97,7 +97,7 @@ def test_remind_twice_sends_once(pks, app, mailbox, monkeypatch):
     assert again.output.startswith("0 reminder(s) sent")
     [notice] = notices_of(pks.head, "reminder.expiring")
     assert notice.params["days"] == 30
-    monkeypatch.setattr(i18n, "today", lambda: date.today() + timedelta(days=20))
+    monkeypatch.setattr(clock, "today", lambda: date.today() + timedelta(days=20))
     runner.invoke(args=["portal", "remind"])
     assert [n.params["days"] for n in notices_of(pks.head, "reminder.expiring")] == [30, 7]
     assert len(notices_of(pks.partner_admin, "reminder.expiring")) == 2
@@ -167,9 +167,9 @@ def test_material_added_to_an_agreement_tells_the_other_party(pks, mailbox):
 
 
 def test_an_expired_agreement_is_announced_to_both_parties(pks, app, mailbox, monkeypatch):
-    from portal import i18n
+    from portal import clock
 
     agreement = pks.in_state(S.ACTIVE)
-    monkeypatch.setattr(i18n, "today", lambda: agreement.end_date + timedelta(days=1))
+    monkeypatch.setattr(clock, "today", lambda: agreement.end_date + timedelta(days=1))
     assert app.test_cli_runner().invoke(args=["portal", "agreements-tick"]).exit_code == 0
     assert notices_of(pks.head, "agreement.expired") and notices_of(pks.partner_admin, "agreement.expired")

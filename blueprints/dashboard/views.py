@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from blueprints.dashboard import bp
 from blueprints.table_files import table_file
-from portal import activity_report, i18n, policy
+from portal import activity_report, clock, policy
 from portal.models import ContributionStatus, OrgKind
 from portal.services import agreement_lists, audit, contributions, organisations, partnerships, reports
 from portal.tenancy import current_membership, current_org
@@ -106,7 +106,7 @@ def facility_report(facility_id: int):
 
 
 def _report_pdf(facility) -> Response:
-    month = _month(request.args.get("month")) or i18n.today().replace(day=1)
+    month = _month(request.args.get("month")) or clock.today().replace(day=1)
     pdf = activity_report.render(facility, month)
     name = f"laporan-kemitraan-{facility.slug}-{month:%Y-%m}.pdf"
     return Response(pdf, mimetype="application/pdf",

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal import clock
 from portal.extensions import db
 from portal.models.base import Timestamp, enum_column, utcnow
 
@@ -139,6 +140,4 @@ class Membership(db.Model):
         return f"<Membership {self.user_id}@{self.organisation_id} {self.role}>"
 
     def has_lapsed(self) -> bool:
-        from portal import i18n
-
-        return self.access_until is not None and self.access_until < i18n.today()
+        return self.access_until is not None and self.access_until < clock.today()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from flask_babel import lazy_gettext as _l
 
-from portal import i18n
+from portal import clock
 from portal.exports import Column, QueryRows, Table
 from portal.extensions import db
 from portal.models import (
@@ -38,7 +38,7 @@ class AgreementFilter:
 
 def filtered(user: User, wanted: AgreementFilter, *, today: date | None = None):
     """The agreements the organisation sees (the tenancy filter decides which), narrowed by `wanted`."""
-    today = today or i18n.today()
+    today = today or clock.today()
     query = select(Agreement).order_by(Agreement.updated_at.desc(), Agreement.id.desc())
     if wanted.status:
         query = query.where(Agreement.status == wanted.status)

@@ -15,7 +15,7 @@ from typing import BinaryIO
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal import i18n, policy
+from portal import clock, policy
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import (
@@ -248,7 +248,7 @@ def _complete(agreement: Agreement, actor: User | None, signed: AgreementDocumen
     db.session.flush()
     agreement.signed_at = utcnow()
     final = agreement_files.issue_final_pdf(agreement, signed, actor)
-    today = i18n.today()
+    today = clock.today()
     target = S.EXPIRED if agreement.end_date < today else S.ACTIVE if agreement.start_date <= today else S.SIGNED
     _move(agreement, actor, target, "agreement.completed", verification_code=agreement.verification_code,
           final_sha256=final.sha256)

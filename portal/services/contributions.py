@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from portal import i18n, policy
+from portal import clock, policy
 from portal.exports import Column, QueryRows, Table
 from portal.vocabulary import label
 from portal.errors import DomainError
@@ -87,7 +87,7 @@ def signed_agreements_of(facility: Organisation, partner: Organisation) -> list[
 def agreements_for(facility: Organisation, partner: Organisation, kind: ContributionType,
                    on: date | None = None) -> list[Agreement]:
     """The pair's agreements in force on `on` that a contribution of this type may fall under."""
-    on = on or i18n.today()
+    on = on or clock.today()
     return list(db.session.scalars(select(Agreement).where(
         Agreement.facility_id == facility.id, Agreement.partner_id == partner.id,
         Agreement.status.in_(SIGNED_AGREEMENT_STATES),
@@ -301,7 +301,7 @@ def _apply(contribution: Contribution, facility: Organisation, partner: Organisa
     if ended < fields.started_on:
         raise DomainError(_l("The end date must not be before the start date."))
     ahead = current_app.config["CONTRIBUTION_FUTURE_DAYS"]
-    if fields.started_on > i18n.today() + timedelta(days=ahead):
+    if fields.started_on > clock.today() + timedelta(days=ahead):
         raise DomainError(_l("A contribution is recorded once it happened: the date cannot be more than "
                              "%(n)d day(s) ahead.", n=ahead))
     counts = (fields.participants_male, fields.participants_female, fields.participants_total)

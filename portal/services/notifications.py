@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from portal import i18n, links
+from portal import clock, links
 from portal.extensions import db
 from portal.models import (
     Agreement, AgreementStatus, AuditEntry, Contribution, ContributionStatus, Invitation, Material, Notification,
@@ -166,7 +166,7 @@ def remind(*, unsigned_days: int, queue_days: int) -> int:
     """
     from portal.services.reports import EXPIRY_WINDOWS
 
-    today, sent = i18n.today(), 0
+    today, sent = clock.today(), 0
     for agreement in db.session.scalars(select(Agreement).where(
             Agreement.ending_within(max(EXPIRY_WINDOWS), today))).unique():
         window = min(d for d in EXPIRY_WINDOWS if agreement.end_date <= today + timedelta(days=d))

@@ -18,6 +18,7 @@ from flask_babel import force_locale
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from portal import jobs
 from portal.extensions import db
 from portal.models import MailStatus, OutboxMessage
 from portal.models.base import utcnow
@@ -116,6 +117,8 @@ def _wake_worker_after_commit() -> None:
         db.session().info[_WAKE] = current_app._get_current_object()
 
 
+#: The job a wake-up asks for (by name: the worker's module imports this one, not the other way round).
+_SEND_DUE_JOB = "portal.mail_worker.send_due_job"
 #: Set on a session whose transaction queued mail; one wake-up per commit, however many messages.
 _WAKE = "mitrapas.wake_mail_worker"
 
@@ -124,9 +127,7 @@ _WAKE = "mitrapas.wake_mail_worker"
 def _wake_after_commit(session) -> None:
     app = session.info.pop(_WAKE, None)
     if app is not None:
-        from portal import mail_worker
-
-        mail_worker.enqueue(app)
+        jobs.enqueue(app, _SEND_DUE_JOB)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -13,7 +13,7 @@ from decimal import Decimal
 from flask_babel import format_date, lazy_gettext as _l
 from sqlalchemy import and_, extract, func, or_, select
 
-from portal import i18n
+from portal import clock
 from portal.exports import Column, Table
 from portal.extensions import db
 from portal.models import (
@@ -45,7 +45,7 @@ class Period:
     @classmethod
     def from_args(cls, args, today: date | None = None) -> "Period":
         """`period=month|quarter|year|custom` (with `from`, `to`), defaulting to this year."""
-        today = today or i18n.today()
+        today = today or clock.today()
         kind = args.get("period", "year")
         if kind == "month":
             return cls.month_of(today)
@@ -167,7 +167,7 @@ class AgreementCounts:
 
 
 def agreement_counts(*conditions, today: date | None = None) -> AgreementCounts:
-    today = today or i18n.today()
+    today = today or clock.today()
     columns = [func.count().filter(Agreement.status == S.ACTIVE), func.count().filter(Agreement.status.in_(PENDING))]
     columns += [func.count().filter(Agreement.ending_within(days, today)) for days in EXPIRY_WINDOWS]
     row = db.session.execute(select(*columns).select_from(Agreement).where(*conditions)).one()
