@@ -126,7 +126,7 @@ def test_a_hostile_file_name_is_kept_only_as_harmless_display_text(partner, give
     with unscoped("the test reads what was stored"):
         version = db.session.scalar(select(MaterialVersion).order_by(MaterialVersion.id.desc()).limit(1))
     assert version.filename == kept
-    assert version.storage_key.startswith(f"f/") and given not in version.storage_key
+    assert version.storage_key.startswith("f/") and given not in version.storage_key
 
 
 def test_a_windows_path_as_a_file_name_keeps_only_its_last_part():

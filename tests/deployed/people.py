@@ -21,6 +21,11 @@ def org_path(visitor: Visitor) -> str:
     return re.search(r"/o/[a-z0-9-]+/", visitor.get("/").url).group(0)
 
 
+def submission_key(visitor: Visitor, form_page: str) -> str:
+    """The one-time key a contribution form carries (sent twice, it records once)."""
+    return re.search(r'name="submission_key" type="hidden" value="([0-9a-f]+)"', visitor.get(form_page).text)[1]
+
+
 def enrol_two_factor(visitor: Visitor) -> pyotp.TOTP:
     """Turn on two-factor sign-in as the person would, with an authenticator app's codes."""
     page = visitor.get("/account/two-factor").text

@@ -5,13 +5,12 @@ once; a contribution form sent twice at once records one contribution.
 """
 from __future__ import annotations
 
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.deployed.people import clones, enrol_two_factor, org_path, sign_in_with_code
+from tests.deployed.people import clones, enrol_two_factor, org_path, sign_in_with_code, submission_key
 from tests.visitor import Visitor
 
 AT_ONCE = 50
@@ -97,7 +96,7 @@ def test_a_contribution_form_sent_several_times_at_once_records_one(stack, visit
                      "JOIN organisations o ON o.id = p.partner_id WHERE f.name = 'Rutan Kelas IIB Bengkulu' "
                      "AND o.name LIKE 'Program Pemagangan%'")[0][0]
     form_page = f"{org_path(intern)}contributions/new?pair={pair}"
-    key = re.search(r'name="submission_key" type="hidden" value="([0-9a-f]+)"', intern.get(form_page).text).group(1)
+    key = submission_key(intern, form_page)
     tabs = clones(intern, copies)
     for tab in tabs:
         tab.page = form_page

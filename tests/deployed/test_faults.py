@@ -20,7 +20,7 @@ import requests
 
 from portal import PROJECT_ROOT
 from tests import sample_files
-from tests.deployed.people import enrol_two_factor, flashes, org_path, sign_in_with_code
+from tests.deployed.people import enrol_two_factor, flashes, org_path, sign_in_with_code, submission_key
 from tests.visitor import Visitor
 
 STORE_DOWN = "Penyimpanan dokumen sedang tidak dapat dihubungi"
@@ -120,7 +120,7 @@ def test_redis_down_pages_sign_in_and_uploads_work_and_mail_goes_out(stack, visi
         answer = upload(partner, f"{home}materials/new?pair={pair}", sample_files.pdf("Redis mati"), "laporan.pdf")
         assert answer.status_code == 302
         new = f"{home}contributions/new?pair={pair}"
-        key = re.search(r'name="submission_key" type="hidden" value="([0-9a-f]+)"', partner.get(new).text)[1]
+        key = submission_key(partner, new)
         recorded = partner.post(new, {"submission_key": key, "type": "umkm", "title": "Pendampingan pemasaran",
                                       "started_on": "2025-11-20", "participants_total": "8", "agreement": "0",
                                       "programme": "0"})

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests import sample_files
-from tests.deployed.people import enrol_two_factor, flashes, org_path, sign_in_with_code
+from tests.deployed.people import enrol_two_factor, flashes, org_path, sign_in_with_code, submission_key
 from tests.visitor import Visitor
 
 DRAFT = "Pelatihan Kewirausahaan dan Keterampilan Produksi"
@@ -60,7 +60,7 @@ def test_a_whole_journey_alternating_between_two_instances(stack, two):
                 files={"files": ("Modul kewirausahaan.pdf", sample_files.pdf("Modul"), "application/pdf")})
     assert ("success", "1 berkas telah diunggah.") in shown
     new_contribution = f"{home}contributions/new?pair={pair}"
-    key = re.search(r'name="submission_key" type="hidden" value="([0-9a-f]+)"', blk.get(new_contribution).text)[1]
+    key = submission_key(blk, new_contribution)
     shown = act(blk, new_contribution, {"submission_key": key, "type": "training", "title": "Pelatihan menjahit",
                                         "started_on": "2025-11-11", "participants_total": "15", "hours": "4",
                                         "agreement": "0", "programme": "0"}, token_from=new_contribution)
