@@ -7,7 +7,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 CATALOGS = $(wildcard portal/translations/*/LC_MESSAGES/*.po)
 
-.PHONY: run test test-deployed install browser i18n-extract i18n-update i18n-compile bench clean
+.PHONY: run test test-deployed load install browser i18n-extract i18n-update i18n-compile bench clean
 
 run: install
 	$(BIN)/python -m portal.devstack
@@ -22,6 +22,11 @@ test: install browser
 
 test-deployed: install browser
 	$(BIN)/python -m pytest tests/deployed $(PYTEST_ARGS)
+
+# The real mix (tests/load/locustfile.py) at 50 and then 200 people for 5 minutes each, against the deployed
+# stack on PostgreSQL (DATABASE_URL, as for the tier). Figures: tests/load/README.md.
+load: install
+	$(BIN)/python -m tests.load.run --users $(or $(USERS),50 200) --seconds $(or $(SECONDS),300)
 
 install: $(STAMP) i18n-compile
 

@@ -29,6 +29,9 @@ from tests.databases import fresh_database
 
 BIN = Path(sys.executable).parent
 WORKERS, THREADS = 2, 4
+#: Longer than any client or proxy keeps an idle connection: with gunicorn's default (2 s) a browser's next
+#: request after a pause can meet a connection the server is just closing ("closed without response").
+KEEP_ALIVE = 75
 SECRET_KEY = "deployed-tier-secret-key-" + "x" * 40
 
 
@@ -132,6 +135,7 @@ class DeployedStack:
             [str(BIN / "gunicorn"), "--workers", str(WORKERS), "--threads", str(THREADS),
              "--bind", f"127.0.0.1:{port}", "--certfile", str(self.folder / "cert.pem"),
              "--keyfile", str(self.folder / "key.pem"), "--timeout", "120", "--graceful-timeout", "5",
+             "--keep-alive", str(KEEP_ALIVE),
              "wsgi:app"],
             cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
