@@ -73,6 +73,14 @@ class LocalMailServer:
             self.inbox.arrived.wait_for(lambda: len(self.inbox.messages) >= count, timeout)
         return list(self.inbox.messages)
 
+    def wait_for_mail_to(self, address: str, timeout: float = 10, after: int = 0) -> EmailMessage | None:
+        """The first message to `address` (among those from the `after`-th on), waiting up to `timeout` s."""
+        def found():
+            return next((message for message in self.inbox.messages[after:] if address in message["To"]), None)
+        with self.inbox.arrived:
+            self.inbox.arrived.wait_for(lambda: found() is not None, timeout)
+        return found()
+
 
 class OutboxSender(threading.Thread):
     """Sends the outbox every few seconds, as cron's `flask portal send-mail` does in production."""

@@ -71,6 +71,8 @@ class Visitor:
     def login(self, email: str, password: str = DEMO_PASSWORD) -> requests.Response:
         response = self.post("/login", {"email": email, "password": password})
         assert response.status_code == 302, f"login of {email} failed: {response.status_code}"
+        assert not response.headers["Location"].endswith("/login/two-factor"), \
+            f"{email} has two-factor sign-in on: sign in with a code"
         self.email = email
         return response
 

@@ -24,9 +24,9 @@ from pypdf import PdfReader
 from tests.visitor import Visitor
 
 #: Enough to reach every page of the demo data many times over; a runaway crawl stops here.
-MAX_FETCHES = 300
-#: Variants of one path (filters, sorting, pages) worth fetching.
-MAX_PER_PATH = 10
+MAX_FETCHES = 500
+#: Variants of one path (filters, sorting, pages) worth fetching: every single option of a list's filters.
+MAX_PER_PATH = 40
 #: Option values of one select tried in a GET form.
 MAX_OPTIONS = 12
 
