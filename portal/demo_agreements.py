@@ -80,13 +80,13 @@ def load(by_name: dict[str, Organisation], person) -> None:
     """Walk each demo agreement through the real services, as its people would."""
     for demo in AGREEMENTS:
         facility, partner = by_name[demo.facility], by_name[demo.partner]
-        head, officer = person(demo.head), person(demo.officer)
-        signatory = person(demo.partner_signatory)
-        fields = AgreementFields(facility_signatory=head, partner_signatory=signatory, **demo.fields)
-        agreement = agreements.create_agreement(facility, partner, fields, actor=person(demo.drafter))
+        drafter, officer, head = person(demo.drafter), person(demo.officer), person(demo.head)
+        fields = AgreementFields(facility_signatory=head, partner_signatory=person(demo.partner_signatory),
+                                 **demo.fields)
+        agreement = agreements.create_agreement(facility, partner, fields, actor=drafter)
         agreements.add_draft_document(agreement, io.BytesIO(agreement_pdf.agreement_text(agreement)),
-                                      f"Draf PKS {partner.name}.pdf", actor=person(demo.drafter))
-        _walk(agreement, _ORDER.index(demo.reached), drafter=person(demo.drafter), officer=officer, head=head)
+                                      f"Draf PKS {partner.name}.pdf", actor=drafter)
+        _walk(agreement, _ORDER.index(demo.reached), drafter=drafter, officer=officer, head=head)
 
 
 def _walk(agreement, steps: int, *, drafter: User, officer: User, head: User) -> None:

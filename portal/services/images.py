@@ -41,11 +41,14 @@ def check_and_thumbnail(stored: files.StoredFile, prefix: str) -> str | None:
     """Refuse an image with too many pixels; store a small JPEG of any other image and return its key."""
     if stored.content_type not in IMAGE_TYPES:
         return None
-    _refuse_pixel_bomb(files.read_head(stored.key, HEADER_BYTES))
-    if stored.size > THUMBNAIL_MAX_BYTES:
+    small = stored.size <= THUMBNAIL_MAX_BYTES
+    # A small image is read once, for both the check and the thumbnail; of a large one only the header.
+    content = files.read_object(stored.key) if small else files.read_head(stored.key, HEADER_BYTES)
+    _refuse_pixel_bomb(content)
+    if not small:
         return None
     try:
-        with Image.open(io.BytesIO(files.read_object(stored.key))) as image:
+        with Image.open(io.BytesIO(content)) as image:
             image.draft("RGB", THUMBNAIL_SIZE)  # JPEG: decode at a fraction of the size
             image.thumbnail(THUMBNAIL_SIZE)
             output = io.BytesIO()
