@@ -7,7 +7,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 CATALOGS = $(wildcard portal/translations/*/LC_MESSAGES/*.po)
 
-.PHONY: run test test-deployed load install browser i18n-extract i18n-update i18n-compile bench clean
+.PHONY: run test test-deployed load install browser i18n-extract i18n-update i18n-compile bench bench-pages clean
 
 run: install
 	$(BIN)/python -m portal.devstack
@@ -58,6 +58,13 @@ i18n-compile: $(STAMP)
 
 bench: install
 	$(BIN)/python -m tests.bench
+
+# The hot pages on the deployed stack with national-scale data, loaded by wrk at 8 and 50 connections, as a
+# ratio to bare Flask under the same gunicorn (PostgreSQL: DATABASE_URL, or the local server CI uses).
+bench-pages: install
+	@command -v wrk >/dev/null 2>&1 || { echo "Installing Debian's wrk for the page benchmark"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	DATABASE_URL=$${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/python -m tests.bench.pages $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance tests/artifacts .pytest_cache

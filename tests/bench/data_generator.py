@@ -49,10 +49,12 @@ def organisations(connection, facilities: int = 550, partners: int = 3000) -> No
 
 
 def partnerships_and_agreements(connection, agreements: int = 8000) -> None:
-    """One agreement per partnership; partners cluster on some facilities, as big cities draw more."""
+    """One agreement per partnership; partners cluster on some facilities, as big cities draw more.
+
+    Only the generated organisations take part, so demo data loaded beside it stays as it was."""
     connection.execute(text("""
-        WITH f AS (SELECT array_agg(id ORDER BY id) AS ids FROM organisations WHERE kind = 'facility'),
-             p AS (SELECT array_agg(id ORDER BY id) AS ids FROM organisations WHERE kind = 'partner'),
+        WITH f AS (SELECT array_agg(id ORDER BY id) AS ids FROM organisations WHERE slug LIKE 'upt-%'),
+             p AS (SELECT array_agg(id ORDER BY id) AS ids FROM organisations WHERE slug LIKE 'mitra-%'),
              candidates AS (
                  SELECT DISTINCT f.ids[1 + floor(power(random(), 1.7) * cardinality(f.ids))::int] AS facility_id,
                                  p.ids[1 + floor(random() * cardinality(p.ids))::int] AS partner_id
@@ -68,7 +70,7 @@ def partnerships_and_agreements(connection, agreements: int = 8000) -> None:
                (ARRAY[{",".join(f"'{t}'" for t in AGREEMENT_TYPES)}])[1 + (p.id % 8)],
                'PKS ' || p.id, '', '', '', '', '', '', s.start_date, s.start_date + 730, 'W' || p.id,
                now(), now(), 1
-        FROM partnerships p
+        FROM partnerships p JOIN organisations f ON f.id = p.facility_id AND f.slug LIKE 'upt-%'
         CROSS JOIN LATERAL (SELECT CASE WHEN r < 0.55 THEN 'active' WHEN r < 0.75 THEN 'expired'
                                         WHEN r < 0.80 THEN 'terminated' WHEN r < 0.85 THEN 'signed'
                                         WHEN r < 0.92 THEN 'submitted' ELSE 'draft' END AS status,
@@ -85,7 +87,8 @@ def contributions(connection, count: int) -> None:
         SELECT row_number() OVER (ORDER BY p.id) AS n, p.facility_id, p.partner_id,
                (SELECT a.id FROM agreements a WHERE a.facility_id = p.facility_id AND a.partner_id = p.partner_id
                   AND a.status IN ('active', 'expired', 'terminated') LIMIT 1) AS agreement_id
-        FROM partnerships p"""))
+        FROM partnerships p JOIN organisations f ON f.id = p.facility_id
+        WHERE f.slug LIKE 'upt-%'"""))
     pairs = connection.execute(text("SELECT count(*) FROM pairs")).scalar()
     connection.execute(text(f"""
         INSERT INTO contributions (facility_id, partner_id, type, status, title, description, started_on,

@@ -128,7 +128,8 @@ class DeployedStack:
 
     # --- processes ------------------------------------------------------------------------------
 
-    def start_instance(self) -> Instance:
+    def start_instance(self, app: str = "wsgi:app", ready_path: str = "/healthz") -> Instance:
+        """Another gunicorn master with the deployment's settings, serving `app` (the portal by default)."""
         port = free_port()
         log = open(self.folder / f"gunicorn-{port}.log", "ab")
         process = subprocess.Popen(
@@ -136,11 +137,11 @@ class DeployedStack:
              "--bind", f"127.0.0.1:{port}", "--certfile", str(self.folder / "cert.pem"),
              "--keyfile", str(self.folder / "key.pem"), "--timeout", "120", "--graceful-timeout", "5",
              "--keep-alive", str(KEEP_ALIVE),
-             "wsgi:app"],
+             app],
             cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         instance = Instance(port, process)
-        _wait_until(lambda: requests.get(f"{instance.url}/healthz", verify=self.ca_file, timeout=5).ok, 60,
+        _wait_until(lambda: requests.get(instance.url + ready_path, verify=self.ca_file, timeout=5).ok, 60,
                     f"gunicorn on {port}")
         self.instances.append(instance)
         return instance

@@ -1,0 +1,172 @@
+"""The hot pages as deployed, against bare Flask under the same gunicorn, in one run: `make bench-pages`.
+
+Starts the deployed stack of the tier (gunicorn 2 workers x 4 threads over HTTPS,
+PostgreSQL through the login role under Row-Level Security, SeaweedFS, Redis) with
+the demo data, adds the generator's national data set (550 facilities, 3,000
+partners, 8,000 agreements, 200,000 contributions) and lets the demo people also
+work at the busiest generated organisations: Agung Novarianto heads the busiest
+facility (about 200 partners), SEKATA's admin runs the busiest partner, and Ditjen
+PAS's analyst oversees every facility. A bare Flask "hello" is served by gunicorn
+with the same settings (workers, threads, TLS, keep-alive).
+
+Each page is loaded with wrk (Debian's package) at 8 and 50 connections; the script
+prints req/s as a ratio to bare Flask, p50 and p99. Every answer under load is
+checked by `wrk_check.lua`: a 200 carrying the signed-in page to its end (a
+redirect to the sign-in page, e.g. because strong session protection no longer
+recognises the client, counts as a bad answer and is reported).
+
+    .venv/bin/python -m tests.bench.pages [--seconds 10] [--connections 8 50] [--contributions 200000]
+
+It asserts nothing about time; the goals and the figures are in tests/bench/README.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from tests.bench import data_generator
+from tests.databases import server_url
+from tests.deployed.stack import start_stack
+from tests.visitor import Visitor
+
+HERE = Path(__file__).parent
+#: wrk and the sign-ins send the same User-Agent: strong session protection ties a session to it and the address.
+USER_AGENT = "MitraPAS bench-pages (wrk)"
+SIGNED_IN = 'action="/logout"'
+LOAD_THREADS = 2
+
+
+@dataclass
+class Page:
+    name: str
+    email: str
+    path: str
+    dashboard: bool = False
+
+
+def load_national_data(stack, contributions: int) -> dict[str, str]:
+    """The generator's data set, and the demo people's memberships at its busiest organisations."""
+    engine = create_engine(stack.env["MIGRATION_DATABASE_URL"])
+    with engine.begin() as connection:
+        data_generator.organisations(connection)
+        data_generator.partnerships_and_agreements(connection)
+        data_generator.contributions(connection, contributions)
+        data_generator.tallies(connection)
+        facility = connection.execute(text(
+            "SELECT o.id, o.slug FROM organisations o JOIN partnerships p ON p.facility_id = o.id "
+            "WHERE o.slug LIKE 'upt-%' GROUP BY o.id ORDER BY count(*) DESC LIMIT 1")).one()
+        partner = connection.execute(text(
+            "SELECT o.id, o.slug FROM organisations o JOIN contributions c ON c.partner_id = o.id "
+            "WHERE o.slug LIKE 'mitra-%' GROUP BY o.id ORDER BY count(*) DESC LIMIT 1")).one()
+        for email, organisation, role in (("agung.novarianto@mitrapas.test", facility.id, "head"),
+                                          ("admin@sekata.mitrapas.test", partner.id, "admin")):
+            connection.execute(text(
+                "INSERT INTO memberships (user_id, organisation_id, role, created_at) "
+                "SELECT id, :organisation, :role, now() FROM users WHERE email = :email"),
+                {"organisation": organisation, "role": role, "email": email})
+        agreement = connection.execute(text(
+            "SELECT id FROM agreements WHERE facility_id = :facility ORDER BY id LIMIT 1"),
+            {"facility": facility.id}).scalar()
+        oversight = connection.execute(text(
+            "SELECT slug FROM organisations WHERE name = 'Direktorat Jenderal Pemasyarakatan' "
+            "AND slug <> 'ditjenpas'")).scalar()
+        partners = connection.execute(text("SELECT count(*) FROM partnerships WHERE facility_id = :facility"),
+                                      {"facility": facility.id}).scalar()
+    data_generator.vacuum(engine)
+    engine.dispose()
+    print(f"data: busiest facility {facility.slug} ({partners} partners), busiest partner {partner.slug}, "
+          f"{contributions:,} generated contributions")
+    return {"facility": facility.slug, "partner": partner.slug, "agreement": str(agreement),
+            "oversight": oversight}
+
+
+def hot_pages(where: dict[str, str]) -> list[Page]:
+    head, partner = "agung.novarianto@mitrapas.test", "admin@sekata.mitrapas.test"
+    facility = f"/o/{where['facility']}"
+    return [
+        Page("agreement list", head, f"{facility}/agreements/"),
+        Page("contribution list", head, f"{facility}/contributions/"),
+        Page("material list", head, f"{facility}/materials/"),
+        Page("agreement detail", head, f"{facility}/agreements/{where['agreement']}"),
+        Page("facility dashboard", head, f"{facility}/", dashboard=True),
+        Page("partner dashboard", partner, f"/o/{where['partner']}/", dashboard=True),
+        Page("oversight dashboard", "analis.ditjenpas@mitrapas.test", f"/o/{where['oversight']}/", dashboard=True),
+    ]
+
+
+def session_cookie(stack, email: str) -> str:
+    """A signed-in session, made with the User-Agent wrk sends, as a Cookie header."""
+    visitor = Visitor(stack.url, verify=stack.ca_file)
+    visitor.http.headers["User-Agent"] = USER_AGENT
+    visitor.login(email)
+    return "; ".join(f"{cookie.name}={cookie.value}" for cookie in visitor.http.cookies)
+
+
+def wrk(url: str, connections: int, seconds: int, marker: str, ending: str, cookie: str = "") -> dict:
+    command = ["wrk", "--threads", str(min(LOAD_THREADS, connections)), "--connections", str(connections),
+               "--duration", f"{seconds}s", "--timeout", "30s", "--script", str(HERE / "wrk_check.lua"),
+               "--header", f"User-Agent: {USER_AGENT}"]
+    if cookie:
+        command += ["--header", f"Cookie: {cookie}"]
+    output = subprocess.run([*command, url, "--", marker, ending], capture_output=True, text=True,
+                            check=True).stdout
+    result = json.loads(output.strip().splitlines()[-1])
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, nargs="+", default=[8, 50])
+    parser.add_argument("--contributions", type=int, default=200_000)
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: `make bench-pages` installs Debian's wrk")
+    if server_url() is None:
+        raise SystemExit("bench-pages needs PostgreSQL: DATABASE_URL=postgresql+psycopg://... make bench-pages")
+    with ExitStack() as resources:
+        stack = start_stack(resources)
+        pages = hot_pages(load_national_data(stack, args.contributions))
+        hello = stack.start_instance(app="tests.bench.hello_app:app", ready_path="/")
+        cookies = {email: session_cookie(stack, email) for email in {page.email for page in pages}}
+        for page in pages:  # one answer each first: a page that fails is a defect, not a figure
+            probe = wrk(stack.url + page.path, 1, 1, SIGNED_IN, "</html>", cookies[page.email])
+            if probe["bad"] or not probe["good"]:
+                raise SystemExit(f"{page.name} ({page.path}) does not answer with the signed-in page")
+        rows = []
+        for connections in args.connections:
+            baseline = wrk(hello.url + "/", connections, args.seconds, "hello", "hello")
+            rows.append(("bare Flask hello", connections, baseline, baseline["rps"], None))
+            for page in pages:
+                result = wrk(stack.url + page.path, connections, args.seconds, SIGNED_IN, "</html>",
+                             cookies[page.email])
+                rows.append((page.name, connections, result, baseline["rps"], page))
+        report(rows, args.seconds)
+
+
+def report(rows, seconds: int) -> None:
+    print(f"\npages as deployed (gunicorn 2x4, HTTPS, PostgreSQL with RLS), wrk {seconds} s each, same run")
+    print(f"  {'page':22} {'conns':>5} {'req/s':>8} {'of Flask':>8} {'p50':>9} {'p99':>9} {'KB':>6} "
+          f"{'bad':>5} {'goal':>5}")
+    for name, connections, result, baseline, page in rows:
+        share = result["rps"] / baseline
+        goal = ""
+        if page is not None and connections >= 50:
+            limit = 250 if page.dashboard else 150
+            met = result["p99_ms"] < limit and (page.dashboard or share >= 0.2)
+            goal = "met" if met else "no"
+        size = result["bytes"] / max(result["requests"], 1) / 1024
+        print(f"  {name:22} {connections:>5} {result['rps']:>8.1f} {share:>7.1%} {result['p50_ms']:>7.1f}ms "
+              f"{result['p99_ms']:>7.1f}ms {size:>6.1f} {result['bad'] + result['socket_errors']:>5} {goal:>5}")
+
+
+if __name__ == "__main__":
+    main()
