@@ -227,10 +227,12 @@ def _give_org_slug(endpoint, values) -> None:
 
 
 def _enter_organisation() -> None:
-    """Resolve the organisation and membership; anything else is a 404."""
-    organisation = db.session.scalar(
-        select(Organisation).where(Organisation.slug == g.org_slug, Organisation.is_active)
-    )
+    """Resolve the organisation and membership; anything else is a 404.
+
+    The person's memberships and their organisations came with the session (`accounts.session_user`),
+    so this asks the database nothing."""
+    organisation = next((m.organisation for m in current_user.memberships
+                         if m.organisation.slug == g.org_slug and m.organisation.is_active), None)
     membership = organisation and current_user.membership_in(organisation)
     if not membership:
         abort(404)

@@ -189,8 +189,9 @@ def test_the_list_filters_by_status_type_expiry_and_search_and_pages(pks, many, 
     assert titles("?type=counselling&page=1") == {a.title for a in many if a.type == AgreementType.COUNSELLING}
     assert titles("?expiring=y") == {"PKS nomor 00", "PKS nomor 03"}
     assert titles("?q=nomor+07") == {"PKS nomor 07"}
-    assert titles(f"?counterpart={pks.partner.id}&status=draft") == {
+    assert titles("?party=rsud+TAMIANG&status=draft") == {
         a.title for a in many if a.status == S.DRAFT}
+    assert titles("?party=tidak+ada+mitra+bernama+ini") == set()
     assert titles("?status=bukan-status") == titles("")
 
 

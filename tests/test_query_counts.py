@@ -161,3 +161,49 @@ def test_facility_and_partner_dashboards_ask_the_same_number_of_questions_as_wor
     small = counts()
     grow(12)
     assert counts() == small
+
+
+def test_every_hot_page_asks_the_same_number_of_questions_at_ten_times_the_data(app):
+    """The pages `make bench-pages` loads, for a facility whose partners, agreements, work and files grow tenfold."""
+    from datetime import date, timedelta
+
+    from tests.conftest import Web
+    from tests.factories import (
+        PASSWORD, AgreementFactory, ContributionFactory, MaterialFactory, MaterialVersionFactory, OversightFactory,
+    )
+
+    facility, partner = FacilityFactory(province="Bengkulu"), PartnerFactory()
+    PartnershipFactory(facility=facility, partner=partner)
+    first = AgreementFactory(facility=facility, partner=partner, status="active")
+    people = {"head": member_of(facility, Role.HEAD), "partner": member_of(partner, Role.ADMIN),
+              "analyst": member_of(OversightFactory(province="Bengkulu"), Role.ANALYST)}
+    at = f"/o/{facility.slug}"
+    pages = {"head": [f"{at}/agreements/", f"{at}/agreements/?party=mitra", f"{at}/contributions/",
+                      f"{at}/materials/", f"{at}/agreements/{first.id}", f"{at}/", f"{at}/partners/names.json?q=a"],
+             "partner": [f"/o/{partner.slug}/"],
+             "analyst": [f"/o/{people['analyst'].memberships[0].organisation.slug}/"]}
+
+    def grow(n):
+        for day in range(n):
+            other = PartnerFactory()
+            PartnershipFactory(facility=facility, partner=other)
+            for who in (partner, other):
+                AgreementFactory(facility=facility, partner=who, status="active")
+                ContributionFactory(facility=facility, partner=who, status="verified",
+                                    started_on=date.today() - timedelta(days=day * 31 % 300))
+                ContributionFactory(facility=facility, partner=who, status="submitted")
+                material = MaterialFactory(facility=facility, partner=who)
+                MaterialVersionFactory(material=material, number=1, thumbnail_key=f"thumb-{material.id}")
+
+    def counts():
+        result = {}
+        for who, urls in pages.items():
+            web = Web(app.test_client())
+            assert web.login(people[who].email, PASSWORD).status_code == 302
+            result.update({url: queries_for(web, url) for url in urls})
+        return result
+
+    grow(3)
+    small = counts()
+    grow(27)
+    assert counts() == small

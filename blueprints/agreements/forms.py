@@ -6,7 +6,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from blueprints.forms import Form, offered_id
+from blueprints.forms import Form
 from portal.models import AgreementStatus, AgreementType
 from portal.services.agreement_lists import AgreementFilter
 from portal.services.agreements import AgreementFields
@@ -114,19 +114,15 @@ class FilterForm(Form):
         (status.value, label) for status, label in AGREEMENT_STATUS.items()])
     type = SelectField(_l("Type"), default="", choices=[("", _l("All types"))] + [
         (kind.value, label) for kind, label in AGREEMENT_TYPE.items()])
-    counterpart = SelectField(_l("Party"), default="", coerce=str)
+    party = StringField(_l("Party"), validators=[Optional(), Length(max=100)])
     expiring = BooleanField(_l("Ending within 90 days"))
     queue = HiddenField()
-
-    def __init__(self, *args, counterparts, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.counterpart.choices = [("", _l("All parties"))] + [(str(org.id), org.name) for org in counterparts]
 
     def wanted(self) -> AgreementFilter:
         """The filter as the services take it; anything unrecognised is simply ignored."""
         return AgreementFilter(
             status=_member(AgreementStatus, self.status.data), type=_member(AgreementType, self.type.data),
-            counterpart_id=offered_id(self.counterpart),
+            party=(self.party.data or "").strip()[:100] or None,
             expiring=bool(self.expiring.data), search=(self.q.data or "").strip()[:100] or None,
             queue=self.queue.data if self.queue.data in ("review", "to_sign") else None)
 

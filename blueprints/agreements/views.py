@@ -27,21 +27,21 @@ def _actor():
 
 @bp.route("/")
 def index():
-    form = FilterForm(request.args, counterparts=agreement_lists.counterparts(current_org))
+    form = FilterForm(request.args)
     form.validate()
-    page = agreement_lists.page_of(_actor(), form.wanted(), page_number())
+    page = agreement_lists.page_of(current_org, _actor(), form.wanted(), page_number())
     return render_template("agreements/index.html", form=form, page=page,
                            filter_args=filter_args(),
                            queues=agreement_lists.queue_counts(current_org, _actor()),
-                           can_draft=bool(agreement_lists.drafting_pairs(current_org)) and _may_draft())
+                           can_draft=_may_draft() and agreement_lists.may_draft_any(current_org))
 
 
 @bp.route("/export.<file_format>")
 def export(file_format: str):
     """Every agreement matching the filters (not just one page), as CSV or XLSX."""
-    form = FilterForm(request.args, counterparts=agreement_lists.counterparts(current_org))
+    form = FilterForm(request.args)
     form.validate()
-    return table_file(agreement_lists.as_table(_actor(), form.wanted()), file_format, "perjanjian")
+    return table_file(agreement_lists.as_table(current_org, _actor(), form.wanted()), file_format, "perjanjian")
 
 
 def _may_draft() -> bool:

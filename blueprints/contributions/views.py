@@ -51,8 +51,8 @@ def index():
     page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     return render_template("contributions/index.html", page=page, status=status, kind=kind, filter_args=filter_args(),
                            waiting=contributions.waiting_count(), totals=contributions.totals(),
-                           can_record=bool(agreement_lists.drafting_pairs(current_org))
-                           and current_org.kind == "partner")
+                           can_record=current_org.kind == "partner"
+                           and agreement_lists.may_draft_any(current_org))
 
 
 @bp.route("/export.<file_format>")
@@ -177,7 +177,7 @@ def decide(contribution_id: int, decision: str):
 def programmes():
     rows = db.session.scalars(select(Programme).order_by(Programme.start_date.desc())).unique().all()
     return render_template("contributions/programmes.html", programmes=rows,
-                           can_start=bool(agreement_lists.drafting_pairs(current_org)))
+                           can_start=agreement_lists.may_draft_any(current_org))
 
 
 @bp.route("/programmes/new", methods=["GET", "POST"])

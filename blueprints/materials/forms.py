@@ -4,7 +4,7 @@ from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from blueprints.forms import Form, offered_id
+from blueprints.forms import Form
 from portal.models import MaterialCategory
 from portal.services.materials import MaterialFilter
 from portal.vocabulary import MATERIAL_CATEGORY
@@ -38,11 +38,7 @@ class FilterForm(Form):
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
     category = SelectField(_l("Category"), default="", choices=[("", _l("All categories"))] + CATEGORY_CHOICES)
-    counterpart = SelectField(_l("Party"), default="", coerce=str)
-
-    def __init__(self, *args, counterparts, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.counterpart.choices = [("", _l("All parties"))] + [(str(org.id), org.name) for org in counterparts]
+    party = StringField(_l("Party"), validators=[Optional(), Length(max=100)])
 
     def wanted(self, agreement_id: int | None) -> MaterialFilter:
         try:
@@ -50,5 +46,5 @@ class FilterForm(Form):
         except ValueError:
             category = None
         return MaterialFilter(category=category, agreement_id=agreement_id,
-                              counterpart_id=offered_id(self.counterpart),
+                              party=(self.party.data or "").strip()[:100] or None,
                               search=(self.q.data or "").strip()[:100] or None)

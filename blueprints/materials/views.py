@@ -25,14 +25,14 @@ def _actor():
 
 @bp.route("/")
 def index():
-    form = FilterForm(request.args, counterparts=agreement_lists.counterparts(current_org))
+    form = FilterForm(request.args)
     form.validate()
     agreement_id = request.args.get("agreement", type=record_id)
-    page = materials.page_of(form.wanted(agreement_id), page_number())
+    page = materials.page_of(current_org, form.wanted(agreement_id), page_number())
     return render_template(
         "materials/index.html", form=form, page=page, latest=materials.latest_versions(page.items),
         filter_args=filter_args(),
-        can_upload=bool(agreement_lists.drafting_pairs(current_org)))
+        can_upload=agreement_lists.may_draft_any(current_org))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -1,5 +1,5 @@
 """List, add and show partnerships."""
-from flask import flash, redirect, render_template, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,7 +9,7 @@ from blueprints.partnerships import bp
 from blueprints.partnerships.forms import InvitePartnerForm, LinkPartnerForm
 from portal import policy
 from portal.models import Partnership
-from portal.services import invitations, organisations, partnerships
+from portal.services import invitations, organisations, parties, partnerships
 from portal.tenancy import current_org, get_shared_or_404
 
 
@@ -19,6 +19,12 @@ def index():
     sent = [i for i in invitations.pending_for(current_org) if i.sent_for_id == current_org.id] if can_link else []
     return render_template("partnerships/index.html", partnerships=partnerships.visible_partnerships(),
                            can_link=can_link, invitations=sent, confirm_form=ConfirmForm())
+
+
+@bp.route("/names.json")
+def names():
+    """What the lists' party filter suggests while one types: names of the parties this organisation sees."""
+    return jsonify(names=parties.suggestions(current_org, request.args.get("q", "")[:100]))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -10,11 +10,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from portal import policy
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.models import LoginSession, User
+from portal.models import LoginSession, Membership, User
 from portal.models.base import utcnow
 from portal.services import audit
 
@@ -101,7 +102,11 @@ def session_user(session_id: str | None, user_id) -> User | None:
     """The user of a live session, or None once it was revoked or the account deactivated."""
     if not session_id or not str(user_id).isdigit():
         return None
-    login = db.session.get(LoginSession, session_id)
+    # One query for the session, the person, their memberships and organisations: every page needs them all.
+    login = db.session.scalars(
+        select(LoginSession).where(LoginSession.id == session_id)
+        .options(joinedload(LoginSession.user).joinedload(User.memberships).joinedload(Membership.organisation))
+    ).unique().one_or_none()
     if login is None or login.revoked_at is not None or login.user_id != int(user_id):
         return None
     return login.user if login.user.is_active else None

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from portal import clock
 from portal.exports import Column, QueryRows, Table
 from portal.extensions import db
+from portal.services import parties
 from portal.models import (
     Agreement, AgreementStatus, AgreementType, AuditEntry, Membership, Organisation, OrgKind,
     Partnership, Role, User,
@@ -28,15 +29,15 @@ PER_PAGE = 20
 class AgreementFilter:
     status: AgreementStatus | None = None
     type: AgreementType | None = None
-    #: The other party: a partner for a facility, a facility for a partner (oversight: either).
-    counterpart_id: int | None = None
+    #: Part of the other party's name: a partner's for a facility, a facility's for a partner (oversight: either).
+    party: str | None = None
     expiring: bool = False
     search: str | None = None
     #: "review" (waiting for the facility) or "to_sign" (waiting for me to sign).
     queue: str | None = None
 
 
-def filtered(user: User, wanted: AgreementFilter, *, today: date | None = None):
+def filtered(organisation: Organisation, user: User, wanted: AgreementFilter, *, today: date | None = None):
     """The agreements the organisation sees (the tenancy filter decides which), narrowed by `wanted`."""
     today = today or clock.today()
     query = select(Agreement).order_by(Agreement.updated_at.desc(), Agreement.id.desc())
@@ -44,9 +45,8 @@ def filtered(user: User, wanted: AgreementFilter, *, today: date | None = None):
         query = query.where(Agreement.status == wanted.status)
     if wanted.type:
         query = query.where(Agreement.type == wanted.type)
-    if wanted.counterpart_id:
-        query = query.where(or_(Agreement.partner_id == wanted.counterpart_id,
-                                Agreement.facility_id == wanted.counterpart_id))
+    if wanted.party:
+        query = query.where(parties.named(organisation, wanted.party, Agreement.facility_id, Agreement.partner_id))
     if wanted.expiring:
         query = query.where(Agreement.ending_within(EXPIRING_DAYS, today))
     if wanted.search:
@@ -61,18 +61,18 @@ def filtered(user: User, wanted: AgreementFilter, *, today: date | None = None):
     return query
 
 
-def page_of(user: User, wanted: AgreementFilter, page: int):
-    return db.paginate(filtered(user, wanted), page=page, per_page=PER_PAGE, error_out=False)
+def page_of(organisation: Organisation, user: User, wanted: AgreementFilter, page: int):
+    return db.paginate(filtered(organisation, user, wanted), page=page, per_page=PER_PAGE, error_out=False)
 
 
-def as_table(user: User, wanted: AgreementFilter) -> Table:
+def as_table(organisation: Organisation, user: User, wanted: AgreementFilter) -> Table:
     """The whole filtered list (not one page) as a table to export, streamed in batches."""
     columns = (Column("title", _l("Title")), Column("kind", _l("Agreement or addendum")), Column("type", _l("Type")),
                Column("facility", _l("Facility")), Column("partner", _l("Partner")),
                Column("facility_number", _l("Facility's number")), Column("partner_number", _l("Partner's number")),
                Column("status", _l("Status")), Column("start_date", _l("Start date"), "date"),
                Column("end_date", _l("End date"), "date"))
-    rows = QueryRows(filtered(user, wanted), lambda a: (
+    rows = QueryRows(filtered(organisation, user, wanted), lambda a: (
         a.title, label(a.kind), label(a.type), a.facility.name, a.partner.name, a.facility_number,
         a.partner_number, label(a.status), a.start_date, a.end_date))
     return Table("agreements", _l("Agreements"), columns, rows)
@@ -97,13 +97,11 @@ def queue_counts(organisation: Organisation, user: User) -> dict[str, int]:
     return counts
 
 
-def counterparts(organisation: Organisation) -> list[Organisation]:
-    """The organisations on the other side of the pairs this organisation sees."""
-    pairs = db.session.scalars(select(Partnership)).unique().all()
-    others = {pair.partner if organisation.kind == OrgKind.FACILITY else pair.facility for pair in pairs}
-    if organisation.kind == OrgKind.OVERSIGHT:
-        others = {pair.facility for pair in pairs} | {pair.partner for pair in pairs}
-    return sorted(others, key=lambda org: org.name)
+def may_draft_any(organisation: Organisation) -> bool:
+    """Whether the organisation has a pair of its own to draft, upload or record for (one cheap query)."""
+    if organisation.kind not in (OrgKind.FACILITY, OrgKind.PARTNER):
+        return False
+    return db.session.scalar(select(Partnership.id).limit(1)) is not None
 
 
 def drafting_pairs(organisation: Organisation) -> list[Partnership]:

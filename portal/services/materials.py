@@ -20,7 +20,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Agreement, Material, MaterialCategory, MaterialVersion, Organisation, User
 from portal.models.base import utcnow
-from portal.services import audit, files, images
+from portal.services import audit, files, images, parties
 
 
 #: What a browser may show inline; everything else downloads as an attachment.
@@ -116,12 +116,12 @@ def purge_deleted(now: datetime | None = None) -> int:
 class MaterialFilter:
     category: MaterialCategory | None = None
     agreement_id: int | None = None
-    #: The other party: a partner for a facility, a facility for a partner.
-    counterpart_id: int | None = None
+    #: Part of the other party's name: a partner's for a facility, a facility's for a partner.
+    party: str | None = None
     search: str | None = None
 
 
-def page_of(wanted: MaterialFilter, page: int):
+def page_of(organisation: Organisation, wanted: MaterialFilter, page: int):
     """The materials the acting organisation sees (the tenancy filter decides which), newest first."""
     query = select(Material).where(Material.deleted_at.is_(None)).order_by(Material.created_at.desc(),
                                                                            Material.id.desc())
@@ -129,9 +129,8 @@ def page_of(wanted: MaterialFilter, page: int):
         query = query.where(Material.category == wanted.category)
     if wanted.agreement_id:
         query = query.where(Material.agreement_id == wanted.agreement_id)
-    if wanted.counterpart_id:
-        query = query.where(or_(Material.facility_id == wanted.counterpart_id,
-                                Material.partner_id == wanted.counterpart_id))
+    if wanted.party:
+        query = query.where(parties.named(organisation, wanted.party, Material.facility_id, Material.partner_id))
     if wanted.search:
         pattern = f"%{wanted.search.strip().lower()}%"
         query = query.where(or_(func.lower(Material.title).like(pattern),
