@@ -29,9 +29,9 @@ def record_id(value: str) -> int:
     return number
 
 
-def page_number() -> int:
-    """The `page` argument, between 1 and MAX_PAGE."""
-    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+def page_number(argument: str = "page") -> int:
+    """The `page` argument (or another page-numbering one), between 1 and MAX_PAGE."""
+    return min(max(request.args.get(argument, 1, type=int), 1), MAX_PAGE)
 
 
 def filter_args() -> dict[str, str]:

@@ -6,11 +6,18 @@ from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user
 
 from blueprints.dashboard import bp
+from blueprints.query_args import page_number
 from blueprints.table_files import table_file
 from portal import activity_report, clock, policy
 from portal.models import ContributionStatus, OrgKind
 from portal.services import agreement_lists, audit, contributions, organisations, partnerships, reports
 from portal.tenancy import current_membership, current_org
+
+#: What a dashboard draws of a long table (largest first), and the newest partnerships it lists; the rest is a
+#: click (or a download) away. Drawing every row of a facility with 200 partners was most of its page.
+DASHBOARD_ROWS = 15
+#: Facilities per page of an oversight office's table (Ditjen PAS oversees 550).
+OVERSIGHT_ROWS = 50
 
 
 def _board() -> reports.Dashboard:
@@ -32,7 +39,7 @@ def index():
     board, sort = _board(), request.args.get("sort", "name")
     args = board.filters.url_args() | ({"sort": sort} if oversight else {})
     page = dict(
-        board=board, choices=reports.filter_choices(current_org), sort=sort,
+        board=board, choices=reports.filter_choices(current_org), sort=sort, dashboard_rows=DASHBOARD_ROWS,
         export_url=lambda name, fmt: url_for("dashboard.export", table=name, file_format=fmt, **args),
         recent=audit.entries_visible_to(current_org, limit=8) if can_read_audit else [],
         can_read_audit=can_read_audit, role=current_membership.role)
@@ -40,10 +47,12 @@ def index():
         # One address built, the others by changing its id: url_for for each of 550 rows was a tenth of the page.
         any_facility = url_for("dashboard.facility", facility_id=0, **board.filters.url_args())
         page.update(sort_url=lambda key: url_for("dashboard.index", **(args | {"sort": key})),
+                    rows_offset=(page_number("rows") - 1) * OVERSIGHT_ROWS, rows_limit=OVERSIGHT_ROWS,
+                    rows_url=lambda n: url_for("dashboard.index", **(args | {"rows": n})),
                     link=lambda facility_id: any_facility.replace("/facilities/0", f"/facilities/{facility_id}", 1))
     else:
         page.update(
-            partnerships=partnerships.visible_partnerships(),
+            partnerships=partnerships.newest_partnerships(DASHBOARD_ROWS), partner_count=partnerships.count_visible(),
             report_url=url_for("dashboard.monthly_report") if current_org.kind == OrgKind.FACILITY else None,
             queues=agreement_lists.queue_counts(current_org, current_user),
             verified=contributions.totals(), waiting_verification=contributions.waiting_count(),
@@ -89,6 +98,7 @@ def facility(facility_id: int):
     args = replace(board.filters, facility_id=None).url_args()
     return render_template(
         "dashboard/drill_down.html", facility=chosen, board=board, choices=reports.filter_choices(chosen),
+        dashboard_rows=DASHBOARD_ROWS,
         export_url=lambda name, fmt: url_for("dashboard.facility_export", facility_id=chosen.id, table=name,
                                              file_format=fmt, **args),
         report_url=url_for("dashboard.facility_report", facility_id=chosen.id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import policy
 from portal.errors import DomainError
@@ -35,6 +35,17 @@ def pair_exists(facility: Organisation, partner: Organisation) -> bool:
     """Asked by one of the pair (the facility), whose scope sees it if it exists."""
     return db.session.scalar(select(Partnership.id).where(
         Partnership.facility_id == facility.id, Partnership.partner_id == partner.id)) is not None
+
+
+def newest_partnerships(limit: int) -> list[Partnership]:
+    """The latest pairs the acting organisation sees: what a dashboard has room for."""
+    return list(db.session.scalars(
+        select(Partnership).order_by(Partnership.created_at.desc(), Partnership.id.desc()).limit(limit)
+    ).unique())
+
+
+def count_visible() -> int:
+    return db.session.scalar(select(func.count(Partnership.id)))
 
 
 def visible_partnerships() -> list[Partnership]:
