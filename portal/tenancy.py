@@ -175,6 +175,12 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
             )
 
 
+def require_writable(facility_id: int, partner_id: int) -> None:
+    """The write guard, for rows inserted in bulk (no flush sees them): the acting organisation's pair only."""
+    if not may_write(current_scope(), facility_id, partner_id):
+        raise TenantViolation(f"pair {(facility_id, partner_id)} is not writable by {current_scope()}")
+
+
 # --- PostgreSQL Row-Level Security --------------------------------------------
 
 _SET_SCOPE_SQL = text(

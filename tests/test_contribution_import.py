@@ -117,3 +117,34 @@ def test_an_imported_formula_is_exported_as_text_not_as_a_formula(pks, login_as)
     rows = list(csv_module.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
     assert rows[0][:4] == ["Tanggal mulai", "Tanggal berakhir", "Jenis", "Judul"]
     assert rows[1][3] == "'" + formula
+
+
+def test_a_long_import_leaves_one_audit_entry_per_row_in_an_unbroken_chain(pks):
+    from portal.models import AuditEntry
+    from portal.services import audit
+
+    rows = [f"{YESTERDAY},,counselling,Konseling sesi {n},,{n % 7},1,{n % 7 + 1},2" for n in range(1203)]
+    heard = []
+    with pks.acting(pks.partner_member):
+        result = contribution_import.import_contributions(
+            pks.facility, pks.partner, csv_file(*rows), "panjang.csv", actor=pks.partner_member,
+            progress=lambda done, total: heard.append((done, total)))
+    assert result.ok and len(result.ids) == 1203 and recorded() == 1203
+    assert heard[-1] == (2406, 2406) and heard == sorted(heard)  # checking, then keeping, in batches
+    with unscoped("the test reads the whole trail"):
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "contribution.recorded")
+                                     .order_by(AuditEntry.id)).all()
+        kept = db.session.scalars(select(Contribution).order_by(Contribution.id)).all()
+        assert [entry.object_id for entry in entries] == [str(i) for i in result.ids]
+        assert [c.title for c in kept] == [f"Konseling sesi {n}" for n in range(1203)]
+        assert kept[5].participants_total == 6 and kept[5].created_by_id == pks.partner_member.id
+        assert audit.verify_chain() == []
+
+
+def test_bulk_rows_of_another_pair_are_refused_by_the_write_guard(pks):
+    from portal.tenancy import TenantViolation, acting_for, require_writable
+
+    with acting_for(pks.stranger_facility):
+        with pytest.raises(TenantViolation):
+            require_writable(pks.facility.id, pks.partner.id)
+        require_writable(pks.stranger_facility.id, pks.partner.id)  # its own side of a pair: allowed

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from blinker import Namespace
-from sqlalchemy import or_, select, text
+from sqlalchemy import insert, or_, select, text
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
@@ -80,12 +80,46 @@ def record(
     after: dict | None = None,
 ) -> AuditEntry:
     """Append one entry to the trail in the caller's transaction."""
+    return record_many([dict(action=action, actor=actor, object_type=object_type, object_id=object_id,
+                             organisation=organisation, facility=facility, partner=partner, before=before,
+                             after=after)])[0]
+
+
+def record_many(entries: list[dict]) -> list[AuditEntry]:
+    """Append entries (each with `record`'s arguments) in order, under one lock and one look-up of the chain's end.
+
+    An import of 10,000 contributions writes 10,000 entries: one by one, each locked and read the
+    chain again (a third of the import's time).
+    """
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         session.execute(_CHAIN_LOCK)
-    previous = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    previous = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or ""
+    made, now, ip = [], utcnow(), origin_ip.get()
+    for spec in entries:
+        entry = _entry(previous, now, ip, **spec)
+        previous = entry.hash
+        made.append(entry)
+    if len(made) == 1:  # one state change, as most are: the entry is kept as a record of the session
+        session.add(made[0])
+        session.flush()
+    else:  # many: one INSERT of plain rows, without the unit of work's bookkeeping for each
+        session.execute(insert(AuditEntry), [{column: getattr(entry, column) for column in _COLUMNS}
+                                             for entry in made])
+    for entry in made:
+        recorded.send(entry)
+    return made
+
+
+_COLUMNS = ("created_at", "actor_id", "organisation_id", "facility_id", "partner_id", "action", "object_type",
+            "object_id", "changes", "ip", "prev_hash", "hash")
+
+
+def _entry(previous: str, now: datetime, ip: str | None, *, action: str, actor: User | None, object_type: str,
+           object_id=None, organisation: Organisation | None = None, facility: Organisation | None = None,
+           partner: Organisation | None = None, before: dict | None = None, after: dict | None = None) -> AuditEntry:
     entry = AuditEntry(
-        created_at=utcnow(),
+        created_at=now,
         actor_id=actor.id if actor is not None else None,
         organisation_id=organisation.id if organisation is not None else None,
         facility_id=facility.id if facility is not None else None,
@@ -94,13 +128,10 @@ def record(
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
         changes=_plain({"before": before or {}, "after": after or {}}),
-        ip=origin_ip.get(),
-        prev_hash=previous or "",
+        ip=ip,
+        prev_hash=previous,
     )
     entry.hash = entry_hash(entry)
-    session.add(entry)
-    session.flush()
-    recorded.send(entry)
     return entry
 
 

@@ -14,17 +14,19 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import BinaryIO, Iterable
+from typing import BinaryIO, Callable, Iterable
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
+from portal import policy, tenancy
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.models import Agreement, ContributionType, Organisation, User
-from portal.services import contributions
+from portal.models import Agreement, Contribution, ContributionType, Organisation, User
+from portal.models.base import utcnow
+from portal.services import bulk, contributions
 from portal.services.contributions import ContributionFields
 from portal.vocabulary import CONTRIBUTION_TYPE
 
@@ -50,6 +52,8 @@ class RowProblem:
 class ImportResult:
     rows: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    #: The contributions recorded, in the order of the file's rows.
+    ids: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -72,25 +76,62 @@ def template_csv() -> bytes:
     return ("\ufeff" + ",".join(COLUMNS) + "\r\n").encode("utf-8")
 
 
+#: Rows checked, or kept, between two reports of progress; and kept in one INSERT and one batch of audit entries.
+BATCH = 500
+
+
 def import_contributions(facility: Organisation, partner: Organisation, stream: BinaryIO, filename: str, *,
-                         actor: User, dry_run: bool = False) -> ImportResult:
-    """Record every row, or none; with `dry_run`, check them all and keep nothing (the preview)."""
+                         actor: User, dry_run: bool = False,
+                         progress: Callable[[int, int], object] = lambda done, total: None) -> ImportResult:
+    """Record every row, or none; with `dry_run`, check them all and keep nothing (the preview).
+
+    Each row is checked by the form's own rules (`contributions.new_contribution`); the pair's
+    agreements are read once, and the rows are kept 500 to an INSERT with their audit entries,
+    so 10,000 rows take seconds, not a minute. `progress(done, total)` hears how far it got:
+    checking is the first half, keeping the second.
+    """
     rows = _read(stream, filename)
     result = ImportResult(rows=len(rows))
+    policy.require(policy.can_record_contribution(actor, facility, partner))
+    signed = contributions.signed_agreements_of(facility, partner)
     agreements = {agreement.title.casefold(): agreement for agreement in _agreements(facility, partner)}
-    types = _type_words()
-    savepoint = db.session.begin_nested()
-    for number, row in rows:
+    types, total, made = _type_words(), 2 * len(rows), []
+    for done, (number, row) in enumerate(rows, start=1):
         try:
-            fields = _fields(row, agreements, types)
-            contributions.record_contribution(facility, partner, fields, actor=actor)
+            made.append(contributions.new_contribution(facility, partner, _fields(row, agreements, types),
+                                                       actor=actor, signed=signed))
         except DomainError as error:
             result.problems.append(RowProblem(number, str(error.message)))
+        if done % BATCH == 0:
+            progress(done, total)
+    progress(len(rows), total)
     if dry_run or result.problems:
-        savepoint.rollback()
-    else:
-        savepoint.commit()
+        return result
+    with db.session.begin_nested():
+        for start in range(0, len(made), BATCH):
+            batch = made[start:start + BATCH]
+            _keep(batch, facility, partner, actor)
+            contributions.audit_recorded(facility, partner, batch, actor)
+            progress(len(rows) + start + len(batch), total)
+    result.ids = [contribution.id for contribution in made]
     return result
+
+
+#: What `contributions.new_contribution` sets from a row; the rest of a new record is the pair, its author and time.
+_FROM_ROW = ("type", "status", "title", "description", "started_on", "ended_on", "participants_male",
+             "participants_female", "participants_total", "hours", "partner_people", "location")
+
+
+def _keep(batch: list[Contribution], facility: Organisation, partner: Organisation, actor: User) -> None:
+    """One INSERT for the batch, the ids back in order; the unit of work's bookkeeping cost more than the rows."""
+    tenancy.require_writable(facility.id, partner.id)  # the write guard a flush would have applied
+    now = utcnow()
+    rows = [{**{name: getattr(contribution, name) for name in _FROM_ROW}, "facility_id": facility.id,
+             "partner_id": partner.id, "created_by_id": actor.id, "created_at": now, "version": 1,
+             "agreement_id": contribution.agreement.id if contribution.agreement is not None else None}
+            for contribution in batch]
+    for contribution, kept_id in zip(batch, bulk.insert_rows(Contribution, rows), strict=True):
+        contribution.id, contribution.created_at = kept_id, now
 
 
 def _agreements(facility: Organisation, partner: Organisation) -> list[Agreement]:

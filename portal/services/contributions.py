@@ -85,28 +85,44 @@ def signed_agreements_of(facility: Organisation, partner: Organisation) -> list[
 
 
 def agreements_for(facility: Organisation, partner: Organisation, kind: ContributionType,
-                   on: date | None = None) -> list[Agreement]:
-    """The pair's agreements in force on `on` that a contribution of this type may fall under."""
+                   on: date | None = None, *, signed: list[Agreement] | None = None) -> list[Agreement]:
+    """The pair's agreements in force on `on` that a contribution of this type may fall under.
+
+    `signed` (the pair's `signed_agreements_of`, read once) spares a query per row of an import.
+    """
     on = on or clock.today()
-    return list(db.session.scalars(select(Agreement).where(
-        Agreement.facility_id == facility.id, Agreement.partner_id == partner.id,
-        Agreement.status.in_(SIGNED_AGREEMENT_STATES),
-        Agreement.type.in_(AGREEMENT_TYPES_FOR[kind]),
-        Agreement.start_date <= on, Agreement.end_date >= on,
-    ).order_by(Agreement.start_date)).unique())
+    signed = signed_agreements_of(facility, partner) if signed is None else signed
+    return sorted((agreement for agreement in signed if agreement.type in AGREEMENT_TYPES_FOR[kind]
+                   and agreement.start_date <= on <= agreement.end_date), key=lambda agreement: agreement.start_date)
 
 
 def record_contribution(facility: Organisation, partner: Organisation, fields: ContributionFields, *,
                         actor: User, submission_key: str | None = None) -> Contribution:
     """The partner records what it did; a facility officer verifies it next."""
     policy.require(policy.can_record_contribution(actor, facility, partner))
-    contribution = Contribution(facility=facility, partner=partner, created_by=actor, status=C.SUBMITTED,
-                                submission_key=submission_key)
-    _apply(contribution, facility, partner, fields)
+    contribution = new_contribution(facility, partner, fields, actor=actor)
+    contribution.submission_key = submission_key
     db.session.add(contribution)
     db.session.flush()
-    _audit("contribution.recorded", contribution, actor, after=_summary(contribution))
+    _audit("contribution.recorded", contribution, actor, after=summary(contribution))
     return contribution
+
+
+def new_contribution(facility: Organisation, partner: Organisation, fields: ContributionFields, *, actor: User,
+                     signed: list[Agreement] | None = None) -> Contribution:
+    """A contribution checked against every rule, not yet kept: what recording one and importing many share."""
+    contribution = Contribution(facility_id=facility.id, partner_id=partner.id, created_by_id=actor.id,
+                                status=C.SUBMITTED)  # ids, not objects: an import makes 20,000 of these
+    _apply(contribution, facility, partner, fields, signed=signed)
+    return contribution
+
+
+def audit_recorded(facility: Organisation, partner: Organisation, recorded: list[Contribution], actor: User) -> None:
+    """The trail's entries for many new contributions of one pair (an import): one look-up of the chain's end."""
+    organisation = audit.party_of(actor, facility, partner)
+    audit.record_many([dict(action="contribution.recorded", actor=actor, object_type="contribution",
+                            object_id=contribution.id, organisation=organisation, facility=facility,
+                            partner=partner, after=summary(contribution)) for contribution in recorded])
 
 
 def record_contribution_once(facility: Organisation, partner: Organisation, fields: ContributionFields, *,
@@ -146,13 +162,13 @@ def update_contribution(contribution: Contribution, fields: ContributionFields, 
     _lock(contribution, expected_version)
     if contribution.status not in (C.SUBMITTED, C.REJECTED):
         raise DomainError(_l("A verified contribution is frozen; record a correction instead."))
-    before = _summary(contribution)
+    before = summary(contribution)
     _apply(contribution, contribution.facility, contribution.partner, fields)
     resubmitted = contribution.status == C.REJECTED
     contribution.status = C.SUBMITTED
     _save()
     _audit("contribution.resubmitted" if resubmitted else "contribution.updated", contribution, actor,
-           before=before, after=_summary(contribution))
+           before=before, after=summary(contribution))
 
 
 def correct_verified(contribution: Contribution, fields: ContributionFields, *, actor: User) -> Contribution:
@@ -295,7 +311,7 @@ def as_table(query) -> Table:
 # --- the machinery ------------------------------------------------------------------------
 
 def _apply(contribution: Contribution, facility: Organisation, partner: Organisation,
-           fields: ContributionFields) -> None:
+           fields: ContributionFields, *, signed: list[Agreement] | None = None) -> None:
     """Check every field against the rules (each refusal in the user's language), then set them."""
     ended = fields.ended_on or fields.started_on
     if ended < fields.started_on:
@@ -320,7 +336,7 @@ def _apply(contribution: Contribution, facility: Organisation, partner: Organisa
         if fields.hours > 24 * days:
             raise DomainError(_l("%(hours)s hours over %(days)d day(s) is more than 24 hours a day.",
                                  hours=fields.hours, days=days))
-    _check_agreement(facility, partner, fields)
+    _check_agreement(facility, partner, fields, signed)
     if fields.programme is not None and (fields.programme.facility_id, fields.programme.partner_id) != (
             facility.id, partner.id):
         raise DomainError(_l("That programme belongs to another facility or partner."))
@@ -330,8 +346,9 @@ def _apply(contribution: Contribution, facility: Organisation, partner: Organisa
         setattr(contribution, name, value)
 
 
-def _check_agreement(facility: Organisation, partner: Organisation, fields: ContributionFields) -> None:
-    possible = agreements_for(facility, partner, fields.type, fields.started_on)
+def _check_agreement(facility: Organisation, partner: Organisation, fields: ContributionFields,
+                     signed: list[Agreement] | None = None) -> None:
+    possible = agreements_for(facility, partner, fields.type, fields.started_on, signed=signed)
     if fields.agreement is None and possible:
         raise DomainError(_l("Choose the agreement this falls under: %(titles)s.",
                              titles=", ".join(a.title for a in possible)))
@@ -357,7 +374,7 @@ def _require_submitted(contribution: Contribution) -> None:
         raise DomainError(_l("Only a contribution waiting for verification can be verified or rejected."))
 
 
-def _summary(contribution: Contribution) -> dict:
+def summary(contribution: Contribution) -> dict:
     summary = {field.name: getattr(contribution, field.name) for field in dataclass_fields(ContributionFields)}
     for link in ("agreement", "programme"):
         summary[link] = summary[link].id if summary[link] is not None else None

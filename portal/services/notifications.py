@@ -111,15 +111,16 @@ def _on_agreement(entry: AuditEntry) -> None:
 
 
 def _on_contribution(entry: AuditEntry) -> None:
+    if entry.action not in ("contribution.verified", "contribution.rejected"):
+        return  # nobody is told of a recorded one (an import records thousands): the facility's queue shows them
     contribution = db.session.get(Contribution, int(entry.object_id))
     if contribution is None or contribution.created_by is None:
         return
-    if entry.action in ("contribution.verified", "contribution.rejected"):
-        partner = contribution.partner
-        notify([contribution.created_by], entry.action, organisation=partner,
-               link=links.path("contributions.show", org_slug=partner.slug, contribution_id=contribution.id),
-               title=contribution.title, facility=contribution.facility.name,
-               reason=contribution.status_reason or "")
+    partner = contribution.partner
+    notify([contribution.created_by], entry.action, organisation=partner,
+           link=links.path("contributions.show", org_slug=partner.slug, contribution_id=contribution.id),
+           title=contribution.title, facility=contribution.facility.name,
+           reason=contribution.status_reason or "")
 
 
 def _on_invitation(entry: AuditEntry) -> None:
