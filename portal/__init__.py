@@ -68,7 +68,7 @@ def _tune_engine(engine) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from blueprints import (
-        admin, agreements, audit, auth, contributions, dashboard, home, materials, members, notifications,
+        admin, agreements, audit, auth, contributions, dashboard, home, jobs, materials, members, notifications,
         partnerships, verify,
     )
     from blueprints.query_args import RecordIdConverter
@@ -76,7 +76,7 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = RecordIdConverter
 
     for blueprint in (auth.bp, home.bp, admin.bp, dashboard.bp, members.bp, partnerships.bp, agreements.bp,
-                      materials.bp, contributions.bp, audit.bp, verify.bp, notifications.bp):
+                      materials.bp, contributions.bp, jobs.bp, audit.bp, verify.bp, notifications.bp):
         app.register_blueprint(blueprint)
 
 

@@ -129,7 +129,8 @@ def send_mail() -> None:
 @portal_cli.command("mail-worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def mail_worker_command(burst: bool) -> None:
-    """With REDIS_URL: an RQ worker that sends mail right after the transaction that queued it commits."""
+    """With REDIS_URL: an RQ worker that sends mail right after the transaction that queued it commits,
+    and runs the long work people start (imports, from the `mitrapas-work` queue)."""
     from flask import current_app
 
     from portal import mail_worker

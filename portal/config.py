@@ -82,6 +82,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "CONTRIBUTION_FUTURE_DAYS": int(os.environ.get("CONTRIBUTION_FUTURE_DAYS", "0")),
         # Redis backs the rate limiter (and later the mail queue) when present.
         "REDIS_URL": redis_url,
+        # Long work (an import): "rq" (the worker), "thread" (in the app, without Redis) or "inline" (tests).
+        "BACKGROUND_JOBS": os.environ.get("BACKGROUND_JOBS") or ("rq" if redis_url else "thread"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         # Redis down must not take sign-in down: limits fall back to each process's memory meanwhile.

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from portal import demo_agreements, demo_materials
 from portal.extensions import db
 from portal.models import ContributionType, Organisation, OrgKind, PartnerCategory, Role
-from portal.services import accounts, contributions, organisations, partnerships
-from portal.services.contributions import ContributionFields, ProgrammeFields
+from portal.services import accounts, contributions, organisations, partnerships, programmes
+from portal.services.contributions import ContributionFields
+from portal.services.programmes import ProgrammeFields
 from portal.services.organisations import Person
 from portal.tenancy import unscoped
 
@@ -203,7 +204,7 @@ def _load_contributions(by_name: dict[str, Organisation]) -> None:
                                                      ContributionFields(**what), actor=person(recorder))
         contributions.verify_contribution(recorded, actor=person(verifier))
     for facility, partner, by, what, closing in PROGRAMMES:
-        programme = contributions.create_programme(by_name[facility], by_name[partner], ProgrammeFields(**what),
+        programme = programmes.create_programme(by_name[facility], by_name[partner], ProgrammeFields(**what),
                                                    actor=person(by))
         if closing:
             participants, certificates, closed_on = closing
@@ -216,7 +217,7 @@ def _load_contributions(by_name: dict[str, Organisation]) -> None:
                 actor=person(by))
             head = next(m.user for m in programme.facility.memberships if m.role == Role.HEAD)
             contributions.verify_contribution(closing_session, actor=head)
-            contributions.close_programme(programme, actual_participants=participants,
+            programmes.close_programme(programme, actual_participants=participants,
                                           certificates_issued=certificates, end_date=closed_on, actor=head)
 
 

@@ -1,26 +1,95 @@
-"""Background jobs: the one module that talks to Redis Queue (RQ).
+"""Background jobs: the one module that talks to Redis Queue (RQ), or runs the same jobs without it.
 
 A job is named by its dotted path (e.g. "portal.mail_worker.send_due_job"), so
 whoever enqueues needs nothing of what the job does, and the worker imports it.
-Redis being down never fails the caller: the worker's periodic sweep catches up.
+Redis being down never fails the caller: the worker's periodic sweep catches up
+for mail, and other work runs in a thread of the process that asked for it.
+
+How work runs is BACKGROUND_JOBS: "rq" (the worker, `flask portal mail-worker`, takes it;
+the default with REDIS_URL), "thread" (a thread of the app: `make run` on SQLite, no Redis),
+or "inline" (at once, in the caller's transaction: the in-process tests).
+A job's progress (rows done of rows) is kept beside the queue: in Redis, or in the process.
 """
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Callable
 
 from flask import current_app
+from werkzeug.utils import import_string
 
 QUEUE = "mitrapas-mail"
+#: Long work asked for by people (an import); the same worker takes both queues.
+WORK_QUEUE = "mitrapas-work"
+#: Longer than any import of MAX_ROWS takes; RQ's default (3 minutes) is not.
+JOB_TIMEOUT = 3600
+PROGRESS_SECONDS = 24 * 3600
 log = logging.getLogger(__name__)
 
 
-def queue(redis_url: str):
+def queue(redis_url: str, name: str = QUEUE):
     from redis import Redis
     from rq import Queue
 
-    return Queue(QUEUE, connection=Redis.from_url(redis_url))
+    return Queue(name, connection=Redis.from_url(redis_url))
+
+
+def run_later(job: str, *args) -> None:
+    """Run `job(*args)` in the background, as BACKGROUND_JOBS says; with Redis down, in a thread here."""
+    app = current_app._get_current_object()
+    mode = app.config["BACKGROUND_JOBS"]
+    if mode == "inline":
+        import_string(job)(*args)
+        return
+    if mode == "rq":
+        try:
+            queue(app.config["REDIS_URL"], WORK_QUEUE).enqueue(job, *args, job_timeout=JOB_TIMEOUT)
+            return
+        except Exception as error:  # Redis down: the person still gets their work done
+            log.warning("could not enqueue %s (%s); running it in a thread of this process", job, error)
+    threading.Thread(target=_run_in_app, args=(app, job, args), name=f"job {job}", daemon=True).start()
+
+
+def _run_in_app(app, job: str, args: tuple) -> None:
+    with app.app_context():
+        import_string(job)(*args)
+
+
+_progress: dict[str, tuple[int, int]] = {}
+_progress_lock = threading.Lock()
+
+
+def _progress_key(job_id: str) -> str:
+    return f"mitrapas:job-progress:{job_id}"
+
+
+def report(job_id: str, done: int, total: int) -> None:
+    """How far a running job got; never fails the job (progress is a courtesy)."""
+    if current_app.config["BACKGROUND_JOBS"] == "rq":
+        try:
+            connection = queue(current_app.config["REDIS_URL"]).connection
+            connection.hset(_progress_key(job_id), mapping={"done": done, "total": total})
+            connection.expire(_progress_key(job_id), PROGRESS_SECONDS)
+            return
+        except Exception as error:
+            log.warning("could not note the progress of job %s (%s)", job_id, error)
+    with _progress_lock:
+        _progress[job_id] = (done, total)
+
+
+def progress_of(job_id: str) -> tuple[int, int] | None:
+    """(done, total) of a running job, if it said; from Redis, or from this process (thread and inline modes)."""
+    with _progress_lock:
+        local = _progress.get(job_id)
+    if local is not None or current_app.config["BACKGROUND_JOBS"] != "rq":
+        return local
+    try:
+        found = queue(current_app.config["REDIS_URL"]).connection.hgetall(_progress_key(job_id))
+    except Exception:
+        return None
+    return (int(found[b"done"]), int(found[b"total"])) if found else None
 
 
 def current_queue():
@@ -43,7 +112,7 @@ def work(app, *, sweep: Callable[[], object], every: int, burst: bool = False) -
 
     from portal.extensions import db
 
-    jobs = queue(app.config["REDIS_URL"])
+    mail, work_queue = queue(app.config["REDIS_URL"]), queue(app.config["REDIS_URL"], WORK_QUEUE)
     with app.app_context():
         while True:
             try:
@@ -52,7 +121,7 @@ def work(app, *, sweep: Callable[[], object], every: int, burst: bool = False) -
                 db.session.rollback()
                 log.warning("the database is not answering (%s); trying again shortly", error)
             try:
-                SimpleWorker([jobs], connection=jobs.connection).work(burst=burst, max_idle_time=every)
+                SimpleWorker([mail, work_queue], connection=mail.connection).work(burst=burst, max_idle_time=every)
             except RedisDown as error:
                 log.warning("Redis is down (%s); sweeping without it meanwhile", error)
                 time.sleep(every)

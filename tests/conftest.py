@@ -38,6 +38,7 @@ def make_app(database, **overrides):
         "MIGRATION_DATABASE_URL": database.owner_url,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
+        "BACKGROUND_JOBS": "inline",  # each test's transaction is rolled back: a job must run inside it
     }
     config.update(overrides)
     app = create_app(config)
@@ -205,7 +206,7 @@ def live_portal(seaweed, local_mail):
 
     with fresh_database("browser") as database:
         mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": local_mail.port, "MAIL_USE_TLS": False, "REDIS_URL": ""}
-        app = make_app(database, WTF_CSRF_SSL_STRICT=False, **seaweed.settings(), **mail)
+        app = make_app(database, WTF_CSRF_SSL_STRICT=False, BACKGROUND_JOBS="thread", **seaweed.settings(), **mail)
         with app.app_context():
             demo.load()
             db.session.commit()

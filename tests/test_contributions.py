@@ -6,8 +6,9 @@ import pytest
 
 from portal.errors import DomainError, NotAllowed
 from portal.models import AgreementStatus as S, ContributionStatus as C, ContributionType as T, Contribution
-from portal.services import contributions
-from portal.services.contributions import ContributionFields, ProgrammeFields
+from portal.services import contributions, programmes
+from portal.services.contributions import ContributionFields
+from portal.services.programmes import ProgrammeFields
 
 TODAY = date.today()
 
@@ -114,7 +115,7 @@ def test_only_the_partner_records_and_only_the_facility_verifies(pks):
 
 def test_a_programme_groups_sessions_and_closes_with_its_certificates(pks):
     with pks.acting(pks.partner_member):
-        programme = contributions.create_programme(pks.facility, pks.partner, ProgrammeFields(
+        programme = programmes.create_programme(pks.facility, pks.partner, ProgrammeFields(
             name="Program Rehabilitasi Kategori II", type=T.REHABILITATION, category="Kategori II",
             duration_days=30, start_date=TODAY - timedelta(days=30), planned_participants=18),
             actor=pks.partner_member)
@@ -129,7 +130,7 @@ def test_a_programme_groups_sessions_and_closes_with_its_certificates(pks):
     with pks.acting(pks.officer):
         for session in sessions:
             contributions.verify_contribution(session, actor=pks.officer)
-        contributions.close_programme(programme, actual_participants=18, certificates_issued=18,
+        programmes.close_programme(programme, actual_participants=18, certificates_issued=18,
                                       end_date=TODAY, actor=pks.officer)
         assert contributions.totals(Contribution.programme_id == programme.id).hours == Decimal("6")
         assert len(programme.contributions) == 3  # the failed batch left nothing behind

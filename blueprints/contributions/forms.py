@@ -11,7 +11,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from blueprints.forms import Form
 from portal.models import ContributionType
-from portal.services.contributions import ContributionFields, ProgrammeFields, contribution_types_under
+from portal.services.contributions import ContributionFields, contribution_types_under
+from portal.services.programmes import ProgrammeFields
 from portal.vocabulary import CONTRIBUTION_TYPE
 
 NONE = 0

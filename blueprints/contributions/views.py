@@ -22,7 +22,7 @@ from portal.models import (
     Contribution, ContributionStatus, ContributionType, Material, MaterialCategory,
     Programme, ProgrammeStatus,
 )
-from portal.services import agreement_lists, contribution_import, contributions, files, materials
+from portal.services import agreement_lists, background, contribution_import, contributions, files, materials, programmes
 from portal.services.contributions import ContributionFields
 from portal.services.materials import Upload
 from portal.tenancy import current_org, get_shared_or_404
@@ -189,7 +189,7 @@ def new_programme():
     form = ProgrammeForm(agreements=_choices(pair.facility, pair.partner)["agreements"])
     if form.validate_on_submit():
         with committed() as outcome:
-            programme = contributions.create_programme(pair.facility, pair.partner, form.fields(), actor=_actor())
+            programme = programmes.create_programme(pair.facility, pair.partner, form.fields(), actor=_actor())
         if outcome.ok:
             flash(_("The programme has started."), "success")
             return redirect(url_for("contributions.programme", programme_id=programme.id))
@@ -203,7 +203,7 @@ def programme(programme_id: int):
     form = CloseProgrammeForm()
     if form.validate_on_submit():
         with committed() as outcome:
-            contributions.close_programme(programme, actual_participants=form.actual_participants.data,
+            programmes.close_programme(programme, actual_participants=form.actual_participants.data,
                                           certificates_issued=form.certificates_issued.data or 0,
                                           end_date=form.end_date.data, actor=_actor())
         if outcome.ok:
@@ -260,16 +260,13 @@ def import_file():
         if form.stash.data:  # the confirmation: import what was previewed
             if not form.stash.data.startswith(prefix):
                 abort(404)
-            data, filename = files.read_object(form.stash.data), form.stash_name.data
-            with committed() as outcome:
-                result = contribution_import.import_contributions(
-                    pair.facility, pair.partner, io.BytesIO(data), filename, actor=_actor())
-                if result.ok:
-                    files.remove_after_commit(form.stash.data, db.session)
-            if outcome.ok and result.ok:
-                flash(_("%(n)d contributions imported; a facility officer will verify them.", n=result.rows),
-                      "success")
-                return redirect(url_for("contributions.index"))
+            with committed() as outcome:  # thousands of rows take a while: a job does it, its page follows it
+                job = background.queue_job("contribution-import", current_org, _actor(), {
+                    "facility_id": pair.facility_id, "partner_id": pair.partner_id, "stash": form.stash.data,
+                    "filename": form.stash_name.data, "pair_id": pair.id})
+            if outcome.ok:
+                background.launch(job.id)
+                return redirect(url_for("jobs.show", job_id=job.id))
         elif form.file.data:
             data, filename = form.file.data.read(), form.file.data.filename
             with committed() as outcome:

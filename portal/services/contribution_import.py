@@ -26,7 +26,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Agreement, Contribution, ContributionType, Organisation, User
 from portal.models.base import utcnow
-from portal.services import bulk, contributions
+from portal.services import bulk, contributions, files
 from portal.services.contributions import ContributionFields
 from portal.vocabulary import CONTRIBUTION_TYPE
 
@@ -54,6 +54,8 @@ class ImportResult:
     problems: list[RowProblem] = field(default_factory=list)
     #: The contributions recorded, in the order of the file's rows.
     ids: list[int] = field(default_factory=list)
+    #: (the row's number in the file, the contribution recorded from it).
+    kept: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -114,6 +116,7 @@ def import_contributions(facility: Organisation, partner: Organisation, stream: 
             contributions.audit_recorded(facility, partner, batch, actor)
             progress(len(rows) + start + len(batch), total)
     result.ids = [contribution.id for contribution in made]
+    result.kept = [(number, contribution.id) for (number, _row), contribution in zip(rows, made, strict=True)]
     return result
 
 
@@ -285,3 +288,19 @@ def _decimal(value, column: str) -> Decimal | None:
         return Decimal(str(value).strip().replace(",", "."))
     except InvalidOperation:
         raise DomainError(_l('"%(value)s" in "%(column)s" is not a number.', value=value, column=column)) from None
+
+
+def import_job(job, actor: User, report: Callable[[int, int], object]) -> tuple[bool, dict]:
+    """The import as a background job (`portal.services.background`): the file previewed, kept all or none."""
+    facility = db.session.get(Organisation, job.params["facility_id"])
+    partner = db.session.get(Organisation, job.params["partner_id"])
+    data = files.read_object(job.params["stash"])
+    try:
+        result = import_contributions(facility, partner, io.BytesIO(data), job.params["filename"], actor=actor,
+                                      progress=report)
+    except DomainError as error:  # the file changed its mind between preview and import: say why
+        return False, {"rows": 0, "kept": [], "problems": [[None, str(error.message)]]}
+    if result.ok:
+        files.remove_after_commit(job.params["stash"], db.session)
+    return result.ok, {"rows": result.rows, "kept": result.kept,
+                       "problems": [[problem.row, problem.message] for problem in result.problems]}

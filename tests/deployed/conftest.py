@@ -15,7 +15,8 @@ from tests.visitor import Visitor
 
 #: The stories share one stack and run in this order: the crawl and the load see the demo data as
 #: loaded; the later stories turn on two-factor sign-in for the people who sign, and the faults go last.
-STORY_ORDER = ("test_crawl", "test_load", "test_concurrency", "test_two_instances", "test_faults")
+STORY_ORDER = ("test_crawl", "test_load", "test_concurrency", "test_background_jobs", "test_two_instances",
+               "test_faults")
 
 
 def pytest_collection_modifyitems(config, items):

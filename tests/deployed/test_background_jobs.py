@@ -1,0 +1,54 @@
+"""Story: an intern imports 8,000 rows on the deployed portal; the RQ worker does it while the page follows it."""
+from __future__ import annotations
+
+import re
+import time
+from datetime import date, timedelta
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.deployed.people import org_path
+
+ROWS = 8000
+
+
+def test_a_long_import_runs_in_the_worker_and_its_page_follows_it_to_the_end(stack, visitor):
+    intern = visitor()
+    intern.login("magang.psikologi@mitrapas.test")
+    pair = stack.sql("SELECT p.id FROM partnerships p JOIN organisations f ON f.id = p.facility_id "
+                     "JOIN organisations o ON o.id = p.partner_id WHERE f.name = 'Rutan Kelas IIB Bengkulu' "
+                     "AND o.name LIKE 'Program Pemagangan%'")[0][0]
+    page = f"{org_path(intern)}contributions/import?pair={pair}"
+    day = (date.today() - timedelta(days=3)).isoformat()
+    sheet = "tanggal_mulai,jenis,judul,peserta_total,jam\r\n" + "".join(
+        f"{day},counselling,Impor latar belakang {n},9,1\r\n" for n in range(ROWS))
+    preview = intern.post(page, {"preview": "1"}, files={"file": ("rekap.csv", sheet.encode("utf-8"), "text/csv")})
+    assert preview.status_code == 200 and 'data-testid="import-ready"' in preview.text, preview.text[-2000:]
+    stash = re.search(r'name="stash" value="([^"]+)"', preview.text).group(1)
+    confirmed = intern.post(page, {"stash": stash, "stash_name": "rekap.csv", "confirm": "1"})
+    assert confirmed.status_code == 302
+    job_page = confirmed.headers["Location"]
+    assert 'data-status="' in intern.get(job_page).text
+
+    seen, deadline = [], time.monotonic() + 180
+    while time.monotonic() < deadline:
+        status = intern.get(job_page + ".json").json()
+        seen.append(status["percent"])
+        if status["finished"]:
+            break
+        time.sleep(0.2)
+    assert status["status"] == "done", status
+    assert any(0 < percent < 100 for percent in seen), f"no progress was seen between start and end: {seen}"
+    assert seen == sorted(seen)
+    done_page = intern.get(job_page).text
+    assert f"{ROWS} kontribusi diimpor" in done_page
+    assert stack.sql("SELECT count(*) FROM contributions WHERE title LIKE 'Impor latar belakang %'")[0][0] == ROWS
+    assert stack.sql("SELECT count(*) FROM audit_entries a JOIN contributions c ON a.object_id = c.id::text "
+                     "WHERE a.action = 'contribution.recorded' AND c.title LIKE 'Impor latar belakang %'")[0][0] == ROWS
+    storage = boto3.client("s3", endpoint_url=stack.env["S3_ENDPOINT_URL"], region_name=stack.env.get("S3_REGION"),
+                           aws_access_key_id=stack.env["S3_ACCESS_KEY_ID"],
+                           aws_secret_access_key=stack.env["S3_SECRET_ACCESS_KEY"])
+    with pytest.raises(ClientError):  # the previewed copy of the file goes once its rows are kept
+        storage.head_object(Bucket=stack.env.get("S3_BUCKET", "mitrapas"), Key=stash)
