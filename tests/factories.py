@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import (
-    Agreement, AgreementDocument, AgreementType, Contribution, ContributionStatus, ContributionType, DocumentKind, Material, MaterialCategory, MaterialVersion,
+    Agreement, AgreementDocument, AgreementType, BackgroundJob, Contribution, ContributionStatus, ContributionType, DocumentKind, Material, MaterialCategory, MaterialVersion,
     Invitation, Membership, Organisation, OrgKind, PartnerCategory, Partnership, Programme, Role, User,
 )
 from portal.models.base import utcnow
@@ -197,6 +197,23 @@ class ContributionFactory(Factory):
             with unscoped("test data is set up across tenants"):
                 tallies.count_in(contribution)
         return contribution
+
+
+class BackgroundJobFactory(Factory):
+    """A finished import job of an organisation (its page shows how it ended)."""
+
+    class Meta:
+        model = BackgroundJob
+
+    id = factory.Sequence(lambda n: f"{n:032x}")
+    kind = "contribution-import"
+    organisation_id = factory.LazyAttribute(lambda job: job.organisation.id)
+    status = "done"
+    params = factory.LazyFunction(lambda: {"filename": "rekap.csv", "pair_id": 0})
+    result = factory.LazyFunction(lambda: {"rows": 0, "kept": [], "problems": []})
+
+    class Params:
+        organisation = None
 
 
 class InvitationFactory(Factory):

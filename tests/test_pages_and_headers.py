@@ -41,9 +41,14 @@ def test_authenticated_pages_are_not_cached(login_as):
 
 
 def sample_value(rule, arg):
-    """Something the rule accepts: an id, one of an `any(...)` converter's words, or any text."""
-    choices = getattr(rule._converters[arg], "items", None)
-    return sorted(choices)[0] if choices else 1 if "id" in arg else "x"
+    """Something the rule accepts: one of an `any(...)` converter's words, a number, or text of the right shape."""
+    import re
+
+    converter = rule._converters[arg]
+    choices = getattr(converter, "items", None)
+    if choices:
+        return sorted(choices)[0]
+    return next(value for value in (1, "x", "0" * 32) if re.fullmatch(converter.regex, str(value)))
 
 
 def test_every_page_needs_a_login_unless_allowlisted(app, client):

@@ -6,7 +6,7 @@ from portal.extensions import db
 from portal.models import OrgKind, Partnership, Role
 from portal.tenancy import Scope, TenantViolation, acting_for, current_scope, unscoped
 from tests.factories import (
-    AgreementDocumentFactory, AgreementFactory, ContributionFactory, FacilityFactory, InvitationFactory,
+    AgreementDocumentFactory, AgreementFactory, BackgroundJobFactory, ContributionFactory, FacilityFactory, InvitationFactory,
     MaterialVersionFactory,
     ProgrammeFactory, OversightFactory, PartnerFactory, PartnershipFactory, member_of,
 )
@@ -34,6 +34,7 @@ def world():
     w.their_contribution = ContributionFactory(facility=w.balikpapan, partner=w.sekata)
     w.their_programme = ProgrammeFactory(facility=w.balikpapan, partner=w.sekata)
     w.their_invitation = InvitationFactory(organisation=w.balikpapan)
+    w.their_job = BackgroundJobFactory(organisation=w.balikpapan)
     return w
 
 
@@ -115,6 +116,7 @@ FOREIGN_RECORDS = {
     "action": lambda w: "resend",
     "table": lambda w: "by-party",
     "file_format": lambda w: "xlsx",
+    "job_id": lambda w: w.their_job.id,
 }
 #: Arguments that name no record: with only these, the URL is the organisation's own and answers it.
 NOT_RECORDS = {"step", "how", "decision", "action", "table", "file_format"}
