@@ -27,6 +27,19 @@ def queries_for(web, url) -> int:
     return counter.count
 
 
+def queries_per_page(app, people: dict, pages: dict) -> dict[str, int]:
+    """{url: queries} for each person's pages, each person in a browser of their own."""
+    from tests.conftest import Web
+    from tests.factories import PASSWORD
+
+    result = {}
+    for who, urls in pages.items():
+        web = Web(app.test_client())
+        assert web.login(people[who].email, PASSWORD).status_code == 302
+        result.update({url: queries_for(web, url) for url in urls})
+    return result
+
+
 def grow(facility, head, n):
     for _ in range(n):
         PartnershipFactory(facility=facility, partner=PartnerFactory())
@@ -146,30 +159,18 @@ def test_facility_and_partner_dashboards_ask_the_same_number_of_questions_as_wor
                 ContributionFactory(facility=facility, partner=who, status="verified",
                                     started_on=date.today() - timedelta(days=day * 31 % 300))
 
-    def counts():
-        result = {}
-        from tests.conftest import Web
-        from tests.factories import PASSWORD
-
-        for who, urls in pages.items():
-            web = Web(app.test_client())  # one browser per person
-            assert web.login(people[who].email, PASSWORD).status_code == 302
-            result.update({url: queries_for(web, url) for url in urls})
-        return result
-
     grow(2)
-    small = counts()
+    small = queries_per_page(app, people, pages)
     grow(12)
-    assert counts() == small
+    assert queries_per_page(app, people, pages) == small
 
 
 def test_every_hot_page_asks_the_same_number_of_questions_at_ten_times_the_data(app):
     """The pages `make bench-pages` loads, for a facility whose partners, agreements, work and files grow tenfold."""
     from datetime import date, timedelta
 
-    from tests.conftest import Web
     from tests.factories import (
-        PASSWORD, AgreementFactory, ContributionFactory, MaterialFactory, MaterialVersionFactory, OversightFactory,
+        AgreementFactory, ContributionFactory, MaterialFactory, MaterialVersionFactory, OversightFactory,
     )
 
     facility, partner = FacilityFactory(province="Bengkulu"), PartnerFactory()
@@ -195,15 +196,7 @@ def test_every_hot_page_asks_the_same_number_of_questions_at_ten_times_the_data(
                 material = MaterialFactory(facility=facility, partner=who)
                 MaterialVersionFactory(material=material, number=1, thumbnail_key=f"thumb-{material.id}")
 
-    def counts():
-        result = {}
-        for who, urls in pages.items():
-            web = Web(app.test_client())
-            assert web.login(people[who].email, PASSWORD).status_code == 302
-            result.update({url: queries_for(web, url) for url in urls})
-        return result
-
     grow(3)
-    small = counts()
+    small = queries_per_page(app, people, pages)
     grow(27)
-    assert counts() == small
+    assert queries_per_page(app, people, pages) == small

@@ -46,6 +46,13 @@ def sign_in_with_code(visitor: Visitor, email: str, totp: pyotp.TOTP) -> None:
     assert answer.status_code == 302, f"two-factor sign-in of {email} failed"
 
 
+def intern_pair_at_bengkulu(stack) -> int:
+    """The pair MagangHub's psychology intern records for: Rutan Kelas IIB Bengkulu and the programme."""
+    return stack.sql("SELECT p.id FROM partnerships p JOIN organisations f ON f.id = p.facility_id "
+                     "JOIN organisations o ON o.id = p.partner_id WHERE f.name = 'Rutan Kelas IIB Bengkulu' "
+                     "AND o.name LIKE 'Program Pemagangan%'")[0][0]
+
+
 def clones(visitor: Visitor, count: int) -> list[Visitor]:
     """`count` more browsers holding the same signed-in session (one person's several tabs)."""
     copies = []

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.deployed.people import org_path
+from tests.deployed.people import intern_pair_at_bengkulu, org_path
 
 ROWS = 8000
 
@@ -17,9 +17,7 @@ ROWS = 8000
 def test_a_long_import_runs_in_the_worker_and_its_page_follows_it_to_the_end(stack, visitor):
     intern = visitor()
     intern.login("magang.psikologi@mitrapas.test")
-    pair = stack.sql("SELECT p.id FROM partnerships p JOIN organisations f ON f.id = p.facility_id "
-                     "JOIN organisations o ON o.id = p.partner_id WHERE f.name = 'Rutan Kelas IIB Bengkulu' "
-                     "AND o.name LIKE 'Program Pemagangan%'")[0][0]
+    pair = intern_pair_at_bengkulu(stack)
     page = f"{org_path(intern)}contributions/import?pair={pair}"
     day = (date.today() - timedelta(days=3)).isoformat()
     sheet = "tanggal_mulai,jenis,judul,peserta_total,jam\r\n" + "".join(

@@ -10,7 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.deployed.people import clones, enrol_two_factor, org_path, sign_in_with_code, submission_key
+from tests.deployed.people import (
+    clones, enrol_two_factor, intern_pair_at_bengkulu, org_path, sign_in_with_code, submission_key,
+)
 from tests.visitor import Visitor
 
 AT_ONCE = 50
@@ -92,9 +94,7 @@ def test_fifty_signings_at_once_sign_once_each_party_and_issue_one_final_pdf(sta
 def test_a_contribution_form_sent_several_times_at_once_records_one(stack, visitor, copies):
     intern = visitor()
     intern.login("magang.psikologi@mitrapas.test")
-    pair = stack.sql("SELECT p.id FROM partnerships p JOIN organisations f ON f.id = p.facility_id "
-                     "JOIN organisations o ON o.id = p.partner_id WHERE f.name = 'Rutan Kelas IIB Bengkulu' "
-                     "AND o.name LIKE 'Program Pemagangan%'")[0][0]
+    pair = intern_pair_at_bengkulu(stack)
     form_page = f"{org_path(intern)}contributions/new?pair={pair}"
     key = submission_key(intern, form_page)
     tabs = clones(intern, copies)
