@@ -83,19 +83,25 @@ def agreements_tick(today) -> None:
 @click.option("--prefix", default="", help="Only keys under this prefix, e.g. f/12/ for one facility.")
 @click.option("--grace-minutes", default=60, show_default=True,
               help="Leave objects younger than this alone (an upload may still be on its way).")
-def storage_reconcile(fix: bool, prefix: str, grace_minutes: int) -> None:
-    """List objects without rows and rows without objects; exit 1 while any remain."""
+@click.option("--abandoned-hours", default=24, show_default=True,
+              help="A multipart upload unfinished for longer than this was abandoned: --fix aborts it.")
+def storage_reconcile(fix: bool, prefix: str, grace_minutes: int, abandoned_hours: int) -> None:
+    """List objects without rows, rows without objects and abandoned uploads; exit 1 while any remain."""
     with unscoped("reconciliation compares all of storage with all of the database"):
-        report = reconcile.reconcile(fix=fix, prefix=prefix, grace=timedelta(minutes=grace_minutes))
+        report = reconcile.reconcile(fix=fix, prefix=prefix, grace=timedelta(minutes=grace_minutes),
+                                     abandoned=timedelta(hours=abandoned_hours))
         db.session.commit()
+    for key, upload_id in report.abandoned_uploads:
+        click.echo(f"upload never finished: {key}" + (" (aborted)" if fix else ""))
     for key in report.orphan_objects:
         click.echo(f"object without a row: {key}" + (" (deleted)" if fix else ""))
     for what, row_id, key in report.missing_objects:
         click.echo(f"{what} {row_id} without its object: {key}")
     if fix:
-        click.echo(f"Removed {report.removed_objects} object(s) and {report.removed_rows} row(s).")
+        click.echo(f"Removed {report.removed_objects} object(s) and {report.removed_rows} row(s); "
+                   f"aborted {report.aborted_uploads} unfinished upload(s).")
     unrepaired = [row for row in report.missing_objects if row[0] != "material_version"] if fix else (
-        report.orphan_objects + report.missing_objects)
+        report.orphan_objects + report.missing_objects + report.abandoned_uploads)
     if unrepaired:
         raise SystemExit(1)
     click.echo("Storage and database agree." if report.clean else "Repaired.")

@@ -102,6 +102,27 @@ def objects(prefix: str = "") -> Iterator[tuple[str, datetime]]:
         raise StorageError(f"list {prefix}: {error}") from error
 
 
+def unfinished_uploads(prefix: str = "") -> Iterator[tuple[str, str, datetime]]:
+    """Every (key, upload id, started) of a multipart upload begun and neither completed nor aborted.
+
+    A process killed mid-upload leaves one: its parts take space and are listed nowhere else.
+    """
+    paginator = _client().get_paginator("list_multipart_uploads")
+    try:
+        for page in paginator.paginate(Bucket=_bucket(), Prefix=prefix):
+            for upload in page.get("Uploads", []):
+                yield upload["Key"], upload["UploadId"], upload["Initiated"]
+    except (BotoCoreError, ClientError) as error:
+        raise StorageError(f"list multipart uploads {prefix}: {error}") from error
+
+
+def abort_upload(key: str, upload_id: str) -> None:
+    try:
+        _client().abort_multipart_upload(Bucket=_bucket(), Key=key, UploadId=upload_id)
+    except (BotoCoreError, ClientError) as error:
+        raise StorageError(f"abort upload {key}: {error}") from error
+
+
 def presigned_get(key: str, *, filename: str, inline: bool = False, seconds: int | None = None) -> str:
     """A short-lived link; downloads are attachments unless a preview asks otherwise."""
     disposition = "inline" if inline else "attachment"

@@ -247,3 +247,23 @@ def test_an_object_that_does_not_arrive_whole_is_refused(pks, monkeypatch):
         upload(pks, sample_files.pdf("terpotong"), "terpotong.pdf")
     db.session.rollback()
     assert count_rows() == 0
+
+
+def test_reconcile_aborts_an_upload_left_unfinished_for_more_than_a_day(pks, app):
+    """A process killed mid-upload leaves a multipart upload whose parts take space and are listed nowhere."""
+    from portal.storage import _bucket, _client
+
+    ours = f"f/{pks.facility.id}/p/{pks.partner.id}/"
+    client = _client()
+    left = client.create_multipart_upload(Bucket=_bucket(), Key=f"{ours}materials/killed-mid-upload")
+    client.upload_part(Bucket=_bucket(), Key=left["Key"], UploadId=left["UploadId"], PartNumber=1,
+                       Body=b"x" * (5 * 1024 * 1024))
+    tomorrow = utcnow() + reconcile.ABANDONED + timedelta(minutes=1)
+    with unscoped("reconciliation sees every tenant"):
+        assert reconcile.reconcile(prefix=ours).clean  # a day is not over: it may still be on its way
+        assert reconcile.reconcile(prefix=ours, now=tomorrow).abandoned_uploads == [(left["Key"], left["UploadId"])]
+        assert reconcile.reconcile(fix=True, prefix=ours, now=tomorrow).aborted_uploads == 1
+        assert reconcile.reconcile(prefix=ours, now=tomorrow).clean
+    assert list(storage.unfinished_uploads(ours)) == []
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["portal", "storage-reconcile", "--prefix", ours]).exit_code == 0

@@ -19,6 +19,8 @@ from portal.services import audit
 
 #: An object younger than this may belong to an upload still in progress: never touched.
 GRACE = timedelta(hours=1)
+#: A multipart upload unfinished for longer than this was abandoned (a killed process, a dropped browser).
+ABANDONED = timedelta(days=1)
 
 
 @dataclass
@@ -27,16 +29,19 @@ class Report:
     orphan_objects: list[str] = field(default_factory=list)
     #: (what, id, key) of rows whose object is missing.
     missing_objects: list[tuple[str, int, str]] = field(default_factory=list)
+    #: (key, upload id) of multipart uploads left unfinished for longer than ABANDONED.
+    abandoned_uploads: list[tuple[str, str]] = field(default_factory=list)
     removed_objects: int = 0
     removed_rows: int = 0
+    aborted_uploads: int = 0
 
     @property
     def clean(self) -> bool:
-        return not self.orphan_objects and not self.missing_objects
+        return not self.orphan_objects and not self.missing_objects and not self.abandoned_uploads
 
 
 def reconcile(*, fix: bool = False, prefix: str = "", now: datetime | None = None,
-              grace: timedelta = GRACE) -> Report:
+              grace: timedelta = GRACE, abandoned: timedelta = ABANDONED) -> Report:
     """Compare the objects under `prefix` (default: all) with the rows that point into it."""
     now = now or datetime.now(timezone.utc)
     rows = {key: row for key, row in _rows().items() if key.startswith(prefix)}
@@ -48,7 +53,12 @@ def reconcile(*, fix: bool = False, prefix: str = "", now: datetime | None = Non
             report.orphan_objects.append(key)
     report.missing_objects = [(what, row_id, key) for key, (what, row_id) in sorted(rows.items())
                               if key not in stored]
+    report.abandoned_uploads = [(key, upload_id) for key, upload_id, started in storage.unfinished_uploads(prefix)
+                                if now - started > abandoned]
     if fix:
+        for key, upload_id in report.abandoned_uploads:
+            storage.abort_upload(key, upload_id)
+            report.aborted_uploads += 1
         for key in report.orphan_objects:
             storage.delete(key)
             report.removed_objects += 1
