@@ -22,7 +22,8 @@ from portal.models import (
     Contribution, ContributionStatus, ContributionType, Material, MaterialCategory,
     Programme, ProgrammeStatus,
 )
-from portal.services import agreement_lists, background, contribution_import, contributions, files, materials, programmes
+from portal.services import agreement_lists, background, contribution_import, contributions, files, materials
+from portal.services.programmes import close_programme, create_programme
 from portal.services.contributions import ContributionFields
 from portal.services.materials import Upload
 from portal.tenancy import current_org, get_shared_or_404
@@ -189,7 +190,7 @@ def new_programme():
     form = ProgrammeForm(agreements=_choices(pair.facility, pair.partner)["agreements"])
     if form.validate_on_submit():
         with committed() as outcome:
-            programme = programmes.create_programme(pair.facility, pair.partner, form.fields(), actor=_actor())
+            programme = create_programme(pair.facility, pair.partner, form.fields(), actor=_actor())
         if outcome.ok:
             flash(_("The programme has started."), "success")
             return redirect(url_for("contributions.programme", programme_id=programme.id))
@@ -203,7 +204,7 @@ def programme(programme_id: int):
     form = CloseProgrammeForm()
     if form.validate_on_submit():
         with committed() as outcome:
-            programmes.close_programme(programme, actual_participants=form.actual_participants.data,
+            close_programme(programme, actual_participants=form.actual_participants.data,
                                           certificates_issued=form.certificates_issued.data or 0,
                                           end_date=form.end_date.data, actor=_actor())
         if outcome.ok:
