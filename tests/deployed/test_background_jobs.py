@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import date, timedelta
 
 import boto3
 import pytest
@@ -19,7 +18,7 @@ def test_a_long_import_runs_in_the_worker_and_its_page_follows_it_to_the_end(sta
     intern.login("magang.psikologi@mitrapas.test")
     pair = intern_pair_at_bengkulu(stack)
     page = f"{org_path(intern)}contributions/import?pair={pair}"
-    day = (date.today() - timedelta(days=3)).isoformat()
+    day = "2021-03-01"  # long before the other stories' work, so their lists still open with it
     sheet = "tanggal_mulai,jenis,judul,peserta_total,jam\r\n" + "".join(
         f"{day},counselling,Impor latar belakang {n},9,1\r\n" for n in range(ROWS))
     preview = intern.post(page, {"preview": "1"}, files={"file": ("rekap.csv", sheet.encode("utf-8"), "text/csv")})
