@@ -36,6 +36,25 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(StorageError, page("503", 503))
     for status in (400, 403, 404, 405, 413, 429, 500, 503):
         app.register_error_handler(status, page(str(status), status))
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first and leaves that one nothing to do.
+    app.teardown_appcontext(release_session)
+
+
+def release_session(error=None) -> None:
+    """End the request's session; a database gone meanwhile must not turn an answer already made into a 500.
+
+    Closing rolls back, and the rollback of a connection the database has just terminated
+    (a restart under traffic) raises: its connections are then dropped without a word to it.
+    """
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from portal.extensions import db
+
+    try:
+        db.session.remove()
+    except (OperationalError, InterfaceError):
+        db.session.registry().invalidate()
+        db.session.registry.clear()
 
 
 def _database_unavailable(error):
