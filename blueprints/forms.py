@@ -10,7 +10,6 @@ class Form(FlaskForm):
             return FormTranslations()
 
 
-def offered_id(field) -> int | None:
-    """The id chosen in a select of records, only if it is one the select offered (else no choice)."""
-    offered = {str(value) for value, _label in field.choices if value not in ("", None)}
-    return int(field.data) if str(field.data) in offered else None
+def typed(field, limit: int = 100) -> str | None:
+    """What a list filter's text field holds, trimmed and cut to `limit`; None when empty."""
+    return (field.data or "").strip()[:limit] or None

@@ -79,6 +79,12 @@ def report(job_id: str, done: int, total: int) -> None:
         _progress[job_id] = (done, total)
 
 
+def forget_progress(job_id: str) -> None:
+    """A finished job's progress is no longer asked for (its record tells how it ended); Redis expires its own."""
+    with _progress_lock:
+        _progress.pop(job_id, None)
+
+
 def progress_of(job_id: str) -> tuple[int, int] | None:
     """(done, total) of a running job, if it said; from Redis, or from this process (thread and inline modes)."""
     with _progress_lock:

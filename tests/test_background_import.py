@@ -41,6 +41,8 @@ def test_the_import_runs_as_a_job_whose_page_lists_each_row_and_what_it_became(p
     assert "50 baris pertama dari 60" in page
     status = web.get(job_page + ".json").get_json()
     assert status["finished"] and status["percent"] == 100 and status["status"] == "done"
+    from portal import jobs
+    assert jobs.progress_of(job_page.rsplit("/", 1)[1]) is None  # an ended job's progress is not kept in memory
 
 
 def test_a_file_that_went_wrong_after_its_preview_keeps_nothing_and_names_the_rows(pks, login_as, monkeypatch):

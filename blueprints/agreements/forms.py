@@ -6,7 +6,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from blueprints.forms import Form
+from blueprints.forms import Form, typed
 from portal.models import AgreementStatus, AgreementType
 from portal.services.agreement_lists import AgreementFilter
 from portal.services.agreements import AgreementFields
@@ -122,8 +122,7 @@ class FilterForm(Form):
         """The filter as the services take it; anything unrecognised is simply ignored."""
         return AgreementFilter(
             status=_member(AgreementStatus, self.status.data), type=_member(AgreementType, self.type.data),
-            party=(self.party.data or "").strip()[:100] or None,
-            expiring=bool(self.expiring.data), search=(self.q.data or "").strip()[:100] or None,
+            party=typed(self.party), expiring=bool(self.expiring.data), search=typed(self.q),
             queue=self.queue.data if self.queue.data in ("review", "to_sign") else None)
 
 

@@ -4,7 +4,7 @@ from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from blueprints.forms import Form
+from blueprints.forms import Form, typed
 from portal.models import MaterialCategory
 from portal.services.materials import MaterialFilter
 from portal.vocabulary import MATERIAL_CATEGORY
@@ -46,5 +46,4 @@ class FilterForm(Form):
         except ValueError:
             category = None
         return MaterialFilter(category=category, agreement_id=agreement_id,
-                              party=(self.party.data or "").strip()[:100] or None,
-                              search=(self.q.data or "").strip()[:100] or None)
+                              party=typed(self.party), search=typed(self.q))

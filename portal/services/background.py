@@ -68,6 +68,7 @@ def run(job_id: str) -> None:
     job = db.session.get(BackgroundJob, job_id)
     job.status, job.result, job.finished_at = (JobStatus.DONE if ok else JobStatus.FAILED), result, utcnow()
     db.session.commit()
+    jobs.forget_progress(job_id)
 
 
 def job_of(organisation: Organisation, job_id: str) -> BackgroundJob | None:

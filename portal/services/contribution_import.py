@@ -52,14 +52,17 @@ class RowProblem:
 class ImportResult:
     rows: int = 0
     problems: list[RowProblem] = field(default_factory=list)
-    #: The contributions recorded, in the order of the file's rows.
-    ids: list[int] = field(default_factory=list)
-    #: (the row's number in the file, the contribution recorded from it).
+    #: (the row's number in the file, the contribution recorded from it), in the file's order.
     kept: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def ids(self) -> list[int]:
+        """The contributions recorded, in the order of the file's rows."""
+        return [contribution_id for _row, contribution_id in self.kept]
 
 
 def template_xlsx() -> bytes:
@@ -115,7 +118,6 @@ def import_contributions(facility: Organisation, partner: Organisation, stream: 
             _keep(batch, facility, partner, actor)
             contributions.audit_recorded(facility, partner, batch, actor)
             progress(len(rows) + start + len(batch), total)
-    result.ids = [contribution.id for contribution in made]
     result.kept = [(number, contribution.id) for (number, _row), contribution in zip(rows, made, strict=True)]
     return result
 
