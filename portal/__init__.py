@@ -69,14 +69,14 @@ def _tune_engine(engine) -> None:
 def register_blueprints(app: Flask) -> None:
     from blueprints import (
         admin, agreements, audit, auth, contributions, dashboard, home, jobs, materials, members, notifications,
-        partnerships, verify,
+        partnerships, uploads, verify,
     )
     from blueprints.query_args import RecordIdConverter
 
     app.url_map.converters["int"] = RecordIdConverter
 
     for blueprint in (auth.bp, home.bp, admin.bp, dashboard.bp, members.bp, partnerships.bp, agreements.bp,
-                      materials.bp, contributions.bp, jobs.bp, audit.bp, verify.bp, notifications.bp):
+                      materials.bp, contributions.bp, jobs.bp, uploads.bp, audit.bp, verify.bp, notifications.bp):
         app.register_blueprint(blueprint)
 
 

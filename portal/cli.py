@@ -84,7 +84,7 @@ def agreements_tick(today) -> None:
 @click.option("--grace-minutes", default=60, show_default=True,
               help="Leave objects younger than this alone (an upload may still be on its way).")
 @click.option("--abandoned-hours", default=24, show_default=True,
-              help="A multipart upload unfinished for longer than this was abandoned: --fix aborts it.")
+              help="An upload unfinished (or never attached) for longer than this was abandoned: --fix removes it.")
 def storage_reconcile(fix: bool, prefix: str, grace_minutes: int, abandoned_hours: int) -> None:
     """List objects without rows, rows without objects and abandoned uploads; exit 1 while any remain."""
     with unscoped("reconciliation compares all of storage with all of the database"):
@@ -93,6 +93,9 @@ def storage_reconcile(fix: bool, prefix: str, grace_minutes: int, abandoned_hour
         db.session.commit()
     for key, upload_id in report.abandoned_uploads:
         click.echo(f"upload never finished: {key}" + (" (aborted)" if fix else ""))
+    if report.unattached_uploads:
+        click.echo(f"{report.unattached_uploads} browser upload(s) never attached to a material"
+                   + (" (removed)" if fix else ""))
     for key in report.orphan_objects:
         click.echo(f"object without a row: {key}" + (" (deleted)" if fix else ""))
     for what, row_id, key in report.missing_objects:
@@ -101,7 +104,8 @@ def storage_reconcile(fix: bool, prefix: str, grace_minutes: int, abandoned_hour
         click.echo(f"Removed {report.removed_objects} object(s) and {report.removed_rows} row(s); "
                    f"aborted {report.aborted_uploads} unfinished upload(s).")
     unrepaired = [row for row in report.missing_objects if row[0] != "material_version"] if fix else (
-        report.orphan_objects + report.missing_objects + report.abandoned_uploads)
+        report.orphan_objects + report.missing_objects + report.abandoned_uploads
+        + ([report.unattached_uploads] if report.unattached_uploads else []))
     if unrepaired:
         raise SystemExit(1)
     click.echo("Storage and database agree." if report.clean else "Repaired.")

@@ -77,6 +77,10 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # Materials: what may be uploaded (sniffed types), how big, how long deleted ones are kept.
         "MATERIAL_TYPES": tuple(os.environ.get("MATERIAL_TYPES", ",".join(DEFAULT_MATERIAL_TYPES)).split(",")),
         "MATERIAL_MAX_BYTES": int(os.environ.get("MATERIAL_MAX_BYTES", str(2 * 1024**3))),
+        #: Browser uploads go straight to storage in parts of this size (5 MiB is S3's smallest).
+        "UPLOAD_PART_BYTES": max(5 * 1024**2, int(os.environ.get("UPLOAD_PART_BYTES", str(8 * 1024**2)))),
+        #: How long one part's upload link stays good; the browser asks for each just before sending it.
+        "UPLOAD_PART_URL_SECONDS": int(os.environ.get("UPLOAD_PART_URL_SECONDS", "900")),
         "MATERIAL_RETENTION_DAYS": int(os.environ.get("MATERIAL_RETENTION_DAYS", "30")),
         # Contributions: how many days ahead a date may be (0: nothing in the future).
         "CONTRIBUTION_FUTURE_DAYS": int(os.environ.get("CONTRIBUTION_FUTURE_DAYS", "0")),

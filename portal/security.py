@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
+from portal import storage
 from portal.extensions import limiter, login_manager, talisman
 from portal.services import accounts, audit
 
@@ -36,7 +37,9 @@ def register_security(app: Flask) -> None:
         app,
         force_https=False,  # TLS ends at the reverse proxy; HSTS still tells browsers.
         strict_transport_security=app.config["HSTS"],
-        content_security_policy=CONTENT_SECURITY_POLICY,
+        # Browsers send upload parts straight to the object store (and nowhere else).
+        content_security_policy={**CONTENT_SECURITY_POLICY,
+                                 "connect-src": f"'self' {storage.browser_origin(app.config)}"},
         frame_options="DENY",
         referrer_policy="strict-origin-when-cross-origin",
         session_cookie_secure=not development,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import BinaryIO, Iterator
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -121,6 +121,49 @@ def abort_upload(key: str, upload_id: str) -> None:
         _client().abort_multipart_upload(Bucket=_bucket(), Key=key, UploadId=upload_id)
     except (BotoCoreError, ClientError) as error:
         raise StorageError(f"abort upload {key}: {error}") from error
+
+
+def begin_upload(key: str, *, content_type: str = "application/octet-stream") -> str:
+    """Start a multipart upload whose parts the browser sends itself; its upload id."""
+    try:
+        return _client().create_multipart_upload(Bucket=_bucket(), Key=key, ContentType=content_type)["UploadId"]
+    except (BotoCoreError, ClientError) as error:
+        raise StorageError(f"begin upload {key}: {error}") from error
+
+
+def presigned_part(key: str, upload_id: str, number: int, *, seconds: int) -> str:
+    """A link that accepts one PUT of part `number`, straight from the browser."""
+    return _client().generate_presigned_url(
+        "upload_part", Params={"Bucket": _bucket(), "Key": key, "UploadId": upload_id, "PartNumber": number},
+        ExpiresIn=seconds)
+
+
+def uploaded_parts(key: str, upload_id: str) -> list[tuple[int, str, int]]:
+    """(number, ETag, size) of every part the store holds: the truth a resumed upload starts from."""
+    paginator = _client().get_paginator("list_parts")
+    try:
+        return [(part["PartNumber"], part["ETag"], part["Size"])
+                for page in paginator.paginate(Bucket=_bucket(), Key=key, UploadId=upload_id)
+                for part in page.get("Parts", [])]
+    except (BotoCoreError, ClientError) as error:
+        raise StorageError(f"list parts {key}: {error}") from error
+
+
+def complete_upload(key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
+    """Join the (number, ETag) parts into one object."""
+    try:
+        _client().complete_multipart_upload(
+            Bucket=_bucket(), Key=key, UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": number, "ETag": etag} for number, etag in parts]})
+    except (BotoCoreError, ClientError) as error:
+        raise StorageError(f"complete upload {key}: {error}") from error
+
+
+def browser_origin(config) -> str:
+    """Where browsers send parts and fetch downloads: the page's connect-src must allow it."""
+    endpoint = config["S3_ENDPOINT_URL"] or f"https://s3.{config['S3_REGION']}.amazonaws.com"
+    parts = urlsplit(endpoint)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def presigned_get(key: str, *, filename: str, inline: bool = False, seconds: int | None = None) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import (
+    ResumableUpload,
     Agreement, AgreementDocument, AgreementType, BackgroundJob, Contribution, ContributionStatus, ContributionType, DocumentKind, Material, MaterialCategory, MaterialVersion,
     Invitation, Membership, Organisation, OrgKind, PartnerCategory, Partnership, Programme, Role, User,
 )
@@ -239,3 +240,18 @@ def fresh_code(user_id: int) -> str:
     secret, last = db.session.execute(select(User.totp_secret, User.totp_last_step).where(User.id == user_id)).one()
     step = max(int(time.time()) // 30, (last or 0) + 1)
     return pyotp.TOTP(secret).at(step * 30)
+
+
+class ResumableUploadFactory(Factory):
+    """A browser upload under way: its parts are (notionally) arriving in storage."""
+
+    class Meta:
+        model = ResumableUpload
+
+    id = factory.Sequence(lambda n: f"{n:032x}")
+    filename = "modul.pdf"
+    size = 20 * 1024 * 1024
+    part_size = 8 * 1024 * 1024
+    storage_key = factory.Sequence(lambda n: f"f/0/p/0/materials/upload-{n}")
+    multipart_id = factory.Sequence(lambda n: f"multipart-{n}")
+    status = "uploading"

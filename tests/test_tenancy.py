@@ -6,7 +6,7 @@ from portal.extensions import db
 from portal.models import OrgKind, Partnership, Role
 from portal.tenancy import Scope, TenantViolation, acting_for, current_scope, unscoped
 from tests.factories import (
-    AgreementDocumentFactory, AgreementFactory, BackgroundJobFactory, ContributionFactory, FacilityFactory, InvitationFactory,
+    AgreementDocumentFactory, AgreementFactory, BackgroundJobFactory, ResumableUploadFactory, ContributionFactory, FacilityFactory, InvitationFactory,
     MaterialVersionFactory,
     ProgrammeFactory, OversightFactory, PartnerFactory, PartnershipFactory, member_of,
 )
@@ -35,6 +35,8 @@ def world():
     w.their_programme = ProgrammeFactory(facility=w.balikpapan, partner=w.sekata)
     w.their_invitation = InvitationFactory(organisation=w.balikpapan)
     w.their_job = BackgroundJobFactory(organisation=w.balikpapan)
+    # Opened (notionally) by our head, for their pair: only the pair rule stands in the way.
+    w.their_upload = ResumableUploadFactory(facility=w.balikpapan, partner=w.sekata, uploaded_by_id=w.head.id)
     return w
 
 
@@ -117,6 +119,7 @@ FOREIGN_RECORDS = {
     "table": lambda w: "by-party",
     "file_format": lambda w: "xlsx",
     "job_id": lambda w: w.their_job.id,
+    "upload_id": lambda w: w.their_upload.id,
 }
 #: Arguments that name no record: with only these, the URL is the organisation's own and answers it.
 NOT_RECORDS = {"step", "how", "decision", "action", "table", "file_format"}

@@ -1,8 +1,8 @@
 """Forms for sharing materials and filtering the list."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import FieldList, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from blueprints.forms import Form, typed
 from portal.models import MaterialCategory
@@ -12,9 +12,29 @@ from portal.vocabulary import MATERIAL_CATEGORY
 CATEGORY_CHOICES = [(category.value, label) for category, label in MATERIAL_CATEGORY.items()]
 
 
-class UploadForm(Form):
-    files = MultipleFileField(_l("Files"), validators=[DataRequired()],
-                              description=_l("You can choose several files at once."))
+class _Uploaded:
+    """Files come either in the form itself (no JavaScript) or, already in storage, as checked upload ids.
+
+    `uploaded` holds the ids of resumable uploads the browser finished (upload.js adds them; see
+    `portal.services.uploads`).
+    """
+
+    def uploaded_ids(self) -> list[str]:
+        return [upload_id for upload_id in self.uploaded.data if upload_id]
+
+    def _require_a_file(self, field) -> None:
+        chosen = field.data if isinstance(field.data, list) else [field.data]
+        if not any(getattr(file, "filename", None) for file in chosen) and not self.uploaded_ids():
+            raise ValidationError(_l("Choose at least one file."))
+
+
+def _uploaded_ids(most: int) -> FieldList:
+    return FieldList(HiddenField(validators=[Regexp(r"^[0-9a-f]{32}$")]), max_entries=most)
+
+
+class UploadForm(_Uploaded, Form):
+    files = MultipleFileField(_l("Files"), description=_l("You can choose several files at once."))
+    uploaded = _uploaded_ids(50)
     category = SelectField(_l("Category"), choices=CATEGORY_CHOICES, validators=[DataRequired()])
     agreement = SelectField(_l("Agreement (optional)"), coerce=int, default=0)
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
@@ -24,10 +44,17 @@ class UploadForm(Form):
         super().__init__(*args, **kwargs)
         self.agreement.choices = [(0, _l("— none —"))] + [(a.id, a.title) for a in agreements]
 
+    def validate_files(self, field) -> None:
+        self._require_a_file(field)
 
-class VersionForm(Form):
-    file = FileField(_l("New version"), validators=[FileRequired()])
+
+class VersionForm(_Uploaded, Form):
+    file = FileField(_l("New version"))
+    uploaded = _uploaded_ids(1)
     submit = SubmitField(_l("Upload new version"))
+
+    def validate_file(self, field) -> None:
+        self._require_a_file(field)
 
 
 class FilterForm(Form):

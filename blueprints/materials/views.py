@@ -14,7 +14,7 @@ from blueprints.query_args import filter_args, page_number, record_id
 from portal import policy
 from portal.extensions import db
 from portal.models import Agreement, Material, MaterialCategory, MaterialVersion
-from portal.services import agreement_lists, materials
+from portal.services import agreement_lists, materials, uploads
 from portal.services.materials import Upload
 from portal.tenancy import current_org, get_shared_or_404
 
@@ -48,15 +48,23 @@ def new():
     form = UploadForm(agreements=agreements)
     if form.validate_on_submit():
         chosen = next((a for a in agreements if a.id == form.agreement.data), None)
-        uploads = [Upload(file.stream, file.filename) for file in form.files.data if file and file.filename]
         with committed() as outcome:
+            chosen_files = _uploads_of(form, form.files.data, pair.facility, pair.partner)
             shared = materials.upload_materials(
-                pair.facility, pair.partner, uploads, category=MaterialCategory(form.category.data),
+                pair.facility, pair.partner, chosen_files, category=MaterialCategory(form.category.data),
                 description=form.description.data, agreement=chosen, actor=_actor())
         if outcome.ok:
             flash(_("%(n)d file(s) uploaded.", n=len(shared)), "success")
             return redirect(url_for("materials.index"))
     return render_template("materials/new.html", form=form, pair=pair)
+
+
+def _uploads_of(form, posted, facility, partner) -> list[Upload]:
+    """The files of a form: posted with it, or sent ahead to storage by upload.js and checked there."""
+    checked = uploads.attach(form.uploaded_ids(), facility, partner, _actor())
+    posted = [file for file in (posted if isinstance(posted, list) else [posted]) if file and file.filename]
+    return [Upload(None, stored.filename, stored) for stored in checked] + [
+        Upload(file.stream, file.filename) for file in posted]
 
 
 @bp.route("/<int:material_id>")
@@ -74,7 +82,8 @@ def add_version(material_id: int):
     form = VersionForm()
     if form.validate_on_submit():
         with committed() as outcome:
-            materials.add_version(material, Upload(form.file.data.stream, form.file.data.filename), actor=_actor())
+            chosen_file = _uploads_of(form, form.file.data, material.facility, material.partner)[0]
+            materials.add_version(material, chosen_file, actor=_actor())
         if outcome.ok:
             flash(_("The new version has been uploaded."), "success")
     else:

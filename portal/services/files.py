@@ -109,6 +109,27 @@ def store_upload(stream: BinaryIO, *, filename: str | None, prefix: str, allowed
     return StoredFile(key, safe_filename(filename), content_type, measured.size, measured.sha256.hexdigest())
 
 
+def check_stored(key: str, *, filename: str | None, allowed: Iterable[str], max_bytes: int) -> StoredFile:
+    """Check an object that arrived without passing through the portal: its type by content, size and SHA-256.
+
+    Read once, as a stream; the caller removes the object if this refuses it.
+    """
+    digest, size, content_type = hashlib.sha256(), 0, None
+    for chunk in _read(key):
+        if content_type is None:
+            content_type = sniff(chunk[:SNIFF_BYTES]) or ""
+            if content_type not in set(allowed):
+                raise DomainError(_l("This kind of file is not accepted here; the file's content is not one of: "
+                                     "%(kinds)s.", kinds=", ".join(_short_names(allowed))))
+        size += len(chunk)
+        if size > max_bytes:
+            raise FileTooLarge(max_bytes)
+        digest.update(chunk)
+    if not size:
+        raise DomainError(_l("The file is empty."))
+    return StoredFile(key, safe_filename(filename), content_type, size, digest.hexdigest())
+
+
 def _verify(key: str, size: int) -> None:
     """The store holds what was sent, or the upload fails (and its object goes with the rollback)."""
     try:

@@ -60,6 +60,12 @@ def check_and_thumbnail(stored: files.StoredFile, prefix: str) -> str | None:
                              content_type="image/jpeg", session=db.session).key
 
 
+def refuse_pixel_bomb(stored: files.StoredFile) -> None:
+    """Refuse an image with too many pixels, reading only its header (no thumbnail)."""
+    if stored.content_type in IMAGE_TYPES:
+        _refuse_pixel_bomb(files.read_head(stored.key, HEADER_BYTES))
+
+
 def _refuse_pixel_bomb(header: bytes) -> None:
     try:
         with Image.open(io.BytesIO(header)) as image:

@@ -30,8 +30,11 @@ PER_PAGE = 25
 
 @dataclass(frozen=True)
 class Upload:
-    stream: BinaryIO
+    """A file from the form (a stream), or one the browser already sent to storage and the portal checked."""
+
+    stream: BinaryIO | None
     filename: str | None
+    checked: files.StoredFile | None = None
 
 
 def upload_materials(facility: Organisation, partner: Organisation, uploads: list[Upload], *,
@@ -42,7 +45,7 @@ def upload_materials(facility: Organisation, partner: Organisation, uploads: lis
     for linked in (agreement, contribution):
         if linked is not None and (linked.facility_id, linked.partner_id) != (facility.id, partner.id):
             raise DomainError(_l("That agreement belongs to another facility or partner."))
-    uploads = [upload for upload in uploads if upload.filename or upload.stream]
+    uploads = [upload for upload in uploads if upload.filename or upload.stream or upload.checked]
     if not uploads:
         raise DomainError(_l("Choose at least one file."))
     materials = []
@@ -164,9 +167,9 @@ def download_url(version: MaterialVersion, *, preview: bool = False, thumbnail: 
 
 def _store_version(material: Material, upload: Upload, actor: User) -> MaterialVersion:
     prefix = f"f/{material.facility_id}/p/{material.partner_id}/materials"
-    stored = files.store_upload(upload.stream, filename=upload.filename, prefix=prefix,
-                                allowed=current_app.config["MATERIAL_TYPES"],
-                                max_bytes=current_app.config["MATERIAL_MAX_BYTES"], session=db.session)
+    stored = upload.checked or files.store_upload(
+        upload.stream, filename=upload.filename, prefix=prefix, allowed=current_app.config["MATERIAL_TYPES"],
+        max_bytes=current_app.config["MATERIAL_MAX_BYTES"], session=db.session)
     version = MaterialVersion(
         material=material, facility_id=material.facility_id, partner_id=material.partner_id,
         number=1 + len(material.versions), filename=stored.filename, content_type=stored.content_type,

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from portal import storage
 from portal.extensions import db
 from portal.models import AgreementDocument, MaterialVersion
-from portal.services import audit
+from portal.services import audit, uploads
 
 #: An object younger than this may belong to an upload still in progress: never touched.
 GRACE = timedelta(hours=1)
@@ -31,25 +31,32 @@ class Report:
     missing_objects: list[tuple[str, int, str]] = field(default_factory=list)
     #: (key, upload id) of multipart uploads left unfinished for longer than ABANDONED.
     abandoned_uploads: list[tuple[str, str]] = field(default_factory=list)
+    #: Browser uploads opened longer than ABANDONED ago and never attached to a material.
+    unattached_uploads: int = 0
     removed_objects: int = 0
     removed_rows: int = 0
     aborted_uploads: int = 0
 
     @property
     def clean(self) -> bool:
-        return not self.orphan_objects and not self.missing_objects and not self.abandoned_uploads
+        return (not self.orphan_objects and not self.missing_objects and not self.abandoned_uploads
+                and not self.unattached_uploads)
 
 
 def reconcile(*, fix: bool = False, prefix: str = "", now: datetime | None = None,
               grace: timedelta = GRACE, abandoned: timedelta = ABANDONED) -> Report:
     """Compare the objects under `prefix` (default: all) with the rows that point into it."""
     now = now or datetime.now(timezone.utc)
+    report = Report(unattached_uploads=uploads.count_unattached(abandoned, now, prefix))
+    if fix:  # first, so that their objects and parts are not counted again below
+        report.removed_rows += uploads.sweep_unattached(abandoned, now, prefix)
+        db.session.flush()
     rows = {key: row for key, row in _rows().items() if key.startswith(prefix)}
-    report = Report()
+    waiting = uploads.unattached_keys()  # checked files not yet attached: not orphans, maybe not there yet
     stored = set()
     for key, modified in storage.objects(prefix):
         stored.add(key)
-        if key not in rows and now - modified > grace:
+        if key not in rows and key not in waiting and now - modified > grace:
             report.orphan_objects.append(key)
     report.missing_objects = [(what, row_id, key) for key, (what, row_id) in sorted(rows.items())
                               if key not in stored]

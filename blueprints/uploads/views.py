@@ -1,0 +1,94 @@
+"""JSON in, JSON out: each call is one service call; a broken rule answers 4xx with the message to show."""
+from contextlib import contextmanager
+
+from flask import abort, jsonify, request, url_for
+from flask_login import current_user
+
+from blueprints.uploads import bp
+from portal.errors import DomainError, NotAllowed
+from portal.extensions import db
+from portal.models import Material, Partnership, ResumableUpload, UploadStatus
+from portal.services import uploads
+from portal.tenancy import get_shared_or_404
+
+
+class _Refused(Exception):
+    def __init__(self, response):
+        self.response = response
+
+
+@bp.errorhandler(_Refused)
+def _refused(error: _Refused):
+    return error.response
+
+
+@contextmanager
+def _committed():
+    """Commit the call, or roll back and answer the rule's message (403 for permission, else 422)."""
+    try:
+        yield
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise _Refused((jsonify(error=str(error.message)), 403 if isinstance(error, NotAllowed) else 422))
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400)
+    return body
+
+
+def _own_or_404(upload_id: str) -> ResumableUpload:
+    return uploads.own_upload(upload_id, current_user._get_current_object()) or abort(404)
+
+
+def _state(upload: ResumableUpload) -> dict:
+    return {"id": upload.id, "filename": upload.filename, "size": upload.size, "part_size": upload.part_size,
+            "parts": upload.part_count, "status": upload.status.value, "problem": upload.problem or None,
+            "sha256": upload.sha256, "links_url": url_for("uploads.links", upload_id=upload.id),
+            "complete_url": url_for("uploads.complete", upload_id=upload.id),
+            "state_url": url_for("uploads.state", upload_id=upload.id)}
+
+
+@bp.route("", methods=["POST"])
+def begin():
+    """For a new material of a pair (`pair`) or a new version of a material (`material`)."""
+    body = _body()
+    size, owner_id = body.get("size"), body.get("pair", body.get("material"))
+    if not isinstance(owner_id, int) or not isinstance(size, int) or not isinstance(body.get("filename"), str):
+        abort(400)
+    owner = get_shared_or_404(Partnership if "pair" in body else Material, owner_id)
+    with _committed():
+        upload = uploads.begin(owner.facility, owner.partner, filename=body["filename"], size=size,
+                               actor=current_user._get_current_object())
+    return jsonify(_state(upload)), 201
+
+
+@bp.route("/<string(length=32):upload_id>")
+def state(upload_id: str):
+    """Where the upload stands, with the parts the store already holds (to resume after a cut or a reload)."""
+    upload = _own_or_404(upload_id)
+    with _committed():
+        finished = uploads.finished_parts(upload)
+    return jsonify(_state(upload) | {"finished": finished})
+
+
+@bp.route("/<string(length=32):upload_id>/links", methods=["POST"])
+def links(upload_id: str):
+    upload = _own_or_404(upload_id)
+    numbers = _body().get("parts")
+    if not isinstance(numbers, list) or not all(isinstance(number, int) for number in numbers):
+        abort(400)
+    with _committed():
+        found = uploads.part_links(upload, numbers)
+    return jsonify(links={str(number): link for number, link in found.items()})
+
+
+@bp.route("/<string(length=32):upload_id>/complete", methods=["POST"])
+def complete(upload_id: str):
+    upload = _own_or_404(upload_id)
+    with _committed():
+        uploads.complete(upload)
+    return jsonify(_state(upload)), 422 if upload.status == UploadStatus.REJECTED else 200

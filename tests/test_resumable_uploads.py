@@ -1,0 +1,182 @@
+"""A partner on a poor link sends a large file straight to storage in parts, resumes after a cut, and the
+portal lets it become a material only once it has checked the whole file."""
+import hashlib
+import os
+import urllib.request
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal import storage
+from portal.extensions import db
+from portal.models import Material, MaterialVersion, Partnership, ResumableUpload, UploadStatus
+from portal.models.base import utcnow
+from portal.services import reconcile
+from portal.tenancy import unscoped
+from tests import hostile_files
+from tests.upload_client import BrowserUpload
+
+MiB = 1024 * 1024
+
+
+@pytest.fixture
+def small_parts(app):
+    """Parts of S3's smallest size, so a test file of a few MiB has several."""
+    saved = app.config["UPLOAD_PART_BYTES"]
+    app.config["UPLOAD_PART_BYTES"] = 5 * MiB
+    yield
+    app.config["UPLOAD_PART_BYTES"] = saved
+
+
+def pair_of(pks) -> int:
+    with unscoped("the test looks up its own pair"):
+        return db.session.scalar(select(Partnership.id).where(Partnership.facility_id == pks.facility.id))
+
+
+def browser_of(web, org_slug: str) -> BrowserUpload:
+    """resumable-upload.js's calls, made through the test client with the page's CSRF token."""
+    token = web.csrf_token()
+
+    def call(method, url, body):
+        response = web.client.open(url, method=method, json=body, headers={"X-CSRFToken": token})
+        return response.status_code, response.get_json(silent=True) or {}
+
+    return BrowserUpload(call, org_slug, parallel=1)  # one test transaction: one request at a time
+
+
+def pdf_of(size: int) -> bytes:
+    return b"%PDF-1.7\n" + os.urandom(size - 9)
+
+
+def attach(web, pks, *upload_ids, **fields):
+    form = {"category": "module", "agreement": "0", "description": "", **fields}
+    form.update({f"uploaded-{n}": upload_id for n, upload_id in enumerate(upload_ids)})
+    return web.post(f"/o/{pks.partner.slug}/materials/new?pair={pair_of(pks)}", form, follow_redirects=True)
+
+
+def materials_count() -> int:
+    with unscoped("the test counts every material"):
+        return db.session.scalar(select(func.count()).select_from(Material))
+
+
+def test_a_large_file_goes_straight_to_storage_and_becomes_a_material_once_checked(pks, login_as, small_parts):
+    web = login_as(pks.partner_member)
+    browser = browser_of(web, pks.partner.slug)
+    content = pdf_of(17 * MiB)
+    upload = browser.open(len(content), "modul-konseling.pdf", pair=pair_of(pks))
+    assert upload["parts"] == 4 and upload["status"] == "uploading"
+    browser.send(upload, content)
+    status, checked = browser.complete(upload)
+    assert status == 200 and checked["status"] == "checked"
+    assert checked["sha256"] == hashlib.sha256(content).hexdigest()
+    assert materials_count() == 0  # checked, but nobody has said what it is yet
+
+    page = attach(web, pks, upload["id"], description="Modul sesi konseling")
+    assert "1 berkas telah diunggah." in page.text
+    with unscoped("the test reads the new version"):
+        version = db.session.scalar(select(MaterialVersion))
+        assert (version.size, version.sha256, version.content_type) == (
+            len(content), hashlib.sha256(content).hexdigest(), "application/pdf")
+        assert version.storage_key == db.session.get(ResumableUpload, upload["id"]).storage_key
+    download = web.get(f"/o/{pks.partner.slug}/materials/{version.material_id}/versions/{version.id}/download")
+    with urllib.request.urlopen(download.headers["Location"]) as response:
+        assert hashlib.sha256(response.read()).hexdigest() == checked["sha256"]
+
+
+def test_an_upload_cut_off_resumes_from_the_parts_the_store_holds(pks, login_as, small_parts):
+    web = login_as(pks.partner_member)
+    browser = browser_of(web, pks.partner.slug)
+    content = pdf_of(22 * MiB)
+    upload = browser.open(len(content), "laporan.pdf", pair=pair_of(pks))
+    browser.send(upload, content, parts=[1, 2, 3])  # then the connection drops
+
+    status, early = browser.complete(upload)
+    assert status == 422 and "Belum semua bagian berkas" in early["error"]
+    reopened = browser.state(upload)  # the page is opened again and the same file chosen
+    assert reopened["finished"] == [1, 2, 3] and reopened["parts"] == 5
+    browser.send(upload, content, parts=[n for n in range(1, 6) if n not in reopened["finished"]])
+    status, checked = browser.complete(upload)
+    assert status == 200 and checked["sha256"] == hashlib.sha256(content).hexdigest()
+
+
+def test_a_file_is_quarantined_until_checked_and_refused_by_its_content(pks, login_as):
+    web = login_as(pks.partner_member)
+    browser = browser_of(web, pks.partner.slug)
+    disguised = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + os.urandom(4096)  # a Windows program called .pdf
+    upload = browser.open(len(disguised), "laporan.pdf", pair=pair_of(pks))
+    browser.send(upload, disguised)
+    with unscoped("the test looks at the upload's object"):
+        key = db.session.get(ResumableUpload, upload["id"]).storage_key
+    assert storage.head(key) is None  # parts only: nothing to list or download yet
+    assert "Unggah" in attach(web, pks, upload["id"]).text and materials_count() == 0  # not checked: not attachable
+
+    status, refused = browser.complete(upload)
+    assert status == 422 and refused["status"] == "rejected"
+    assert "Jenis berkas ini tidak diterima" in refused["problem"]
+    assert storage.head(key) is None
+    assert materials_count() == 0
+
+
+def test_an_image_with_too_many_pixels_is_refused_after_it_arrives(pks, login_as):
+    web = login_as(pks.partner_member)
+    browser = browser_of(web, pks.partner.slug)
+    bomb = hostile_files.png_pixel_bomb()
+    upload = browser.open(len(bomb), "foto.png", pair=pair_of(pks))
+    browser.send(upload, bomb)
+    status, refused = browser.complete(upload)
+    assert status == 422 and "terlalu banyak piksel" in refused["problem"]
+
+
+def test_only_the_uploader_continues_or_attaches_an_upload_and_only_once(pks, login_as, small_parts):
+    web = login_as(pks.partner_member)
+    browser = browser_of(web, pks.partner.slug)
+    checked = browser.whole(pdf_of(6 * MiB), "sekali.pdf", pair=pair_of(pks))
+    assert "1 berkas telah diunggah." in attach(web, pks, checked["id"]).text
+    assert "tidak ditemukan atau belum diperiksa" in attach(web, pks, checked["id"]).text
+    assert materials_count() == 1
+
+    web.logout()
+    colleague = login_as(pks.partner_admin)  # same organisation, not the uploader
+    for method, url in (("GET", checked["state_url"]), ("POST", checked["links_url"]),
+                        ("POST", checked["complete_url"])):
+        assert colleague.client.open(url, method=method, json={"parts": [1]},
+                                     headers={"X-CSRFToken": colleague.csrf_token()}).status_code == 404
+
+
+def test_a_file_over_the_limit_or_empty_is_refused_before_a_byte_is_sent(pks, login_as, app):
+    web = login_as(pks.partner_member)
+    browser = browser_of(web, pks.partner.slug)
+    for size, message in ((app.config["MATERIAL_MAX_BYTES"] + 1, "melebihi batas"), (0, "Berkas kosong")):
+        status, answer = browser.call("POST", f"/o/{pks.partner.slug}/uploads",
+                                      {"filename": "besar.pdf", "size": size, "pair": pair_of(pks)})
+        assert status == 422 and message in answer["error"]
+    with unscoped("the test counts uploads"):
+        assert db.session.scalar(select(func.count()).select_from(ResumableUpload)) == 0
+
+
+def test_a_json_call_without_the_csrf_token_is_refused(pks, login_as):
+    web = login_as(pks.partner_member)
+    response = web.client.post(f"/o/{pks.partner.slug}/uploads",
+                               json={"filename": "a.pdf", "size": 10, "pair": pair_of(pks)})
+    assert response.status_code == 400
+
+
+def test_reconcile_removes_uploads_never_attached_after_a_day(pks, login_as, small_parts):
+    web = login_as(pks.partner_member)
+    browser = browser_of(web, pks.partner.slug)
+    forgotten = browser.whole(pdf_of(5 * MiB + 10), "lupa.pdf", pair=pair_of(pks))
+    half = browser.open(12 * MiB, "setengah.pdf", pair=pair_of(pks))
+    browser.send(half, pdf_of(12 * MiB), parts=[1])
+    ours = f"f/{pks.facility.id}/p/{pks.partner.id}/"
+    with unscoped("reconciliation sees every tenant"):
+        key = db.session.get(ResumableUpload, forgotten["id"]).storage_key
+        soon = reconcile.reconcile(prefix=ours, now=utcnow() + reconcile.GRACE + timedelta(minutes=1))
+        assert soon.clean  # waiting for its form: neither an orphan nor abandoned yet
+        later = utcnow() + reconcile.ABANDONED + timedelta(minutes=1)
+        assert reconcile.reconcile(prefix=ours, now=later).unattached_uploads == 2
+        reconcile.reconcile(fix=True, prefix=ours, now=later)
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(ResumableUpload)) == 0
+        assert [u for u in storage.unfinished_uploads(ours)] == []
+    assert storage.head(key) is None

@@ -1,0 +1,59 @@
+"""What resumable-upload.js does, in Python: open an upload, send parts to their links, finish, attach.
+
+The in-process tests drive it through the Flask test client, the deployed tier and
+the benchmark through HTTP; the parts always go straight to the object store.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import requests
+
+#: (method, url, json body or None) -> (status, answer)
+Call = Callable[[str, str, dict | None], tuple[int, dict]]
+
+
+@dataclass
+class BrowserUpload:
+    call: Call
+    org_slug: str
+    parallel: int = 4
+
+    def open(self, content_size: int, filename: str, **owner) -> dict:
+        status, answer = self.call("POST", f"/o/{self.org_slug}/uploads",
+                                   {"filename": filename, "size": content_size, **owner})
+        assert status == 201, answer
+        return answer
+
+    def state(self, upload: dict) -> dict:
+        status, answer = self.call("GET", upload["state_url"], None)
+        assert status == 200, answer
+        return answer
+
+    def send(self, upload: dict, content: bytes, parts: Iterable[int] | None = None) -> list[int]:
+        """PUT the given parts (default: every part) straight to storage; the numbers sent."""
+        numbers = list(parts) if parts is not None else list(range(1, upload["parts"] + 1))
+
+        def put(number: int) -> int:
+            status, answer = self.call("POST", upload["links_url"], {"parts": [number]})
+            assert status == 200, answer
+            start = (number - 1) * upload["part_size"]
+            response = requests.put(answer["links"][str(number)], data=content[start:start + upload["part_size"]],
+                                    timeout=120)
+            response.raise_for_status()
+            return number
+
+        with ThreadPoolExecutor(self.parallel) as pool:
+            return list(pool.map(put, numbers))
+
+    def complete(self, upload: dict) -> tuple[int, dict]:
+        return self.call("POST", upload["complete_url"], {})
+
+    def whole(self, content: bytes, filename: str, **owner) -> dict:
+        upload = self.open(len(content), filename, **owner)
+        self.send(upload, content)
+        status, answer = self.complete(upload)
+        assert status == 200, answer
+        return answer
