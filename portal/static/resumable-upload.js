@@ -194,7 +194,7 @@
     });
     inputs.forEach(function (input) { input.disabled = true; });  // the files are in storage already
     this.say(this.data.msgSaving);
-    form.submit();
+    HTMLFormElement.prototype.submit.call(form);  // form.submit is the button named "submit"
   };
 
   document.querySelectorAll("form[data-resumable-upload]").forEach(function (form) {
