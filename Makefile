@@ -7,7 +7,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 CATALOGS = $(wildcard portal/translations/*/LC_MESSAGES/*.po)
 
-.PHONY: run test test-deployed load install browser i18n-extract i18n-update i18n-compile bench bench-pages clean
+.PHONY: run test test-deployed load install browser i18n-extract i18n-update i18n-compile bench bench-pages bench-uploads clean
 
 run: install
 	$(BIN)/python -m portal.devstack
@@ -65,6 +65,11 @@ bench-pages: install
 	@command -v wrk >/dev/null 2>&1 || { echo "Installing Debian's wrk for the page benchmark"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	DATABASE_URL=$${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/python -m tests.bench.pages $(BENCH_ARGS)
+
+# A 512 MiB material through the portal's resumable upload (presigned parts straight to SeaweedFS, then the
+# portal's check) against boto3 to the same server, on the deployed stack, in one run.
+bench-uploads: install
+	DATABASE_URL=$${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/python -m tests.bench.uploads $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance tests/artifacts .pytest_cache

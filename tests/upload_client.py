@@ -5,9 +5,11 @@ the benchmark through HTTP; the parts always go straight to the object store.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 
@@ -32,15 +34,14 @@ class BrowserUpload:
         assert status == 200, answer
         return answer
 
-    def send(self, upload: dict, content: bytes, parts: Iterable[int] | None = None) -> list[int]:
+    def send(self, upload: dict, content: bytes | Path, parts: Iterable[int] | None = None) -> list[int]:
         """PUT the given parts (default: every part) straight to storage; the numbers sent."""
         numbers = list(parts) if parts is not None else list(range(1, upload["parts"] + 1))
 
         def put(number: int) -> int:
             status, answer = self.call("POST", upload["links_url"], {"parts": [number]})
             assert status == 200, answer
-            start = (number - 1) * upload["part_size"]
-            response = requests.put(answer["links"][str(number)], data=content[start:start + upload["part_size"]],
+            response = requests.put(answer["links"][str(number)], data=_piece(content, number, upload["part_size"]),
                                     timeout=120)
             response.raise_for_status()
             return number
@@ -51,9 +52,35 @@ class BrowserUpload:
     def complete(self, upload: dict) -> tuple[int, dict]:
         return self.call("POST", upload["complete_url"], {})
 
-    def whole(self, content: bytes, filename: str, **owner) -> dict:
-        upload = self.open(len(content), filename, **owner)
+    def whole(self, content: bytes | Path, filename: str, **owner) -> dict:
+        upload = self.open(content.stat().st_size if isinstance(content, Path) else len(content), filename, **owner)
         self.send(upload, content)
         status, answer = self.complete(upload)
         assert status == 200, answer
         return answer
+
+
+def _piece(content: bytes | Path, number: int, part_size: int) -> bytes:
+    start = (number - 1) * part_size
+    if isinstance(content, Path):
+        with content.open("rb") as file:
+            file.seek(start)
+            return file.read(part_size)
+    return content[start:start + part_size]
+
+
+def over_http(visitor) -> Call:
+    """The calls as a browser makes them to a served portal: its cookies, the page's CSRF token, a Referer."""
+    token, page = visitor.csrf_token("/")
+    lock = threading.Lock()  # one cookie jar: the portal calls go one at a time, the parts in parallel
+
+    def call(method: str, url: str, body: dict | None) -> tuple[int, dict]:
+        with lock:
+            response = visitor.http.request(method, visitor.url(url), json=body, timeout=visitor.timeout,
+                                            headers={"X-CSRFToken": token, "Referer": page})
+        try:
+            return response.status_code, response.json()
+        except ValueError:
+            return response.status_code, {"body": response.text[:200]}
+
+    return call

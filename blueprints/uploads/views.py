@@ -1,36 +1,12 @@
 """JSON in, JSON out: each call is one service call; a broken rule answers 4xx with the message to show."""
-from contextlib import contextmanager
-
 from flask import abort, jsonify, request, url_for
 from flask_login import current_user
 
+from blueprints.outcome import committed_or_refused
 from blueprints.uploads import bp
-from portal.errors import DomainError, NotAllowed
-from portal.extensions import db
 from portal.models import Material, Partnership, ResumableUpload, UploadStatus
 from portal.services import uploads
 from portal.tenancy import get_shared_or_404
-
-
-class _Refused(Exception):
-    def __init__(self, response):
-        self.response = response
-
-
-@bp.errorhandler(_Refused)
-def _refused(error: _Refused):
-    return error.response
-
-
-@contextmanager
-def _committed():
-    """Commit the call, or roll back and answer the rule's message (403 for permission, else 422)."""
-    try:
-        yield
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        raise _Refused((jsonify(error=str(error.message)), 403 if isinstance(error, NotAllowed) else 422))
 
 
 def _body() -> dict:
@@ -60,7 +36,7 @@ def begin():
     if not isinstance(owner_id, int) or not isinstance(size, int) or not isinstance(body.get("filename"), str):
         abort(400)
     owner = get_shared_or_404(Partnership if "pair" in body else Material, owner_id)
-    with _committed():
+    with committed_or_refused():
         upload = uploads.begin(owner.facility, owner.partner, filename=body["filename"], size=size,
                                actor=current_user._get_current_object())
     return jsonify(_state(upload)), 201
@@ -70,7 +46,7 @@ def begin():
 def state(upload_id: str):
     """Where the upload stands, with the parts the store already holds (to resume after a cut or a reload)."""
     upload = _own_or_404(upload_id)
-    with _committed():
+    with committed_or_refused():
         finished = uploads.finished_parts(upload)
     return jsonify(_state(upload) | {"finished": finished})
 
@@ -81,7 +57,7 @@ def links(upload_id: str):
     numbers = _body().get("parts")
     if not isinstance(numbers, list) or not all(isinstance(number, int) for number in numbers):
         abort(400)
-    with _committed():
+    with committed_or_refused():
         found = uploads.part_links(upload, numbers)
     return jsonify(links={str(number): link for number, link in found.items()})
 
@@ -89,6 +65,6 @@ def links(upload_id: str):
 @bp.route("/<string(length=32):upload_id>/complete", methods=["POST"])
 def complete(upload_id: str):
     upload = _own_or_404(upload_id)
-    with _committed():
+    with committed_or_refused():
         uploads.complete(upload)
     return jsonify(_state(upload)), 422 if upload.status == UploadStatus.REJECTED else 200
