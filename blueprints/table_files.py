@@ -4,14 +4,11 @@ from flask import Response, abort, stream_with_context
 from portal import exports
 from portal.tenancy import stream_in_scope
 
-FORMATS = {"csv": ("text/csv; charset=utf-8", exports.table_csv),
-           "xlsx": (exports.XLSX_MIMETYPE, exports.table_xlsx)}
-
 
 def table_file(table: exports.Table, file_format: str, name: str):
     """`name`.csv or `name`.xlsx; rows are produced while sending, acting as the request did."""
-    if file_format not in FORMATS:
+    if file_format not in exports.FORMATS:
         abort(404)
-    mimetype, write = FORMATS[file_format]
+    mimetype, write = exports.FORMATS[file_format]
     return Response(stream_with_context(stream_in_scope(write(table))), mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}.{file_format}"'})

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from portal import clock, demo, storage
 from portal.extensions import db
-from portal.services import accounts, agreements, audit, materials, outbox, reconcile, tallies
+from portal.services import accounts, agreements, audit, file_jobs, materials, outbox, reconcile, tallies
 from portal.tenancy import unscoped
 
 portal_cli = AppGroup("portal", help="MitraPAS operations.")
@@ -118,6 +118,15 @@ def purge_materials() -> None:
         count = materials.purge_deleted()
         db.session.commit()
     click.echo(f"{count} deleted material(s) purged.")
+
+
+@portal_cli.command("purge-expired")
+def purge_expired() -> None:
+    """Remove files made by background jobs (exports, monthly reports) older than JOB_FILE_HOURS."""
+    with unscoped("the retention period applies to every tenant"):
+        count = file_jobs.purge_expired()
+        db.session.commit()
+    click.echo(f"{count} file(s) made in the background removed.")
 
 
 @portal_cli.command("rebuild-tallies")

@@ -81,6 +81,10 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "UPLOAD_PART_BYTES": max(5 * 1024**2, int(os.environ.get("UPLOAD_PART_BYTES", str(8 * 1024**2)))),
         #: How long one part's upload link stays good; the browser asks for each just before sending it.
         "UPLOAD_PART_URL_SECONDS": int(os.environ.get("UPLOAD_PART_URL_SECONDS", "900")),
+        #: A list longer than this is exported by a background job (its page offers the file when done).
+        "EXPORT_BACKGROUND_ROWS": int(os.environ.get("EXPORT_BACKGROUND_ROWS", "5000")),
+        #: Files made by background jobs (exports, monthly reports) are removed after this (`purge-expired`).
+        "JOB_FILE_HOURS": int(os.environ.get("JOB_FILE_HOURS", "24")),
         "MATERIAL_RETENTION_DAYS": int(os.environ.get("MATERIAL_RETENTION_DAYS", "30")),
         # Contributions: how many days ahead a date may be (0: nothing in the future).
         "CONTRIBUTION_FUTURE_DAYS": int(os.environ.get("CONTRIBUTION_FUTURE_DAYS", "0")),

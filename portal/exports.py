@@ -151,3 +151,6 @@ def _is_lazy(value) -> bool:
 
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+#: The file formats a table is offered in: (content type, writer).
+FORMATS = {"csv": ("text/csv; charset=utf-8", table_csv), "xlsx": (XLSX_MIMETYPE, table_xlsx)}

@@ -269,6 +269,13 @@ NOTIFICATIONS = {
     "reminder.verification": _l("%(count)s contribution(s) have waited more than %(days)s days for verification."),
 }
 
+#: Background jobs by kind (`portal.services.background.RUNNERS`): the heading of each job's page.
+JOB_KIND = {
+    "contribution-import": _l("Import from a spreadsheet"),
+    "list-export": _l("Export of a long list"),
+    "monthly-report": _l("Monthly activity report (PDF)"),
+}
+
 NOTIFICATION_GROUPS = {
     "agreements": _l("Agreements: submitted, changes, decisions, signatures"),
     "contributions": _l("Contributions: verified or sent back"),

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from blueprints.agreements import bp
 from blueprints.agreements.forms import AgreementForm, ConfirmForm, FilterForm, ReasonForm, ScanForm, SignForm
+from blueprints.background import in_background
 from blueprints.outcome import committed
 from blueprints.pairs import chosen_pair
 from blueprints.table_files import table_file
@@ -16,7 +17,7 @@ from blueprints.query_args import filter_args, page_number
 from portal import policy
 from portal.extensions import limiter
 from portal.models import Agreement, AgreementDocument, Role
-from portal.services import agreement_lists, agreements
+from portal.services import agreement_lists, agreements, file_jobs
 from portal.services.agreements import AgreementFields
 from portal.tenancy import current_org, get_shared_or_404
 
@@ -36,11 +37,15 @@ def index():
                            can_draft=_may_draft() and agreement_lists.may_draft_any(current_org))
 
 
-@bp.route("/export.<file_format>")
+@bp.route("/export.<file_format>", methods=["GET", "POST"])
 def export(file_format: str):
-    """Every agreement matching the filters (not just one page), as CSV or XLSX."""
+    """Every agreement matching the filters (not just one page), as CSV or XLSX; POST makes it in the background."""
     form = FilterForm(request.args)
     form.validate()
+    if request.method == "POST":
+        return in_background(file_jobs.EXPORT, lambda: file_jobs.export_params(
+            "agreements", file_format, form.wanted().as_params())) or redirect(
+            url_for("agreements.index", **request.args))
     return table_file(agreement_lists.as_table(current_org, _actor(), form.wanted()), file_format, "perjanjian")
 
 

@@ -12,6 +12,7 @@ from blueprints.contributions import bp
 from blueprints.contributions.forms import (
     CloseProgrammeForm, ContributionForm, ImportForm, ProgrammeForm, ReasonForm, SessionsForm,
 )
+from blueprints.background import in_background
 from blueprints.outcome import committed
 from blueprints.pairs import chosen_pair
 from blueprints.table_files import table_file
@@ -19,10 +20,10 @@ from blueprints.query_args import filter_args, page_number, record_id
 from portal import policy
 from portal.extensions import db
 from portal.models import (
-    Contribution, ContributionStatus, ContributionType, Material, MaterialCategory,
+    Contribution, ContributionStatus, Material, MaterialCategory,
     Programme, ProgrammeStatus,
 )
-from portal.services import agreement_lists, background, contribution_import, contributions, files, materials
+from portal.services import agreement_lists, contribution_import, contributions, file_jobs, files, materials
 from portal.services.programmes import close_programme, create_programme
 from portal.services.contributions import ContributionFields
 from portal.services.materials import Upload
@@ -38,12 +39,7 @@ def _actor():
 def _filtered():
     """The contributions the organisation sees, narrowed by the filters in the URL."""
     status, kind = request.args.get("status", ""), request.args.get("type", "")
-    query = select(Contribution).order_by(Contribution.started_on.desc(), Contribution.id.desc())
-    if status in ContributionStatus._value2member_map_:
-        query = query.where(Contribution.status == status)
-    if kind in ContributionType._value2member_map_:
-        query = query.where(Contribution.type == kind)
-    return query, status, kind
+    return contributions.listed(status, kind), status, kind
 
 
 @bp.route("/")
@@ -56,10 +52,16 @@ def index():
                            and agreement_lists.may_draft_any(current_org))
 
 
-@bp.route("/export.<file_format>")
+@bp.route("/export.<file_format>", methods=["GET", "POST"])
 def export(file_format: str):
-    """The filtered list as CSV or XLSX, streamed row by row; text never turns into a formula."""
-    query, _status, _kind = _filtered()
+    """The filtered list as CSV or XLSX, streamed row by row; text never turns into a formula.
+
+    POST makes the same file in the background (a long list), and sends to the job's page."""
+    query, status, kind = _filtered()
+    if request.method == "POST":
+        return in_background(file_jobs.EXPORT, lambda: file_jobs.export_params(
+            "contributions", file_format, {"status": status, "type": kind})) or redirect(
+            url_for("contributions.index", **request.args))
     return table_file(contributions.as_table(query), file_format, "kontribusi")
 
 
@@ -261,13 +263,12 @@ def import_file():
         if form.stash.data:  # the confirmation: import what was previewed
             if not form.stash.data.startswith(prefix):
                 abort(404)
-            with committed() as outcome:  # thousands of rows take a while: a job does it, its page follows it
-                job = background.queue_job("contribution-import", current_org, _actor(), {
-                    "facility_id": pair.facility_id, "partner_id": pair.partner_id, "stash": form.stash.data,
-                    "filename": form.stash_name.data, "pair_id": pair.id})
-            if outcome.ok:
-                background.launch(job.id)
-                return redirect(url_for("jobs.show", job_id=job.id))
+            # Thousands of rows take a while: a job does it, its page follows it.
+            following = in_background("contribution-import", lambda: {
+                "facility_id": pair.facility_id, "partner_id": pair.partner_id, "stash": form.stash.data,
+                "filename": form.stash_name.data, "pair_id": pair.id})
+            if following:
+                return following
         elif form.file.data:
             data, filename = form.file.data.read(), form.file.data.filename
             with committed() as outcome:

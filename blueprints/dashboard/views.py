@@ -2,15 +2,16 @@
 from dataclasses import replace
 from datetime import date
 
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from blueprints.background import in_background
 from blueprints.dashboard import bp
 from blueprints.query_args import page_number
 from blueprints.table_files import table_file
 from portal import activity_report, clock, policy
 from portal.models import ContributionStatus, OrgKind
-from portal.services import agreement_lists, audit, contributions, organisations, partnerships, reports
+from portal.services import agreement_lists, audit, contributions, file_jobs, organisations, partnerships, reports
 from portal.tenancy import current_membership, current_org
 
 #: What a dashboard draws of a long table (largest first), and the newest partnerships it lists; the rest is a
@@ -68,9 +69,9 @@ def export(table: str, file_format: str):
     return table_file(chosen, file_format, f"{chosen.name}-{current_org.slug}")
 
 
-@bp.route("/report.pdf")
+@bp.route("/report.pdf", methods=["GET", "POST"])
 def monthly_report():
-    """The facility's laporan kegiatan kemitraan for `?month=YYYY-MM` (this month by default)."""
+    """The facility's laporan kegiatan kemitraan for `?month=YYYY-MM` (this month by default); POST: as a job."""
     if current_org.kind != OrgKind.FACILITY:
         abort(404)
     return _report_pdf(current_org)
@@ -111,13 +112,16 @@ def facility_export(facility_id: int, table: str, file_format: str):
     return table_file(found, file_format, f"{found.name}-{chosen.slug}")
 
 
-@bp.route("/facilities/<int:facility_id>/report.pdf")
+@bp.route("/facilities/<int:facility_id>/report.pdf", methods=["GET", "POST"])
 def facility_report(facility_id: int):
     return _report_pdf(_facility_in_scope(facility_id))
 
 
 def _report_pdf(facility) -> Response:
-    month = _month(request.args.get("month")) or clock.today().replace(day=1)
+    month = _month(request.values.get("month")) or clock.today().replace(day=1)
+    if request.method == "POST":
+        return in_background(file_jobs.REPORT, lambda: file_jobs.report_params(current_org, facility.id, month)) \
+            or redirect(url_for("dashboard.index"))
     pdf = activity_report.render(facility, month)
     name = f"laporan-kemitraan-{facility.slug}-{month:%Y-%m}.pdf"
     return Response(pdf, mimetype="application/pdf",

@@ -1,9 +1,11 @@
 """A job's page (a plain page that refreshes itself) and its progress as JSON (for job-progress.js)."""
-from flask import abort, jsonify, render_template
+from flask import abort, jsonify, redirect, render_template, url_for
 
 from blueprints.jobs import bp
-from portal.services import background
+from blueprints.outcome import committed
+from portal.services import background, file_jobs
 from portal.tenancy import current_org
+from portal.vocabulary import JOB_KIND
 
 #: The imported rows listed on the page; the contribution list holds them all.
 ROWS_SHOWN = 50
@@ -16,7 +18,8 @@ def _job_or_404(job_id: str):
 @bp.route("/<string(length=32):job_id>")
 def show(job_id: str):
     job = _job_or_404(job_id)
-    return render_template("jobs/show.html", job=job, progress=background.progress(job), rows_shown=ROWS_SHOWN)
+    return render_template("jobs/show.html", job=job, progress=background.progress(job), rows_shown=ROWS_SHOWN,
+                           kept_file=file_jobs.kept_file(job), heading=JOB_KIND.get(job.kind, job.kind))
 
 
 @bp.route("/<string(length=32):job_id>.json")
@@ -25,3 +28,14 @@ def status(job_id: str):
     progress = background.progress(job)
     return jsonify(status=job.status.value, finished=job.finished, done=progress.done, total=progress.total,
                    percent=progress.percent, seconds_left=progress.seconds_left)
+
+
+@bp.route("/<string(length=32):job_id>/file")
+def download(job_id: str):
+    """The file a job made, by a short-lived link; once removed, its page says so."""
+    job = _job_or_404(job_id)
+    with committed() as outcome:
+        link = file_jobs.download_link(job)
+    if not outcome.ok:
+        return redirect(url_for("jobs.show", job_id=job.id))
+    return redirect(link, code=303)

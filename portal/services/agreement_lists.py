@@ -36,6 +36,17 @@ class AgreementFilter:
     #: "review" (waiting for the facility) or "to_sign" (waiting for me to sign).
     queue: str | None = None
 
+    def as_params(self) -> dict:
+        """Plain JSON, for a background export to rebuild the same filter."""
+        return {key: getattr(value, "value", value) for key, value in vars(self).items()}
+
+    @classmethod
+    def from_params(cls, params: dict) -> "AgreementFilter":
+        status, kind = params.get("status"), params.get("type")
+        return cls(status=AgreementStatus(status) if status else None, type=AgreementType(kind) if kind else None,
+                   party=params.get("party"), expiring=bool(params.get("expiring")), search=params.get("search"),
+                   queue=params.get("queue"))
+
 
 def filtered(organisation: Organisation, user: User, wanted: AgreementFilter, *, today: date | None = None):
     """The agreements the organisation sees (the tenancy filter decides which), narrowed by `wanted`."""

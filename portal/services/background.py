@@ -23,7 +23,9 @@ from portal.models.base import utcnow
 from portal.services import audit
 from portal.tenancy import acting_for
 
-RUNNERS = {"contribution-import": "portal.services.contribution_import.import_job"}
+RUNNERS = {"contribution-import": "portal.services.contribution_import.import_job",
+           "list-export": "portal.services.file_jobs.export_job",
+           "monthly-report": "portal.services.file_jobs.report_job"}
 log = logging.getLogger(__name__)
 
 

@@ -242,6 +242,17 @@ def totals(*conditions) -> Totals:
     return Totals(int(row[0]), int(row[1]), Decimal(row[2]))
 
 
+def listed(status: str | None = None, kind: str | None = None):
+    """The contributions the organisation sees (the tenancy filter decides which), newest first, narrowed;
+    an unknown status or type is ignored."""
+    query = select(Contribution).order_by(Contribution.started_on.desc(), Contribution.id.desc())
+    if status in ContributionStatus._value2member_map_:
+        query = query.where(Contribution.status == status)
+    if kind in ContributionType._value2member_map_:
+        query = query.where(Contribution.type == kind)
+    return query
+
+
 def as_table(query) -> Table:
     """A list of contributions as a table to export; rows stream from the database in batches."""
     columns = (Column("started_on", _l("Start date"), "date"), Column("ended_on", _l("End date"), "date"),

@@ -149,6 +149,15 @@ def store_bytes(data: bytes, *, filename: str, prefix: str, content_type: str, s
     return StoredFile(key, safe_filename(filename), content_type, len(data), hashlib.sha256(data).hexdigest())
 
 
+def store_stream(stream: BinaryIO, *, filename: str, prefix: str, content_type: str,
+                 session: Session) -> StoredFile:
+    """Store a file the portal made itself and spooled (a background export), hashed on the way."""
+    measured = _Measured(b"", stream, limit=2**62)
+    key = new_key(prefix)
+    _put(key, io.BufferedReader(measured, buffer_size=1024 * 1024), content_type, session)
+    return StoredFile(key, safe_filename(filename), content_type, measured.size, measured.sha256.hexdigest())
+
+
 def sha256_of_object(key: str) -> str:
     """Recompute a stored object's SHA-256 (before it is signed, to be sure it is unchanged)."""
     digest = hashlib.sha256()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from portal import storage
 from portal.extensions import db
 from portal.models import AgreementDocument, MaterialVersion
-from portal.services import audit, uploads
+from portal.services import audit, file_jobs, uploads
 
 #: An object younger than this may belong to an upload still in progress: never touched.
 GRACE = timedelta(hours=1)
@@ -52,7 +52,8 @@ def reconcile(*, fix: bool = False, prefix: str = "", now: datetime | None = Non
         report.removed_rows += uploads.sweep_unattached(abandoned, now, prefix)
         db.session.flush()
     rows = {key: row for key, row in _rows().items() if key.startswith(prefix)}
-    waiting = uploads.unattached_keys()  # checked files not yet attached: not orphans, maybe not there yet
+    # Browser uploads not yet attached (maybe not joined yet) and files made by jobs: not orphans.
+    waiting = uploads.unattached_keys() | file_jobs.kept_keys()
     stored = set()
     for key, modified in storage.objects(prefix):
         stored.add(key)

@@ -5,6 +5,7 @@ import re
 import time
 
 import boto3
+import requests
 import pytest
 from botocore.exceptions import ClientError
 
@@ -49,3 +50,44 @@ def test_a_long_import_runs_in_the_worker_and_its_page_follows_it_to_the_end(sta
                            aws_secret_access_key=stack.env["S3_SECRET_ACCESS_KEY"])
     with pytest.raises(ClientError):  # the previewed copy of the file goes once its rows are kept
         storage.head_object(Bucket=stack.env.get("S3_BUCKET", "mitrapas"), Key=stash)
+
+
+def _follow(visitor, job_page: str) -> dict:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        status = visitor.get(job_page + ".json").json()
+        if status["finished"]:
+            return status
+        time.sleep(0.2)
+    raise AssertionError(f"{job_page} did not finish")
+
+
+def _file_of(visitor, job_page: str) -> bytes:
+    page = visitor.get(job_page).text
+    href = re.search(r'href="([^"]+)" data-testid="job-file"', page).group(1)
+    link = visitor.get(href, allow_redirects=False)
+    assert link.status_code == 303
+    return requests.get(link.headers["Location"], timeout=60).content
+
+
+def test_the_long_list_is_exported_by_the_worker_and_holds_every_row_the_list_counts(stack, visitor):
+    intern = visitor()
+    intern.login("magang.psikologi@mitrapas.test")
+    listing = intern.get(f"{org_path(intern)}contributions/").text
+    total = int(re.search(r'data-list-total="(\d+)"', listing).group(1))
+    assert total > ROWS and 'data-testid="prepare-csv"' in listing  # long: made in the background
+    made = intern.post(f"{org_path(intern)}contributions/export.csv", token_from=f"{org_path(intern)}contributions/")
+    assert made.status_code == 302
+    job_page = made.headers["Location"]
+    assert _follow(intern, job_page)["status"] == "done"
+    rows = _file_of(intern, job_page).decode("utf-8-sig").splitlines()
+    assert len(rows) == total + 1  # and the header
+
+
+def test_the_monthly_report_is_drawn_by_the_worker(stack, visitor):
+    officer = visitor()
+    officer.login("rafi.rizaldi@mitrapas.test")  # Bengkulu's officer: its month of 8,000 imported sessions
+    made = officer.post(f"{org_path(officer)}report.pdf", {"month": "2021-03"}, token_from=org_path(officer))
+    assert made.status_code == 302
+    assert _follow(officer, made.headers["Location"])["status"] == "done"
+    assert _file_of(officer, made.headers["Location"]).startswith(b"%PDF")
