@@ -7,7 +7,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 CATALOGS = $(wildcard portal/translations/*/LC_MESSAGES/*.po)
 
-.PHONY: run test test-deployed load install browser i18n-extract i18n-update i18n-compile bench bench-pages bench-uploads clean
+.PHONY: run test test-deployed load install browser i18n-extract i18n-update i18n-compile bench bench-pages bench-uploads dist clean
 
 run: install
 	$(BIN)/python -m portal.devstack
@@ -71,5 +71,9 @@ bench-pages: install
 bench-uploads: install
 	DATABASE_URL=$${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/python -m tests.bench.uploads $(BENCH_ARGS)
 
+# What ships: the sdist and the wheel built from it (templates, migrations, assets, compiled catalogs inside).
+dist: install
+	$(BIN)/python -m build --outdir dist .
+
 clean:
-	rm -rf $(VENV) instance tests/artifacts .pytest_cache
+	rm -rf $(VENV) instance tests/artifacts .pytest_cache build dist portal/_bundled

@@ -8,19 +8,20 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as settings
+from portal import paths
 from portal.extensions import bootstrap, csrf, db, migrate
+from portal.version import __version__
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = paths.CHECKOUT
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the portal: a flat list of registrations, nothing hidden."""
-    app = Flask(
-        __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        instance_path=str(PROJECT_ROOT / "instance"),
-    )
+    instance = paths.instance_folder()
+    app = Flask(__name__, template_folder=str(paths.resource("templates")),
+                instance_path=str(instance) if instance else None)
     app.config.update(settings.load(Path(app.instance_path), overrides))
+    app.jinja_env.globals["portal_version"] = __version__
     if app.config["ENV_NAME"] == "production":
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     register_extensions(app)
@@ -37,7 +38,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         _tune_engine(db.engine)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(paths.resource("migrations")))
     csrf.init_app(app)
     bootstrap.init_app(app)
     i18n.register_i18n(app)
@@ -87,6 +88,7 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from portal.cli import portal_cli
+    from portal.cli import doctor, portal_cli
 
     app.cli.add_command(portal_cli)
+    app.cli.add_command(doctor)

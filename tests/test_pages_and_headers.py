@@ -6,6 +6,7 @@ import pytest
 
 from portal import create_app
 from portal.models import Role
+from portal.version import __version__
 from tests.factories import FacilityFactory, member_of
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -103,7 +104,8 @@ def test_bootstrap_is_served_by_the_app(client):
 
 def test_healthz_reports_database_and_storage(client, storage_settings):
     answer = client.get("/healthz")
-    assert answer.status_code == 200 and answer.json == {"status": "ok", "database": True, "storage": True}
+    assert answer.status_code == 200 and answer.json == {"status": "ok", "database": True, "storage": True,
+                                                         "version": __version__}
 
 
 def test_healthz_says_unhealthy_when_storage_is_unreachable(client, app, monkeypatch):

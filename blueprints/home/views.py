@@ -8,6 +8,7 @@ from portal.extensions import db
 from portal.services import accounts, organisations
 
 from blueprints.home import bp
+from portal.version import __version__
 
 
 @bp.route("/")
@@ -41,4 +42,4 @@ def healthz():
     except Exception:  # noqa: BLE001 - any failure means unhealthy
         checks["database"] = False
     healthy = all(checks.values())
-    return jsonify(status="ok" if healthy else "unhealthy", **checks), 200 if healthy else 503
+    return jsonify(status="ok" if healthy else "unhealthy", version=__version__, **checks), 200 if healthy else 503

@@ -1,6 +1,9 @@
 """The portal as production runs it, on this machine, for the deployed-stack tier.
 
-gunicorn (workers x threads) serving HTTPS, PostgreSQL through a login role that is
+What runs is what ships: the wheel is built from this checkout and installed into a
+fresh virtualenv outside it, and every portal process (migrations, demo data,
+`mitrapas serve`, the worker, ops commands) is that install's `mitrapas`, started in
+a folder of its own. Around it: gunicorn (workers x threads) serving HTTPS, PostgreSQL through a login role that is
 only IN ROLE mitrapas_app (so Row-Level Security applies), SeaweedFS, a Redis of
 its own (so a test may stop it), a local SMTP server, the RQ mail worker, and the
 demo data loaded with the same commands an operator types. Every process is a
@@ -29,6 +32,8 @@ from tests.databases import fresh_database
 
 BIN = Path(sys.executable).parent
 WORKERS, THREADS = 2, 4
+#: One wheel, one install per test process (a bench and the tier each start their own stack).
+_RELEASE: dict[str, Path] = {}
 #: Longer than any client or proxy keeps an idle connection: with gunicorn's default (2 s) a browser's next
 #: request after a pause can meet a connection the server is just closing ("closed without response").
 KEEP_ALIVE = 75
@@ -99,16 +104,23 @@ class DeployedStack:
     seaweed: SeaweedFS | None = None
     redis: RedisServer | None = None
     ca_file: str = ""
+    #: The release's `bin/` (its `mitrapas` and gunicorn) and the folder its processes run in.
+    release_bin: Path = BIN
+    workdir: Path = PROJECT_ROOT
+    #: The migration the demo data was loaded at, before the release upgraded it to head.
+    upgraded_from: str = ""
     _workers: list[subprocess.Popen] = field(default_factory=list)
 
     # --- commands, as an operator types them ----------------------------------------------------
 
-    def flask(self, *args: str, check: bool = True, owner: bool = False) -> subprocess.CompletedProcess:
-        """`flask --app wsgi <args>` with the deployment's environment (as the owner for migrations)."""
-        env = dict(self.env)
+    def flask(self, *args: str, check: bool = True, owner: bool = False,
+              changes: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        """`mitrapas <args>` of the installed release with the deployment's environment (as the owner for
+        migrations; with `changes` to it)."""
+        env = {**self.env, **(changes or {})}
         if owner:
             env["DATABASE_URL"] = env["MIGRATION_DATABASE_URL"]
-        result = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=PROJECT_ROOT, env=env,
+        result = subprocess.run([str(self.release_bin / "mitrapas"), *args], cwd=self.workdir, env=env,
                                 capture_output=True, text=True, timeout=600)
         if check and result.returncode != 0:
             raise AssertionError(f"flask {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n"
@@ -128,17 +140,18 @@ class DeployedStack:
 
     # --- processes ------------------------------------------------------------------------------
 
-    def start_instance(self, app: str = "wsgi:app", ready_path: str = "/healthz") -> Instance:
-        """Another gunicorn master with the deployment's settings, serving `app` (the portal by default)."""
+    def start_instance(self, app: str | None = None, ready_path: str = "/healthz") -> Instance:
+        """Another gunicorn master with the deployment's settings: the release's `mitrapas serve`, or gunicorn
+        of the checkout serving `app` (the benchmark's bare Flask)."""
         port = free_port()
         log = open(self.folder / f"gunicorn-{port}.log", "ab")
-        process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", str(WORKERS), "--threads", str(THREADS),
-             "--bind", f"127.0.0.1:{port}", "--certfile", str(self.folder / "cert.pem"),
-             "--keyfile", str(self.folder / "key.pem"), "--timeout", "120", "--graceful-timeout", "5",
-             "--keep-alive", str(KEEP_ALIVE),
-             app],
-            cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        settings = ["--workers", str(WORKERS), "--threads", str(THREADS), "--bind", f"127.0.0.1:{port}",
+                    "--certfile", str(self.folder / "cert.pem"), "--keyfile", str(self.folder / "key.pem"),
+                    "--timeout", "120", "--graceful-timeout", "5", "--keep-alive", str(KEEP_ALIVE)]
+        command, cwd = ([str(self.release_bin / "mitrapas"), "serve", *settings], self.workdir) if app is None \
+            else ([str(BIN / "gunicorn"), *settings, app], PROJECT_ROOT)
+        process = subprocess.Popen(command, cwd=cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
         log.close()
         instance = Instance(port, process)
         _wait_until(lambda: requests.get(instance.url + ready_path, verify=self.ca_file, timeout=5).ok, 60,
@@ -149,7 +162,7 @@ class DeployedStack:
     def start_mail_worker(self) -> None:
         log = open(self.folder / "mail-worker.log", "ab")
         self._workers.append(subprocess.Popen(
-            [str(BIN / "flask"), "--app", "wsgi", "portal", "mail-worker"], cwd=PROJECT_ROOT, env=self.env,
+            [str(self.release_bin / "mitrapas"), "portal", "mail-worker"], cwd=self.workdir, env=self.env,
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
         log.close()
 
@@ -172,6 +185,28 @@ class DeployedStack:
         self.instances.clear()
 
 
+def previous_revision() -> str:
+    """The migration before head (the schema the previous release left behind)."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory(str(PROJECT_ROOT / "migrations"))
+    return scripts.get_revision(scripts.get_current_head()).down_revision
+
+
+def install_release() -> Path:
+    """Build the wheel of this checkout and install it into a fresh virtualenv outside it; its `bin/`."""
+    if "bin" not in _RELEASE:
+        folder = Path(tempfile.mkdtemp(prefix="mitrapas-release-"))
+        subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(folder / "dist"), str(PROJECT_ROOT)],
+                       check=True, capture_output=True, timeout=600)
+        wheel, = (folder / "dist").glob("mitrapas-*.whl")
+        subprocess.run([sys.executable, "-m", "venv", str(folder / "venv")], check=True, timeout=300)
+        subprocess.run([str(folder / "venv" / "bin" / "pip"), "install", "--quiet", str(wheel)], check=True,
+                       capture_output=True, timeout=900)
+        _RELEASE.update(bin=folder / "venv" / "bin", wheel=wheel)
+    return _RELEASE["bin"]
+
+
 def _certificate(folder: Path) -> str:
     """A throw-away CA and a certificate for 127.0.0.1: the tier speaks HTTPS, as production does."""
     authority = trustme.CA()
@@ -192,11 +227,15 @@ def start_stack(resources: ExitStack) -> DeployedStack:
     (folder / "redis").mkdir()
     redis_server = RedisServer(free_port(), folder / "redis").start()
     resources.callback(redis_server.stop)
-    stack = DeployedStack(folder=folder, mail=mail, seaweed=seaweed, redis=redis_server)
+    stack = DeployedStack(folder=folder, mail=mail, seaweed=seaweed, redis=redis_server,
+                          release_bin=install_release(), workdir=folder / "run")
+    stack.workdir.mkdir()
     stack.ca_file = _certificate(folder)
     port_hint = "127.0.0.1"
     stack.env = {
-        **{key: value for key, value in os.environ.items() if not key.startswith(("S3_", "MAIL_", "REDIS"))},
+        # Nothing of the checkout: the release imports only what it installed (no PYTHONPATH, no VIRTUAL_ENV).
+        **{key: value for key, value in os.environ.items()
+           if not key.startswith(("S3_", "MAIL_", "REDIS", "PYTHONPATH", "VIRTUAL_ENV"))},
         "MITRAPAS_ENV": "production",
         "SECRET_KEY": SECRET_KEY,
         "DATABASE_URL": database.app_url,
@@ -211,8 +250,12 @@ def start_stack(resources: ExitStack) -> DeployedStack:
         **mail.settings(),
     }
     resources.callback(stack.stop)
-    stack.flask("db", "upgrade", owner=True)
+    # An upgrade with data in it: the demo is loaded at the previous migration, then the release upgrades to
+    # head; every story after (the crawl of every page, audit-verify at the end) runs on the upgraded database.
+    stack.upgraded_from = previous_revision()
+    stack.flask("db", "upgrade", stack.upgraded_from, owner=True)
     stack.flask("portal", "seed-demo")
+    stack.flask("db", "upgrade", owner=True)
     stack.start_instance()
     stack.start_mail_worker()
     return stack
