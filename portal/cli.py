@@ -1,17 +1,46 @@
 """`flask portal ...`: the commands operators run (demo data, integrity checks, accounts)."""
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from portal import clock, demo, storage
 from portal.extensions import db
-from portal.services import accounts, agreements, audit, file_jobs, materials, outbox, reconcile, tallies
+from portal.services import accounts, agreements, audit, file_jobs, materials, operations, outbox, reconcile, tallies
 from portal.tenancy import unscoped
 
 portal_cli = AppGroup("portal", help="MitraPAS operations.")
+
+
+def periodic(command):
+    """A command its timer runs (deploy/systemd): each run is recorded for `mitrapas doctor`."""
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        with operations.recorded(click.get_current_context().info_name):
+            return command(*args, **kwargs)
+    return run
+
+
+@click.command("doctor")
+@with_appcontext
+def doctor() -> None:
+    """Check this deployment: database role and RLS, migrations, bucket, Redis, mail, settings, catalogs and
+    the periodic commands; exit 1 when anything needs fixing."""
+    from portal import doctor as checks
+
+    found = 0
+    for name, problems in checks.examine():
+        click.echo(f"{'FAIL' if problems else 'ok':<4}  {name}")
+        for problem in problems:
+            click.echo(f"      - {problem}")
+        found += len(problems)
+    if found:
+        click.echo(f"{found} problem(s) found.")
+        raise SystemExit(1)
+    click.echo("Everything the deployment needs is in place.")
 
 
 @portal_cli.command("seed-demo")
@@ -63,6 +92,7 @@ def ensure_bucket() -> None:
 
 
 @portal_cli.command("agreements-tick")
+@periodic
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="The date to act as of (default: today). For catching up or testing.")
 def agreements_tick(today) -> None:
@@ -79,6 +109,7 @@ def agreements_tick(today) -> None:
 
 
 @portal_cli.command("storage-reconcile")
+@periodic
 @click.option("--fix", is_flag=True, help="Delete orphan objects and forget material versions whose file is lost.")
 @click.option("--prefix", default="", help="Only keys under this prefix, e.g. f/12/ for one facility.")
 @click.option("--grace-minutes", default=60, show_default=True,
@@ -112,6 +143,7 @@ def storage_reconcile(fix: bool, prefix: str, grace_minutes: int, abandoned_hour
 
 
 @portal_cli.command("purge-materials")
+@periodic
 def purge_materials() -> None:
     """Remove materials deleted longer ago than MATERIAL_RETENTION_DAYS, rows first, then their files."""
     with unscoped("the retention period applies to every tenant"):
@@ -121,6 +153,7 @@ def purge_materials() -> None:
 
 
 @portal_cli.command("purge-expired")
+@periodic
 def purge_expired() -> None:
     """Remove files made by background jobs (exports, monthly reports) older than JOB_FILE_HOURS."""
     with unscoped("the retention period applies to every tenant"):
@@ -139,6 +172,7 @@ def rebuild_tallies() -> None:
 
 
 @portal_cli.command("send-mail")
+@periodic
 def send_mail() -> None:
     """Send the e-mail that is due from the outbox (cron, every minute); failed messages are retried later."""
     sent, failed = outbox.send_due()
@@ -161,6 +195,7 @@ def mail_worker_command(burst: bool) -> None:
 
 
 @portal_cli.command("remind")
+@periodic
 def remind() -> None:
     """Daily (cron): expiring agreements, approved ones still unsigned, verification queues waiting.
 

@@ -18,6 +18,7 @@ from portal.models.partnerships import Partnership
 from portal.models.invitations import Invitation
 from portal.models.jobs import BackgroundJob, JobStatus
 from portal.models.notifications import Notification
+from portal.models.operations import CommandRun
 from portal.models.tokens import AccountToken, TokenPurpose
 from portal.models.uploads import ResumableUpload, UploadStatus
 from portal.models.users import LoginSession, RecoveryCode, User
@@ -29,5 +30,5 @@ __all__ = [
     "AuditEntry", "FACILITY_CLASSES", "FIRST_ROLE", "LoginSession", "Membership", "Organisation",
     "OrgKind", "PROVINCES", "PairScoped", "PartnerCategory", "Partnership", "ROLES_BY_KIND",
     "Role", "User", "MailStatus", "OutboxMessage", "AccountToken", "TokenPurpose", "Invitation", "Notification", "RecoveryCode",
-    "BackgroundJob", "JobStatus", "ResumableUpload", "UploadStatus",
+    "BackgroundJob", "JobStatus", "ResumableUpload", "UploadStatus", "CommandRun",
 ]

@@ -1,0 +1,176 @@
+"""`mitrapas doctor`: is this deployment what the README's Production section asks for?
+
+Each check answers a list of problems, one clear sentence each (empty when fine);
+the command prints every check and exits 1 when any problem was found.
+"""
+from __future__ import annotations
+
+import smtplib
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import urlsplit
+
+from alembic.script import ScriptDirectory
+from flask import current_app
+from sqlalchemy import text
+
+from portal import paths, storage
+from portal.extensions import db
+from portal.models import PairScoped
+from portal.services import operations
+
+def rls_tables() -> list[str]:
+    """Tables whose rows belong to a pair (every PairScoped model): RLS must be on and forced for them."""
+    return sorted(model.__tablename__ for model in PairScoped.__subclasses__())
+
+#: Secret keys seen in examples and tests: a deployment must choose its own.
+KNOWN_SECRETS = ("change-me", "dev", "secret", "test-secret-key", "change-me-to-64-random-characters")
+MIN_SECRET_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    run: Callable[[], list[str]]
+
+
+def database_role() -> list[str]:
+    if db.engine.dialect.name != "postgresql":
+        return ["the database is SQLite: production runs on PostgreSQL (DATABASE_URL)"]
+    problems = []
+    role, superuser = db.session.execute(text(
+        "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user")).one()
+    if superuser:
+        problems.append(f"the portal connects as {role}, a superuser: Row-Level Security does not apply to it")
+    owned = db.session.scalar(text(
+        "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tableowner = current_user"))
+    if owned:
+        problems.append(f"the portal connects as {role}, which owns {owned} table(s): use a login role "
+                        f"IN ROLE {current_app.config['DATABASE_APP_ROLE']} (the owner is only for migrations)")
+    unforced = db.session.scalars(text(
+        "SELECT relname FROM pg_class WHERE relname = ANY(:tables) AND relkind = 'r' "
+        "AND NOT (relrowsecurity AND relforcerowsecurity) ORDER BY relname"), {"tables": rls_tables()}).all()
+    if unforced:
+        problems.append(f"Row-Level Security is not on and forced for: {', '.join(unforced)}")
+    return problems
+
+
+def migrations() -> list[str]:
+    head = ScriptDirectory(str(paths.resource("migrations"))).get_current_head()
+    try:
+        current = db.session.scalar(text("SELECT version_num FROM alembic_version"))
+    except Exception:  # noqa: BLE001 - no table at all: never migrated
+        db.session.rollback()
+        current = None
+    if current != head:
+        return [f"the database is at migration {current or 'none'}, the code at {head}: run `mitrapas db upgrade`"]
+    return []
+
+
+def bucket() -> list[str]:
+    probe = "doctor/probe"
+    try:
+        storage.put(probe, _Bytes(b"mitrapas doctor"), content_type="text/plain")
+        storage.delete(probe)
+    except storage.StorageError as error:
+        return [f"the bucket {current_app.config['S3_BUCKET']} is not writable with the portal's keys: {error}"]
+    problems = []
+    anonymous = f"{storage.browser_origin(current_app.config)}/{current_app.config['S3_BUCKET']}"
+    try:
+        with urllib.request.urlopen(anonymous, timeout=5) as listing:
+            problems.append(f"the bucket lists its objects to anyone: {anonymous} answered {listing.status} "
+                            f"without credentials; make it private")
+    except urllib.error.HTTPError:
+        pass  # refused without credentials, as it should be
+    except OSError as error:
+        problems.append(f"browsers must reach the object store at {anonymous}: {error}")
+    return problems
+
+
+def redis() -> list[str]:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return ["REDIS_URL is not set: rate limits are counted per process and there is no worker queue"]
+    from redis import Redis
+
+    try:
+        Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3).ping()
+    except Exception as error:  # noqa: BLE001 - any failure: it does not answer
+        return [f"Redis at {_without_password(url)} does not answer: {error}"]
+    return []
+
+
+def mail() -> list[str]:
+    config = current_app.config
+    try:
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=5) as server:
+            server.ehlo()
+    except (OSError, smtplib.SMTPException) as error:
+        return [f"the mail server {config['MAIL_SERVER']}:{config['MAIL_PORT']} does not answer: {error}"]
+    return []
+
+
+def settings() -> list[str]:
+    config, problems = current_app.config, []
+    secret = config["SECRET_KEY"] or ""
+    if len(secret) < MIN_SECRET_LENGTH or secret in KNOWN_SECRETS:
+        problems.append(f"SECRET_KEY is too short or a known example: use {MIN_SECRET_LENGTH} or more random "
+                        f"characters")
+    if urlsplit(config["PUBLIC_URL"]).scheme != "https":
+        problems.append(f"PUBLIC_URL is {config['PUBLIC_URL']}: certificates' QR codes must point at https")
+    if config["ENV_NAME"] != "production":
+        problems.append("MITRAPAS_ENV is not production: cookies are not marked secure")
+    return problems
+
+
+def catalogs() -> list[str]:
+    folder = paths.PACKAGE / "translations"
+    missing = [str(po.relative_to(paths.PACKAGE)) for po in folder.glob("*/LC_MESSAGES/*.po")
+               if not po.with_suffix(".mo").exists()]
+    return [f"translation catalogs not compiled (every screen would be in English): {', '.join(missing)}"] if missing else []
+
+
+def periodic_commands() -> list[str]:
+    return operations.stale_commands()
+
+
+CHECKS = (
+    Check("database role and Row-Level Security", database_role),
+    Check("migrations", migrations),
+    Check("object store", bucket),
+    Check("Redis", redis),
+    Check("mail", mail),
+    Check("settings", settings),
+    Check("translation catalogs", catalogs),
+    Check("periodic commands", periodic_commands),
+)
+
+
+def examine() -> list[tuple[str, list[str]]]:
+    """Every check with its problems; a check that crashes is a problem too."""
+    results = []
+    for check in CHECKS:
+        try:
+            problems = check.run()
+        except Exception as error:  # noqa: BLE001 - the doctor reports, it does not fall over
+            db.session.rollback()
+            problems = [f"could not be checked: {str(error).splitlines()[0]}"]
+        results.append((check.name, problems))
+    return results
+
+
+class _Bytes:
+    def __init__(self, data: bytes):
+        import io
+
+        self._stream = io.BytesIO(data)
+
+    def read(self, *args):
+        return self._stream.read(*args)
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    return url.replace(f":{parts.password}@", ":***@") if parts.password else url

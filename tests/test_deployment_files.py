@@ -1,0 +1,45 @@
+"""The deployment samples stay in step with the portal: every periodic command has a timer, every timer a
+command, and each unit runs the installed `mitrapas`."""
+import re
+from configparser import ConfigParser
+
+from portal import PROJECT_ROOT
+
+DEPLOY = PROJECT_ROOT / "deploy" / "systemd"
+README = (PROJECT_ROOT / "README.md").read_text()
+
+
+def unit(path) -> ConfigParser:
+    parser = ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str
+    parser.read(path)
+    return parser
+
+
+def periodic_commands() -> set[str]:
+    """The README's Operations lines that say how often they run."""
+    return set(re.findall(r"mitrapas portal ([a-z-]+)[^\n]*# (?:daily|hourly|weekly|cron)", README))
+
+
+def test_every_periodic_command_has_a_timer_and_every_timer_a_command(app):
+    timers = {path.name.removeprefix("mitrapas-").removesuffix(".timer"): unit(path)
+              for path in DEPLOY.glob("mitrapas-*.timer")}
+    assert periodic_commands() and set(timers) == periodic_commands()
+    commands = set(app.cli.get_command(app.app_context(), "portal").commands)
+    for name, timer in timers.items():
+        assert name in commands, f"the timer {name} runs no command"
+        assert timer["Timer"]["Unit"] == f"mitrapas-task@{name}.service"
+        assert timer["Timer"]["OnCalendar"]
+
+
+def test_every_unit_runs_the_installed_command_with_the_environment_file():
+    for path in DEPLOY.glob("*.service"):
+        service = unit(path)["Service"]
+        assert service["ExecStart"].startswith("/srv/mitrapas/venv/bin/mitrapas ")
+        assert service["EnvironmentFile"] == "/etc/mitrapas/mitrapas.env"
+        assert service["User"] == "mitrapas"
+
+
+def test_the_readme_points_at_the_samples():
+    for sample in ("deploy/systemd/", "deploy/nginx/mitrapas.conf", "mitrapas.env.example"):
+        assert sample in README

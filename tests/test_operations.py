@@ -1,0 +1,47 @@
+"""The periodic commands record their runs, and the doctor says which have not run, run late, or failed."""
+from datetime import timedelta
+
+from portal.extensions import db
+from portal.models import CommandRun
+from portal.models.base import utcnow
+from portal.services import operations
+
+
+def test_a_periodic_command_records_its_successful_run(app):
+    result = app.test_cli_runner().invoke(args=["portal", "purge-expired"])
+    assert result.exit_code == 0
+    run = db.session.get(CommandRun, "purge-expired")
+    assert run.ok and run.succeeded_at is not None and run.finished_at >= run.started_at
+
+
+def test_the_doctor_names_commands_never_run_late_or_failed(app):
+    now = utcnow()
+    for name in operations.PERIODIC:
+        db.session.add(CommandRun(name=name, started_at=now, finished_at=now, ok=True, succeeded_at=now))
+    db.session.flush()
+    assert operations.stale_commands(now) == []
+
+    db.session.get(CommandRun, "send-mail").succeeded_at = now - timedelta(hours=3)
+    failed = db.session.get(CommandRun, "storage-reconcile")
+    failed.ok = False
+    db.session.delete(db.session.get(CommandRun, "remind"))
+    db.session.flush()
+    problems = operations.stale_commands(now)
+    assert len(problems) == 3
+    assert any("`mitrapas portal send-mail` last succeeded" in problem and "more than 1 hours ago" in problem
+               for problem in problems)
+    assert any("`mitrapas portal storage-reconcile` failed on its last run" in problem for problem in problems)
+    assert any("`mitrapas portal remind` has never finished successfully" in problem for problem in problems)
+
+
+def test_a_failing_periodic_command_is_recorded_as_failed(app, monkeypatch):
+    from portal.services import file_jobs
+
+    def broken(now=None):
+        raise RuntimeError("storage down")
+
+    monkeypatch.setattr(file_jobs, "purge_expired", broken)
+    result = app.test_cli_runner().invoke(args=["portal", "purge-expired"])
+    assert result.exit_code != 0
+    run = db.session.get(CommandRun, "purge-expired")
+    assert not run.ok and run.succeeded_at is None
