@@ -46,6 +46,10 @@ def weed_binary() -> str:
     return found
 
 
+class _ExitedEarly(RuntimeError):
+    pass
+
+
 @dataclass
 class SeaweedFS:
     """One SeaweedFS process serving S3 on a free loopback port."""
@@ -70,7 +74,18 @@ class SeaweedFS:
             "S3_SECRET_ACCESS_KEY": self.secret_key,
         }
 
-    def start(self, timeout: float = 60.0) -> "SeaweedFS":
+    def start(self, timeout: float = 60.0, attempts: int = 3) -> "SeaweedFS":
+        """Start on free ports; if it exits at once (a port taken between choosing and binding), again on others."""
+        chosen_here = not self.ports
+        for attempt in range(attempts):
+            try:
+                return self._start(timeout)
+            except _ExitedEarly:
+                if not chosen_here or attempt == attempts - 1:
+                    raise
+                self.ports = {}
+
+    def _start(self, timeout: float) -> "SeaweedFS":
         self.data_dir.mkdir(parents=True, exist_ok=True)
         config = self.data_dir / "s3.json"
         config.write_text(json.dumps({"identities": [{
@@ -106,7 +121,8 @@ class SeaweedFS:
         last_error: Exception | None = None
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"SeaweedFS exited early; see {self.data_dir / 'weed.log'}")
+                log = (self.data_dir / "weed.log").read_text(errors="replace").strip().splitlines()[-5:]
+                raise _ExitedEarly("SeaweedFS exited early:\n" + "\n".join(log))
             try:
                 client.head_bucket(Bucket=self.bucket)
                 return

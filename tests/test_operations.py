@@ -24,14 +24,16 @@ def test_the_doctor_names_commands_never_run_late_or_failed(app):
     db.session.get(CommandRun, "send-mail").succeeded_at = now - timedelta(hours=3)
     failed = db.session.get(CommandRun, "storage-reconcile")
     failed.ok = False
-    db.session.delete(db.session.get(CommandRun, "remind"))
+    never = db.session.get(CommandRun, "remind")
+    never.ok, never.succeeded_at = False, None  # it has only ever failed
     db.session.flush()
     problems = operations.stale_commands(now)
-    assert len(problems) == 3
+    assert len(problems) == 4
     assert any("`mitrapas portal send-mail` last succeeded" in problem and "more than 1 hours ago" in problem
                for problem in problems)
     assert any("`mitrapas portal storage-reconcile` failed on its last run" in problem for problem in problems)
     assert any("`mitrapas portal remind` has never finished successfully" in problem for problem in problems)
+    assert any("`mitrapas portal remind` failed on its last run" in problem for problem in problems)
 
 
 def test_a_failing_periodic_command_is_recorded_as_failed(app, monkeypatch):

@@ -18,6 +18,6 @@ class CommandRun(db.Model):
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     started_at: Mapped[datetime] = mapped_column(Timestamp)
     finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
-    #: False while running, or when it failed; the last successful finish is `succeeded_at`.
+    #: Whether the last run succeeded; the last successful finish is `succeeded_at`.
     ok: Mapped[bool] = mapped_column(default=False)
     succeeded_at: Mapped[datetime | None] = mapped_column(Timestamp)

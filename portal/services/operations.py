@@ -24,21 +24,20 @@ PERIODIC = {
 
 @contextmanager
 def recorded(name: str):
-    """Record the run of `name` around the command, in transactions of its own (the command commits its own)."""
-    run = db.session.get(CommandRun, name) or CommandRun(name=name)
-    run.started_at, run.finished_at, run.ok = utcnow(), None, False
-    db.session.add(run)
-    db.session.commit()
-    ok = False
+    """Record the run of `name` once it has ended (the command commits its own work; nothing is written before
+    it, so its session starts as it always did)."""
+    started, ok = utcnow(), False
     try:
         yield
         ok = True
     finally:
-        db.session.rollback()
-        run = db.session.get(CommandRun, name)
-        run.finished_at, run.ok = utcnow(), ok
+        if not ok:
+            db.session.rollback()
+        run = db.session.get(CommandRun, name) or CommandRun(name=name)
+        run.started_at, run.finished_at, run.ok = started, utcnow(), ok
         if ok:
             run.succeeded_at = run.finished_at
+        db.session.add(run)
         db.session.commit()
 
 
