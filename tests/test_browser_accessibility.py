@@ -3,31 +3,24 @@ platform administrator reach from their home page passes axe-core's WCAG 2.1 A a
 serious or critical violation, and at a phone's 360 px is no wider than the screen (wide tables scroll
 inside their own area).
 
-axe-core is pinned in tests/a11y (npm, installed by `make browser`) and put into the pages by the test
-browser only, which ignores the pages' script policy for that; users never get it.
+How a page is judged: tests/accessibility.py. The deployed tier checks every page its crawl reaches the
+same way (tests/deployed/test_crawl.py).
 """
 import re
 import urllib.parse
-from pathlib import Path
 
 import pytest
 
+from tests.accessibility import DESKTOP, PHONE, new_context, problems_of
 from tests.conftest import ARTIFACTS, log_in
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).parent / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
 PEOPLE = ("agung.novarianto@mitrapas.test", "magang.psikologi@mitrapas.test", "analis.ditjenpas@mitrapas.test",
           "admin@mitrapas.test")
 #: Files, state changes and one-off links: not pages to check.
 NOT_PAGES = re.compile(r"\.(csv|xlsx|pdf|json)$|/(download|preview|thumbnail|file|logout|language|documents)\b")
 MOST_PAGES = 40
-DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 360, "height": 740}
-RUN_AXE = """async () => {
-  const result = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}});
-  return result.violations.filter(v => v.impact === "serious" || v.impact === "critical")
-    .map(v => ({rule: v.id, impact: v.impact, count: v.nodes.length, first: v.nodes[0].target.join(" ")}));
-}"""
 
 
 def pages_of(page, base: str) -> list[str]:
@@ -41,15 +34,9 @@ def pages_of(page, base: str) -> list[str]:
     return found
 
 
-def violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    return page.evaluate(RUN_AXE)
-
-
 @pytest.mark.parametrize("email", PEOPLE)
 def test_every_page_a_person_reaches_meets_wcag_21_aa_and_fits_a_phone(live_portal, browser, email):
-    assert AXE.exists(), "axe-core is missing: run `make browser`"
-    context = browser.new_context(locale="id-ID", viewport=DESKTOP, bypass_csp=True)
+    context = new_context(browser)
     page = context.new_page()
     log_in(page, live_portal, email)
     page.wait_for_load_state()
@@ -62,12 +49,7 @@ def test_every_page_a_person_reaches_meets_wcag_21_aa_and_fits_a_phone(live_port
         response = page.goto(live_portal + path)
         if response is None or response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
             continue
-        problems += [(path, found) for found in violations(page)]
-        page.set_viewport_size(PHONE)
-        width = page.evaluate("() => document.documentElement.scrollWidth")
-        if width > PHONE["width"]:
-            problems.append((path, f"{width} px wide on a {PHONE['width']} px phone"))
-        page.set_viewport_size(DESKTOP)
+        problems += [(path, found) for found in problems_of(page)]
         queue += [link for link in pages_of(page, live_portal) if link not in seen]
     context.close()
     assert len(seen) >= 5
@@ -92,3 +74,21 @@ def test_the_busiest_pages_are_photographed_at_phone_and_desktop_width(live_port
             page.screenshot(path=str(ARTIFACTS / f"a11y-{name}-{size['width']}.png"), full_page=True)
     context.close()
     assert len(list(ARTIFACTS.glob("a11y-*.png"))) >= 10
+
+
+def test_a_form_sent_back_puts_the_focus_on_the_first_field_in_error(live_portal, browser):
+    context = new_context(browser)
+    page = context.new_page()
+    log_in(page, live_portal, PEOPLE[1])  # the intern
+    page.wait_for_load_state()
+    page.get_by_role("link", name="Kontribusi", exact=True).click()
+    page.get_by_role("link", name="Catat kontribusi").click()
+    page.get_by_role("link", name=re.compile("Rutan Kelas IIB Bengkulu")).click()
+    assert page.get_by_label("Judul (wajib)").is_visible()  # "required" said in words
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ajukan untuk verifikasi").click()
+    focused = page.evaluate("() => [document.activeElement.id, document.activeElement.getAttribute('aria-invalid'),"
+                            " document.activeElement.getAttribute('aria-describedby')]")
+    assert focused[1] == "true" and focused[2].startswith(focused[0] + "-error")
+    assert problems_of(page) == []
+    context.close()

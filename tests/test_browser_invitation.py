@@ -32,7 +32,7 @@ def test_a_head_invites_a_new_partner_admin_who_sets_a_password_and_lands_in_the
     invitee = browser.new_context(locale="id-ID").new_page()
     invitee.goto(f"{live_portal}/{path}")
     invitee.get_by_label("Nama lengkap").fill("Dewi Lestari")
-    invitee.get_by_label("Kata sandi", exact=True).fill("keadilan untuk semua warga")
+    invitee.get_by_label("Kata sandi (wajib)", exact=True).fill("keadilan untuk semua warga")  # "required" in words
     invitee.get_by_label("Ulangi kata sandi").fill("keadilan untuk semua warga")
     invitee.get_by_role("button", name="Terima undangan").click()
     invitee.wait_for_url(re.compile(r".*/o/lembaga-bantuan-hukum-barito-timur/$"))

@@ -147,3 +147,17 @@ def test_a_form_sent_twice_records_one_contribution_with_its_evidence_once(pks, 
         assert len(db.session.scalars(select(Material)).unique().all()) == 1
     another = intern.get(new).text.split('name="submission_key" type="hidden" value="')[1].split('"')[0]
     assert another != key
+
+
+def test_a_form_sent_back_ties_each_error_to_its_field_and_says_which_fields_are_required(pks, login_as):
+    import re
+
+    intern = login_as(pks.partner_member)
+    page = intern.post(f"/o/{pks.partner.slug}/contributions/new?pair={pair_id(pks)}",
+                       form(title="", started_on="")).text
+    title = re.search(r'<input[^>]*id="title"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in title and 'aria-describedby="title-error"' in title
+    assert re.search(r'<div id="title-error" class="invalid-feedback d-block">[^<]+</div>', page)
+    assert re.search(r'<label class="form-label" for="title">Judul <span class="required-mark">\(wajib\)</span>',
+                     page)
+    assert the_contribution() is None

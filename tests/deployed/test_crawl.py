@@ -98,3 +98,33 @@ def test_without_signing_in_every_page_sends_to_the_login(crawls, visitor, email
         if not (answer.status_code == 302 and urlsplit(answer.headers["Location"]).path == "/login"):
             refused.append(f"{url}: {answer.status_code}")
     assert refused == []
+
+
+def test_every_kind_of_page_the_crawl_reached_meets_wcag_21_aa_and_fits_a_phone(crawls, stack, browser):
+    """Each page shape the crawl reached (ids aside) is opened once in Chromium by someone who reached it,
+    judged as tests/accessibility.py judges: a new page is covered without editing this test."""
+    from tests.accessibility import new_context, problems_of
+    from tests.conftest import log_in
+
+    by_shape: dict[str, tuple[str, str]] = {}
+    for email, reached in crawls.items():
+        for visit in reached.visits:
+            if visit.kind == "html" and visit.status == 200 and not PERSONAL.match(urlsplit(visit.url).path):
+                by_shape.setdefault(re.sub(r"/\d+", "/N", urlsplit(visit.url).path), (email, visit.url))
+    by_shape.setdefault("/", (ACCOUNTS[0], "/"))
+    pages_of: dict[str, list[str]] = {}
+    for email, url in by_shape.values():
+        pages_of.setdefault(email, []).append(url)
+    problems = []
+    for email, urls in pages_of.items():
+        context = new_context(browser, ignore_https_errors=True)
+        page = context.new_page()
+        log_in(page, stack.url, email)
+        page.wait_for_load_state()
+        for url in urls:
+            response = page.goto(stack.url + url)
+            assert response is not None and response.status == 200, (email, url)
+            problems += [(url, found) for found in problems_of(page)]
+        context.close()
+    assert len(by_shape) >= 20
+    assert problems == []
