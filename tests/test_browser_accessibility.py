@@ -92,3 +92,25 @@ def test_a_form_sent_back_puts_the_focus_on_the_first_field_in_error(live_portal
     assert focused[1] == "true" and focused[2].startswith(focused[0] + "-error")
     assert problems_of(page) == []
     context.close()
+
+
+def test_the_keyboard_reaches_the_content_and_switches_organisation(live_portal, browser):
+    """The first Tab offers to skip the navbar; the organisation switcher opens and is walked with the keys."""
+    context = new_context(browser)
+    page = context.new_page()
+    log_in(page, live_portal, "admin@mitrapas.test")  # a member of more than one organisation
+    page.wait_for_load_state()
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.getAttribute('href')") == "#content"
+    toggle = page.locator('[data-testid="org-switcher"] .dropdown-toggle')
+    assert toggle.locator(".name-cut").get_attribute("title")  # a shortened name keeps its whole name
+    toggle.focus()
+    page.keyboard.press("Enter")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    page.keyboard.press("ArrowDown")
+    chosen = page.evaluate("() => [document.activeElement.className, document.activeElement.href]")
+    assert "dropdown-item" in chosen[0]
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url == chosen[1]
+    context.close()
