@@ -80,10 +80,7 @@ def monthly_report():
 # --- an oversight office looking into one facility ----------------------------------------------
 
 def _facility_in_scope(facility_id: int):
-    if current_org.kind != OrgKind.OVERSIGHT:
-        abort(404)
-    chosen = next((f for f in organisations.facilities_in_scope(current_org) if f.id == facility_id), None)
-    return chosen or abort(404)
+    return organisations.overseen_facility(current_org, facility_id) or abort(404)
 
 
 def _drill_down_board(facility) -> reports.Dashboard:

@@ -15,16 +15,21 @@ CATEGORY_CHOICES = [(category.value, label) for category, label in MATERIAL_CATE
 class _Uploaded:
     """Files come either in the form itself (no JavaScript) or, already in storage, as checked upload ids.
 
-    `uploaded` holds the ids of resumable uploads the browser finished (upload.js adds them; see
+    `uploaded` holds the ids of resumable uploads the browser finished (resumable-upload.js adds them; see
     `portal.services.uploads`).
     """
 
     def uploaded_ids(self) -> list[str]:
         return [upload_id for upload_id in self.uploaded.data if upload_id]
 
-    def _require_a_file(self, field) -> None:
+    @staticmethod
+    def posted_files(field) -> list:
+        """The files chosen in a file field (one or several) that came with the form."""
         chosen = field.data if isinstance(field.data, list) else [field.data]
-        if not any(getattr(file, "filename", None) for file in chosen) and not self.uploaded_ids():
+        return [file for file in chosen if file and getattr(file, "filename", None)]
+
+    def _require_a_file(self, field) -> None:
+        if not self.posted_files(field) and not self.uploaded_ids():
             raise ValidationError(_l("Choose at least one file."))
 
 

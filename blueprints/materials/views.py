@@ -49,7 +49,7 @@ def new():
     if form.validate_on_submit():
         chosen = next((a for a in agreements if a.id == form.agreement.data), None)
         with committed() as outcome:
-            chosen_files = _uploads_of(form, form.files.data, pair.facility, pair.partner)
+            chosen_files = _uploads_of(form, form.files, pair.facility, pair.partner)
             shared = materials.upload_materials(
                 pair.facility, pair.partner, chosen_files, category=MaterialCategory(form.category.data),
                 description=form.description.data, agreement=chosen, actor=_actor())
@@ -59,12 +59,11 @@ def new():
     return render_template("materials/new.html", form=form, pair=pair)
 
 
-def _uploads_of(form, posted, facility, partner) -> list[Upload]:
-    """The files of a form: posted with it, or sent ahead to storage by upload.js and checked there."""
+def _uploads_of(form, file_field, facility, partner) -> list[Upload]:
+    """The files of a form: posted with it, or sent ahead to storage by resumable-upload.js and checked there."""
     checked = uploads.attach(form.uploaded_ids(), facility, partner, _actor())
-    posted = [file for file in (posted if isinstance(posted, list) else [posted]) if file and file.filename]
     return [Upload(None, stored.filename, stored) for stored in checked] + [
-        Upload(file.stream, file.filename) for file in posted]
+        Upload(file.stream, file.filename) for file in form.posted_files(file_field)]
 
 
 @bp.route("/<int:material_id>")
@@ -82,7 +81,7 @@ def add_version(material_id: int):
     form = VersionForm()
     if form.validate_on_submit():
         with committed() as outcome:
-            chosen_file = _uploads_of(form, form.file.data, material.facility, material.partner)[0]
+            chosen_file = _uploads_of(form, form.file, material.facility, material.partner)[0]
             materials.add_version(material, chosen_file, actor=_actor())
         if outcome.ok:
             flash(_("The new version has been uploaded."), "success")

@@ -124,11 +124,10 @@ def _with_files():
 def _report_facility(organisation: Organisation, facility_id: int) -> Organisation:
     if organisation.kind == OrgKind.FACILITY and organisation.id == facility_id:
         return organisation
-    if organisation.kind == OrgKind.OVERSIGHT:
-        found = next((f for f in organisations.facilities_in_scope(organisation) if f.id == facility_id), None)
-        if found is not None:
-            return found
-    raise DomainError(_l("This facility is not in your scope."))
+    found = organisations.overseen_facility(organisation, facility_id)
+    if found is None:
+        raise DomainError(_l("This facility is not in your scope."))
+    return found
 
 
 class _counting:
@@ -148,9 +147,8 @@ class _counting:
 
 
 def _count(table: exports.Table) -> int:
-    statement = getattr(table.rows, "statement", None)
-    if statement is None:
-        return len(table.rows)
+    """How many rows the table's query (`exports.QueryRows`) will give: the job's 100%."""
+    statement = table.rows.statement
     return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import logging
 import secrets
 import unicodedata
@@ -38,6 +39,14 @@ _DOOMED = "mitrapas_objects_to_remove"
 class FileTooLarge(DomainError):
     def __init__(self, limit: int):
         super().__init__(_l("The file is larger than the limit of %(mb)d MB.", mb=max(1, limit // 2**20)))
+
+
+class StoreUnreachable(DomainError):
+    """The document store did not take a write: nothing was saved."""
+
+    def __init__(self):
+        super().__init__(_l("The document store cannot be reached right now. Nothing was saved; "
+                            "please try again in a few minutes."))
 
 
 @dataclass(frozen=True)
@@ -96,12 +105,7 @@ def store_upload(stream: BinaryIO, *, filename: str | None, prefix: str, allowed
                  max_bytes: int, session: Session) -> StoredFile:
     """Check and stream an upload to storage; removed again if `session` rolls back."""
     head = stream.read(SNIFF_BYTES)
-    if not head:
-        raise DomainError(_l("The file is empty."))
-    content_type = sniff(head)
-    if content_type not in set(allowed):
-        raise DomainError(_l("This kind of file is not accepted here; the file's content is not one of: "
-                             "%(kinds)s.", kinds=", ".join(_short_names(allowed))))
+    content_type = _accepted_type(head, allowed)
     measured = _Measured(head, stream, max_bytes)
     key = new_key(prefix)
     _put(key, io.BufferedReader(measured, buffer_size=1024 * 1024), content_type, session)
@@ -114,20 +118,27 @@ def check_stored(key: str, *, filename: str | None, allowed: Iterable[str], max_
 
     Read once, as a stream; the caller removes the object if this refuses it.
     """
-    digest, size, content_type = hashlib.sha256(), 0, None
-    for chunk in _read(key):
-        if content_type is None:
-            content_type = sniff(chunk[:SNIFF_BYTES]) or ""
-            if content_type not in set(allowed):
-                raise DomainError(_l("This kind of file is not accepted here; the file's content is not one of: "
-                                     "%(kinds)s.", kinds=", ".join(_short_names(allowed))))
+    chunks = _read(key)
+    head = next(chunks, b"")
+    content_type = _accepted_type(head[:SNIFF_BYTES], allowed)
+    digest, size = hashlib.sha256(), 0
+    for chunk in itertools.chain([head], chunks):
         size += len(chunk)
         if size > max_bytes:
             raise FileTooLarge(max_bytes)
         digest.update(chunk)
-    if not size:
-        raise DomainError(_l("The file is empty."))
     return StoredFile(key, safe_filename(filename), content_type, size, digest.hexdigest())
+
+
+def _accepted_type(head: bytes, allowed: Iterable[str]) -> str:
+    """The content type the first bytes say, or the reason the file is refused (empty, or not allowed here)."""
+    if not head:
+        raise DomainError(_l("The file is empty."))
+    content_type = sniff(head)
+    if content_type not in set(allowed):
+        raise DomainError(_l("This kind of file is not accepted here; the file's content is not one of: "
+                             "%(kinds)s.", kinds=", ".join(_short_names(allowed))))
+    return content_type
 
 
 def _verify(key: str, size: int) -> None:
@@ -198,8 +209,7 @@ def _put(key: str, stream: BinaryIO, content_type: str, session: Session) -> Non
         storage.put(key, stream, content_type=content_type)
     except storage.StorageError as error:
         log.error("storage write failed: %s", error)
-        raise DomainError(_l("The document store cannot be reached right now. Nothing was saved; "
-                             "please try again in a few minutes.")) from error
+        raise StoreUnreachable() from error
     session.info.setdefault(_PENDING, []).append(key)
 
 

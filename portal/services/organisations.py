@@ -174,6 +174,12 @@ def partners_available_to(facility: Organisation) -> list[Organisation]:
         .order_by(Organisation.name)))
 
 
+def overseen_facility(oversight: Organisation, facility_id: int) -> Organisation | None:
+    """The facility with this id if the oversight office's scope covers it (`Organisation.covers`), else None."""
+    facility = db.session.get(Organisation, facility_id)
+    return facility if facility is not None and oversight.covers(facility) else None
+
+
 def facilities_in_scope(oversight: Organisation) -> list[Organisation]:
     query = select(Organisation).where(Organisation.kind == OrgKind.FACILITY).order_by(Organisation.name)
     if oversight.province:

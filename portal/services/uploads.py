@@ -48,7 +48,7 @@ def begin(facility: Organisation, partner: Organisation, *, filename: str | None
         multipart_id = storage.begin_upload(key)
     except storage.StorageError as error:
         log.error("could not begin an upload: %s", error)
-        raise _store_unreachable() from error
+        raise files.StoreUnreachable() from error
     upload = ResumableUpload(id=secrets.token_hex(16), facility=facility, partner=partner, uploaded_by_id=actor.id,
                              filename=files.safe_filename(filename), size=size, part_size=part_size,
                              storage_key=key, multipart_id=multipart_id)
@@ -98,7 +98,7 @@ def complete(upload: ResumableUpload) -> ResumableUpload:
                                 [(number, etag) for number, etag, _size in sorted(parts)])
     except storage.StorageError as error:
         log.error("could not join an upload: %s", error)
-        raise _store_unreachable() from error
+        raise files.StoreUnreachable() from error
     try:
         stored = files.check_stored(upload.storage_key, filename=upload.filename,
                                     allowed=current_app.config["MATERIAL_TYPES"],
@@ -167,7 +167,7 @@ def _parts(upload: ResumableUpload) -> list[tuple[int, str, int]]:
         return storage.uploaded_parts(upload.storage_key, upload.multipart_id)
     except storage.StorageError as error:
         log.error("could not list an upload's parts: %s", error)
-        raise _store_unreachable() from error
+        raise files.StoreUnreachable() from error
 
 
 def _expected_size(upload: ResumableUpload, number: int) -> int:
@@ -184,7 +184,3 @@ def _require_uploading(upload: ResumableUpload) -> None:
     if upload.status != UploadStatus.UPLOADING:
         raise DomainError(_l("This upload has already ended."))
 
-
-def _store_unreachable() -> DomainError:
-    return DomainError(_l("The document store cannot be reached right now. Nothing was saved; "
-                          "please try again in a few minutes."))
