@@ -7,7 +7,7 @@ from datetime import timedelta
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from portal import clock, demo, storage
+from portal import clock, demo, sealing, storage
 from portal.extensions import db
 from portal.services import accounts, agreements, audit, file_jobs, materials, operations, outbox, reconcile, tallies
 from portal.tenancy import unscoped
@@ -82,6 +82,29 @@ def create_admin(email: str, name: str, password: str) -> None:
                  after={"email": user.email, "is_platform_admin": True})
     db.session.commit()
     click.echo(f"Platform administrator {user.email} created.")
+
+
+@portal_cli.command("new-secrets-key")
+def new_secrets_key() -> None:
+    """Print a new key for SECRETS_KEYS (it seals TOTP secrets in the database); see README, Production."""
+    click.echo(sealing.new_key())
+
+
+@portal_cli.command("rotate-secrets")
+def rotate_secrets() -> None:
+    """Re-seal every stored secret under the first key of SECRETS_KEYS; afterwards the older keys may go."""
+    with unscoped("every account's sealed secrets are re-sealed"):
+        try:
+            count = sealing.rotate(db.session, db.metadata)
+        except sealing.UnreadableSecret:
+            db.session.rollback()
+            raise click.ClickException("A stored secret opens with none of SECRETS_KEYS: put the key it was "
+                                       "sealed with back in the list (after the new one) and run this again. "
+                                       "Nothing was changed.") from None
+        audit.record("secrets.rotated", actor=None, object_type="installation", object_id=0,
+                     after={"values": count})
+        db.session.commit()
+    click.echo(f"{count} secret(s) sealed with the newest key. Older keys may now be removed from SECRETS_KEYS.")
 
 
 @portal_cli.command("ensure-bucket")

@@ -11,6 +11,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ENVIRONMENTS = ("development", "testing", "production")
 
 #: Documents, spreadsheets, presentations, images and video: judged by content, not by name.
@@ -44,6 +46,35 @@ def _secret_key(instance_path: Path, environment: str) -> str:
     return key_file.read_text().strip()
 
 
+def _secrets_keys(instance_path: Path, environment: str) -> tuple[str, ...]:
+    """The keys that seal secrets in the database, newest first: SECRETS_KEYS (comma-separated) or the
+    file SECRETS_KEYS_FILE (one per line); outside production, a generated one kept in instance/."""
+    if value := os.environ.get("SECRETS_KEYS"):
+        keys = value.split(",")
+    elif path := os.environ.get("SECRETS_KEYS_FILE"):
+        keys = Path(path).read_text().split()
+    elif environment == "production":
+        raise RuntimeError("SECRETS_KEYS (or SECRETS_KEYS_FILE) must be set in production: "
+                           "make one with `mitrapas portal new-secrets-key`")
+    else:
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file = instance_path / "secrets_keys"
+        if not key_file.exists():
+            key_file.write_text(Fernet.generate_key().decode() + "\n")
+            key_file.chmod(0o600)
+        keys = key_file.read_text().split()
+    keys = tuple(key.strip() for key in keys if key.strip())
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError:
+            raise RuntimeError("SECRETS_KEYS holds a value that is not a Fernet key "
+                               "(32 url-safe base64-encoded bytes)") from None
+    if not keys:
+        raise RuntimeError("SECRETS_KEYS is empty")
+    return keys
+
+
 def load(instance_path: Path, overrides: dict | None = None) -> dict:
     """Build the Flask config mapping for this process."""
     overrides = dict(overrides or {})
@@ -56,6 +87,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
     config = {
         "ENV_NAME": environment,
         "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance_path, environment),
+        # Secrets stored in the database (TOTP) are sealed with these, newest first (portal/sealing.py).
+        "SECRETS_KEYS": overrides.get("SECRETS_KEYS") or _secrets_keys(instance_path, environment),
         # Database: the app connects as a role that does not own the tables;
         # migrations may use a separate owner connection.
         "SQLALCHEMY_DATABASE_URI": database_url,

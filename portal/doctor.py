@@ -16,10 +16,11 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import text
 
-from portal import paths, storage
+from portal import paths, sealing, storage
 from portal.extensions import db
 from portal.models import PairScoped
 from portal.services import operations
+from portal.tenancy import unscoped
 
 def rls_tables() -> list[str]:
     """Tables whose rows belong to a pair (every PairScoped model): RLS must be on and forced for them."""
@@ -125,6 +126,19 @@ def settings() -> list[str]:
     return problems
 
 
+def sealed_secrets() -> list[str]:
+    with unscoped("the doctor reads every sealed value"):
+        unreadable, older = sealing.stale_values(db.session, db.metadata)
+    problems = []
+    if unreadable:
+        problems.append(f"{unreadable} stored secret(s) open with none of SECRETS_KEYS: two-factor sign-in fails "
+                        f"for them; put the key they were sealed with back in SECRETS_KEYS")
+    if older:
+        problems.append(f"{older} stored secret(s) are sealed with an older key: run "
+                        f"`mitrapas portal rotate-secrets` before removing it")
+    return problems
+
+
 def catalogs() -> list[str]:
     folder = paths.PACKAGE / "translations"
     missing = [str(po.relative_to(paths.PACKAGE)) for po in folder.glob("*/LC_MESSAGES/*.po")
@@ -143,6 +157,7 @@ CHECKS = (
     Check("Redis", redis),
     Check("mail", mail),
     Check("settings", settings),
+    Check("sealed secrets", sealed_secrets),
     Check("translation catalogs", catalogs),
     Check("periodic commands", periodic_commands),
 )

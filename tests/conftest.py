@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session
@@ -18,6 +19,9 @@ from portal import create_app, demo
 from portal.extensions import db, limiter
 from portal.seaweedfs import SeaweedFS
 from tests.databases import fresh_database
+
+#: Seals TOTP secrets in the tests' databases (portal/sealing.py); a new one each run, as a deployment's own.
+TEST_SECRETS_KEY = Fernet.generate_key().decode()
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
@@ -34,6 +38,7 @@ def make_app(database, **overrides):
     config = {
         "ENV_NAME": "testing",
         "SECRET_KEY": "test-secret-key",
+        "SECRETS_KEYS": (TEST_SECRETS_KEY,),
         "SQLALCHEMY_DATABASE_URI": database.app_url,
         "MIGRATION_DATABASE_URL": database.owner_url,
         "RATELIMIT_STORAGE_URI": "memory://",

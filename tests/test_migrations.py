@@ -1,9 +1,12 @@
 """Migrations: an empty database upgraded to head has exactly the models' schema, both ways."""
+from datetime import datetime, timezone
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
+from portal import sealing
 from portal.extensions import db
 from tests.conftest import make_app
 from tests.databases import fresh_database
@@ -36,3 +39,24 @@ def test_upgrade_yields_the_models_schema_and_round_trips():
             upgrade()
             assert schema_differences(database.owner_url) == []
             db.engine.dispose()
+
+
+def test_upgrading_seals_the_totp_secrets_stored_before_and_downgrading_opens_them():
+    with fresh_database("sealing") as database:
+        app = make_app(database)
+        engine = create_engine(database.owner_url)
+        with app.app_context():
+            downgrade(revision="0013")
+            with engine.begin() as connection:
+                connection.execute(text(
+                    "INSERT INTO users (email, name, password_hash, is_platform_admin, is_active, locale, "
+                    "muted_notifications, totp_secret, created_at, password_changed_at) VALUES "
+                    "('a@b.id', 'A', 'x', false, true, 'id', '[]', 'JBSWY3DPEHPK3PXP', :now, :now)"),
+                    {"now": datetime.now(timezone.utc)})
+            upgrade()
+            stored = engine.connect().execute(text("SELECT totp_secret FROM users")).scalar_one()
+            assert stored != "JBSWY3DPEHPK3PXP" and sealing.unseal(stored) == "JBSWY3DPEHPK3PXP"
+            downgrade(revision="0013")
+            assert engine.connect().execute(text("SELECT totp_secret FROM users")).scalar_one() == "JBSWY3DPEHPK3PXP"
+            db.engine.dispose()
+        engine.dispose()

@@ -7,6 +7,7 @@ import pytest
 from portal import create_app
 from portal.models import Role
 from portal.version import __version__
+from tests.conftest import TEST_SECRETS_KEY
 from tests.factories import FacilityFactory, member_of
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -23,7 +24,7 @@ def test_security_headers_on_every_response(client):
 
 
 def test_hsts_and_secure_cookie_in_production(database):
-    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 32,
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 32, "SECRETS_KEYS": (TEST_SECRETS_KEY,),
                       "SQLALCHEMY_DATABASE_URI": database.app_url})
     response = app.test_client().get("/login", base_url="https://portal.example")
     assert "max-age=" in response.headers["Strict-Transport-Security"]
@@ -34,6 +35,16 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app({"ENV_NAME": "production"})
+
+
+def test_production_refuses_to_start_without_keys_to_seal_secrets(monkeypatch):
+    monkeypatch.delenv("SECRETS_KEYS", raising=False)
+    monkeypatch.delenv("SECRETS_KEYS_FILE", raising=False)
+    with pytest.raises(RuntimeError, match="SECRETS_KEYS .* must be set in production"):
+        create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 32})
+    monkeypatch.setenv("SECRETS_KEYS", "not-a-key")
+    with pytest.raises(RuntimeError, match="not a Fernet key"):
+        create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 32})
 
 
 def test_authenticated_pages_are_not_cached(login_as):

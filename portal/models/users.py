@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.extensions import db
 from portal.models.base import Timestamp, utcnow
 from portal.models.organisations import Membership
+from portal.sealing import Sealed
 
 
 class User(UserMixin, db.Model):
@@ -35,9 +36,10 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(30))
     #: Notification groups this person does not want by e-mail (the bell shows them all the same).
     muted_notifications: Mapped[list] = mapped_column(JSON, default=list)
-    #: Two-factor sign-in (TOTP): the shared secret, when it was turned on, and the last time step used
-    #: (a code is accepted once: never again at or before that step).
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: Two-factor sign-in (TOTP): the shared secret (sealed: a database dump does not pass the second step),
+    #: when it was turned on, and the last time step used (a code is accepted once: never again at or
+    #: before that step).
+    totp_secret: Mapped[str | None] = mapped_column(Sealed())
     totp_enabled_at: Mapped[datetime | None] = mapped_column(Timestamp)
     totp_last_step: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import requests
 import trustme
+from cryptography.fernet import Fernet
 
 from portal import PROJECT_ROOT
 from portal.local_mail import LocalMailServer
@@ -238,6 +239,7 @@ def start_stack(resources: ExitStack) -> DeployedStack:
            if not key.startswith(("S3_", "MAIL_", "REDIS", "PYTHONPATH", "VIRTUAL_ENV"))},
         "MITRAPAS_ENV": "production",
         "SECRET_KEY": SECRET_KEY,
+        "SECRETS_KEYS": Fernet.generate_key().decode(),
         "DATABASE_URL": database.app_url,
         "MIGRATION_DATABASE_URL": database.owner_url,
         "REDIS_URL": redis_server.url,
