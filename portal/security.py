@@ -1,12 +1,13 @@
 """Request-level security: who is logged in, deny by default, headers, rate limits."""
 from __future__ import annotations
 
-from flask import Flask, current_app, redirect, request, session, url_for
+from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal import storage
-from portal.extensions import limiter, login_manager, talisman
-from portal.services import accounts, audit
+from portal.extensions import db, limiter, login_manager, talisman
+from portal.services import accounts, audit, login_sessions
 
 #: Endpoints anyone may open without logging in. Everything else needs a login.
 PUBLIC_ENDPOINTS = frozenset({
@@ -55,11 +56,29 @@ def register_security(app: Flask) -> None:
     app.before_request(_note_origin)
     app.before_request(_require_login)
     app.after_request(_no_store_when_logged_in)
+    app.teardown_request(_note_session_seen)
 
 
 def _load_user(user_id: str):
     """The session cookie is only as good as its server-side record."""
-    return accounts.session_user(session.get(SESSION_KEY), user_id)
+    user, seen_due = login_sessions.user_of(session.get(SESSION_KEY), user_id)
+    if seen_due:
+        g.session_seen = session.get(SESSION_KEY)
+    return user
+
+
+def _note_session_seen(exc=None) -> None:
+    """Teardown: write "last seen" (at most every few minutes) in a transaction of its own, never the
+    request's: nothing a page left unsaved is committed with it."""
+    session_id = g.pop("session_seen", None)
+    if session_id is None or exc is not None:
+        return
+    try:
+        db.session.rollback()
+        login_sessions.touch(session_id)
+        db.session.commit()
+    except SQLAlchemyError:  # "last seen" is a courtesy: a database hiccup here must not fail the page
+        db.session.rollback()
 
 
 def _note_origin() -> None:

@@ -235,7 +235,7 @@ def _give_org_slug(endpoint, values) -> None:
 def _enter_organisation() -> None:
     """Resolve the organisation and membership; anything else is a 404.
 
-    The person's memberships and their organisations came with the session (`accounts.session_user`),
+    The person's memberships and their organisations came with the session (`login_sessions.user_of`),
     so this asks the database nothing."""
     organisation = next((m.organisation for m in current_user.memberships
                          if m.organisation.slug == g.org_slug and m.organisation.is_active), None)

@@ -16,7 +16,7 @@ from portal import i18n, security
 from portal.errors import DomainError
 from portal.extensions import db, limiter
 from portal.models import User
-from portal.services import accounts, invitations, notifications, password_reset, two_factor
+from portal.services import accounts, invitations, login_sessions, notifications, password_reset, two_factor
 
 
 def _safe_next(target: str | None) -> str:
@@ -27,7 +27,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _begin_session(user) -> None:
-    login = accounts.start_session(user, ip=request.remote_addr, user_agent=request.user_agent.string)
+    login = login_sessions.start(user, ip=request.remote_addr, user_agent=request.user_agent.string)
     session.clear()
     session[security.SESSION_KEY] = login.id
     login_user(user)
@@ -60,7 +60,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    accounts.end_session(session.get(security.SESSION_KEY), current_user._get_current_object())
+    login_sessions.end(session.get(security.SESSION_KEY), current_user._get_current_object())
     db.session.commit()
     logout_user()
     session.clear()
@@ -213,3 +213,37 @@ def two_factor_settings():
             return render_template("auth/recovery_codes.html", codes=codes)
     return render_template("auth/two_factor.html", enabled=False, form=form, secret=secret,
                            qr=Markup(two_factor.qr_svg(user, secret)))
+
+
+# --- one's login sessions ----------------------------------------------------------------------
+
+@bp.route("/account/sessions")
+@login_required
+def sessions():
+    """Where one is signed in: device, address, since when, last seen; end any but this one."""
+    listed = login_sessions.active(current_user._get_current_object(), session.get(security.SESSION_KEY))
+    return render_template("auth/sessions.html", sessions=listed)
+
+
+@bp.route("/account/sessions/end", methods=["POST"])
+@login_required
+def end_session_elsewhere():
+    try:
+        login_sessions.end_by_handle(current_user._get_current_object(), request.form.get("session", ""),
+                                     session.get(security.SESSION_KEY))
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "warning")
+    else:
+        flash(_("The session has ended: that device must log in again."), "success")
+    return redirect(url_for("auth.sessions"))
+
+
+@bp.route("/account/sessions/end-others", methods=["POST"])
+@login_required
+def end_other_sessions():
+    ended = login_sessions.end_others(current_user._get_current_object(), session.get(security.SESSION_KEY))
+    db.session.commit()
+    flash(_("%(n)d other session(s) ended.", n=ended), "success")
+    return redirect(url_for("auth.sessions"))

@@ -13,6 +13,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored timestamp, aware: SQLite hands them back without their zone (they are UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def enum_column(enum_class: type[enum.Enum]) -> Enum:
     """Store an enum by its lowercase value as VARCHAR + CHECK, the same on every database."""
     return Enum(

@@ -69,6 +69,8 @@ class LoginSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(255))
+    #: Written at most every few minutes (`login_sessions.SEEN_EVERY`), for the person's list of sessions.
+    last_seen_at: Mapped[datetime | None] = mapped_column(Timestamp)
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
     user: Mapped[User] = relationship()

@@ -1,4 +1,4 @@
-"""Accounts: passwords, logging in, server-side sessions, deactivation."""
+"""Accounts: passwords, logging in, profiles, deactivation (their sessions: `login_sessions`)."""
 from __future__ import annotations
 
 import secrets
@@ -9,15 +9,14 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, select
 
 from portal import policy
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.models import LoginSession, Membership, User
+from portal.models import User
 from portal.models.base import utcnow
-from portal.services import audit
+from portal.services import audit, login_sessions
 
 COMMON_PASSWORDS = Path(__file__).parent.parent / "data" / "common-passwords.txt"
 MIN_PASSWORD_LENGTH = 8
@@ -90,43 +89,6 @@ def create_user(*, email: str, name: str, password: str, position: str | None = 
     return user
 
 
-def start_session(user: User, *, ip: str | None, user_agent: str | None) -> LoginSession:
-    login = LoginSession(id=secrets.token_urlsafe(32), user=user, ip=ip,
-                         user_agent=(user_agent or "")[:255])
-    db.session.add(login)
-    audit.record("session.started", actor=user, object_type="user", object_id=user.id)
-    return login
-
-
-def session_user(session_id: str | None, user_id) -> User | None:
-    """The user of a live session, or None once it was revoked or the account deactivated."""
-    if not session_id or not str(user_id).isdigit():
-        return None
-    # One query for the session, the person, their memberships and organisations: every page needs them all.
-    login = db.session.scalars(
-        select(LoginSession).where(LoginSession.id == session_id)
-        .options(joinedload(LoginSession.user).joinedload(User.memberships).joinedload(Membership.organisation))
-    ).unique().one_or_none()
-    if login is None or login.revoked_at is not None or login.user_id != int(user_id):
-        return None
-    return login.user if login.user.is_active else None
-
-
-def end_session(session_id: str, actor: User) -> None:
-    db.session.execute(
-        update(LoginSession).where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
-    audit.record("session.ended", actor=actor, object_type="user", object_id=actor.id)
-
-
-def revoke_all_sessions(user: User) -> None:
-    db.session.execute(
-        update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
-
-
 def password_matches(user: User, password: str) -> bool:
     """Re-check the password of someone already logged in (before signing, changing it)."""
     try:
@@ -141,7 +103,7 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
         raise DomainError(_l("The current password is wrong."))
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
-    revoke_all_sessions(user)
+    login_sessions.end_all(user)
     audit.record("user.password_changed", actor=user, object_type="user", object_id=user.id)
 
 
@@ -151,7 +113,7 @@ def deactivate_user(target: User, *, actor: User) -> None:
     if not target.is_active:
         return
     target.is_active = False
-    revoke_all_sessions(target)
+    login_sessions.end_all(target)
     audit.record("user.deactivated", actor=actor, object_type="user", object_id=target.id,
                  before={"is_active": True}, after={"is_active": False})
 

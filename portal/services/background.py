@@ -19,7 +19,7 @@ from werkzeug.utils import import_string
 from portal import jobs
 from portal.extensions import db
 from portal.models import BackgroundJob, JobStatus, Organisation, User
-from portal.models.base import utcnow
+from portal.models.base import as_utc, utcnow
 from portal.services import audit
 from portal.tenancy import acting_for
 
@@ -98,7 +98,6 @@ def progress(job: BackgroundJob, now: datetime | None = None) -> Progress:
     done, total = jobs.progress_of(job.id) or (0, 0)
     left = None
     if job.started_at is not None and done:
-        started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=utcnow().tzinfo)
-        elapsed = ((now or utcnow()) - started).total_seconds()
+        elapsed = ((now or utcnow()) - as_utc(job.started_at)).total_seconds()
         left = max(0, round(elapsed * (total - done) / done))
     return Progress(done, total, left)

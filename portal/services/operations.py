@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import CommandRun
-from portal.models.base import utcnow
+from portal.models.base import as_utc, utcnow
 
 #: Each periodic command (`mitrapas portal <name>`; deploy/systemd has a timer for each) and how long
 #: may pass after its last successful run before `mitrapas doctor` calls it stale.
@@ -50,16 +50,12 @@ def stale_commands(now: datetime | None = None) -> list[str]:
         run = runs.get(name)
         if run is None or run.succeeded_at is None:
             problems.append(f"`mitrapas portal {name}` has never finished successfully (is its timer enabled?)")
-        elif now - _aware(run.succeeded_at) > allowed:
+        elif now - as_utc(run.succeeded_at) > allowed:
             problems.append(f"`mitrapas portal {name}` last succeeded at {run.succeeded_at:%Y-%m-%d %H:%M} UTC, "
                             f"more than {_hours(allowed)} ago")
         if run is not None and run.finished_at is not None and not run.ok:
             problems.append(f"`mitrapas portal {name}` failed on its last run ({run.finished_at:%Y-%m-%d %H:%M} UTC)")
     return problems
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def _hours(span: timedelta) -> str:

@@ -17,7 +17,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import AccountToken, TokenPurpose, User
 from portal.models.base import utcnow
-from portal.services import accounts, audit, outbox
+from portal.services import accounts, audit, login_sessions, outbox
 
 
 def request_reset(email: str) -> None:
@@ -52,6 +52,6 @@ def reset_password(token: str, new_password: str) -> User:
     user = found.user
     user.password_hash = accounts.hash_password(new_password)
     user.password_changed_at = found.used_at = utcnow()
-    accounts.revoke_all_sessions(user)
+    login_sessions.end_all(user)
     audit.record("user.password_reset", actor=user, object_type="user", object_id=user.id)
     return user

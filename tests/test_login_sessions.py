@@ -1,0 +1,92 @@
+"""A person sees where they are logged in and ends any session but the one in use."""
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import AuditEntry, LoginSession, Role
+from portal.models.base import as_utc, utcnow
+from tests.conftest import Web
+from tests.factories import PASSWORD, FacilityFactory, PartnerFactory, member_of
+
+PHONE = "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36"
+OFFICE = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+@pytest.fixture
+def officer():
+    return member_of(FacilityFactory(), Role.OFFICER)
+
+
+@pytest.fixture
+def device(app):
+    """A browser on a device of its own, logged in as someone."""
+    def open_on(user_agent: str, person) -> Web:
+        web = Web(app.test_client())
+        web.client.environ_base["HTTP_USER_AGENT"] = user_agent
+        assert web.login(person.email, PASSWORD).status_code == 302
+        return web
+    return open_on
+
+
+def listed(web) -> list[str]:
+    page = web.get("/account/sessions").text
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in re.findall(r'<tr data-testid="session">(.*?)</tr>', page, re.S)]
+
+
+def handles(web) -> list[str]:
+    return re.findall(r'name="session" value="([0-9a-f]+)"', web.get("/account/sessions").text)
+
+
+def logged_in(web) -> bool:
+    return not web.get("/").headers.get("Location", "").startswith("/login")
+
+
+def test_a_person_sees_each_device_and_ends_the_phone_left_signed_in(device, officer):
+    phone, office = device(PHONE, officer), device(OFFICE, officer)
+    rows = listed(office)
+    assert len(rows) == 2
+    assert rows[0].startswith("Firefox 128 · Windows 10 Sesi ini"), rows
+    assert rows[1].startswith("Chrome Mobile 120 · Android 10"), rows
+    handle, = handles(office)
+    answer = office.post("/account/sessions/end", {"session": handle}, follow_redirects=True)
+    assert "Sesi telah diakhiri" in answer.text
+    assert not logged_in(phone) and logged_in(office)
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "session.ended_elsewhere"))
+    assert entry.actor_id == officer.id and entry.changes["after"]["device"] == "Chrome Mobile 120 · Android 10"
+
+
+def test_ending_all_other_sessions_keeps_this_one(device, officer):
+    others = [device(PHONE, officer), device(PHONE, officer)]
+    office = device(OFFICE, officer)
+    assert "2 sesi lain diakhiri" in office.post("/account/sessions/end-others", follow_redirects=True).text
+    assert [logged_in(web) for web in others] == [False, False] and logged_in(office)
+    assert len(listed(office)) == 1
+
+
+def test_the_page_never_shows_a_session_token_and_no_one_ends_anothers_session(app, device, officer):
+    stranger = member_of(PartnerFactory(), Role.ADMIN)
+    theirs = device(PHONE, stranger)
+    office = device(OFFICE, officer)
+    their_handle, = handles(device(OFFICE, stranger))
+    tokens = db.session.scalars(select(LoginSession.id)).all()
+    page = office.get("/account/sessions").text
+    assert not any(token in page for token in tokens)
+    refused = office.post("/account/sessions/end", {"session": their_handle}, follow_redirects=True)
+    assert "Sesi itu sudah berakhir." in refused.text and logged_in(theirs)
+
+
+def test_last_seen_is_written_after_a_while_not_on_every_page(device, officer):
+    office = device(OFFICE, officer)
+    login = db.session.scalar(select(LoginSession).where(LoginSession.user_id == officer.id))
+    fresh = login.last_seen_at
+    office.get("/account/sessions")
+    db.session.refresh(login)
+    assert login.last_seen_at == fresh, "not written within a few minutes"
+    login.last_seen_at = utcnow() - timedelta(hours=2)
+    db.session.flush()
+    office.get("/account/sessions")
+    db.session.refresh(login)
+    assert utcnow() - as_utc(login.last_seen_at) < timedelta(minutes=1)
