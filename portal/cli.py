@@ -5,11 +5,14 @@ import functools
 from datetime import timedelta
 
 import click
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from portal import clock, demo, sealing, storage
 from portal.extensions import db
-from portal.services import accounts, agreements, audit, file_jobs, materials, operations, outbox, reconcile, tallies
+from portal.services import (
+    accounts, agreements, audit, materials, operations, outbox, reconcile, retention, tallies,
+)
 from portal.tenancy import unscoped
 
 portal_cli = AppGroup("portal", help="MitraPAS operations.")
@@ -177,12 +180,23 @@ def purge_materials() -> None:
 
 @portal_cli.command("purge-expired")
 @periodic
-def purge_expired() -> None:
-    """Remove files made by background jobs (exports, monthly reports) older than JOB_FILE_HOURS."""
-    with unscoped("the retention period applies to every tenant"):
-        count = file_jobs.purge_expired()
+@click.option("--dry-run", is_flag=True, help="Only show what would be removed.")
+def purge_expired(dry_run: bool) -> None:
+    """Remove what is past its retention period (notifications, login history, evidence photos, deleted
+    materials, background files); it first shows what it will remove."""
+    with unscoped("the retention periods apply to every tenant"):
+        for outcome in retention.preview():
+            click.echo(f"{outcome.rule.kind:<18} {outcome.count:>7} older than {_period(outcome.rule)}")
+        if dry_run:
+            click.echo("Nothing removed (--dry-run).")
+            return
+        removed = retention.purge()
         db.session.commit()
-    click.echo(f"{count} file(s) made in the background removed.")
+    click.echo("Removed: " + ", ".join(f"{outcome.rule.kind} {outcome.count}" for outcome in removed) + ".")
+
+
+def _period(rule) -> str:
+    return f"{current_app.config[rule.setting]} {rule.unit} ({rule.setting})"
 
 
 @portal_cli.command("rebuild-tallies")
@@ -207,14 +221,11 @@ def send_mail() -> None:
 def mail_worker_command(burst: bool) -> None:
     """With REDIS_URL: an RQ worker that sends mail right after the transaction that queued it commits,
     and runs the long work people start (imports, from the `mitrapas-work` queue)."""
-    from flask import current_app
-
     from portal import mail_worker
 
     if not current_app.config.get("REDIS_URL"):
         raise click.UsageError("REDIS_URL is not set; use `flask portal send-mail` from cron instead.")
     mail_worker.work(current_app._get_current_object(), burst=burst)
-
 
 
 @portal_cli.command("remind")
@@ -224,8 +235,6 @@ def remind() -> None:
 
     Idempotent: each reminder is sent once, however often this runs.
     """
-    from flask import current_app
-
     from portal.services import notifications
 
     with unscoped("reminders look at every tenant's agreements and queues"):

@@ -119,6 +119,12 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         #: Files made by background jobs (exports, monthly reports) are removed after this (`purge-expired`).
         "JOB_FILE_HOURS": int(os.environ.get("JOB_FILE_HOURS", "24")),
         "MATERIAL_RETENTION_DAYS": int(os.environ.get("MATERIAL_RETENTION_DAYS", "30")),
+        # Who answers questions and requests about personal data (the privacy notice names this address).
+        "PRIVACY_CONTACT": os.environ.get("PRIVACY_CONTACT", ""),
+        # Retention of records about people (portal/services/retention.py; the privacy notice says the same).
+        "RETENTION_NOTIFICATION_DAYS": int(os.environ.get("RETENTION_NOTIFICATION_DAYS", "365")),
+        "RETENTION_LOGIN_DAYS": int(os.environ.get("RETENTION_LOGIN_DAYS", "180")),
+        "RETENTION_EVIDENCE_PHOTO_DAYS": int(os.environ.get("RETENTION_EVIDENCE_PHOTO_DAYS", "730")),
         # Contributions: how many days ahead a date may be (0: nothing in the future).
         "CONTRIBUTION_FUTURE_DAYS": int(os.environ.get("CONTRIBUTION_FUTURE_DAYS", "0")),
         # Redis backs the rate limiter (and later the mail queue) when present.

@@ -164,6 +164,9 @@ AGREEMENT_ACTIONS = {
 AUDIT_ACTIONS = {
     "session.started": _l("Logged in"),
     "session.ended": _l("Logged out"),
+    "session.ended_elsewhere": _l("Another session ended"),
+    "user.data_exported": _l("Copy of one's own data downloaded"),
+    "secrets.rotated": _l("Stored secrets sealed with a new key"),
     "user.created": _l("Account created"),
     "user.password_changed": _l("Password changed"),
     "user.password_reset_requested": _l("Password reset requested"),
@@ -214,6 +217,7 @@ AUDIT_ACTIONS = {
     "material.version_added": _l("New version of a material"),
     "material.deleted": _l("Material deleted"),
     "material.purged": _l("Deleted material purged"),
+    "material.retention_expired": _l("Evidence photo removed after its retention period"),
     "material.version_lost": _l("Material file found missing"),
 }
 

@@ -14,7 +14,8 @@ from portal.extensions import db
 from portal.models import (
     ResumableUpload,
     Agreement, AgreementDocument, AgreementType, BackgroundJob, Contribution, ContributionStatus, ContributionType, DocumentKind, Material, MaterialCategory, MaterialVersion,
-    Invitation, Membership, Organisation, OrgKind, PartnerCategory, Partnership, Programme, Role, User,
+    Invitation, LoginSession, Membership, Notification, Organisation, OrgKind, PartnerCategory, Partnership,
+    Programme, Role, User,
 )
 from portal.models.base import utcnow
 from portal.services import tallies
@@ -226,6 +227,34 @@ class InvitationFactory(Factory):
     role = Role.OFFICER
     token_hash = factory.Sequence(lambda n: f"{n:064d}")
     expires_at = factory.LazyFunction(lambda: utcnow() + timedelta(days=7))
+
+
+class NotificationFactory(Factory):
+    """A notice in someone's bell."""
+
+    class Meta:
+        model = Notification
+
+    user_id = factory.LazyAttribute(lambda notice: notice.recipient.id)
+    organisation_id = factory.LazyAttribute(lambda notice: notice.organisation.id)
+    kind = "agreement.submitted"
+    link = "/"
+
+    class Params:
+        recipient = factory.SubFactory(UserFactory)
+        organisation = factory.SubFactory(FacilityFactory)
+
+
+class LoginSessionFactory(Factory):
+    """A login of someone, from a browser."""
+
+    class Meta:
+        model = LoginSession
+
+    id = factory.Sequence(lambda n: f"sesi-{n:040d}")
+    user = factory.SubFactory(UserFactory)
+    ip = "10.0.0.8"
+    user_agent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 
 def with_two_factor(user: User) -> User:

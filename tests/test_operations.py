@@ -37,12 +37,12 @@ def test_the_doctor_names_commands_never_run_late_or_failed(app):
 
 
 def test_a_failing_periodic_command_is_recorded_as_failed(app, monkeypatch):
-    from portal.services import file_jobs
+    from portal.services import retention
 
     def broken(now=None):
         raise RuntimeError("storage down")
 
-    monkeypatch.setattr(file_jobs, "purge_expired", broken)
+    monkeypatch.setattr(retention, "purge", broken)
     result = app.test_cli_runner().invoke(args=["portal", "purge-expired"])
     assert result.exit_code != 0
     run = db.session.get(CommandRun, "purge-expired")

@@ -1,4 +1,4 @@
-"""Platform admin pages: organisations, their first people, deactivating accounts, undelivered mail."""
+"""Platform admin pages: organisations, their first people, deactivating accounts, undelivered mail, retention."""
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,7 +10,7 @@ from blueprints.outcome import committed
 from portal import policy
 from portal.extensions import db
 from portal.models import Organisation, OutboxMessage, User
-from portal.services import accounts, organisations, outbox
+from portal.services import accounts, organisations, outbox, retention
 
 
 @bp.before_request
@@ -79,3 +79,9 @@ def requeue_message(message_id: int):
         if outcome.ok:
             flash(_("The message will be sent again."), "success")
     return redirect(url_for("admin.outbox_index"))
+
+
+@bp.route("/retention")
+def retention_index():
+    """What the next `purge-expired` will remove, per kind of record, before it does."""
+    return render_template("admin/retention.html", outcomes=retention.preview())

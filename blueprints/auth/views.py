@@ -1,4 +1,5 @@
-"""Login, logout, password change and reset."""
+"""Login, logout, password change and reset, one's sessions and one's own data."""
+import json
 import time
 from urllib.parse import urlsplit
 
@@ -16,7 +17,9 @@ from portal import i18n, security
 from portal.errors import DomainError
 from portal.extensions import db, limiter
 from portal.models import User
-from portal.services import accounts, invitations, login_sessions, notifications, password_reset, two_factor
+from portal.services import (
+    accounts, invitations, login_sessions, notifications, password_reset, personal_data, two_factor,
+)
 
 
 def _safe_next(target: str | None) -> str:
@@ -247,3 +250,25 @@ def end_other_sessions():
     db.session.commit()
     flash(_("%(n)d other session(s) ended.", n=ended), "success")
     return redirect(url_for("auth.sessions"))
+
+
+# --- one's own data --------------------------------------------------------------------------
+
+@bp.route("/account/data")
+@login_required
+def my_data():
+    """Everything the portal holds about the person, to read, with the JSON copy one click away."""
+    return render_template("auth/my_data.html", copy=personal_data.gather(current_user._get_current_object()))
+
+
+@bp.route("/account/data.json")
+@login_required
+def my_data_download():
+    user = current_user._get_current_object()
+    copy = personal_data.gather(user)
+    personal_data.record_export(user)
+    db.session.commit()
+    response = current_app.response_class(json.dumps(copy, ensure_ascii=False, indent=2),
+                                          mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="data-pribadi-mitrapas.json"'
+    return response

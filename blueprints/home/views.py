@@ -1,11 +1,11 @@
-"""Organisation picker, language switch, health check."""
+"""Organisation picker, language switch, health check, privacy notice."""
 from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
 from portal import i18n, storage
 from portal.extensions import db
-from portal.services import accounts, organisations
+from portal.services import accounts, organisations, retention
 
 from blueprints.home import bp
 from portal.version import __version__
@@ -43,3 +43,9 @@ def healthz():
         checks["database"] = False
     healthy = all(checks.values())
     return jsonify(status="ok" if healthy else "unhealthy", version=__version__, **checks), 200 if healthy else 503
+
+
+@bp.route("/privasi")
+def privacy():
+    """The privacy notice, open to everyone; its periods come from the settings `purge-expired` obeys."""
+    return render_template("home/privacy.html", rules=retention.RULES)

@@ -102,13 +102,17 @@ def kept_keys() -> set[str]:
     return {found["key"] for job in db.session.scalars(_with_files()) if (found := kept_file(job))}
 
 
-def purge_expired(now: datetime | None = None) -> int:
-    """Remove job files older than JOB_FILE_HOURS; their jobs' pages then say so. The caller scopes it."""
+def purge_expired(now: datetime | None = None, *, dry_run: bool = False) -> int:
+    """Remove job files older than JOB_FILE_HOURS (or count them); their jobs' pages then say so. The caller
+    scopes it."""
     cutoff = (now or utcnow()) - timedelta(hours=current_app.config["JOB_FILE_HOURS"])
     removed = 0
     for job in db.session.scalars(_with_files().where(BackgroundJob.finished_at < cutoff)):
         found = kept_file(job)
         if found is None:
+            continue
+        if dry_run:
+            removed += 1
             continue
         files.remove_after_commit(found["key"], db.session)
         job.result = {**job.result, "file": {**found, "removed": True}}

@@ -93,14 +93,17 @@ def delete_material(material: Material, *, actor: User) -> None:
                  before={"deleted": False}, after={"deleted": True})
 
 
-def purge_deleted(now: datetime | None = None) -> int:
-    """Remove soft-deleted materials older than the retention period; their objects go after the commit.
+def purge_deleted(now: datetime | None = None, *, dry_run: bool = False) -> int:
+    """Remove soft-deleted materials older than the retention period (or count them); their objects go
+    after the commit.
 
     The caller decides the scope (the command runs it across tenants).
     """
     cutoff = (now or utcnow()) - timedelta(days=current_app.config["MATERIAL_RETENTION_DAYS"])
     expired = db.session.scalars(select(Material).where(
         Material.deleted_at.is_not(None), Material.deleted_at < cutoff)).unique().all()
+    if dry_run:
+        return len(expired)
     for material in expired:
         for version in material.versions:
             for key in (version.storage_key, version.thumbnail_key):
@@ -113,6 +116,26 @@ def purge_deleted(now: datetime | None = None) -> int:
         db.session.delete(material)
     db.session.flush()
     return len(expired)
+
+
+def retire_evidence_photos(now: datetime | None = None, *, dry_run: bool = False) -> int:
+    """Delete (softly: `purge_deleted` removes the files later) photos that are evidence of a contribution and
+    older than RETENTION_EVIDENCE_PHOTO_DAYS: they may show people, and the verified figure stays.
+    Photos that belong to an agreement are archive and stay."""
+    cutoff = (now or utcnow()) - timedelta(days=current_app.config["RETENTION_EVIDENCE_PHOTO_DAYS"])
+    photos = db.session.scalars(select(Material).where(
+        Material.contribution_id.is_not(None), Material.agreement_id.is_(None), Material.deleted_at.is_(None),
+        Material.created_at < cutoff,
+        Material.versions.any(MaterialVersion.content_type.in_(images.IMAGE_TYPES)))).unique().all()
+    if dry_run:
+        return len(photos)
+    for material in photos:
+        material.deleted_at = utcnow()
+        audit.record("material.retention_expired", actor=None, object_type="material", object_id=material.id,
+                     facility=material.facility, partner=material.partner,
+                     before={"deleted": False}, after={"deleted": True})
+    db.session.flush()
+    return len(photos)
 
 
 @dataclass

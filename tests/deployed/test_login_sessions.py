@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 ANALYST = "analis.bengkulu@mitrapas.test"
-PHONE = "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36"
+PHONE = "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36"
 
 
 def ended_sessions(stack) -> int:

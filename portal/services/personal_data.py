@@ -1,0 +1,72 @@
+"""A person's own data: everything the portal holds about them, to read on a page or take away as JSON.
+
+UU PDP gives everyone the right to a copy of their personal data. The copy is gathered here once, for the
+page and for the download, across every organisation the person belongs or belonged to: it is about the
+person, so it is read by who they are (their own rows, the records they made), not by the organisation
+they act for. Records other people made about them are listed by what they are, not copied whole.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import (
+    Agreement, AuditEntry, Contribution, Invitation, LoginSession, Material, Notification, Signature, User,
+)
+from portal.services import audit, login_sessions, two_factor
+from portal.tenancy import unscoped
+
+#: Entries of the audit trail the copy lists (the newest first); the trail itself is never cut.
+AUDIT_LIMIT = 1000
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+def _rows(statement, fields: tuple[str, ...]) -> list[dict]:
+    return [{field: _iso(getattr(row, field)) for field in fields} for row in db.session.scalars(statement)]
+
+
+def gather(user: User) -> dict:
+    """Everything about `user`, as plain JSON-ready data, grouped the way the page shows it."""
+    with unscoped("a person's copy of their own data spans every organisation they belonged to"):
+        copy = {
+            "profile": {field: _iso(getattr(user, field)) for field in (
+                "name", "email", "position", "nip", "phone", "locale", "created_at", "password_changed_at")}
+            | {"two_factor_since": _iso(user.totp_enabled_at) if two_factor.is_enabled(user) else None,
+               "notifications_not_by_email": list(user.muted_notifications or [])},
+            "memberships": [{"organisation": m.organisation.name, "role": str(m.role),
+                             "since": _iso(m.created_at), "access_until": _iso(m.access_until)}
+                            for m in user.memberships],
+            "sessions": [{"device": login_sessions.describe_device(s.user_agent), "ip": s.ip,
+                          "started_at": _iso(s.created_at), "last_seen_at": _iso(s.last_seen_at),
+                          "ended_at": _iso(s.revoked_at)}
+                         for s in db.session.scalars(select(LoginSession).where(LoginSession.user_id == user.id)
+                                                     .order_by(LoginSession.created_at.desc()))],
+            "invitations": [{"organisation": i.organisation.name, "role": str(i.role), "sent_at": _iso(i.created_at),
+                             "accepted_at": _iso(i.accepted_at)}
+                            for i in db.session.scalars(select(Invitation).where(Invitation.email == user.email)
+                                                        .order_by(Invitation.created_at))],
+            "notifications": _rows(select(Notification).where(Notification.user_id == user.id)
+                                   .order_by(Notification.id.desc()), ("kind", "link", "created_at", "read_at")),
+            "signatures": _rows(select(Signature).where(Signature.user_id == user.id).order_by(Signature.signed_at),
+                                ("agreement_id", "name", "position", "nip", "organisation_name", "signed_at", "ip")),
+            "agreements_drafted": _rows(select(Agreement).where(Agreement.created_by_id == user.id)
+                                        .order_by(Agreement.id), ("id", "title", "created_at")),
+            "contributions_recorded": _rows(select(Contribution).where(Contribution.created_by_id == user.id)
+                                            .order_by(Contribution.id), ("id", "title", "started_on", "created_at")),
+            "materials_added": _rows(select(Material).where(Material.created_by_id == user.id)
+                                     .order_by(Material.id), ("id", "title", "created_at", "deleted_at")),
+            "activity": [{"at": _iso(e.created_at), "action": e.action, "object": f"{e.object_type} {e.object_id}",
+                          "ip": e.ip}
+                         for e in db.session.scalars(select(AuditEntry).where(AuditEntry.actor_id == user.id)
+                                                     .order_by(AuditEntry.id.desc()).limit(AUDIT_LIMIT))],
+        }
+    return copy
+
+
+def record_export(user: User) -> None:
+    audit.record("user.data_exported", actor=user, object_type="user", object_id=user.id)

@@ -1,0 +1,75 @@
+"""Retention: how long each kind of record about people is kept, and what removes it afterwards.
+
+UU PDP keeps personal data no longer than its purpose needs. One list, `RULES`, drives
+`mitrapas portal purge-expired` (which shows what it would remove before it removes), the platform
+admin's preview and the public privacy notice, so that what the notice promises is what the
+scheduler does. Agreements, their documents and signatures, and the audit trail are archive: they
+are not in the list and are never purged (UU 43/2009 on archives; the audit chain must verify).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from portal.services import file_jobs, login_sessions, materials, notifications
+from portal.tenancy import unscoped
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    #: What is kept, why, and who sees it: the privacy notice's words.
+    what: str
+    why: str
+    who: str
+    #: The setting that says how long, and in which unit.
+    setting: str
+    unit: str  # "days" or "hours"
+    #: Removes what is past its time (or, with dry_run, counts it); the caller scopes and commits.
+    purge: Callable[..., int]
+
+    @property
+    def period(self) -> timedelta:
+        return timedelta(**{self.unit: current_app.config[self.setting]})
+
+
+RULES = (
+    Rule("notifications", _l("Notifications in the bell"),
+         _l("to tell you what concerns you"), _l("you"),
+         "RETENTION_NOTIFICATION_DAYS", "days", notifications.purge_old),
+    Rule("login_history", _l("Login history: device, IP address, time"),
+         _l("to show you where you are logged in and to investigate misuse"), _l("you"),
+         "RETENTION_LOGIN_DAYS", "days", login_sessions.purge_old),
+    Rule("evidence_photos", _l("Photos recorded as evidence of a contribution"),
+         _l("to verify the contribution; the verified figure stays after the photo is removed"),
+         _l("both parties of the partnership and the regional office"),
+         "RETENTION_EVIDENCE_PHOTO_DAYS", "days", materials.retire_evidence_photos),
+    Rule("deleted_materials", _l("Deleted materials"),
+         _l("so that a mistaken deletion can be undone by an administrator"), _l("platform administrators"),
+         "MATERIAL_RETENTION_DAYS", "days", materials.purge_deleted),
+    Rule("job_files", _l("Exports and monthly reports made in the background"),
+         _l("so that you can download the file you asked for"), _l("the person who asked for it"),
+         "JOB_FILE_HOURS", "hours", file_jobs.purge_expired),
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    rule: Rule
+    count: int
+
+
+def preview(now: datetime | None = None) -> list[Outcome]:
+    """What a purge would remove now, per kind, in every tenant; nothing changes."""
+    with unscoped("the retention periods apply to every tenant"):
+        return [Outcome(rule, rule.purge(now, dry_run=True)) for rule in RULES]
+
+
+def purge(now: datetime | None = None) -> list[Outcome]:
+    """Remove every kind past its time, in every tenant; the caller commits."""
+    with unscoped("the retention periods apply to every tenant"):
+        return [Outcome(rule, rule.purge(now)) for rule in RULES]
