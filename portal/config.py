@@ -124,6 +124,7 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # Retention of records about people (portal/services/retention.py; the privacy notice says the same).
         "RETENTION_NOTIFICATION_DAYS": int(os.environ.get("RETENTION_NOTIFICATION_DAYS", "365")),
         "RETENTION_LOGIN_DAYS": int(os.environ.get("RETENTION_LOGIN_DAYS", "180")),
+        "RETENTION_ACCESS_LOG_DAYS": int(os.environ.get("RETENTION_ACCESS_LOG_DAYS", "365")),
         "RETENTION_EVIDENCE_PHOTO_DAYS": int(os.environ.get("RETENTION_EVIDENCE_PHOTO_DAYS", "730")),
         # Contributions: how many days ahead a date may be (0: nothing in the future).
         "CONTRIBUTION_FUTURE_DAYS": int(os.environ.get("CONTRIBUTION_FUTURE_DAYS", "0")),

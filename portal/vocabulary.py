@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from portal.models import (
-    AgreementKind, AgreementStatus, AgreementType, ContributionStatus, ContributionType, DocumentKind,
+    AccessHow, AgreementKind, AgreementStatus, AgreementType, ContributionStatus, ContributionType, DocumentKind,
     MailStatus, MaterialCategory, OrgKind, PartnerCategory, ProgrammeStatus, Role, SignatureMethod,
 )
 
@@ -133,6 +133,11 @@ CONTRIBUTION_STATUS = {
     ContributionStatus.SUPERSEDED: _l("Replaced by a correction"),
 }
 
+ACCESS_HOW = {
+    AccessHow.DOWNLOAD: _l("Downloaded"),
+    AccessHow.PREVIEW: _l("Previewed"),
+}
+
 MAIL_STATUS = {
     MailStatus.QUEUED: _l("Waiting to be sent"),
     MailStatus.SENT: _l("Sent"),
@@ -241,6 +246,7 @@ _LABELS_BY_TYPE = {
     ContributionStatus: CONTRIBUTION_STATUS,
     ProgrammeStatus: PROGRAMME_STATUS,
     MailStatus: MAIL_STATUS,
+    AccessHow: ACCESS_HOW,
 }
 
 

@@ -2,11 +2,16 @@
 import json
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
 
 from portal.extensions import db
 from portal.models import AuditEntry, Role
+from portal.tenancy import acting_for, unscoped
+from tests import sample_files
+from tests.conftest import Web
 from tests.factories import (
-    ContributionFactory, FacilityFactory, LoginSessionFactory, NotificationFactory, PartnerFactory,
+    PASSWORD, ContributionFactory, FacilityFactory, LoginSessionFactory, NotificationFactory, PartnerFactory,
     PartnershipFactory, member_of,
 )
 
@@ -52,3 +57,43 @@ def test_the_page_shows_the_same_in_bahasa_indonesia(login_as, intern):
     assert "Data saya" in page and "Unduh data saya (JSON)" in page
     assert "Konseling kelompok pekan pertama" in page and "Program Magang Contoh" in page
     assert "Catatan rekan lain" not in page
+
+
+def test_the_partner_director_sees_who_downloaded_the_agreement_she_drafted(pks, app):
+    agreement = pks.draft(document=sample_files.pdf("Isi PKS"))
+    with pks.acting(pks.partner_admin):
+        document = agreement.latest_draft()
+    officer = Web(app.test_client())
+    officer.login(pks.officer.email, PASSWORD)
+    assert officer.get(f"/o/{pks.facility.slug}/agreements/{agreement.id}/documents/{document.id}").status_code == 200
+    analyst = Web(app.test_client())
+    analyst.login(pks.analyst.email, PASSWORD)
+    assert analyst.get(f"/o/{pks.kanwil.slug}/agreements/{agreement.id}/documents/{document.id}").status_code == 200
+    director = Web(app.test_client())
+    director.login(pks.partner_admin.email, PASSWORD)
+    openings = json.loads(director.get("/account/data.json").text)["openings_of_documents_naming_you"]
+    assert {(o["by"], o["organisation"], o["file"], o["how"]) for o in openings} == {
+        ("Petugas Pelayanan", "Rutan Kelas IIB Tamiang Layang", "Draf PKS RSUD.pdf", "Diunduh"),
+        (pks.analyst.name, pks.kanwil.name, "Draf PKS RSUD.pdf", "Diunduh")}
+    page = director.get("/account/data").text
+    assert "Petugas Pelayanan" in page and "Diunduh" in page
+
+
+def test_an_opening_is_recorded_only_in_the_name_of_the_organisation_acting(pks):
+    """On PostgreSQL the table's policies refuse a row in another organisation's name, and reading it back."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("Row-Level Security exists on PostgreSQL only")
+    with acting_for(pks.facility):
+        with pytest.raises(ProgrammingError, match="row-level security"):
+            with db.session.begin_nested():
+                db.session.execute(text(
+                    "INSERT INTO document_accesses (at, organisation_id, file_kind, file_id, filename, how, "
+                    "facility_id, partner_id) VALUES (now(), :other, 'agreement_document', 1, 'x.pdf', "
+                    "'download', :f, :p)"), {"other": pks.partner.id, "f": pks.facility.id, "p": pks.partner.id})
+        db.session.execute(text(
+            "INSERT INTO document_accesses (at, organisation_id, file_kind, file_id, filename, how, facility_id, "
+            "partner_id) VALUES (now(), :own, 'agreement_document', 1, 'x.pdf', 'download', :f, :p)"),
+            {"own": pks.facility.id, "f": pks.facility.id, "p": pks.partner.id})
+        assert db.session.scalar(text("SELECT count(*) FROM document_accesses")) == 0, "nobody reads them back"
+    with unscoped("the test reads the log"):
+        assert db.session.scalar(text("SELECT count(*) FROM document_accesses")) == 1

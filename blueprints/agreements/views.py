@@ -15,9 +15,9 @@ from blueprints.table_files import table_file
 from blueprints.stored_files import stored_file
 from blueprints.query_args import filter_args, page_number
 from portal import policy
-from portal.extensions import limiter
+from portal.extensions import db, limiter
 from portal.models import Agreement, AgreementDocument, Role
-from portal.services import agreement_lists, agreements, file_jobs
+from portal.services import agreement_lists, agreements, document_access, file_jobs
 from portal.services.agreements import AgreementFields
 from portal.tenancy import current_org, get_shared_or_404
 
@@ -197,5 +197,7 @@ def download(agreement_id: int, document_id: int):
     document = get_shared_or_404(AgreementDocument, document_id)
     if document.agreement_id != agreement.id:
         abort(404)
+    document_access.record(document, actor=_actor(), organisation=current_org)
+    db.session.commit()
     return stored_file(document.storage_key, document.content_type, download_name=document.filename,
                        headers={"Content-Length": str(document.size)})

@@ -13,8 +13,8 @@ from blueprints.stored_files import stored_file
 from blueprints.query_args import filter_args, page_number, record_id
 from portal import policy
 from portal.extensions import db
-from portal.models import Agreement, Material, MaterialCategory, MaterialVersion
-from portal.services import agreement_lists, materials, uploads
+from portal.models import AccessHow, Agreement, Material, MaterialCategory, MaterialVersion
+from portal.services import agreement_lists, document_access, materials, uploads
 from portal.services.materials import Upload
 from portal.tenancy import current_org, get_shared_or_404
 
@@ -108,6 +108,7 @@ def file(material_id: int, version_id: int, how: str):
     version = _version_or_404(material_id, version_id)
     with committed() as outcome:
         url = materials.download_url(version, preview=how == "preview")
+        document_access.record(version, actor=_actor(), organisation=current_org, how=AccessHow(how))
     if not outcome.ok:
         return redirect(url_for("materials.show", material_id=material_id))
     return redirect(url, code=303)

@@ -4,6 +4,7 @@ from portal.models.agreements import (
     Signature, SignatureMethod,
 )
 from portal.models.audit import AuditEntry
+from portal.models.document_access import AccessedFile, AccessHow, DocumentAccess
 from portal.models.base import PairScoped
 from portal.models.contributions import (
     Contribution, ContributionStatus, ContributionTally, ContributionType, Programme, ProgrammeStatus,
@@ -30,5 +31,5 @@ __all__ = [
     "AuditEntry", "FACILITY_CLASSES", "FIRST_ROLE", "LoginSession", "Membership", "Organisation",
     "OrgKind", "PROVINCES", "PairScoped", "PartnerCategory", "Partnership", "ROLES_BY_KIND",
     "Role", "User", "MailStatus", "OutboxMessage", "AccountToken", "TokenPurpose", "Invitation", "Notification", "RecoveryCode",
-    "BackgroundJob", "JobStatus", "ResumableUpload", "UploadStatus", "CommandRun",
+    "BackgroundJob", "JobStatus", "ResumableUpload", "UploadStatus", "CommandRun", "AccessedFile", "AccessHow", "DocumentAccess",
 ]

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 from ua_parser import parse as parse_user_agent
 
@@ -68,16 +67,6 @@ def end_all(user: User) -> None:
         update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-
-
-def purge_old(now: datetime | None = None, *, dry_run: bool = False) -> int:
-    """Forget logins older than RETENTION_LOGIN_DAYS (or count them): long ended, as no session outlives
-    SESSION_HOURS. The audit trail keeps that someone signed in, not from where."""
-    cutoff = (now or utcnow()) - timedelta(days=current_app.config["RETENTION_LOGIN_DAYS"])
-    old = LoginSession.created_at < cutoff
-    if dry_run:
-        return db.session.scalar(select(func.count()).select_from(LoginSession).where(old))
-    return db.session.execute(delete(LoginSession).where(old)).rowcount
 
 
 def handle(session_id: str) -> str:

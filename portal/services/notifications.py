@@ -7,10 +7,9 @@ reaches, or mentions, another tenant.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 
 from portal import clock, links
 from portal.extensions import db
@@ -76,15 +75,6 @@ def mark_all_read(user: User) -> None:
 
 
 # --- who hears about what -------------------------------------------------------------------------
-
-def purge_old(now: datetime | None = None, *, dry_run: bool = False) -> int:
-    """Remove notices older than RETENTION_NOTIFICATION_DAYS (or count them): the records they point at stay."""
-    cutoff = (now or utcnow()) - timedelta(days=current_app.config["RETENTION_NOTIFICATION_DAYS"])
-    old = Notification.created_at < cutoff
-    if dry_run:
-        return db.session.scalar(select(func.count(Notification.id)).where(old))
-    return db.session.execute(delete(Notification).where(old)).rowcount
-
 
 def people_of(organisation: Organisation, roles=MANAGERS) -> list[User]:
     return [m.user for m in organisation.memberships if m.role in roles and not m.has_lapsed()]

@@ -15,8 +15,9 @@ from portal.extensions import db
 from portal.models import (
     Agreement, AuditEntry, Contribution, Invitation, LoginSession, Material, Notification, Signature, User,
 )
-from portal.services import audit, login_sessions, two_factor
+from portal.services import audit, document_access, login_sessions, two_factor
 from portal.tenancy import unscoped
+from portal.vocabulary import label
 
 #: Entries of the audit trail the copy lists (the newest first); the trail itself is never cut.
 AUDIT_LIMIT = 1000
@@ -38,7 +39,7 @@ def gather(user: User) -> dict:
                 "name", "email", "position", "nip", "phone", "locale", "created_at", "password_changed_at")}
             | {"two_factor_since": _iso(user.totp_enabled_at) if two_factor.is_enabled(user) else None,
                "notifications_not_by_email": list(user.muted_notifications or [])},
-            "memberships": [{"organisation": m.organisation.name, "role": str(m.role),
+            "memberships": [{"organisation": m.organisation.name, "role": str(label(m.role)),
                              "since": _iso(m.created_at), "access_until": _iso(m.access_until)}
                             for m in user.memberships],
             "sessions": [{"device": login_sessions.describe_device(s.user_agent), "ip": s.ip,
@@ -46,7 +47,7 @@ def gather(user: User) -> dict:
                           "ended_at": _iso(s.revoked_at)}
                          for s in db.session.scalars(select(LoginSession).where(LoginSession.user_id == user.id)
                                                      .order_by(LoginSession.created_at.desc()))],
-            "invitations": [{"organisation": i.organisation.name, "role": str(i.role), "sent_at": _iso(i.created_at),
+            "invitations": [{"organisation": i.organisation.name, "role": str(label(i.role)), "sent_at": _iso(i.created_at),
                              "accepted_at": _iso(i.accepted_at)}
                             for i in db.session.scalars(select(Invitation).where(Invitation.email == user.email)
                                                         .order_by(Invitation.created_at))],
@@ -60,6 +61,9 @@ def gather(user: User) -> dict:
                                             .order_by(Contribution.id), ("id", "title", "started_on", "created_at")),
             "materials_added": _rows(select(Material).where(Material.created_by_id == user.id)
                                      .order_by(Material.id), ("id", "title", "created_at", "deleted_at")),
+            "openings_of_documents_naming_you": [
+                {"at": _iso(a.at), "by": a.user.name if a.user else None, "organisation": a.organisation.name,
+                 "file": a.filename, "how": str(label(a.how))} for a in document_access.of_files_naming(user)],
             "activity": [{"at": _iso(e.created_at), "action": e.action, "object": f"{e.object_type} {e.object_id}",
                           "ip": e.ip}
                          for e in db.session.scalars(select(AuditEntry).where(AuditEntry.actor_id == user.id)

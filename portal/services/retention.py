@@ -15,7 +15,13 @@ from typing import Callable
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from portal.services import file_jobs, login_sessions, materials, notifications
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from portal.extensions import db
+from portal.models import DocumentAccess, LoginSession, Notification
+from portal.models.base import utcnow
+from portal.services import file_jobs, materials
 from portal.tenancy import unscoped
 
 
@@ -29,31 +35,46 @@ class Rule:
     #: The setting that says how long, and in which unit.
     setting: str
     unit: str  # "days" or "hours"
-    #: Removes what is past its time (or, with dry_run, counts it); the caller scopes and commits.
-    purge: Callable[..., int]
+    #: A table whose rows simply expire, by this timestamp column...
+    expires: InstrumentedAttribute | None = None
+    #: ...or a service's own purge (now, dry_run=...), for records that take files or an audit entry with them.
+    purge: Callable[..., int] | None = None
 
     @property
     def period(self) -> timedelta:
         return timedelta(**{self.unit: current_app.config[self.setting]})
 
+    def apply(self, now: datetime | None = None, *, dry_run: bool = False) -> int:
+        """Remove what is past its time (or, with dry_run, count it); the caller scopes and commits."""
+        if self.purge is not None:
+            return self.purge(now, dry_run=dry_run)
+        table, old = self.expires.class_, self.expires < (now or utcnow()) - self.period
+        if dry_run:
+            return db.session.scalar(select(func.count()).select_from(table).where(old))
+        return db.session.execute(delete(table).where(old)).rowcount
+
 
 RULES = (
     Rule("notifications", _l("Notifications in the bell"),
          _l("to tell you what concerns you"), _l("you"),
-         "RETENTION_NOTIFICATION_DAYS", "days", notifications.purge_old),
+         "RETENTION_NOTIFICATION_DAYS", "days", expires=Notification.created_at),
     Rule("login_history", _l("Login history: device, IP address, time"),
          _l("to show you where you are logged in and to investigate misuse"), _l("you"),
-         "RETENTION_LOGIN_DAYS", "days", login_sessions.purge_old),
+         "RETENTION_LOGIN_DAYS", "days", expires=LoginSession.created_at),
+    Rule("document_openings", _l("Who opened which document, and when"),
+         _l("so that you can see who viewed or downloaded documents that carry your name"),
+         _l("the people the documents name"),
+         "RETENTION_ACCESS_LOG_DAYS", "days", expires=DocumentAccess.at),
     Rule("evidence_photos", _l("Photos recorded as evidence of a contribution"),
          _l("to verify the contribution; the verified figure stays after the photo is removed"),
          _l("both parties of the partnership and the regional office"),
-         "RETENTION_EVIDENCE_PHOTO_DAYS", "days", materials.retire_evidence_photos),
+         "RETENTION_EVIDENCE_PHOTO_DAYS", "days", purge=materials.retire_evidence_photos),
     Rule("deleted_materials", _l("Deleted materials"),
          _l("so that a mistaken deletion can be undone by an administrator"), _l("platform administrators"),
-         "MATERIAL_RETENTION_DAYS", "days", materials.purge_deleted),
+         "MATERIAL_RETENTION_DAYS", "days", purge=materials.purge_deleted),
     Rule("job_files", _l("Exports and monthly reports made in the background"),
          _l("so that you can download the file you asked for"), _l("the person who asked for it"),
-         "JOB_FILE_HOURS", "hours", file_jobs.purge_expired),
+         "JOB_FILE_HOURS", "hours", purge=file_jobs.purge_expired),
 )
 
 
@@ -66,10 +87,10 @@ class Outcome:
 def preview(now: datetime | None = None) -> list[Outcome]:
     """What a purge would remove now, per kind, in every tenant; nothing changes."""
     with unscoped("the retention periods apply to every tenant"):
-        return [Outcome(rule, rule.purge(now, dry_run=True)) for rule in RULES]
+        return [Outcome(rule, rule.apply(now, dry_run=True)) for rule in RULES]
 
 
 def purge(now: datetime | None = None) -> list[Outcome]:
     """Remove every kind past its time, in every tenant; the caller commits."""
     with unscoped("the retention periods apply to every tenant"):
-        return [Outcome(rule, rule.purge(now)) for rule in RULES]
+        return [Outcome(rule, rule.apply(now)) for rule in RULES]

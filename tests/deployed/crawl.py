@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -208,6 +209,8 @@ def _incomplete(response: requests.Response, kind: str) -> str | None:
     try:
         if kind == "html" and response.status_code < 300 and not re.search(rb"</html>\s*$", body):
             return "the HTML page does not end"
+        if kind == "json":
+            json.loads(body)
         if kind == "csv":
             list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
         if kind == "xlsx":

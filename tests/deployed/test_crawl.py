@@ -20,7 +20,7 @@ ACCOUNTS = [email for email, _name, _what in demo.logins()]
 #: Rutan Tamiang Layang's; each is the stranger of everyone in the other, and Balikpapan's head of the rest.
 BALIKPAPAN_WORLD = {"agus.salim@mitrapas.test", "admin@sekata.mitrapas.test", "analis.kaltim@mitrapas.test"}
 #: Pages of one's own person, not of an organisation: a stranger sees their own there, never 404.
-PERSONAL = re.compile(r"^/($|account/|notifications/$|login|password/|language|verify/|healthz|static/|bootstrap/)")
+PERSONAL = re.compile(r"^/($|account/|notifications/$|login|password/|language|verify/|healthz|privasi|static/|bootstrap/)")
 
 
 def stranger_of(email: str) -> str:
