@@ -171,6 +171,8 @@ AUDIT_ACTIONS = {
     "session.ended": _l("Logged out"),
     "session.ended_elsewhere": _l("Another session ended"),
     "user.data_exported": _l("Copy of one's own data downloaded"),
+    "user.left": _l("Left the last organisation: sign-in stopped"),
+    "user.returned": _l("Came back through an invitation"),
     "secrets.rotated": _l("Stored secrets sealed with a new key"),
     "user.created": _l("Account created"),
     "user.password_changed": _l("Password changed"),

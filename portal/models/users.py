@@ -31,6 +31,9 @@ class User(UserMixin, db.Model):
     #: Creates organisations; not a tenant role and grants no access to tenant data.
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: When the person left their last organisation (sign-in stopped then); None for a platform admin's
+    #: deactivation, which only a platform admin undoes, where a new invitation brings someone who left back.
+    left_at: Mapped[datetime | None] = mapped_column(Timestamp)
     #: "id" or "en".
     locale: Mapped[str] = mapped_column(String(5), default="id")
     phone: Mapped[str | None] = mapped_column(String(30))

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from portal import policy
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.models import User
+from portal.models import Membership, User
 from portal.models.base import utcnow
 from portal.services import audit, login_sessions
 
@@ -116,6 +116,24 @@ def deactivate_user(target: User, *, actor: User) -> None:
     login_sessions.end_all(target)
     audit.record("user.deactivated", actor=actor, object_type="user", object_id=target.id,
                  before={"is_active": True}, after={"is_active": False})
+
+
+def leave_if_unattached(user: User, *, actor: User) -> None:
+    """Offboarding: someone removed from their last organisation (an intern at the end of the programme)
+    can no longer sign in, and every session of theirs ends at once."""
+    if not user.is_active or db.session.scalar(select(func.count(Membership.id)).where(Membership.user_id == user.id)):
+        return
+    user.is_active, user.left_at = False, utcnow()
+    login_sessions.end_all(user)
+    audit.record("user.left", actor=actor, object_type="user", object_id=user.id,
+                 before={"is_active": True}, after={"is_active": False})
+
+
+def return_after_leaving(user: User) -> None:
+    """Someone who left and is invited again signs in as before."""
+    user.is_active, user.left_at = True, None
+    audit.record("user.returned", actor=user, object_type="user", object_id=user.id,
+                 before={"is_active": False}, after={"is_active": True})
 
 
 def set_locale(user: User, locale: str) -> None:

@@ -95,8 +95,10 @@ def accept(token: str, answer: Acceptance) -> Membership:
             raise DomainError(_l("Please give your full name."))
         user = accounts.create_user(email=invitation.email, name=answer.name.strip(), password=answer.password,
                                     position=answer.position or None, nip=answer.nip or None)
-    elif not user.is_active or not accounts.password_matches(user, answer.password):
+    elif not (user.is_active or user.left_at) or not accounts.password_matches(user, answer.password):
         raise DomainError(_l("The password is wrong."))
+    elif not user.is_active:
+        accounts.return_after_leaving(user)
     if user.membership_in(invitation.organisation, include_lapsed=True) is not None:
         raise DomainError(_l("You are already a member of %(org)s.", org=invitation.organisation.name))
     membership = Membership(user=user, organisation=invitation.organisation, role=invitation.role,

@@ -147,8 +147,10 @@ def remove_member(membership: Membership, *, actor: User) -> None:
     audit.record("member.removed", actor=actor, object_type="membership", object_id=membership.id,
                  organisation=organisation,
                  before={"user": membership.user.email, "role": membership.role})
+    person = membership.user
     db.session.delete(membership)
     db.session.flush()
+    accounts.leave_if_unattached(person, actor=actor)
 
 
 def members_of(organisation: Organisation) -> list[Membership]:

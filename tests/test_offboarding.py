@@ -1,0 +1,89 @@
+"""An intern leaves at the end of the programme: their admin removes them, sign-in stops and their sessions end
+at once; invited again later, they come back with their old password."""
+import pytest
+from sqlalchemy import select
+
+from portal import links
+from portal.extensions import db
+from portal.models import AuditEntry, Role, User
+from tests.conftest import Web
+from tests.factories import PASSWORD, FacilityFactory, InvitationFactory, PartnerFactory, member_of
+
+GENERIC_ERROR = "Alamat e-mail atau kata sandi salah."
+
+
+@pytest.fixture
+def programme():
+    return PartnerFactory(name="Program Pemagangan Contoh")
+
+
+@pytest.fixture
+def intern(programme):
+    return member_of(programme, Role.MEMBER, name="Peserta Magang Psikologi")
+
+
+def signed_in_as(app, person) -> Web:
+    web = Web(app.test_client())
+    assert web.login(person.email, PASSWORD).status_code == 302
+    return web
+
+
+def remove(app, admin, membership):
+    web = signed_in_as(app, admin)
+    organisation = membership.organisation
+    answer = web.post(f"/o/{organisation.slug}/members/{membership.id}/remove")
+    assert answer.status_code == 302
+
+
+def test_removing_an_intern_from_their_only_organisation_stops_sign_in_at_once(app, programme, intern):
+    admin = member_of(programme, Role.ADMIN)
+    phone = signed_in_as(app, intern)
+    remove(app, admin, intern.memberships[0])
+    assert phone.get("/").headers["Location"].startswith("/login"), "the open session ended"
+    assert GENERIC_ERROR in Web(app.test_client()).login(intern.email, PASSWORD).text
+    db.session.expire_all()
+    person = db.session.get(User, intern.id)
+    assert not person.is_active and person.left_at is not None
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.left"))
+    assert entry.actor_id == admin.id and entry.object_id == str(intern.id)
+
+
+def test_someone_who_still_belongs_elsewhere_keeps_signing_in(app, programme, intern):
+    admin = member_of(programme, Role.ADMIN)
+    rutan = FacilityFactory()
+    _also_member(intern, rutan)
+    remove(app, admin, next(m for m in intern.memberships if m.organisation_id == programme.id))
+    db.session.expire_all()
+    assert db.session.get(User, intern.id).is_active
+    assert signed_in_as(app, intern).get("/", follow_redirects=True).request.path == f"/o/{rutan.slug}/"
+
+
+def _also_member(person, organisation):
+    from portal.models import Membership
+
+    db.session.add(Membership(user=person, organisation=organisation, role=Role.VIEWER))
+    db.session.flush()
+
+
+def test_an_intern_who_left_comes_back_through_a_new_invitation(app, programme, intern):
+    admin = member_of(programme, Role.ADMIN)
+    remove(app, admin, intern.memberships[0])
+    token, digest = links.new_token()
+    InvitationFactory(organisation=programme, email=intern.email, role=Role.MEMBER, token_hash=digest)
+    back = Web(app.test_client())
+    answer = back.post(f"/invitation/{token}", {"password": PASSWORD})
+    assert answer.status_code == 302, answer.text
+    db.session.expire_all()
+    person = db.session.get(User, intern.id)
+    assert person.is_active and person.left_at is None
+    assert signed_in_as(app, intern).get("/", follow_redirects=True).request.path == f"/o/{programme.slug}/"
+
+
+def test_an_account_a_platform_admin_switched_off_does_not_come_back_by_invitation(app, programme):
+    suspended = member_of(FacilityFactory(), Role.VIEWER)
+    suspended.is_active = False
+    db.session.flush()
+    token, digest = links.new_token()
+    InvitationFactory(organisation=programme, email=suspended.email, role=Role.MEMBER, token_hash=digest)
+    answer = Web(app.test_client()).post(f"/invitation/{token}", {"password": PASSWORD})
+    assert "Kata sandi salah." in answer.text
