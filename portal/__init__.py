@@ -44,7 +44,7 @@ def register_extensions(app: Flask) -> None:
     i18n.register_i18n(app)
     charts.init_app(app)
     security.register_security(app)
-    app.teardown_request(tenancy.leave_organisation)
+    app.teardown_request(tenancy.leave_request)
 
 
 def _tune_engine(engine) -> None:

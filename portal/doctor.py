@@ -22,9 +22,13 @@ from portal.models import PairScoped
 from portal.services import operations
 from portal.tenancy import unscoped
 
+#: Tables of one person's rows (migration 0019) and the log of document openings (0017).
+PERSONAL_TABLES = ("login_sessions", "recovery_codes", "account_tokens", "notifications", "document_accesses")
+
+
 def rls_tables() -> list[str]:
-    """Tables whose rows belong to a pair (every PairScoped model): RLS must be on and forced for them."""
-    return sorted(model.__tablename__ for model in PairScoped.__subclasses__())
+    """Tables whose rows belong to a pair (every PairScoped model) or to a person: RLS must be on and forced."""
+    return sorted({model.__tablename__ for model in PairScoped.__subclasses__()} | set(PERSONAL_TABLES))
 
 #: Secret keys seen in examples and tests: a deployment must choose its own.
 KNOWN_SECRETS = ("change-me", "dev", "secret", "test-secret-key", "change-me-to-64-random-characters")

@@ -5,7 +5,7 @@ from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import storage
+from portal import storage, tenancy
 from portal.extensions import db, limiter, login_manager, talisman
 from portal.services import accounts, audit, login_sessions
 
@@ -60,10 +60,17 @@ def register_security(app: Flask) -> None:
 
 
 def _load_user(user_id: str):
-    """The session cookie is only as good as its server-side record."""
-    user, seen_due = login_sessions.user_of(session.get(SESSION_KEY), user_id)
-    if seen_due:
-        g.session_seen = session.get(SESSION_KEY)
+    """The session cookie is only as good as its server-side record. The person of a signed cookie acts
+    for the rest of the request, holding the session's token (the database shows them that row)."""
+    session_id = session.get(SESSION_KEY)
+    if not session_id or not str(user_id).isdigit():
+        return None
+    tenancy.enter_person(int(user_id), presented=session_id)
+    user, seen_due = login_sessions.user_of(session_id, user_id)
+    if user is None:
+        tenancy.leave_person()
+    elif seen_due:
+        g.session_seen = session_id
     return user
 
 

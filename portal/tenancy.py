@@ -10,6 +10,11 @@ facility's province. Nothing else sees it. The rule is applied here, three ways:
 - on PostgreSQL the acting organisation is set per transaction, and the
   Row-Level Security policies created by the migrations repeat the rule.
 
+Records of one person (their login sessions, recovery codes, notifications, password-reset
+tokens) follow a second rule, enforced by the database alone: the acting person sees their own,
+and a secret the visitor presents (the session token of their cookie, a reset link's digest)
+reveals the one row it names. `as_person` and `presenting` say who that is.
+
 The single escape hatch is `unscoped(reason)`, for commands that work across
 tenants (demo data, scheduled jobs, integrity checks). Grep for it.
 """
@@ -17,7 +22,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, abort, g, has_app_context
 from flask_login import current_user
@@ -35,16 +40,21 @@ class TenantViolation(RuntimeError):
 
 @dataclass(frozen=True)
 class Scope:
-    """Who is acting: one organisation, nobody, or (escape hatch) every tenant."""
+    """Who is acting: one organisation, nobody, or (escape hatch) every tenant; and which person, and
+    which secret the visitor presented, if any."""
 
     org_id: int | None = None
     kind: OrgKind | None = None
     province: str | None = None
     every_tenant: bool = False
+    person_id: int | None = None
+    presented: str | None = None
 
     @classmethod
     def of(cls, organisation: Organisation) -> "Scope":
-        return cls(organisation.id, organisation.kind, organisation.province)
+        """Acting for `organisation`, as the person already acting (if any)."""
+        return replace(current_scope(), org_id=organisation.id, kind=organisation.kind,
+                       province=organisation.province, every_tenant=False)
 
 
 NOBODY = Scope()
@@ -101,6 +111,39 @@ def stream_in_scope(chunks):
             reset(token)
             db.session.remove()
     return produce()
+
+
+@contextmanager
+def as_person(user):
+    """Run a block as `user` for their own records (a login step before the session exists, a reset link)."""
+    token = activate(replace(current_scope(), person_id=user.id))
+    try:
+        yield
+    finally:
+        reset(token)
+
+
+@contextmanager
+def presenting(secret: str):
+    """Run a block holding a secret (a session token, a link's digest): the row it names becomes visible."""
+    token = activate(replace(current_scope(), presented=secret))
+    try:
+        yield
+    finally:
+        reset(token)
+
+
+def enter_person(user_id: int | None, presented: str | None = None) -> None:
+    """For the rest of the request, act as this person (the session cookie's, or who just logged in)."""
+    leave_person()
+    g.person_token = activate(replace(current_scope(), person_id=user_id, presented=presented))
+
+
+def leave_person(exc=None) -> None:
+    """Teardown (and before a new person): the next request starts as nobody."""
+    token = g.pop("person_token", None)
+    if token is not None:
+        _scope.reset(token)
 
 
 @contextmanager
@@ -185,7 +228,9 @@ def require_writable(facility_id: int, partner_id: int) -> None:
 
 _SET_SCOPE_SQL = text(
     "SELECT set_config('mitrapas.org_id', :org_id, true),"
-    " set_config('mitrapas.every_tenant', :every_tenant, true)"
+    " set_config('mitrapas.every_tenant', :every_tenant, true),"
+    " set_config('mitrapas.person_id', :person_id, true),"
+    " set_config('mitrapas.presented', :presented, true)"
 )
 
 
@@ -195,6 +240,8 @@ def _apply_database_scope(connection, scope: Scope) -> None:
     connection.execute(_SET_SCOPE_SQL, {
         "org_id": str(scope.org_id or ""),
         "every_tenant": "on" if scope.every_tenant else "off",
+        "person_id": str(scope.person_id or ""),
+        "presented": scope.presented or "",
     })
 
 
@@ -247,10 +294,15 @@ def _enter_organisation() -> None:
 
 
 def leave_organisation(exc=None) -> None:
-    """Teardown: the next request starts as nobody."""
     token = g.pop("tenant_token", None)
     if token is not None:
         _scope.reset(token)  # not announced to the database: the request's transaction ends with it
+
+
+def leave_request(exc=None) -> None:
+    """Teardown: the organisation, then the person; the next request starts as nobody."""
+    leave_organisation()
+    leave_person()
 
 
 def get_shared_or_404(model: type[PairScoped], record_id: int):

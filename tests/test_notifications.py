@@ -6,13 +6,15 @@ import pytest
 from portal.extensions import db
 from portal.models import AgreementStatus as S, Notification, OutboxMessage
 from portal.services import contributions
-from portal.tenancy import unscoped
+from portal.tenancy import as_person, unscoped
 from tests.test_contributions import record
 
 
 def notices_of(user, kind=None):
-    query = db.session.query(Notification).filter(Notification.user_id == user.id)
-    return [n for n in query.order_by(Notification.id) if kind is None or n.kind == kind]
+    """What the person's bell holds (only they may read it: on PostgreSQL the database says so too)."""
+    with as_person(user):
+        query = db.session.query(Notification).filter(Notification.user_id == user.id)
+        return [n for n in query.order_by(Notification.id) if kind is None or n.kind == kind]
 
 
 def mails_to(user):

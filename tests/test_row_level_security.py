@@ -1,11 +1,18 @@
 """On PostgreSQL, Row-Level Security hides other tenants' rows even when the ORM filter is bypassed."""
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
 from portal.extensions import db
-from portal.tenancy import acting_for, unscoped
-from tests.factories import FacilityFactory, OversightFactory, PartnerFactory, PartnershipFactory
+from portal.models import AccountToken, RecoveryCode, Role, TokenPurpose
+from portal.models.base import utcnow
+from portal.tenancy import acting_for, as_person, presenting, unscoped
+from tests.factories import (
+    FacilityFactory, LoginSessionFactory, NotificationFactory, OversightFactory, PartnerFactory, PartnershipFactory,
+    member_of,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -108,3 +115,50 @@ def test_rls_keeps_a_facilitys_tallies_to_it_and_its_overseers():
             with db.session.begin_nested():
                 db.session.execute(text("INSERT INTO contribution_tallies VALUES (:f, 'other', '2025-01-01', 1, 1, 1)"),
                                    {"f": balikpapan.id})
+
+
+#: A person's own rows (migration 0019), and the log of who opened which document (0017).
+PERSONAL_TABLES = ("login_sessions", "recovery_codes", "account_tokens", "notifications", "document_accesses")
+
+
+def personal_rows_of(person) -> dict[str, int]:
+    """How many of `person`'s rows each personal table shows now, in plain SQL."""
+    return {table: db.session.scalar(text(f"SELECT count(*) FROM {table} WHERE "
+                                          + ("organisation_id = :org" if table == "document_accesses"
+                                             else "user_id = :id")), {"id": person.id, "org": person.memberships[0].organisation_id})
+            for table in PERSONAL_TABLES}
+
+
+def test_a_persons_rows_are_hidden_from_nobody_and_from_anyone_else():
+    facility = FacilityFactory()
+    person, colleague = member_of(facility, Role.OFFICER), member_of(facility, Role.OFFICER)
+    with unscoped("test: a person's rows of every kind"):
+        login = LoginSessionFactory(user=person)
+        NotificationFactory(recipient=person, organisation=facility)
+        db.session.add_all([RecoveryCode(user_id=person.id, code_hash="a" * 64),
+                            AccountToken(purpose=TokenPurpose.PASSWORD_RESET, token_hash="b" * 64, user_id=person.id,
+                                         expires_at=utcnow() + timedelta(hours=1))])
+        db.session.flush()
+        db.session.execute(text(
+            "INSERT INTO document_accesses (at, user_id, organisation_id, file_kind, file_id, filename, how, "
+            "facility_id, partner_id) VALUES (now(), :u, :o, 'agreement_document', 1, 'x.pdf', 'download', :o, :p)"),
+            {"u": person.id, "o": facility.id, "p": PartnerFactory().id})
+        everything = personal_rows_of(person)
+    assert set(everything.values()) == {1}
+    assert set(personal_rows_of(person).values()) == {0}, "no scope: nothing"
+    with as_person(colleague):
+        assert set(personal_rows_of(person).values()) == {0}, "another person: nothing of this one"
+    with acting_for(facility):
+        assert set(personal_rows_of(person).values()) == {0}, "the organisation: not its members' own rows"
+    with as_person(person):
+        assert personal_rows_of(person) == {**everything, "document_accesses": 0}, "nobody reads the openings"
+    with presenting(login.id):
+        shown = personal_rows_of(person)
+    assert shown["login_sessions"] == 1 and shown["recovery_codes"] == shown["notifications"] == 0, \
+        "a session's token shows that session only"
+
+
+def test_every_personal_table_has_forced_row_level_security():
+    forced = set(db.session.scalars(text(
+        "SELECT relname FROM pg_class WHERE relrowsecurity AND relforcerowsecurity")))
+    assert set(PERSONAL_TABLES) <= forced

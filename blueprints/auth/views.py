@@ -13,7 +13,7 @@ from blueprints.auth.forms import (
     AcceptInvitationForm, ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm, ResetPasswordForm,
     TwoFactorForm,
 )
-from portal import i18n, security
+from portal import i18n, security, tenancy
 from portal.errors import DomainError
 from portal.extensions import db, limiter
 from portal.models import User
@@ -30,6 +30,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _begin_session(user) -> None:
+    tenancy.enter_person(user.id)
     login = login_sessions.start(user, ip=request.remote_addr, user_agent=request.user_agent.string)
     session.clear()
     session[security.SESSION_KEY] = login.id
@@ -186,7 +187,9 @@ def two_factor_login():
         return redirect(url_for("auth.login"))
     form = TwoFactorForm()
     if form.validate_on_submit():
-        if two_factor.verify(user, form.code.data):
+        with tenancy.as_person(user):  # their recovery codes, before the session exists
+            verified = two_factor.verify(user, form.code.data)
+        if verified:
             _begin_session(user)
             db.session.commit()
             return redirect(pending["next"])

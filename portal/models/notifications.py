@@ -14,7 +14,8 @@ class Notification(db.Model):
     """One notice for one person; its text is written in their language when shown, from `kind` and `params`."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_unread", "user_id", "read_at"),)
+    #: No RETURNING on insert: whoever notifies someone else may not read that person's notices back.
+    __table_args__ = (Index("ix_notifications_unread", "user_id", "read_at"), {"implicit_returning": False})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.models import Invitation, Membership, Organisation, OrgKind, PartnerCategory, Role, User
 from portal.models.base import utcnow
 from portal.services import accounts, audit, organisations, outbox, partnerships
+from portal.tenancy import as_person
 
 
 def invite_member(organisation: Organisation, email: str, role: Role, *, actor: User,
@@ -106,9 +107,11 @@ def accept(token: str, answer: Acceptance) -> Membership:
     db.session.add(membership)
     invitation.accepted_at = utcnow()
     db.session.flush()
-    audit.record("invitation.accepted", actor=user, object_type="invitation", object_id=invitation.id,
-                 organisation=invitation.organisation,
-                 after={"email": user.email, "role": invitation.role, "access_until": invitation.access_until})
+    with as_person(user):  # the inviter hears of it: the new member is the one acting
+        audit.record("invitation.accepted", actor=user, object_type="invitation", object_id=invitation.id,
+                     organisation=invitation.organisation,
+                     after={"email": user.email, "role": invitation.role, "access_until": invitation.access_until})
+        db.session.flush()
     return membership
 
 

@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.models import LoginSession, Membership, User
 from portal.models.base import as_utc, utcnow
 from portal.services import audit
+from portal.tenancy import as_person, presenting
 
 #: "Last seen" is written at most this often per session, not on every request.
 SEEN_EVERY = timedelta(minutes=5)
@@ -51,7 +52,8 @@ def user_of(session_id: str | None, user_id) -> tuple[User | None, bool]:
 
 def touch(session_id: str) -> None:
     """Note that the session was used now (in a transaction of its own, after the request's)."""
-    db.session.execute(update(LoginSession).where(LoginSession.id == session_id).values(last_seen_at=utcnow()))
+    with presenting(session_id):
+        db.session.execute(update(LoginSession).where(LoginSession.id == session_id).values(last_seen_at=utcnow()))
 
 
 def end(session_id: str, actor: User) -> None:
@@ -63,10 +65,12 @@ def end(session_id: str, actor: User) -> None:
 
 
 def end_all(user: User) -> None:
-    db.session.execute(
-        update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+    """Every session of `user` ends (their own doing, or on their behalf: an admin, a reset link)."""
+    with as_person(user):
+        db.session.execute(
+            update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
 
 
 def handle(session_id: str) -> str:

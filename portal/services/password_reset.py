@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.models import AccountToken, TokenPurpose, User
 from portal.models.base import utcnow
 from portal.services import accounts, audit, login_sessions, outbox
+from portal.tenancy import as_person, presenting
 
 
 def request_reset(email: str) -> None:
@@ -27,20 +28,24 @@ def request_reset(email: str) -> None:
     if user is None or not user.is_active:
         return
     hours = current_app.config["PASSWORD_RESET_HOURS"]
-    db.session.execute(update(AccountToken).where(  # an older unused link stops working
-        AccountToken.user_id == user.id, AccountToken.purpose == TokenPurpose.PASSWORD_RESET,
-        AccountToken.used_at.is_(None)).values(used_at=utcnow()))
-    db.session.add(AccountToken(purpose=TokenPurpose.PASSWORD_RESET, token_hash=digest, user_id=user.id,
-                                expires_at=utcnow() + timedelta(hours=hours)))
+    with as_person(user):  # on the account's behalf: its own tokens only
+        db.session.execute(update(AccountToken).where(  # an older unused link stops working
+            AccountToken.user_id == user.id, AccountToken.purpose == TokenPurpose.PASSWORD_RESET,
+            AccountToken.used_at.is_(None)).values(used_at=utcnow()))
+        db.session.add(AccountToken(purpose=TokenPurpose.PASSWORD_RESET, token_hash=digest, user_id=user.id,
+                                    expires_at=utcnow() + timedelta(hours=hours)))
+        db.session.flush()
     link = links.absolute("auth.reset_password", token=token)
     outbox.queue(user.email, "password_reset", locale=user.locale, user=user, link=link, hours=hours)
     audit.record("user.password_reset_requested", actor=user, object_type="user", object_id=user.id)
 
 
 def valid_token(token: str) -> AccountToken | None:
-    found = db.session.scalar(select(AccountToken).where(
-        AccountToken.token_hash == links.token_digest(token), AccountToken.purpose == TokenPurpose.PASSWORD_RESET,
-        AccountToken.used_at.is_(None), AccountToken.expires_at > utcnow()))
+    digest = links.token_digest(token)
+    with presenting(digest):  # the link's holder sees the one token it names
+        found = db.session.scalar(select(AccountToken).where(
+            AccountToken.token_hash == digest, AccountToken.purpose == TokenPurpose.PASSWORD_RESET,
+            AccountToken.used_at.is_(None), AccountToken.expires_at > utcnow()))
     return found if found is not None and found.user.is_active else None
 
 
@@ -50,8 +55,10 @@ def reset_password(token: str, new_password: str) -> User:
     if found is None:
         raise DomainError(_l("This link is not valid any more. Ask for a new one."))
     user = found.user
-    user.password_hash = accounts.hash_password(new_password)
-    user.password_changed_at = found.used_at = utcnow()
-    login_sessions.end_all(user)
-    audit.record("user.password_reset", actor=user, object_type="user", object_id=user.id)
+    with as_person(user):
+        user.password_hash = accounts.hash_password(new_password)
+        user.password_changed_at = found.used_at = utcnow()
+        login_sessions.end_all(user)
+        audit.record("user.password_reset", actor=user, object_type="user", object_id=user.id)
+        db.session.flush()
     return user
