@@ -68,7 +68,7 @@ def _load_user(user_id: str):
     tenancy.enter_person(int(user_id), presented=session_id)
     user, seen_due = login_sessions.user_of(session_id, user_id)
     if user is None:
-        tenancy.leave_person()
+        tenancy.leave_person(announce=True)
     elif seen_due:
         g.session_seen = session_id
     return user

@@ -135,15 +135,16 @@ def presenting(secret: str):
 
 def enter_person(user_id: int | None, presented: str | None = None) -> None:
     """For the rest of the request, act as this person (the session cookie's, or who just logged in)."""
-    leave_person()
+    leave_person(announce=False)  # the activation below announces the new person
     g.person_token = activate(replace(current_scope(), person_id=user_id, presented=presented))
 
 
-def leave_person(exc=None) -> None:
-    """Teardown (and before a new person): the next request starts as nobody."""
+def leave_person(exc=None, *, announce: bool = False) -> None:
+    """Teardown (and before a new person): the next request starts as nobody. Mid-request (a cookie whose
+    session has ended), `announce` tells the open transaction too."""
     token = g.pop("person_token", None)
     if token is not None:
-        _scope.reset(token)
+        (reset if announce else _scope.reset)(token)
 
 
 @contextmanager

@@ -162,3 +162,20 @@ def test_every_personal_table_has_forced_row_level_security():
     forced = set(db.session.scalars(text(
         "SELECT relname FROM pg_class WHERE relrowsecurity AND relforcerowsecurity")))
     assert set(PERSONAL_TABLES) <= forced
+
+
+def test_a_cookie_whose_session_has_ended_leaves_nobody_acting_in_the_database(app):
+    from flask import session as cookie
+
+    from portal import security
+    from portal.services import login_sessions
+
+    person = member_of(FacilityFactory(), Role.OFFICER)
+    login = LoginSessionFactory(user=person)
+    with unscoped("test: the session ends"):
+        login_sessions.end(login.id, person)
+    with app.test_request_context("/"):
+        cookie[security.SESSION_KEY] = login.id
+        assert security._load_user(str(person.id)) is None
+        assert db.session.scalar(text("SELECT current_setting('mitrapas.person_id', true)")) in ("", None)
+        assert db.session.scalar(text("SELECT current_setting('mitrapas.presented', true)")) in ("", None)
