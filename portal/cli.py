@@ -82,7 +82,7 @@ def create_admin(email: str, name: str, password: str) -> None:
     """Create a platform administrator (the first account of a new installation)."""
     user = accounts.create_user(email=email, name=name, password=password, is_platform_admin=True)
     audit.record("user.created", actor=None, object_type="user", object_id=user.id,
-                 after={"email": user.email, "is_platform_admin": True})
+                 after={"is_platform_admin": True})
     db.session.commit()
     click.echo(f"Platform administrator {user.email} created.")
 

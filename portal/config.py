@@ -125,6 +125,7 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "RETENTION_NOTIFICATION_DAYS": int(os.environ.get("RETENTION_NOTIFICATION_DAYS", "365")),
         "RETENTION_LOGIN_DAYS": int(os.environ.get("RETENTION_LOGIN_DAYS", "180")),
         "RETENTION_ACCESS_LOG_DAYS": int(os.environ.get("RETENTION_ACCESS_LOG_DAYS", "365")),
+        "RETENTION_DEPARTED_DAYS": int(os.environ.get("RETENTION_DEPARTED_DAYS", "90")),
         "RETENTION_EVIDENCE_PHOTO_DAYS": int(os.environ.get("RETENTION_EVIDENCE_PHOTO_DAYS", "730")),
         # Contributions: how many days ahead a date may be (0: nothing in the future).
         "CONTRIBUTION_FUTURE_DAYS": int(os.environ.get("CONTRIBUTION_FUTURE_DAYS", "0")),

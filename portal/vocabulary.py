@@ -173,6 +173,8 @@ AUDIT_ACTIONS = {
     "user.data_exported": _l("Copy of one's own data downloaded"),
     "user.left": _l("Left the last organisation: sign-in stopped"),
     "user.returned": _l("Came back through an invitation"),
+    "user.erasure_requested": _l("Asked for their personal data to be erased"),
+    "user.pseudonymised": _l("Personal data replaced by a pseudonym"),
     "secrets.rotated": _l("Stored secrets sealed with a new key"),
     "user.created": _l("Account created"),
     "user.password_changed": _l("Password changed"),

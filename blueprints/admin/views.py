@@ -10,7 +10,7 @@ from blueprints.outcome import committed
 from portal import policy
 from portal.extensions import db
 from portal.models import Organisation, OutboxMessage, User
-from portal.services import accounts, organisations, outbox, retention
+from portal.services import accounts, organisations, outbox, pseudonyms, retention
 
 
 @bp.before_request
@@ -85,3 +85,20 @@ def requeue_message(message_id: int):
 def retention_index():
     """What the next `purge-expired` will remove, per kind of record, before it does."""
     return render_template("admin/retention.html", outcomes=retention.preview())
+
+
+@bp.route("/erasure")
+def erasure_index():
+    """People who asked for their personal data to be erased, oldest request first."""
+    return render_template("admin/erasure.html", people=pseudonyms.pending_requests(), confirm_form=ConfirmForm())
+
+
+@bp.route("/erasure/<int:user_id>", methods=["POST"])
+def grant_erasure(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    if ConfirmForm().validate_on_submit():
+        with committed() as outcome:
+            pseudonyms.grant_erasure(user, actor=current_user._get_current_object())
+        if outcome.ok:
+            flash(_("The personal data has been replaced by a pseudonym."), "success")
+    return redirect(url_for("admin.erasure_index"))

@@ -9,6 +9,7 @@ from markupsafe import Markup
 from flask_login import current_user, login_required, login_user, logout_user
 
 from blueprints.auth import bp
+from blueprints.members.forms import ConfirmForm
 from blueprints.auth.forms import (
     AcceptInvitationForm, ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm, ResetPasswordForm,
     TwoFactorForm,
@@ -18,7 +19,7 @@ from portal.errors import DomainError
 from portal.extensions import db, limiter
 from portal.models import User
 from portal.services import (
-    accounts, invitations, login_sessions, notifications, password_reset, personal_data, two_factor,
+    accounts, invitations, login_sessions, notifications, password_reset, personal_data, pseudonyms, two_factor,
 )
 
 
@@ -261,7 +262,19 @@ def end_other_sessions():
 @login_required
 def my_data():
     """Everything the portal holds about the person, to read, with the JSON copy one click away."""
-    return render_template("auth/my_data.html", copy=personal_data.gather(current_user._get_current_object()))
+    return render_template("auth/my_data.html", copy=personal_data.gather(current_user._get_current_object()),
+                           confirm_form=ConfirmForm())
+
+
+@bp.route("/account/data/erase", methods=["POST"])
+@login_required
+def request_erasure():
+    """Ask for one's data to be erased; a platform admin decides (records one made stay, under a pseudonym)."""
+    if ConfirmForm().validate_on_submit():
+        pseudonyms.request_erasure(current_user._get_current_object())
+        db.session.commit()
+        flash(_("Your request has been sent to the administrators of the portal."), "success")
+    return redirect(url_for("auth.my_data"))
 
 
 @bp.route("/account/data.json")

@@ -34,6 +34,10 @@ class User(UserMixin, db.Model):
     #: When the person left their last organisation (sign-in stopped then); None for a platform admin's
     #: deactivation, which only a platform admin undoes, where a new invitation brings someone who left back.
     left_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    #: When the person asked for their data to be erased (a platform admin then pseudonymises it).
+    erasure_requested_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    #: When name, e-mail, phone and the rest were replaced by a pseudonym (`pseudonyms.pseudonymise`).
+    pseudonymised_at: Mapped[datetime | None] = mapped_column(Timestamp)
     #: "id" or "en".
     locale: Mapped[str] = mapped_column(String(5), default="id")
     phone: Mapped[str | None] = mapped_column(String(30))

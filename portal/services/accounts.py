@@ -31,6 +31,11 @@ def _decoy_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(16))
 
 
+def unusable_password() -> str:
+    """A hash no password matches (nobody knows what was hashed): sign-in by password is over."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
 def hash_password(password: str) -> str:
     check_password_rules(password)
     return _hasher.hash(password)
@@ -167,6 +172,6 @@ def update_profile(user: User, profile: Profile) -> None:
     after = {field: getattr(user, field) for field in ("name", "position", "nip", "phone", "locale")}
     after["muted_notifications"] = user.muted_notifications
     changed = [field for field in after if after[field] != before[field]]
-    if changed:
+    if changed:  # which fields, not their values: the trail keeps no personal details (it is never rewritten)
         audit.record("user.profile_updated", actor=user, object_type="user", object_id=user.id,
-                     before={f: before[f] for f in changed}, after={f: after[f] for f in changed})
+                     after={"changed": changed})

@@ -56,7 +56,7 @@ def resend(invitation: Invitation, *, actor: User) -> Invitation:
     token = _issue(invitation)
     _mail(invitation, token)
     audit.record("invitation.resent", actor=actor, object_type="invitation", object_id=invitation.id,
-                 organisation=invitation.organisation, after={"email": invitation.email})
+                 organisation=invitation.organisation)
     return invitation
 
 
@@ -66,7 +66,7 @@ def revoke(invitation: Invitation, *, actor: User) -> None:
         raise DomainError(_l("This invitation has already been accepted or revoked."))
     invitation.revoked_at = utcnow()
     audit.record("invitation.revoked", actor=actor, object_type="invitation", object_id=invitation.id,
-                 organisation=invitation.organisation, after={"email": invitation.email})
+                 organisation=invitation.organisation)
 
 
 def open_invitation(token: str) -> Invitation | None:
@@ -110,7 +110,7 @@ def accept(token: str, answer: Acceptance) -> Membership:
     with as_person(user):  # the inviter hears of it: the new member is the one acting
         audit.record("invitation.accepted", actor=user, object_type="invitation", object_id=invitation.id,
                      organisation=invitation.organisation,
-                     after={"email": user.email, "role": invitation.role, "access_until": invitation.access_until})
+                     after={"user": user.id, "role": invitation.role, "access_until": invitation.access_until})
         db.session.flush()
     return membership
 
@@ -150,7 +150,7 @@ def _invite(organisation: Organisation, email: str, role: Role, *, actor: User, 
     _mail(invitation, token, inviter=actor, on_behalf_of=on_behalf_of)
     audit.record("invitation.sent", actor=actor, object_type="invitation", object_id=invitation.id,
                  organisation=on_behalf_of or organisation,
-                 after={"email": email, "organisation": organisation.name, "role": role,
+                 after={"organisation": organisation.name, "role": role,
                         "access_until": access_until})
     return invitation
 

@@ -117,7 +117,7 @@ def end_by_handle(user: User, session_handle: str, current_session_id: str | Non
         raise DomainError(_l("To end this session, log out."))
     login.revoked_at = utcnow()
     audit.record("session.ended_elsewhere", actor=user, object_type="user", object_id=user.id,
-                 after={"device": describe_device(login.user_agent), "ip": login.ip})
+                 after={"device": describe_device(login.user_agent)})
 
 
 def end_others(user: User, current_session_id: str | None) -> int:

@@ -131,7 +131,7 @@ def _on_invitation(entry: AuditEntry) -> None:
     notify([invitation.invited_by], entry.action, organisation=home,
            link=links.path("members.index", org_slug=invitation.organisation.slug)
            if invitation.sent_for is None else links.path("partnerships.index", org_slug=home.slug),
-           person=entry.changes.get("after", {}).get("email", invitation.email),
+           person=invitation.email,
            joined=invitation.organisation.name)
 
 

@@ -113,7 +113,7 @@ def add_member(organisation: Organisation, person: Person, role: Role, *, actor:
     db.session.add(membership)
     db.session.flush()
     audit.record("member.added", actor=actor, object_type="membership", object_id=membership.id,
-                 organisation=organisation, after={"user": user.email, "role": role})
+                 organisation=organisation, after={"user": user.id, "role": role})
     return membership
 
 
@@ -146,7 +146,7 @@ def remove_member(membership: Membership, *, actor: User) -> None:
         raise DomainError(_l("An organisation keeps at least one head or admin."))
     audit.record("member.removed", actor=actor, object_type="membership", object_id=membership.id,
                  organisation=organisation,
-                 before={"user": membership.user.email, "role": membership.role})
+                 before={"user": membership.user_id, "role": membership.role})
     person = membership.user
     db.session.delete(membership)
     db.session.flush()

@@ -21,7 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from portal.extensions import db
 from portal.models import DocumentAccess, LoginSession, Notification
 from portal.models.base import utcnow
-from portal.services import file_jobs, materials
+from portal.services import file_jobs, materials, pseudonyms
 from portal.tenancy import unscoped
 
 
@@ -65,6 +65,10 @@ RULES = (
          _l("so that you can see who viewed or downloaded documents that carry your name"),
          _l("the people the documents name"),
          "RETENTION_ACCESS_LOG_DAYS", "days", expires=DocumentAccess.at),
+    Rule("departed_people", _l("Name, e-mail and phone of someone who left every organisation"),
+         _l("so that the records they made still say who made them, until a pseudonym replaces their details"),
+         _l("members of the organisations they worked with"),
+         "RETENTION_DEPARTED_DAYS", "days", purge=pseudonyms.pseudonymise_departed),
     Rule("evidence_photos", _l("Photos recorded as evidence of a contribution"),
          _l("to verify the contribution; the verified figure stays after the photo is removed"),
          _l("both parties of the partnership and the regional office"),

@@ -42,3 +42,21 @@ def test_the_purge_shows_what_it_would_remove_and_the_notice_says_the_same(stack
     assert "Nothing removed" in preview
     notice = visitor().get("/privasi")
     assert notice.status_code == 200 and "365 hari" in notice.text
+
+
+def test_an_intern_asks_for_erasure_and_the_platform_admin_grants_it(stack, visitor):
+    intern_email = "magang.sosiologi@mitrapas.test"
+    intern = visitor()
+    intern.login(intern_email)
+    assert intern.post("/account/data/erase", token_from="/account/data").status_code == 302
+    admin = visitor()
+    admin.login("admin@mitrapas.test")
+    page = admin.get("/admin/erasure").text
+    person_id = stack.sql("SELECT id FROM users WHERE email = :email", email=intern_email)[0][0]
+    assert "Peserta Magang Sosiologi" in page
+    assert admin.post(f"/admin/erasure/{person_id}", token_from="/admin/erasure").status_code == 302
+    name, email, active = stack.sql("SELECT name, email, is_active FROM users WHERE id = :id", id=person_id)[0]
+    assert (name, email, active) == (f"Pengguna {person_id}", f"pengguna-{person_id}@pseudonim.invalid", False)
+    assert intern.get("/", allow_redirects=False).headers["Location"].startswith("/login")
+    assert stack.sql("SELECT count(*) FROM invitations WHERE email = :email", email=intern_email)[0][0] == 0
+    stack.flask("portal", "audit-verify")
