@@ -1,5 +1,6 @@
 """A person reads, and takes away, everything the portal keeps about them, and nothing about anyone else."""
 import json
+import re
 
 import pytest
 from sqlalchemy import text
@@ -54,7 +55,8 @@ def test_the_copy_holds_nothing_of_a_colleague(login_as, intern):
 
 def test_the_page_shows_the_same_in_bahasa_indonesia(login_as, intern):
     page = login_as(intern).get("/account/data").text
-    assert "Data saya" in page and "Unduh data saya (JSON)" in page
+    assert re.search(r"<title>\s*Data saya\b[^<]*</title>", page), "the title is the page's name alone"
+    assert "Unduh data saya (JSON)" in page
     assert "Konseling kelompok pekan pertama" in page and "Program Magang Contoh" in page
     assert "Catatan rekan lain" not in page
 
