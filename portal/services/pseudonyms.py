@@ -3,7 +3,7 @@ may change them, while every record they made keeps pointing at the same account
 
 It happens RETENTION_DEPARTED_DAYS after someone left their last organisation, or at once when a platform
 admin grants their request for erasure. The audit trail needs no change and keeps verifying: it names
-people by their account id only (entries written before migration 0020 may still hold an e-mail address,
+people by their account id only (entries written by 0.2.0 and earlier may still hold an e-mail address,
 and cannot be changed without breaking the chain). Signatures keep the name, position and NIP they were
 made with: an agreement is archive (UU 43/2009), as the privacy notice says.
 """
