@@ -65,8 +65,9 @@ def _load_user(user_id: str):
     session_id = session.get(SESSION_KEY)
     if not session_id or not str(user_id).isdigit():
         return None
-    tenancy.enter_person(int(user_id), presented=session_id)
-    user, seen_due = login_sessions.user_of(session_id, user_id)
+    person_id = int(user_id)
+    tenancy.enter_person(person_id, presented=session_id)
+    user, seen_due = login_sessions.user_of(session_id, person_id)
     if user is None:
         tenancy.leave_person(announce=True)
     elif seen_due:

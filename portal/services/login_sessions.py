@@ -35,17 +35,15 @@ def start(user: User, *, ip: str | None, user_agent: str | None) -> LoginSession
     return login
 
 
-def user_of(session_id: str | None, user_id) -> tuple[User | None, bool]:
+def user_of(session_id: str, user_id: int) -> tuple[User | None, bool]:
     """The user of a live session (None once it was revoked or the account deactivated), and whether its
-    "last seen" is due to be written (`touch`)."""
-    if not session_id or not str(user_id).isdigit():
-        return None, False
+    "last seen" is due to be written (`touch`). The caller has read both from a signed cookie."""
     # One query for the session, the person, their memberships and organisations: every page needs them all.
     login = db.session.scalars(
         select(LoginSession).where(LoginSession.id == session_id)
         .options(joinedload(LoginSession.user).joinedload(User.memberships).joinedload(Membership.organisation))
     ).unique().one_or_none()
-    if login is None or login.revoked_at is not None or login.user_id != int(user_id) or not login.user.is_active:
+    if login is None or login.revoked_at is not None or login.user_id != user_id or not login.user.is_active:
         return None, False
     return login.user, login.last_seen_at is None or utcnow() - as_utc(login.last_seen_at) >= SEEN_EVERY
 
