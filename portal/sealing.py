@@ -85,11 +85,11 @@ def stale_values(session, metadata) -> tuple[int, int]:
     unreadable = older = 0
     for column in sealed_columns(metadata):
         for token in session.scalars(select(type_coerce(column, String)).where(column.is_not(None))):
-            if not opens(token):
-                unreadable += 1
-                continue
             try:
                 newest.decrypt(token.encode())
-            except InvalidToken:
-                older += 1
+            except InvalidToken:  # only then is it worth trying the older keys
+                if opens(token):
+                    older += 1
+                else:
+                    unreadable += 1
     return unreadable, older
