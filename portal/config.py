@@ -32,18 +32,23 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _kept_in_instance(instance_path: Path, name: str, generate) -> str:
+    """A secret of `make run` and the tests, made once and kept in instance/ (readable by its owner only)."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / name
+    if not key_file.exists():
+        key_file.write_text(generate())
+        key_file.chmod(0o600)
+    return key_file.read_text()
+
+
 def _secret_key(instance_path: Path, environment: str) -> str:
     """Use SECRET_KEY; outside production, keep a generated one in instance/."""
     if key := os.environ.get("SECRET_KEY"):
         return key
     if environment == "production":
         raise RuntimeError("SECRET_KEY must be set in production")
-    instance_path.mkdir(parents=True, exist_ok=True)
-    key_file = instance_path / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(48))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    return _kept_in_instance(instance_path, "secret_key", lambda: secrets.token_urlsafe(48)).strip()
 
 
 def _secrets_keys(instance_path: Path, environment: str) -> tuple[str, ...]:
@@ -57,12 +62,7 @@ def _secrets_keys(instance_path: Path, environment: str) -> tuple[str, ...]:
         raise RuntimeError("SECRETS_KEYS (or SECRETS_KEYS_FILE) must be set in production: "
                            "make one with `mitrapas portal new-secrets-key`")
     else:
-        instance_path.mkdir(parents=True, exist_ok=True)
-        key_file = instance_path / "secrets_keys"
-        if not key_file.exists():
-            key_file.write_text(Fernet.generate_key().decode() + "\n")
-            key_file.chmod(0o600)
-        keys = key_file.read_text().split()
+        keys = _kept_in_instance(instance_path, "secrets_keys", lambda: Fernet.generate_key().decode() + "\n").split()
     keys = tuple(key.strip() for key in keys if key.strip())
     for key in keys:
         try:
