@@ -24,11 +24,15 @@ from portal.tenancy import unscoped
 
 #: Tables of one person's rows (migration 0019) and the log of document openings (0017).
 PERSONAL_TABLES = ("login_sessions", "recovery_codes", "account_tokens", "notifications", "document_accesses")
+#: Tables of one organisation's rows (0020).
+TENANT_TABLES = ("audit_entries", "invitations", "background_jobs", "outbox_messages")
 
 
 def rls_tables() -> list[str]:
-    """Tables whose rows belong to a pair (every PairScoped model) or to a person: RLS must be on and forced."""
-    return sorted({model.__tablename__ for model in PairScoped.__subclasses__()} | set(PERSONAL_TABLES))
+    """Tables whose rows belong to a pair (every PairScoped model), an organisation or a person: RLS must be on
+    and forced."""
+    return sorted({model.__tablename__ for model in PairScoped.__subclasses__()} | set(PERSONAL_TABLES)
+                  | set(TENANT_TABLES))
 
 #: Secret keys seen in examples and tests: a deployment must choose its own.
 KNOWN_SECRETS = ("change-me", "dev", "secret", "test-secret-key", "change-me-to-64-random-characters")

@@ -16,7 +16,8 @@ and a secret the visitor presents (the session token of their cookie, a reset li
 reveals the one row it names. `as_person` and `presenting` say who that is.
 
 The single escape hatch is `unscoped(reason)`, for commands that work across
-tenants (demo data, scheduled jobs, integrity checks). Grep for it.
+tenants (demo data, scheduled jobs, integrity checks). Grep for it. Its one
+form for requests is `enter_platform`, for the platform admin's pages.
 """
 from __future__ import annotations
 
@@ -292,6 +293,13 @@ def _enter_organisation() -> None:
         abort(404)
     g.org, g.membership = organisation, membership
     g.tenant_token = activate(Scope.of(organisation))
+
+
+def enter_platform() -> None:
+    """Platform administration (organisations, accounts, the outbox, erasure) acts for every tenant, as the
+    person it is, for the rest of the request; only platform admins' blueprints call this."""
+    scope = current_scope()
+    g.tenant_token = activate(replace(scope, every_tenant=True, org_id=None, kind=None, province=None))
 
 
 def leave_organisation(exc=None) -> None:

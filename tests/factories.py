@@ -284,3 +284,11 @@ class ResumableUploadFactory(Factory):
     storage_key = factory.Sequence(lambda n: f"f/0/p/0/materials/upload-{n}")
     multipart_id = factory.Sequence(lambda n: f"multipart-{n}")
     status = "uploading"
+
+
+def trail(**filters) -> list:
+    """Entries of the audit trail matching `filters`, oldest first, read as `flask audit verify` reads it."""
+    from portal.models import AuditEntry
+
+    with unscoped("the test reads the whole audit trail"):
+        return list(db.session.scalars(select(AuditEntry).filter_by(**filters).order_by(AuditEntry.id)))

@@ -7,7 +7,7 @@ import pytest
 from portal.extensions import db
 from portal.models import Invitation, Membership, Organisation, Partnership, Role
 from portal.services import outbox
-from portal.tenancy import unscoped
+from portal.tenancy import acting_for, unscoped
 from tests.conftest import Web
 from tests.factories import PASSWORD, FacilityFactory, PartnerFactory, member_of
 
@@ -66,8 +66,9 @@ def test_the_link_works_once_expires_and_cannot_be_guessed(app, login_as, mailbo
     assert Web(app.test_client()).get(path).status_code == 410, "used once"
     web.post(f"/o/{partner.slug}/members/invite", {"email": "lain@contoh.ac.id", "role": "member"})
     second = invitation_link(mailbox, 2)
-    db.session.query(Invitation).filter_by(email="lain@contoh.ac.id").one().expires_at -= timedelta(days=8)
-    db.session.flush()
+    with acting_for(partner):
+        db.session.query(Invitation).filter_by(email="lain@contoh.ac.id").one().expires_at -= timedelta(days=8)
+        db.session.flush()
     assert Web(app.test_client()).get(second).status_code == 410, "expired after INVITATION_DAYS"
 
 
@@ -76,12 +77,13 @@ def test_resending_replaces_the_link_and_revoking_kills_it(app, login_as, mailbo
     web = login_as(member_of(facility, Role.HEAD))
     web.post(f"/o/{facility.slug}/members/invite", {"email": "petugas@contoh.go.id", "role": "officer"})
     first = invitation_link(mailbox)
-    invitation = db.session.query(Invitation).one()
-    assert web.post(f"/o/{facility.slug}/members/invitations/{invitation.id}/resend").status_code == 302
+    with acting_for(facility):
+        invitation_id = db.session.query(Invitation).one().id
+    assert web.post(f"/o/{facility.slug}/members/invitations/{invitation_id}/resend").status_code == 302
     second = invitation_link(mailbox, 2)
     assert first != second and Web(app.test_client()).get(first).status_code == 410
     assert Web(app.test_client()).get(second).status_code == 200
-    assert web.post(f"/o/{facility.slug}/members/invitations/{invitation.id}/revoke").status_code == 302
+    assert web.post(f"/o/{facility.slug}/members/invitations/{invitation_id}/revoke").status_code == 302
     assert Web(app.test_client()).get(second).status_code == 410
 
 
@@ -109,7 +111,8 @@ def test_an_invitation_never_opens_another_organisation(app, login_as, mailbox):
     person, _ = accept_as_new_person(app, invitation_link(mailbox))
     assert person.get(f"/o/{ours.slug}/").status_code == 200
     assert person.get(f"/o/{theirs.slug}/").status_code == 404
-    invitation = db.session.query(Invitation).one()
+    with acting_for(ours):
+        invitation = db.session.query(Invitation).one()
     other = Web(app.test_client())
     assert other.login(their_admin.email, PASSWORD).status_code == 302
     for action in ("resend", "revoke"):
@@ -138,7 +141,8 @@ def test_inviting_is_for_managers_and_into_roles_the_organisation_has(login_as, 
     officer_web.logout()
     head_web = login_as(member_of(facility, Role.HEAD))
     page = head_web.post(f"/o/{facility.slug}/members/invite", {"email": "x@contoh.go.id", "role": "admin"})
-    assert page.status_code == 200 and db.session.query(Invitation).count() == 0
+    with acting_for(facility):
+        assert page.status_code == 200 and db.session.query(Invitation).count() == 0
 
 
 @pytest.mark.parametrize("existing", [True, False])
@@ -151,6 +155,7 @@ def test_an_officer_may_invite_a_partners_first_admin(login_as, mailbox, existin
     data = {"partner": partner.id if partner else 0, "new_partner_name": "" if partner else "Koperasi Baru",
             "category": "business", "email": "admin@mitra.id"}
     assert web.post(f"/o/{facility.slug}/partners/invite", data).status_code == 302
-    invitation = db.session.query(Invitation).one()
+    with acting_for(facility):
+        invitation = db.session.query(Invitation).one()
     assert invitation.role == Role.ADMIN and invitation.sent_for_id == facility.id
     assert "admin@mitra.id" in web.get(f"/o/{facility.slug}/partners/").text

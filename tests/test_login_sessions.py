@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import select, update
 
 from portal.extensions import db
-from portal.models import AuditEntry, LoginSession, Role
+from portal.models import LoginSession, Role
 from portal.models.base import as_utc, utcnow
 from portal.tenancy import as_person, unscoped
 from tests.conftest import Web
-from tests.factories import PASSWORD, FacilityFactory, PartnerFactory, member_of
+from tests.factories import PASSWORD, FacilityFactory, PartnerFactory, member_of, trail
 
 PHONE = "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36"
 OFFICE = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
@@ -55,7 +55,7 @@ def test_a_person_sees_each_device_and_ends_the_phone_left_signed_in(device, off
     answer = office.post("/account/sessions/end", {"session": handle}, follow_redirects=True)
     assert "Sesi telah diakhiri" in answer.text
     assert not logged_in(phone) and logged_in(office)
-    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "session.ended_elsewhere"))
+    [entry] = trail(action="session.ended_elsewhere")
     assert entry.actor_id == officer.id and entry.changes["after"]["device"] == "Chrome Mobile 120 · Android 10"
 
 

@@ -1,13 +1,12 @@
 """An intern leaves at the end of the programme: their admin removes them, sign-in stops and their sessions end
 at once; invited again later, they come back with their old password."""
 import pytest
-from sqlalchemy import select
 
 from portal import links
 from portal.extensions import db
-from portal.models import AuditEntry, Role, User
+from portal.models import Role, User
 from tests.conftest import Web
-from tests.factories import PASSWORD, FacilityFactory, InvitationFactory, PartnerFactory, member_of
+from tests.factories import PASSWORD, FacilityFactory, InvitationFactory, PartnerFactory, member_of, trail
 
 GENERIC_ERROR = "Alamat e-mail atau kata sandi salah."
 
@@ -44,7 +43,7 @@ def test_removing_an_intern_from_their_only_organisation_stops_sign_in_at_once(a
     db.session.expire_all()
     person = db.session.get(User, intern.id)
     assert not person.is_active and person.left_at is not None
-    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.left"))
+    [entry] = trail(action="user.left")
     assert entry.actor_id == admin.id and entry.object_id == str(intern.id)
 
 

@@ -116,17 +116,18 @@ def test_a_failing_smtp_server_leaves_the_message_queued_and_retried_then_dead(h
     with app.test_request_context():
         password_reset.request_reset(head.email)
     mailbox.inbox.refuse_with = "451 4.3.0 Coba lagi nanti"
-    assert outbox.send_due() == (0, 1)
-    message = db.session.query(OutboxMessage).one()
-    assert message.status == MailStatus.QUEUED and message.attempts == 1 and "451" in message.last_error
-    assert outbox.send_due() == (0, 0), "it waits before the next attempt"
-    for attempt in range(2, app.config["MAIL_MAX_ATTEMPTS"] + 1):
-        outbox.send_due(now=utcnow() + timedelta(days=attempt))
-    assert message.status == MailStatus.DEAD and mailbox.messages == []
-    mailbox.inbox.refuse_with = None
-    outbox.requeue(message)
-    assert outbox.send_due() == (1, 0) and message.status == MailStatus.SENT
-    assert len(mailbox.wait_for(1)) == 1
+    with unscoped("the test watches the outbox as the mail worker does"):
+        assert outbox.send_due() == (0, 1)
+        message = db.session.query(OutboxMessage).one()
+        assert message.status == MailStatus.QUEUED and message.attempts == 1 and "451" in message.last_error
+        assert outbox.send_due() == (0, 0), "it waits before the next attempt"
+        for attempt in range(2, app.config["MAIL_MAX_ATTEMPTS"] + 1):
+            outbox.send_due(now=utcnow() + timedelta(days=attempt))
+        assert message.status == MailStatus.DEAD and mailbox.messages == []
+        mailbox.inbox.refuse_with = None
+        outbox.requeue(message)
+        assert outbox.send_due() == (1, 0) and message.status == MailStatus.SENT
+        assert len(mailbox.wait_for(1)) == 1
 
 
 def test_with_redis_a_worker_sends_the_mail_right_after_the_commit(web, head, mailbox, app, monkeypatch):
@@ -143,7 +144,8 @@ def test_with_redis_a_worker_sends_the_mail_right_after_the_commit(web, head, ma
     mail_worker.work(app, burst=True)
     [message] = mailbox.wait_for(1)
     assert message["To"] == head.email
-    assert db.session.query(OutboxMessage).one().status == MailStatus.SENT
+    with unscoped("the test watches the outbox as the mail worker does"):
+        assert db.session.query(OutboxMessage).one().status == MailStatus.SENT
 
 
 def test_the_platform_admin_sees_dead_mail_and_sends_it_again(web, head, mailbox, app, login_as):
@@ -160,7 +162,8 @@ def test_the_platform_admin_sees_dead_mail_and_sends_it_again(web, head, mailbox
     page = web.get("/admin/outbox").text
     table = page[page.find("data-testid=\"outbox\""):page.find("</table>")]
     assert "Gagal (mati)" in table and "550 5.1.1 Kotak surat tidak ada" in table and head.email in table
-    message = db.session.query(OutboxMessage).one()
+    with unscoped("the test watches the outbox as the mail worker does"):
+        message = db.session.query(OutboxMessage).one()
     mailbox.inbox.refuse_with = None
     assert web.post(f"/admin/outbox/{message.id}/requeue").status_code == 302
     assert outbox.send_due() == (1, 0) and len(mailbox.wait_for(1)) == 1

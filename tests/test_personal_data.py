@@ -7,13 +7,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
 from portal.extensions import db
-from portal.models import AuditEntry, Role
+from portal.models import Role
 from portal.tenancy import acting_for, unscoped
 from tests import sample_files
 from tests.conftest import Web
 from tests.factories import (
     PASSWORD, ContributionFactory, FacilityFactory, LoginSessionFactory, NotificationFactory, PartnerFactory,
-    PartnershipFactory, member_of,
+    PartnershipFactory, member_of, trail,
 )
 
 
@@ -44,7 +44,7 @@ def test_a_person_downloads_everything_about_them_and_the_download_is_audited(lo
     assert [n["kind"] for n in copy["notifications"]] == ["contribution.verified"]
     assert len(copy["sessions"]) == 1 and copy["sessions"][0]["ended_at"] is None
     assert any(entry["action"] == "session.started" for entry in copy["activity"])
-    assert db.session.query(AuditEntry).filter_by(action="user.data_exported", actor_id=intern.id).count() == 1
+    assert len(trail(action="user.data_exported", actor_id=intern.id)) == 1
 
 
 def test_the_copy_holds_nothing_of_a_colleague(login_as, intern):

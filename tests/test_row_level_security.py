@@ -8,10 +8,11 @@ from sqlalchemy.exc import ProgrammingError
 from portal.extensions import db
 from portal.models import AccountToken, RecoveryCode, Role, TokenPurpose
 from portal.models.base import utcnow
+from portal.services import audit, outbox
 from portal.tenancy import acting_for, as_person, presenting, unscoped
 from tests.factories import (
-    FacilityFactory, LoginSessionFactory, NotificationFactory, OversightFactory, PartnerFactory, PartnershipFactory,
-    member_of,
+    BackgroundJobFactory, FacilityFactory, InvitationFactory, LoginSessionFactory, NotificationFactory,
+    OversightFactory, PartnerFactory, PartnershipFactory, member_of,
 )
 
 pytestmark = pytest.mark.postgres
@@ -162,6 +163,50 @@ def test_every_personal_table_has_forced_row_level_security():
     forced = set(db.session.scalars(text(
         "SELECT relname FROM pg_class WHERE relrowsecurity AND relforcerowsecurity")))
     assert set(PERSONAL_TABLES) <= forced
+
+
+#: An organisation's rows (migrations 0020, 0021): how plain SQL finds `ours`' row in each.
+TENANT_ROWS = {
+    "audit_entries": "organisation_id = :org",
+    "invitations": "organisation_id = :org",
+    "background_jobs": "organisation_id = :org",
+    "outbox_messages": "\"to\" = :email",
+}
+
+
+def tenant_rows_of(organisation, member) -> dict[str, int]:
+    return {table: db.session.scalar(text(f"SELECT count(*) FROM {table} WHERE {where}"),
+                                     {"org": organisation.id, "email": member.email})
+            for table, where in TENANT_ROWS.items()}
+
+
+def test_an_organisations_rows_are_hidden_from_nobody_and_from_other_organisations():
+    ours, partner = FacilityFactory(province="Bengkulu"), PartnerFactory()
+    PartnershipFactory(facility=ours, partner=partner)
+    theirs = FacilityFactory(province="Kalimantan Timur")
+    member = member_of(ours, Role.OFFICER)
+    with unscoped("test: one row of every kind for ours"):
+        InvitationFactory(organisation=ours)
+        BackgroundJobFactory(organisation=ours)
+        audit.record("test.ours", actor=None, object_type="test", organisation=ours)
+        outbox.queue(member.email, "password_reset", locale="id", user=member, link="https://x", hours=1)
+        assert set(tenant_rows_of(ours, member).values()) == {1}
+    assert set(tenant_rows_of(ours, member).values()) == {0}, "no scope: nothing"
+    for stranger in (theirs, partner):
+        with acting_for(stranger):
+            assert set(tenant_rows_of(ours, member).values()) == {0}, f"{stranger.slug}: nothing of ours"
+    with acting_for(ours):
+        assert tenant_rows_of(ours, member) == {**{table: 1 for table in TENANT_ROWS}, "outbox_messages": 0}, \
+            "its own rows; the outbox is the mail worker's alone"
+
+
+def test_every_tenant_table_has_forced_row_level_security():
+    from portal.doctor import TENANT_TABLES
+
+    assert set(TENANT_ROWS) == set(TENANT_TABLES)
+    forced = set(db.session.scalars(text(
+        "SELECT relname FROM pg_class WHERE relrowsecurity AND relforcerowsecurity")))
+    assert set(TENANT_ROWS) <= forced
 
 
 def test_a_cookie_whose_session_has_ended_leaves_nobody_acting_in_the_database(app):

@@ -11,11 +11,13 @@ from portal import policy
 from portal.extensions import db
 from portal.models import Organisation, OutboxMessage, User
 from portal.services import accounts, organisations, outbox, pseudonyms, retention
+from portal.tenancy import enter_platform
 
 
 @bp.before_request
 def _platform_admins_only():
     policy.require(policy.can_create_organisation(current_user))
+    enter_platform()
 
 
 @bp.route("/organisations")

@@ -144,6 +144,7 @@ def accept_invitation(token: str):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
+            invitation = invitations.open_invitation(token)  # read again: the rollback forgot it
             form.password.errors.append(error.message)
         else:
             flash(_("Welcome to %(org)s.", org=membership.organisation.name), "success")

@@ -19,6 +19,8 @@ class AuditEntry(db.Model):
         Index("ix_audit_entries_object", "object_type", "object_id"),
         #: "Last activity" of each facility is one step down this index.
         Index("ix_audit_entries_facility_latest", "facility_id", "created_at"),
+        #: Anyone may append, not everyone may read back what they appended (RLS): no RETURNING.
+        {"implicit_returning": False},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -26,7 +26,8 @@ class OutboxMessage(db.Model):
     """
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
+    #: Anyone may queue, only the mail worker reads (RLS): no RETURNING.
+    __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at"), {"implicit_returning": False})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to: Mapped[str] = mapped_column(String(254))

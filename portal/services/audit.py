@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.models import AuditEntry, Organisation, OrgKind, User
 from portal.models.base import utcnow
+from portal.tenancy import unscoped
 
 #: Where the current action comes from (the web layer sets the client's IP).
 origin_ip: ContextVar[str | None] = ContextVar("mitrapas_origin_ip", default=None)
@@ -94,7 +95,8 @@ def record_many(entries: list[dict]) -> list[AuditEntry]:
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         session.execute(_CHAIN_LOCK)
-    previous = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or ""
+    with unscoped("the chain's last link may be any tenant's entry"):
+        previous = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or ""
     made, now, ip = [], utcnow(), origin_ip.get()
     for spec in entries:
         entry = _entry(previous, now, ip, **spec)

@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.models import BackgroundJob, JobStatus, Organisation, User
 from portal.models.base import as_utc, utcnow
 from portal.services import audit
-from portal.tenancy import acting_for
+from portal.tenancy import acting_for, unscoped
 
 RUNNERS = {"contribution-import": "portal.services.contribution_import.import_job",
            "list-export": "portal.services.file_jobs.export_job",
@@ -46,30 +46,33 @@ def launch(job_id: str) -> None:
 
 def run(job_id: str) -> None:
     """The job itself, wherever it runs: as its person, for its organisation, in its person's language."""
-    job = db.session.get(BackgroundJob, job_id)
-    if job is None or job.status != JobStatus.QUEUED:  # a queue may deliver twice; the work is done once
-        return
-    organisation, actor = db.session.get(Organisation, job.organisation_id), db.session.get(User, job.user_id)
-    job.status, job.started_at = JobStatus.RUNNING, utcnow()
-    db.session.commit()
-    origin = audit.origin_ip.set(job.params.get("ip"))
+    with unscoped("a job is picked up before anyone acts for it"):
+        job = db.session.get(BackgroundJob, job_id)
+        if job is None or job.status != JobStatus.QUEUED:  # a queue may deliver twice; the work is done once
+            return
+        organisation, actor = db.session.get(Organisation, job.organisation_id), db.session.get(User, job.user_id)
+        job.status, job.started_at = JobStatus.RUNNING, utcnow()
+        db.session.commit()
+        for known in (job, organisation, actor):  # read again while still visible: the job acts as them
+            db.session.refresh(known)
+    kind, origin = job.kind, audit.origin_ip.set(job.params.get("ip"))
     try:
         with acting_for(organisation), force_locale(actor.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            ok, result = import_string(RUNNERS[job.kind])(job, actor, lambda done, total: jobs.report(job_id, done,
-                                                                                                     total))
+            ok, result = import_string(RUNNERS[kind])(job, actor, lambda done, total: jobs.report(job_id, done, total))
         if ok:
             db.session.commit()
         else:
             db.session.rollback()
     except Exception:  # the person must hear that it failed, not wait forever
-        log.exception("background job %s (%s) failed", job_id, job.kind)
+        log.exception("background job %s (%s) failed", job_id, kind)
         db.session.rollback()
         ok, result = False, {"error": True}
     finally:
         audit.origin_ip.reset(origin)
-    job = db.session.get(BackgroundJob, job_id)
-    job.status, job.result, job.finished_at = (JobStatus.DONE if ok else JobStatus.FAILED), result, utcnow()
-    db.session.commit()
+    with unscoped("a job's end is written after its organisation's work is over"):
+        job = db.session.get(BackgroundJob, job_id)
+        job.status, job.result, job.finished_at = (JobStatus.DONE if ok else JobStatus.FAILED), result, utcnow()
+        db.session.commit()
     jobs.forget_progress(job_id)
 
 

@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.models import Invitation, Membership, Organisation, OrgKind, PartnerCategory, Role, User
 from portal.models.base import utcnow
 from portal.services import accounts, audit, organisations, outbox, partnerships
-from portal.tenancy import as_person
+from portal.tenancy import as_person, presenting
 
 
 def invite_member(organisation: Organisation, email: str, role: Role, *, actor: User,
@@ -71,10 +71,12 @@ def revoke(invitation: Invitation, *, actor: User) -> None:
 
 def open_invitation(token: str) -> Invitation | None:
     """The invitation a link stands for, if it may still be accepted."""
-    found = db.session.scalar(select(Invitation).where(
-        Invitation.token_hash == links.token_digest(token), Invitation.accepted_at.is_(None),
-        Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow()))
-    return found if found is not None and found.organisation.is_active else None
+    digest = links.token_digest(token)
+    with presenting(digest):
+        found = db.session.scalar(select(Invitation).where(
+            Invitation.token_hash == digest, Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow()))
+        return found if found is not None and found.organisation.is_active else None
 
 
 @dataclass
@@ -87,6 +89,11 @@ class Acceptance:
 
 def accept(token: str, answer: Acceptance) -> Membership:
     """A new person sets name and password; someone with an account confirms with their password."""
+    with presenting(links.token_digest(token)):  # the link is what lets its holder see the invitation
+        return _accept(token, answer)
+
+
+def _accept(token: str, answer: Acceptance) -> Membership:
     invitation = open_invitation(token)
     if invitation is None:
         raise DomainError(_l("This invitation is not valid any more. Ask for a new one."))

@@ -23,6 +23,7 @@ from portal.extensions import db
 from portal.models import MailStatus, OutboxMessage
 from portal.models.base import utcnow
 from portal.services import audit
+from portal.tenancy import unscoped
 
 #: Minutes to wait after the n-th failure (then the last value again).
 RETRY_MINUTES = (1, 5, 15, 60, 240)
@@ -43,7 +44,11 @@ def queue(to: str, template: str, *, locale: str, **context) -> OutboxMessage:
 
 def send_due(*, now: datetime | None = None, limit: int = 100) -> tuple[int, int]:
     """Send what is due; returns (sent, failed). Safe to run in several workers at once."""
-    now = now or utcnow()
+    with unscoped("the outbox holds every tenant's mail"):
+        return _send_due(now or utcnow(), limit)
+
+
+def _send_due(now: datetime, limit: int) -> tuple[int, int]:
     sent = failed = 0
     for _ in range(limit):
         query = (select(OutboxMessage).where(OutboxMessage.status == MailStatus.QUEUED,

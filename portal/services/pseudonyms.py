@@ -9,7 +9,6 @@ made with: an agreement is archive (UU 43/2009), as the privacy notice says.
 """
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
