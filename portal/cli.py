@@ -80,11 +80,12 @@ def audit_verify() -> None:
 @click.password_option()
 def create_admin(email: str, name: str, password: str) -> None:
     """Create a platform administrator (the first account of a new installation)."""
-    user = accounts.create_user(email=email, name=name, password=password, is_platform_admin=True)
-    audit.record("user.created", actor=None, object_type="user", object_id=user.id,
-                 after={"is_platform_admin": True})
-    db.session.commit()
-    click.echo(f"Platform administrator {user.email} created.")
+    with unscoped("a platform administrator belongs to no organisation"):
+        user = accounts.create_user(email=email, name=name, password=password, is_platform_admin=True)
+        audit.record("user.created", actor=None, object_type="user", object_id=user.id,
+                     after={"is_platform_admin": True})
+        db.session.commit()
+        click.echo(f"Platform administrator {user.email} created.")
 
 
 @portal_cli.command("new-secrets-key")

@@ -140,7 +140,8 @@ PLATFORM_ADMIN = ("admin@mitrapas.test", "Administrator Platform")
 
 
 def is_empty() -> bool:
-    return not db.session.scalar(select(func.count()).select_from(Organisation))
+    with unscoped("whether any organisation exists at all"):
+        return not db.session.scalar(select(func.count()).select_from(Organisation))
 
 
 def _person(demo: DemoPerson) -> Person:

@@ -24,8 +24,9 @@ from portal.tenancy import unscoped
 
 #: Tables of one person's rows (migration 0019) and the log of document openings (0017).
 PERSONAL_TABLES = ("login_sessions", "recovery_codes", "account_tokens", "notifications", "document_accesses")
-#: Tables of one organisation's rows (0020).
-TENANT_TABLES = ("audit_entries", "invitations", "background_jobs", "outbox_messages")
+#: Tables of one organisation's rows (0020) and its people (0021).
+TENANT_TABLES = ("audit_entries", "invitations", "background_jobs", "outbox_messages", "users", "memberships",
+                 "organisations")
 
 
 def rls_tables() -> list[str]:

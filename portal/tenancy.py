@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 
 from flask import Blueprint, abort, g, has_app_context
 from flask_login import current_user
-from sqlalchemy import event, false, or_, select, text
+from sqlalchemy import event, false, inspect, or_, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from werkzeug.local import LocalProxy
 
@@ -117,11 +117,17 @@ def stream_in_scope(chunks):
 @contextmanager
 def as_person(user):
     """Run a block as `user` for their own records (a login step before the session exists, a reset link)."""
-    token = activate(replace(current_scope(), person_id=user.id))
+    token = activate(replace(current_scope(), person_id=_id_of(user)))
     try:
         yield
     finally:
         reset(token)
+
+
+def _id_of(record) -> int:
+    """A stored record's id without reading its row again (after a commit the row may not be visible yet)."""
+    identity = inspect(record).identity
+    return identity[0] if identity else record.id
 
 
 @contextmanager

@@ -102,9 +102,11 @@ class PartnershipFactory(Factory):
 
 
 def member_of(organisation: Organisation, role: Role, **user_fields) -> User:
-    """A new person with `role` in `organisation`."""
-    return MembershipFactory(organisation=organisation, role=role,
-                             user=UserFactory(**user_fields)).user
+    """A new person with `role` in `organisation` (their memberships loaded while every tenant is visible)."""
+    user = MembershipFactory(organisation=organisation, role=role, user=UserFactory(**user_fields)).user
+    with unscoped("test data is set up across tenants"):
+        db.session.refresh(user, ["memberships"])
+    return user
 
 
 class AgreementFactory(Factory):
@@ -259,14 +261,17 @@ class LoginSessionFactory(Factory):
 
 def with_two_factor(user: User) -> User:
     """Two-factor sign-in already turned on, as signatories need it."""
-    user.totp_secret, user.totp_enabled_at = pyotp.random_base32(), utcnow()
-    db.session.flush()
+    with unscoped("test data is set up across tenants"):
+        user.totp_secret, user.totp_enabled_at = pyotp.random_base32(), utcnow()
+        db.session.flush()
     return user
 
 
 def fresh_code(user_id: int) -> str:
     """The next authenticator code this person's server would accept (each time step works once)."""
-    secret, last = db.session.execute(select(User.totp_secret, User.totp_last_step).where(User.id == user_id)).one()
+    with unscoped("the test reads the secret as the person's authenticator app holds it"):
+        secret, last = db.session.execute(select(User.totp_secret, User.totp_last_step)
+                                          .where(User.id == user_id)).one()
     step = max(int(time.time()) // 30, (last or 0) + 1)
     return pyotp.TOTP(secret).at(step * 30)
 
@@ -292,3 +297,12 @@ def trail(**filters) -> list:
 
     with unscoped("the test reads the whole audit trail"):
         return list(db.session.scalars(select(AuditEntry).filter_by(**filters).order_by(AuditEntry.id)))
+
+
+def every_organisation() -> dict[str, Organisation]:
+    """Every organisation by name, with its members, as the platform admin sees them (loaded while visible)."""
+    from sqlalchemy.orm import selectinload
+
+    with unscoped("test: the whole directory and its people"):
+        return {org.name: org for org in db.session.scalars(
+            select(Organisation).options(selectinload(Organisation.memberships).selectinload(Membership.user)))}

@@ -75,8 +75,9 @@ def run_at_once(app, jobs):
 def load(ids, user_id):
     from portal.models import Organisation, User
 
-    user = db.session.get(User, user_id)
-    facility = db.session.get(Organisation, ids["facility"])
+    with unscoped("test: the person and organisation, as a request's session cookie brings them"):
+        user = db.session.get(User, user_id)
+        facility = db.session.get(Organisation, ids["facility"])
     return user, facility
 
 
@@ -121,8 +122,9 @@ def test_an_edit_racing_a_decision_cannot_undo_it(committing_app, forwarded):
 
     def partner_saves():
         from portal.models import Organisation, User
-        user = db.session.get(User, forwarded["admin"])
-        partner = db.session.get(Organisation, forwarded["partner"])
+        with unscoped("test: the person and organisation, as a request's session cookie brings them"):
+            user = db.session.get(User, forwarded["admin"])
+            partner = db.session.get(Organisation, forwarded["partner"])
         with acting_for(partner):
             agreement = db.session.get(Agreement, forwarded["agreement"])
             fields = agreements.AgreementFields.of(agreement)

@@ -1,11 +1,12 @@
 """The audit trail: every change recorded with who and where, tamper-evident, readable by the right people."""
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from portal.cli import audit_verify
 from portal.extensions import db
-from portal.models import AuditEntry, Role, User
+from portal.models import AuditEntry, Role
 from portal.services import audit
+from portal.services.accounts import find_user
 from portal.tenancy import acting_for
 from tests.conftest import make_app
 from tests.databases import Database, fresh_database
@@ -76,7 +77,7 @@ def test_a_web_action_is_audited_with_actor_organisation_and_ip(login_as):
                                                  "password": "awal-yang-panjang", "role": "officer"})
     [entry] = trail(action="member.added")
     assert (entry.actor_id, entry.organisation_id, entry.ip) == (head.id, facility.id, "127.0.0.1")
-    assert entry.changes["after"] == {"user": db.session.scalar(select(User.id).where(User.email == "baru@rutan-contoh.go.id")), "role": "officer"}
+    assert entry.changes["after"] == {"user": find_user("baru@rutan-contoh.go.id").id, "role": "officer"}
 
 
 @pytest.mark.parametrize("role, status", [(Role.HEAD, 200), (Role.OFFICER, 403), (Role.VIEWER, 403)])

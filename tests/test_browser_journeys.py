@@ -1,5 +1,6 @@
 """Journeys a person really takes, in headless Debian Chromium driven by Playwright."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import ARTIFACTS, log_in
 
@@ -22,13 +23,13 @@ def test_a_wrong_password_then_logging_out_on_a_phone(live_portal, browser):
     page.get_by_label("E-mail").fill("vinny.safari@mitrapas.test")
     page.get_by_label("Kata sandi").fill("bukan-kata-sandinya")
     page.get_by_role("button", name="Masuk").click()
-    assert page.get_by_text("Alamat e-mail atau kata sandi salah.").is_visible()
+    expect(page.get_by_text("Alamat e-mail atau kata sandi salah.")).to_be_visible()  # waits for the answer
     log_in(page, live_portal, "vinny.safari@mitrapas.test")
     page.wait_for_url(f"{live_portal}/o/rsud-tamiang-layang/")
     page.get_by_role("button", name="Menu").click()
     page.get_by_role("button", name="Vinny Safari").or_(page.get_by_text("Vinny Safari")).first.click()
     page.get_by_role("button", name="Keluar").click()
     page.wait_for_url(f"{live_portal}/login")
-    assert page.get_by_text("Anda telah keluar.").is_visible()
+    expect(page.get_by_text("Anda telah keluar.")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "logout-phone.png"), full_page=True)
     context.close()

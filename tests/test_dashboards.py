@@ -2,14 +2,13 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import select
 
 from portal import demo
 from portal.extensions import db
-from portal.models import Organisation, Role
+from portal.models import Role
 from portal.services import reports
 from tests.conftest import ARTIFACTS
-from tests.factories import ContributionFactory
+from tests.factories import ContributionFactory, every_organisation
 
 TAMIANG = "Rutan Kelas IIB Tamiang Layang"
 
@@ -17,7 +16,7 @@ TAMIANG = "Rutan Kelas IIB Tamiang Layang"
 @pytest.fixture
 def demo_world(storage_settings):
     demo.load()
-    return {org.name: org for org in db.session.scalars(select(Organisation))}
+    return every_organisation()
 
 
 def dashboard(web, org, person, query="?period=custom&from=2025-01-01&to=2026-12-31"):

@@ -4,14 +4,15 @@ from sqlalchemy import select
 
 from portal import demo
 from portal.extensions import db
-from portal.models import Agreement, AgreementStatus, Organisation, OrgKind, Partnership, Role
+from portal.models import Agreement, AgreementStatus, OrgKind, Partnership, Role
 from portal.tenancy import unscoped
+from tests.factories import every_organisation
 
 
 @pytest.fixture
 def loaded(storage_settings):
     demo.load()
-    return {org.name: org for org in db.session.scalars(select(Organisation))}
+    return every_organisation()
 
 
 def people(organisation, role):

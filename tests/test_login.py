@@ -1,6 +1,7 @@
 """Logging in and out: one answer for every failure, rate limits, CSRF, revoked sessions."""
 import pytest
 
+from portal.tenancy import unscoped
 from portal.extensions import db
 from portal.models import Role
 from tests.factories import PASSWORD, FacilityFactory, member_of
@@ -31,8 +32,9 @@ def test_wrong_password_and_unknown_account_get_the_same_answer(web, head):
 
 
 def test_a_deactivated_account_cannot_log_in(web, head):
-    head.is_active = False
-    db.session.flush()
+    with unscoped("test: a platform admin switched the account off"):
+        head.is_active = False
+        db.session.flush()
     response = web.login(head.email, PASSWORD)
     assert GENERIC_ERROR in response.text
 

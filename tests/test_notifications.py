@@ -77,8 +77,9 @@ def test_every_notice_goes_to_a_member_of_one_party_of_its_record(pks, mailbox):
 
 
 def test_a_muted_group_comes_only_in_the_bell(pks, mailbox):
-    pks.officer.muted_notifications = ["agreements"]
-    db.session.flush()
+    with as_person(pks.officer):
+        pks.officer.muted_notifications = ["agreements"]
+        db.session.flush()
     pks.in_state(S.SUBMITTED)
     assert notices_of(pks.officer) and mails_to(pks.officer) == []
     assert mails_to(pks.head)

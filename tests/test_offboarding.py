@@ -5,6 +5,7 @@ import pytest
 from portal import links
 from portal.extensions import db
 from portal.models import Role, User
+from portal.tenancy import unscoped
 from tests.conftest import Web
 from tests.factories import PASSWORD, FacilityFactory, InvitationFactory, PartnerFactory, member_of, trail
 
@@ -40,9 +41,9 @@ def test_removing_an_intern_from_their_only_organisation_stops_sign_in_at_once(a
     remove(app, admin, intern.memberships[0])
     assert phone.get("/").headers["Location"].startswith("/login"), "the open session ended"
     assert GENERIC_ERROR in Web(app.test_client()).login(intern.email, PASSWORD).text
-    db.session.expire_all()
-    person = db.session.get(User, intern.id)
-    assert not person.is_active and person.left_at is not None
+    with unscoped("test: the account as the platform admin sees it"):
+        person = db.session.get(User, intern.id, populate_existing=True)
+        assert not person.is_active and person.left_at is not None
     [entry] = trail(action="user.left")
     assert entry.actor_id == admin.id and entry.object_id == str(intern.id)
 
@@ -52,16 +53,17 @@ def test_someone_who_still_belongs_elsewhere_keeps_signing_in(app, programme, in
     rutan = FacilityFactory()
     _also_member(intern, rutan)
     remove(app, admin, next(m for m in intern.memberships if m.organisation_id == programme.id))
-    db.session.expire_all()
-    assert db.session.get(User, intern.id).is_active
+    with unscoped("test: the account as the platform admin sees it"):
+        assert db.session.get(User, intern.id, populate_existing=True).is_active
     assert signed_in_as(app, intern).get("/", follow_redirects=True).request.path == f"/o/{rutan.slug}/"
 
 
 def _also_member(person, organisation):
     from portal.models import Membership
 
-    db.session.add(Membership(user=person, organisation=organisation, role=Role.VIEWER))
-    db.session.flush()
+    with unscoped("test data is set up across tenants"):
+        db.session.add(Membership(user=person, organisation=organisation, role=Role.VIEWER))
+        db.session.flush()
 
 
 def test_an_intern_who_left_comes_back_through_a_new_invitation(app, programme, intern):
@@ -72,16 +74,17 @@ def test_an_intern_who_left_comes_back_through_a_new_invitation(app, programme, 
     back = Web(app.test_client())
     answer = back.post(f"/invitation/{token}", {"password": PASSWORD})
     assert answer.status_code == 302, answer.text
-    db.session.expire_all()
-    person = db.session.get(User, intern.id)
-    assert person.is_active and person.left_at is None
+    with unscoped("test: the account as the platform admin sees it"):
+        person = db.session.get(User, intern.id, populate_existing=True)
+        assert person.is_active and person.left_at is None
     assert signed_in_as(app, intern).get("/", follow_redirects=True).request.path == f"/o/{programme.slug}/"
 
 
 def test_an_account_a_platform_admin_switched_off_does_not_come_back_by_invitation(app, programme):
     suspended = member_of(FacilityFactory(), Role.VIEWER)
-    suspended.is_active = False
-    db.session.flush()
+    with unscoped("test: a platform admin switched the account off"):
+        suspended.is_active = False
+        db.session.flush()
     token, digest = links.new_token()
     InvitationFactory(organisation=programme, email=suspended.email, role=Role.MEMBER, token_hash=digest)
     answer = Web(app.test_client()).post(f"/invitation/{token}", {"password": PASSWORD})

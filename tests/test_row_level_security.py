@@ -171,13 +171,20 @@ TENANT_ROWS = {
     "invitations": "organisation_id = :org",
     "background_jobs": "organisation_id = :org",
     "outbox_messages": "\"to\" = :email",
+    "users": "id = :member",
+    "memberships": "organisation_id = :org",
+    "organisations": "id = :org",
 }
 
 
 def tenant_rows_of(organisation, member) -> dict[str, int]:
     return {table: db.session.scalar(text(f"SELECT count(*) FROM {table} WHERE {where}"),
-                                     {"org": organisation.id, "email": member.email})
+                                     {"org": organisation.id, "email": member.email, "member": member.id})
             for table, where in TENANT_ROWS.items()}
+
+
+def only(*tables) -> dict[str, int]:
+    return {table: int(table in tables) for table in TENANT_ROWS}
 
 
 def test_an_organisations_rows_are_hidden_from_nobody_and_from_other_organisations():
@@ -191,13 +198,38 @@ def test_an_organisations_rows_are_hidden_from_nobody_and_from_other_organisatio
         audit.record("test.ours", actor=None, object_type="test", organisation=ours)
         outbox.queue(member.email, "password_reset", locale="id", user=member, link="https://x", hours=1)
         assert set(tenant_rows_of(ours, member).values()) == {1}
-    assert set(tenant_rows_of(ours, member).values()) == {0}, "no scope: nothing"
-    for stranger in (theirs, partner):
-        with acting_for(stranger):
-            assert set(tenant_rows_of(ours, member).values()) == {0}, f"{stranger.slug}: nothing of ours"
+    assert tenant_rows_of(ours, member) == only(), "no scope: nothing"
+    with acting_for(theirs):
+        assert tenant_rows_of(ours, member) == only("organisations"), "a stranger: our name in the directory only"
+    with acting_for(partner):
+        assert tenant_rows_of(ours, member) == only("organisations", "users", "memberships"), \
+            "a partner: who works on our side of the pair, nothing else"
     with acting_for(ours):
-        assert tenant_rows_of(ours, member) == {**{table: 1 for table in TENANT_ROWS}, "outbox_messages": 0}, \
+        assert tenant_rows_of(ours, member) == only(*TENANT_ROWS.keys() - {"outbox_messages"}), \
             "its own rows; the outbox is the mail worker's alone"
+    with as_person(member):
+        assert tenant_rows_of(ours, member) == only("organisations", "users", "memberships"), \
+            "a person: themselves and where they belong"
+
+
+def test_someone_who_moved_on_stays_named_where_they_acted_and_nowhere_else():
+    facility, partner = FacilityFactory(province="Bengkulu"), PartnerFactory()
+    PartnershipFactory(facility=facility, partner=partner)
+    stranger = FacilityFactory(province="Kalimantan Timur")
+    intern = member_of(partner, Role.MEMBER)
+    with unscoped("test: the intern drafted for the pair, then their programme ended"):
+        audit.record("agreement.created", actor=intern, object_type="agreement", object_id=1,
+                     organisation=partner, facility=facility, partner=partner)
+        db.session.delete(intern.memberships[0])
+        db.session.flush()
+
+    def seen() -> int:
+        return db.session.scalar(text("SELECT count(*) FROM users WHERE id = :id"), {"id": intern.id})
+
+    with acting_for(facility):
+        assert seen() == 1, "the facility still reads who drafted its agreement"
+    with acting_for(stranger):
+        assert seen() == 0
 
 
 def test_every_tenant_table_has_forced_row_level_security():

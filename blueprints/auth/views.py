@@ -49,10 +49,10 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None and two_factor.is_enabled(user):
+            pending = {"user": user.id, "next": _safe_next(request.args.get("next")), "since": int(time.time())}
             db.session.commit()  # a rehashed password is kept
             session.clear()
-            session[PENDING_KEY] = {"user": user.id, "next": _safe_next(request.args.get("next")),
-                                    "since": int(time.time())}
+            session[PENDING_KEY] = pending
             return redirect(url_for("auth.two_factor_login"))
         if user is not None:
             _begin_session(user)
@@ -183,6 +183,8 @@ PENDING_SECONDS = 300
 def two_factor_login():
     """The second step of logging in: a code from the authenticator app, or a recovery code."""
     pending = session.get(PENDING_KEY) or {}
+    if pending:  # the signed cookie says who passed the password step: the database shows their row
+        tenancy.enter_person(pending.get("user"))
     user = db.session.get(User, pending.get("user", 0)) if pending else None
     if user is None or not user.is_active or time.time() - pending.get("since", 0) > PENDING_SECONDS:
         session.pop(PENDING_KEY, None)

@@ -26,7 +26,7 @@ class AuditEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, index=True)
     #: None for the system (CLI, scheduled jobs).
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     #: The organisation the actor acted for (None: platform administration).
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     #: The facility and partner of the record, so both parties and oversight can read it.

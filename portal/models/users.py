@@ -17,6 +17,8 @@ class User(UserMixin, db.Model):
     """A person; may belong to several organisations."""
 
     __tablename__ = "users"
+    #: A new person is not visible until they belong somewhere (RLS): no RETURNING.
+    __table_args__ = {"implicit_returning": False}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Stored lowercase; the login name.

@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.models import Membership, User
 from portal.models.base import utcnow
 from portal.services import audit, login_sessions
+from portal.tenancy import as_person, unscoped
 
 COMMON_PASSWORDS = Path(__file__).parent.parent / "data" / "common-passwords.txt"
 MIN_PASSWORD_LENGTH = 8
@@ -64,7 +65,9 @@ def normalise_email(email: str) -> str:
 
 
 def find_user(email: str) -> User | None:
-    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+    """The person with this address, wherever they belong: an address names one person in the whole portal."""
+    with unscoped("sign-in, invitations and reset links look a person up by e-mail before anyone acts"):
+        return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -77,7 +80,9 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None or not user.is_active:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+        with as_person(user):
+            user.password_hash = _hasher.hash(password)
+            db.session.flush()
     return user
 
 
@@ -126,12 +131,15 @@ def deactivate_user(target: User, *, actor: User) -> None:
 def leave_if_unattached(user: User, *, actor: User) -> None:
     """Offboarding: someone removed from their last organisation (an intern at the end of the programme)
     can no longer sign in, and every session of theirs ends at once."""
-    if not user.is_active or db.session.scalar(select(func.count(Membership.id)).where(Membership.user_id == user.id)):
-        return
-    user.is_active, user.left_at = False, utcnow()
-    login_sessions.end_all(user)
-    audit.record("user.left", actor=actor, object_type="user", object_id=user.id,
-                 before={"is_active": True}, after={"is_active": False})
+    with unscoped("whether someone still belongs anywhere spans every organisation"):
+        if not user.is_active or db.session.scalar(select(func.count(Membership.id))
+                                                   .where(Membership.user_id == user.id)):
+            return
+        user.is_active, user.left_at = False, utcnow()
+        login_sessions.end_all(user)
+        audit.record("user.left", actor=actor, object_type="user", object_id=user.id,
+                     before={"is_active": True}, after={"is_active": False})
+        db.session.flush()
 
 
 def return_after_leaving(user: User) -> None:

@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.models import Invitation, Membership, Organisation, OrgKind, PartnerCategory, Role, User
 from portal.models.base import utcnow
 from portal.services import accounts, audit, organisations, outbox, partnerships
-from portal.tenancy import as_person, presenting
+from portal.tenancy import acting_for, as_person, presenting
 
 
 def invite_member(organisation: Organisation, email: str, role: Role, *, actor: User,
@@ -105,16 +105,15 @@ def _accept(token: str, answer: Acceptance) -> Membership:
                                     position=answer.position or None, nip=answer.nip or None)
     elif not (user.is_active or user.left_at) or not accounts.password_matches(user, answer.password):
         raise DomainError(_l("The password is wrong."))
-    elif not user.is_active:
-        accounts.return_after_leaving(user)
-    if user.membership_in(invitation.organisation, include_lapsed=True) is not None:
-        raise DomainError(_l("You are already a member of %(org)s.", org=invitation.organisation.name))
-    membership = Membership(user=user, organisation=invitation.organisation, role=invitation.role,
-                            access_until=invitation.access_until)
-    db.session.add(membership)
-    invitation.accepted_at = utcnow()
-    db.session.flush()
-    with as_person(user):  # the inviter hears of it: the new member is the one acting
+    with as_person(user), acting_for(invitation.organisation):  # from here on, the new member is the one acting
+        if not user.is_active:
+            accounts.return_after_leaving(user)
+        if user.membership_in(invitation.organisation, include_lapsed=True) is not None:
+            raise DomainError(_l("You are already a member of %(org)s.", org=invitation.organisation.name))
+        membership = Membership(user=user, organisation=invitation.organisation, role=invitation.role,
+                                access_until=invitation.access_until)
+        db.session.add(membership)
+        invitation.accepted_at = utcnow()
         audit.record("invitation.accepted", actor=user, object_type="invitation", object_id=invitation.id,
                      organisation=invitation.organisation,
                      after={"user": user.id, "role": invitation.role, "access_until": invitation.access_until})

@@ -46,7 +46,7 @@ def valid_token(token: str) -> AccountToken | None:
         found = db.session.scalar(select(AccountToken).where(
             AccountToken.token_hash == digest, AccountToken.purpose == TokenPurpose.PASSWORD_RESET,
             AccountToken.used_at.is_(None), AccountToken.expires_at > utcnow()))
-    return found if found is not None and found.user.is_active else None
+        return found if found is not None and found.user.is_active else None
 
 
 def reset_password(token: str, new_password: str) -> User:

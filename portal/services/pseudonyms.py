@@ -101,7 +101,10 @@ def request_erasure(user: User) -> None:
         return
     user.erasure_requested_at = utcnow()
     audit.record("user.erasure_requested", actor=user, object_type="user", object_id=user.id)
-    for admin in db.session.scalars(select(User).where(User.is_platform_admin.is_(True), User.is_active.is_(True))):
+    with unscoped("the platform admins belong to no organisation of the person's"):
+        admins = list(db.session.scalars(select(User).where(User.is_platform_admin.is_(True),
+                                                            User.is_active.is_(True))))
+    for admin in admins:
         outbox.queue(admin.email, "erasure_request", locale=admin.locale, person=user,
                      link=links.absolute("admin.erasure_index"))
 
