@@ -94,7 +94,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MIGRATION_DATABASE_URL": os.environ.get("MIGRATION_DATABASE_URL", ""),
         "DATABASE_APP_ROLE": os.environ.get("DATABASE_APP_ROLE", "mitrapas_app"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A database error names the statement, never the values (a title may hold a WBP's name): UU PDP.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         # Object storage (S3-compatible).
         "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
         "S3_REGION": os.environ.get("S3_REGION", "us-east-1"),

@@ -264,22 +264,23 @@ def status_colour(status) -> str:
     return {**AGREEMENT_STATUS_COLOUR, **CONTRIBUTION_STATUS_COLOUR}.get(status, "secondary")
 
 
-#: What a notification says; its params come from `portal.services.notifications`.
+#: What a notification says; its params come from `portal.services.notifications`. A notice names a record by its
+#: number (`ref`) and its parties, never by a title or reason someone typed: it travels to mailboxes and lock screens.
 NOTIFICATIONS = {
-    "agreement.submitted": _l("%(partner)s submitted the agreement “%(title)s” for review."),
-    "agreement.changes_requested": _l("%(facility)s asks for changes to “%(title)s”: %(reason)s"),
-    "agreement.approved": _l("%(facility)s approved the agreement “%(title)s”."),
-    "agreement.rejected": _l("%(facility)s rejected the agreement “%(title)s”: %(reason)s"),
-    "agreement.to_sign": _l("The agreement “%(title)s” is waiting for your signature."),
-    "agreement.signed_by_both": _l("The agreement “%(title)s” between %(facility)s and %(partner)s is signed."),
-    "agreement.expired": _l("The agreement “%(title)s” has expired."),
-    "agreement.terminated": _l("The agreement “%(title)s” has been terminated."),
-    "contribution.verified": _l("%(facility)s verified the contribution “%(title)s”."),
-    "contribution.rejected": _l("%(facility)s sent back the contribution “%(title)s”: %(reason)s"),
+    "agreement.submitted": _l("%(partner)s submitted agreement %(ref)s for review."),
+    "agreement.changes_requested": _l("%(facility)s asks for changes to agreement %(ref)s; the reason is on its page."),
+    "agreement.approved": _l("%(facility)s approved agreement %(ref)s."),
+    "agreement.rejected": _l("%(facility)s rejected agreement %(ref)s; the reason is on its page."),
+    "agreement.to_sign": _l("Agreement %(ref)s between %(facility)s and %(partner)s is waiting for your signature."),
+    "agreement.signed_by_both": _l("Agreement %(ref)s between %(facility)s and %(partner)s is signed."),
+    "agreement.expired": _l("Agreement %(ref)s between %(facility)s and %(partner)s has expired."),
+    "agreement.terminated": _l("Agreement %(ref)s between %(facility)s and %(partner)s has been terminated."),
+    "contribution.verified": _l("%(facility)s verified contribution %(ref)s."),
+    "contribution.rejected": _l("%(facility)s sent back contribution %(ref)s; the reason is on its page."),
     "invitation.accepted": _l("%(person)s accepted the invitation and joined %(joined)s."),
-    "material.added": _l("New material “%(title)s” for the agreement “%(agreement)s”."),
-    "reminder.expiring": _l("The agreement “%(title)s” ends within %(days)s days (%(end)s)."),
-    "reminder.unsigned": _l("The agreement “%(title)s” has waited more than %(days)s days for your signature."),
+    "material.added": _l("New material %(ref)s for agreement %(agreement)s."),
+    "reminder.expiring": _l("Agreement %(ref)s ends within %(days)s days (%(end)s)."),
+    "reminder.unsigned": _l("Agreement %(ref)s has waited more than %(days)s days for your signature."),
     "reminder.verification": _l("%(count)s contribution(s) have waited more than %(days)s days for verification."),
 }
 

@@ -63,7 +63,7 @@ def test_contribution_decisions_reach_the_person_who_recorded_it(pks, mailbox):
         contributions.reject_contribution(wrong, "Tanggalnya keliru", actor=pks.officer)
     kinds = {n.kind: n for n in notices_of(pks.partner_member)}
     assert set(kinds) == {"contribution.verified", "contribution.rejected"}
-    assert kinds["contribution.rejected"].params["reason"] == "Tanggalnya keliru"
+    assert kinds["contribution.rejected"].params["ref"] == f"#{wrong.id}", "the page behind it gives the reason"
 
 
 def test_every_notice_goes_to_a_member_of_one_party_of_its_record(pks, mailbox):
@@ -167,7 +167,7 @@ def test_material_added_to_an_agreement_tells_the_other_party(pks, mailbox):
     upload(pks, sample_files.pdf("Jadwal rujukan"), "jadwal.pdf", agreement=agreement,
            category=MaterialCategory.OTHER)
     [notice] = notices_of(pks.head, "material.added")
-    assert notice.params["agreement"] == agreement.title and "/materials/" in notice.link
+    assert notice.params["agreement"] == f"#{agreement.id}" and "/materials/" in notice.link
     assert notices_of(pks.partner_member, "material.added") == [], "the uploader's own side is not told"
 
 

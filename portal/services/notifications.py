@@ -76,6 +76,12 @@ def mark_all_read(user: User) -> None:
 
 # --- who hears about what -------------------------------------------------------------------------
 
+def reference(record) -> str:
+    """How a notice or an e-mail names a record: by its number, never by what someone typed into it (a title or a
+    reason may hold a WBP's name; a notice's text travels to mailboxes and lock screens). The page says the rest."""
+    return f"#{record.id}"
+
+
 def people_of(organisation: Organisation, roles=MANAGERS) -> list[User]:
     return [m.user for m in organisation.memberships if m.role in roles and not m.has_lapsed()]
 
@@ -86,7 +92,7 @@ def _agreement_link(agreement: Agreement, organisation: Organisation) -> str:
 
 def _tell_party(organisation: Organisation, users, kind: str, agreement: Agreement, **params) -> None:
     notify(users, kind, organisation=organisation, link=_agreement_link(agreement, organisation),
-           title=agreement.title, facility=agreement.facility.name, partner=agreement.partner.name, **params)
+           ref=reference(agreement), facility=agreement.facility.name, partner=agreement.partner.name, **params)
 
 
 def _on_agreement(entry: AuditEntry) -> None:
@@ -97,8 +103,7 @@ def _on_agreement(entry: AuditEntry) -> None:
     if action == "agreement.submitted":
         _tell_party(facility, people_of(facility, (Role.HEAD, Role.OFFICER)), action, agreement)
     elif action in ("agreement.changes_requested", "agreement.rejected"):
-        _tell_party(partner, people_of(partner, (Role.ADMIN,)), action, agreement,
-                    reason=agreement.status_reason or "")
+        _tell_party(partner, people_of(partner, (Role.ADMIN,)), action, agreement)
     elif action == "agreement.approved":
         _tell_party(partner, people_of(partner, (Role.ADMIN,)), action, agreement)
         _tell_party(partner, [agreement.partner_signatory], "agreement.to_sign", agreement)
@@ -119,8 +124,7 @@ def _on_contribution(entry: AuditEntry) -> None:
     partner = contribution.partner
     notify([contribution.created_by], entry.action, organisation=partner,
            link=links.path("contributions.show", org_slug=partner.slug, contribution_id=contribution.id),
-           title=contribution.title, facility=contribution.facility.name,
-           reason=contribution.status_reason or "")
+           ref=reference(contribution), facility=contribution.facility.name)
 
 
 def _on_invitation(entry: AuditEntry) -> None:
@@ -144,7 +148,7 @@ def _on_material(entry: AuditEntry) -> None:
     roles = (Role.ADMIN,) if other.kind == "partner" else (Role.HEAD, Role.OFFICER)
     notify(people_of(other, roles), "material.added", organisation=other,
            link=links.path("materials.show", org_slug=other.slug, material_id=material.id),
-           title=material.title, agreement=material.agreement.title if material.agreement else "")
+           ref=reference(material), agreement=reference(material.agreement))
 
 
 HANDLERS = {"agreement": _on_agreement, "contribution": _on_contribution, "invitation": _on_invitation,
@@ -177,7 +181,7 @@ def remind(*, unsigned_days: int, queue_days: int) -> int:
                 people_of(organisation, roles), "reminder.expiring", organisation=organisation,
                 link=_agreement_link(agreement, organisation),
                 dedupe_key=f"agreement:{agreement.id}:expiring:{window}:{agreement.end_date}",
-                title=agreement.title, days=window, end=agreement.end_date.isoformat()))
+                ref=reference(agreement), days=window, end=agreement.end_date.isoformat()))
     stale = utcnow() - timedelta(days=unsigned_days)
     for agreement in db.session.scalars(select(Agreement).where(
             Agreement.status.in_((AgreementStatus.APPROVED, AgreementStatus.PARTNER_SIGNED)),
@@ -188,7 +192,7 @@ def remind(*, unsigned_days: int, queue_days: int) -> int:
         sent += len(notify([signer], "reminder.unsigned", organisation=organisation,
                            link=_agreement_link(agreement, organisation),
                            dedupe_key=f"agreement:{agreement.id}:unsigned:{agreement.status}",
-                           title=agreement.title, days=unsigned_days))
+                           ref=reference(agreement), days=unsigned_days))
     waiting_since = utcnow() - timedelta(days=queue_days)
     rows = db.session.execute(select(Contribution.facility_id, func.count(Contribution.id)).where(
         Contribution.status == ContributionStatus.SUBMITTED, Contribution.created_at <= waiting_since)

@@ -1,0 +1,93 @@
+"""Story: a partner types a prisoner's name and NIK into every free-text field it fills, as happens by mistake in
+real reports; on the deployed portal the name and number stay where they were typed (the records and the partner's
+own exports) and reach no log line, address, e-mail subject, notice or overseer's export."""
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote_plus
+
+from tests import sample_files
+from tests.deployed.people import org_path, submission_key
+from tests.deployed.test_faults import bengkulu_pair, upload
+
+#: What must not travel: a WBP-like name and a 16-digit NIK-like number.
+NAME, NIK = "Bambang Sutrisno bin Wagiman", "3271046504870002"
+CANARY = f"WBP {NAME} NIK {NIK}"
+
+PARTNER = "admin@diskopukm.mitrapas.test"
+OFFICER = "rafi.rizaldi@mitrapas.test"
+ANALYST = "analis.bengkulu@mitrapas.test"
+
+
+def carries(text: str) -> bool:
+    text = unquote_plus(text or "")
+    return NAME in text or NIK in text
+
+
+def record(partner, home: str, pair: int, title: str) -> str:
+    new = f"{home}contributions/new?pair={pair}"
+    answer = partner.post(new, {
+        "submission_key": submission_key(partner, new), "type": "umkm", "title": title, "description": CANARY,
+        "partner_people": CANARY, "location": CANARY, "started_on": "2025-11-20", "participants_total": "8",
+        "agreement": "0", "programme": "0"})
+    assert answer.status_code == 302, answer.text[-2000:]
+    return answer.headers["Location"].rsplit("/", 1)[1]
+
+
+def watched(visitor, addresses: list[str]):
+    """A browser whose every address (requested, or sent to by a redirect) is noted."""
+    person = visitor()
+    person.http.hooks["response"].append(
+        lambda answer, *args, **kwargs: addresses.extend([answer.url, answer.headers.get("Location", "")]))
+    return person
+
+
+def test_a_prisoners_name_typed_by_a_partner_stays_in_its_records(stack, visitor):
+    pair = bengkulu_pair(stack)
+    mail_before, addresses = len(stack.mail.messages), []
+    partner = watched(visitor, addresses)
+    partner.login(PARTNER)
+    home = org_path(partner)
+    sent_back = record(partner, home, pair, f"Pendampingan {CANARY}")
+    kept = record(partner, home, pair, f"Pelatihan {CANARY}")
+    assert upload(partner, f"{home}materials/new?pair={pair}", sample_files.pdf(CANARY),
+                  f"daftar {NAME} {NIK}.pdf").status_code == 302
+
+    officer = watched(visitor, addresses)
+    officer.login(OFFICER)
+    facility = org_path(officer)
+    assert officer.post(f"{facility}contributions/{sent_back}/reject", {"reason": f"Hapus nama {CANARY}"},
+                        token_from=f"{facility}contributions/{sent_back}").status_code == 302
+    assert officer.post(f"{facility}contributions/{kept}/verify",
+                        token_from=f"{facility}contributions/{kept}").status_code == 302
+
+    # Where it belongs: the record and the partner's own export of its contributions.
+    assert carries(partner.get(f"{home}contributions/{sent_back}").text)
+    assert carries(partner.get(f"{home}contributions/export.csv").text), "the control: the canary is in the data"
+
+    # Where it must not go.
+    bell = partner.get("/notifications/").text
+    assert f"mengembalikan kontribusi #{sent_back}" in bell, "the partner was told, by the record's number"
+    assert not carries(bell), "a notice names the record, never its text"
+    for page in (partner.get(home).text, officer.get(facility).text):
+        assert not carries(_header(page)), "the bell preview in the page header"
+    messages = stack.mail.wait_for(mail_before + 2, timeout=30)[mail_before:]
+    assert messages and not [m["Subject"] for m in messages if carries(m["Subject"])]
+
+    analyst = watched(visitor, addresses)
+    analyst.login(ANALYST)
+    overview = org_path(analyst)
+    board = analyst.get(overview).text
+    exports = sorted(set(re.findall(r'href="([^"]*/export/[^"]+\.csv[^"]*)"', board)))
+    assert exports, "the overseer's dashboard offers its tables"
+    for path in exports:
+        answer = analyst.get(path.replace("&amp;", "&"))
+        assert answer.status_code == 200 and not carries(answer.text), path
+
+    assert len(addresses) > 20 and not [url for url in addresses if carries(url)]
+    logs = stack.log_text() + (stack.folder / "mail-worker.log").read_text(errors="replace")
+    assert not carries(logs), [line for line in logs.splitlines() if carries(line)][:3]
+
+
+def _header(page: str) -> str:
+    return page[:page.find("<main")] if "<main" in page else page
