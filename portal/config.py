@@ -128,6 +128,7 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "RETENTION_ACCESS_LOG_DAYS": int(os.environ.get("RETENTION_ACCESS_LOG_DAYS", "365")),
         "RETENTION_DEPARTED_DAYS": int(os.environ.get("RETENTION_DEPARTED_DAYS", "90")),
         "RETENTION_EVIDENCE_PHOTO_DAYS": int(os.environ.get("RETENTION_EVIDENCE_PHOTO_DAYS", "730")),
+        "RETENTION_REJECTED_DRAFT_DAYS": int(os.environ.get("RETENTION_REJECTED_DRAFT_DAYS", "365")),
         # Contributions: how many days ahead a date may be (0: nothing in the future).
         "CONTRIBUTION_FUTURE_DAYS": int(os.environ.get("CONTRIBUTION_FUTURE_DAYS", "0")),
         # Redis backs the rate limiter (and later the mail queue) when present.

@@ -135,3 +135,31 @@ def test_the_platform_admin_sees_what_the_next_purge_removes(app, records):
     other = Web(app.test_client())
     other.login(someone.email, PASSWORD)
     assert other.get("/admin/retention").status_code in (403, 404)
+
+
+@pytest.mark.usefixtures("storage_settings")
+def test_a_rejected_draft_is_emptied_after_its_period_and_signed_agreements_stay_whole(app, pks):
+    from portal import storage
+    from portal.models import Agreement, AgreementDocument, AgreementStatus as S
+
+    rejected, signed = pks.in_state(S.REJECTED), pks.in_state(S.ACTIVE)
+    ids = {"rejected": rejected.id, "signed": signed.id}
+    with unscoped("test: what each agreement holds"):
+        keys = {name: [d.storage_key for d in db.session.scalars(select(AgreementDocument).where(
+            AgreementDocument.agreement_id == agreement_id))] for name, agreement_id in ids.items()}
+        assert keys["rejected"] and keys["signed"]
+        assert re.search(r"^rejected_drafts\s+0 older than", run(app), re.M), "not before the period"
+        db.session.execute(Agreement.__table__.update().values(updated_at=utcnow() - timedelta(days=400)))
+    output = run(app)
+    assert re.search(r"^rejected_drafts\s+1 older than", output, re.M), output
+    with unscoped("test: what each agreement holds now"):
+        db.session.expire_all()
+        emptied, whole = db.session.get(Agreement, ids["rejected"]), db.session.get(Agreement, ids["signed"])
+        assert (emptied.title, emptied.scope, emptied.status_reason, emptied.partner_signatory_nip) == (
+            f"Draf PKS ditolak #{ids['rejected']}", "", None, None)
+        assert emptied.status == S.REJECTED and emptied.facility_id == pks.facility.id, "the record stays"
+        assert emptied.documents == [] and not [k for k in keys["rejected"] if k in set(storage.keys())]
+        assert whole.title == "Sistem Rujukan Pelayanan Kesehatan" and len(whole.documents) == len(keys["signed"])
+        assert [e.object_id for e in db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "agreement.draft_emptied"))] == [str(ids["rejected"])]
+    assert re.search(r"^rejected_drafts\s+0 older than", run(app), re.M), "once emptied, nothing is left to do"

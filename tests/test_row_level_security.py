@@ -83,7 +83,7 @@ def test_every_pair_scoped_table_has_forced_row_level_security():
 
 
 @pytest.mark.parametrize("statement", [
-    "UPDATE agreement_documents SET sha256 = 'x'", "DELETE FROM agreement_documents",
+    "UPDATE agreement_documents SET sha256 = 'x'",
     "UPDATE signatures SET name = 'x'", "DELETE FROM signatures", "DELETE FROM agreements",
 ])
 def test_signed_records_cannot_be_changed_or_deleted_by_the_portal(statement):
@@ -92,6 +92,25 @@ def test_signed_records_cannot_be_changed_or_deleted_by_the_portal(statement):
         with pytest.raises(ProgrammingError, match="permission denied"):
             with db.session.begin_nested():
                 db.session.execute(text(statement))
+
+
+def test_of_agreement_documents_only_a_rejected_drafts_draft_files_can_ever_be_deleted(pks):
+    """Retention empties a rejected draft (portal/services/rejected_drafts.py); everything else stays archive."""
+    from portal.models import AgreementStatus as S
+
+    rejected, signed = pks.in_state(S.REJECTED), pks.in_state(S.ACTIVE)
+
+    def documents(agreement) -> int:
+        return db.session.scalar(text("SELECT count(*) FROM agreement_documents WHERE agreement_id = :id"),
+                                 {"id": agreement.id})
+
+    with pks.acting(pks.partner_admin):
+        db.session.execute(text("DELETE FROM agreement_documents"))
+        assert documents(rejected) == 1, "a party cannot, even its own rejected draft"
+    with unscoped("test: the retention purge's way in"):
+        before = documents(signed)
+        db.session.execute(text("DELETE FROM agreement_documents"))
+        assert (documents(rejected), documents(signed)) == (0, before), "only the rejected draft's file goes"
 
 
 def test_rls_keeps_a_facilitys_tallies_to_it_and_its_overseers():

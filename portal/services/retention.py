@@ -4,7 +4,8 @@ UU PDP keeps personal data no longer than its purpose needs. One list, `RULES`, 
 `mitrapas portal purge-expired` (which shows what it would remove before it removes), the platform
 admin's preview and the public privacy notice, so that what the notice promises is what the
 scheduler does. Agreements, their documents and signatures, and the audit trail are archive: they
-are not in the list and are never purged (UU 43/2009 on archives; the audit chain must verify).
+are not in the list and are never purged (UU 43/2009 on archives; the audit chain must verify). A draft
+the facility rejected never became an agreement: its content goes, its record stays.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from portal.extensions import db
 from portal.models import DocumentAccess, LoginSession, Notification
 from portal.models.base import utcnow
-from portal.services import file_jobs, materials, pseudonyms
+from portal.services import file_jobs, materials, pseudonyms, rejected_drafts
 from portal.tenancy import unscoped
 
 
@@ -73,6 +74,10 @@ RULES = (
          _l("to verify the contribution; the verified figure stays after the photo is removed"),
          _l("both parties of the partnership and the regional office"),
          "RETENTION_EVIDENCE_PHOTO_DAYS", "days", purge=materials.retire_evidence_photos),
+    Rule("rejected_drafts", _l("Draft agreements the facility rejected: their text, files and signatories"),
+         _l("so that the partner can revise and propose again; the record that it was proposed and rejected stays"),
+         _l("both parties of the partnership and the regional office"),
+         "RETENTION_REJECTED_DRAFT_DAYS", "days", purge=rejected_drafts.purge),
     Rule("deleted_materials", _l("Deleted materials"),
          _l("so that a mistaken deletion can be undone by an administrator"), _l("platform administrators"),
          "MATERIAL_RETENTION_DAYS", "days", purge=materials.purge_deleted),
