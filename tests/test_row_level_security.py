@@ -206,10 +206,15 @@ def only(*tables) -> dict[str, int]:
     return {table: int(table in tables) for table in TENANT_ROWS}
 
 
+def a_pair_and_a_stranger():
+    """A facility in Bengkulu with its partner, and a facility of another province with nothing to do with them."""
+    facility, partner = FacilityFactory(province="Bengkulu"), PartnerFactory()
+    PartnershipFactory(facility=facility, partner=partner)
+    return facility, partner, FacilityFactory(province="Kalimantan Timur")
+
+
 def test_an_organisations_rows_are_hidden_from_nobody_and_from_other_organisations():
-    ours, partner = FacilityFactory(province="Bengkulu"), PartnerFactory()
-    PartnershipFactory(facility=ours, partner=partner)
-    theirs = FacilityFactory(province="Kalimantan Timur")
+    ours, partner, theirs = a_pair_and_a_stranger()
     member = member_of(ours, Role.OFFICER)
     with unscoped("test: one row of every kind for ours"):
         InvitationFactory(organisation=ours)
@@ -232,9 +237,7 @@ def test_an_organisations_rows_are_hidden_from_nobody_and_from_other_organisatio
 
 
 def test_someone_who_moved_on_stays_named_where_they_acted_and_nowhere_else():
-    facility, partner = FacilityFactory(province="Bengkulu"), PartnerFactory()
-    PartnershipFactory(facility=facility, partner=partner)
-    stranger = FacilityFactory(province="Kalimantan Timur")
+    facility, partner, stranger = a_pair_and_a_stranger()
     intern = member_of(partner, Role.MEMBER)
     with unscoped("test: the intern drafted for the pair, then their programme ended"):
         audit.record("agreement.created", actor=intern, object_type="agreement", object_id=1,
