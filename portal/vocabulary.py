@@ -301,7 +301,12 @@ NOTIFICATION_GROUPS = {
 
 
 def notice_text(notice) -> str:
-    """The notice in the reader's language; a missing detail stays blank rather than failing."""
+    """The notice in the reader's language; a missing detail stays blank rather than failing. A notice kept from
+    before notices named records by number finds its number in its link."""
+    import re
     from collections import defaultdict
 
-    return str(NOTIFICATIONS.get(notice.kind, notice.kind)) % defaultdict(str, notice.params or {})
+    params = defaultdict(str, notice.params or {})
+    if "ref" not in params and (number := re.search(r"/(\d+)$", notice.link or "")):
+        params["ref"] = f"#{number[1]}"
+    return str(NOTIFICATIONS.get(notice.kind, notice.kind)) % params

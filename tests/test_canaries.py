@@ -48,3 +48,9 @@ def test_a_database_error_names_the_statement_not_the_values(app):
                 db.session.add(User(email=taken.email, name=CANARY, password_hash="x"))
                 db.session.flush()
     assert "INSERT INTO users" in str(error.value) and not carries(str(error.value))
+
+
+def test_a_notice_kept_from_before_still_names_its_record_by_number():
+    older = Notification(kind="agreement.approved", link="/o/rsud/agreements/12",
+                         params={"title": CANARY, "facility": "Rutan Kelas IIB Tamiang Layang"})
+    assert notice_text(older) == "Rutan Kelas IIB Tamiang Layang menyetujui perjanjian #12."

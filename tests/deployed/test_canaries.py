@@ -34,6 +34,25 @@ def record(partner, home: str, pair: int, title: str) -> str:
     return answer.headers["Location"].rsplit("/", 1)[1]
 
 
+def draft_and_submit(partner, home: str, pair: int) -> str:
+    """A PKS draft with the canary in every text field the partner fills, and in its file's name; submitted."""
+    new = f"{home}agreements/new?pair={pair}"
+    typed = {field: CANARY for field in ("title", "scope", "objectives", "facility_rights", "facility_obligations",
+                                         "partner_rights", "partner_obligations", "facility_number",
+                                         "partner_number", "facility_signatory_position",
+                                         "partner_signatory_position")}
+    form = partner.get(new).text
+    signatories = {name: _first_choice(form, name) for name in ("facility_signatory", "partner_signatory")}
+    answer = partner.post(new, {**typed, **signatories, "type": "economic_empowerment", "start_date": "2025-12-01",
+                                "end_date": "2026-11-30", "facility_signatory_nip": "", "partner_signatory_nip": ""},
+                          files={"document": (f"draf {NAME} {NIK}.pdf", sample_files.pdf(CANARY), "application/pdf")})
+    assert answer.status_code == 302, answer.text[-2000:]
+    agreement = answer.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    assert partner.post(f"{home}agreements/{agreement}/submit",
+                        token_from=f"{home}agreements/{agreement}").status_code == 302
+    return agreement
+
+
 def watched(visitor, addresses: list[str]):
     """A browser whose every address (requested, or sent to by a redirect) is noted."""
     person = visitor()
@@ -52,6 +71,7 @@ def test_a_prisoners_name_typed_by_a_partner_stays_in_its_records(stack, visitor
     kept = record(partner, home, pair, f"Pelatihan {CANARY}")
     assert upload(partner, f"{home}materials/new?pair={pair}", sample_files.pdf(CANARY),
                   f"daftar {NAME} {NIK}.pdf").status_code == 302
+    agreement = draft_and_submit(partner, home, pair)
 
     officer = watched(visitor, addresses)
     officer.login(OFFICER)
@@ -60,18 +80,24 @@ def test_a_prisoners_name_typed_by_a_partner_stays_in_its_records(stack, visitor
                         token_from=f"{facility}contributions/{sent_back}").status_code == 302
     assert officer.post(f"{facility}contributions/{kept}/verify",
                         token_from=f"{facility}contributions/{kept}").status_code == 302
+    assert officer.post(f"{facility}agreements/{agreement}/request-changes", {"reason": f"Hapus nama {CANARY}"},
+                        token_from=f"{facility}agreements/{agreement}").status_code == 302
 
     # Where it belongs: the record and the partner's own export of its contributions.
     assert carries(partner.get(f"{home}contributions/{sent_back}").text)
+    assert carries(officer.get(f"{facility}agreements/{agreement}").text)
     assert carries(partner.get(f"{home}contributions/export.csv").text), "the control: the canary is in the data"
 
     # Where it must not go.
     bell = partner.get("/notifications/").text
     assert f"mengembalikan kontribusi #{sent_back}" in bell, "the partner was told, by the record's number"
-    assert not carries(bell), "a notice names the record, never its text"
+    assert f"perubahan pada perjanjian #{agreement}" in bell
+    facility_bell = officer.get("/notifications/").text
+    assert f"mengajukan perjanjian #{agreement}" in facility_bell, "the draft was submitted"
+    assert not carries(bell) and not carries(facility_bell), "a notice names the record, never its text"
     for page in (partner.get(home).text, officer.get(facility).text):
         assert not carries(_header(page)), "the bell preview in the page header"
-    messages = stack.mail.wait_for(mail_before + 2, timeout=30)[mail_before:]
+    messages = stack.mail.wait_for(mail_before + 5, timeout=30)[mail_before:]
     assert messages and not [m["Subject"] for m in messages if carries(m["Subject"])]
 
     analyst = watched(visitor, addresses)
@@ -87,6 +113,12 @@ def test_a_prisoners_name_typed_by_a_partner_stays_in_its_records(stack, visitor
     assert len(addresses) > 20 and not [url for url in addresses if carries(url)]
     logs = stack.log_text() + (stack.folder / "mail-worker.log").read_text(errors="replace")
     assert not carries(logs), [line for line in logs.splitlines() if carries(line)][:3]
+
+
+def _first_choice(form: str, name: str) -> str:
+    """The first person a signatory `<select>` offers."""
+    options = form[form.index(f'name="{name}"'):]
+    return re.findall(r'<option[^>]*value="([1-9][0-9]*)"', options[:options.index("</select>")])[0]
 
 
 def _header(page: str) -> str:
