@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as settings
 from portal import paths
-from portal.extensions import bootstrap, csrf, db, migrate
+from portal.extensions import bootstrap, cache, csrf, db, migrate
 from portal.version import __version__
 
 PROJECT_ROOT = paths.CHECKOUT
@@ -32,7 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from portal import charts, i18n, security, tenancy
+    from portal import charts, i18n, public_cache, security, tenancy  # noqa: F401  (public_cache listens to commits)
     from portal.services import notifications  # noqa: F401  (listens to the audit trail)
 
     db.init_app(app)
@@ -41,6 +41,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(paths.resource("migrations")))
     csrf.init_app(app)
     bootstrap.init_app(app)
+    cache.init_app(app)
     i18n.register_i18n(app)
     charts.init_app(app)
     security.register_security(app)
@@ -69,15 +70,16 @@ def _tune_engine(engine) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from blueprints import (
-        admin, agreements, audit, auth, contributions, dashboard, home, jobs, materials, members, notifications,
-        partnerships, uploads, verify,
+        admin, agreements, audit, auth, contributions, dashboard, home, jobs, materials, members, news, notifications,
+        partnerships, public, uploads, verify,
     )
     from blueprints.query_args import RecordIdConverter
 
     app.url_map.converters["int"] = RecordIdConverter
 
     for blueprint in (auth.bp, home.bp, admin.bp, dashboard.bp, members.bp, partnerships.bp, agreements.bp,
-                      materials.bp, contributions.bp, jobs.bp, uploads.bp, audit.bp, verify.bp, notifications.bp):
+                      materials.bp, contributions.bp, jobs.bp, uploads.bp, audit.bp, verify.bp, notifications.bp,
+                      news.bp, public.bp):
         app.register_blueprint(blueprint)
 
 

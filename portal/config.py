@@ -107,6 +107,15 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "AGREEMENT_DOCUMENT_MAX_BYTES": int(os.environ.get("AGREEMENT_DOCUMENT_MAX_BYTES", str(20 * 1024 * 1024))),
         "VERIFY_LIMIT": os.environ.get("VERIFY_LIMIT", "30 per minute"),
+        # Public pages: per visitor's address (a shared report brings many visitors, each reads a few pages).
+        "PUBLIC_LIMIT": os.environ.get("PUBLIC_LIMIT", "240 per minute"),
+        # How long browsers and proxies may keep a public page, and the portal its drawn copy (seconds).
+        "PUBLIC_MAX_AGE": int(os.environ.get("PUBLIC_MAX_AGE", "60")),
+        "PUBLIC_CACHE_SECONDS": int(os.environ.get("PUBLIC_CACHE_SECONDS", "600")),
+        # Drawn public pages: in Redis when there is one (shared by every worker), else in the process.
+        "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
+        "CACHE_REDIS_URL": redis_url,
+        "CACHE_KEY_PREFIX": "mitrapas:",
         "SIGN_LIMIT": os.environ.get("SIGN_LIMIT", "10 per 15 minutes"),
         # Materials: what may be uploaded (sniffed types), how big, how long deleted ones are kept.
         "MATERIAL_TYPES": tuple(os.environ.get("MATERIAL_TYPES", ",".join(DEFAULT_MATERIAL_TYPES)).split(",")),

@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from portal import paths, sealing, storage
 from portal.extensions import db
-from portal.models import PairScoped
+from portal.models import FacilityOwned, PairScoped
 from portal.services import operations
 from portal.tenancy import unscoped
 
@@ -32,7 +32,8 @@ TENANT_TABLES = ("audit_entries", "invitations", "background_jobs", "outbox_mess
 def rls_tables() -> list[str]:
     """Tables whose rows belong to a pair (every PairScoped model), an organisation or a person: RLS must be on
     and forced."""
-    return sorted({model.__tablename__ for model in PairScoped.__subclasses__()} | set(PERSONAL_TABLES)
+    return sorted({model.__tablename__ for model in (*PairScoped.__subclasses__(), *FacilityOwned.__subclasses__())}
+                  | set(PERSONAL_TABLES)
                   | set(TENANT_TABLES))
 
 #: Secret keys seen in examples and tests: a deployment must choose its own.

@@ -1,6 +1,7 @@
 """Unbound extension objects, bound to the app in create_app()."""
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -33,3 +34,5 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
 talisman = Talisman()
 bootstrap = Bootstrap5()
+#: The public pages' drawn copies (portal/public_cache.py).
+cache = Cache()

@@ -8,7 +8,7 @@ from pathlib import Path
 from babel import support
 from babel.dates import get_month_names
 from babel.numbers import get_decimal_symbol, get_group_symbol
-from flask import Flask, current_app, has_request_context, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale, to_user_timezone
 from flask_login import current_user
 
@@ -23,6 +23,9 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # commands and jobs speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.blueprint == "public":  # the same address is the same page for everyone: ?lang=en
+        chosen = request.args.get("lang")
+        return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get(LANGUAGE_KEY)

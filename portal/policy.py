@@ -120,6 +120,22 @@ def can_verify_contribution(user: User | None, contribution) -> bool:
     return can_verify_contribution_for(user, contribution.facility)
 
 
+# --- the public page and news ------------------------------------------------------------
+
+def can_manage_public_page(user: User | None, facility: Organisation) -> bool:
+    """Only the head turns the facility's public page on or off, and decides whether news needs approval."""
+    return facility.kind == OrgKind.FACILITY and role_of(user, facility) == Role.HEAD
+
+
+def can_write_news(user: User | None, facility: Organisation) -> bool:
+    """The Humas officer (and the head) drafts, edits and publishes news and marks photos publishable."""
+    return facility.kind == OrgKind.FACILITY and role_of(user, facility) in (Role.HEAD, Role.HUMAS)
+
+
+def can_approve_news(user: User | None, facility: Organisation) -> bool:
+    return facility.kind == OrgKind.FACILITY and role_of(user, facility) == Role.HEAD
+
+
 def require(allowed: bool) -> None:
     """Raise NotAllowed unless `allowed`; services call this before any write."""
     if not allowed:

@@ -15,6 +15,8 @@ PUBLIC_ENDPOINTS = frozenset({
     "bootstrap.static",
     "verify.index", "verify.show",
 })
+#: Blueprints anyone may open: the public pages of facilities that publish.
+PUBLIC_BLUEPRINTS = frozenset({"public"})
 
 #: No inline script anywhere, no framing, assets only from this app.
 CONTENT_SECURITY_POLICY = {
@@ -94,7 +96,7 @@ def _note_origin() -> None:
 
 
 def _require_login():
-    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None or request.blueprint in PUBLIC_BLUEPRINTS:
         return None
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))

@@ -10,6 +10,13 @@ facility's province. Nothing else sees it. The rule is applied here, three ways:
 - on PostgreSQL the acting organisation is set per transaction, and the
   Row-Level Security policies created by the migrations repeat the rule.
 
+A facility's own records (`FacilityOwned`: its news and their photos) are seen by the facility (and
+the offices overseeing it) and written by the facility alone.
+
+Anonymous visitors of the public pages read in a scope of their own (`reading_public`): shared and
+facility records of facilities whose head turned the public page on, and of those, on PostgreSQL, only
+what is verified and published (the policies of migration 0023).
+
 Records of one person (their login sessions, recovery codes, notifications, password-reset
 tokens) follow a second rule, enforced by the database alone: the acting person sees their own,
 and a secret the visitor presents (the session token of their cookie, a reset link's digest)
@@ -32,7 +39,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from werkzeug.local import LocalProxy
 
 from portal.extensions import db
-from portal.models import Membership, Organisation, OrgKind, PairScoped
+from portal.models import FacilityOwned, Membership, Organisation, OrgKind, PairScoped
 
 
 class TenantViolation(RuntimeError):
@@ -50,6 +57,8 @@ class Scope:
     every_tenant: bool = False
     person_id: int | None = None
     presented: str | None = None
+    #: An anonymous visitor of the public pages: reads what facilities publish, writes nothing.
+    public: bool = False
 
     @classmethod
     def of(cls, organisation: Organisation) -> "Scope":
@@ -155,6 +164,16 @@ def leave_person(exc=None, *, announce: bool = False) -> None:
 
 
 @contextmanager
+def reading_public():
+    """Run a block as an anonymous visitor of the public pages, whoever else is acting."""
+    token = activate(Scope(public=True))
+    try:
+        yield
+    finally:
+        reset(token)
+
+
+@contextmanager
 def unscoped(reason: str):
     """The escape hatch: lift the pair rule for a block that must see every tenant.
 
@@ -171,9 +190,15 @@ def unscoped(reason: str):
 
 # --- the ORM filter ----------------------------------------------------------
 
+def _publishing_facilities():
+    return select(Organisation.id).where(Organisation.kind == OrgKind.FACILITY, Organisation.public_page.is_(True))
+
+
 def _pair_criteria(scope: Scope):
     """The pair rule as a loader criterion for `scope` (one lambda per SQL shape)."""
     org_id, province = scope.org_id, scope.province
+    if scope.public:
+        return lambda cls: cls.facility_id.in_(_publishing_facilities())
     if scope.kind in (OrgKind.FACILITY, OrgKind.PARTNER):
         return lambda cls: or_(cls.facility_id == org_id, cls.partner_id == org_id)
     if scope.kind == OrgKind.OVERSIGHT and province:
@@ -187,6 +212,17 @@ def _pair_criteria(scope: Scope):
     return lambda cls: false()
 
 
+def _facility_criteria(scope: Scope):
+    """Whose facility records `scope` sees: its own as a facility, its facilities' as oversight, the
+    publishing facilities' as the public."""
+    if scope.kind == OrgKind.FACILITY:
+        org_id = scope.org_id
+        return lambda cls: cls.facility_id == org_id
+    if scope.kind == OrgKind.OVERSIGHT or scope.public:
+        return _pair_criteria(scope)
+    return lambda cls: false()
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _filter_shared_records(state: ORMExecuteState) -> None:
     if state.is_column_load or not (state.is_select or state.is_update or state.is_delete):
@@ -195,7 +231,8 @@ def _filter_shared_records(state: ORMExecuteState) -> None:
     if scope.every_tenant:
         return
     state.statement = state.statement.options(
-        with_loader_criteria(PairScoped, _pair_criteria(scope), include_aliases=True)
+        with_loader_criteria(PairScoped, _pair_criteria(scope), include_aliases=True),
+        with_loader_criteria(FacilityOwned, _facility_criteria(scope), include_aliases=True),
     )
 
 
@@ -224,6 +261,13 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
             raise TenantViolation(
                 f"{type(record).__name__} of pair {_pair_of(record)} is not writable by {scope}"
             )
+        if isinstance(record, FacilityOwned) and not _may_write_own(scope, record):
+            raise TenantViolation(f"{type(record).__name__} of facility {record.facility_id} is not writable by {scope}")
+
+
+def _may_write_own(scope: Scope, record: FacilityOwned) -> bool:
+    facility_id = record.facility_id if record.facility_id is not None else getattr(record.facility, "id", None)
+    return scope.every_tenant or (scope.kind == OrgKind.FACILITY and scope.org_id == facility_id)
 
 
 def require_writable(facility_id: int, partner_id: int) -> None:
@@ -238,7 +282,8 @@ _SET_SCOPE_SQL = text(
     "SELECT set_config('mitrapas.org_id', :org_id, true),"
     " set_config('mitrapas.every_tenant', :every_tenant, true),"
     " set_config('mitrapas.person_id', :person_id, true),"
-    " set_config('mitrapas.presented', :presented, true)"
+    " set_config('mitrapas.presented', :presented, true),"
+    " set_config('mitrapas.public', :public, true)"
 )
 
 
@@ -250,6 +295,7 @@ def _apply_database_scope(connection, scope: Scope) -> None:
         "every_tenant": "on" if scope.every_tenant else "off",
         "person_id": str(scope.person_id or ""),
         "presented": scope.presented or "",
+        "public": "on" if scope.public else "off",
     })
 
 

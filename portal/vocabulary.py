@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 
 from portal.models import (
     AccessHow, AgreementKind, AgreementStatus, AgreementType, ContributionStatus, ContributionType, DocumentKind,
-    MailStatus, MaterialCategory, OrgKind, PartnerCategory, ProgrammeStatus, Role, SignatureMethod,
+    MailStatus, MaterialCategory, NewsSource, NewsStatus, OrgKind, PartnerCategory, ProgrammeStatus, Role,
+    SignatureMethod,
 )
 
 ROLE = {
@@ -19,6 +20,7 @@ ROLE = {
     Role.ADMIN: _l("Partner admin"),
     Role.MEMBER: _l("Partner member"),
     Role.ANALYST: _l("Analyst"),
+    Role.HUMAS: _l("Public relations (Humas)"),
 }
 
 ORG_KIND = {
@@ -126,6 +128,19 @@ CONTRIBUTION_TYPE = {
     ContributionType.OTHER: _l("Other"),
 }
 
+NEWS_STATUS = {
+    NewsStatus.DRAFT: _l("Draft"),
+    NewsStatus.AWAITING_APPROVAL: _l("Waiting for the head's approval"),
+    NewsStatus.PUBLISHED: _l("Published"),
+    NewsStatus.WITHDRAWN: _l("Withdrawn"),
+}
+
+NEWS_SOURCE = {
+    NewsSource.AGREEMENT: _l("Agreement signing"),
+    NewsSource.PROGRAMME: _l("Finished programme"),
+    NewsSource.CONTRIBUTION: _l("Verified activity"),
+}
+
 CONTRIBUTION_STATUS = {
     ContributionStatus.SUBMITTED: _l("Waiting for verification"),
     ContributionStatus.VERIFIED: _l("Verified"),
@@ -228,6 +243,21 @@ AUDIT_ACTIONS = {
     "material.purged": _l("Deleted material purged"),
     "material.retention_expired": _l("Evidence photo removed after its retention period"),
     "material.version_lost": _l("Material file found missing"),
+    "organisation.public_page_on": _l("Public page turned on"),
+    "agreement.document_published": _l("Signed document shown on the public page"),
+    "agreement.document_unpublished": _l("Signed document taken off the public page"),
+    "organisation.public_page_off": _l("Public page turned off"),
+    "organisation.news_approval_changed": _l("Approval of news by the head changed"),
+    "news.drafted": _l("News drafted"),
+    "news.edited": _l("News edited"),
+    "news.quote_added": _l("Quote added to news"),
+    "news.quote_removed": _l("Quote removed from news"),
+    "news.photo_added": _l("Photo added to news (no WBP recognisable)"),
+    "news.photo_removed": _l("Photo removed from news"),
+    "news.submitted": _l("News sent to the head for approval"),
+    "news.returned": _l("News returned to its draft"),
+    "news.published": _l("News published"),
+    "news.withdrawn": _l("News withdrawn from the public page"),
 }
 
 
@@ -251,6 +281,8 @@ _LABELS_BY_TYPE = {
     ProgrammeStatus: PROGRAMME_STATUS,
     MailStatus: MAIL_STATUS,
     AccessHow: ACCESS_HOW,
+    NewsStatus: NEWS_STATUS,
+    NewsSource: NEWS_SOURCE,
 }
 
 

@@ -15,7 +15,7 @@ from flask_sqlalchemy.session import Session
 from werkzeug.serving import make_server
 
 from portal import create_app, demo
-from portal.extensions import db, limiter
+from portal.extensions import cache, db, limiter
 from portal.seaweedfs import SeaweedFS
 from tests.databases import fresh_database
 
@@ -43,6 +43,7 @@ def make_app(database, **overrides):
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
         "BACKGROUND_JOBS": "inline",  # each test's transaction is rolled back: a job must run inside it
+        "CACHE_TYPE": "SimpleCache",  # drawn public pages stay in the test's process (cleared per test)
     }
     config.update(overrides)
     app = create_app(config)
@@ -128,6 +129,7 @@ def transaction(request, app):
         db.session = db._make_scoped_session(
             {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": ConnectionBoundSession})
         limiter.reset()
+        cache.clear()
         try:
             yield
         finally:
@@ -268,3 +270,12 @@ def log_in(page, base, email):
     page.get_by_role("button", name="Masuk").click()
 
 
+
+
+def signed_in_page(browser, base, email):
+    """A browser of its own for one demo person, signed in and on their organisation's home page."""
+    context = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    log_in(page, base, email)
+    page.wait_for_url(re.compile(r".*/o/[^/]+/$"))
+    return page

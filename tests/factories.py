@@ -15,7 +15,7 @@ from portal.models import (
     ResumableUpload,
     Agreement, AgreementDocument, AgreementType, BackgroundJob, Contribution, ContributionStatus, ContributionType, DocumentKind, Material, MaterialCategory, MaterialVersion,
     Invitation, LoginSession, Membership, Notification, Organisation, OrgKind, PartnerCategory, Partnership,
-    Programme, Role, User,
+    NewsItem, NewsPhoto, NewsQuote, NewsSource, NewsStatus, Programme, Role, User,
 )
 from portal.models.base import utcnow
 from portal.services import tallies
@@ -306,3 +306,26 @@ def every_organisation() -> dict[str, Organisation]:
     with unscoped("test: the whole directory and its people"):
         return {org.name: org for org in db.session.scalars(
             select(Organisation).options(selectinload(Organisation.memberships).selectinload(Membership.user)))}
+
+
+class NewsItemFactory(Factory):
+    """A published report of a facility, with a quote and a photo (rows only: the photo's objects are not stored)."""
+
+    class Meta:
+        model = NewsItem
+
+    facility = factory.SubFactory(FacilityFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    title = factory.Sequence(lambda n: f"Konseling psikologis bagi warga binaan {n}")
+    slug = factory.Sequence(lambda n: f"konseling-psikologis-{n}")
+    body = "Paragraf pertama.\n\nParagraf kedua."
+    happened_on = factory.LazyFunction(lambda: date.today() - timedelta(days=3))
+    source_kind = NewsSource.CONTRIBUTION
+    source_id = 0
+    status = NewsStatus.PUBLISHED
+    published_at = factory.LazyFunction(utcnow)
+    quotes = factory.LazyAttribute(lambda item: [NewsQuote(facility=item.facility, speaker="Rafi Rizaldi",
+                                                           office="Kasubsi Pelayanan Tahanan", text="Kesehatan mental")])
+    photos = factory.LazyAttributeSequence(lambda item, n: [NewsPhoto(
+        facility=item.facility, caption="Ruang konseling", large_key=f"f/0/news/{n}-besar",
+        small_key=f"f/0/news/{n}-kecil", width=1280, height=853)])

@@ -56,6 +56,25 @@ def test_every_page_a_person_reaches_meets_wcag_21_aa_and_fits_a_phone(live_port
     assert problems == []
 
 
+def test_every_public_page_meets_wcag_21_aa_and_fits_a_phone(live_portal, browser):
+    """The public pages, as a visitor without an account follows their links from the index."""
+    context = new_context(browser)
+    page = context.new_page()
+    seen, queue, problems = set(), ["/publik/"], []
+    while queue and len(seen) < MOST_PAGES:
+        path = queue.pop(0)
+        if path in seen or not path.startswith("/publik/") or path.endswith((".jpg", ".atom")):
+            continue
+        seen.add(path)
+        response = page.goto(live_portal + path)
+        assert response is not None and response.status == 200, path
+        problems += [(path, found) for found in problems_of(page)]
+        queue += [link for link in pages_of(page, live_portal) if link not in seen]
+    context.close()
+    assert any("/berita/" in path for path in seen) and any("/provinsi/" in path for path in seen)
+    assert problems == []
+
+
 def test_the_busiest_pages_are_photographed_at_phone_and_desktop_width(live_portal, browser):
     """For a reviewer's eye: tests/artifacts/a11y-<page>-<width>.png."""
     context = browser.new_context(locale="id-ID", viewport=DESKTOP)

@@ -5,20 +5,12 @@ from datetime import date, timedelta
 import pytest
 from PIL import Image
 
-from tests.conftest import ARTIFACTS, log_in
+from tests.conftest import ARTIFACTS, signed_in_page as person
 
 pytestmark = pytest.mark.browser
 
 INTERN = "magang.psikologi@mitrapas.test"
 OFFICER = "rafi.rizaldi@mitrapas.test"
-
-
-def person(browser, base, email):
-    context = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    log_in(page, base, email)
-    page.wait_for_url(re.compile(r".*/o/[^/]+/$"))
-    return page
 
 
 def test_a_session_is_recorded_rejected_corrected_and_verified(live_portal, browser, tmp_path):

@@ -200,3 +200,36 @@ def test_every_hot_page_asks_the_same_number_of_questions_at_ten_times_the_data(
     small = queries_per_page(app, people, pages)
     grow(27)
     assert queries_per_page(app, people, pages) == small
+
+
+def test_public_pages_ask_the_same_number_of_questions_as_a_facility_publishes_more(client):
+    from portal.extensions import cache
+    from tests.factories import ContributionFactory, NewsItemFactory, ProgrammeFactory
+
+    facility = FacilityFactory(public_page=True, province="Bengkulu")
+    FacilityFactory(public_page=True, province="Bengkulu")
+
+    def publish(n):
+        for _ in range(n):
+            pair = dict(facility=facility, partner=PartnershipFactory(facility=facility).partner)
+            NewsItemFactory(facility=facility, partner=pair["partner"])
+            ContributionFactory(**pair, status="verified")
+            ProgrammeFactory(**pair, status="closed", actual_participants=18, certificates_issued=18)
+
+    def asked(url):
+        cache.clear()  # the drawn page would answer without a question
+        counter = QueryCounter()
+        engine = db.session.get_bind().engine
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            assert client.get(url).status_code == 200, url
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+        return counter.count
+
+    pages = [f"/publik/{facility.slug}", "/publik/provinsi/bengkulu", "/publik/", f"/publik/{facility.slug}/feed.atom",
+             "/sitemap.xml"]
+    publish(2)
+    small = {url: asked(url) for url in pages}
+    publish(20)
+    assert {url: asked(url) for url in pages} == small

@@ -7,7 +7,7 @@ from portal.models import OrgKind, Partnership, Role
 from portal.tenancy import Scope, TenantViolation, acting_for, current_scope, unscoped
 from tests.factories import (
     AgreementDocumentFactory, AgreementFactory, BackgroundJobFactory, ResumableUploadFactory, ContributionFactory, FacilityFactory, InvitationFactory,
-    MaterialVersionFactory,
+    MaterialVersionFactory, NewsItemFactory,
     ProgrammeFactory, OversightFactory, PartnerFactory, PartnershipFactory, member_of,
 )
 
@@ -35,6 +35,7 @@ def world():
     w.their_programme = ProgrammeFactory(facility=w.balikpapan, partner=w.sekata)
     w.their_invitation = InvitationFactory(organisation=w.balikpapan)
     w.their_job = BackgroundJobFactory(organisation=w.balikpapan)
+    w.their_news = NewsItemFactory(facility=w.balikpapan, partner=w.sekata)
     # Opened (notionally) by our head, for their pair: only the pair rule stands in the way.
     w.their_upload = ResumableUploadFactory(facility=w.balikpapan, partner=w.sekata, uploaded_by_id=w.head.id)
     return w
@@ -120,9 +121,14 @@ FOREIGN_RECORDS = {
     "file_format": lambda w: "xlsx",
     "job_id": lambda w: w.their_job.id,
     "upload_id": lambda w: w.their_upload.id,
+    "news_id": lambda w: w.their_news.id,
+    "quote_id": lambda w: w.their_news.quotes[0].id,
+    "photo_id": lambda w: w.their_news.photos[0].id,
+    "move": lambda w: "withdraw",
+    "choice": lambda w: "show",
 }
 #: Arguments that name no record: with only these, the URL is the organisation's own and answers it.
-NOT_RECORDS = {"step", "how", "decision", "action", "table", "file_format"}
+NOT_RECORDS = {"step", "how", "decision", "action", "table", "file_format", "move", "choice"}
 
 
 def tenant_rules(app):

@@ -17,7 +17,7 @@ from blueprints.query_args import filter_args, page_number
 from portal import policy
 from portal.extensions import db, limiter
 from portal.models import Agreement, AgreementDocument, Role
-from portal.services import agreement_lists, agreements, document_access, file_jobs
+from portal.services import agreement_lists, agreements, document_access, file_jobs, publication
 from portal.services.agreements import AgreementFields
 from portal.tenancy import current_org, get_shared_or_404
 
@@ -112,7 +112,8 @@ def show(agreement_id: int):
     return render_template(
         "agreements/show.html", agreement=agreement, actions=agreements.available_actions(agreement, _actor()),
         timeline=agreement_lists.timeline(agreement), confirm_form=ConfirmForm(), reason_form=ReasonForm(),
-        sign_form=SignForm(), scan_form=ScanForm())
+        sign_form=SignForm(), scan_form=ScanForm(),
+        may_publish_document=publication.may_show_document(_actor(), agreement))
 
 
 @dataclass(frozen=True)

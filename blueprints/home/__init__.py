@@ -15,10 +15,11 @@ def _navigation():
     from portal.tenancy import current_org
 
     if not current_user or not current_user.is_authenticated:
-        return {"switch_choices": [], "current_org": None, "nav_audit": False}
+        return {"switch_choices": [], "current_org": None, "nav_audit": False, "nav_news": False}
     org = current_org._get_current_object()
     return {"switch_choices": organisations_of(current_user), "current_org": org,
-            "nav_audit": bool(org) and policy.can_read_audit(current_user, org)}
+            "nav_audit": bool(org) and policy.can_read_audit(current_user, org),
+            "nav_news": bool(org) and policy.can_write_news(current_user, org)}
 
 
 from blueprints.home import views  # noqa: E402,F401

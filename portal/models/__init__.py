@@ -5,7 +5,7 @@ from portal.models.agreements import (
 )
 from portal.models.audit import AuditEntry
 from portal.models.document_access import AccessedFile, AccessHow, DocumentAccess
-from portal.models.base import PairScoped
+from portal.models.base import FacilityOwned, PairScoped
 from portal.models.contributions import (
     Contribution, ContributionStatus, ContributionTally, ContributionType, Programme, ProgrammeStatus,
 )
@@ -15,6 +15,7 @@ from portal.models.organisations import (
     FACILITY_CLASSES, FIRST_ROLE, PROVINCES, ROLES_BY_KIND, Membership, Organisation, OrgKind,
     PartnerCategory, Role,
 )
+from portal.models.news import NewsItem, NewsPhoto, NewsQuote, NewsSource, NewsStatus
 from portal.models.partnerships import Partnership
 from portal.models.invitations import Invitation
 from portal.models.jobs import BackgroundJob, JobStatus
@@ -29,7 +30,8 @@ __all__ = [
     "DocumentKind", "Party", "Signature", "SignatureMethod", "Material", "MaterialCategory", "MaterialVersion",
     "Contribution", "ContributionStatus", "ContributionTally", "ContributionType", "Programme", "ProgrammeStatus",
     "AuditEntry", "FACILITY_CLASSES", "FIRST_ROLE", "LoginSession", "Membership", "Organisation",
-    "OrgKind", "PROVINCES", "PairScoped", "PartnerCategory", "Partnership", "ROLES_BY_KIND",
+    "OrgKind", "PROVINCES", "FacilityOwned", "PairScoped", "PartnerCategory", "Partnership", "ROLES_BY_KIND",
     "Role", "User", "MailStatus", "OutboxMessage", "AccountToken", "TokenPurpose", "Invitation", "Notification", "RecoveryCode",
     "BackgroundJob", "JobStatus", "ResumableUpload", "UploadStatus", "CommandRun", "AccessedFile", "AccessHow", "DocumentAccess",
+    "NewsItem", "NewsPhoto", "NewsQuote", "NewsSource", "NewsStatus",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint, and_
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint, and_, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -110,6 +110,8 @@ class Agreement(PairScoped, db.Model):
     approved_document_number: Mapped[int | None]
     #: Printed on the certificate page; opens `/verify/<code>`.
     verification_code: Mapped[str | None] = mapped_column(String(24), unique=True)
+    #: The facility's head published the signed document on the facility's public page.
+    document_public: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)

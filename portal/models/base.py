@@ -58,3 +58,16 @@ class PairScoped:
     @declared_attr
     def partner(cls) -> Mapped["Organisation"]:  # noqa: F821
         return relationship("Organisation", foreign_keys=[cls.partner_id], lazy="joined")
+
+
+class FacilityOwned:
+    """A record of one facility alone (its news and their photos): its own people see it, and the public once
+    published. `portal.tenancy` filters every query of such records by the acting organisation."""
+
+    @declared_attr
+    def facility_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+
+    @declared_attr
+    def facility(cls) -> Mapped["Organisation"]:  # noqa: F821
+        return relationship("Organisation", foreign_keys=[cls.facility_id], lazy="joined")

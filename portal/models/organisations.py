@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
@@ -25,11 +25,13 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     MEMBER = "member"
     ANALYST = "analyst"
+    #: A facility's public-relations officer (Humas): drafts and publishes news, marks photos publishable.
+    HUMAS = "humas"
 
 
 #: Which roles exist inside which kind of organisation (DESIGN.md, "Who uses it").
 ROLES_BY_KIND: dict[OrgKind, tuple[Role, ...]] = {
-    OrgKind.FACILITY: (Role.HEAD, Role.OFFICER, Role.VIEWER),
+    OrgKind.FACILITY: (Role.HEAD, Role.OFFICER, Role.HUMAS, Role.VIEWER),
     OrgKind.PARTNER: (Role.ADMIN, Role.MEMBER),
     OrgKind.OVERSIGHT: (Role.ANALYST,),
 }
@@ -94,6 +96,10 @@ class Organisation(db.Model):
     #: Partners only.
     partner_category: Mapped[PartnerCategory | None] = mapped_column(enum_column(PartnerCategory))
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: Facilities only: the head has turned the public page on (`/publik/<slug>`).
+    public_page: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: Facilities only: news waits for the head's approval before it is published.
+    news_needs_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     memberships: Mapped[list["Membership"]] = relationship(

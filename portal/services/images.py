@@ -44,7 +44,7 @@ def check_and_thumbnail(stored: files.StoredFile, prefix: str) -> str | None:
     small = stored.size <= THUMBNAIL_MAX_BYTES
     # A small image is read once, for both the check and the thumbnail; of a large one only the header.
     content = files.read_object(stored.key) if small else files.read_head(stored.key, HEADER_BYTES)
-    _refuse_pixel_bomb(content)
+    refuse_pixel_bomb_in(content)
     if not small:
         return None
     try:
@@ -63,10 +63,11 @@ def check_and_thumbnail(stored: files.StoredFile, prefix: str) -> str | None:
 def refuse_pixel_bomb(stored: files.StoredFile) -> None:
     """Refuse an image with too many pixels, reading only its header (no thumbnail)."""
     if stored.content_type in IMAGE_TYPES:
-        _refuse_pixel_bomb(files.read_head(stored.key, HEADER_BYTES))
+        refuse_pixel_bomb_in(files.read_head(stored.key, HEADER_BYTES))
 
 
-def _refuse_pixel_bomb(header: bytes) -> None:
+def refuse_pixel_bomb_in(header: bytes) -> None:
+    """Refuse an image whose header (or whole content) says it has more pixels than can be decoded."""
     try:
         with Image.open(io.BytesIO(header)) as image:
             width, height = image.size

@@ -1,0 +1,40 @@
+"""Atom feeds of published news (feedgen writes the XML)."""
+from __future__ import annotations
+
+from feedgen.feed import FeedGenerator
+from flask import Response, url_for
+from flask_babel import gettext as _
+from slugify import slugify
+
+from portal.models.base import as_utc
+
+
+def province_slug(province: str) -> str:
+    return slugify(province)
+
+
+def atom(*, title: str, page: str, items: list) -> Response:
+    feed = FeedGenerator()
+    feed.id(page)
+    feed.title(_("News from %(name)s", name=title))
+    feed.author({"name": title})
+    feed.link(href=page, rel="alternate")
+    feed.language("id")
+    feed.generator("MitraPAS")
+    newest = None
+    for item in items:
+        address = url_for("public.news", slug=item.facility.slug, news_slug=item.slug, _external=True)
+        published = as_utc(item.published_at)
+        newest = newest or published
+        entry = feed.add_entry(order="append")
+        entry.id(address)
+        entry.title(item.title)
+        entry.link(href=address)
+        entry.published(published)
+        entry.updated(published)
+        entry.author({"name": item.facility.name})
+        entry.summary(item.paragraphs()[0] if item.paragraphs() else item.title)
+        entry.content("\n\n".join(item.paragraphs()), type="text")
+    if newest is not None:
+        feed.updated(newest)
+    return Response(feed.atom_str(pretty=True), content_type="application/atom+xml; charset=utf-8")
