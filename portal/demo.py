@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from portal import demo_agreements, demo_materials
+from portal import demo_agreements, demo_materials, demo_news
 from portal.extensions import db
 from portal.models import ContributionType, Organisation, OrgKind, PartnerCategory, Role
 from portal.services import accounts, contributions, organisations, partnerships, programmes
@@ -34,18 +34,26 @@ FACILITIES = [
     ("Rutan Kelas IIB Bengkulu", "Rutan Kelas IIB", "Bengkulu", "Kota Bengkulu", [
         DemoPerson("yulian.fernando@mitrapas.test", "Yulian Fernando", "Kepala Rutan (Karutan)", Role.HEAD),
         DemoPerson("rafi.rizaldi@mitrapas.test", "Rafi Rizaldi", "Kasubsi Pelayanan Tahanan", Role.OFFICER),
+        DemoPerson("humas@rutan-bengkulu.mitrapas.test", "Humas Rutan Bengkulu", "Petugas Humas", Role.HUMAS),
     ]),
     ("Rutan Kelas IIA Balikpapan", "Rutan Kelas IIA", "Kalimantan Timur", "Kota Balikpapan", [
         DemoPerson("agus.salim@mitrapas.test", "Agus Salim", "Kepala Rutan (Karutan)", Role.HEAD),
+        DemoPerson("humas@rutan-balikpapan.mitrapas.test", "Humas Rutan Balikpapan", "Petugas Humas", Role.HUMAS),
     ]),
     ("Lapas Narkotika Kelas IIB Purwokerto", "Lapas Narkotika Kelas IIB", "Jawa Tengah", "Kabupaten Banyumas", [
         DemoPerson("yudi.suhartono@mitrapas.test", "Yudi Suhartono",
                    "Kepala Seksi Bimbingan Narapidana/Anak Didik dan Kegiatan Kerja", Role.OFFICER),
+        # The report does not name the Kalapas; it is signed "(Humas Elkapur)".
+        DemoPerson("kalapas@lapas-purwokerto.mitrapas.test", "Kepala Lapas Narkotika Purwokerto",
+                   "Kepala Lapas (Kalapas)", Role.HEAD),
+        DemoPerson("humas@lapas-purwokerto.mitrapas.test", "Humas Elkapur", "Petugas Humas", Role.HUMAS),
     ]),
     ("Rutan Kelas IIB Tamiang Layang", "Rutan Kelas IIB", "Kalimantan Tengah", "Kabupaten Barito Timur", [
         DemoPerson("agung.novarianto@mitrapas.test", "Agung Novarianto", "Kepala Rutan (Karutan)", Role.HEAD),
         DemoPerson("pelayanan@rutan-tamiang-layang.mitrapas.test", "Petugas Pelayanan Tahanan Tamiang Layang",
                    "Kasubsi Pelayanan Tahanan", Role.OFFICER),
+        DemoPerson("humas@rutan-tamiang-layang.mitrapas.test", "Humas Rutan Tamiang Layang", "Petugas Humas",
+                   Role.HUMAS),
     ]),
 ]
 
@@ -120,6 +128,12 @@ CONTRIBUTIONS = [
          location="Ruang Sekretariat", partner_people="Peserta magang Kemnaker jurusan Sosiologi",
          description="Pendampingan sosial dan psikososial: kesiapan mental, rencana hidup pasca bebas dan "
                      "tantangan sosial yang mungkin dihadapi.")),
+    ("Rutan Kelas IIB Bengkulu", "Dinas Koperasi dan UKM Provinsi Bengkulu", "admin@diskopukm.mitrapas.test",
+     "rafi.rizaldi@mitrapas.test", dict(
+         type=ContributionType.UMKM, title="Pemetaan potensi dan minat usaha warga binaan",
+         started_on=date(2025, 11, 11), partner_people="Bidang UMKM Dinas Koperasi dan UKM Provinsi Bengkulu",
+         description="Pemetaan minat dan potensi warga binaan untuk kerajinan tangan, kuliner olahan dan bengkel "
+                     "kerja, sebagai dasar pelatihan kewirausahaan bersama Balai Latihan Kerja.")),
 ]
 
 #: Programmes in the reports: (facility, partner, by, fields, closing as (participants, certificates, date)).
@@ -195,6 +209,7 @@ def load() -> None:
         _load_contributions(by_name)
         demo_agreements.load(by_name, accounts.find_user)
         demo_materials.load(by_name, accounts.find_user)
+        demo_news.load(by_name, accounts.find_user)
 
 
 def _load_contributions(by_name: dict[str, Organisation]) -> None:

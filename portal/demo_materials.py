@@ -39,7 +39,8 @@ def _pdf(title: str) -> bytes:
     return output.getvalue()
 
 
-def _picture(caption: str) -> bytes:
+def picture(caption: str) -> bytes:
+    """A plain picture with a caption (what the demo shows where a photo would be)."""
     image = Image.new("RGB", (1200, 800), (226, 232, 240))
     ImageDraw.Draw(image).text((40, 380), caption, fill=(30, 41, 59))
     output = io.BytesIO()
@@ -49,6 +50,6 @@ def _picture(caption: str) -> bytes:
 
 def load(by_name: dict[str, Organisation], person) -> None:
     for facility, partner, by, category, filename, description in MATERIALS:
-        content = _picture(filename) if filename.endswith(".jpg") else _pdf(filename.removesuffix(".pdf"))
+        content = picture(filename) if filename.endswith(".jpg") else _pdf(filename.removesuffix(".pdf"))
         materials.upload_materials(by_name[facility], by_name[partner], [Upload(io.BytesIO(content), filename)],
                                    category=category, description=description, actor=person(by))

@@ -81,3 +81,24 @@ def test_the_agreements_wait_where_their_lifecycle_puts_them(loaded):
                      ("Balai Latihan Kerja Bengkulu", AgreementStatus.DRAFT),
                      ("SEKATA Balikpapan", AgreementStatus.APPROVED)}
     assert rsud.verification_code and rsud.facility_signatory.name == "Agung Novarianto"
+
+
+def test_the_five_seed_reports_are_published_on_the_facilities_public_pages(loaded, client):
+    from portal import demo_news
+    from portal.models import NewsItem, NewsStatus
+
+    with unscoped("the test reads every facility's news"):
+        published = {item.title: (item.facility.slug, item.slug, len(item.quotes), len(item.photos))
+                     for item in db.session.scalars(select(NewsItem)).unique()
+                     if item.status == NewsStatus.PUBLISHED}
+    assert set(published) == {report.title for report in demo_news.REPORTS}
+    articles = {}
+    for title, (facility_slug, slug, quotes, photos) in published.items():
+        assert quotes >= 1 and photos == 1, title
+        articles[title] = client.get(f"/publik/{facility_slug}/berita/{slug}")
+        assert articles[title].status_code == 200, title
+    closing = articles[demo_news.REPORTS[-1].title].text
+    assert "18 WBP" in closing and "Vinny Safari, Direktur RSUD Tamiang Layang" in closing
+    tamiang = client.get(f"/publik/{published[demo_news.REPORTS[-1].title][0]}").text
+    assert "Sistem Rujukan Pelayanan Kesehatan" in tamiang and "RSUD Tamiang Layang" in tamiang
+    assert "Program Rehabilitasi WBP Kategori II (30 hari)" in tamiang

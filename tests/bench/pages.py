@@ -40,15 +40,30 @@ HERE = Path(__file__).parent
 #: wrk and the sign-ins send the same User-Agent: strong session protection ties a session to it and the address.
 USER_AGENT = "MitraPAS bench-pages (wrk)"
 SIGNED_IN = 'action="/logout"'
+PUBLIC_PAGE = 'href="/login"'
 LOAD_THREADS = 2
 
 
 @dataclass
 class Page:
     name: str
-    email: str
+    #: Who asks; None: an anonymous visitor of the public pages.
+    email: str | None
     path: str
     dashboard: bool = False
+
+    @property
+    def public(self) -> bool:
+        return self.email is None
+
+    def goal_met(self, share: float, p99_ms: float) -> bool:
+        """Issue 13: 20% of bare Flask and p99 < 150 ms (dashboards: p99 < 250 ms); issue 16: public pages 50%
+        and p99 < 50 ms (a shared report brings a spike)."""
+        if self.public:
+            return share >= 0.5 and p99_ms < 50
+        if self.dashboard:
+            return p99_ms < 250
+        return share >= 0.2 and p99_ms < 150
 
 
 def load_national_data(stack, contributions: int) -> dict[str, str]:
@@ -79,12 +94,15 @@ def load_national_data(stack, contributions: int) -> dict[str, str]:
             "AND slug <> 'ditjenpas'")).scalar()
         partners = connection.execute(text("SELECT count(*) FROM partnerships WHERE facility_id = :facility"),
                                       {"facility": facility.id}).scalar()
+        news = connection.execute(text(
+            "SELECT n.slug FROM news_items n JOIN organisations o ON o.id = n.facility_id "
+            "WHERE o.slug = 'rutan-kelas-iib-tamiang-layang' AND n.status = 'published'")).scalar()
     data_generator.vacuum(engine)
     engine.dispose()
     print(f"data: busiest facility {facility.slug} ({partners} partners), busiest partner {partner.slug}, "
           f"{contributions:,} generated contributions")
     return {"facility": facility.slug, "partner": partner.slug, "agreement": str(agreement),
-            "oversight": oversight}
+            "oversight": oversight, "news": news}
 
 
 def hot_pages(where: dict[str, str]) -> list[Page]:
@@ -98,6 +116,9 @@ def hot_pages(where: dict[str, str]) -> list[Page]:
         Page("facility dashboard", head, f"{facility}/", dashboard=True),
         Page("partner dashboard", partner, f"/o/{where['partner']}/", dashboard=True),
         Page("oversight dashboard", "analis.ditjenpas@mitrapas.test", f"/o/{where['oversight']}/", dashboard=True),
+        Page("public facility page", None, "/publik/rutan-kelas-iib-tamiang-layang"),
+        Page("public news item", None, f"/publik/rutan-kelas-iib-tamiang-layang/berita/{where['news']}"),
+        Page("public province page", None, "/publik/provinsi/kalimantan-tengah"),
     ]
 
 
@@ -136,9 +157,10 @@ def main(argv: list[str] | None = None) -> None:
         stack = start_stack(resources)
         pages = hot_pages(load_national_data(stack, args.contributions))
         hello = stack.start_instance(app="tests.bench.hello_app:app", ready_path="/")
-        cookies = {email: session_cookie(stack, email) for email in {page.email for page in pages}}
+        cookies = {email: session_cookie(stack, email) for email in {page.email for page in pages} if email}
+        cookies[None] = ""
         for page in pages:  # one answer each first: a page that fails is a defect, not a figure
-            probe = wrk(stack.url + page.path, 1, 1, SIGNED_IN, "</html>", cookies[page.email])
+            probe = wrk(stack.url + page.path, 1, 1, _marker(page), "</html>", cookies[page.email])
             if probe["bad"] or not probe["good"]:
                 raise SystemExit(f"{page.name} ({page.path}) does not answer with the signed-in page")
         rows = []
@@ -146,10 +168,15 @@ def main(argv: list[str] | None = None) -> None:
             baseline = wrk(hello.url + "/", connections, args.seconds, "hello", "hello")
             rows.append(("bare Flask hello", connections, baseline, baseline["rps"], None))
             for page in pages:
-                result = wrk(stack.url + page.path, connections, args.seconds, SIGNED_IN, "</html>",
+                result = wrk(stack.url + page.path, connections, args.seconds, _marker(page), "</html>",
                              cookies[page.email])
                 rows.append((page.name, connections, result, baseline["rps"], page))
         report(rows, args.seconds)
+
+
+def _marker(page: Page) -> str:
+    """What the whole page carries: the sign-out button, or (public pages) the sign-in link of their footer."""
+    return PUBLIC_PAGE if page.public else SIGNED_IN
 
 
 def report(rows, seconds: int) -> None:
@@ -160,9 +187,7 @@ def report(rows, seconds: int) -> None:
         share = result["rps"] / baseline
         goal = ""
         if page is not None and connections >= 50:
-            limit = 250 if page.dashboard else 150
-            met = result["p99_ms"] < limit and (page.dashboard or share >= 0.2)
-            goal = "met" if met else "no"
+            goal = "met" if page.goal_met(share, result["p99_ms"]) else "no"
         size = result["bytes"] / max(result["requests"], 1) / 1024
         print(f"  {name:22} {connections:>5} {result['rps']:>8.1f} {share:>7.1%} {result['p50_ms']:>7.1f}ms "
               f"{result['p99_ms']:>7.1f}ms {size:>6.1f} {result['bad'] + result['socket_errors']:>5} {goal:>5}")

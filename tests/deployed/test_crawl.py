@@ -21,6 +21,8 @@ ACCOUNTS = [email for email, _name, _what in demo.logins()]
 BALIKPAPAN_WORLD = {"agus.salim@mitrapas.test", "admin@sekata.mitrapas.test", "analis.kaltim@mitrapas.test"}
 #: Pages of one's own person, not of an organisation: a stranger sees their own there, never 404.
 PERSONAL = re.compile(r"^/($|account/|notifications/$|login|password/|language|verify/|healthz|privasi|static/|bootstrap/)")
+#: The public pages (tests/deployed/test_public_pages.py): the same for everyone, signed in or not.
+PUBLIC = re.compile(r"^/(publik/|sitemap\.xml$|robots\.txt$)")
 
 
 def stranger_of(email: str) -> str:
@@ -72,7 +74,7 @@ def test_a_stranger_replaying_every_url_gets_404_never_the_data(crawls, visitor,
     leaks = []
     for url in crawls[email].urls():
         path = urlsplit(url).path
-        if PERSONAL.match(path) or url in visible_to_stranger:
+        if PERSONAL.match(path) or PUBLIC.match(path) or url in visible_to_stranger:
             continue
         replays = [url]
         own = _own_prefix(url)
@@ -92,7 +94,7 @@ def test_without_signing_in_every_page_sends_to_the_login(crawls, visitor, email
     anonymous = visitor()
     refused = []
     for url in crawls[email].urls():
-        if PERSONAL.match(urlsplit(url).path):
+        if PERSONAL.match(urlsplit(url).path) or PUBLIC.match(urlsplit(url).path):
             continue
         answer = anonymous.get(url, allow_redirects=False)
         if not (answer.status_code == 302 and urlsplit(answer.headers["Location"]).path == "/login"):
