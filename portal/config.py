@@ -145,7 +145,9 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # Long work (an import): "rq" (the worker), "thread" (in the app, without Redis) or "inline" (tests).
         "BACKGROUND_JOBS": os.environ.get("BACKGROUND_JOBS") or ("rq" if redis_url else "thread"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # X-RateLimit-* headers on every limited answer read the window back from Redis: two more round trips,
+        # a third of a kept public page's time. The 429 page says in words when to try again.
+        "RATELIMIT_HEADERS_ENABLED": _flag("RATELIMIT_HEADERS_ENABLED", False),
         # Redis down must not take sign-in down: limits fall back to each process's memory meanwhile.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,

@@ -1,10 +1,11 @@
 """Public pages drawn once per change: a shared report brings thousands of visitors to one page.
 
 A drawn page is kept (in Redis, shared by every worker and instance; in the process without Redis) under
-a key that holds the portal's *publication version*, today's date, the language and the address. Any
+its address, language and date, together with the portal's *publication version* it was drawn at. Any
 committed write to a table the public pages read moves the version on, so the next visitor draws the
-page anew; nothing has to know which pages a change touched. The version is read before the page's
-data, so a page drawn from older data is only ever stored under a version nobody asks for any more.
+page anew; nothing has to know which pages a change touched. The version is read (in the same round trip
+as the kept page) before the page's data, so a page drawn from older data is only ever kept with a
+version that is already past.
 
 Answers carry an ETag and `Cache-Control: public`, so browsers and proxies ask again cheaply (304).
 """
@@ -38,10 +39,14 @@ def _ask(operation, *args):
         return None
 
 
-def version() -> int | None:
-    """The publication version, or None when the store cannot say (nothing is kept or reused then)."""
-    found = _ask("get", VERSION_KEY)
-    return None if found is None and _ask("has", VERSION_KEY) is None else int(found or 0)
+def _version_and_kept(key: str) -> tuple[int | None, tuple | None]:
+    """In one round trip: the publication version and what is kept under `key`; (None, None) when the store
+    cannot say (nothing is reused or kept then)."""
+    found = _ask("get_many", VERSION_KEY, key)
+    if found is None:
+        return None, None
+    version, kept = found
+    return int(version or 0), kept
 
 
 def move_on() -> None:
@@ -57,19 +62,18 @@ def cached_page(*, vary_on: tuple[str, ...] = ()):
         @wraps(view)
         def answer(*args, **kwargs):
             arguments = "&".join(f"{name}={request.args.get(name, '')}" for name in vary_on)
-            current = version()
-            key = f"public:{current}:{clock.today()}:{get_locale()}:{request.path}?{arguments}"
-            kept = _ask("get", key) if current is not None else None
-            if kept is None:
+            key = f"public:{clock.today()}:{get_locale()}:{request.path}?{arguments}"
+            current, kept = _version_and_kept(key)
+            if current is None or kept is None or kept[0] != current:
                 response = make_response(view(*args, **kwargs))
                 if response.status_code != 200:
                     return response
                 body = response.get_data()
                 headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
-                kept = (body, headers, hashlib.sha256(body).hexdigest()[:32])
+                kept = (current, body, headers, hashlib.sha256(body).hexdigest()[:32])
                 if current is not None:
                     _ask("set", key, kept, current_app.config["PUBLIC_CACHE_SECONDS"])
-            body, headers, etag = kept
+            _, body, headers, etag = kept
             response = Response(body, headers=headers)
             response.set_etag(etag)
             response.cache_control.public = True

@@ -300,6 +300,9 @@ def status_colour(status) -> str:
 #: number (`ref`) and its parties, never by a title or reason someone typed: it travels to mailboxes and lock screens.
 NOTIFICATIONS = {
     "agreement.submitted": _l("%(partner)s submitted agreement %(ref)s for review."),
+    "news.submitted": _l("Report %(ref)s waits for your approval before it is published."),
+    "news.published": _l("Report %(ref)s was approved and published."),
+    "news.returned": _l("Report %(ref)s was returned to its draft."),
     "agreement.changes_requested": _l("%(facility)s asks for changes to agreement %(ref)s; the reason is on its page."),
     "agreement.approved": _l("%(facility)s approved agreement %(ref)s."),
     "agreement.rejected": _l("%(facility)s rejected agreement %(ref)s; the reason is on its page."),
@@ -328,6 +331,7 @@ NOTIFICATION_GROUPS = {
     "contributions": _l("Contributions: verified or sent back"),
     "people": _l("People: invitations accepted"),
     "materials": _l("Materials added to an agreement"),
+    "news": _l("News: waiting for approval, published or returned"),
     "reminders": _l("Reminders: agreements ending or unsigned, verification waiting"),
 }
 

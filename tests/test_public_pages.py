@@ -8,6 +8,8 @@ from datetime import date, timedelta
 import pytest
 from PIL import Image
 
+from sqlalchemy import select
+
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.models import (
@@ -317,3 +319,33 @@ def test_the_head_shows_a_signed_agreements_document_and_only_that(newsroom, cli
     assert client.get(f"/publik/{newsroom.slug}/pks/{draft_id}.pdf").status_code == 404
     assert web.post(f"/o/{newsroom.slug}/news/agreements/{agreement_id}/public-document/hide").status_code == 302
     assert client.get(address).status_code == 404
+
+
+def test_the_head_is_asked_to_approve_and_the_author_hears_the_outcome(newsroom):
+    from portal.models import Notification
+    turn_page_on(newsroom, needs_approval=True)
+    with newsroom.acting(newsroom.humas):
+        item = news.draft(newsroom.facility, newsroom.programme, actor=newsroom.humas)
+        news.publish(item, actor=newsroom.humas)
+        news_id = item.id
+    with newsroom.acting(newsroom.head):
+        news.approve(item, actor=newsroom.head)
+    with unscoped("the test reads everyone's notices"):
+        notices = {(n.user_id, n.kind) for n in db.session.scalars(select(Notification))}
+        head_id, humas_id = newsroom.head.id, newsroom.humas.id
+    assert (head_id, "news.submitted") in notices and (humas_id, "news.published") in notices
+    assert (humas_id, "news.submitted") not in notices and news_id
+
+
+def test_with_the_store_away_every_visitor_gets_the_page_drawn_anew(newsroom, client, monkeypatch):
+    from portal.extensions import cache
+    turn_page_on(newsroom)
+
+    def away(*args, **kwargs):
+        raise ConnectionError("Redis is restarting")
+    for operation in ("get_many", "set", "inc"):
+        monkeypatch.setattr(cache.cache, operation, away)
+    first, second = client.get(f"/publik/{newsroom.slug}"), client.get(f"/publik/{newsroom.slug}")
+    assert first.status_code == second.status_code == 200 and first.headers["ETag"] == second.headers["ETag"]
+    report = published_report(newsroom)  # its commit cannot move the version on: nothing was kept to go stale
+    assert report.slug in client.get(f"/publik/{newsroom.slug}").text

@@ -14,14 +14,14 @@ from sqlalchemy import func, select, update
 from portal import clock, links
 from portal.extensions import db
 from portal.models import (
-    Agreement, AgreementStatus, AuditEntry, Contribution, ContributionStatus, Invitation, Material, Notification,
-    Organisation, Role, User,
+    Agreement, AgreementStatus, AuditEntry, Contribution, ContributionStatus, Invitation, Material, NewsItem,
+    Notification, Organisation, Role, User,
 )
 from portal.models.base import utcnow
 from portal.services import audit, outbox
 
 #: What a person may switch off by e-mail (the bell always shows everything).
-GROUPS = ("agreements", "contributions", "people", "materials", "reminders")
+GROUPS = ("agreements", "contributions", "people", "materials", "news", "reminders")
 MANAGERS = (Role.HEAD, Role.OFFICER, Role.ADMIN)
 
 
@@ -29,7 +29,7 @@ def group_of(kind: str) -> str:
     if kind.startswith("reminder."):
         return "reminders"
     return {"agreement": "agreements", "contribution": "contributions", "invitation": "people",
-            "material": "materials"}.get(kind.split(".")[0], "agreements")
+            "material": "materials", "news": "news"}.get(kind.split(".")[0], "agreements")
 
 
 def notify(users, kind: str, *, organisation: Organisation, link: str, dedupe_key: str | None = None,
@@ -151,8 +151,22 @@ def _on_material(entry: AuditEntry) -> None:
            ref=reference(material), agreement=reference(material.agreement))
 
 
+def _on_news(entry: AuditEntry) -> None:
+    """The head is asked to approve a report; its author hears when someone else published or returned it."""
+    item = db.session.get(NewsItem, int(entry.object_id))
+    if item is None:
+        return
+    link = links.path("news.show", org_slug=item.facility.slug, news_id=item.id)
+    if entry.action == "news.submitted":
+        notify(people_of(item.facility, (Role.HEAD,)), entry.action, organisation=item.facility, link=link,
+               ref=reference(item))
+    elif entry.action in ("news.published", "news.returned") and item.author_id not in (None, entry.actor_id):
+        notify([db.session.get(User, item.author_id)], entry.action, organisation=item.facility, link=link,
+               ref=reference(item))
+
+
 HANDLERS = {"agreement": _on_agreement, "contribution": _on_contribution, "invitation": _on_invitation,
-            "material": _on_material}
+            "material": _on_material, "news": _on_news}
 
 
 @audit.recorded.connect
