@@ -15,7 +15,7 @@ checked by `wrk_check.lua`: a 200 carrying the signed-in page to its end (a
 redirect to the sign-in page, e.g. because strong session protection no longer
 recognises the client, counts as a bad answer and is reported).
 
-    .venv/bin/python -m tests.bench.pages [--seconds 10] [--connections 8 50] [--contributions 200000]
+    .venv/bin/python -m tests.bench.pages [--seconds 10] [--connections 8 50] [--contributions 200000] [--only public]
 
 It asserts nothing about time; the goals and the figures are in tests/bench/README.md.
 """
@@ -150,6 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, nargs="+", default=[8, 50])
     parser.add_argument("--contributions", type=int, default=200_000)
+    parser.add_argument("--only", default="", help="measure only the pages whose name holds this, e.g. public")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: `make bench-pages` installs Debian's wrk")
@@ -157,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("bench-pages needs PostgreSQL: DATABASE_URL=postgresql+psycopg://... make bench-pages")
     with ExitStack() as resources:
         stack = start_stack(resources)
-        pages = hot_pages(load_national_data(stack, args.contributions))
+        pages = [page for page in hot_pages(load_national_data(stack, args.contributions)) if args.only in page.name]
         hello = stack.start_instance(app="tests.bench.hello_app:app", ready_path="/")
         cookies = {email: session_cookie(stack, email) for email in {page.email for page in pages} if email}
         cookies[None] = ""
