@@ -73,10 +73,15 @@ def open_invitation(token: str) -> Invitation | None:
     """The invitation a link stands for, if it may still be accepted."""
     digest = links.token_digest(token)
     with presenting(digest):
-        found = db.session.scalar(select(Invitation).where(
-            Invitation.token_hash == digest, Invitation.accepted_at.is_(None),
-            Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow()))
-        return found if found is not None and found.organisation.is_active else None
+        return _open(digest)
+
+
+def _open(digest: str) -> Invitation | None:
+    """The open invitation of a link's digest, while its holder presents it."""
+    found = db.session.scalar(select(Invitation).where(
+        Invitation.token_hash == digest, Invitation.accepted_at.is_(None),
+        Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow()))
+    return found if found is not None and found.organisation.is_active else None
 
 
 @dataclass
@@ -89,12 +94,13 @@ class Acceptance:
 
 def accept(token: str, answer: Acceptance) -> Membership:
     """A new person sets name and password; someone with an account confirms with their password."""
-    with presenting(links.token_digest(token)):  # the link is what lets its holder see the invitation
-        return _accept(token, answer)
+    digest = links.token_digest(token)
+    with presenting(digest):  # the link is what lets its holder see the invitation
+        return _accept(digest, answer)
 
 
-def _accept(token: str, answer: Acceptance) -> Membership:
-    invitation = open_invitation(token)
+def _accept(digest: str, answer: Acceptance) -> Membership:
+    invitation = _open(digest)
     if invitation is None:
         raise DomainError(_l("This invitation is not valid any more. Ask for a new one."))
     user = accounts.find_user(invitation.email)
