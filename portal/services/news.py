@@ -108,9 +108,7 @@ def publish(item: NewsItem, *, actor: User) -> None:
     if policy.can_approve_news(actor, item.facility) or not item.facility.news_needs_approval:
         _publish(item, actor)
     else:
-        item.status = NewsStatus.AWAITING_APPROVAL
-        db.session.flush()
-        _record("news.submitted", item, actor)
+        _move(item, NewsStatus.AWAITING_APPROVAL, "news.submitted", actor)
 
 
 def approve(item: NewsItem, *, actor: User) -> None:
@@ -126,9 +124,7 @@ def return_to_draft(item: NewsItem, *, actor: User) -> None:
     policy.require(policy.can_write_news(actor, item.facility))
     if item.status != NewsStatus.AWAITING_APPROVAL:
         raise DomainError(_l("This report is not waiting for approval."))
-    item.status = NewsStatus.DRAFT
-    db.session.flush()
-    _record("news.returned", item, actor)
+    _move(item, NewsStatus.DRAFT, "news.returned", actor)
 
 
 def withdraw(item: NewsItem, *, actor: User) -> None:
@@ -136,15 +132,18 @@ def withdraw(item: NewsItem, *, actor: User) -> None:
     policy.require(policy.can_write_news(actor, item.facility))
     if item.status != NewsStatus.PUBLISHED:
         raise DomainError(_l("Only a published report can be withdrawn."))
-    item.status = NewsStatus.WITHDRAWN
-    db.session.flush()
-    _record("news.withdrawn", item, actor)
+    _move(item, NewsStatus.WITHDRAWN, "news.withdrawn", actor)
 
 
 def _publish(item: NewsItem, actor: User) -> None:
-    item.status, item.published_at = NewsStatus.PUBLISHED, utcnow()
+    item.published_at = utcnow()
+    _move(item, NewsStatus.PUBLISHED, "news.published", actor, after={"slug": item.slug})
+
+
+def _move(item: NewsItem, status: NewsStatus, action: str, actor: User, after: dict | None = None) -> None:
+    item.status = status
     db.session.flush()
-    _record("news.published", item, actor, after={"slug": item.slug})
+    _record(action, item, actor, after=after)
 
 
 def require_draft(item: NewsItem, actor: User) -> None:
