@@ -349,3 +349,26 @@ def test_with_the_store_away_every_visitor_gets_the_page_drawn_anew(newsroom, cl
     assert first.status_code == second.status_code == 200 and first.headers["ETag"] == second.headers["ETag"]
     report = published_report(newsroom)  # its commit cannot move the version on: nothing was kept to go stale
     assert report.slug in client.get(f"/publik/{newsroom.slug}").text
+
+
+def test_storage_reconcile_knows_the_published_photos_and_never_removes_them(newsroom):
+    """Found on the deployed stack: `storage-reconcile` took the web copies for orphans (and `--fix` would have
+    deleted every published photo)."""
+    from datetime import timedelta
+
+    from portal import storage
+    from portal.models.base import utcnow
+    from portal.services import reconcile
+    with newsroom.acting(newsroom.partner_member):
+        version = materials.upload_materials(
+            newsroom.facility, newsroom.partner, [Upload(io.BytesIO(photo_with_gps()), "penutupan.jpg")],
+            category=MaterialCategory.PHOTO, actor=newsroom.partner_member)[0].latest
+    with newsroom.acting(newsroom.humas):
+        item = news.draft(newsroom.facility, newsroom.programme, actor=newsroom.humas)
+        photo = news_photos.add_photo(item, version, caption="", no_wbp_recognisable=True, actor=newsroom.humas)
+        copies = [photo.large_key, photo.small_key]
+    later = utcnow() + reconcile.GRACE + timedelta(minutes=1)
+    with unscoped("reconciliation sees every tenant"):
+        assert reconcile.reconcile(now=later).orphan_objects == []
+        reconcile.reconcile(fix=True, now=later)
+    assert all(list(storage.keys(key)) == [key] for key in copies)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from portal import storage
 from portal.extensions import db
-from portal.models import AgreementDocument, MaterialVersion
+from portal.models import AgreementDocument, MaterialVersion, NewsPhoto
 from portal.services import audit, file_jobs, uploads
 
 #: An object younger than this may belong to an upload still in progress: never touched.
@@ -85,6 +85,8 @@ def _rows() -> dict[str, tuple[str, int]]:
         rows[key] = ("material_version", row_id)
         if thumbnail:
             rows[thumbnail] = ("material_thumbnail", row_id)
+    for row_id, large, small in db.session.execute(select(NewsPhoto.id, NewsPhoto.large_key, NewsPhoto.small_key)):
+        rows[large] = rows[small] = ("news_photo", row_id)
     return rows
 
 
