@@ -258,6 +258,7 @@ def test_the_province_page_lists_its_publishing_facilities_only(newsroom, client
     assert newsroom.names["stranger"] not in page.text, "its page is off"
     assert client.get("/publik/provinsi/atlantis").status_code == 404
     assert client.get("/publik/provinsi/bali").status_code == 404
+    assert client.get("/publik/provinsi/bali/feed.atom").status_code == 404
 
 
 def test_the_public_pages_speak_english_when_asked_in_the_address(newsroom, client):

@@ -4,14 +4,8 @@ from __future__ import annotations
 from feedgen.feed import FeedGenerator
 from flask import Response, url_for
 from flask_babel import gettext as _
-from slugify import slugify
 
 from portal.models.base import as_utc
-
-
-def province_slug(province: str) -> str:
-    return slugify(province)
-
 
 def atom(*, title: str, page: str, items: list) -> Response:
     feed = FeedGenerator()
@@ -33,8 +27,9 @@ def atom(*, title: str, page: str, items: list) -> Response:
         entry.published(published)
         entry.updated(published)
         entry.author({"name": item.facility.name})
-        entry.summary(item.paragraphs()[0] if item.paragraphs() else item.title)
-        entry.content("\n\n".join(item.paragraphs()), type="text")
+        paragraphs = item.paragraphs()
+        entry.summary(paragraphs[0] if paragraphs else item.title)
+        entry.content("\n\n".join(paragraphs), type="text")
     if newest is not None:
         feed.updated(newest)
     return Response(feed.atom_str(pretty=True), content_type="application/atom+xml; charset=utf-8")

@@ -15,7 +15,7 @@ MAX_PAGE = 200
 @bp.context_processor
 def _language_of_links() -> dict:
     """Links keep the visitor's language (`?lang=en`); Bahasa Indonesia needs none."""
-    return {"lang": "en" if request.args.get("lang") == "en" else None, "province_slug": feeds.province_slug}
+    return {"lang": "en" if request.args.get("lang") == "en" else None, "province_slug": public_pages.province_slug}
 
 
 def _page_number() -> int:
@@ -93,12 +93,11 @@ def facility_feed(slug: str):
 @bp.get("/publik/provinsi/<province_slug>/feed.atom")
 @public_cache.cached_page()
 def province_feed(province_slug: str):
-    page = public_pages.province_page(province_slug)
-    if page is None:
+    province = public_pages.publishing_province(province_slug)
+    if province is None:
         abort(404)
-    return feeds.atom(title=page.province, page=url_for("public.province", province_slug=province_slug,
-                                                        _external=True),
-                      items=public_pages.latest_news(province=page.province))
+    return feeds.atom(title=province, page=url_for("public.province", province_slug=province_slug, _external=True),
+                      items=public_pages.latest_news(province=province))
 
 
 @bp.get("/sitemap.xml")

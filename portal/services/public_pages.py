@@ -18,17 +18,25 @@ from sqlalchemy.orm import selectinload
 from portal import clock
 from portal.extensions import db
 from portal.models import (
-    PROVINCES, Agreement, AgreementDocument, AgreementStatus, ContributionTally, DocumentKind, ContributionType, NewsItem, NewsPhoto, NewsStatus,
+    PROVINCES, Agreement, AgreementDocument, ContributionTally, ContributionType, DocumentKind, NewsItem, NewsPhoto,
+    NewsStatus,
     Organisation,
     OrgKind, Partnership, Programme, ProgrammeStatus,
 )
+from portal.services import publication
 from portal.tenancy import reading_public
 
 NEWS_PER_PAGE = 10
 #: How far back the totals by quarter go.
 QUARTERS_SHOWN = 8
-#: Province names by the readable part of their address (`/publik/provinsi/kalimantan-tengah`).
-PROVINCE_BY_SLUG = {slugify(name): name for name in PROVINCES}
+
+
+def province_slug(province: str) -> str:
+    """The readable part of a province's address (`/publik/provinsi/kalimantan-tengah`)."""
+    return slugify(province)
+
+
+PROVINCE_BY_SLUG = {province_slug(name): name for name in PROVINCES}
 
 
 @dataclass(frozen=True)
@@ -73,8 +81,7 @@ def _published_news():
 
 
 def _in_force(today: date):
-    return select(Agreement).where(Agreement.status.in_((AgreementStatus.SIGNED, AgreementStatus.ACTIVE)),
-                                   Agreement.end_date >= today)
+    return select(Agreement).where(Agreement.status.in_(publication.PUBLISHABLE), Agreement.end_date >= today)
 
 
 def facility(slug: str) -> Organisation | None:
@@ -84,7 +91,7 @@ def facility(slug: str) -> Organisation | None:
 
 def facility_page(slug: str, page: int = 1) -> FacilityPage | None:
     with reading_public():
-        found = db.session.scalar(_publishing(select(Organisation)).where(Organisation.slug == slug))
+        found = facility(slug)
         if found is None:
             return None
         partners = list(db.session.scalars(
@@ -131,6 +138,17 @@ def news_item(facility_slug: str, news_slug: str) -> NewsItem | None:
             _published_news().join(Organisation, Organisation.id == NewsItem.facility_id)
             .where(Organisation.slug == facility_slug, NewsItem.slug == news_slug)
             .options(selectinload(NewsItem.quotes)))
+
+
+def publishing_province(slug: str) -> str | None:
+    """The province of `slug`, if a facility there publishes (its feed exists then)."""
+    province = PROVINCE_BY_SLUG.get(slug)
+    if province is None:
+        return None
+    with reading_public():
+        found = db.session.scalar(_publishing(select(Organisation.id)).where(Organisation.province == province)
+                                  .limit(1))
+    return province if found is not None else None
 
 
 def province_page(slug: str) -> ProvincePage | None:
@@ -194,7 +212,7 @@ def agreement_document(facility_slug: str, agreement_id: int) -> AgreementDocume
             .join(Organisation, Organisation.id == Agreement.facility_id)
             .where(Organisation.slug == facility_slug, Agreement.id == agreement_id,
                    Agreement.document_public.is_(True), AgreementDocument.kind == DocumentKind.FINAL,
-                   Agreement.status.in_((AgreementStatus.SIGNED, AgreementStatus.ACTIVE)))
+                   Agreement.status.in_(publication.PUBLISHABLE))
             .order_by(AgreementDocument.number.desc()).limit(1))
 
 
