@@ -8,7 +8,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as settings
-from portal import paths
+from portal import paths, public_cache
 from portal.extensions import bootstrap, cache, csrf, db, migrate
 from portal.version import __version__
 
@@ -22,17 +22,18 @@ def create_app(overrides: dict | None = None) -> Flask:
                 instance_path=str(instance) if instance else None)
     app.config.update(settings.load(Path(app.instance_path), overrides))
     app.jinja_env.globals["portal_version"] = __version__
-    if app.config["ENV_NAME"] == "production":
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_cli(app)
+    app.wsgi_app = public_cache.KeptPages(app)
+    if app.config["ENV_NAME"] == "production":  # outermost: every layer sees the visitor's own address
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     return app
 
 
 def register_extensions(app: Flask) -> None:
-    from portal import charts, i18n, public_cache, security, tenancy  # noqa: F401  (public_cache listens to commits)
+    from portal import charts, i18n, security, tenancy  # noqa: F401
     from portal.services import notifications  # noqa: F401  (listens to the audit trail)
 
     db.init_app(app)

@@ -23,13 +23,18 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # commands and jobs speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if request.blueprint == "public":  # the same address is the same page for everyone: ?lang=en
-        chosen = request.args.get("lang")
-        return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.blueprint == "public":
+        return public_locale(request.args.get("lang"), current_app.config)
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get(LANGUAGE_KEY)
     return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def public_locale(asked: str | None, config) -> str:
+    """The public pages' language is in their address (`?lang=en`): the same address is the same page for
+    everyone, so it can be kept and shared."""
+    return asked if asked in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
 
 
 def register_i18n(app: Flask) -> None:

@@ -245,6 +245,32 @@ def test_a_drawn_page_is_reused_until_something_is_published_and_answers_304_to_
     assert after.headers["ETag"] != first.headers["ETag"]
 
 
+def test_a_kept_page_is_answered_before_flask_with_the_headers_it_was_drawn_with(newsroom, client, app):
+    """A shared report's visitors cost a rate-limit hit and one read of the store: no question to the database,
+    no session, yet the same security headers; an argument the page does not use cannot draw it again."""
+    from flask import request_started
+    from sqlalchemy import event
+
+    from tests.test_query_counts import QueryCounter
+    turn_page_on(newsroom)
+    address = f"/publik/{newsroom.slug}"
+    assert client.head(address).status_code == 200, "a HEAD first keeps nothing (it has no body to keep)"
+    drawn = client.get(address)
+    assert drawn.text.rstrip().endswith("</html>")
+    questions, flask_requests, engine = QueryCounter(), QueryCounter(), db.engine
+    event.listen(engine, "before_cursor_execute", questions)
+    try:
+        with request_started.connected_to(flask_requests, app):
+            kept, asked_again, head = client.get(address), client.get(f"{address}?utm_source=wa"), client.head(address)
+    finally:
+        event.remove(engine, "before_cursor_execute", questions)
+    assert questions.count == 0 and flask_requests.count == 0
+    assert kept.data == asked_again.data == drawn.data and head.status_code == 200 and head.data == b""
+    assert "Set-Cookie" not in kept.headers and kept.headers["X-Frame-Options"] == "DENY"
+    assert kept.headers["Content-Security-Policy"] == drawn.headers["Content-Security-Policy"]
+    assert kept.headers["Content-Type"] == "text/html; charset=utf-8"
+
+
 @pytest.mark.parametrize("query", ["?halaman=abc", "?halaman=0", "?halaman=-1", "?halaman=9999", "?halaman=2"])
 def test_paging_is_validated(newsroom, client, query):
     turn_page_on(newsroom)
@@ -298,6 +324,19 @@ def test_a_visitor_asking_too_fast_is_slowed_down(newsroom, client, app, monkeyp
     monkeypatch.setitem(app.config, "PUBLIC_LIMIT", "3 per minute")
     statuses = [client.get(f"/publik/{newsroom.slug}").status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
+    assert "Terlalu banyak" in client.get(f"/publik/{newsroom.slug}").text
+
+
+def test_with_the_limiters_store_away_each_process_still_counts(newsroom, client, app, monkeypatch):
+    from flask_limiter import Limiter
+
+    class Away:
+        def hit(self, *args, **kwargs):
+            raise ConnectionError("Redis is restarting")
+    turn_page_on(newsroom)
+    monkeypatch.setitem(app.config, "PUBLIC_LIMIT", "2 per minute")
+    monkeypatch.setattr(Limiter, "limiter", property(lambda limiter: Away()))
+    assert [client.get(f"/publik/{newsroom.slug}").status_code for _ in range(3)] == [200, 200, 429]
 
 
 def test_the_head_shows_a_signed_agreements_document_and_only_that(newsroom, client, login_as):

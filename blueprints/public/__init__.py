@@ -1,16 +1,17 @@
-"""The public pages of facilities that publish, their provinces, feeds and sitemap: no sign-in, cached,
-rate-limited per visitor."""
-from flask import Blueprint, current_app
+"""The public pages of facilities that publish, their provinces, feeds and sitemap: no sign-in, kept and
+answered by `portal.public_cache.KeptPages`, which also limits each visitor to PUBLIC_LIMIT."""
+from flask import Blueprint, abort, request
 
-from portal.extensions import limiter
+from portal.public_cache import REFUSED
 
 bp = Blueprint("public", __name__)
 
 
-def _limit() -> str:
-    return current_app.config["PUBLIC_LIMIT"]
+@bp.before_request
+def _slow_down():
+    """A visitor over the limit gets the 429 page in their language (drawn by the error handlers)."""
+    if request.environ.get(REFUSED):
+        abort(429)
 
-
-limiter.limit(_limit)(bp)
 
 from blueprints.public import views  # noqa: E402,F401
