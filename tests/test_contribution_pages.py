@@ -149,6 +149,25 @@ def test_a_form_sent_twice_records_one_contribution_with_its_evidence_once(pks, 
     assert another != key
 
 
+def test_a_key_another_pair_used_records_a_new_contribution_and_shows_nothing_of_theirs(pks, login_as):
+    """A forged (or copied) one-time key that another pair's form already used: found on the deployed stack as a
+    500 (the key is unique, but the other pair's contribution is out of sight, so the portal tried to insert)."""
+    from tests.factories import ContributionFactory
+
+    used = "0123456789abcdef0123456789abcdef"
+    ContributionFactory(facility=pks.stranger_facility, partner=pks.partner, submission_key=used,
+                        title="Kontribusi di UPT lain")
+    ContributionFactory(submission_key=used, title="Kontribusi mitra lain")  # a pair out of the intern's sight
+    intern = login_as(pks.partner_member)
+    answer = intern.post(f"/o/{pks.partner.slug}/contributions/new?pair={pair_id(pks)}",
+                         form(submission_key=used, title="Konseling di UPT ini"), follow_redirects=True)
+    assert answer.status_code == 200 and "Kontribusi telah dicatat" in answer.text
+    assert "Konseling di UPT ini" in answer.text and "Kontribusi di UPT lain" not in answer.text
+    with unscoped("the test counts what was recorded"):
+        keyed = db.session.scalars(select(Contribution).where(Contribution.submission_key == used)).all()
+    assert len(keyed) == 3
+
+
 def test_a_form_sent_back_ties_each_error_to_its_field_and_says_which_fields_are_required(pks, login_as):
     import re
 

@@ -5,7 +5,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -84,6 +84,8 @@ class Contribution(PairScoped, db.Model):
         Index("ix_contributions_verified_partner_day", "partner_id", "started_on",
               postgresql_where=text("status = 'verified'"), sqlite_where=text("status = 'verified'"),
               postgresql_include=["facility_id", "type", "agreement_id", "participants_total", "hours"]),
+        # A form's key is one pair's: a key another pair's form carried (copied or forged) records anew.
+        UniqueConstraint("facility_id", "partner_id", "submission_key", name="uq_contributions_pair_submission_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,8 +119,8 @@ class Contribution(PairScoped, db.Model):
     #: Optimistic lock, as for agreements.
     version: Mapped[int] = mapped_column(default=1)
     #: The one-time key its form carried: the same form sent twice (a double click, a resubmission after a
-    #: time-out) records one contribution.
-    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: time-out) records one contribution of its pair.
+    submission_key: Mapped[str | None] = mapped_column(String(64))
 
     __mapper_args__ = {"version_id_col": version}
 

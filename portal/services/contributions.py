@@ -132,8 +132,10 @@ def record_contribution_once(facility: Organisation, partner: Organisation, fiel
     Two copies of one form (a double click, a resubmission after a time-out) wait for
     each other on the key, so the second finds what the first recorded.
     """
-    locking.serialise(f"contribution-form:{submission_key}")
-    earlier = db.session.scalar(select(Contribution).where(Contribution.submission_key == submission_key))
+    locking.serialise(f"contribution-form:{facility.id}:{partner.id}:{submission_key}")
+    earlier = db.session.scalar(select(Contribution).where(
+        Contribution.facility_id == facility.id, Contribution.partner_id == partner.id,
+        Contribution.submission_key == submission_key))
     if earlier is not None:
         return earlier, False
     return record_contribution(facility, partner, fields, actor=actor, submission_key=submission_key), True
