@@ -12,7 +12,7 @@ from datetime import date
 
 from portal import agreement_pdf
 from portal.models import AgreementType, Organisation, User
-from portal.services import agreements
+from portal.services import agreement_signing, agreements
 from portal.services.agreements import AgreementFields
 
 
@@ -102,5 +102,5 @@ def _walk(agreement, steps: int, *, drafter: User, officer: User, head: User) ->
 
 def _signed_on_paper(agreement, drafter: User, officer: User) -> None:
     scan = agreement_pdf.agreement_text(agreement)
-    agreements.upload_signed_scan(agreement, io.BytesIO(scan), "PKS ditandatangani 28-11-2025.pdf", actor=drafter)
-    agreements.confirm_signed_scan(agreement, actor=officer)
+    agreement_signing.upload_signed_scan(agreement, io.BytesIO(scan), "PKS ditandatangani 28-11-2025.pdf", actor=drafter)
+    agreement_signing.confirm_signed_scan(agreement, actor=officer)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from portal.extensions import db
 from portal.models import Agreement, AgreementStatus, AgreementType, Organisation, Role, User
-from portal.services import agreements
+from portal.services import agreement_signing, agreements
 from portal.services.agreements import AgreementFields
 from portal.tenancy import acting_for, unscoped
 from tests import sample_files
@@ -76,7 +76,7 @@ class PksWorld:
             S.FORWARDED: lambda a: agreements.forward_agreement(a, actor=self.officer),
             S.APPROVED: lambda a: agreements.approve_agreement(a, actor=self.head),
             S.REJECTED: lambda a: agreements.reject_agreement(a, "Tidak sesuai", actor=self.head),
-            S.PARTNER_SIGNED: lambda a: agreements.sign_agreement(a, PASSWORD, actor=self.partner_admin),
+            S.PARTNER_SIGNED: lambda a: agreement_signing.sign_agreement(a, PASSWORD, actor=self.partner_admin),
         }
         path = {
             S.DRAFT: [], S.SUBMITTED: [S.SUBMITTED], S.CHANGES_REQUESTED: [S.SUBMITTED, S.CHANGES_REQUESTED],
@@ -94,7 +94,7 @@ class PksWorld:
         # In force and after: fully signed, then moved by the calendar or the head.
         agreement = self.in_state(S.PARTNER_SIGNED, **changes)
         with self.acting(self.head):
-            agreements.sign_agreement(agreement, PASSWORD, actor=self.head)
+            agreement_signing.sign_agreement(agreement, PASSWORD, actor=self.head)
             if status == S.TERMINATED:
                 agreements.terminate_agreement(agreement, "Diakhiri", actor=self.head)
         if status in (S.SIGNED, S.EXPIRED):

@@ -7,8 +7,8 @@ from pypdf import PdfReader
 
 from portal.errors import DomainError, NotAllowed
 from portal.models import AgreementStatus as S, DocumentKind, Party, SignatureMethod
-from portal.services import agreement_lists, agreements, files, verification
-from portal.services.agreements import AgreementChanged, IllegalTransition
+from portal.services import agreement_lists, agreement_signing, agreements, files, verification
+from portal.services.agreement_moves import AgreementChanged, IllegalTransition
 from portal import storage
 from tests import sample_files
 from tests.conftest import ARTIFACTS
@@ -68,14 +68,14 @@ def test_both_signatories_sign_and_the_final_pdf_carries_a_certificate(pks):
     agreement = pks.in_state(S.APPROVED)
     signed_hash = agreement.approved_document().sha256
     with pks.acting(pks.head), pytest.raises(IllegalTransition):
-        agreements.sign_agreement(agreement, PASSWORD, actor=pks.head)  # the partner signs first
+        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.head)  # the partner signs first
     with pks.acting(pks.partner_admin):
         with pytest.raises(DomainError, match="password|sandi"):
-            agreements.sign_agreement(agreement, "salah-sekali", actor=pks.partner_admin)
-        agreements.sign_agreement(agreement, PASSWORD, actor=pks.partner_admin)
+            agreement_signing.sign_agreement(agreement, "salah-sekali", actor=pks.partner_admin)
+        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.partner_admin)
     assert agreement.status == S.PARTNER_SIGNED
     with pks.acting(pks.head):
-        agreements.sign_agreement(agreement, PASSWORD, actor=pks.head)
+        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.head)
     assert agreement.status == S.ACTIVE  # its start date is today
     signatures = {s.party: s for s in agreement.signatures}
     assert signatures[Party.PARTNER].name == "Vinny Safari" and signatures[Party.FACILITY].name == "Agung Novarianto"
@@ -100,9 +100,9 @@ def test_both_signatories_sign_and_the_final_pdf_carries_a_certificate(pks):
 def test_a_docx_draft_gets_a_generated_agreement_pdf(pks):
     agreement = pks.in_state(S.APPROVED, document=sample_files.docx())
     with pks.acting(pks.partner_admin):
-        agreements.sign_agreement(agreement, PASSWORD, actor=pks.partner_admin)
+        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.partner_admin)
     with pks.acting(pks.head):
-        agreements.sign_agreement(agreement, PASSWORD, actor=pks.head)
+        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.head)
     body = b"".join(storage.get(agreement.document_of(DocumentKind.FINAL).storage_key))
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
     assert "Sistem Rujukan Pelayanan Kesehatan" in text and "Kewajiban" in text
@@ -112,14 +112,14 @@ def test_a_paper_signed_scan_counts_once_an_officer_confirms_it(pks):
     agreement = pks.in_state(S.APPROVED)
     with pks.acting(pks.partner_admin):
         with pytest.raises(DomainError):
-            agreements.upload_signed_scan(agreement, io.BytesIO(sample_files.docx()), "scan.docx",
+            agreement_signing.upload_signed_scan(agreement, io.BytesIO(sample_files.docx()), "scan.docx",
                                           actor=pks.partner_admin)
-        scan = agreements.upload_signed_scan(agreement, io.BytesIO(sample_files.pdf("PKS bertanda tangan")),
+        scan = agreement_signing.upload_signed_scan(agreement, io.BytesIO(sample_files.pdf("PKS bertanda tangan")),
                                              "scan PKS.pdf", actor=pks.partner_admin)
         with pytest.raises(NotAllowed):
-            agreements.confirm_signed_scan(agreement, actor=pks.partner_admin)
+            agreement_signing.confirm_signed_scan(agreement, actor=pks.partner_admin)
     with pks.acting(pks.officer):
-        agreements.confirm_signed_scan(agreement, actor=pks.officer)
+        agreement_signing.confirm_signed_scan(agreement, actor=pks.officer)
     assert agreement.status == S.ACTIVE
     assert {(s.party, s.method, s.sha256, s.confirmed_by_id) for s in agreement.signatures} == {
         (Party.PARTNER, SignatureMethod.PAPER, scan.sha256, pks.officer.id),
@@ -130,7 +130,7 @@ def test_the_tick_activates_and_expires_by_the_calendar_and_is_idempotent(pks):
     later = pks.in_state(S.PARTNER_SIGNED, start_date=date.today() + timedelta(days=10),
                          end_date=date.today() + timedelta(days=40))
     with pks.acting(pks.head):
-        agreements.sign_agreement(later, PASSWORD, actor=pks.head)
+        agreement_signing.sign_agreement(later, PASSWORD, actor=pks.head)
     assert later.status == S.SIGNED
     from portal.tenancy import unscoped
     with unscoped("the scheduled job sees every tenant"):
@@ -158,9 +158,9 @@ def test_an_addendum_signed_by_both_extends_the_agreement(pks):
     with pks.acting(pks.head):
         agreements.approve_agreement(addendum, actor=pks.head)
     with pks.acting(pks.partner_admin):
-        agreements.sign_agreement(addendum, PASSWORD, actor=pks.partner_admin)
+        agreement_signing.sign_agreement(addendum, PASSWORD, actor=pks.partner_admin)
     with pks.acting(pks.head):
-        agreements.sign_agreement(addendum, PASSWORD, actor=pks.head)
+        agreement_signing.sign_agreement(addendum, PASSWORD, actor=pks.head)
     assert addendum.amends == agreement and addendum.status == S.ACTIVE
     assert agreement.end_date == addendum.end_date
     with pks.acting(pks.head):

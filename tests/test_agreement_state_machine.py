@@ -10,7 +10,7 @@ import pytest
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.models import AgreementStatus as S
-from portal.services import agreements
+from portal.services import agreement_moves, agreement_signing, agreements
 from tests import sample_files
 from tests.factories import PASSWORD, trail
 
@@ -61,7 +61,7 @@ def attempt(pks, agreement, action, user):
     with pks.acting(pks.partner_admin):  # load it as a party would see it
         db.session.refresh(agreement)
         if action == "confirm_scan" and agreement.status in SIGNING:  # there is a scan to confirm
-            agreements.upload_signed_scan(agreement, io.BytesIO(sample_files.pdf("scan")), "scan.pdf",
+            agreement_signing.upload_signed_scan(agreement, io.BytesIO(sample_files.pdf("scan")), "scan.pdf",
                                           actor=pks.partner_admin)
     calls = {
         "edit": lambda: agreements.update_agreement(agreement, pks.fields(scope="Diubah"), actor=user),
@@ -70,10 +70,10 @@ def attempt(pks, agreement, action, user):
         "forward": lambda: agreements.forward_agreement(agreement, actor=user),
         "approve": lambda: agreements.approve_agreement(agreement, actor=user),
         "reject": lambda: agreements.reject_agreement(agreement, "Tidak sesuai", actor=user),
-        "sign": lambda: agreements.sign_agreement(agreement, PASSWORD, actor=user),
-        "upload_scan": lambda: agreements.upload_signed_scan(
+        "sign": lambda: agreement_signing.sign_agreement(agreement, PASSWORD, actor=user),
+        "upload_scan": lambda: agreement_signing.upload_signed_scan(
             agreement, io.BytesIO(sample_files.pdf("scan")), "scan.pdf", actor=user),
-        "confirm_scan": lambda: agreements.confirm_signed_scan(agreement, actor=user),
+        "confirm_scan": lambda: agreement_signing.confirm_signed_scan(agreement, actor=user),
         "terminate": lambda: agreements.terminate_agreement(agreement, "Diakhiri", actor=user),
         "renew": lambda: agreements.renew_agreement(agreement, actor=user),
         "amend": lambda: agreements.start_addendum(agreement, actor=user),
@@ -112,4 +112,4 @@ def test_every_action_by_every_role_from_this_state(pks, state):
 
 
 def test_the_table_covers_every_action_the_pages_offer():
-    assert set(EXPECTED) == set(agreements.RULES) | {"sign"}
+    assert set(EXPECTED) == set(agreement_moves.RULES) | {"sign"}

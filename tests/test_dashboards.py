@@ -6,7 +6,7 @@ import pytest
 from portal import demo
 from portal.extensions import db
 from portal.models import Role
-from portal.services import reports
+from portal.services import report_filters
 from tests.conftest import ARTIFACTS
 from tests.factories import ContributionFactory, every_organisation
 
@@ -57,13 +57,13 @@ def test_another_tenant_never_sees_the_facility_numbers(demo_world, web):
 def test_periods_mean_what_they_say():
     today = date(2026, 5, 17)
     def span(args):
-        period = reports.Period.from_args(args, today)
+        period = report_filters.Period.from_args(args, today)
         return period.start, period.end
 
     assert span({"period": "month"}) == (date(2026, 5, 1), date(2026, 5, 31))
     assert span({"period": "quarter"}) == (date(2026, 4, 1), date(2026, 6, 30))
     assert span({}) == (date(2026, 1, 1), date(2026, 12, 31))
-    custom = reports.Period.from_args({"period": "custom", "from": "2026-03-10", "to": "2026-02-01"}, today)
+    custom = report_filters.Period.from_args({"period": "custom", "from": "2026-03-10", "to": "2026-02-01"}, today)
     assert (custom.start, custom.end) == (date(2026, 2, 1), date(2026, 3, 10))
 
 
@@ -246,9 +246,9 @@ def test_a_partner_sees_what_waits_for_it_to_correct(demo_world, web):
 
 
 def test_a_trend_covers_at_least_twelve_months_ending_with_the_period():
-    months = reports.Period.month_of(date(2025, 11, 5)).months(at_least=12)
+    months = report_filters.Period.month_of(date(2025, 11, 5)).months(at_least=12)
     assert months[0] == date(2024, 12, 1) and months[-1] == date(2025, 11, 1) and len(months) == 12
-    year = reports.Period(date(2024, 1, 1), date(2025, 12, 31), "custom").months(at_least=12)
+    year = report_filters.Period(date(2024, 1, 1), date(2025, 12, 31), "custom").months(at_least=12)
     assert len(year) == 24
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import ContributionTally
-from portal.services import contributions, reports, tallies
+from portal.services import contributions, report_filters, reports, tallies
 from portal.tenancy import unscoped
 from tests.factories import ContributionFactory, FacilityFactory, PartnerFactory
 from tests.test_contributions import fields, record
@@ -57,10 +57,10 @@ def test_the_overview_adds_whole_months_from_tallies_and_partial_months_from_con
                         participants_total=5)
 
     def reached(start, end, **filters):
-        period = reports.Period(start, end, "custom")
+        period = report_filters.Period(start, end, "custom")
         with unscoped("test: an office that sees every facility"):
-            via_overview = reports.facilities_overview([facility], reports.Filters(period, **filters))[0]
-            direct = reports.total_of(reports.contributions_by("facility", reports.Filters(period, **filters)))
+            via_overview = reports.facilities_overview([facility], report_filters.Filters(period, **filters))[0]
+            direct = reports.total_of(reports.contributions_by("facility", report_filters.Filters(period, **filters)))
         assert via_overview.participants == direct.participants  # the tallies agree with the contributions
         return via_overview.participants
 
@@ -74,7 +74,7 @@ def test_the_overview_adds_whole_months_from_tallies_and_partial_months_from_con
 
 def test_the_whole_months_of_a_period():
     def whole(start, end):
-        return reports.Period(start, end, "custom").whole_months()
+        return report_filters.Period(start, end, "custom").whole_months()
 
     assert whole(date(2025, 1, 1), date(2025, 12, 31)) == (date(2025, 1, 1), date(2025, 12, 1))
     assert whole(date(2025, 1, 2), date(2025, 3, 30)) == (date(2025, 2, 1), date(2025, 2, 1))

@@ -8,7 +8,7 @@ import pytest
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import AgreementStatus as S, RecoveryCode, Role
-from portal.services import agreements
+from portal.services import agreement_signing
 from portal.tenancy import as_person, unscoped
 from tests.conftest import Web
 from tests.factories import PASSWORD, FacilityFactory, fresh_code, member_of, with_two_factor
@@ -72,7 +72,7 @@ def test_a_head_cannot_sign_without_two_factor_sign_in(pks):
         db.session.flush()
     with pks.acting(pks.head):
         with pytest.raises(DomainError, match="dua langkah"):
-            agreements.sign_agreement(agreement, PASSWORD, actor=pks.head)
+            agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.head)
     assert agreement.status == S.PARTNER_SIGNED
 
 

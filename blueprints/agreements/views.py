@@ -17,7 +17,7 @@ from blueprints.query_args import filter_args, page_number
 from portal import policy
 from portal.extensions import db, limiter
 from portal.models import Agreement, AgreementDocument, Role
-from portal.services import agreement_lists, agreements, document_access, file_jobs, publication
+from portal.services import agreement_lists, agreement_signing, agreements, document_access, file_jobs, publication
 from portal.services.agreements import AgreementFields
 from portal.tenancy import current_org, get_shared_or_404
 
@@ -130,7 +130,7 @@ STEPS = {
     "submit": Step(agreements.submit_agreement, _l("The agreement has been submitted for review.")),
     "forward": Step(agreements.forward_agreement, _l("The agreement has been forwarded to the head.")),
     "approve": Step(agreements.approve_agreement, _l("The agreement has been approved; it can now be signed.")),
-    "confirm-scan": Step(agreements.confirm_signed_scan, _l("The paper signatures have been confirmed.")),
+    "confirm-scan": Step(agreement_signing.confirm_signed_scan, _l("The paper signatures have been confirmed.")),
     "request-changes": Step(agreements.request_changes, _l("Changes have been requested."), needs_reason=True),
     "reject": Step(agreements.reject_agreement, _l("The agreement has been rejected."), needs_reason=True),
     "terminate": Step(agreements.terminate_agreement, _l("The agreement has been terminated."), needs_reason=True),
@@ -169,7 +169,7 @@ def sign(agreement_id: int):
     form = SignForm()
     if form.validate_on_submit():
         with committed() as outcome:
-            agreements.sign_agreement(agreement, form.password.data, actor=_actor())
+            agreement_signing.sign_agreement(agreement, form.password.data, actor=_actor())
         if outcome.ok:
             flash(_("You have signed the agreement."), "success")
     else:
@@ -183,7 +183,8 @@ def upload_scan(agreement_id: int):
     form = ScanForm()
     if form.validate_on_submit():
         with committed() as outcome:
-            agreements.upload_signed_scan(agreement, form.scan.data.stream, form.scan.data.filename, actor=_actor())
+            agreement_signing.upload_signed_scan(agreement, form.scan.data.stream, form.scan.data.filename,
+                                                 actor=_actor())
         if outcome.ok:
             flash(_("The scan has been uploaded; a facility officer will confirm it."), "success")
     else:

@@ -11,7 +11,9 @@ from blueprints.query_args import page_number
 from blueprints.table_files import table_file
 from portal import activity_report, clock, policy
 from portal.models import ContributionStatus, OrgKind
-from portal.services import agreement_lists, audit, contributions, file_jobs, organisations, partnerships, reports
+from portal.services import (
+    agreement_lists, audit, contributions, file_jobs, organisations, partnerships, report_filters, reports,
+)
 from portal.tenancy import current_membership, current_org
 
 #: What a dashboard draws of a long table (largest first), and the newest partnerships it lists; the rest is a
@@ -23,7 +25,7 @@ OVERSIGHT_ROWS = 50
 
 def _board() -> reports.Dashboard:
     """The acting organisation's dashboard for the filters in the URL."""
-    filters = reports.Filters.from_args(request.args)
+    filters = report_filters.Filters.from_args(request.args)
     if current_org.kind == OrgKind.OVERSIGHT:
         return reports.oversight_dashboard(organisations.facilities_in_scope(current_org),
                                            replace(filters, facility_id=None, partner_id=None, agreement_id=None),
@@ -40,7 +42,7 @@ def index():
     board, sort = _board(), request.args.get("sort", "name")
     args = board.filters.url_args() | ({"sort": sort} if oversight else {})
     page = dict(
-        board=board, choices=reports.filter_choices(current_org), sort=sort, dashboard_rows=DASHBOARD_ROWS,
+        board=board, choices=report_filters.filter_choices(current_org), sort=sort, dashboard_rows=DASHBOARD_ROWS,
         export_url=lambda name, fmt: url_for("dashboard.export", table=name, file_format=fmt, **args),
         recent=audit.entries_visible_to(current_org, limit=8) if can_read_audit else [],
         can_read_audit=can_read_audit, role=current_membership.role)
@@ -84,7 +86,7 @@ def _facility_in_scope(facility_id: int):
 
 
 def _drill_down_board(facility) -> reports.Dashboard:
-    filters = replace(reports.Filters.from_args(request.args), facility_id=facility.id)
+    filters = replace(report_filters.Filters.from_args(request.args), facility_id=facility.id)
     return reports.party_dashboard("partner", filters)
 
 
@@ -95,7 +97,7 @@ def facility(facility_id: int):
     board = _drill_down_board(chosen)
     args = replace(board.filters, facility_id=None).url_args()
     return render_template(
-        "dashboard/drill_down.html", facility=chosen, board=board, choices=reports.filter_choices(chosen),
+        "dashboard/drill_down.html", facility=chosen, board=board, choices=report_filters.filter_choices(chosen),
         dashboard_rows=DASHBOARD_ROWS,
         export_url=lambda name, fmt: url_for("dashboard.facility_export", facility_id=chosen.id, table=name,
                                              file_format=fmt, **args),

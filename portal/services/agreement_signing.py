@@ -1,0 +1,117 @@
+"""Signing an agreement: electronically by each named signatory (partner first, then the facility head),
+or on paper, confirmed by a facility officer from the scan. The second signature completes it: the
+final PDF is issued and the agreement comes into force.
+"""
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from flask_babel import lazy_gettext as _l
+
+from portal import clock, policy
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import (
+    Agreement, AgreementDocument, AgreementKind, AgreementStatus as S, DocumentKind, Party, Signature,
+    SignatureMethod, User,
+)
+from portal.models.base import utcnow
+from portal.services import accounts, agreement_files, agreement_moves as moves, audit, files, two_factor
+
+#: The partner signs first, then the facility.
+SIGNS_IN = {Party.PARTNER: S.APPROVED, Party.FACILITY: S.PARTNER_SIGNED}
+
+
+def signing_party(agreement: Agreement, user: User) -> Party | None:
+    """Which party `user` is the named signatory of, if any."""
+    for party in (Party.PARTNER, Party.FACILITY):
+        if policy.can_sign_agreement(user, agreement, party):
+            return party
+    return None
+
+
+def sign_agreement(agreement: Agreement, password: str, *, actor: User) -> Signature:
+    """The named signatory signs the approved version, after re-entering the password.
+
+    The partner signs first, then the facility head; the second signature
+    completes the agreement and issues the final PDF.
+    """
+    party = signing_party(agreement, actor)
+    policy.require(party is not None)
+    moves.begin(agreement, actor, "sign", states={SIGNS_IN[party]})
+    if not two_factor.is_enabled(actor):
+        raise DomainError(_l("Turn on two-factor sign-in (in the menu under your name) before signing."))
+    if not accounts.password_matches(actor, password):
+        raise DomainError(_l("The password is wrong; the agreement was not signed."))
+    document = agreement.approved_document()
+    if files.sha256_of_object(document.storage_key) != document.sha256:
+        raise DomainError(_l("The stored document no longer matches the approved version, so it cannot be "
+                             "signed. Please tell the platform administrator."))
+    signature = _signature(agreement, party, SignatureMethod.ELECTRONIC, document, actor)
+    if party == Party.PARTNER:
+        moves.move(agreement, actor, S.PARTNER_SIGNED, "agreement.signed", party=party, sha256=document.sha256)
+    else:
+        moves.record("agreement.signed", agreement, actor, after={"party": party, "sha256": document.sha256})
+        _complete(agreement, actor, document)
+    return signature
+
+
+def upload_signed_scan(agreement: Agreement, stream: BinaryIO, filename: str | None, *,
+                       actor: User) -> AgreementDocument:
+    """The paper path: a scan of the PKS signed on paper, to be confirmed by a facility officer."""
+    moves.begin(agreement, actor, "upload_scan")
+    return moves.add_document(agreement, DocumentKind.SIGNED_SCAN, stream, filename, actor,
+                              "agreement.scan_uploaded")
+
+
+def confirm_signed_scan(agreement: Agreement, *, actor: User) -> None:
+    """A facility officer confirms the paper signatures; the scan becomes the signed document."""
+    moves.begin(agreement, actor, "confirm_scan")
+    scan = agreement.document_of(DocumentKind.SIGNED_SCAN)
+    if scan is None:
+        raise DomainError(_l("Upload the scan of the paper-signed agreement first."))
+    for party in (Party.PARTNER, Party.FACILITY):
+        if agreement.signature_of(party) is None:
+            _signature(agreement, party, SignatureMethod.PAPER, scan, agreement.signatory_for(party),
+                       confirmed_by=actor)
+    moves.record("agreement.scan_confirmed", agreement, actor, after={"sha256": scan.sha256})
+    _complete(agreement, actor, scan)
+
+
+def _signature(agreement: Agreement, party: Party, method: SignatureMethod, document: AgreementDocument,
+               signer: User | None, confirmed_by: User | None = None) -> Signature:
+    """Record what was signed, by whom and as what, copied so it stays true later."""
+    signature = Signature(
+        agreement=agreement, facility=agreement.facility, partner=agreement.partner, document=document,
+        party=party, method=method, user_id=signer.id if signer else None, name=signer.name if signer else "-",
+        position=getattr(agreement, f"{party.value}_signatory_position") or getattr(signer, "position", None),
+        nip=getattr(agreement, f"{party.value}_signatory_nip") or getattr(signer, "nip", None),
+        organisation_name=(agreement.facility if party == Party.FACILITY else agreement.partner).name,
+        signed_at=utcnow(), ip=audit.origin_ip.get(), sha256=document.sha256,
+        confirmed_by_id=confirmed_by.id if confirmed_by else None)
+    db.session.add(signature)
+    return signature
+
+
+def _complete(agreement: Agreement, actor: User | None, signed: AgreementDocument) -> None:
+    """Both signed: issue the final PDF with its certificate page, and put the agreement in force."""
+    db.session.flush()
+    agreement.signed_at = utcnow()
+    final = agreement_files.issue_final_pdf(agreement, signed, actor)
+    today = clock.today()
+    target = S.EXPIRED if agreement.end_date < today else S.ACTIVE if agreement.start_date <= today else S.SIGNED
+    moves.move(agreement, actor, target, "agreement.completed", verification_code=agreement.verification_code,
+               final_sha256=final.sha256)
+    if agreement.kind == AgreementKind.ADDENDUM:
+        _apply_addendum(agreement, actor)
+
+
+def _apply_addendum(addendum: Agreement, actor: User | None) -> None:
+    """A signed addendum becomes part of its agreement: a changed end date carries over."""
+    parent = addendum.amends
+    if parent.end_date != addendum.end_date:
+        before = parent.end_date
+        parent.end_date = addendum.end_date
+        moves.save()
+        moves.record("agreement.addendum_applied", parent, actor, before={"end_date": before},
+                     after={"end_date": parent.end_date, "addendum": addendum.id})
