@@ -136,6 +136,9 @@ def certificate_page(facts: CertificateFacts) -> bytes:
             who = "<br/>".join(_text(line) for line in (signature.name, signature.position,
                                                         f"NIP {signature.nip}" if signature.nip else None) if line)
             how = f"{_moment(signature.signed_at)}<br/>{_text(str(SIGNATURE_METHOD[signature.method]))}"
+            if signature.signed_on:  # on paper: the date on the paper, then when the scan was confirmed
+                how = (f"{_date(signature.signed_on)}<br/>{_text(str(SIGNATURE_METHOD[signature.method]))}<br/>"
+                       + _text(_("confirmed %(moment)s", moment=_moment(signature.signed_at))))
             rows.append([Paragraph(_text(signature.organisation_name), cell), Paragraph(who, cell),
                          Paragraph(how, cell), Paragraph(signature.sha256, style["small"])])
         table = Table(rows, colWidths=[3.6 * cm, 4.4 * cm, 4 * cm, 5 * cm], hAlign="LEFT")

@@ -74,6 +74,8 @@ AGREEMENTS = [
 ]
 
 _ORDER = ("draft", "submitted", "forwarded", "approved", "signed")
+#: The signing ceremony at the closing of the rehabilitation programme (seed 004).
+PAPER_SIGNED_ON = date(2025, 11, 28)
 
 
 def load(by_name: dict[str, Organisation], person) -> None:
@@ -103,4 +105,4 @@ def _walk(agreement, steps: int, *, drafter: User, officer: User, head: User) ->
 def _signed_on_paper(agreement, drafter: User, officer: User) -> None:
     scan = agreement_pdf.agreement_text(agreement)
     agreement_signing.upload_signed_scan(agreement, io.BytesIO(scan), "PKS ditandatangani 28-11-2025.pdf", actor=drafter)
-    agreement_signing.confirm_signed_scan(agreement, actor=officer)
+    agreement_signing.confirm_signed_scan(agreement, signed_on=PAPER_SIGNED_ON, actor=officer)

@@ -12,7 +12,7 @@ from portal.services.agreement_moves import AgreementChanged, IllegalTransition
 from portal import storage
 from tests import sample_files
 from tests.conftest import ARTIFACTS
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, trail
 
 
 def test_a_partner_drafts_edits_and_submits_a_health_referral_pks(pks):
@@ -108,6 +108,10 @@ def test_a_docx_draft_gets_a_generated_agreement_pdf(pks):
     assert "Sistem Rujukan Pelayanan Kesehatan" in text and "Kewajiban" in text
 
 
+#: The closing ceremony at Rutan Tamiang Layang (seed 004), where the PKS with RSUD was signed on paper.
+CEREMONY = date(2025, 11, 28)
+
+
 def test_a_paper_signed_scan_counts_once_an_officer_confirms_it(pks):
     agreement = pks.in_state(S.APPROVED)
     with pks.acting(pks.partner_admin):
@@ -117,13 +121,46 @@ def test_a_paper_signed_scan_counts_once_an_officer_confirms_it(pks):
         scan = agreement_signing.upload_signed_scan(agreement, io.BytesIO(sample_files.pdf("PKS bertanda tangan")),
                                              "scan PKS.pdf", actor=pks.partner_admin)
         with pytest.raises(NotAllowed):
-            agreement_signing.confirm_signed_scan(agreement, actor=pks.partner_admin)
+            agreement_signing.confirm_signed_scan(agreement, signed_on=CEREMONY, actor=pks.partner_admin)
     with pks.acting(pks.officer):
-        agreement_signing.confirm_signed_scan(agreement, actor=pks.officer)
+        agreement_signing.confirm_signed_scan(agreement, signed_on=CEREMONY, actor=pks.officer)
     assert agreement.status == S.ACTIVE
-    assert {(s.party, s.method, s.sha256, s.confirmed_by_id) for s in agreement.signatures} == {
-        (Party.PARTNER, SignatureMethod.PAPER, scan.sha256, pks.officer.id),
-        (Party.FACILITY, SignatureMethod.PAPER, scan.sha256, pks.officer.id)}
+    assert {(s.party, s.method, s.sha256, s.confirmed_by_id, s.signed_on) for s in agreement.signatures} == {
+        (Party.PARTNER, SignatureMethod.PAPER, scan.sha256, pks.officer.id, CEREMONY),
+        (Party.FACILITY, SignatureMethod.PAPER, scan.sha256, pks.officer.id, CEREMONY)}
+    confirmed = trail(action="agreement.scan_confirmed", object_id=str(agreement.id))
+    assert confirmed[0].changes["after"]["signed_on"] == "2025-11-28"
+
+
+@pytest.mark.parametrize("signed_on, message", [(None, "Isi tanggal"), (date.today() + timedelta(days=1), "masa depan")])
+def test_a_paper_signature_needs_the_date_on_the_paper_and_not_a_future_one(pks, signed_on, message):
+    agreement = pks.in_state(S.APPROVED)
+    with pks.acting(pks.partner_admin):
+        agreement_signing.upload_signed_scan(agreement, io.BytesIO(sample_files.pdf("PKS bertanda tangan")),
+                                             "scan PKS.pdf", actor=pks.partner_admin)
+    with pks.acting(pks.officer), pytest.raises(DomainError, match=message):
+        agreement_signing.confirm_signed_scan(agreement, signed_on=signed_on, actor=pks.officer)
+    assert agreement.status == S.APPROVED and not agreement.signatures
+
+
+def test_the_certificate_page_and_a_news_draft_give_the_date_signed_on_paper(pks):
+    from portal.models import Role
+    from portal.services import news
+    from tests.factories import member_of
+
+    agreement = pks.in_state(S.APPROVED)
+    with pks.acting(pks.partner_admin):
+        agreement_signing.upload_signed_scan(agreement, io.BytesIO(sample_files.pdf("PKS bertanda tangan")),
+                                             "scan PKS.pdf", actor=pks.partner_admin)
+    with pks.acting(pks.officer):
+        agreement_signing.confirm_signed_scan(agreement, signed_on=CEREMONY, actor=pks.officer)
+    body = b"".join(storage.get(agreement.document_of(DocumentKind.FINAL).storage_key))
+    certificate = PdfReader(io.BytesIO(body)).pages[-1].extract_text()
+    assert certificate.count("28 November 2025") == 2
+    humas = member_of(pks.facility, Role.HUMAS)
+    with pks.acting(humas):
+        draft = news.draft(pks.facility, agreement, actor=humas)
+    assert "pada 28 November 2025" in draft.body
 
 
 def test_the_tick_activates_and_expires_by_the_calendar_and_is_idempotent(pks):

@@ -4,6 +4,7 @@ The expected table restates DESIGN.md and issue 3 independently of the
 service's own RULES, so a change to either shows up as a difference.
 """
 import io
+from datetime import date
 
 import pytest
 
@@ -73,7 +74,8 @@ def attempt(pks, agreement, action, user):
         "sign": lambda: agreement_signing.sign_agreement(agreement, PASSWORD, actor=user),
         "upload_scan": lambda: agreement_signing.upload_signed_scan(
             agreement, io.BytesIO(sample_files.pdf("scan")), "scan.pdf", actor=user),
-        "confirm_scan": lambda: agreement_signing.confirm_signed_scan(agreement, actor=user),
+        "confirm_scan": lambda: agreement_signing.confirm_signed_scan(agreement, signed_on=date(2025, 11, 28),
+                                                                      actor=user),
         "terminate": lambda: agreements.terminate_agreement(agreement, "Diakhiri", actor=user),
         "renew": lambda: agreements.renew_agreement(agreement, actor=user),
         "amend": lambda: agreements.start_addendum(agreement, actor=user),

@@ -212,9 +212,12 @@ def test_a_paper_signed_pks_is_confirmed_by_the_officer_then_renewed(live_portal
     officer.get_by_label("Pindaian perjanjian bertanda tangan basah (PDF)").set_input_files(str(scan))
     officer.get_by_role("button", name="Unggah pindaian").click()
     assert officer.get_by_text("Pindaian telah diunggah").is_visible()
+    officer.get_by_label("Tanggal ditandatangani di atas kertas").fill("2025-11-28")
     officer.get_by_role("button", name="Konfirmasi pindaian bertanda tangan basah").click()
     assert officer.get_by_test_id("status-badge").inner_text() == "Aktif"
-    assert officer.get_by_test_id("signatures").inner_text().count("Tanda tangan basah (pindaian dikonfirmasi)") == 2
+    signatures = officer.get_by_test_id("signatures").inner_text()
+    assert signatures.count("Tanda tangan basah (pindaian dikonfirmasi)") == 2
+    assert signatures.count("28 November 2025") == 2, "the date on the paper, not the day it was confirmed"
     shot(officer, "6-paper-signed")
 
     # Ending within 90 days, it shows under that filter; the officer drafts its renewal.

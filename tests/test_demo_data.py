@@ -1,4 +1,6 @@
 """The demo data reproduces the organisations and people of the five news reports."""
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -76,6 +78,8 @@ def test_the_agreements_wait_where_their_lifecycle_puts_them(loaded):
     with unscoped("test reads every agreement"):
         found = {(a.partner.name, a.status) for a in db.session.scalars(select(Agreement))}
         rsud = db.session.scalar(select(Agreement).where(Agreement.title == "Sistem Rujukan Pelayanan Kesehatan"))
+        signed_on = {signature.signed_on for signature in rsud.signatures}
+    assert signed_on == {date(2025, 11, 28)}, "the ceremony's date, not the day the demo was loaded"
     assert found == {("RSUD Tamiang Layang", AgreementStatus.ACTIVE),
                      ("Dinas Koperasi dan UKM Provinsi Bengkulu", AgreementStatus.SUBMITTED),
                      ("Balai Latihan Kerja Bengkulu", AgreementStatus.DRAFT),

@@ -99,8 +99,15 @@ class ScanForm(Form):
     submit = SubmitField(_l("Upload scan"))
 
 
+class ConfirmScanForm(Form):
+    signed_on = DateField(_l("Date signed on paper"), validators=[DataRequired()],
+                          description=_l("As written on the signed agreement; the reports and the certificate "
+                                         "page give this date."))
+    submit = SubmitField(_l("Confirm the paper-signed scan"))
+
+
 class ConfirmForm(Form):
-    """A bare POST with its CSRF token: submit, forward, approve, confirm, renew, amend."""
+    """A bare POST with its CSRF token: submit, forward, approve, renew, amend."""
 
 
 class FilterForm(Form):

@@ -7,7 +7,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from blueprints.agreements import bp
-from blueprints.agreements.forms import AgreementForm, ConfirmForm, FilterForm, ReasonForm, ScanForm, SignForm
+from blueprints.agreements.forms import (
+    AgreementForm, ConfirmForm, ConfirmScanForm, FilterForm, ReasonForm, ScanForm, SignForm,
+)
 from blueprints.background import in_background
 from blueprints.outcome import committed
 from blueprints.pairs import chosen_pair
@@ -112,7 +114,7 @@ def show(agreement_id: int):
     return render_template(
         "agreements/show.html", agreement=agreement, actions=agreements.available_actions(agreement, _actor()),
         timeline=agreement_lists.timeline(agreement), confirm_form=ConfirmForm(), reason_form=ReasonForm(),
-        sign_form=SignForm(), scan_form=ScanForm(),
+        sign_form=SignForm(), scan_form=ScanForm(), confirm_scan_form=ConfirmScanForm(),
         may_publish_document=publication.may_show_document(_actor(), agreement))
 
 
@@ -130,7 +132,6 @@ STEPS = {
     "submit": Step(agreements.submit_agreement, _l("The agreement has been submitted for review.")),
     "forward": Step(agreements.forward_agreement, _l("The agreement has been forwarded to the head.")),
     "approve": Step(agreements.approve_agreement, _l("The agreement has been approved; it can now be signed.")),
-    "confirm-scan": Step(agreement_signing.confirm_signed_scan, _l("The paper signatures have been confirmed.")),
     "request-changes": Step(agreements.request_changes, _l("Changes have been requested."), needs_reason=True),
     "reject": Step(agreements.reject_agreement, _l("The agreement has been rejected."), needs_reason=True),
     "terminate": Step(agreements.terminate_agreement, _l("The agreement has been terminated."), needs_reason=True),
@@ -189,6 +190,20 @@ def upload_scan(agreement_id: int):
             flash(_("The scan has been uploaded; a facility officer will confirm it."), "success")
     else:
         flash(_("Choose the PDF scan to upload."), "danger")
+    return redirect(url_for("agreements.show", agreement_id=agreement.id))
+
+
+@bp.route("/<int:agreement_id>/confirm-scan", methods=["POST"])
+def confirm_scan(agreement_id: int):
+    agreement = get_shared_or_404(Agreement, agreement_id)
+    form = ConfirmScanForm()
+    if form.validate_on_submit():
+        with committed() as outcome:
+            agreement_signing.confirm_signed_scan(agreement, signed_on=form.signed_on.data, actor=_actor())
+        if outcome.ok:
+            flash(_("The paper signatures have been confirmed."), "success")
+    else:
+        flash(_("Give the date the agreement was signed on paper."), "danger")
     return redirect(url_for("agreements.show", agreement_id=agreement.id))
 
 

@@ -214,7 +214,10 @@ class Signature(PairScoped, db.Model):
     position: Mapped[str | None] = mapped_column(String(200))
     nip: Mapped[str | None] = mapped_column(String(18))
     organisation_name: Mapped[str] = mapped_column(String(200))
+    #: When the portal recorded it: the electronic signature itself, or the officer's confirmation of a scan.
     signed_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    #: For a paper signature: the date written on the paper, which the officer confirms with the scan.
+    signed_on: Mapped[date | None] = mapped_column(Date)
     ip: Mapped[str | None] = mapped_column(String(45))
     sha256: Mapped[str] = mapped_column(String(64))
     #: For a paper signature: the officer who confirmed the scan.

@@ -4,6 +4,7 @@ final PDF is issued and the agreement comes into force.
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
@@ -64,17 +65,24 @@ def upload_signed_scan(agreement: Agreement, stream: BinaryIO, filename: str | N
                               "agreement.scan_uploaded")
 
 
-def confirm_signed_scan(agreement: Agreement, *, actor: User) -> None:
-    """A facility officer confirms the paper signatures; the scan becomes the signed document."""
+def confirm_signed_scan(agreement: Agreement, *, signed_on: date | None, actor: User) -> None:
+    """A facility officer confirms the paper signatures and the date written on the paper (the ceremony, which
+    the reports tell of); the scan becomes the signed document."""
     moves.begin(agreement, actor, "confirm_scan")
     scan = agreement.document_of(DocumentKind.SIGNED_SCAN)
     if scan is None:
         raise DomainError(_l("Upload the scan of the paper-signed agreement first."))
+    if signed_on is None:
+        raise DomainError(_l("Give the date the agreement was signed on paper."))
+    if signed_on > clock.today():
+        raise DomainError(_l("The date signed on paper cannot be in the future."))
     for party in (Party.PARTNER, Party.FACILITY):
         if agreement.signature_of(party) is None:
-            _signature(agreement, party, SignatureMethod.PAPER, scan, agreement.signatory_for(party),
-                       confirmed_by=actor)
-    moves.record("agreement.scan_confirmed", agreement, actor, after={"sha256": scan.sha256})
+            signature = _signature(agreement, party, SignatureMethod.PAPER, scan, agreement.signatory_for(party),
+                                   confirmed_by=actor)
+            signature.signed_on = signed_on
+    moves.record("agreement.scan_confirmed", agreement, actor,
+                 after={"sha256": scan.sha256, "signed_on": signed_on.isoformat()})
     _complete(agreement, actor, scan)
 
 

@@ -65,7 +65,9 @@ def _closing(facility: Organisation) -> str:
 
 def _of_agreement(agreement: Agreement) -> Draft:
     facility, partner = agreement.facility, agreement.partner
-    signed_on = clock.local_date(agreement.signed_at) if agreement.signed_at else agreement.start_date
+    on_paper = [signature.signed_on for signature in agreement.signatures if signature.signed_on]
+    signed_on = max(on_paper) if on_paper else \
+        clock.local_date(agreement.signed_at) if agreement.signed_at else agreement.start_date
     paragraphs = [
         _("%(place)s – %(facility)s signed the cooperation agreement (PKS) \"%(title)s\" with %(partner)s on "
           "%(date)s.", place=_opening(facility), facility=facility.name, title=agreement.title,

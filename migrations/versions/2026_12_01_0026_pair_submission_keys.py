@@ -1,14 +1,14 @@
 """A form's one-time key belongs to its pair: a key another pair's form used (copied or forged) no longer
 collides with a contribution the sender cannot see (a 500) or names one of another pair.
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-01 14:40:00
 """
 from alembic import op
 
-revision = "0025"
-down_revision = "0024"
+revision = "0026"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
