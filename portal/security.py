@@ -17,6 +17,8 @@ PUBLIC_ENDPOINTS = frozenset({
 })
 #: Blueprints anyone may open: the public pages of facilities that publish.
 PUBLIC_BLUEPRINTS = frozenset({"public"})
+#: Blueprints that sign their callers in themselves: the API (a bearer token, not a session).
+TOKEN_BLUEPRINTS = frozenset({"api"})
 
 #: No inline script anywhere, no framing, assets only from this app.
 CONTENT_SECURITY_POLICY = {
@@ -96,7 +98,8 @@ def _note_origin() -> None:
 
 
 def _require_login():
-    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None or request.blueprint in PUBLIC_BLUEPRINTS:
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None \
+            or request.blueprint in PUBLIC_BLUEPRINTS | TOKEN_BLUEPRINTS:
         return None
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))

@@ -199,6 +199,8 @@ AUDIT_ACTIONS = {
     "user.profile_updated": _l("Profile updated"),
     "user.two_factor_enabled": _l("Two-factor sign-in turned on"),
     "user.recovery_code_used": _l("Recovery code used to sign in"),
+    "api_token.created": _l("API token created"),
+    "api_token.revoked": _l("API token revoked"),
     "invitation.sent": _l("Invitation sent"),
     "invitation.resent": _l("Invitation sent again"),
     "invitation.revoked": _l("Invitation revoked"),

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import (
     ResumableUpload,
-    Agreement, AgreementDocument, AgreementType, BackgroundJob, Contribution, ContributionStatus, ContributionType, DocumentKind, Material, MaterialCategory, MaterialVersion,
+    Agreement, AgreementDocument, AgreementType, ApiToken, BackgroundJob, Contribution, ContributionStatus, ContributionType, DocumentKind, Material, MaterialCategory, MaterialVersion,
     Invitation, LoginSession, Membership, Notification, Organisation, OrgKind, PartnerCategory, Partnership,
     NewsItem, NewsPhoto, NewsQuote, NewsSource, NewsStatus, Programme, Role, User,
 )
@@ -201,6 +201,19 @@ class ContributionFactory(Factory):
             with unscoped("test data is set up across tenants"):
                 tallies.count_in(contribution)
         return contribution
+
+
+class ApiTokenFactory(Factory):
+    """An organisation's API token (its secret is not known: the tests that call the API issue their own)."""
+
+    class Meta:
+        model = ApiToken
+
+    name = factory.Sequence(lambda n: f"Sistem {n}")
+    prefix = "mitrapas_abcdef"
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    scopes = factory.LazyFunction(lambda: ["agreements:read"])
+    expires_on = factory.LazyFunction(lambda: date.today() + timedelta(days=30))
 
 
 class BackgroundJobFactory(Factory):

@@ -63,16 +63,20 @@ def sample_value(rule, arg):
     return next(value for value in (1, "x", "0" * 32) if re.fullmatch(converter.regex, str(value)))
 
 
-def test_every_page_needs_a_login_unless_allowlisted(app, client):
-    from portal.security import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS
+def test_every_page_needs_a_login_unless_allowlisted_and_the_api_a_token(app, client):
+    from blueprints.api.views import OPEN_ENDPOINTS
+    from portal.security import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS, TOKEN_BLUEPRINTS
 
     for rule in app.url_map.iter_rules():
-        public = rule.endpoint in PUBLIC_ENDPOINTS or rule.endpoint.split(".")[0] in PUBLIC_BLUEPRINTS
+        public = rule.endpoint in PUBLIC_ENDPOINTS | OPEN_ENDPOINTS or rule.endpoint.split(".")[0] in PUBLIC_BLUEPRINTS
         if public or "GET" not in rule.methods:
             continue
         url = rule.build({arg: sample_value(rule, arg) for arg in rule.arguments})[1]
         response = client.get(url)
-        assert response.status_code == 302 and "/login" in response.headers["Location"], rule.endpoint
+        if rule.endpoint.split(".")[0] in TOKEN_BLUEPRINTS:
+            assert response.status_code == 401 and response.content_type == "application/problem+json", rule.endpoint
+        else:
+            assert response.status_code == 302 and "/login" in response.headers["Location"], rule.endpoint
 
 
 def test_the_login_page_speaks_indonesian_by_default_and_english_on_request(web):

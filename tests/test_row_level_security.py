@@ -1,12 +1,12 @@
 """On PostgreSQL, Row-Level Security hides other tenants' rows even when the ORM filter is bypassed."""
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
 from portal.extensions import db
-from portal.models import AccountToken, RecoveryCode, Role, TokenPurpose
+from portal.models import AccountToken, ApiToken, RecoveryCode, Role, TokenPurpose
 from portal.models.base import utcnow
 from portal.services import audit, outbox
 from portal.tenancy import acting_for, as_person, presenting, unscoped
@@ -193,6 +193,7 @@ TENANT_ROWS = {
     "users": "id = :member",
     "memberships": "organisation_id = :org",
     "organisations": "id = :org",
+    "api_tokens": "organisation_id = :org",
 }
 
 
@@ -221,6 +222,9 @@ def test_an_organisations_rows_are_hidden_from_nobody_and_from_other_organisatio
         BackgroundJobFactory(organisation=ours)
         audit.record("test.ours", actor=None, object_type="test", organisation=ours)
         outbox.queue(member.email, "password_reset", locale="id", user=member, link="https://x", hours=1)
+        db.session.add(ApiToken(organisation=ours, name="SIMRS", prefix="mitrapas_abc", token_hash="0" * 64,
+                                scopes=["agreements:read"], expires_on=date.today()))
+        db.session.flush()
         assert set(tenant_rows_of(ours, member).values()) == {1}
     assert tenant_rows_of(ours, member) == only(), "no scope: nothing"
     with acting_for(theirs):

@@ -48,7 +48,7 @@ class AgreementFilter:
                    queue=params.get("queue"))
 
 
-def filtered(organisation: Organisation, user: User, wanted: AgreementFilter, *, today: date | None = None):
+def filtered(organisation: Organisation, user: User | None, wanted: AgreementFilter, *, today: date | None = None):
     """The agreements the organisation sees (the tenancy filter decides which), narrowed by `wanted`."""
     today = today or clock.today()
     query = select(Agreement).order_by(Agreement.updated_at.desc(), Agreement.id.desc())
@@ -70,6 +70,17 @@ def filtered(organisation: Organisation, user: User, wanted: AgreementFilter, *,
     elif wanted.queue == "to_sign":
         query = query.where(_waiting_for_signature(user))
     return query
+
+
+def keyset_page(organisation: Organisation, wanted: AgreementFilter, after_id: int | None,
+                limit: int) -> tuple[list[Agreement], int | None]:
+    """A page for another system (the API): newest first by id, after `after_id`; stable while agreements are
+    added, unlike numbered pages. Returns the page and the id to continue after (None on the last page)."""
+    query = filtered(organisation, None, wanted).order_by(None).order_by(Agreement.id.desc())
+    if after_id:
+        query = query.where(Agreement.id < after_id)
+    found = db.session.scalars(query.limit(limit + 1)).unique().all()
+    return list(found[:limit]), (found[limit - 1].id if len(found) > limit else None)
 
 
 def page_of(organisation: Organisation, user: User, wanted: AgreementFilter, page: int):

@@ -1,0 +1,42 @@
+"""/api/v1: JSON for partner and ministry systems, over the same services, policy and tenancy as the pages.
+
+A request carries an API token (`Authorization: Bearer ...`); it acts for the token's organisation
+alone, within the token's scopes. The OpenAPI description is generated from the views' pydantic
+models by spectree; errors are RFC 9457 problem details.
+"""
+from flask import Blueprint, abort, current_app, request
+from spectree import SpecTree
+
+from portal.extensions import csrf, limiter
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # a bearer token, not a cookie: nothing for a forged form to ride on
+
+
+
+def _refuse_invalid(request, response, error, instance, model_adapter) -> None:
+    """A query or body the description does not allow: a problem (400) naming each field, not spectree's 422."""
+    if error is not None:
+        from blueprints.api.problems import problem
+        abort(problem(400, errors=[{"field": ".".join(str(part) for part in item["loc"]), "message": item["msg"]}
+                                   for item in error.errors()]))
+
+
+#: Only the views decorated with `spec.validate` are described; the description is served by `views.openapi`.
+spec = SpecTree("flask", title="MitraPAS API", version="1", mode="strict", page_templates={},
+                annotations=False, before=_refuse_invalid)
+
+
+def _limit() -> str:
+    return current_app.config["API_LIMIT"]
+
+
+def _token_key() -> str:
+    """Per token, without asking the database (limits are checked before the token is looked up)."""
+    from portal.services.api_tokens import digest
+    return "api:" + digest(request.headers.get("Authorization", ""))[:24]
+
+
+limiter.limit(_limit, key_func=_token_key)(bp)
+
+from blueprints.api import views  # noqa: E402,F401

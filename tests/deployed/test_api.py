@@ -1,0 +1,48 @@
+"""Story: RSUD Tamiang Layang's director gives the hospital's information system a token, and that system reads
+the hospital's partnerships and its PKS through /api/v1 on the deployed portal (gunicorn, PostgreSQL under
+Row-Level Security): what the hospital's people read, never another pair's agreement; revoked, it is refused."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import requests
+
+from tests.deployed.people import org_path
+
+DIRECTOR = "vinny.safari@mitrapas.test"
+
+
+def api(stack, path: str, secret: str | None) -> requests.Response:
+    headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+    return requests.get(f"{stack.url}/api/v1{path}", headers=headers, verify=stack.ca_file, timeout=30)
+
+
+def test_the_hospitals_system_reads_its_pks_with_a_token_and_nothing_else(visitor, stack):
+    director = visitor()
+    director.login(DIRECTOR)
+    tokens_page = f"{org_path(director)}api-tokens/"
+    created = director.post(tokens_page, {"name": "SIMRS RSUD", "scopes": ["organisation:read", "agreements:read"],
+                                          "expires_on": (date.today() + timedelta(days=30)).isoformat()})
+    assert created.status_code == 200 and created.text.rstrip().endswith("</html>")
+    secret = re.search(r'value="(mitrapas_[^"]+)"', created.text)[1]
+
+    me = api(stack, "/organisation", secret)
+    assert me.status_code == 200 and me.json()["name"] == "RSUD Tamiang Layang"
+    assert {pair["facility"]["name"] for pair in me.json()["partnerships"]} == {"Rutan Kelas IIB Tamiang Layang"}
+    listed = api(stack, "/agreements", secret).json()["items"]
+    assert [item["title"] for item in listed] == ["Sistem Rujukan Pelayanan Kesehatan"]
+    pks = api(stack, f"/agreements/{listed[0]['id']}", secret).json()
+    assert pks["status"] == "active" and {s["signed_on"] for s in pks["signatures"]} == {"2025-11-28"}
+
+    theirs = stack.sql("SELECT id FROM agreements WHERE title <> 'Sistem Rujukan Pelayanan Kesehatan' LIMIT 1")[0][0]
+    refused = api(stack, f"/agreements/{theirs}", secret)
+    assert refused.status_code == 404 and refused.headers["Content-Type"] == "application/problem+json"
+    assert api(stack, "/agreements", None).status_code == 401
+    assert api(stack, "/openapi.json", None).json()["openapi"].startswith("3.1")
+
+    listing = director.get(tokens_page).text
+    assert "SIMRS RSUD" in listing and "Belum pernah" not in listing, "its last use shows"
+    token_id = re.search(r'/api-tokens/(\d+)/revoke', listing)[1]
+    assert director.post(f"{tokens_page}{token_id}/revoke", token_from=tokens_page).status_code == 302
+    assert api(stack, "/organisation", secret).status_code == 401

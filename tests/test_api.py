@@ -1,0 +1,151 @@
+"""The integration API: an organisation's admin gives a hospital's system a token, and that system reads what the
+organisation's people read, and nothing of anyone else's."""
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from portal.extensions import db
+from portal.models import AgreementStatus as S
+from portal.services import api_tokens
+from portal.tenancy import unscoped
+from tests.factories import AgreementFactory, trail
+
+
+def issue(world, user, organisation, scopes=("organisation:read", "agreements:read"), **changes) -> str:
+    with world.acting(user):
+        issued = api_tokens.create(organisation, changes.pop("name", "SIMRS RSUD"), list(scopes),
+                                   changes.pop("expires_on", date.today() + timedelta(days=30)), actor=user)
+        db.session.commit()
+    return issued.secret
+
+
+def call(client, path, secret, **kwargs):
+    return client.get(f"/api/v1{path}", headers={"Authorization": f"Bearer {secret}"}, **kwargs)
+
+
+def test_an_admin_creates_a_token_on_the_page_and_sees_it_only_once(pks, login_as):
+    admin = login_as(pks.partner_admin)
+    page = admin.post(f"/o/{pks.partner.slug}/api-tokens/", {
+        "name": "SIMRS RSUD, laporan malam", "scopes": ["agreements:read"],
+        "expires_on": (date.today() + timedelta(days=30)).isoformat()})
+    assert page.status_code == 200 and "hanya ditampilkan sekali ini" in page.text
+    secret = re.search(r'value="(mitrapas_[^"]+)"', page.text).group(1)
+    listing = admin.get(f"/o/{pks.partner.slug}/api-tokens/").text
+    assert "SIMRS RSUD, laporan malam" in listing and secret[:15] in listing and secret not in listing
+    with unscoped("the test reads what was stored"):
+        from portal.models import ApiToken
+        stored = db.session.scalars(db.select(ApiToken)).one()
+        assert stored.token_hash == api_tokens.digest(secret) and secret not in str(vars(stored))
+    assert trail(action="api_token.created")[0].changes["after"]["name"] == "SIMRS RSUD, laporan malam"
+
+
+@pytest.mark.parametrize("who", ["partner_member", "officer"])
+def test_only_the_organisations_managers_handle_tokens(pks, login_as, who):
+    person = getattr(pks, who)
+    organisation = pks.partner if who == "partner_member" else pks.facility
+    assert login_as(person).get(f"/o/{organisation.slug}/api-tokens/").status_code == 403
+
+
+def test_a_token_reads_its_organisation_and_the_agreements_it_sees(pks, client):
+    signed = pks.in_state(S.ACTIVE, title="Sistem Rujukan Pelayanan Kesehatan")
+    signed_id, starts, draft_id = signed.id, signed.start_date, pks.draft(title="Draf kedua").id
+    db.session.commit()  # (on PostgreSQL the test itself may not read them afterwards: it acts for nobody)
+    secret = issue(pks, pks.head, pks.facility)
+    me = call(client, "/organisation", secret).json
+    assert me["name"] == "Rutan Kelas IIB Tamiang Layang" and me["kind"] == "facility"
+    assert [pair["partner"]["name"] for pair in me["partnerships"]] == ["RSUD Tamiang Layang"]
+    listed = call(client, "/agreements", secret).json
+    ids = [item["id"] for item in listed["items"]]
+    assert {draft_id, signed_id} <= set(ids) and ids == sorted(ids, reverse=True) and listed["next"] is None
+    assert call(client, "/agreements?status=active", secret).json["items"][0]["title"] == \
+        "Sistem Rujukan Pelayanan Kesehatan"
+    detail = call(client, f"/agreements/{signed_id}", secret).json
+    assert detail["start_date"] == starts.isoformat() and len(detail["signatures"]) == 2
+    assert detail["facility"]["name"] == "Rutan Kelas IIB Tamiang Layang" and detail["status"] == "active"
+
+
+def test_pages_follow_on_with_next_and_stay_put_while_agreements_are_added(pks, client):
+    made = [pks.draft(title=f"Draf {n}").id for n in range(3)]
+    db.session.commit()
+    secret = issue(pks, pks.partner_admin, pks.partner)
+    first = call(client, "/agreements?limit=2", secret).json
+    assert [item["id"] for item in first["items"]] == made[::-1][:2] and first["next"] == made[1]
+    pks.draft(title="Draf baru")
+    db.session.commit()
+    rest = call(client, f"/agreements?limit=2&after={first['next']}", secret).json
+    assert [item["id"] for item in rest["items"]] == [made[0]] and rest["next"] is None
+
+
+def test_another_organisations_agreement_is_not_found(pks, client):
+    theirs = AgreementFactory(facility=pks.stranger_facility, partner=pks.partner, title="PKS UPT lain").id
+    db.session.commit()
+    secret = issue(pks, pks.head, pks.facility)
+    answer = call(client, f"/agreements/{theirs}", secret)
+    assert answer.status_code == 404 and answer.content_type == "application/problem+json"
+    assert answer.json["status"] == 404
+    assert "PKS UPT lain" not in call(client, "/agreements", secret).text
+
+
+def test_a_missing_wrong_revoked_or_expired_token_is_refused(pks, client):
+    secret = issue(pks, pks.partner_admin, pks.partner)
+    assert client.get("/api/v1/agreements").status_code == 401
+    refused = call(client, "/agreements", "mitrapas_tebakan")
+    assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Bearer")
+    assert refused.json["title"] == "Token API yang sah diperlukan."
+    assert call(client, "/agreements", secret).status_code == 200
+    with pks.acting(pks.partner_admin), unscoped("the test finds the token"):
+        from portal.models import ApiToken
+        token = db.session.scalars(db.select(ApiToken)).one()
+        api_tokens.revoke(token, actor=pks.partner_admin)
+        db.session.commit()
+    assert call(client, "/agreements", secret).status_code == 401
+    old = issue(pks, pks.partner_admin, pks.partner, name="Lama", expires_on=date.today())
+    assert call(client, "/agreements", old).status_code == 200, "it works on its last day"
+    with unscoped("the calendar moves on"):
+        token = db.session.scalars(db.select(ApiToken).where(ApiToken.name == "Lama")).one()
+        token.expires_on = date.today() - timedelta(days=1)
+        db.session.commit()
+    assert call(client, "/agreements", old).status_code == 401
+
+
+def test_a_token_does_only_what_its_scopes_allow(pks, client):
+    secret = issue(pks, pks.partner_admin, pks.partner, scopes=("organisation:read",))
+    assert call(client, "/organisation", secret).status_code == 200
+    refused = call(client, "/agreements", secret)
+    assert refused.status_code == 403 and refused.content_type == "application/problem+json"
+
+
+@pytest.mark.parametrize("query, field", [("status=dibatalkan", "status"), ("limit=1000", "limit"),
+                                          ("after=abc", "after")])
+def test_a_query_the_description_does_not_allow_is_a_problem_naming_the_field(pks, client, query, field):
+    secret = issue(pks, pks.partner_admin, pks.partner)
+    answer = call(client, f"/agreements?{query}", secret)
+    assert answer.status_code == 400 and answer.content_type == "application/problem+json"
+    assert [error["field"] for error in answer.json["errors"]] == [field]
+
+
+def test_each_token_is_limited(pks, client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "API_LIMIT", "2 per minute")
+    secret, other = issue(pks, pks.partner_admin, pks.partner), issue(pks, pks.partner_admin, pks.partner, name="B")
+    assert [call(client, "/organisation", secret).status_code for _ in range(3)] == [200, 200, 429]
+    assert call(client, "/organisation", secret).content_type == "application/problem+json"
+    assert call(client, "/organisation", other).status_code == 200, "another token has its own allowance"
+
+
+def test_the_description_is_openapi_3_1_and_the_reference_page_needs_no_script(client):
+    description = client.get("/api/v1/openapi.json").json
+    assert description["openapi"].startswith("3.1")
+    assert {"/api/v1/organisation", "/api/v1/agreements", "/api/v1/agreements/{agreement_id}"} <= \
+        set(description["paths"])
+    page = client.get("/api/v1/")
+    assert page.status_code == 200 and "<script" not in page.text.split("</nav>")[-1].split("<footer")[0]
+    assert "/api/v1/agreements" in page.text
+
+
+def test_the_token_notes_when_it_was_last_used(pks, client):
+    secret = issue(pks, pks.partner_admin, pks.partner)
+    call(client, "/organisation", secret)
+    with unscoped("the test reads the token"):
+        from portal.models import ApiToken
+        assert db.session.scalars(db.select(ApiToken)).one().last_used_at is not None
