@@ -149,3 +149,68 @@ def test_the_token_notes_when_it_was_last_used(pks, client):
     with unscoped("the test reads the token"):
         from portal.models import ApiToken
         assert db.session.scalars(db.select(ApiToken)).one().last_used_at is not None
+
+
+def a_contribution(pks, **changes) -> dict:
+    body = {"facility_id": pks.facility_id, "type": "counselling", "title": "Konseling psikologis malam",
+            "started_on": (date.today() - timedelta(days=1)).isoformat(), "participants_male": 10,
+            "participants_female": 2, "participants_total": 12, "hours": "3.5"}
+    return {**body, **changes}
+
+
+def send(client, secret, body, key=None):
+    headers = {"Authorization": f"Bearer {secret}", **({"Idempotency-Key": key} if key else {})}
+    return client.post("/api/v1/contributions", json=body, headers=headers)
+
+
+@pytest.fixture
+def hospital(pks):
+    pks.facility_id, pks.admin_id = pks.facility.id, pks.partner_admin.id  # read before commits hide them
+    return pks
+
+
+def test_the_hospitals_system_records_a_contribution_once_per_idempotency_key(hospital, client):
+    secret = issue(hospital, hospital.partner_admin, hospital.partner,
+                   scopes=("contributions:read", "contributions:write"), name="SIMRS malam")
+    first = send(client, secret, a_contribution(hospital), key="malam-2026-11-30")
+    assert first.status_code == 201 and first.json["status"] == "submitted" and first.json["hours"] == "3.5"
+    again = send(client, secret, a_contribution(hospital), key="malam-2026-11-30")
+    assert again.status_code == 201 and again.json == first.json, "a retry gets the same answer"
+    other = send(client, secret, a_contribution(hospital, title="Lain"), key="malam-2026-11-30")
+    assert other.status_code == 400 and "Idempotency-Key" in other.json["detail"]
+    listed = call(client, "/contributions", secret).json["items"]
+    assert [item["id"] for item in listed] == [first.json["id"]], "recorded once"
+    entry = trail(action="contribution.recorded")[-1]
+    assert entry.changes["token"] == "SIMRS malam" and entry.actor_id == hospital.admin_id
+
+
+def test_a_contribution_for_a_facility_that_is_not_a_partner_is_not_found(hospital, client):
+    from tests.factories import FacilityFactory
+    elsewhere = FacilityFactory(province="Bali").id
+    db.session.commit()
+    secret = issue(hospital, hospital.partner_admin, hospital.partner, scopes=("contributions:write",))
+    assert send(client, secret, a_contribution(hospital, facility_id=elsewhere)).status_code == 404
+
+
+def test_a_facilitys_token_cannot_record_a_partners_contribution(hospital, client):
+    secret = issue(hospital, hospital.head, hospital.facility, scopes=("contributions:write",))
+    refused = send(client, secret, a_contribution(hospital))
+    assert refused.status_code == 404 and refused.content_type == "application/problem+json", "no pair of its own"
+
+
+def test_a_body_the_description_does_not_allow_is_refused_field_by_field(hospital, client):
+    secret = issue(hospital, hospital.partner_admin, hospital.partner, scopes=("contributions:write",))
+    refused = send(client, secret, a_contribution(hospital, participants_total=-1, unknown="x"))
+    assert refused.status_code == 400
+    assert {error["field"] for error in refused.json["errors"]} == {"participants_total", "unknown"}
+
+
+def test_a_token_stops_when_its_creator_leaves_the_organisation(hospital, client):
+    from portal.services import organisations
+    secret = issue(hospital, hospital.second_partner_admin, hospital.partner)
+    assert call(client, "/organisation", secret).status_code == 200
+    with hospital.acting(hospital.partner_admin):
+        membership = hospital.second_partner_admin.membership_in(hospital.partner)
+        organisations.remove_member(membership, actor=hospital.partner_admin)
+        db.session.commit()
+    assert call(client, "/organisation", secret).status_code == 401

@@ -6,7 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
 from portal.extensions import db
-from portal.models import AccountToken, ApiToken, RecoveryCode, Role, TokenPurpose
+from portal.models import AccountToken, ApiToken, IdempotentRequest, RecoveryCode, Role, TokenPurpose
 from portal.models.base import utcnow
 from portal.services import audit, outbox
 from portal.tenancy import acting_for, as_person, presenting, unscoped
@@ -194,6 +194,7 @@ TENANT_ROWS = {
     "memberships": "organisation_id = :org",
     "organisations": "id = :org",
     "api_tokens": "organisation_id = :org",
+    "idempotent_requests": "organisation_id = :org",
 }
 
 
@@ -222,8 +223,12 @@ def test_an_organisations_rows_are_hidden_from_nobody_and_from_other_organisatio
         BackgroundJobFactory(organisation=ours)
         audit.record("test.ours", actor=None, object_type="test", organisation=ours)
         outbox.queue(member.email, "password_reset", locale="id", user=member, link="https://x", hours=1)
-        db.session.add(ApiToken(organisation=ours, name="SIMRS", prefix="mitrapas_abc", token_hash="0" * 64,
-                                scopes=["agreements:read"], expires_on=date.today()))
+        token = ApiToken(organisation=ours, name="SIMRS", prefix="mitrapas_abc", token_hash="0" * 64,
+                         scopes=["agreements:read"], expires_on=date.today())
+        db.session.add(token)
+        db.session.flush()
+        db.session.add(IdempotentRequest(organisation_id=ours.id, token_id=token.id, key="k", request_hash="0" * 64,
+                                         status=201, body="{}"))
         db.session.flush()
         assert set(tenant_rows_of(ours, member).values()) == {1}
     assert tenant_rows_of(ours, member) == only(), "no scope: nothing"

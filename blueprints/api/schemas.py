@@ -5,10 +5,14 @@ Dates are ISO 8601 (`2025-11-28`, `2025-11-28T03:00:00Z`); lists are keyset-pagi
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from portal.models import AgreementKind, AgreementStatus, AgreementType, OrgKind, Party, SignatureMethod
+from portal.models import (
+    AgreementKind, AgreementStatus, AgreementType, ContributionStatus, ContributionType, OrgKind, Party,
+    SignatureMethod,
+)
 
 
 class OrganisationRef(BaseModel):
@@ -84,3 +88,56 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str | None = None
+
+
+class ContributionOut(BaseModel):
+    id: int
+    type: ContributionType
+    status: ContributionStatus
+    title: str
+    description: str
+    facility: OrganisationRef
+    partner: OrganisationRef
+    started_on: date
+    ended_on: date | None = None
+    participants_male: int | None = None
+    participants_female: int | None = None
+    participants_total: int | None = None
+    #: A decimal written as a string ("3.5"), so that no system rounds it through a float.
+    hours: str | None = None
+    partner_people: str | None = None
+    location: str | None = None
+    agreement_id: int | None = None
+    programme_id: int | None = None
+
+
+class ContributionPage(BaseModel):
+    items: list[ContributionOut]
+    next: int | None = None
+
+
+class ContributionQuery(BaseModel):
+    status: ContributionStatus | None = None
+    type: ContributionType | None = None
+    after: int | None = Field(None, ge=1, description="The `next` of the previous page.")
+    limit: int = Field(50, ge=1, le=100)
+
+
+class ContributionIn(BaseModel):
+    """What the partner did for the facility; a facility officer verifies it next."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    facility_id: int
+    type: ContributionType
+    title: str = Field(min_length=1, max_length=300)
+    started_on: date
+    ended_on: date | None = None
+    description: str = Field("", max_length=5000)
+    participants_male: int | None = Field(None, ge=0)
+    participants_female: int | None = Field(None, ge=0)
+    participants_total: int | None = Field(None, ge=0)
+    hours: Decimal | None = Field(None, ge=0, max_digits=6, decimal_places=1)
+    partner_people: str | None = Field(None, max_length=300)
+    location: str | None = Field(None, max_length=200)
+    agreement_id: int | None = None

@@ -1,21 +1,23 @@
 """Translate /api/v1 requests into the services the pages use, and their answers into JSON."""
 from __future__ import annotations
 
-from flask import abort, g, jsonify, render_template, request
+from flask import Response, abort, g, json, jsonify, render_template, request
+from flask_babel import gettext as _
 from spectree import Response as Answers
 
 from blueprints.api import bp, spec
 from blueprints.api.problems import from_http_error, problem
 from blueprints.api.schemas import (
-    AgreementDetail, AgreementOut, AgreementPage, AgreementQuery, OrganisationOut, OrganisationRef, PartnershipOut,
-    Problem, SignatureOut,
+    AgreementDetail, AgreementOut, AgreementPage, AgreementQuery, ContributionIn, ContributionOut, ContributionPage,
+    ContributionQuery, OrganisationOut, OrganisationRef, PartnershipOut, Problem, SignatureOut,
 )
 from portal import tenancy
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
-from portal.models import Agreement
-from portal.services import agreement_lists, api_tokens, partnerships
+from portal.models import Agreement, Contribution
+from portal.services import agreement_lists, api_tokens, audit, contributions, idempotency, keyset, partnerships
 from portal.services.agreement_lists import AgreementFilter
+from portal.services.contributions import ContributionFields
 from portal.tenancy import Scope, get_shared_or_404
 
 #: Read without a token: the description of the API and its reference page.
@@ -28,15 +30,27 @@ def _authenticate():
     """The bearer token is the caller: it acts for its organisation, as a member acting there would."""
     if request.endpoint in OPEN_ENDPOINTS:
         return None
-    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    scheme, _space, secret = request.headers.get("Authorization", "").partition(" ")
     token = api_tokens.holder_of(secret.strip()) if scheme.lower() == "bearer" else None
     if token is None:
         return problem(401)
     g.api_token, g.org = token, token.organisation
     g.tenant_token = tenancy.activate(Scope.of(token.organisation))
+    g.api_actor = api_tokens.acting_person(token)
+    if g.api_actor is None:
+        return problem(401, _("The person who created this token no longer belongs to the organisation."))
+    g.via_token = audit.via_token.set(token.name)
     if api_tokens.note_use(token):
         db.session.commit()
     return None
+
+
+@bp.teardown_request
+def _forget_token(exc=None):
+    """The thread serves other requests next: its changes are no longer this token's."""
+    reset = g.pop("via_token", None)
+    if reset is not None:
+        audit.via_token.reset(reset)
 
 
 @bp.after_request
@@ -112,6 +126,70 @@ def agreement(agreement_id: int):
     signatures = [SignatureOut(party=s.party, name=s.name, organisation=s.organisation_name, method=s.method,
                                signed_at=s.signed_at, signed_on=s.signed_on) for s in found.signatures]
     return AgreementDetail(**_agreement(found), signatures=signatures)
+
+
+def _contribution(contribution: Contribution) -> ContributionOut:
+    return ContributionOut(
+        id=contribution.id, type=contribution.type, status=contribution.status, title=contribution.title,
+        description=contribution.description, facility=_ref(contribution.facility), partner=_ref(contribution.partner),
+        started_on=contribution.started_on, ended_on=contribution.ended_on,
+        participants_male=contribution.participants_male, participants_female=contribution.participants_female,
+        participants_total=contribution.participants_total,
+        hours=None if contribution.hours is None else str(contribution.hours),
+        partner_people=contribution.partner_people, location=contribution.location,
+        agreement_id=contribution.agreement_id, programme_id=contribution.programme_id)
+
+
+@bp.get("/contributions")
+@spec.validate(query=ContributionQuery, resp=Answers(HTTP_200=ContributionPage, HTTP_400=Problem, **REFUSALS),
+               tags=["contributions"])
+def contribution_list():
+    """The contributions the organisation sees, newest first. Scope `contributions:read`."""
+    _require("contributions:read")
+    query: ContributionQuery = request.context.query
+    found, last = keyset.page(contributions.listed(query.status and query.status.value,
+                                                   query.type and query.type.value), Contribution,
+                              query.after, query.limit)
+    return ContributionPage(items=[_contribution(contribution) for contribution in found], next=last)
+
+
+@bp.get("/contributions/<int:contribution_id>")
+@spec.validate(resp=Answers(HTTP_200=ContributionOut, HTTP_404=Problem, **REFUSALS), tags=["contributions"])
+def contribution(contribution_id: int):
+    """One contribution; another organisation's answers 404. Scope `contributions:read`."""
+    _require("contributions:read")
+    return _contribution(get_shared_or_404(Contribution, contribution_id))
+
+
+@bp.post("/contributions")
+@spec.validate(json=ContributionIn, resp=Answers(HTTP_201=ContributionOut, HTTP_400=Problem, HTTP_404=Problem,
+                                                  **REFUSALS), tags=["contributions"])
+def record_contribution():
+    """A partner's system records what it did for a facility; a facility officer verifies it next. Send an
+    `Idempotency-Key` header: the same key and body answer the same again and record nothing twice.
+    Scope `contributions:write`."""
+    _require("contributions:write")
+    given: ContributionIn = request.context.json
+    key = request.headers.get("Idempotency-Key")
+    fingerprint = idempotency.fingerprint(request.method, request.path, request.get_data())
+    earlier = idempotency.earlier_answer(g.api_token, key, fingerprint) if key is not None else None
+    if earlier is not None:
+        return Response(earlier.body, status=earlier.status, content_type="application/json")
+    pair = partnerships.visible_pair(given.facility_id, g.org.id)
+    if pair is None:
+        abort(404)
+    fields = ContributionFields(
+        type=given.type, title=given.title, started_on=given.started_on, ended_on=given.ended_on,
+        description=given.description, participants_male=given.participants_male,
+        participants_female=given.participants_female, participants_total=given.participants_total,
+        hours=given.hours, partner_people=given.partner_people, location=given.location,
+        agreement=get_shared_or_404(Agreement, given.agreement_id) if given.agreement_id else None)
+    recorded = contributions.record_contribution(pair.facility, pair.partner, fields, actor=g.api_actor)
+    answer = idempotency.Answer(201, json.dumps(_contribution(recorded).model_dump(mode="json")))
+    if key is not None:
+        idempotency.remember(g.api_token, key, fingerprint, answer)
+    db.session.commit()
+    return Response(answer.body, status=answer.status, content_type="application/json")
 
 
 @bp.get("/openapi.json")

@@ -3,7 +3,7 @@ from portal.models.agreements import (
     Agreement, AgreementDocument, AgreementKind, AgreementStatus, AgreementType, DocumentKind, Party,
     Signature, SignatureMethod,
 )
-from portal.models.api_tokens import ApiToken
+from portal.models.api_tokens import ApiToken, IdempotentRequest
 from portal.models.audit import AuditEntry
 from portal.models.document_access import AccessedFile, AccessHow, DocumentAccess
 from portal.models.base import FacilityOwned, PairScoped
@@ -34,5 +34,5 @@ __all__ = [
     "OrgKind", "PROVINCES", "FacilityOwned", "PairScoped", "PartnerCategory", "Partnership", "ROLES_BY_KIND",
     "Role", "User", "MailStatus", "OutboxMessage", "AccountToken", "TokenPurpose", "Invitation", "Notification", "RecoveryCode",
     "BackgroundJob", "JobStatus", "ResumableUpload", "UploadStatus", "CommandRun", "AccessedFile", "AccessHow", "DocumentAccess",
-    "NewsItem", "NewsPhoto", "NewsQuote", "NewsSource", "NewsStatus", "ApiToken",
+    "NewsItem", "NewsPhoto", "NewsQuote", "NewsSource", "NewsStatus", "ApiToken", "IdempotentRequest",
 ]

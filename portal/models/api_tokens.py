@@ -1,9 +1,10 @@
-"""API tokens: how a partner's or ministry's system acts for one organisation through /api/v1."""
+"""API tokens: how a partner's or ministry's system acts for one organisation through /api/v1, and the POSTs it
+made with an idempotency key."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, String
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -35,3 +36,20 @@ class ApiToken(db.Model):
 
     organisation: Mapped[Organisation] = relationship()
     created_by: Mapped["User | None"] = relationship()  # noqa: F821
+
+
+class IdempotentRequest(db.Model):
+    """A POST made with an `Idempotency-Key`: the same key and body answer the same again, and make nothing twice."""
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (UniqueConstraint("token_id", "key", name="uq_idempotent_requests_token_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+    #: SHA-256 of the method, path and body: the same key with anything else is refused.
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int]
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from portal import clock
 from portal.exports import Column, QueryRows, Table
 from portal.extensions import db
-from portal.services import parties
+from portal.services import keyset, parties
 from portal.models import (
     Agreement, AgreementStatus, AgreementType, AuditEntry, Membership, Organisation, OrgKind,
     Partnership, Role, User,
@@ -74,13 +74,8 @@ def filtered(organisation: Organisation, user: User | None, wanted: AgreementFil
 
 def keyset_page(organisation: Organisation, wanted: AgreementFilter, after_id: int | None,
                 limit: int) -> tuple[list[Agreement], int | None]:
-    """A page for another system (the API): newest first by id, after `after_id`; stable while agreements are
-    added, unlike numbered pages. Returns the page and the id to continue after (None on the last page)."""
-    query = filtered(organisation, None, wanted).order_by(None).order_by(Agreement.id.desc())
-    if after_id:
-        query = query.where(Agreement.id < after_id)
-    found = db.session.scalars(query.limit(limit + 1)).unique().all()
-    return list(found[:limit]), (found[limit - 1].id if len(found) > limit else None)
+    """The filtered agreements for another system (the API), a keyset page at a time."""
+    return keyset.page(filtered(organisation, None, wanted), Agreement, after_id, limit)
 
 
 def page_of(organisation: Organisation, user: User, wanted: AgreementFilter, page: int):

@@ -25,6 +25,8 @@ from portal.tenancy import presenting
 SCOPES = {
     "organisation:read": _l("Read the organisation and its partnerships"),
     "agreements:read": _l("Read agreements"),
+    "contributions:read": _l("Read contributions"),
+    "contributions:write": _l("Record contributions"),
 }
 #: A token lives at most this long; the creator chooses a shorter life.
 MAX_DAYS = 366
@@ -111,3 +113,10 @@ def _aware(moment):
 
 def allows(token: ApiToken, scope: str) -> bool:
     return scope in token.scopes
+
+
+def acting_person(token: ApiToken) -> User | None:
+    """Whom the token's changes are made as: its creator, while they still belong to its organisation (a token
+    outlives nobody's access). Read in the organisation's scope."""
+    person = token.created_by
+    return person if person is not None and policy.role_of(person, token.organisation) is not None else None

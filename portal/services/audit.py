@@ -23,6 +23,8 @@ from portal.tenancy import unscoped
 
 #: Where the current action comes from (the web layer sets the client's IP).
 origin_ip: ContextVar[str | None] = ContextVar("mitrapas_origin_ip", default=None)
+#: The API token a change was made with (its name), set by /api/v1 for its request: the entry says so.
+via_token: ContextVar[str | None] = ContextVar("mitrapas_via_token", default=None)
 
 #: Serialises writers on PostgreSQL so the chain never forks.
 _CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(7461726974)")
@@ -129,7 +131,8 @@ def _entry(previous: str, now: datetime, ip: str | None, *, action: str, actor: 
         action=action,
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
-        changes=_plain({"before": before or {}, "after": after or {}}),
+        changes=_plain({"before": before or {}, "after": after or {},
+                        **({"token": via_token.get()} if via_token.get() else {})}),
         ip=ip,
         prev_hash=previous,
     )

@@ -48,6 +48,12 @@ def count_visible() -> int:
     return db.session.scalar(select(func.count(Partnership.id)))
 
 
+def visible_pair(facility_id: int, partner_id: int) -> Partnership | None:
+    """The pair of these two, if the acting organisation sees it."""
+    return db.session.scalar(select(Partnership).where(Partnership.facility_id == facility_id,
+                                                       Partnership.partner_id == partner_id))
+
+
 def visible_partnerships() -> list[Partnership]:
     """Every pair the acting organisation may see: the tenancy filter decides which."""
     return list(db.session.scalars(

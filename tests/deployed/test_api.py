@@ -1,6 +1,7 @@
 """Story: RSUD Tamiang Layang's director gives the hospital's information system a token, and that system reads
 the hospital's partnerships and its PKS through /api/v1 on the deployed portal (gunicorn, PostgreSQL under
-Row-Level Security): what the hospital's people read, never another pair's agreement; revoked, it is refused."""
+Row-Level Security): what the hospital's people read, never another pair's agreement; it records the night's
+referrals once however often it retries; revoked, it is refused."""
 from __future__ import annotations
 
 import re
@@ -22,7 +23,8 @@ def test_the_hospitals_system_reads_its_pks_with_a_token_and_nothing_else(visito
     director = visitor()
     director.login(DIRECTOR)
     tokens_page = f"{org_path(director)}api-tokens/"
-    created = director.post(tokens_page, {"name": "SIMRS RSUD", "scopes": ["organisation:read", "agreements:read"],
+    created = director.post(tokens_page, {"name": "SIMRS RSUD", "scopes": ["organisation:read", "agreements:read",
+                                                                           "contributions:write"],
                                           "expires_on": (date.today() + timedelta(days=30)).isoformat()})
     assert created.status_code == 200 and created.text.rstrip().endswith("</html>")
     secret = re.search(r'value="(mitrapas_[^"]+)"', created.text)[1]
@@ -40,6 +42,20 @@ def test_the_hospitals_system_reads_its_pks_with_a_token_and_nothing_else(visito
     assert refused.status_code == 404 and refused.headers["Content-Type"] == "application/problem+json"
     assert api(stack, "/agreements", None).status_code == 401
     assert api(stack, "/openapi.json", None).json()["openapi"].startswith("3.1")
+
+    facility_id = me.json()["partnerships"][0]["facility"]["id"]
+    session = {"facility_id": facility_id, "type": "health", "title": "Rujukan pasien WBP, November",
+               "started_on": (date.today() - timedelta(days=1)).isoformat(), "participants_total": 4,
+               "hours": "6.0", "agreement_id": listed[0]["id"]}  # a health visit comes under the health PKS
+    sent = [requests.post(f"{stack.url}/api/v1/contributions", json=session, verify=stack.ca_file, timeout=30,
+                          headers={"Authorization": f"Bearer {secret}", "Idempotency-Key": "rujukan-2026-11"})
+            for _ in range(2)]
+    assert [answer.status_code for answer in sent] == [201, 201], sent[0].text
+    assert sent[0].json() == sent[1].json()
+    assert stack.sql("SELECT count(*) FROM contributions WHERE title = 'Rujukan pasien WBP, November'")[0][0] == 1
+    changes = stack.sql("SELECT changes FROM audit_entries WHERE action = 'contribution.recorded' "
+                        "ORDER BY id DESC LIMIT 1")[0][0]
+    assert changes["token"] == "SIMRS RSUD"
 
     listing = director.get(tokens_page).text
     assert "SIMRS RSUD" in listing and "Belum pernah" not in listing, "its last use shows"
