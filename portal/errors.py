@@ -1,7 +1,9 @@
 """What can go wrong, and how each failure is shown to a person."""
 from __future__ import annotations
 
-from flask import Flask, render_template
+from collections.abc import Callable
+
+from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
@@ -21,9 +23,28 @@ class NotAllowed(DomainError):
         super().__init__(message or _l("You are not allowed to do this."))
 
 
+#: Address prefixes whose errors another renderer answers (the API's problem details), by prefix.
+_RENDERERS: dict[str, Callable[[int], object]] = {}
+
+
+def answer_errors_under(prefix: str, renderer: Callable[[int], object]) -> None:
+    """Errors of any address under `prefix` (an unknown record number in the URL, a database restart) are
+    answered by `renderer(status)` instead of a page: an API caller reads JSON, not HTML."""
+    _RENDERERS[prefix] = renderer
+
+
+def _renderer_of_request():
+    return next((renderer for prefix, renderer in _RENDERERS.items() if request.path.startswith(prefix)), None)
+
+
 def register_error_handlers(app: Flask) -> None:
     def page(template: str, status: int):
-        return lambda error: (render_template(f"errors/{template}.html", error=error), status)
+        def answer(error):
+            renderer = _renderer_of_request()
+            if renderer is not None:
+                return renderer(status)
+            return render_template(f"errors/{template}.html", error=error), status
+        return answer
 
     from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -68,6 +89,11 @@ def _database_unavailable(error):
 
     from portal.i18n import LANGUAGE_KEY
 
+    renderer = _renderer_of_request()
+    if renderer is not None:
+        answer = renderer(503)
+        answer.headers["Retry-After"] = "10"
+        return answer
     locale = session.get(LANGUAGE_KEY) or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
         page = current_app.jinja_env.get_template("errors/unavailable.html").render(locale=locale)

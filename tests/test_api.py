@@ -214,3 +214,27 @@ def test_a_token_stops_when_its_creator_leaves_the_organisation(hospital, client
         organisations.remove_member(membership, actor=hospital.partner_admin)
         db.session.commit()
     assert call(client, "/organisation", secret).status_code == 401
+
+
+def test_an_address_no_view_answers_is_a_problem_too_not_a_page(pks, client):
+    """Found by schemathesis: a record number the URL rule refuses (0) answered the HTML 404 page."""
+    secret = issue(pks, pks.partner_admin, pks.partner)
+    for path in ("/agreements/0", "/nothing-here"):
+        answer = call(client, path, secret)
+        assert answer.status_code == 404 and answer.content_type == "application/problem+json", path
+
+
+def test_the_description_says_errors_are_problem_details_and_hours_a_decimal_string(client):
+    """Found by schemathesis: errors were described as application/json, hours as any string."""
+    description = client.get("/api/v1/openapi.json").json
+    refused = description["paths"]["/api/v1/agreements/{agreement_id}"]["get"]["responses"]["404"]["content"]
+    assert list(refused) == ["application/problem+json"]
+    schemas = description["components"]["schemas"]
+    body = next(schema for name, schema in schemas.items() if name.startswith("ContributionIn"))
+    assert "pattern" in str(body["properties"]["hours"])
+
+
+def test_numbers_beyond_what_the_database_keeps_are_refused_not_a_server_error(pks, client):
+    """Found by schemathesis: `after=9223372036854775808` overflowed the database's integer (500)."""
+    secret = issue(pks, pks.partner_admin, pks.partner)
+    assert call(client, f"/agreements?after={2**63}", secret).status_code == 400

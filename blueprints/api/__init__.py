@@ -7,6 +7,7 @@ models by spectree; errors are RFC 9457 problem details.
 from flask import Blueprint, abort, current_app, request
 from spectree import SpecTree
 
+from portal.errors import answer_errors_under
 from portal.extensions import csrf, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -38,5 +39,13 @@ def _token_key() -> str:
 
 
 limiter.limit(_limit, key_func=_token_key)(bp)
+
+
+def _problem_of(status: int):
+    from blueprints.api.problems import problem
+    return problem(status)
+
+
+answer_errors_under(bp.url_prefix + "/", _problem_of)  # even where no view was found (a malformed record number)
 
 from blueprints.api import views  # noqa: E402,F401

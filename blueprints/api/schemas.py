@@ -5,7 +5,8 @@ Dates are ISO 8601 (`2025-11-28`, `2025-11-28T03:00:00Z`); lists are keyset-pagi
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
+
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,6 +14,11 @@ from portal.models import (
     AgreementKind, AgreementStatus, AgreementType, ContributionStatus, ContributionType, OrgKind, Party,
     SignatureMethod,
 )
+
+#: A record's number as the database keeps it (PostgreSQL's integer).
+RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+#: People reached by one activity: counts, never names.
+Count = Annotated[int, Field(ge=0, le=100_000)]
 
 
 class OrganisationRef(BaseModel):
@@ -77,7 +83,7 @@ class AgreementQuery(BaseModel):
     party: str | None = Field(None, max_length=100, description="Part of the other party's name.")
     expiring: bool = Field(False, description="In force and ending within 90 days.")
     search: str | None = Field(None, max_length=100, description="Part of the title or of a party's number.")
-    after: int | None = Field(None, ge=1, description="The `next` of the previous page.")
+    after: RecordId | None = Field(None, description="The `next` of the previous page.")
     limit: int = Field(50, ge=1, le=100)
 
 
@@ -107,7 +113,7 @@ class ContributionOut(BaseModel):
     hours: str | None = None
     partner_people: str | None = None
     location: str | None = None
-    agreement_id: int | None = None
+    agreement_id: RecordId | None = None
     programme_id: int | None = None
 
 
@@ -119,7 +125,7 @@ class ContributionPage(BaseModel):
 class ContributionQuery(BaseModel):
     status: ContributionStatus | None = None
     type: ContributionType | None = None
-    after: int | None = Field(None, ge=1, description="The `next` of the previous page.")
+    after: RecordId | None = Field(None, description="The `next` of the previous page.")
     limit: int = Field(50, ge=1, le=100)
 
 
@@ -128,16 +134,17 @@ class ContributionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    facility_id: int
+    facility_id: RecordId
     type: ContributionType
     title: str = Field(min_length=1, max_length=300)
     started_on: date
     ended_on: date | None = None
     description: str = Field("", max_length=5000)
-    participants_male: int | None = Field(None, ge=0)
-    participants_female: int | None = Field(None, ge=0)
-    participants_total: int | None = Field(None, ge=0)
-    hours: Decimal | None = Field(None, ge=0, max_digits=6, decimal_places=1)
+    participants_male: Count | None = None
+    participants_female: Count | None = None
+    participants_total: Count | None = None
+    #: A decimal string with at most one place ("3.5"): no float rounds it on the way.
+    hours: str | None = Field(None, pattern=r"^\d{1,4}(\.\d)?$")
     partner_people: str | None = Field(None, max_length=300)
     location: str | None = Field(None, max_length=200)
-    agreement_id: int | None = None
+    agreement_id: RecordId | None = None

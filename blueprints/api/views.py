@@ -1,6 +1,9 @@
 """Translate /api/v1 requests into the services the pages use, and their answers into JSON."""
 from __future__ import annotations
 
+import copy
+from decimal import Decimal
+
 from flask import Response, abort, g, json, jsonify, render_template, request
 from flask_babel import gettext as _
 from spectree import Response as Answers
@@ -182,7 +185,7 @@ def record_contribution():
         type=given.type, title=given.title, started_on=given.started_on, ended_on=given.ended_on,
         description=given.description, participants_male=given.participants_male,
         participants_female=given.participants_female, participants_total=given.participants_total,
-        hours=given.hours, partner_people=given.partner_people, location=given.location,
+        hours=None if given.hours is None else Decimal(given.hours), partner_people=given.partner_people, location=given.location,
         agreement=get_shared_or_404(Agreement, given.agreement_id) if given.agreement_id else None)
     recorded = contributions.record_contribution(pair.facility, pair.partner, fields, actor=g.api_actor)
     answer = idempotency.Answer(201, json.dumps(_contribution(recorded).model_dump(mode="json")))
@@ -192,13 +195,24 @@ def record_contribution():
     return Response(answer.body, status=answer.status, content_type="application/json")
 
 
+def _description() -> dict:
+    """spectree's description, with the one thing it cannot say: errors come as `application/problem+json`."""
+    described = copy.deepcopy(spec.spec)
+    for operations in described["paths"].values():
+        for operation in operations.values():
+            for status, answer in operation.get("responses", {}).items():
+                if status.isdigit() and int(status) >= 400 and "application/json" in answer.get("content", {}):
+                    answer["content"] = {"application/problem+json": answer["content"]["application/json"]}
+    return described
+
+
 @bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3.1 description, generated from the views above."""
-    return jsonify(spec.spec)
+    return jsonify(_description())
 
 
 @bp.get("/")
 def reference():
     """A reference page drawn from the same description: no script, no CDN."""
-    return render_template("api/reference.html", description=spec.spec)
+    return render_template("api/reference.html", description=_description())

@@ -4,9 +4,11 @@ Row-Level Security): what the hospital's people read, never another pair's agree
 referrals once however often it retries; revoked, it is refused."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, timedelta
 
+import pytest
 import requests
 
 from tests.deployed.people import org_path
@@ -62,3 +64,48 @@ def test_the_hospitals_system_reads_its_pks_with_a_token_and_nothing_else(visito
     token_id = re.search(r'/api-tokens/(\d+)/revoke', listing)[1]
     assert director.post(f"{tokens_page}{token_id}/revoke", token_from=tokens_page).status_code == 302
     assert api(stack, "/organisation", secret).status_code == 401
+
+
+def token_of(stack, email: str) -> str:
+    """A token with every scope for the organisation `email` works in, as if its people made it (as the owner:
+    the page that makes one is the story above)."""
+    import secrets
+
+    from sqlalchemy import create_engine, text
+
+    from portal.services.api_tokens import PREFIX, SCOPES, digest
+
+    secret = PREFIX + secrets.token_urlsafe(32)
+    engine = create_engine(stack.env["MIGRATION_DATABASE_URL"])
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO api_tokens (organisation_id, name, prefix, token_hash, scopes, expires_on, created_by_id, "
+                "created_at) SELECT m.organisation_id, 'schemathesis', :prefix, :hash, CAST(:scopes AS json), "
+                "current_date + 7, u.id, now() FROM users u JOIN memberships m ON m.user_id = u.id "
+                "WHERE u.email = :email LIMIT 1"),
+                {"prefix": secret[:15], "hash": digest(secret), "scopes": json.dumps(sorted(SCOPES)), "email": email})
+    finally:
+        engine.dispose()
+    return secret
+
+
+@pytest.mark.parametrize("email", [DIRECTOR, "agung.novarianto@mitrapas.test", "analis.ditjenpas@mitrapas.test"])
+def test_every_operation_answers_as_described_and_never_with_a_server_error(stack, email):
+    """schemathesis draws requests from the OpenAPI description, with a token of a partner, a facility and an
+    oversight office: no 5xx, and every answer (status, content type, body) as the description says."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+
+    secret = token_of(stack, email)
+    assert api(stack, "/organisation", secret).status_code == 200, "the token works: the draws are not all 401s"
+    schema = schemathesis.openapi.from_url(f"{stack.url}/api/v1/openapi.json", verify=stack.ca_file)
+    for found in schema.get_all_operations():
+        operation = found.ok()
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        def answers_as_described(case):
+            case.call_and_validate(headers={"Authorization": f"Bearer {secret}"}, verify=stack.ca_file)
+
+        answers_as_described()
