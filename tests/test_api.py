@@ -238,3 +238,44 @@ def test_numbers_beyond_what_the_database_keeps_are_refused_not_a_server_error(p
     """Found by schemathesis: `after=9223372036854775808` overflowed the database's integer (500)."""
     secret = issue(pks, pks.partner_admin, pks.partner)
     assert call(client, f"/agreements?after={2**63}", secret).status_code == 400
+
+
+def test_the_hospital_corrects_its_record_and_the_facilitys_system_verifies_or_returns_it(hospital, client):
+    partner = issue(hospital, hospital.partner_admin, hospital.partner, scopes=("contributions:write",))
+    facility = issue(hospital, hospital.head, hospital.facility, scopes=("contributions:verify",), name="SIMPAS")
+    made = send(client, partner, a_contribution(hospital)).json
+    changed = client.patch(f"/api/v1/contributions/{made['id']}", json={"participants_total": 14, "hours": "4.0"},
+                           headers={"Authorization": f"Bearer {partner}"})
+    assert changed.status_code == 200 and (changed.json["participants_total"], changed.json["hours"]) == (14, "4.0")
+    assert changed.json["title"] == made["title"], "what was left out stays"
+    verify = f"/api/v1/contributions/{made['id']}/verify"
+    assert client.post(verify, headers={"Authorization": f"Bearer {partner}"}).status_code == 403
+    key = {"Authorization": f"Bearer {facility}", "Idempotency-Key": "verifikasi-1"}
+    verified = client.post(verify, headers=key)
+    assert verified.status_code == 200 and verified.json["status"] == "verified"
+    assert client.post(verify, headers=key).json == verified.json, "a retry answers the same, changes nothing"
+    frozen = client.patch(f"/api/v1/contributions/{made['id']}", json={"title": "Lain"},
+                          headers={"Authorization": f"Bearer {partner}"})
+    assert frozen.status_code == 400 and "beku" in frozen.json["detail"]
+    other = send(client, partner, a_contribution(hospital, title="Sesi kedua")).json
+    returned = client.post(f"/api/v1/contributions/{other['id']}/return", json={"reason": "Jumlah peserta keliru"},
+                           headers={"Authorization": f"Bearer {facility}"})
+    assert returned.status_code == 200 and returned.json["status"] == "rejected"
+
+
+def test_an_agreements_history_and_signed_pdf(hospital, client):
+    pks = hospital
+    signed_id = pks.in_state(S.ACTIVE).id
+    draft_id = pks.draft().id
+    db.session.commit()
+    secret = issue(pks, pks.partner_admin, pks.partner)
+    steps = call(client, f"/agreements/{signed_id}/history", secret).json["steps"]
+    assert [step["action"] for step in steps][:2] == ["agreement.created", "agreement.document_added"]
+    assert steps[-1]["status_after"] == "active" and steps[-1]["label"]
+    document = call(client, f"/agreements/{signed_id}/document.pdf", secret)
+    assert document.status_code == 200 and document.data.startswith(b"%PDF")
+    assert call(client, f"/agreements/{draft_id}/document.pdf", secret).status_code == 404, "not signed yet"
+    with unscoped("the test reads who opened what"):
+        from portal.models import DocumentAccess
+        opened = db.session.scalars(db.select(DocumentAccess)).all()
+    assert [(access.user_id, access.filename.endswith(".pdf")) for access in opened] == [(pks.admin_id, True)]

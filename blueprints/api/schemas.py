@@ -148,3 +148,42 @@ class ContributionIn(BaseModel):
     partner_people: str | None = Field(None, max_length=300)
     location: str | None = Field(None, max_length=200)
     agreement_id: RecordId | None = None
+
+
+class ContributionChange(BaseModel):
+    """The fields to change of a contribution not yet verified; those left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: ContributionType | None = None
+    title: str | None = Field(None, min_length=1, max_length=300)
+    started_on: date | None = None
+    ended_on: date | None = None
+    description: str | None = Field(None, max_length=5000)
+    participants_male: Count | None = None
+    participants_female: Count | None = None
+    participants_total: Count | None = None
+    hours: str | None = Field(None, pattern=r"^\d{1,4}(\.\d)?$")
+    partner_people: str | None = Field(None, max_length=300)
+    location: str | None = Field(None, max_length=200)
+
+
+class Reason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class HistoryStep(BaseModel):
+    """One recorded step of an agreement, from the audit trail (who acted is not given: names stay in the portal)."""
+
+    action: str
+    #: The step in the caller's language, e.g. "Disetujui".
+    label: str
+    at: datetime
+    status_before: AgreementStatus | None = None
+    status_after: AgreementStatus | None = None
+
+
+class AgreementHistory(BaseModel):
+    steps: list[HistoryStep]

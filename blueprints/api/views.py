@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from decimal import Decimal
 
 from flask import Response, abort, g, json, jsonify, render_template, request
@@ -11,14 +12,18 @@ from spectree import Response as Answers
 from blueprints.api import bp, spec
 from blueprints.api.problems import from_http_error, problem
 from blueprints.api.schemas import (
-    AgreementDetail, AgreementOut, AgreementPage, AgreementQuery, ContributionIn, ContributionOut, ContributionPage,
-    ContributionQuery, OrganisationOut, OrganisationRef, PartnershipOut, Problem, SignatureOut,
+    AgreementDetail, AgreementHistory, AgreementOut, AgreementPage, AgreementQuery, ContributionChange, ContributionIn, ContributionOut,
+    ContributionPage, ContributionQuery, HistoryStep, OrganisationOut, OrganisationRef, PartnershipOut, Problem, Reason,
+    SignatureOut,
 )
-from portal import tenancy
+from blueprints.stored_files import stored_file
+from portal import tenancy, vocabulary
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
-from portal.models import Agreement, Contribution
-from portal.services import agreement_lists, api_tokens, audit, contributions, idempotency, keyset, partnerships
+from portal.models import Agreement, Contribution, DocumentKind
+from portal.services import (
+    agreement_lists, api_tokens, audit, contributions, document_access, idempotency, keyset, partnerships,
+)
 from portal.services.agreement_lists import AgreementFilter
 from portal.services.contributions import ContributionFields
 from portal.tenancy import Scope, get_shared_or_404
@@ -131,6 +136,37 @@ def agreement(agreement_id: int):
     return AgreementDetail(**_agreement(found), signatures=signatures)
 
 
+@bp.get("/agreements/<int:agreement_id>/history")
+@spec.validate(resp=Answers(HTTP_200=AgreementHistory, HTTP_404=Problem, **REFUSALS), tags=["agreements"])
+def agreement_history(agreement_id: int):
+    """Every recorded step of an agreement, oldest first. Scope `agreements:read`."""
+    _require("agreements:read")
+    found = get_shared_or_404(Agreement, agreement_id)
+    steps = []
+    for entry in agreement_lists.timeline(found):
+        before, after = entry.changes.get("before", {}), entry.changes.get("after", {})
+        steps.append(HistoryStep(action=entry.action, label=vocabulary.audit_action(entry.action),
+                                 at=entry.created_at, status_before=before.get("status"),
+                                 status_after=after.get("status")))
+    return AgreementHistory(steps=steps)
+
+
+@bp.get("/agreements/<int:agreement_id>/document.pdf")
+@spec.validate(resp=Answers(HTTP_200=None, HTTP_404=Problem, **REFUSALS), tags=["agreements"])
+def agreement_document(agreement_id: int):
+    """The signed agreement's final PDF (with its certificate page); 404 until both parties have signed. Each
+    download is recorded, as on the page. Scope `agreements:read`."""
+    _require("agreements:read")
+    found = get_shared_or_404(Agreement, agreement_id)
+    final = found.document_of(DocumentKind.FINAL)
+    if final is None:
+        abort(404)
+    document_access.record(final, actor=g.api_actor, organisation=g.org)
+    db.session.commit()
+    return stored_file(final.storage_key, final.content_type, download_name=final.filename,
+                       headers={"Content-Length": str(final.size)})
+
+
 def _contribution(contribution: Contribution) -> ContributionOut:
     return ContributionOut(
         id=contribution.id, type=contribution.type, status=contribution.status, title=contribution.title,
@@ -168,27 +204,87 @@ def contribution(contribution_id: int):
 @spec.validate(json=ContributionIn, resp=Answers(HTTP_201=ContributionOut, HTTP_400=Problem, HTTP_404=Problem,
                                                   **REFUSALS), tags=["contributions"])
 def record_contribution():
-    """A partner's system records what it did for a facility; a facility officer verifies it next. Send an
-    `Idempotency-Key` header: the same key and body answer the same again and record nothing twice.
+    """A partner's system records what it did for a facility; a facility officer verifies it next.
     Scope `contributions:write`."""
     _require("contributions:write")
     given: ContributionIn = request.context.json
+
+    def record():
+        pair = partnerships.visible_pair(given.facility_id, g.org.id)
+        if pair is None:
+            abort(404)
+        fields = ContributionFields(
+            type=given.type, title=given.title, started_on=given.started_on, ended_on=given.ended_on,
+            description=given.description, participants_male=given.participants_male,
+            participants_female=given.participants_female, participants_total=given.participants_total,
+            hours=_decimal(given.hours), partner_people=given.partner_people, location=given.location,
+            agreement=get_shared_or_404(Agreement, given.agreement_id) if given.agreement_id else None)
+        return 201, _contribution(contributions.record_contribution(pair.facility, pair.partner, fields,
+                                                                    actor=g.api_actor))
+    return _once(record)
+
+
+@bp.patch("/contributions/<int:contribution_id>")
+@spec.validate(json=ContributionChange, resp=Answers(HTTP_200=ContributionOut, HTTP_400=Problem, HTTP_404=Problem,
+                                                      **REFUSALS), tags=["contributions"])
+def change_contribution(contribution_id: int):
+    """Correct a contribution not yet verified (a returned one goes back to the officer). Scope
+    `contributions:write`."""
+    _require("contributions:write")
+    found = get_shared_or_404(Contribution, contribution_id)
+    change = request.context.json.model_dump(exclude_unset=True)
+    if "hours" in change:
+        change["hours"] = _decimal(change["hours"])
+    fields = replace(ContributionFields.of(found), **change)
+    contributions.update_contribution(found, fields, actor=g.api_actor)
+    db.session.commit()
+    return _contribution(found)
+
+
+@bp.post("/contributions/<int:contribution_id>/verify")
+@spec.validate(resp=Answers(HTTP_200=ContributionOut, HTTP_400=Problem, HTTP_404=Problem, **REFUSALS),
+               tags=["contributions"])
+def verify_contribution(contribution_id: int):
+    """A facility officer's system confirms a contribution happened as recorded; from then on it counts.
+    Scope `contributions:verify`."""
+    _require("contributions:verify")
+    found = get_shared_or_404(Contribution, contribution_id)
+
+    def verify():
+        contributions.verify_contribution(found, actor=g.api_actor)
+        return 200, _contribution(found)
+    return _once(verify)
+
+
+@bp.post("/contributions/<int:contribution_id>/return")
+@spec.validate(json=Reason, resp=Answers(HTTP_200=ContributionOut, HTTP_400=Problem, HTTP_404=Problem, **REFUSALS),
+               tags=["contributions"])
+def return_contribution(contribution_id: int):
+    """A facility officer's system sends a contribution back to the partner with a reason. Scope
+    `contributions:verify`."""
+    _require("contributions:verify")
+    found = get_shared_or_404(Contribution, contribution_id)
+
+    def send_back():
+        contributions.reject_contribution(found, request.context.json.reason, actor=g.api_actor)
+        return 200, _contribution(found)
+    return _once(send_back)
+
+
+def _decimal(written: str | None) -> Decimal | None:
+    return None if written is None else Decimal(written)
+
+
+def _once(run) -> Response:
+    """A POST answered once per `Idempotency-Key`: the same key and request answer what they answered the first
+    time, and change nothing again; the same key with another request is refused."""
     key = request.headers.get("Idempotency-Key")
     fingerprint = idempotency.fingerprint(request.method, request.path, request.get_data())
     earlier = idempotency.earlier_answer(g.api_token, key, fingerprint) if key is not None else None
     if earlier is not None:
         return Response(earlier.body, status=earlier.status, content_type="application/json")
-    pair = partnerships.visible_pair(given.facility_id, g.org.id)
-    if pair is None:
-        abort(404)
-    fields = ContributionFields(
-        type=given.type, title=given.title, started_on=given.started_on, ended_on=given.ended_on,
-        description=given.description, participants_male=given.participants_male,
-        participants_female=given.participants_female, participants_total=given.participants_total,
-        hours=None if given.hours is None else Decimal(given.hours), partner_people=given.partner_people, location=given.location,
-        agreement=get_shared_or_404(Agreement, given.agreement_id) if given.agreement_id else None)
-    recorded = contributions.record_contribution(pair.facility, pair.partner, fields, actor=g.api_actor)
-    answer = idempotency.Answer(201, json.dumps(_contribution(recorded).model_dump(mode="json")))
+    status, made = run()
+    answer = idempotency.Answer(status, json.dumps(made.model_dump(mode="json")))
     if key is not None:
         idempotency.remember(g.api_token, key, fingerprint, answer)
     db.session.commit()
@@ -196,9 +292,13 @@ def record_contribution():
 
 
 def _description() -> dict:
-    """spectree's description, with the one thing it cannot say: errors come as `application/problem+json`."""
+    """spectree's description, with what it cannot say: errors come as `application/problem+json`, documents as
+    PDF."""
     described = copy.deepcopy(spec.spec)
-    for operations in described["paths"].values():
+    for path, operations in described["paths"].items():
+        if path.endswith(".pdf"):
+            operations["get"]["responses"]["200"]["content"] = {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}}}
         for operation in operations.values():
             for status, answer in operation.get("responses", {}).items():
                 if status.isdigit() and int(status) >= 400 and "application/json" in answer.get("content", {}):

@@ -27,6 +27,7 @@ SCOPES = {
     "agreements:read": _l("Read agreements"),
     "contributions:read": _l("Read contributions"),
     "contributions:write": _l("Record contributions"),
+    "contributions:verify": _l("Verify or return contributions (facility officers)"),
 }
 #: A token lives at most this long; the creator chooses a shorter life.
 MAX_DAYS = 366
