@@ -279,3 +279,25 @@ def test_an_agreements_history_and_signed_pdf(hospital, client):
         from portal.models import DocumentAccess
         opened = db.session.scalars(db.select(DocumentAccess)).all()
     assert [(access.user_id, access.filename.endswith(".pdf")) for access in opened] == [(pks.admin_id, True)]
+
+
+def test_materials_are_listed_with_their_newest_version_and_fetched_through_a_short_lived_link(hospital, client):
+    import io
+
+    from portal.models import MaterialCategory
+    from portal.services import materials
+    from portal.services.materials import Upload
+    from tests import sample_files
+
+    with hospital.acting(hospital.partner_admin):
+        shared = materials.upload_materials(
+            hospital.facility, hospital.partner, [Upload(io.BytesIO(sample_files.pdf("SOP rujukan")), "SOP.pdf")],
+            category=MaterialCategory.MODULE, actor=hospital.partner_admin)[0]
+        material_id, version_id = shared.id, shared.versions[0].id
+        db.session.commit()
+    secret = issue(hospital, hospital.head, hospital.facility, scopes=("materials:read",))
+    listed = call(client, "/materials", secret).json["items"]
+    assert [(item["id"], item["latest_version"]["filename"]) for item in listed] == [(material_id, "SOP.pdf")]
+    link = call(client, f"/materials/{material_id}/versions/{version_id}/file", secret)
+    assert link.status_code == 303 and "X-Amz-Signature" in link.headers["Location"]
+    assert call(client, f"/materials/{material_id}/versions/{version_id + 1}/file", secret).status_code == 404

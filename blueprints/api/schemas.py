@@ -11,8 +11,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from portal.models import (
-    AgreementKind, AgreementStatus, AgreementType, ContributionStatus, ContributionType, OrgKind, Party,
-    SignatureMethod,
+    AgreementKind, AgreementStatus, AgreementType, ContributionStatus, ContributionType, MaterialCategory, OrgKind,
+    Party, SignatureMethod,
 )
 
 #: A record's number as the database keeps it (PostgreSQL's integer).
@@ -187,3 +187,39 @@ class HistoryStep(BaseModel):
 
 class AgreementHistory(BaseModel):
     steps: list[HistoryStep]
+
+
+class VersionOut(BaseModel):
+    id: int
+    number: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+
+
+class MaterialOut(BaseModel):
+    id: int
+    category: MaterialCategory
+    title: str
+    description: str
+    facility: OrganisationRef
+    partner: OrganisationRef
+    agreement_id: int | None = None
+    created_at: datetime
+    #: The newest version; `GET /materials/{id}/versions/{version_id}/file` fetches it.
+    latest_version: VersionOut | None = None
+
+
+class MaterialPage(BaseModel):
+    items: list[MaterialOut]
+    next: int | None = None
+
+
+class MaterialQuery(BaseModel):
+    category: MaterialCategory | None = None
+    agreement_id: RecordId | None = None
+    search: str | None = Field(None, max_length=100, description="Part of the title or description.")
+    after: RecordId | None = Field(None, description="The `next` of the previous page.")
+    limit: int = Field(50, ge=1, le=100)

@@ -5,7 +5,7 @@ import copy
 from dataclasses import replace
 from decimal import Decimal
 
-from flask import Response, abort, g, json, jsonify, render_template, request
+from flask import Response, abort, g, json, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from spectree import Response as Answers
 
@@ -13,19 +13,21 @@ from blueprints.api import bp, spec
 from blueprints.api.problems import from_http_error, problem
 from blueprints.api.schemas import (
     AgreementDetail, AgreementHistory, AgreementOut, AgreementPage, AgreementQuery, ContributionChange, ContributionIn, ContributionOut,
-    ContributionPage, ContributionQuery, HistoryStep, OrganisationOut, OrganisationRef, PartnershipOut, Problem, Reason,
-    SignatureOut,
+    ContributionPage, ContributionQuery, HistoryStep, MaterialOut, MaterialPage, MaterialQuery, OrganisationOut, OrganisationRef, PartnershipOut, Problem, Reason,
+    SignatureOut, VersionOut,
 )
 from blueprints.stored_files import stored_file
 from portal import tenancy, vocabulary
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
-from portal.models import Agreement, Contribution, DocumentKind
+from portal.models import Agreement, Contribution, DocumentKind, Material, MaterialVersion
 from portal.services import (
-    agreement_lists, api_tokens, audit, contributions, document_access, idempotency, keyset, partnerships,
+    agreement_lists, api_tokens, audit, contributions, document_access, idempotency, keyset, materials,
+    partnerships,
 )
 from portal.services.agreement_lists import AgreementFilter
 from portal.services.contributions import ContributionFields
+from portal.services.materials import MaterialFilter
 from portal.tenancy import Scope, get_shared_or_404
 
 #: Read without a token: the description of the API and its reference page.
@@ -165,6 +167,47 @@ def agreement_document(agreement_id: int):
     db.session.commit()
     return stored_file(final.storage_key, final.content_type, download_name=final.filename,
                        headers={"Content-Length": str(final.size)})
+
+
+@bp.get("/materials")
+@spec.validate(query=MaterialQuery, resp=Answers(HTTP_200=MaterialPage, HTTP_400=Problem, **REFUSALS),
+               tags=["materials"])
+def material_list():
+    """The materials the organisation sees (not deleted), newest first, each with its newest version. Scope
+    `materials:read`."""
+    _require("materials:read")
+    query: MaterialQuery = request.context.query
+    wanted = MaterialFilter(category=query.category, agreement_id=query.agreement_id, search=query.search)
+    found, last = materials.keyset_page(g.org, wanted, query.after, query.limit)
+    newest = materials.latest_versions(found)
+    return MaterialPage(items=[_material(material, newest.get(material.id)) for material in found], next=last)
+
+
+@bp.get("/materials/<int:material_id>/versions/<int:version_id>/file")
+@spec.validate(resp=Answers(HTTP_303=None, HTTP_400=Problem, HTTP_404=Problem, HTTP_503=Problem, **REFUSALS),
+               tags=["materials"])
+def material_file(material_id: int, version_id: int):
+    """A version's file: a redirect (303) to a link of the document store that works for a few minutes. Each
+    download is recorded, as on the page. Scope `materials:read`."""
+    _require("materials:read")
+    material = get_shared_or_404(Material, material_id)
+    version = get_shared_or_404(MaterialVersion, version_id)
+    if material.deleted_at is not None or version.material_id != material.id:
+        abort(404)
+    url = materials.download_url(version)
+    document_access.record(version, actor=g.api_actor, organisation=g.org)
+    db.session.commit()
+    return redirect(url, code=303)
+
+
+def _material(material: Material, newest: MaterialVersion | None) -> MaterialOut:
+    latest = None if newest is None else VersionOut(
+        id=newest.id, number=newest.number, filename=newest.filename, content_type=newest.content_type,
+        size=newest.size, sha256=newest.sha256, uploaded_at=newest.uploaded_at)
+    return MaterialOut(id=material.id, category=material.category, title=material.title,
+                       description=material.description, facility=_ref(material.facility),
+                       partner=_ref(material.partner), agreement_id=material.agreement_id,
+                       created_at=material.created_at, latest_version=latest)
 
 
 def _contribution(contribution: Contribution) -> ContributionOut:

@@ -26,6 +26,7 @@ SCOPES = {
     "organisation:read": _l("Read the organisation and its partnerships"),
     "agreements:read": _l("Read agreements"),
     "contributions:read": _l("Read contributions"),
+    "materials:read": _l("Read and download materials"),
     "contributions:write": _l("Record contributions"),
     "contributions:verify": _l("Verify or return contributions (facility officers)"),
 }

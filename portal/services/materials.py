@@ -20,7 +20,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Agreement, Material, MaterialCategory, MaterialVersion, Organisation, User
 from portal.models.base import utcnow
-from portal.services import audit, files, images, parties
+from portal.services import audit, files, images, keyset, parties
 
 
 #: What a browser may show inline; everything else downloads as an attachment.
@@ -148,6 +148,16 @@ class MaterialFilter:
 
 
 def page_of(organisation: Organisation, wanted: MaterialFilter, page: int):
+    """The materials the acting organisation sees, a numbered page at a time (the pages)."""
+    return db.paginate(filtered(organisation, wanted), page=page, per_page=PER_PAGE, error_out=False)
+
+
+def keyset_page(organisation: Organisation, wanted: MaterialFilter, after_id: int | None, limit: int):
+    """The same, a keyset page at a time (the API)."""
+    return keyset.page(filtered(organisation, wanted), Material, after_id, limit)
+
+
+def filtered(organisation: Organisation, wanted: MaterialFilter):
     """The materials the acting organisation sees (the tenancy filter decides which), newest first."""
     query = select(Material).where(Material.deleted_at.is_(None)).order_by(Material.created_at.desc(),
                                                                            Material.id.desc())
@@ -161,7 +171,7 @@ def page_of(organisation: Organisation, wanted: MaterialFilter, page: int):
         pattern = f"%{wanted.search.strip().lower()}%"
         query = query.where(or_(func.lower(Material.title).like(pattern),
                                 func.lower(Material.description).like(pattern)))
-    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    return query
 
 
 def latest_versions(materials: list[Material]) -> dict[int, MaterialVersion]:
