@@ -301,3 +301,13 @@ def test_materials_are_listed_with_their_newest_version_and_fetched_through_a_sh
     link = call(client, f"/materials/{material_id}/versions/{version_id}/file", secret)
     assert link.status_code == 303 and "X-Amz-Signature" in link.headers["Location"]
     assert call(client, f"/materials/{material_id}/versions/{version_id + 1}/file", secret).status_code == 404
+
+
+def test_a_nul_character_is_refused_before_it_reaches_the_database(pks, client):
+    """Found by schemathesis on PostgreSQL: `search` holding a NUL character was a 500."""
+    secret = issue(pks, pks.partner_admin, pks.partner)
+    answer = call(client, "/agreements?search=ab%00cd", secret)
+    assert answer.status_code == 400 and answer.content_type == "application/problem+json"
+    body = client.post("/api/v1/contributions", data='{"title": "a\\u0000b"}', content_type="application/json",
+                       headers={"Authorization": f"Bearer {secret}"})
+    assert body.status_code == 400

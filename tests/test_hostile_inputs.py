@@ -196,7 +196,8 @@ def test_an_impossible_record_id_is_not_found_not_an_error(pks, login_as, path):
 
 
 NONSENSE_QUERIES = ["page=-1", "page=abc", "page=" + "9" * 30, "counterpart=" + "9" * 30, "party=%25%25_", "party=" + "x" * 500, "status=%00",
-                    "type=%27%3B--", "period=custom&from=2025-13-45&to=x", "sort=" + "x" * 500]
+                    "type=%27%3B--", "period=custom&from=2025-13-45&to=x", "sort=" + "x" * 500,
+                    "search=ab%00cd", "party=ab%00cd"]
 
 
 @pytest.mark.parametrize("query", NONSENSE_QUERIES)
