@@ -17,6 +17,8 @@ from portal.models import (
 
 #: A record's number as the database keeps it (PostgreSQL's integer).
 RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+#: Text as people type it: no NUL character (PostgreSQL refuses one in any string; the portal refuses it first).
+NO_NUL = r"^[^\x00]*$"
 #: People reached by one activity: counts, never names.
 Count = Annotated[int, Field(ge=0, le=100_000)]
 
@@ -80,9 +82,9 @@ class AgreementPage(BaseModel):
 class AgreementQuery(BaseModel):
     status: AgreementStatus | None = None
     type: AgreementType | None = None
-    party: str | None = Field(None, max_length=100, description="Part of the other party's name.")
+    party: str | None = Field(None, max_length=100, pattern=NO_NUL, description="Part of the other party's name.")
     expiring: bool = Field(False, description="In force and ending within 90 days.")
-    search: str | None = Field(None, max_length=100, description="Part of the title or of a party's number.")
+    search: str | None = Field(None, max_length=100, pattern=NO_NUL, description="Part of the title or of a party's number.")
     after: RecordId | None = Field(None, description="The `next` of the previous page.")
     limit: int = Field(50, ge=1, le=100)
 
@@ -136,17 +138,17 @@ class ContributionIn(BaseModel):
 
     facility_id: RecordId
     type: ContributionType
-    title: str = Field(min_length=1, max_length=300)
+    title: str = Field(min_length=1, max_length=300, pattern=NO_NUL)
     started_on: date
     ended_on: date | None = None
-    description: str = Field("", max_length=5000)
+    description: str = Field("", max_length=5000, pattern=NO_NUL)
     participants_male: Count | None = None
     participants_female: Count | None = None
     participants_total: Count | None = None
     #: A decimal string with at most one place ("3.5"): no float rounds it on the way.
     hours: str | None = Field(None, pattern=r"^\d{1,4}(\.\d)?$")
-    partner_people: str | None = Field(None, max_length=300)
-    location: str | None = Field(None, max_length=200)
+    partner_people: str | None = Field(None, max_length=300, pattern=NO_NUL)
+    location: str | None = Field(None, max_length=200, pattern=NO_NUL)
     agreement_id: RecordId | None = None
 
 
@@ -156,22 +158,22 @@ class ContributionChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: ContributionType | None = None
-    title: str | None = Field(None, min_length=1, max_length=300)
+    title: str | None = Field(None, min_length=1, max_length=300, pattern=NO_NUL)
     started_on: date | None = None
     ended_on: date | None = None
-    description: str | None = Field(None, max_length=5000)
+    description: str | None = Field(None, max_length=5000, pattern=NO_NUL)
     participants_male: Count | None = None
     participants_female: Count | None = None
     participants_total: Count | None = None
     hours: str | None = Field(None, pattern=r"^\d{1,4}(\.\d)?$")
-    partner_people: str | None = Field(None, max_length=300)
-    location: str | None = Field(None, max_length=200)
+    partner_people: str | None = Field(None, max_length=300, pattern=NO_NUL)
+    location: str | None = Field(None, max_length=200, pattern=NO_NUL)
 
 
 class Reason(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000, pattern=NO_NUL)
 
 
 class HistoryStep(BaseModel):
@@ -220,6 +222,6 @@ class MaterialPage(BaseModel):
 class MaterialQuery(BaseModel):
     category: MaterialCategory | None = None
     agreement_id: RecordId | None = None
-    search: str | None = Field(None, max_length=100, description="Part of the title or description.")
+    search: str | None = Field(None, max_length=100, pattern=NO_NUL, description="Part of the title or description.")
     after: RecordId | None = Field(None, description="The `next` of the previous page.")
     limit: int = Field(50, ge=1, le=100)

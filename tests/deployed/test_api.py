@@ -101,6 +101,9 @@ def test_every_operation_answers_as_described_and_never_with_a_server_error(stac
     oversight office: no 5xx, and every answer (status, content type, body) as the description says."""
     import schemathesis
     from hypothesis import HealthCheck, given, settings
+    # A request the description allows may still break a rule of the portal (a date in the future, a facility
+    # that is not a partner): refused with a problem as described, which is not a defect.
+    from schemathesis.specs.openapi.checks import positive_data_acceptance
 
     secret = token_of(stack, email)
     assert api(stack, "/organisation", secret).status_code == 200, "the token works: the draws are not all 401s"
@@ -112,6 +115,7 @@ def test_every_operation_answers_as_described_and_never_with_a_server_error(stac
         @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None,
                   derandomize=not EXPLORE)
         def answers_as_described(case):
-            case.call_and_validate(headers={"Authorization": f"Bearer {secret}"}, verify=stack.ca_file)
+            case.call_and_validate(headers={"Authorization": f"Bearer {secret}"}, verify=stack.ca_file,
+                                   excluded_checks=[positive_data_acceptance])
 
         answers_as_described()
