@@ -311,3 +311,11 @@ def test_a_nul_character_is_refused_before_it_reaches_the_database(pks, client):
     body = client.post("/api/v1/contributions", data='{"title": "a\\u0000b"}', content_type="application/json",
                        headers={"Authorization": f"Bearer {secret}"})
     assert body.status_code == 400
+
+
+def test_a_change_cannot_empty_what_a_contribution_must_have(hospital, client):
+    partner = issue(hospital, hospital.partner_admin, hospital.partner, scopes=("contributions:write",))
+    made = send(client, partner, a_contribution(hospital)).json
+    refused = client.patch(f"/api/v1/contributions/{made['id']}", json={"title": None},
+                           headers={"Authorization": f"Bearer {partner}"})
+    assert refused.status_code == 400 and [error["field"] for error in refused.json["errors"]] == ["title"]

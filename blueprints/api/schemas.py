@@ -82,9 +82,11 @@ class AgreementPage(BaseModel):
 class AgreementQuery(BaseModel):
     status: AgreementStatus | None = None
     type: AgreementType | None = None
-    party: str | None = Field(None, max_length=100, pattern=NO_NUL, description="Part of the other party's name.")
+    party: str | None = Field(None, max_length=100, pattern=NO_NUL,
+                              description="Part of the other party's name.")
     expiring: bool = Field(False, description="In force and ending within 90 days.")
-    search: str | None = Field(None, max_length=100, pattern=NO_NUL, description="Part of the title or of a party's number.")
+    search: str | None = Field(None, max_length=100, pattern=NO_NUL,
+                               description="Part of the title or of a party's number.")
     after: RecordId | None = Field(None, description="The `next` of the previous page.")
     limit: int = Field(50, ge=1, le=100)
 
@@ -131,15 +133,11 @@ class ContributionQuery(BaseModel):
     limit: int = Field(50, ge=1, le=100)
 
 
-class ContributionIn(BaseModel):
-    """What the partner did for the facility; a facility officer verifies it next."""
+class ContributionDetails(BaseModel):
+    """What a contribution says beyond its kind, title and date: the same rules for recording and changing."""
 
     model_config = ConfigDict(extra="forbid")
 
-    facility_id: RecordId
-    type: ContributionType
-    title: str = Field(min_length=1, max_length=300, pattern=NO_NUL)
-    started_on: date
     ended_on: date | None = None
     description: str = Field("", max_length=5000, pattern=NO_NUL)
     participants_male: Count | None = None
@@ -149,25 +147,25 @@ class ContributionIn(BaseModel):
     hours: str | None = Field(None, pattern=r"^\d{1,4}(\.\d)?$")
     partner_people: str | None = Field(None, max_length=300, pattern=NO_NUL)
     location: str | None = Field(None, max_length=200, pattern=NO_NUL)
+
+
+class ContributionIn(ContributionDetails):
+    """What the partner did for the facility; a facility officer verifies it next."""
+
+    facility_id: RecordId
+    type: ContributionType
+    title: str = Field(min_length=1, max_length=300, pattern=NO_NUL)
+    started_on: date
     agreement_id: RecordId | None = None
 
 
-class ContributionChange(BaseModel):
+class ContributionChange(ContributionDetails):
     """The fields to change of a contribution not yet verified; those left out stay as they are."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    type: ContributionType | None = None
-    title: str | None = Field(None, min_length=1, max_length=300, pattern=NO_NUL)
-    started_on: date | None = None
-    ended_on: date | None = None
-    description: str | None = Field(None, max_length=5000, pattern=NO_NUL)
-    participants_male: Count | None = None
-    participants_female: Count | None = None
-    participants_total: Count | None = None
-    hours: str | None = Field(None, pattern=r"^\d{1,4}(\.\d)?$")
-    partner_people: str | None = Field(None, max_length=300, pattern=NO_NUL)
-    location: str | None = Field(None, max_length=200, pattern=NO_NUL)
+    # Left out: unchanged; given, never null (a contribution keeps a kind, a title and a date).
+    type: ContributionType = None
+    title: str = Field(None, min_length=1, max_length=300, pattern=NO_NUL)
+    started_on: date = None
 
 
 class Reason(BaseModel):
@@ -222,6 +220,7 @@ class MaterialPage(BaseModel):
 class MaterialQuery(BaseModel):
     category: MaterialCategory | None = None
     agreement_id: RecordId | None = None
-    search: str | None = Field(None, max_length=100, pattern=NO_NUL, description="Part of the title or description.")
+    search: str | None = Field(None, max_length=100, pattern=NO_NUL,
+                               description="Part of the title or description.")
     after: RecordId | None = Field(None, description="The `next` of the previous page.")
     limit: int = Field(50, ge=1, le=100)

@@ -12,9 +12,9 @@ from spectree import Response as Answers
 from blueprints.api import bp, spec
 from blueprints.api.problems import from_http_error, problem
 from blueprints.api.schemas import (
-    AgreementDetail, AgreementHistory, AgreementOut, AgreementPage, AgreementQuery, ContributionChange, ContributionIn, ContributionOut,
-    ContributionPage, ContributionQuery, HistoryStep, MaterialOut, MaterialPage, MaterialQuery, OrganisationOut, OrganisationRef, PartnershipOut, Problem, Reason,
-    SignatureOut, VersionOut,
+    AgreementDetail, AgreementHistory, AgreementOut, AgreementPage, AgreementQuery, ContributionChange,
+    ContributionIn, ContributionOut, ContributionPage, ContributionQuery, HistoryStep, MaterialOut, MaterialPage,
+    MaterialQuery, OrganisationOut, OrganisationRef, PartnershipOut, Problem, Reason, SignatureOut, VersionOut,
 )
 from blueprints.stored_files import stored_file
 from portal import tenancy, vocabulary
