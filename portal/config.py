@@ -111,6 +111,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "PUBLIC_LIMIT": os.environ.get("PUBLIC_LIMIT", "240 per minute"),
         # Calls to /api/v1 per token.
         "API_LIMIT": os.environ.get("API_LIMIT", "600 per minute"),
+        # How long the API remembers what it answered to a POST with an Idempotency-Key.
+        "IDEMPOTENCY_HOURS": int(os.environ.get("IDEMPOTENCY_HOURS", "24")),
         # How long browsers and proxies may keep a public page, and the portal its drawn copy (seconds).
         "PUBLIC_MAX_AGE": int(os.environ.get("PUBLIC_MAX_AGE", "60")),
         "PUBLIC_CACHE_SECONDS": int(os.environ.get("PUBLIC_CACHE_SECONDS", "600")),

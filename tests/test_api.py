@@ -319,3 +319,21 @@ def test_a_change_cannot_empty_what_a_contribution_must_have(hospital, client):
     refused = client.patch(f"/api/v1/contributions/{made['id']}", json={"title": None},
                            headers={"Authorization": f"Bearer {partner}"})
     assert refused.status_code == 400 and [error["field"] for error in refused.json["errors"]] == ["title"]
+
+
+def test_what_the_api_remembers_for_retries_is_purged_after_a_day(hospital, client, app):
+    from portal.models import IdempotentRequest
+    from portal.models.base import utcnow
+
+    secret = issue(hospital, hospital.partner_admin, hospital.partner, scopes=("contributions:write",))
+    send(client, secret, a_contribution(hospital, title="Hari ini"), key="hari-ini")
+    with unscoped("yesterday's retry record (the portal's role may not change one: they are written once)"):
+        today = db.session.scalars(db.select(IdempotentRequest)).one()
+        db.session.add(IdempotentRequest(organisation_id=today.organisation_id, token_id=today.token_id,
+                                         key="kemarin", request_hash="0" * 64, status=201, body="{}",
+                                         created_at=utcnow() - timedelta(hours=25)))
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["portal", "purge-expired"])
+    assert result.exit_code == 0 and "api_retries 1" in result.output, result.output
+    with unscoped("the test reads what is left"):
+        assert set(db.session.scalars(db.select(IdempotentRequest.key))) == {"hari-ini"}
