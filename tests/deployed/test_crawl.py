@@ -18,11 +18,13 @@ from tests.deployed.crawl import Crawl, crawl
 ACCOUNTS = [email for email, _name, _what in demo.logins()]
 #: Rutan Balikpapan's world (its head, SEKATA, the Kanwil of Kalimantan Timur) shares nothing with
 #: Rutan Tamiang Layang's; each is the stranger of everyone in the other, and Balikpapan's head of the rest.
-BALIKPAPAN_WORLD = {"agus.salim@mitrapas.test", "admin@sekata.mitrapas.test", "analis.kaltim@mitrapas.test"}
+BALIKPAPAN_WORLD = {"agus.salim@mitrapas.test", "humas@rutan-balikpapan.mitrapas.test", "admin@sekata.mitrapas.test",
+                    "analis.kaltim@mitrapas.test"}
 #: Pages of one's own person, not of an organisation: a stranger sees their own there, never 404.
 PERSONAL = re.compile(r"^/($|account/|notifications/$|login|password/|language|verify/|healthz|privasi|static/|bootstrap/)")
-#: The public pages (tests/deployed/test_public_pages.py): the same for everyone, signed in or not.
-PUBLIC = re.compile(r"^/(publik/|sitemap\.xml$|robots\.txt$)")
+#: The public pages (tests/deployed/test_public_pages.py) and the API's description and reference page: the same
+#: for everyone, signed in or not.
+PUBLIC = re.compile(r"^/(publik/|sitemap\.xml$|robots\.txt$|api/v1/$|api/v1/openapi\.json$)")
 
 
 def stranger_of(email: str) -> str:
