@@ -7,6 +7,7 @@ models by spectree; errors are RFC 9457 problem details.
 from flask import Blueprint, abort, current_app, request
 from spectree import SpecTree
 
+from blueprints.api.problems import problem
 from portal.errors import answer_errors_under
 from portal.extensions import csrf, limiter
 
@@ -14,11 +15,9 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # a bearer token, not a cookie: nothing for a forged form to ride on
 
 
-
 def _refuse_invalid(request, response, error, instance, model_adapter) -> None:
     """A query or body the description does not allow: a problem (400) naming each field, not spectree's 422."""
     if error is not None:
-        from blueprints.api.problems import problem
         abort(problem(400, errors=[{"field": ".".join(str(part) for part in item["loc"]), "message": item["msg"]}
                                    for item in error.errors()]))
 
@@ -40,12 +39,8 @@ def _token_key() -> str:
 
 limiter.limit(_limit, key_func=_token_key)(bp)
 
-
-def _problem_of(status: int):
-    from blueprints.api.problems import problem
-    return problem(status)
-
-
-answer_errors_under(bp.url_prefix + "/", _problem_of)  # even where no view was found (a malformed record number)
+# Every error under /api/v1/ is a problem, through the portal's own error handlers: raised by a view, by the
+# rate limiter, or where no view was found (a malformed record number).
+answer_errors_under(bp.url_prefix + "/", problem)
 
 from blueprints.api import views  # noqa: E402,F401

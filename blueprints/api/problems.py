@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Response, json
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException
 
 TITLES = {
     400: lambda: _("The request is not valid."),
@@ -26,7 +25,3 @@ def problem(status: int, detail: str | None = None, **extra) -> Response:
     if status == 401:
         answer.headers["WWW-Authenticate"] = 'Bearer realm="MitraPAS"'
     return answer
-
-
-def from_http_error(error: HTTPException) -> Response:
-    return problem(error.code or 500)

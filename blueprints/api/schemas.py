@@ -79,7 +79,14 @@ class AgreementPage(BaseModel):
     next: int | None = None
 
 
-class AgreementQuery(BaseModel):
+class KeysetQuery(BaseModel):
+    """How a list is paged: `limit` items, continuing after the `next` of the previous page."""
+
+    after: RecordId | None = Field(None, description="The `next` of the previous page.")
+    limit: int = Field(50, ge=1, le=100)
+
+
+class AgreementQuery(KeysetQuery):
     status: AgreementStatus | None = None
     type: AgreementType | None = None
     party: str | None = Field(None, max_length=100, pattern=NO_NUL,
@@ -87,8 +94,6 @@ class AgreementQuery(BaseModel):
     expiring: bool = Field(False, description="In force and ending within 90 days.")
     search: str | None = Field(None, max_length=100, pattern=NO_NUL,
                                description="Part of the title or of a party's number.")
-    after: RecordId | None = Field(None, description="The `next` of the previous page.")
-    limit: int = Field(50, ge=1, le=100)
 
 
 class Problem(BaseModel):
@@ -126,11 +131,9 @@ class ContributionPage(BaseModel):
     next: int | None = None
 
 
-class ContributionQuery(BaseModel):
+class ContributionQuery(KeysetQuery):
     status: ContributionStatus | None = None
     type: ContributionType | None = None
-    after: RecordId | None = Field(None, description="The `next` of the previous page.")
-    limit: int = Field(50, ge=1, le=100)
 
 
 class ContributionDetails(BaseModel):
@@ -217,10 +220,8 @@ class MaterialPage(BaseModel):
     next: int | None = None
 
 
-class MaterialQuery(BaseModel):
+class MaterialQuery(KeysetQuery):
     category: MaterialCategory | None = None
     agreement_id: RecordId | None = None
     search: str | None = Field(None, max_length=100, pattern=NO_NUL,
                                description="Part of the title or description.")
-    after: RecordId | None = Field(None, description="The `next` of the previous page.")
-    limit: int = Field(50, ge=1, le=100)

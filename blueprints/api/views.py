@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from spectree import Response as Answers
 
 from blueprints.api import bp, spec
-from blueprints.api.problems import from_http_error, problem
+from blueprints.api.problems import problem
 from blueprints.api.schemas import (
     AgreementDetail, AgreementHistory, AgreementOut, AgreementPage, AgreementQuery, ContributionChange,
     ContributionIn, ContributionOut, ContributionPage, ContributionQuery, HistoryStep, MaterialOut, MaterialPage,
@@ -67,11 +67,6 @@ def _forget_token(exc=None):
 def _never_kept(response):
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-# Per status: the pages' handlers are per status too, and Flask asks those before any handler of a class.
-for _status in (400, 401, 403, 404, 405, 413, 429, 500, 503):
-    bp.register_error_handler(_status, from_http_error)
 
 
 @bp.errorhandler(NotAllowed)
@@ -322,8 +317,8 @@ def _once(run) -> Response:
     """A POST answered once per `Idempotency-Key`: the same key and request answer what they answered the first
     time, and change nothing again; the same key with another request is refused."""
     key = request.headers.get("Idempotency-Key")
-    fingerprint = idempotency.fingerprint(request.method, request.path, request.get_data())
-    earlier = idempotency.earlier_answer(g.api_token, key, fingerprint) if key is not None else None
+    fingerprint = None if key is None else idempotency.fingerprint(request.method, request.path, request.get_data())
+    earlier = None if key is None else idempotency.earlier_answer(g.api_token, key, fingerprint)
     if earlier is not None:
         return Response(earlier.body, status=earlier.status, content_type="application/json")
     status, made = run()

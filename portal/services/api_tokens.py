@@ -90,8 +90,9 @@ def holder_of(secret: str) -> ApiToken | None:
     """The live token this secret is (not revoked, not expired), read while presenting its digest."""
     if not secret.startswith(PREFIX):
         return None
-    with presenting(digest(secret)):
-        token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(secret)))
+    presented = digest(secret)
+    with presenting(presented):
+        token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == presented))
         if token is None or token.revoked_at is not None or token.expires_on < clock.today():
             return None
         if not token.organisation.is_active:  # loaded while the token is visible
