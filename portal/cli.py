@@ -11,7 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from portal import clock, demo, sealing, storage
 from portal.extensions import db
 from portal.services import (
-    accounts, agreements, audit, materials, operations, outbox, reconcile, retention, tallies,
+    accounts, agreements, audit, materials, operations, outbox, reconcile, retention, tallies, webhook_events,
 )
 from portal.tenancy import unscoped
 
@@ -217,11 +217,19 @@ def send_mail() -> None:
     click.echo(f"{sent} sent, {failed} failed (will be retried, or dead after MAIL_MAX_ATTEMPTS).")
 
 
+@portal_cli.command("deliver-webhooks")
+@periodic
+def deliver_webhooks() -> None:
+    """Deliver the webhooks that are due (cron, every minute, where no mail-worker runs); failures wait longer."""
+    delivered, failed = webhook_events.deliver_due()
+    click.echo(f"{delivered} delivered, {failed} failed (retried for about a day).")
+
+
 @portal_cli.command("mail-worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def mail_worker_command(burst: bool) -> None:
-    """With REDIS_URL: an RQ worker that sends mail right after the transaction that queued it commits,
-    and runs the long work people start (imports, from the `mitrapas-work` queue)."""
+    """With REDIS_URL: an RQ worker that sends mail and webhooks right after the transaction that queued them
+    commits, and runs the long work people start (imports, from the `mitrapas-work` queue)."""
     from portal import mail_worker
 
     if not current_app.config.get("REDIS_URL"):

@@ -111,6 +111,13 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "PUBLIC_LIMIT": os.environ.get("PUBLIC_LIMIT", "240 per minute"),
         # Calls to /api/v1 per token.
         "API_LIMIT": os.environ.get("API_LIMIT", "600 per minute"),
+        # Webhooks: never to loopback, private or link-local networks unless allowed (a test's receiver, an
+        # intranet); the CA bundle receivers' certificates are checked against ("" is the system's).
+        "WEBHOOK_ALLOW_PRIVATE_NETWORKS": _flag("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False),
+        "WEBHOOK_CA_FILE": os.environ.get("WEBHOOK_CA_FILE", ""),
+        "WEBHOOK_TIMEOUT_SECONDS": int(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10")),
+        # How long the delivery log keeps a delivery and its attempts.
+        "WEBHOOK_LOG_DAYS": int(os.environ.get("WEBHOOK_LOG_DAYS", "30")),
         # How long the API remembers what it answered to a POST with an Idempotency-Key.
         "IDEMPOTENCY_HOURS": int(os.environ.get("IDEMPOTENCY_HOURS", "24")),
         # How long browsers and proxies may keep a public page, and the portal its drawn copy (seconds).

@@ -26,7 +26,8 @@ from portal.tenancy import unscoped
 PERSONAL_TABLES = ("login_sessions", "recovery_codes", "account_tokens", "notifications", "document_accesses")
 #: Tables of one organisation's rows (0020) and its people (0021).
 TENANT_TABLES = ("audit_entries", "invitations", "background_jobs", "outbox_messages", "users", "memberships",
-                 "organisations", "api_tokens", "idempotent_requests")
+                 "organisations", "api_tokens", "idempotent_requests", "webhook_endpoints", "webhook_deliveries",
+                 "webhook_attempts")
 
 
 def rls_tables() -> list[str]:

@@ -1,4 +1,4 @@
-"""The mail side of the background jobs: with REDIS_URL set, a commit that queued mail wakes a worker at once.
+"""The outbox's worker: with REDIS_URL set, a commit that queued mail or webhooks wakes it at once.
 
 Run the worker with `flask portal mail-worker`. Without Redis (or while it is
 down) nothing is lost: the worker's sweep (every MAIL_SWEEP_SECONDS) and
@@ -8,8 +8,7 @@ when their wait is over.
 from __future__ import annotations
 
 from portal import jobs
-from portal.services import outbox
-
+from portal.services import outbox, webhook_events
 
 
 def send_due_job() -> None:
@@ -17,8 +16,19 @@ def send_due_job() -> None:
     outbox.send_due()
 
 
+def deliver_webhooks_job() -> None:
+    """The job: deliver the webhooks that are due."""
+    webhook_events.deliver_due()
+
+
+def sweep() -> None:
+    """What is due of both, also what waited for a retry (and everything, after Redis was down)."""
+    outbox.send_due()
+    webhook_events.deliver_due()
+
+
 def work(app, *, burst: bool = False) -> None:
-    jobs.work(app, sweep=outbox.send_due, every=app.config["MAIL_SWEEP_SECONDS"], burst=burst)
+    jobs.work(app, sweep=sweep, every=app.config["MAIL_SWEEP_SECONDS"], burst=burst)
 
 
 current_queue = jobs.current_queue

@@ -35,9 +35,10 @@ def can_manage_members(user: User | None, organisation: Organisation) -> bool:
     return role_of(user, organisation) in (Role.HEAD, Role.ADMIN)
 
 
-def can_manage_api_tokens(user: User | None, organisation: Organisation) -> bool:
-    """Whoever manages an organisation's people decides which other systems may act for it; an oversight office
-    (whose people are all analysts) lets its analysts connect its own dashboards."""
+def can_manage_integrations(user: User | None, organisation: Organisation) -> bool:
+    """Whoever manages an organisation's people decides which other systems may act for it (API tokens) and be
+    told of its events (webhooks); an oversight office (whose people are all analysts) lets its analysts connect
+    its own dashboards."""
     managers = (Role.ANALYST,) if organisation.kind == OrgKind.OVERSIGHT else (Role.HEAD, Role.ADMIN)
     return role_of(user, organisation) in managers and organisation.is_active
 

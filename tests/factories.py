@@ -15,7 +15,7 @@ from portal.models import (
     ResumableUpload,
     Agreement, AgreementDocument, AgreementType, ApiToken, BackgroundJob, Contribution, ContributionStatus, ContributionType, DocumentKind, Material, MaterialCategory, MaterialVersion,
     Invitation, LoginSession, Membership, Notification, Organisation, OrgKind, PartnerCategory, Partnership,
-    NewsItem, NewsPhoto, NewsQuote, NewsSource, NewsStatus, Programme, Role, User,
+    NewsItem, NewsPhoto, NewsQuote, NewsSource, NewsStatus, Programme, Role, User, WebhookDelivery, WebhookEndpoint,
 )
 from portal.models.base import utcnow
 from portal.services import tallies
@@ -214,6 +214,33 @@ class ApiTokenFactory(Factory):
     token_hash = factory.Sequence(lambda n: f"{n:064x}")
     scopes = factory.LazyFunction(lambda: ["agreements:read"])
     expires_on = factory.LazyFunction(lambda: date.today() + timedelta(days=30))
+
+
+class WebhookEndpointFactory(Factory):
+    """An organisation's webhook address for every event (its secret is made up: the tests that receive make
+    their own)."""
+
+    class Meta:
+        model = WebhookEndpoint
+
+    url = factory.Sequence(lambda n: f"https://simrs-{n}.example/hook")
+    description = factory.Sequence(lambda n: f"Sistem {n}")
+    events = factory.LazyFunction(lambda: ["agreement.submitted"])
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+class WebhookDeliveryFactory(Factory):
+    """An event queued for an endpoint."""
+
+    class Meta:
+        model = WebhookDelivery
+
+    endpoint = factory.SubFactory(WebhookEndpointFactory)
+    organisation_id = factory.LazyAttribute(lambda d: d.endpoint.organisation_id)
+    message_id = factory.Sequence(lambda n: f"msg_{n:032x}")
+    event_type = "agreement.submitted"
+    event_key = factory.Sequence(lambda n: f"test:{n}")
+    body = "{}"
 
 
 class BackgroundJobFactory(Factory):

@@ -1,10 +1,11 @@
 """The integration API: an organisation's admin gives a hospital's system a token, and that system reads what the
 organisation's people read, and nothing of anyone else's."""
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from portal import clock
 from portal.extensions import db
 from portal.models import AgreementStatus as S
 from portal.services import api_tokens
@@ -15,7 +16,7 @@ from tests.factories import AgreementFactory, trail
 def issue(world, user, organisation, scopes=("organisation:read", "agreements:read"), **changes) -> str:
     with world.acting(user):
         issued = api_tokens.create(organisation, changes.pop("name", "SIMRS RSUD"), list(scopes),
-                                   changes.pop("expires_on", date.today() + timedelta(days=30)), actor=user)
+                                   changes.pop("expires_on", clock.today() + timedelta(days=30)), actor=user)
         db.session.commit()
     return issued.secret
 
@@ -28,7 +29,7 @@ def test_an_admin_creates_a_token_on_the_page_and_sees_it_only_once(pks, login_a
     admin = login_as(pks.partner_admin)
     page = admin.post(f"/o/{pks.partner.slug}/api-tokens/", {
         "name": "SIMRS RSUD, laporan malam", "scopes": ["agreements:read"],
-        "expires_on": (date.today() + timedelta(days=30)).isoformat()})
+        "expires_on": (clock.today() + timedelta(days=30)).isoformat()})
     assert page.status_code == 200 and "hanya ditampilkan sekali ini" in page.text
     secret = re.search(r'value="(mitrapas_[^"]+)"', page.text).group(1)
     listing = admin.get(f"/o/{pks.partner.slug}/api-tokens/").text
@@ -100,11 +101,11 @@ def test_a_missing_wrong_revoked_or_expired_token_is_refused(pks, client):
         api_tokens.revoke(token, actor=pks.partner_admin)
         db.session.commit()
     assert call(client, "/agreements", secret).status_code == 401
-    old = issue(pks, pks.partner_admin, pks.partner, name="Lama", expires_on=date.today())
+    old = issue(pks, pks.partner_admin, pks.partner, name="Lama", expires_on=clock.today())
     assert call(client, "/agreements", old).status_code == 200, "it works on its last day"
     with unscoped("the calendar moves on"):
         token = db.session.scalars(db.select(ApiToken).where(ApiToken.name == "Lama")).one()
-        token.expires_on = date.today() - timedelta(days=1)
+        token.expires_on = clock.today() - timedelta(days=1)
         db.session.commit()
     assert call(client, "/agreements", old).status_code == 401
 
@@ -153,7 +154,7 @@ def test_the_token_notes_when_it_was_last_used(pks, client):
 
 def a_contribution(pks, **changes) -> dict:
     body = {"facility_id": pks.facility_id, "type": "counselling", "title": "Konseling psikologis malam",
-            "started_on": (date.today() - timedelta(days=1)).isoformat(), "participants_male": 10,
+            "started_on": (clock.today() - timedelta(days=1)).isoformat(), "participants_male": 10,
             "participants_female": 2, "participants_total": 12, "hours": "3.5"}
     return {**body, **changes}
 

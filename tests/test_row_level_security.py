@@ -6,7 +6,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
 from portal.extensions import db
-from portal.models import AccountToken, ApiToken, IdempotentRequest, RecoveryCode, Role, TokenPurpose
+from portal.models import (
+    AccountToken, ApiToken, IdempotentRequest, RecoveryCode, Role, TokenPurpose, WebhookAttempt, WebhookDelivery,
+    WebhookEndpoint,
+)
 from portal.models.base import utcnow
 from portal.services import audit, outbox
 from portal.tenancy import acting_for, as_person, presenting, unscoped
@@ -195,6 +198,9 @@ TENANT_ROWS = {
     "organisations": "id = :org",
     "api_tokens": "organisation_id = :org",
     "idempotent_requests": "organisation_id = :org",
+    "webhook_endpoints": "organisation_id = :org",
+    "webhook_deliveries": "organisation_id = :org",
+    "webhook_attempts": "organisation_id = :org",
 }
 
 
@@ -229,6 +235,15 @@ def test_an_organisations_rows_are_hidden_from_nobody_and_from_other_organisatio
         db.session.flush()
         db.session.add(IdempotentRequest(organisation_id=ours.id, token_id=token.id, key="k", request_hash="0" * 64,
                                          status=201, body="{}"))
+        endpoint = WebhookEndpoint(organisation=ours, url="https://simrs.example/hook", description="SIMRS",
+                                   events=["agreement.approved"], secret="whsec_AAAA")
+        db.session.add(endpoint)
+        db.session.flush()
+        delivery = WebhookDelivery(organisation_id=ours.id, endpoint_id=endpoint.id, message_id="msg_1",
+                                   event_type="agreement.approved", event_key="k", body="{}")
+        db.session.add(delivery)
+        db.session.flush()
+        db.session.add(WebhookAttempt(organisation_id=ours.id, delivery_id=delivery.id, status_code=204))
         db.session.flush()
         assert set(tenant_rows_of(ours, member).values()) == {1}
     assert tenant_rows_of(ours, member) == only(), "no scope: nothing"

@@ -6,7 +6,7 @@ from portal.extensions import db
 from portal.models import OrgKind, Partnership, Role
 from portal.tenancy import Scope, TenantViolation, acting_for, current_scope, unscoped
 from tests.factories import (
-    AgreementDocumentFactory, AgreementFactory, ApiTokenFactory, BackgroundJobFactory, ResumableUploadFactory, ContributionFactory, FacilityFactory, InvitationFactory,
+    AgreementDocumentFactory, AgreementFactory, ApiTokenFactory, WebhookDeliveryFactory, WebhookEndpointFactory, BackgroundJobFactory, ResumableUploadFactory, ContributionFactory, FacilityFactory, InvitationFactory,
     MaterialVersionFactory, NewsItemFactory,
     ProgrammeFactory, OversightFactory, PartnerFactory, PartnershipFactory, member_of,
 )
@@ -36,6 +36,7 @@ def world():
     w.their_invitation = InvitationFactory(organisation=w.balikpapan)
     w.their_job = BackgroundJobFactory(organisation=w.balikpapan)
     w.their_token = ApiTokenFactory(organisation=w.balikpapan)
+    w.their_delivery = WebhookDeliveryFactory(endpoint=WebhookEndpointFactory(organisation=w.balikpapan))
     w.their_news = NewsItemFactory(facility=w.balikpapan, partner=w.sekata)
     # Opened (notionally) by our head, for their pair: only the pair rule stands in the way.
     w.their_upload = ResumableUploadFactory(facility=w.balikpapan, partner=w.sekata, uploaded_by_id=w.head.id)
@@ -122,6 +123,8 @@ FOREIGN_RECORDS = {
     "file_format": lambda w: "xlsx",
     "job_id": lambda w: w.their_job.id,
     "token_id": lambda w: w.their_token.id,
+    "endpoint_id": lambda w: w.their_delivery.endpoint_id,
+    "delivery_id": lambda w: w.their_delivery.id,
     "upload_id": lambda w: w.their_upload.id,
     "news_id": lambda w: w.their_news.id,
     "quote_id": lambda w: w.their_news.quotes[0].id,

@@ -23,7 +23,7 @@ from portal.extensions import db
 from portal.models import Agreement, Contribution, DocumentKind, Material, MaterialVersion
 from portal.services import (
     agreement_lists, api_tokens, audit, contributions, document_access, idempotency, keyset, materials,
-    partnerships,
+    partnerships, webhook_events,
 )
 from portal.services.agreement_lists import AgreementFilter
 from portal.services.contributions import ContributionFields
@@ -353,4 +353,4 @@ def openapi():
 @bp.get("/")
 def reference():
     """A reference page drawn from the same description: no script, no CDN."""
-    return render_template("api/reference.html", description=_description())
+    return render_template("api/reference.html", description=_description(), webhook_events=webhook_events.EVENTS)

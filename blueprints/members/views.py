@@ -18,7 +18,7 @@ def index():
         "members/index.html", memberships=organisations.members_of(current_org),
         invitations=invitations.pending_for(current_org),
         can_manage=policy.can_manage_members(current_user, current_org),
-        can_manage_api=policy.can_manage_api_tokens(current_user, current_org),
+        can_manage_api=policy.can_manage_integrations(current_user, current_org),
         role_form=ChangeRoleForm(kind=current_org.kind), confirm_form=ConfirmForm())
 
 

@@ -25,6 +25,7 @@ from portal.models.operations import CommandRun
 from portal.models.tokens import AccountToken, TokenPurpose
 from portal.models.uploads import ResumableUpload, UploadStatus
 from portal.models.users import LoginSession, RecoveryCode, User
+from portal.models.webhooks import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Agreement", "AgreementDocument", "AgreementKind", "AgreementStatus", "AgreementType",
@@ -35,4 +36,5 @@ __all__ = [
     "Role", "User", "MailStatus", "OutboxMessage", "AccountToken", "TokenPurpose", "Invitation", "Notification", "RecoveryCode",
     "BackgroundJob", "JobStatus", "ResumableUpload", "UploadStatus", "CommandRun", "AccessedFile", "AccessHow", "DocumentAccess",
     "NewsItem", "NewsPhoto", "NewsQuote", "NewsSource", "NewsStatus", "ApiToken", "IdempotentRequest",
+    "DeliveryStatus", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
 ]

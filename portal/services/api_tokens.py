@@ -49,14 +49,14 @@ def digest(secret: str) -> str:
 
 
 def tokens_of(organisation: Organisation, *, actor: User) -> list[ApiToken]:
-    policy.require(policy.can_manage_api_tokens(actor, organisation))
+    policy.require(policy.can_manage_integrations(actor, organisation))
     return list(db.session.scalars(select(ApiToken).where(ApiToken.organisation_id == organisation.id)
                                    .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())))
 
 
 def create(organisation: Organisation, name: str, scopes: list[str], expires_on: date, *,
            actor: User) -> IssuedToken:
-    policy.require(policy.can_manage_api_tokens(actor, organisation))
+    policy.require(policy.can_manage_integrations(actor, organisation))
     name = (name or "").strip()
     if not name:
         raise DomainError(_l("Give the token a name that says which system uses it."))
@@ -78,7 +78,7 @@ def create(organisation: Organisation, name: str, scopes: list[str], expires_on:
 
 
 def revoke(token: ApiToken, *, actor: User) -> None:
-    policy.require(policy.can_manage_api_tokens(actor, token.organisation))
+    policy.require(policy.can_manage_integrations(actor, token.organisation))
     if token.revoked_at is not None:
         raise DomainError(_l("This token has already been revoked."))
     token.revoked_at = utcnow()

@@ -18,7 +18,7 @@ from portal.models import (
     Notification, Organisation, Role, User,
 )
 from portal.models.base import utcnow
-from portal.services import audit, outbox
+from portal.services import audit, outbox, webhook_events
 
 #: What a person may switch off by e-mail (the bell always shows everything).
 GROUPS = ("agreements", "contributions", "people", "materials", "news", "reminders")
@@ -189,6 +189,7 @@ def remind(*, unsigned_days: int, queue_days: int) -> int:
     for agreement in db.session.scalars(select(Agreement).where(
             Agreement.ending_within(max(EXPIRY_WINDOWS), today))).unique():
         window = min(d for d in EXPIRY_WINDOWS if agreement.end_date <= today + timedelta(days=d))
+        webhook_events.announce_expiring(agreement, days=window)
         for organisation, roles in ((agreement.facility, (Role.HEAD, Role.OFFICER)),
                                     (agreement.partner, (Role.ADMIN,))):
             sent += len(notify(

@@ -19,6 +19,7 @@ PERIODIC = {
     "storage-reconcile": timedelta(hours=26),
     "purge-expired": timedelta(hours=2),
     "send-mail": timedelta(hours=1),
+    "deliver-webhooks": timedelta(hours=1),
 }
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from portal.extensions import db
-from portal.models import DocumentAccess, IdempotentRequest, LoginSession, Notification
+from portal.models import DocumentAccess, IdempotentRequest, LoginSession, Notification, WebhookDelivery
 from portal.models.base import utcnow
 from portal.services import file_jobs, materials, pseudonyms, rejected_drafts
 from portal.tenancy import unscoped
@@ -84,6 +84,10 @@ RULES = (
     Rule("job_files", _l("Exports and monthly reports made in the background"),
          _l("so that you can download the file you asked for"), _l("the person who asked for it"),
          "JOB_FILE_HOURS", "hours", purge=file_jobs.purge_expired),
+    Rule("webhook_log", _l("Webhook deliveries and each attempt: the event, the receiver's answer"),
+         _l("so that the organisation can see what its systems were sent, and send it again"),
+         _l("the organisation's own systems"),
+         "WEBHOOK_LOG_DAYS", "days", expires=WebhookDelivery.created_at),
     Rule("api_retries", _l("The API's answers to requests sent with an Idempotency-Key"),
          _l("so that a system sending a request again (after a time-out) changes nothing twice"),
          _l("the organisation's own systems"),

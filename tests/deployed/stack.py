@@ -30,6 +30,7 @@ from portal import PROJECT_ROOT
 from portal.local_mail import LocalMailServer
 from portal.seaweedfs import SeaweedFS, free_port
 from tests.databases import fresh_database
+from tests.webhook_receiver import WebhookReceiver
 
 BIN = Path(sys.executable).parent
 WORKERS, THREADS = 2, 4
@@ -104,6 +105,8 @@ class DeployedStack:
     mail: LocalMailServer | None = None
     seaweed: SeaweedFS | None = None
     redis: RedisServer | None = None
+    #: The partner systems' side: where the stories register webhooks (HTTPS on loopback, its own CA).
+    webhooks: WebhookReceiver | None = None
     ca_file: str = ""
     #: The release's `bin/` (its `mitrapas` and gunicorn) and the folder its processes run in.
     release_bin: Path = BIN
@@ -228,7 +231,9 @@ def start_stack(resources: ExitStack) -> DeployedStack:
     (folder / "redis").mkdir()
     redis_server = RedisServer(free_port(), folder / "redis").start()
     resources.callback(redis_server.stop)
-    stack = DeployedStack(folder=folder, mail=mail, seaweed=seaweed, redis=redis_server,
+    receiver = WebhookReceiver().start()
+    resources.callback(receiver.stop)
+    stack = DeployedStack(folder=folder, mail=mail, seaweed=seaweed, redis=redis_server, webhooks=receiver,
                           release_bin=install_release(), workdir=folder / "run")
     stack.workdir.mkdir()
     stack.ca_file = _certificate(folder)
@@ -247,6 +252,8 @@ def start_stack(resources: ExitStack) -> DeployedStack:
         "LOGIN_LIMIT_PER_IP": "1000 per 15 minutes",  # every crawler signs in from 127.0.0.1
         "PUBLIC_LIMIT": "1000000 per minute",  # every public reader (and the benchmark's wrk) is 127.0.0.1 too
         "MAIL_SWEEP_SECONDS": "2",
+        "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "1",  # the receiver is on loopback; the refusal has its own tests
+        "WEBHOOK_CA_FILE": receiver.ca_file,
         "SIGN_LIMIT": "200 per minute",  # the concurrency tests sign 50 times at once; the limit has its own test
         "PYTHONDONTWRITEBYTECODE": "1",
         **seaweed.settings(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from portal.seaweedfs import free_port
 
 PERIODIC = (("agreements-tick",), ("remind",), ("purge-materials",), ("purge-expired",), ("send-mail",),
+            ("deliver-webhooks",),
             ("storage-reconcile", "--grace-minutes", "0", "--fix"))
 
 

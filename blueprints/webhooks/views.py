@@ -1,0 +1,78 @@
+"""Register, switch, remove webhook addresses; read their delivery log and send a delivery again."""
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from blueprints.outcome import committed
+from blueprints.webhooks import bp
+from blueprints.webhooks.forms import ConfirmForm, EndpointForm
+from portal.models import WebhookDelivery, WebhookEndpoint
+from portal.services import webhook_events, webhooks
+from portal.tenancy import current_org, get_owned_or_404
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index():
+    form = EndpointForm()
+    if form.validate_on_submit():
+        with committed() as outcome:
+            registered = webhooks.register(current_org, form.url.data, form.description.data, form.events.data,
+                                           actor=_actor())
+        if outcome.ok:  # the secret is shown on this answer only: never in a redirect, a flash or a log
+            return render_template("webhooks/created.html", endpoint=registered.endpoint, secret=registered.secret)
+    return render_template("webhooks/index.html", endpoints=webhooks.endpoints_of(current_org, actor=_actor()),
+                           form=form, events=webhook_events.EVENTS)
+
+
+@bp.get("/<int:endpoint_id>/")
+def show(endpoint_id: int):
+    endpoint = get_owned_or_404(WebhookEndpoint, endpoint_id)
+    return render_template("webhooks/show.html", endpoint=endpoint, events=webhook_events.EVENTS,
+                           deliveries=webhooks.deliveries_of(endpoint, actor=_actor()), confirm_form=ConfirmForm())
+
+
+@bp.post("/<int:endpoint_id>/off")
+def switch_off(endpoint_id: int):
+    return _switch(endpoint_id, on=False, done=_("The webhook is off: nothing is sent to it until it is on again."))
+
+
+@bp.post("/<int:endpoint_id>/on")
+def switch_on(endpoint_id: int):
+    return _switch(endpoint_id, on=True, done=_("The webhook is on; what waited is sent now."))
+
+
+def _switch(endpoint_id: int, *, on: bool, done: str):
+    endpoint = get_owned_or_404(WebhookEndpoint, endpoint_id)
+    if ConfirmForm().validate_on_submit():
+        with committed() as outcome:
+            webhooks.switch(endpoint, on=on, actor=_actor())
+        if outcome.ok:
+            flash(done, "success")
+    return redirect(url_for("webhooks.show", endpoint_id=endpoint_id))
+
+
+@bp.post("/<int:endpoint_id>/remove")
+def remove(endpoint_id: int):
+    endpoint = get_owned_or_404(WebhookEndpoint, endpoint_id)
+    if ConfirmForm().validate_on_submit():
+        with committed() as outcome:
+            webhooks.remove(endpoint, actor=_actor())
+        if outcome.ok:
+            flash(_("The webhook has been removed, with its delivery log."), "success")
+            return redirect(url_for("webhooks.index"))
+    return redirect(url_for("webhooks.show", endpoint_id=endpoint_id))
+
+
+@bp.post("/deliveries/<int:delivery_id>/send-again")
+def send_again(delivery_id: int):
+    delivery = get_owned_or_404(WebhookDelivery, delivery_id)
+    if ConfirmForm().validate_on_submit():
+        with committed() as outcome:
+            webhooks.send_again(delivery, actor=_actor())
+        if outcome.ok:
+            flash(_("The delivery will be sent again in a moment."), "success")
+    return redirect(url_for("webhooks.show", endpoint_id=delivery.endpoint_id))
