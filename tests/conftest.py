@@ -1,10 +1,12 @@
 """Fixtures: one migrated database per session, one rolled-back transaction per test."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,12 @@ from portal import create_app, demo
 from portal.extensions import cache, db, limiter
 from portal.seaweedfs import SeaweedFS
 from tests.databases import fresh_database
+
+# The tests' day is the portal's (its users', TIMEZONE, Asia/Jakarta), whatever zone the machine keeps: between
+# 17:00 and 24:00 UTC a test's `date.today()` was a day behind the portal's `clock.today()`, and tests of "not in
+# the future" or "expires today" failed. Processes the tests start (gunicorn, Chromium) inherit it.
+os.environ["TZ"] = os.environ.get("TIMEZONE", "Asia/Jakarta")
+time.tzset()
 
 #: Seals TOTP secrets in the tests' databases (portal/sealing.py); a new one each run, as a deployment's own.
 TEST_SECRETS_KEY = Fernet.generate_key().decode()

@@ -67,6 +67,20 @@ def test_periods_mean_what_they_say():
     assert (custom.start, custom.end) == (date(2026, 2, 1), date(2026, 3, 10))
 
 
+@pytest.mark.parametrize("start, end", [("0001-01-01", "0001-03-01"), ("2026-01-01", "9999-12-31"),
+                                        ("1900-01-01", "2026-06-30")])
+def test_a_far_fetched_period_is_drawn_within_reason_not_answered_with_an_error(demo_world, web, start, end):
+    """Years 1 and 9999 were 500s (a month before year 1, a month after 9999); a century was drawn month by month."""
+    tamiang = demo_world[TAMIANG]
+    head = next(m.user for m in tamiang.memberships if m.role == Role.HEAD)
+    dashboard(web, tamiang, head)
+    page = web.get(f"/o/{tamiang.slug}/?period=custom&from={start}&to={end}")
+    assert page.status_code == 200 and page.text.rstrip().endswith("</html>")
+    period = report_filters.Period.from_args({"period": "custom", "from": start, "to": end}, date(2026, 5, 17))
+    assert report_filters.EARLIEST <= period.start <= period.end <= report_filters.LATEST
+    assert len(period.months()) <= 12 * report_filters.LONGEST_YEARS + 1
+
+
 def test_oversight_sees_its_facilities_sorted_and_drills_down_read_only(demo_world, web):
     kanwil = demo_world["Kanwil Ditjenpas Kalimantan Tengah"]
     analyst = kanwil.memberships[0].user

@@ -64,7 +64,7 @@ def sample_value(rule, arg):
 
 
 def test_every_page_needs_a_login_unless_allowlisted_and_the_api_a_token(app, client):
-    from blueprints.api.views import OPEN_ENDPOINTS
+    from blueprints.api.access import OPEN_ENDPOINTS
     from portal.security import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS, TOKEN_BLUEPRINTS
 
     for rule in app.url_map.iter_rules():

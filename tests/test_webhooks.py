@@ -1,6 +1,7 @@
 """Webhooks: RSUD's admin registers the hospital system's address, and the system hears at once, signed, when
 RSUD's agreement with the Rutan moves, and is asked again and again while it is down; nobody else's events reach
 it, and the portal never knocks on a private network's door."""
+import io
 import json
 import re
 from datetime import timedelta
@@ -11,11 +12,13 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from portal.extensions import db
 from portal.models import AgreementStatus as S
-from portal.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from portal.models import DeliveryStatus, MaterialCategory, WebhookDelivery, WebhookEndpoint
 from portal.models.base import utcnow
-from portal.services import contributions, notifications, webhook_events, webhooks
+from portal.services import contributions, materials, notifications, webhook_events, webhooks
 from portal.services.contributions import ContributionFields
+from portal.services.materials import Upload
 from portal.tenancy import unscoped
+from tests import sample_files
 from tests.factories import trail
 from tests.webhook_receiver import WebhookReceiver
 
@@ -242,3 +245,17 @@ def test_another_organisations_webhook_and_its_log_are_not_found(pks, login_as, 
     assert head.post(f"/o/{slug}/webhooks/{endpoint_id}/remove").status_code == 404
     assert head.post(f"/o/{slug}/webhooks/{endpoint_id}/off").status_code == 404
     assert head.post(f"/o/{slug}/webhooks/deliveries/{delivery_id}/send-again").status_code == 404
+
+
+def test_a_material_the_partner_shares_reaches_the_facilitys_system(pks, receiver):
+    endpoint_id, secret = register(pks, pks.head, pks.facility, receiver.url, ["material.added"])
+    with pks.acting(pks.partner_admin):
+        shared, = materials.upload_materials(pks.facility, pks.partner,
+                                             [Upload(io.BytesIO(sample_files.pdf("Modul")), "Modul.pdf")],
+                                             category=MaterialCategory.MODULE, actor=pks.partner_admin)
+        shared_id = shared.id
+        db.session.commit()
+    assert webhook_events.deliver_due() == (1, 0)
+    payload = Webhook(secret).verify(receiver.received[0].body, receiver.received[0].headers)
+    assert payload["type"] == "material.added" and payload["data"]["id"] == shared_id
+    assert payload["data"]["url"].endswith("/api/v1/materials")

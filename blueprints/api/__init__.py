@@ -43,4 +43,6 @@ limiter.limit(_limit, key_func=_token_key)(bp)
 # rate limiter, or where no view was found (a malformed record number).
 answer_errors_under(bp.url_prefix + "/", problem)
 
-from blueprints.api import views  # noqa: E402,F401
+from blueprints.api import (  # noqa: E402,F401
+    access, agreements, contributions, description, figures, materials, programmes,
+)

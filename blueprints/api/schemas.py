@@ -5,14 +5,14 @@ Dates are ISO 8601 (`2025-11-28`, `2025-11-28T03:00:00Z`); lists are keyset-pagi
 from __future__ import annotations
 
 from datetime import date, datetime
-
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from spectree.model_adapter.pydantic_adapter import BaseFile
 
 from portal.models import (
     AgreementKind, AgreementStatus, AgreementType, ContributionStatus, ContributionType, MaterialCategory, OrgKind,
-    Party, SignatureMethod,
+    Party, ProgrammeStatus, SignatureMethod,
 )
 
 #: A record's number as the database keeps it (PostgreSQL's integer).
@@ -225,3 +225,127 @@ class MaterialQuery(KeysetQuery):
     agreement_id: RecordId | None = None
     search: str | None = Field(None, max_length=100, pattern=NO_NUL,
                                description="Part of the title or description.")
+
+
+class OtherParty(BaseModel):
+    """Whom a new record is shared with: the facility (for a partner's system) or the partner (for a facility's);
+    the token's own organisation is the other side."""
+
+    facility_id: RecordId | None = None
+    partner_id: RecordId | None = None
+
+
+class MaterialIn(OtherParty):
+    """A file shared with the pair (multipart/form-data), checked by its content as on the page."""
+
+    file: BaseFile
+    category: MaterialCategory
+    description: str = Field("", max_length=2000, pattern=NO_NUL)
+    agreement_id: RecordId | None = None
+
+
+class ProgrammeOut(BaseModel):
+    id: int
+    name: str
+    type: ContributionType
+    status: ProgrammeStatus
+    facility: OrganisationRef
+    partner: OrganisationRef
+    agreement_id: int | None = None
+    category: str | None = None
+    duration_days: int | None = None
+    start_date: date
+    end_date: date | None = None
+    planned_participants: int | None = None
+    #: Given when the programme closes, with the certificates handed over.
+    actual_participants: int | None = None
+    certificates_issued: int | None = None
+    closed_at: datetime | None = None
+
+
+class ProgrammePage(BaseModel):
+    items: list[ProgrammeOut]
+    next: int | None = None
+
+
+class ProgrammeQuery(KeysetQuery):
+    status: ProgrammeStatus | None = None
+
+
+class ProgrammeIn(OtherParty):
+    """A series of sessions the pair runs together, e.g. "Program Rehabilitasi Kategori II, 30 hari"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=300, pattern=NO_NUL)
+    type: ContributionType
+    start_date: date
+    end_date: date | None = None
+    category: str | None = Field(None, max_length=120, pattern=NO_NUL)
+    duration_days: Count | None = None
+    planned_participants: Count | None = None
+    agreement_id: RecordId | None = None
+
+
+class ProgrammeClosing(BaseModel):
+    """Who completed it and the certificates handed over."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    actual_participants: Count
+    certificates_issued: Count
+    end_date: date
+
+
+class FiguresQuery(BaseModel):
+    """The dashboard's filters: a period (this year unless told), and optionally a kind of work or one party."""
+
+    period: Literal["month", "quarter", "year", "custom"] = "year"
+    start: date | None = Field(None, description="First day, with period=custom (2000 to 2099; at most the ten "
+                                                 "years before `end` are counted).")
+    end: date | None = Field(None, description="Last day, with period=custom.")
+    type: ContributionType | None = None
+    partner: RecordId | None = Field(None, description="One partner (a facility's figures).")
+    facility: RecordId | None = Field(None, description="One facility (a partner's figures).")
+    agreement: RecordId | None = None
+
+
+#: A cell: a count, or text (names, dates in ISO 8601, decimals written as strings).
+Cell = int | str | None
+
+
+class FigureColumn(BaseModel):
+    key: str
+    heading: str
+    #: text, int, decimal, date or datetime.
+    kind: str
+
+
+class FigureTable(BaseModel):
+    """A dashboard table, as the page shows it and its CSV export holds it."""
+
+    name: str
+    title: str
+    columns: list[FigureColumn]
+    rows: list[list[Cell]]
+    total: list[Cell] | None = None
+
+
+class PeriodOut(BaseModel):
+    start: date
+    end: date
+    name: str
+
+
+class AgreementFigures(BaseModel):
+    active: int
+    pending: int
+    #: In force and ending within 90, 30 and 7 days, by the number of days.
+    expiring: dict[str, int]
+
+
+class Figures(BaseModel):
+    period: PeriodOut
+    #: A facility's or partner's agreements (null for an oversight office: its table has them per facility).
+    agreements: AgreementFigures | None = None
+    tables: list[FigureTable]

@@ -25,14 +25,8 @@ OVERSIGHT_ROWS = 50
 
 def _board() -> reports.Dashboard:
     """The acting organisation's dashboard for the filters in the URL."""
-    filters = report_filters.Filters.from_args(request.args)
-    if current_org.kind == OrgKind.OVERSIGHT:
-        return reports.oversight_dashboard(organisations.facilities_in_scope(current_org),
-                                           replace(filters, facility_id=None, partner_id=None, agreement_id=None),
-                                           request.args.get("sort", "name"))
-    if current_org.kind == OrgKind.FACILITY:
-        return reports.party_dashboard("partner", replace(filters, facility_id=current_org.id))
-    return reports.party_dashboard("facility", replace(filters, partner_id=current_org.id))
+    return reports.dashboard_of(current_org, report_filters.Filters.from_args(request.args),
+                                request.args.get("sort", "name"))
 
 
 @bp.route("/")

@@ -25,9 +25,11 @@ from portal.tenancy import presenting
 SCOPES = {
     "organisation:read": _l("Read the organisation and its partnerships"),
     "agreements:read": _l("Read agreements"),
-    "contributions:read": _l("Read contributions"),
+    "contributions:read": _l("Read contributions and programmes"),
     "materials:read": _l("Read and download materials"),
-    "contributions:write": _l("Record contributions"),
+    "materials:write": _l("Upload materials"),
+    "figures:read": _l("Read the dashboard's figures"),
+    "contributions:write": _l("Record contributions and open or close programmes"),
     "contributions:verify": _l("Verify or return contributions (facility officers)"),
 }
 #: A token lives at most this long; the creator chooses a shorter life.

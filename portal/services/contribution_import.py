@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
-from portal import policy, tenancy
+from portal import clock, policy, tenancy
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Agreement, Contribution, ContributionType, Organisation, User
@@ -70,7 +70,7 @@ def template_xlsx() -> bytes:
     sheet = workbook.active
     sheet.title = "kontribusi"
     sheet.append(COLUMNS)
-    sheet.append([date.today().isoformat(), "", "counselling", "Konseling psikologis", "", 10, 2, 12, 3,
+    sheet.append([clock.today().isoformat(), "", "counselling", "Konseling psikologis", "", 10, 2, 12, 3,
                   "2 peserta magang psikologi", "Klinik Pratama", ""])
     output = io.BytesIO()
     workbook.save(output)

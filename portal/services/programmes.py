@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from portal import policy
 from portal.errors import DomainError
@@ -35,6 +36,9 @@ def create_programme(facility: Organisation, partner: Organisation, fields: Prog
                    or policy.can_verify_contribution_for(actor, facility))
     if fields.end_date and fields.end_date < fields.start_date:
         raise DomainError(_l("The end date must not be before the start date."))
+    if fields.agreement is not None and (fields.agreement.facility_id, fields.agreement.partner_id) != \
+            (facility.id, partner.id):
+        raise DomainError(_l("That agreement belongs to another facility or partner."))
     if any(value is not None and value < 0 for value in (fields.duration_days, fields.planned_participants)):
         raise DomainError(_l("Numbers of days and participants cannot be negative."))
     programme = Programme(facility=facility, partner=partner, created_by_id=actor.id,
@@ -67,3 +71,9 @@ def close_programme(programme: Programme, *, actual_participants: int, certifica
                  facility=programme.facility, partner=programme.partner,
                  organisation=audit.party_of(actor, programme.facility, programme.partner),
                  after={"participants": actual_participants, "certificates": certificates_issued})
+
+
+def listed(status: ProgrammeStatus | None = None):
+    """The programmes the organisation sees (the tenancy filter decides which), newest first."""
+    query = select(Programme).order_by(Programme.start_date.desc(), Programme.id.desc())
+    return query if status is None else query.where(Programme.status == status)

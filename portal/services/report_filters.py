@@ -24,6 +24,12 @@ SIGNED = (S.SIGNED, S.ACTIVE, S.EXPIRED, S.TERMINATED)
 
 # --- what the URL asks for ---------------------------------------------------------------------
 
+#: The days a custom period may span: year 1 and 9999 have no month before or after them (they were 500s), and a
+#: dashboard draws its period month by month, so at most LONGEST_YEARS of them, ending with the period's end.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+LONGEST_YEARS = 10
+
+
 @dataclass(frozen=True)
 class Period:
     """A span of days, both ends included; what the URL's `period` filter means."""
@@ -44,7 +50,8 @@ class Period:
             return cls(start, _month_end(start + timedelta(days=62)), kind)
         if kind == "custom":
             start, end = _day(args.get("from")) or today.replace(month=1, day=1), _day(args.get("to")) or today
-            return cls(min(start, end), max(start, end), kind)
+            start, end = sorted(min(max(day, EARLIEST), LATEST) for day in (start, end))
+            return cls(max(start, _months_before(end, 12 * LONGEST_YEARS - 1)), end, kind)
         return cls(today.replace(month=1, day=1), today.replace(month=12, day=31), "year")
 
     @classmethod

@@ -17,8 +17,10 @@ from portal import clock
 from portal.exports import Column, Table
 from portal.extensions import db
 from portal.models import (
-    Agreement, AgreementStatus, AuditEntry, Contribution, ContributionTally, Organisation, Programme, ProgrammeStatus,
+    Agreement, AgreementStatus, AuditEntry, Contribution, ContributionTally, Organisation, OrgKind, Programme,
+    ProgrammeStatus,
 )
+from portal.services import organisations
 from portal.services.report_filters import SIGNED, Filters, Period
 from portal.vocabulary import label
 
@@ -257,6 +259,17 @@ def oversight_dashboard(facilities: list[Organisation], filters: Filters, sort: 
     dashboard = Dashboard(filters)
     dashboard.add(overview_table(facilities_overview(facilities, filters, sort)))
     return dashboard
+
+
+def dashboard_of(organisation: Organisation, filters: Filters, sort: str = "name") -> Dashboard:
+    """An organisation's own dashboard (its page, its exports, the API's figures): an oversight office's facilities
+    side by side; a facility's work by partner, a partner's by facility. The organisation's own side is fixed."""
+    if organisation.kind == OrgKind.OVERSIGHT:
+        return oversight_dashboard(organisations.facilities_in_scope(organisation),
+                                   replace(filters, facility_id=None, partner_id=None, agreement_id=None), sort)
+    if organisation.kind == OrgKind.FACILITY:
+        return party_dashboard("partner", replace(filters, facility_id=organisation.id))
+    return party_dashboard("facility", replace(filters, partner_id=organisation.id))
 
 
 # --- the monthly activity report (laporan kegiatan kemitraan) -------------------------------------

@@ -111,7 +111,7 @@ def _describe(object_type: str, object_id: int) -> dict | None:
     """The thin body's `data`: which record, its state, its parties, and the API address that tells the rest."""
     model, endpoint, arg = {"agreement": (Agreement, "api.agreement", "agreement_id"),
                             "contribution": (Contribution, "api.contribution", "contribution_id"),
-                            "material": (Material, "api.materials", None)}[object_type]
+                            "material": (Material, "api.material_list", None)}[object_type]
     with unscoped("the event's record is read for its endpoints' bodies, in its own transaction"):
         record = db.session.get(model, object_id)
         if record is None:
