@@ -259,3 +259,14 @@ def test_a_material_the_partner_shares_reaches_the_facilitys_system(pks, receive
     payload = Webhook(secret).verify(receiver.received[0].body, receiver.received[0].headers)
     assert payload["type"] == "material.added" and payload["data"]["id"] == shared_id
     assert payload["data"]["url"].endswith("/api/v1/materials")
+
+
+def test_an_import_announces_each_contribution_it_records(pks, receiver):
+    from tests.test_contribution_import import YESTERDAY, csv_file, run
+
+    endpoint_id, _ = register(pks, pks.head, pks.facility, receiver.url, ["contribution.recorded"])
+    assert run(pks, csv_file(*[f"{YESTERDAY},,counselling,Konseling sesi {n},,10,2,12,3" for n in range(3)])).ok
+    db.session.commit()
+    queued = deliveries(endpoint_id)
+    assert len(queued) == 3 and len({d.message_id for d in queued}) == 3
+    assert {json.loads(d.body)["data"]["status"] for d in queued} == {"submitted"}

@@ -79,7 +79,7 @@ def _on_audit(entry: AuditEntry, **_extra) -> None:
     if kind == "agreement.signed":
         data.update(party=(entry.changes or {}).get("after", {}).get("party"),
                     fully_signed=entry.action == "agreement.completed")
-    _queue(listening, kind, f"audit:{entry.hash}", data, entry.created_at)
+    _queue(listening, kind, f"audit:{entry.hash}", data, entry.created_at, announced_once=True)
 
 
 def announce_expiring(agreement: Agreement, *, days: int) -> int:
@@ -127,11 +127,14 @@ def _describe(object_type: str, object_id: int) -> dict | None:
     return data
 
 
-def _queue(endpoints: list[WebhookEndpoint], kind: str, key: str, data: dict, at: datetime) -> int:
+def _queue(endpoints: list[WebhookEndpoint], kind: str, key: str, data: dict, at: datetime, *,
+           announced_once: bool = False) -> int:
+    """One delivery per endpoint; an event that may be announced again (an expiry, by every run of `remind`)
+    is looked up first, one from the audit trail is new by construction (its key is its entry's hash)."""
     body = json.dumps({"type": kind, "timestamp": _iso(at), "data": data}, ensure_ascii=False,
                       separators=(",", ":"))
     with unscoped("a delivery belongs to the endpoint's organisation, not to whoever caused the event"):
-        taken = set(db.session.scalars(select(WebhookDelivery.endpoint_id).where(
+        taken = set() if announced_once else set(db.session.scalars(select(WebhookDelivery.endpoint_id).where(
             WebhookDelivery.endpoint_id.in_([e.id for e in endpoints]), WebhookDelivery.event_key == key)))
         fresh = [e for e in endpoints if e.id not in taken]
         for endpoint in fresh:
