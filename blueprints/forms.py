@@ -10,6 +10,10 @@ class Form(FlaskForm):
             return FormTranslations()
 
 
+class ConfirmForm(Form):
+    """A bare POST with its CSRF token: a button that does one thing (revoke, remove, send again, approve...)."""
+
+
 def typed(field, limit: int = 100) -> str | None:
     """What a list filter's text field holds, trimmed and cut to `limit`; None when empty."""
     return (field.data or "").strip()[:limit] or None

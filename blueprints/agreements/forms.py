@@ -106,9 +106,6 @@ class ConfirmScanForm(Form):
     submit = SubmitField(_l("Confirm the paper-signed scan"))
 
 
-class ConfirmForm(Form):
-    """A bare POST with its CSRF token: submit, forward, approve, renew, amend."""
-
 
 class FilterForm(Form):
     """The list's filters travel in the URL, so a filtered list can be bookmarked and shared."""

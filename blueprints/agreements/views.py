@@ -7,10 +7,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from blueprints.agreements import bp
-from blueprints.agreements.forms import (
-    AgreementForm, ConfirmForm, ConfirmScanForm, FilterForm, ReasonForm, ScanForm, SignForm,
-)
+from blueprints.agreements.forms import AgreementForm, ConfirmScanForm, FilterForm, ReasonForm, ScanForm, SignForm
 from blueprints.background import in_background
+from blueprints.forms import ConfirmForm
 from blueprints.outcome import committed
 from blueprints.pairs import chosen_pair
 from blueprints.table_files import table_file

@@ -19,6 +19,3 @@ class TokenForm(Form):
                            default=lambda: clock.today() + timedelta(days=90))
     submit = SubmitField(_l("Create token"))
 
-
-class ConfirmForm(Form):
-    """A bare POST with its CSRF token: revoke."""

@@ -4,7 +4,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.api_tokens import bp
-from blueprints.api_tokens.forms import ConfirmForm, TokenForm
+from blueprints.api_tokens.forms import TokenForm
+from blueprints.forms import ConfirmForm
 from blueprints.outcome import committed
 from portal.models import ApiToken
 from portal.services import api_tokens

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from blueprints.agreements.forms import ConfirmForm
+from blueprints.forms import ConfirmForm
 from blueprints.contributions import bp
 from blueprints.contributions.forms import (
     CloseProgrammeForm, ContributionForm, ImportForm, ProgrammeForm, ReasonForm, SessionsForm,

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from blueprints.agreements.forms import ConfirmForm
+from blueprints.forms import ConfirmForm
 from blueprints.materials import bp
 from blueprints.materials.forms import FilterForm, UploadForm, VersionForm
 from blueprints.outcome import committed

@@ -16,6 +16,3 @@ class EndpointForm(Form):
     events = MultiCheckboxField(_l("Events to send"), choices=list(EVENTS.items()), validators=[DataRequired()])
     submit = SubmitField(_l("Add webhook"))
 
-
-class ConfirmForm(Form):
-    """A bare POST with its CSRF token: switch off or on, remove, send again."""

@@ -5,7 +5,8 @@ from flask_login import current_user
 
 from blueprints.outcome import committed
 from blueprints.webhooks import bp
-from blueprints.webhooks.forms import ConfirmForm, EndpointForm
+from blueprints.forms import ConfirmForm
+from blueprints.webhooks.forms import EndpointForm
 from portal.models import WebhookDelivery, WebhookEndpoint
 from portal.services import webhook_events, webhooks
 from portal.tenancy import current_org, get_owned_or_404
