@@ -155,6 +155,18 @@ def test_the_delivery_log_shows_each_attempt_and_sends_one_again(pks, login_as, 
     assert trail(action="webhook.resent")[0].changes["after"]["event"] == "agreement.submitted"
 
 
+def test_a_test_event_checks_the_receiver_and_its_signature(pks, login_as, receiver):
+    slug = pks.partner.slug
+    endpoint_id, secret = register(pks, pks.partner_admin, pks.partner, receiver.url, ["agreement.approved"])
+    admin = login_as(pks.partner_admin)
+    admin.post(f"/o/{slug}/webhooks/{endpoint_id}/test")
+    assert webhook_events.deliver_due() == (1, 0)
+    payload = Webhook(secret).verify(receiver.received[0].body, receiver.received[0].headers)
+    assert payload["type"] == "webhook.test" and payload["data"]["id"] == endpoint_id
+    assert "webhook.test" in admin.get(f"/o/{slug}/webhooks/{endpoint_id}/").text
+    assert trail(action="webhook.test_sent")[0].changes["after"]["url"] == receiver.url
+
+
 def test_an_address_that_turns_private_after_registration_is_not_knocked_on(pks, receiver, app):
     endpoint_id, _ = register(pks, pks.partner_admin, pks.partner, receiver.url, ["agreement.submitted"])
     pks.in_state(S.SUBMITTED)

@@ -56,6 +56,17 @@ def _switch(endpoint_id: int, *, on: bool, done: str):
     return redirect(url_for("webhooks.show", endpoint_id=endpoint_id))
 
 
+@bp.post("/<int:endpoint_id>/test")
+def send_test(endpoint_id: int):
+    endpoint = get_owned_or_404(WebhookEndpoint, endpoint_id)
+    if ConfirmForm().validate_on_submit():
+        with committed() as outcome:
+            webhooks.send_test(endpoint, actor=_actor())
+        if outcome.ok:
+            flash(_("A test event (webhook.test) is on its way; its attempt appears below."), "success")
+    return redirect(url_for("webhooks.show", endpoint_id=endpoint_id))
+
+
 @bp.post("/<int:endpoint_id>/remove")
 def remove(endpoint_id: int):
     endpoint = get_owned_or_404(WebhookEndpoint, endpoint_id)

@@ -93,6 +93,12 @@ def announce_expiring(agreement: Agreement, *, days: int) -> int:
     return _queue(listening, "agreement.expiring", key, data, utcnow())
 
 
+def queue_test(endpoint: WebhookEndpoint) -> None:
+    """A test event for one endpoint, whatever it asked for (the receiver ignores a type it does not know)."""
+    data = {"object": "webhook_endpoint", "id": endpoint.id, "organisation": endpoint.organisation.name}
+    _queue([endpoint], "webhook.test", f"test:{secrets.token_hex(8)}", data, utcnow(), announced_once=True)
+
+
 def _listeners(facility_id: int, partner_id: int | None) -> list[WebhookEndpoint]:
     cache = db.session().info.setdefault(_LISTENERS, {})
     if (facility_id, partner_id) not in cache:

@@ -88,6 +88,13 @@ def remove(endpoint: WebhookEndpoint, *, actor: User) -> None:
     db.session.delete(endpoint)
 
 
+def send_test(endpoint: WebhookEndpoint, *, actor: User) -> None:
+    """A `webhook.test` event to this address alone, so its team can check their receiver and the signature."""
+    policy.require(policy.can_manage_integrations(actor, endpoint.organisation))
+    webhook_events.queue_test(endpoint)
+    _audit("webhook.test_sent", endpoint, actor, after={"url": endpoint.url})
+
+
 def deliveries_of(endpoint: WebhookEndpoint, *, actor: User) -> list[WebhookDelivery]:
     """The newest deliveries with every attempt, in two queries however many there are."""
     policy.require(policy.can_manage_integrations(actor, endpoint.organisation))
