@@ -5,6 +5,8 @@ Its own room so that models, services and i18n can all ask without importing eac
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from flask_babel import get_timezone
 
@@ -12,6 +14,17 @@ from flask_babel import get_timezone
 def today() -> date:
     """Today's date where the portal's users are."""
     return datetime.now(get_timezone()).date()
+
+
+def today_for(config) -> date:
+    """today() for a layer in front of Flask (no request, no Babel): the portal's own zone, looked up once (Babel
+    looked it up again for every kept public page, a tenth of its time)."""
+    return datetime.now(_zone(config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def local_date(moment: datetime) -> date:

@@ -123,6 +123,10 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # How long browsers and proxies may keep a public page, and the portal its drawn copy (seconds).
         "PUBLIC_MAX_AGE": int(os.environ.get("PUBLIC_MAX_AGE", "60")),
         "PUBLIC_CACHE_SECONDS": int(os.environ.get("PUBLIC_CACHE_SECONDS", "600")),
+        # How often each process asks whether a publication moved the public pages on (seconds; 0: every visit),
+        # and how much it keeps of them itself (bytes).
+        "PUBLIC_VERSION_SECONDS": float(os.environ.get("PUBLIC_VERSION_SECONDS", "1")),
+        "PUBLIC_LOCAL_BYTES": int(os.environ.get("PUBLIC_LOCAL_BYTES", str(32 * 1024 * 1024))),
         # Drawn public pages: in Redis when there is one (shared by every worker), else in the process.
         "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
         "CACHE_REDIS_URL": redis_url,

@@ -8,13 +8,19 @@ as the kept page) before the page's data, so a page drawn from older data is onl
 version that is already past.
 
 A kept page is answered by `KeptPages`, a WSGI layer in front of Flask: a visitor of a shared report
-costs one rate-limit hit and one read of the store, not a pass through sessions, sign-in, locale and
-headers (those were drawn with the page and are kept with it). Answers carry an ETag and
-`Cache-Control: public`, so browsers and proxies ask again cheaply (304).
+costs one rate-limit hit, not a pass through sessions, sign-in, locale and headers (those were drawn with
+the page and are kept with it). Each process keeps its own copies of the pages it answered and reads the
+version at most every PUBLIC_VERSION_SECONDS (1): after a publication, the process that committed it
+answers the new page at once and every other within that second (browsers may keep a page
+PUBLIC_MAX_AGE, 60 s, anyway). Answers carry an ETag and `Cache-Control: public`, so browsers and proxies
+ask again cheaply (304).
 """
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
+from collections import OrderedDict
 from functools import lru_cache
 from urllib.parse import urlencode
 
@@ -26,6 +32,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
+from werkzeug.wsgi import get_path_info
 
 from portal import clock
 from portal.extensions import cache, limiter
@@ -50,6 +57,38 @@ def cached_page(*, vary_on: tuple[str, ...] = ()):
     return decorate
 
 
+class LocalCopies:
+    """This process's copies of kept pages, least recently answered first out, within a byte budget."""
+
+    def __init__(self, budget: int):
+        self.budget, self.size = budget, 0
+        self.pages: OrderedDict[str, tuple] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str, version: int) -> tuple | None:
+        with self.lock:
+            kept = self.pages.get(key)
+            if kept is None or kept[0] != version:
+                return None
+            self.pages.move_to_end(key)
+            return kept
+
+    def put(self, key: str, kept: tuple) -> None:
+        if len(kept[1]) > self.budget:
+            return
+        with self.lock:
+            old = self.pages.pop(key, None)
+            self.size += len(kept[1]) - (len(old[1]) if old else 0)
+            self.pages[key] = kept
+            while self.size > self.budget:
+                self.size -= len(self.pages.popitem(last=False)[1][1])
+
+    def clear(self) -> None:
+        with self.lock:
+            self.pages.clear()
+            self.size = 0
+
+
 @lru_cache(maxsize=32)
 def _limit(written: str):
     return parse(written)
@@ -63,6 +102,14 @@ class KeptPages:
         self.flask = app.wsgi_app
         #: While the limiter's storage (Redis) is away, this process counts alone, as Flask-Limiter then does.
         self.fallback = FixedWindowRateLimiter(MemoryStorage())
+        #: Where kept pages' addresses begin (their rules' text up to the first variable), found on first use.
+        self._beginnings: tuple[str, ...] | None = None
+        #: The endpoint of each recent public address: matching it against every rule was a sixth of a kept page.
+        self._endpoint_of = lru_cache(maxsize=4096)(self._match)
+        self.local = LocalCopies(app.config["PUBLIC_LOCAL_BYTES"])
+        #: The publication version as last read from the store, and when (time.monotonic()).
+        self._seen: tuple[int | None, float] = (None, 0.0)
+        app.extensions["kept_pages"] = self
 
     def __call__(self, environ, start_response):
         vary_on = self._kept_vary_on(environ)
@@ -75,9 +122,10 @@ class KeptPages:
                 return self.flask(environ, start_response)
             locale = public_locale(request.args.get("lang"), self.app.config)
             arguments = urlencode({name: request.args.get(name, "") for name in vary_on})
-            key = f"public:{clock.today()}:{locale}:{request.path}?{arguments}"
-            current, kept = self._version_and_kept(key)
-            if current is None or kept is None or kept[0] != current:
+            key = f"public:{clock.today_for(self.app.config)}:{locale}:{request.path}?{arguments}"
+            current = self._version()
+            kept = None if current is None else self.local.get(key, current) or self._shared(key, current)
+            if kept is None:
                 if request.method == "HEAD":  # Flask answers HEAD without a body: nothing to keep
                     return self.flask(environ, start_response)
                 response = Response.from_app(self.flask, environ, buffered=True)
@@ -95,11 +143,24 @@ class KeptPages:
         """The kept view's arguments, or None for every other request (those go to Flask untouched)."""
         if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
             return None
+        path = get_path_info(environ)
+        if not path.startswith(self._kept_beginnings()):
+            return None  # most requests: no address matching here (Flask matches them once, as ever)
+        return getattr(self.app.view_functions.get(self._endpoint_of(path)), "kept_vary_on", None)
+
+    def _match(self, path: str) -> str | None:
+        """The endpoint a GET of `path` reaches (the portal's rules do not depend on the host), or None."""
         try:
-            endpoint, _ = self.app.url_map.bind_to_environ(environ).match()
+            return self.app.url_map.bind("portal").match(path, method="GET")[0]
         except HTTPException:
             return None
-        return getattr(self.app.view_functions.get(endpoint), "kept_vary_on", None)
+
+    def _kept_beginnings(self) -> tuple[str, ...]:
+        if self._beginnings is None:
+            self._beginnings = tuple(sorted({
+                rule.rule.split("<", 1)[0] for rule in self.app.url_map.iter_rules()
+                if hasattr(self.app.view_functions.get(rule.endpoint), "kept_vary_on")}))
+        return self._beginnings
 
     def _within_limit(self, address: str | None) -> bool:
         """PUBLIC_LIMIT per visitor's address, counted by the portal's rate limiter (its storage and strategy)."""
@@ -110,14 +171,37 @@ class KeptPages:
             self.app.logger.warning("public pages: the rate limiter's storage did not answer: %s", error)
             return self.fallback.hit(allowed, "public", address or "")
 
-    def _version_and_kept(self, key: str) -> tuple[int | None, tuple | None]:
-        """In one round trip: the publication version and what is kept under `key`; (None, None) when the store
+    def _version(self) -> int | None:
+        """The publication version, read from the store at most every PUBLIC_VERSION_SECONDS; None when the store
         cannot say (nothing is reused or kept then)."""
-        found = _ask("get_many", VERSION_KEY, key)
+        seen, at = self._seen
+        if seen is not None and time.monotonic() - at < self.app.config["PUBLIC_VERSION_SECONDS"]:
+            return seen
+        found = _ask("get_many", VERSION_KEY)
         if found is None:
-            return None, None
-        version, kept = found
-        return int(version or 0), kept
+            return None
+        self._seen = (int(found[0] or 0), time.monotonic())
+        return self._seen[0]
+
+    def forget_version(self) -> None:
+        """Read the version again on the next visit (this process just moved it on)."""
+        self._seen = (None, 0.0)
+
+    def forget_everything(self) -> None:
+        """The store was emptied (its version starts again at 0): this process's copies go too."""
+        self.local.clear()
+        self.forget_version()
+
+    def _shared(self, key: str, version: int) -> tuple | None:
+        """The copy every worker shares, if drawn at this version or a later one (another worker already read
+        a newer version: this one catches up)."""
+        kept = _ask("get", key)
+        if kept is None or kept[0] < version:
+            return None
+        if kept[0] > version:
+            self._seen = (kept[0], time.monotonic())
+        self.local.put(key, kept)
+        return kept
 
     def _keep(self, key: str, version: int | None, response: Response) -> tuple:
         body = response.get_data()
@@ -125,6 +209,7 @@ class KeptPages:
         kept = (version, body, headers, hashlib.sha256(body).hexdigest()[:32])
         if version is not None:
             _ask("set", key, kept, self.app.config["PUBLIC_CACHE_SECONDS"])
+            self.local.put(key, kept)
         return kept
 
 
@@ -139,6 +224,9 @@ def _ask(operation, *args):
 
 def move_on() -> None:
     """Every drawn public page is out of date (a change the public may see was committed)."""
+    kept_pages = current_app.extensions.get("kept_pages")
+    if kept_pages is not None:
+        kept_pages.forget_version()
     if _ask("inc", VERSION_KEY) is None:
         current_app.logger.error("public pages: the publication version could not be moved on; drawn pages "
                                  "expire after PUBLIC_CACHE_SECONDS")

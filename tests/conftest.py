@@ -138,6 +138,7 @@ def transaction(request, app):
             {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": ConnectionBoundSession})
         limiter.reset()
         cache.clear()
+        app.extensions["kept_pages"].forget_everything()
         try:
             yield
         finally:

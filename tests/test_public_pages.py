@@ -271,6 +271,39 @@ def test_a_kept_page_is_answered_before_flask_with_the_headers_it_was_drawn_with
     assert kept.headers["Content-Type"] == "text/html; charset=utf-8"
 
 
+def test_a_process_answers_from_its_own_copy_and_hears_of_another_workers_publication_within_a_second(
+        newsroom, client, app, monkeypatch):
+    """The store is asked nothing for a page this process answered within the second (only the rate limit is
+    counted there); a report another worker publishes reaches this one when it next reads the version."""
+    from portal import public_cache
+    turn_page_on(newsroom)
+    address = f"/publik/{newsroom.slug}"
+    first = client.get(address)
+    asked, ask = [], public_cache._ask
+    monkeypatch.setattr(public_cache, "_ask", lambda operation, *args: asked.append(operation) or ask(operation, *args))
+    assert all(client.get(address).data == first.data for _ in range(5))
+    assert asked == [], "neither the version nor the page was read from the store"
+    kept_pages = app.extensions["kept_pages"]
+    monkeypatch.setattr(kept_pages, "forget_version", lambda: None)  # the commit is another worker's
+    report = published_report(newsroom)
+    assert asked == ["inc"], "the publication moved the store's version on"
+    assert report.slug not in client.get(address).text, "this process's copy, until it reads the version again"
+    monkeypatch.setitem(app.config, "PUBLIC_VERSION_SECONDS", 0)  # the second has passed
+    assert report.slug in client.get(address).text
+
+
+def test_a_process_keeps_its_copies_within_its_byte_budget():
+    from portal.public_cache import LocalCopies
+    copies = LocalCopies(budget=10)
+    copies.put("a", (1, b"aaaa", [], "")), copies.put("b", (1, b"bbbb", [], ""))
+    assert copies.get("a", 1) is not None, "a is now the most recently answered"
+    copies.put("c", (1, b"cccc", [], ""))
+    assert copies.get("b", 1) is None and copies.get("a", 1) and copies.get("c", 1) and copies.size == 8
+    assert copies.get("a", 2) is None, "a copy drawn at another version is not answered"
+    copies.put("huge", (1, b"x" * 11, [], ""))
+    assert copies.get("huge", 1) is None and copies.size == 8
+
+
 @pytest.mark.parametrize("query", ["?halaman=abc", "?halaman=0", "?halaman=-1", "?halaman=9999", "?halaman=2"])
 def test_paging_is_validated(newsroom, client, query):
     turn_page_on(newsroom)
