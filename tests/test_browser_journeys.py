@@ -1,4 +1,6 @@
 """Journeys a person really takes, in headless Debian Chromium driven by Playwright."""
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -27,7 +29,11 @@ def test_a_wrong_password_then_logging_out_on_a_phone(live_portal, browser):
     log_in(page, live_portal, "vinny.safari@mitrapas.test")
     page.wait_for_url(f"{live_portal}/o/rsud-tamiang-layang/")
     page.get_by_role("button", name="Menu").click()
+    # The menu slides open (Bootstrap's collapse): a click on the name while it still moves was lost once on a
+    # loaded machine, and "Keluar" never showed. Wait until it is open, then until the name's menu is.
+    expect(page.locator("#mainnav")).to_have_class(re.compile(r"\bshow\b"))
     page.get_by_role("button", name="Vinny Safari").or_(page.get_by_text("Vinny Safari")).first.click()
+    expect(page.get_by_role("button", name="Keluar")).to_be_visible()
     page.get_by_role("button", name="Keluar").click()
     page.wait_for_url(f"{live_portal}/login")
     expect(page.get_by_text("Anda telah keluar.")).to_be_visible()
