@@ -38,32 +38,30 @@ def show(endpoint_id: int):
 
 @bp.post("/<int:endpoint_id>/off")
 def switch_off(endpoint_id: int):
-    return _switch(endpoint_id, on=False, done=_("The webhook is off: nothing is sent to it until it is on again."))
+    return _on_endpoint(endpoint_id, lambda endpoint: webhooks.switch(endpoint, on=False, actor=_actor()),
+                        _("The webhook is off: nothing is sent to it until it is on again."))
 
 
 @bp.post("/<int:endpoint_id>/on")
 def switch_on(endpoint_id: int):
-    return _switch(endpoint_id, on=True, done=_("The webhook is on; what waited is sent now."))
-
-
-def _switch(endpoint_id: int, *, on: bool, done: str):
-    endpoint = get_owned_or_404(WebhookEndpoint, endpoint_id)
-    if ConfirmForm().validate_on_submit():
-        with committed() as outcome:
-            webhooks.switch(endpoint, on=on, actor=_actor())
-        if outcome.ok:
-            flash(done, "success")
-    return redirect(url_for("webhooks.show", endpoint_id=endpoint_id))
+    return _on_endpoint(endpoint_id, lambda endpoint: webhooks.switch(endpoint, on=True, actor=_actor()),
+                        _("The webhook is on; what waited is sent now."))
 
 
 @bp.post("/<int:endpoint_id>/test")
 def send_test(endpoint_id: int):
+    return _on_endpoint(endpoint_id, lambda endpoint: webhooks.send_test(endpoint, actor=_actor()),
+                        _("A test event (webhook.test) is on its way; its attempt appears below."))
+
+
+def _on_endpoint(endpoint_id: int, act, done: str):
+    """A button on the endpoint's page: do it, say so, and show the page again."""
     endpoint = get_owned_or_404(WebhookEndpoint, endpoint_id)
     if ConfirmForm().validate_on_submit():
         with committed() as outcome:
-            webhooks.send_test(endpoint, actor=_actor())
+            act(endpoint)
         if outcome.ok:
-            flash(_("A test event (webhook.test) is on its way; its attempt appears below."), "success")
+            flash(done, "success")
     return redirect(url_for("webhooks.show", endpoint_id=endpoint_id))
 
 
