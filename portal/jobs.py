@@ -18,7 +18,11 @@ import time
 from typing import Callable
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.utils import import_string
+
+from portal.extensions import db
 
 QUEUE = "mitrapas-mail"
 #: Long work asked for by people (an import); the same worker takes both queues.
@@ -110,13 +114,33 @@ def enqueue(app, job: str) -> None:
         log.warning("could not enqueue %s (%s); the worker's sweep will do it", job, error)
 
 
+#: Set on a session whose transaction asked for jobs once it commits: {job: app}, one wake-up per job per commit.
+_AFTER_COMMIT = "mitrapas.jobs_after_commit"
+
+
+def enqueue_after_commit(job: str) -> None:
+    """With Redis configured, ask a worker to run `job` once this transaction commits (never if it rolls back),
+    once however often it is asked; without Redis, the worker's sweep or cron does it."""
+    if current_app.config.get("REDIS_URL"):
+        db.session().info.setdefault(_AFTER_COMMIT, {})[job] = current_app._get_current_object()
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_committed(session) -> None:
+    for job, app in session.info.pop(_AFTER_COMMIT, {}).items():
+        enqueue(app, job)
+
+
+@event.listens_for(Session, "after_rollback")
+def _nothing_committed(session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+
+
 def work(app, *, sweep: Callable[[], object], every: int, burst: bool = False) -> None:
     """Run an RQ worker inside the app; between jobs, and while Redis is down, run `sweep` every `every` s."""
     from redis.exceptions import ConnectionError as RedisDown
     from rq import SimpleWorker
     from sqlalchemy.exc import OperationalError as DatabaseDown
-
-    from portal.extensions import db
 
     mail, work_queue = queue(app.config["REDIS_URL"]), queue(app.config["REDIS_URL"], WORK_QUEUE)
     with app.app_context():

@@ -15,8 +15,7 @@ from email.utils import make_msgid
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from portal import jobs
 from portal.extensions import db
@@ -118,23 +117,8 @@ def _failed(message: OutboxMessage, error: Exception, now: datetime) -> None:
 
 def _wake_worker_after_commit() -> None:
     """With Redis configured, an RQ worker sends right after the commit; otherwise cron runs send-mail."""
-    if current_app.config.get("REDIS_URL"):
-        db.session().info[_WAKE] = current_app._get_current_object()
+    jobs.enqueue_after_commit(_SEND_DUE_JOB)
 
 
 #: The job a wake-up asks for (by name: the worker's module imports this one, not the other way round).
 _SEND_DUE_JOB = "portal.mail_worker.send_due_job"
-#: Set on a session whose transaction queued mail; one wake-up per commit, however many messages.
-_WAKE = "mitrapas.wake_mail_worker"
-
-
-@event.listens_for(Session, "after_commit")
-def _wake_after_commit(session) -> None:
-    app = session.info.pop(_WAKE, None)
-    if app is not None:
-        jobs.enqueue(app, _SEND_DUE_JOB)
-
-
-@event.listens_for(Session, "after_rollback")
-def _nothing_to_wake(session) -> None:
-    session.info.pop(_WAKE, None)
