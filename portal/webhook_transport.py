@@ -38,14 +38,18 @@ class Answer:
 
 def check_url(url: str) -> urllib3.util.Url:
     """The parts of an HTTPS address whose every resolved address may be sent to; RefusedAddress if not."""
+    return _checked(url)[0]
+
+
+def _checked(url: str) -> tuple[urllib3.util.Url, list[str]]:
+    """The address's parts and the addresses its name resolves to, all of them allowed (resolved once)."""
     try:
         parts = urllib3.util.parse_url(url.strip())
     except urllib3.exceptions.LocationParseError:
         raise RefusedAddress(_l("This is not a web address.")) from None
     if parts.scheme != "https" or not parts.host or parts.auth:
         raise RefusedAddress(_l("The address must start with https:// and name a host (without a user or password)."))
-    _allowed_addresses(parts)
-    return parts
+    return parts, _allowed_addresses(parts)
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
@@ -53,11 +57,10 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
     config = current_app.config
     started = time.monotonic()
     try:
-        parts = check_url(url)
-        address = _allowed_addresses(parts)[0]
+        parts, addresses = _checked(url)
         name = parts.host.strip("[]")  # an IPv6 literal without its brackets
         pool = urllib3.HTTPSConnectionPool(
-            address, parts.port or 443, server_hostname=name, assert_hostname=name,
+            addresses[0], parts.port or 443, server_hostname=name, assert_hostname=name,
             cert_reqs="CERT_REQUIRED", ca_certs=config["WEBHOOK_CA_FILE"] or None, retries=False,
             timeout=urllib3.Timeout(connect=config["WEBHOOK_TIMEOUT_SECONDS"],
                                     read=config["WEBHOOK_TIMEOUT_SECONDS"]))

@@ -3,6 +3,7 @@ the one answer a POST with an `Idempotency-Key` gets."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Callable
 
 from flask import Response, abort, g, json, request
 from flask_babel import gettext as _
@@ -93,13 +94,13 @@ def decimal_of(written: str | None) -> Decimal | None:
     return None if written is None else Decimal(written)
 
 
-def answered_once(run, *, body: bytes | None = None) -> Response:
+def answered_once(run, *, body: Callable[[], bytes] | None = None) -> Response:
     """A POST answered once per `Idempotency-Key`: the same key and request answer what they answered the first
-    time, and change nothing again; the same key with another request is refused. `body` stands for the request's
-    own where that is a file (its fields and digest: a file is not read into memory to be fingerprinted)."""
+    time, and change nothing again; the same key with another request is refused. `body` gives what stands for
+    the request's own where that is a file (its fields and digest, read in chunks), and only when a key asks."""
     key = request.headers.get("Idempotency-Key")
     fingerprint = None if key is None else idempotency.fingerprint(
-        request.method, request.path, request.get_data() if body is None else body)
+        request.method, request.path, request.get_data() if body is None else body())
     earlier = None if key is None else idempotency.earlier_answer(g.api_token, key, fingerprint)
     if earlier is not None:
         return Response(earlier.body, status=earlier.status, content_type="application/json")

@@ -60,8 +60,6 @@ def _material(material: Material, newest: MaterialVersion | None) -> MaterialOut
                        created_at=material.created_at, latest_version=latest)
 
 
-
-
 @bp.post("/materials")
 @spec.validate(form=MaterialIn, resp=Answers(HTTP_201=MaterialOut, HTTP_400=Problem, HTTP_404=Problem,
                                               HTTP_413=Problem, **REFUSALS), tags=["materials"])
@@ -81,7 +79,7 @@ def upload_material():
             pair.facility, pair.partner, [Upload(posted.stream, posted.filename)], category=given.category,
             description=given.description, agreement=agreement, actor=g.api_actor)
         return 201, _material(shared, shared.latest)
-    return answered_once(upload, body=_fingerprint_of(given, posted.stream))
+    return answered_once(upload, body=lambda: _fingerprint_of(given, posted.stream))
 
 
 def _fingerprint_of(given: MaterialIn, stream) -> bytes:

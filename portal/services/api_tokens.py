@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta, timezone
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from portal import clock, policy
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import ApiToken, Organisation, User
-from portal.models.base import utcnow
+from portal.models.base import as_utc, utcnow
 from portal.services import audit
 from portal.tenancy import presenting
 
@@ -105,15 +105,10 @@ def holder_of(secret: str) -> ApiToken | None:
 def note_use(token: ApiToken) -> bool:
     """Last used, at most once a minute: whether it changed (the caller commits)."""
     now = utcnow()
-    if token.last_used_at is not None and now - _aware(token.last_used_at) < LAST_USED_EVERY:
+    if token.last_used_at is not None and now - as_utc(token.last_used_at) < LAST_USED_EVERY:
         return False
     token.last_used_at = now
     return True
-
-
-def _aware(moment):
-    """SQLite hands stored moments back without their zone: they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def allows(token: ApiToken, scope: str) -> bool:

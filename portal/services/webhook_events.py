@@ -17,7 +17,6 @@ import json
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session
@@ -29,7 +28,7 @@ from portal.models import (
     Agreement, AuditEntry, Contribution, DeliveryStatus, Material, Organisation, OrgKind, WebhookAttempt,
     WebhookDelivery, WebhookEndpoint,
 )
-from portal.models.base import utcnow
+from portal.models.base import as_utc, utcnow
 from portal.services import audit
 from portal.tenancy import unscoped
 
@@ -58,7 +57,6 @@ RETRY_SECONDS = (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 6 * 3600)
 
 #: The job a wake-up asks for (by name: the worker's module imports this one).
 _DELIVER_JOB = "portal.mail_worker.deliver_webhooks_job"
-_WAKE = "mitrapas.wake_webhook_worker"
 #: Per transaction: which live endpoints listen to a facility and partner (an import announces thousands).
 _LISTENERS = "mitrapas.webhook_listeners"
 
@@ -70,7 +68,7 @@ def _on_audit(entry: AuditEntry, **_extra) -> None:
     kind = FROM_AUDIT.get(entry.action)
     if kind is None or entry.facility_id is None or entry.object_id is None:
         return
-    listening = [e for e in _listeners(entry.facility_id, entry.partner_id) if kind in e.events]
+    listening = _listening(kind, entry.facility_id, entry.partner_id)
     if not listening:
         return
     data = _describe(entry.object_type, int(entry.object_id))
@@ -84,7 +82,7 @@ def _on_audit(entry: AuditEntry, **_extra) -> None:
 
 def announce_expiring(agreement: Agreement, *, days: int) -> int:
     """An agreement ends within `days` (from `flask portal remind`); announced once per window and end date."""
-    listening = [e for e in _listeners(agreement.facility_id, agreement.partner_id) if "agreement.expiring" in e.events]
+    listening = _listening("agreement.expiring", agreement.facility_id, agreement.partner_id)
     data = _describe("agreement", agreement.id)
     if not listening or data is None:
         return 0
@@ -97,6 +95,10 @@ def queue_test(endpoint: WebhookEndpoint) -> None:
     """A test event for one endpoint, whatever it asked for (the receiver ignores a type it does not know)."""
     data = {"object": "webhook_endpoint", "id": endpoint.id, "organisation": endpoint.organisation.name}
     _queue([endpoint], "webhook.test", f"test:{secrets.token_hex(8)}", data, utcnow(), announced_once=True)
+
+
+def _listening(kind: str, facility_id: int, partner_id: int | None) -> list[WebhookEndpoint]:
+    return [endpoint for endpoint in _listeners(facility_id, partner_id) if kind in endpoint.events]
 
 
 def _listeners(facility_id: int, partner_id: int | None) -> list[WebhookEndpoint]:
@@ -154,28 +156,19 @@ def _queue(endpoints: list[WebhookEndpoint], kind: str, key: str, data: dict, at
 
 
 def _iso(moment: datetime) -> str:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return as_utc(moment).astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def wake_after_commit() -> None:
     """With Redis configured, the worker delivers right after the commit; otherwise its sweep does."""
-    if current_app.config.get("REDIS_URL"):
-        db.session().info[_WAKE] = current_app._get_current_object()
+    jobs.enqueue_after_commit(_DELIVER_JOB)
 
 
 @event.listens_for(Session, "after_commit")
-def _after_commit(session) -> None:
-    session.info.pop(_LISTENERS, None)
-    app = session.info.pop(_WAKE, None)
-    if app is not None:
-        jobs.enqueue(app, _DELIVER_JOB)
-
-
 @event.listens_for(Session, "after_rollback")
-def _after_rollback(session) -> None:
+def _forget_listeners(session) -> None:
+    """Endpoints are looked up once per transaction: the next one may see others."""
     session.info.pop(_LISTENERS, None)
-    session.info.pop(_WAKE, None)
 
 
 # --- delivering, in the worker --------------------------------------------------------------------
@@ -185,10 +178,11 @@ def deliver_due(*, now: datetime | None = None, limit: int = 100) -> tuple[int, 
     delivered = failed = 0
     with unscoped("the worker delivers every organisation's webhooks"):
         for _ in range(limit):
-            delivery = _next_due(now or utcnow())
+            moment = now or utcnow()
+            delivery = _next_due(moment)
             if delivery is None:
                 break
-            if _attempt(delivery, now or utcnow()):
+            if _attempt(delivery, moment):
                 delivered += 1
             else:
                 failed += 1
@@ -206,9 +200,9 @@ def _next_due(now: datetime) -> WebhookDelivery | None:
     return db.session.scalar(query)
 
 
-def signed_headers(delivery: WebhookDelivery, secret: str, *, at: datetime | None = None) -> dict[str, str]:
+def signed_headers(delivery: WebhookDelivery, secret: str) -> dict[str, str]:
     """Standard Webhooks' three headers; the timestamp is the attempt's, so a receiver can refuse old replays."""
-    at = (at or datetime.now(timezone.utc)).replace(microsecond=0)
+    at = datetime.now(timezone.utc).replace(microsecond=0)
     return {"webhook-id": delivery.message_id, "webhook-timestamp": str(int(at.timestamp())),
             "webhook-signature": Webhook(secret).sign(delivery.message_id, at, delivery.body)}
 
