@@ -83,20 +83,21 @@ class LocalMailServer:
 
 
 class OutboxSender(threading.Thread):
-    """Sends the outbox every few seconds, as cron's `flask portal send-mail` does in production."""
+    """Sends the outbox (mail and webhooks) every few seconds, as cron's `send-mail` and `deliver-webhooks` do in
+    production."""
 
     def __init__(self, app, every: float = 2.0):
         super().__init__(daemon=True)
         self.app, self.every, self.stopped = app, every, threading.Event()
 
     def run(self) -> None:
+        from portal import mail_worker
         from portal.extensions import db
-        from portal.services import outbox
 
         while not self.stopped.is_set():
             with self.app.app_context():
                 try:
-                    outbox.send_due()
+                    mail_worker.sweep()
                 finally:
                     db.session.remove()
             self.stopped.wait(self.every)

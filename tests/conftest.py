@@ -230,13 +230,15 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
-def live_portal(seaweed, local_mail):
+def live_portal(seaweed, local_mail, webhook_receiver):
     """The portal with demo data, served on a free loopback port from its own database, storage and mail."""
     from portal.local_mail import OutboxSender
 
     with fresh_database("browser") as database:
         mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": local_mail.port, "MAIL_USE_TLS": False, "REDIS_URL": ""}
-        app = make_app(database, WTF_CSRF_SSL_STRICT=False, BACKGROUND_JOBS="thread", **seaweed.settings(), **mail)
+        hooks = {"WEBHOOK_ALLOW_PRIVATE_NETWORKS": True, "WEBHOOK_CA_FILE": webhook_receiver.ca_file}
+        app = make_app(database, WTF_CSRF_SSL_STRICT=False, BACKGROUND_JOBS="thread", **seaweed.settings(), **mail,
+                       **hooks)
         with app.app_context():
             demo.load()
             db.session.commit()
@@ -251,6 +253,16 @@ def live_portal(seaweed, local_mail):
         server.shutdown()
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def webhook_receiver():
+    """A partner's system listening over HTTPS on loopback, for the live portal's webhooks."""
+    from tests.webhook_receiver import WebhookReceiver
+
+    receiver = WebhookReceiver().start()
+    yield receiver
+    receiver.stop()
 
 
 @pytest.fixture(scope="session")
