@@ -72,7 +72,7 @@ def _tune_engine(engine) -> None:
 def register_blueprints(app: Flask) -> None:
     from blueprints import (
         admin, agreements, api, api_tokens, audit, auth, contributions, dashboard, home, jobs, materials, members,
-        news, notifications, partnerships, public, uploads, verify, webhooks,
+        news, notifications, partnerships, pki, public, uploads, verify, webhooks,
     )
     from blueprints.query_args import RecordIdConverter
 
@@ -80,7 +80,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth.bp, home.bp, admin.bp, dashboard.bp, members.bp, partnerships.bp, agreements.bp,
                       materials.bp, contributions.bp, jobs.bp, uploads.bp, audit.bp, verify.bp, notifications.bp,
-                      news.bp, public.bp, api_tokens.bp, api.bp, webhooks.bp):
+                      news.bp, public.bp, api_tokens.bp, api.bp, webhooks.bp, pki.bp):
         app.register_blueprint(blueprint)
 
 

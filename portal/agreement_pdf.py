@@ -19,7 +19,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from portal.models import Agreement, Signature
+from portal.models import Agreement, Party, Signature
 from portal.pdf_kit import styles as _styles
 from portal.pdf_kit import text as _text
 from portal.vocabulary import AGREEMENT_KIND, AGREEMENT_TYPE, SIGNATURE_METHOD
@@ -33,10 +33,20 @@ def _moment(value: datetime) -> str:
     return format_datetime(value, "d MMMM y HH:mm:ss zzz")
 
 
-def _render(story: list) -> bytes:
+#: Where each party's PAdES signature appears on the first certificate page (points, from the bottom left):
+#: the facility (first party) on the left, the partner (second party) on the right.
+SIGNATURE_BOXES = {Party.FACILITY: (2 * cm, 2 * cm, 10.2 * cm, 6.2 * cm),
+                   Party.PARTNER: (10.8 * cm, 2 * cm, 19 * cm, 6.2 * cm)}
+
+
+def _render(story: list, *, bottom=2 * cm, on_first_page=None) -> bytes:
     buffer = io.BytesIO()
-    SimpleDocTemplate(buffer, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=2 * cm,
-                      bottomMargin=2 * cm, title="MitraPAS", author="MitraPAS").build(story)
+    document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=2 * cm,
+                                 bottomMargin=bottom, title="MitraPAS", author="MitraPAS")
+    if on_first_page:
+        document.build(story, onFirstPage=on_first_page)
+    else:
+        document.build(story)
     return buffer.getvalue()
 
 
@@ -105,6 +115,8 @@ class CertificateFacts:
     verification_code: str
     verification_url: str
     issued_at: datetime
+    #: Signed electronically: the page carries an empty box per party, which its PAdES signature fills.
+    electronic: bool = False
 
 
 def certificate_page(facts: CertificateFacts) -> bytes:
@@ -130,6 +142,8 @@ def certificate_page(facts: CertificateFacts) -> bytes:
             ], [5 * cm, 12 * cm]),
             Paragraph(_("Signatures"), style["heading"]),
         ]
+        if facts.electronic:
+            return _electronic_page(facts, story, style)
         rows = [[Paragraph(_("Party"), bold), Paragraph(_("Signatory"), bold), Paragraph(_("Signed"), bold),
                  Paragraph(_("SHA-256 signed"), bold)]]
         for signature in facts.signatures:
@@ -149,6 +163,30 @@ def certificate_page(facts: CertificateFacts) -> bytes:
         story.append(Paragraph(_("Issued by MitraPAS on %(moment)s.", moment=_moment(facts.issued_at)),
                                style["small"]))
         return _render(story)
+
+
+def _electronic_page(facts: CertificateFacts, story: list, style) -> bytes:
+    """The boxes stay empty here: each party's signature fills its own, so the page is never redrawn."""
+    story += [
+        _signatory_table(facts.agreement, style), Spacer(1, 8),
+        Paragraph(_("Each party signs below with an electronic signature (PAdES) made by the portal when "
+                    "its signatory signs. A PDF reader shows who signed, when, and whether the file has changed "
+                    "since; the time of each signature is stamped by a time-stamping authority."), style["body"]),
+        Spacer(1, 14), _verification_block(facts, style),
+        Paragraph(_("Issued by MitraPAS on %(moment)s.", moment=_moment(facts.issued_at)), style["small"]),
+    ]
+    labels = {Party.FACILITY: _("First party: %(name)s", name=facts.agreement.facility.name),
+              Party.PARTNER: _("Second party: %(name)s", name=facts.agreement.partner.name)}
+    font = style["small"].fontName
+
+    def draw_labels(canvas, _document):
+        canvas.saveState()
+        canvas.setFont(font, 7.5)
+        for party, (left, bottom, right, top) in SIGNATURE_BOXES.items():
+            canvas.drawString(left, top + 4, labels[party][:70])
+        canvas.restoreState()
+
+    return _render(story, bottom=7 * cm, on_first_page=draw_labels)
 
 
 def _verification_block(facts: CertificateFacts, style) -> Table:

@@ -75,6 +75,15 @@ def _secrets_keys(instance_path: Path, environment: str) -> tuple[str, ...]:
     return keys
 
 
+def _signing_passphrase(instance_path: Path, environment: str) -> bytes:
+    """Seals the signing keys' PKCS#12 files: SIGNING_KEY_PASSPHRASE; outside production, one kept in instance/."""
+    if value := os.environ.get("SIGNING_KEY_PASSPHRASE"):
+        return value.encode()
+    if environment == "production":
+        raise RuntimeError("SIGNING_KEY_PASSPHRASE must be set in production (it seals the signing keys)")
+    return _kept_in_instance(instance_path, "signing_passphrase", lambda: secrets.token_urlsafe(32)).strip().encode()
+
+
 def load(instance_path: Path, overrides: dict | None = None) -> dict:
     """Build the Flask config mapping for this process."""
     overrides = dict(overrides or {})
@@ -96,6 +105,16 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "DATABASE_APP_ROLE": os.environ.get("DATABASE_APP_ROLE", "mitrapas_app"),
         # A database error names the statement, never the values (a title may hold a WBP's name): UU PDP.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # PAdES signatures (portal/signing): where the portal CA keeps its keys, what seals them, who stamps time.
+        "SIGNING_KEY_DIR": os.environ.get("SIGNING_KEY_DIR") or str(instance_path / "signing"),
+        "SIGNING_KEY_PASSPHRASE": _signing_passphrase(instance_path, environment),
+        # An RFC 3161 time-stamping authority; empty: the portal CA's own time-stamping unit stamps.
+        "SIGNING_TSA_URL": os.environ.get("SIGNING_TSA_URL", ""),
+        # Where relying parties ask about the portal CA's certificates; empty: this portal's /pki/ocsp and /pki/ca.crl.
+        "SIGNING_OCSP_URL": os.environ.get("SIGNING_OCSP_URL", ""),
+        "SIGNING_CRL_URL": os.environ.get("SIGNING_CRL_URL", ""),
+        # PEM file of further roots the portal trusts when it reads signatures (an outside TSA's, a PSrE's).
+        "SIGNING_TRUST_FILE": os.environ.get("SIGNING_TRUST_FILE", ""),
         # Object storage (S3-compatible).
         "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
         "S3_REGION": os.environ.get("S3_REGION", "us-east-1"),

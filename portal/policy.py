@@ -86,6 +86,10 @@ def can_decide_agreement(user: User | None, agreement) -> bool:
     return role_of(user, agreement.facility) == Role.HEAD
 
 
+#: The roles that sign agreements for their organisation, and so hold a signing certificate.
+SIGNING_ROLES = (Role.HEAD, Role.ADMIN)
+
+
 def can_sign_agreement(user: User | None, agreement, party) -> bool:
     """Only the named signatory signs for a party, and only while holding the signing role."""
     if party == Party.FACILITY:

@@ -14,6 +14,7 @@ PUBLIC_ENDPOINTS = frozenset({
     "auth.login", "auth.forgot_password", "auth.reset_password", "auth.accept_invitation", "auth.two_factor_login", "home.set_language", "home.healthz", "home.privacy", "static",
     "bootstrap.static",
     "verify.index", "verify.show",
+    "pki.root", "pki.crl", "pki.ocsp", "pki.ocsp_by_get",
 })
 #: Blueprints anyone may open: the public pages of facilities that publish.
 PUBLIC_BLUEPRINTS = frozenset({"public"})

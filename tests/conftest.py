@@ -31,6 +31,8 @@ time.tzset()
 TEST_SECRETS_KEY = Fernet.generate_key().decode()
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+#: The portal CA's key folder for this run (never instance/, which `make run` keeps).
+SIGNING_KEY_DIR = tempfile.mkdtemp(prefix="mitrapas-signing-")
 
 
 class RequestPerContextClient(FlaskClient):
@@ -52,6 +54,8 @@ def make_app(database, **overrides):
         "SERVER_NAME": None,
         "BACKGROUND_JOBS": "inline",  # each test's transaction is rolled back: a job must run inside it
         "CACHE_TYPE": "SimpleCache",  # drawn public pages stay in the test's process (cleared per test)
+        "SIGNING_KEY_DIR": SIGNING_KEY_DIR,  # the portal CA of this test run, made on first use
+        "SIGNING_KEY_PASSPHRASE": b"test-signing-passphrase",
     }
     config.update(overrides)
     app = create_app(config)

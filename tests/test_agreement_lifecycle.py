@@ -76,8 +76,8 @@ def test_both_signatories_sign_and_the_final_pdf_carries_a_certificate(pks):
     assert agreement.status == S.PARTNER_SIGNED
     with pks.acting(pks.head):
         agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.head)
+        signatures = {s.party: s for s in agreement.signatures}
     assert agreement.status == S.ACTIVE  # its start date is today
-    signatures = {s.party: s for s in agreement.signatures}
     assert signatures[Party.PARTNER].name == "Vinny Safari" and signatures[Party.FACILITY].name == "Agung Novarianto"
     assert {s.sha256 for s in signatures.values()} == {signed_hash}
     assert all(s.method == SignatureMethod.ELECTRONIC and s.signed_at for s in signatures.values())

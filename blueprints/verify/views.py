@@ -31,11 +31,12 @@ def index():
     code_form, file_form = CodeForm(prefix="c"), FileForm(prefix="f")
     if code_form.submit.data and code_form.validate_on_submit():
         return redirect(url_for("verify.show", code=verification.normalise_code(code_form.code.data)))
-    checked, verdict = False, None
+    checked, verdict, check = False, None, None
     if file_form.submit.data and file_form.validate_on_submit():
-        checked, verdict = True, verification.by_file(file_form.document.data.stream)
+        check = verification.check_file(file_form.document.data.stream)
+        checked, verdict = True, check.verdict
     page = render_template("verify/index.html", code_form=code_form, file_form=file_form, checked=checked,
-                           verdict=verdict)
+                           verdict=verdict, check=check)
     return page, 404 if checked and verdict is None else 200
 
 

@@ -22,6 +22,7 @@ from portal.models.invitations import Invitation
 from portal.models.jobs import BackgroundJob, JobStatus
 from portal.models.notifications import Notification
 from portal.models.operations import CommandRun
+from portal.models.signing import SigningCertificate
 from portal.models.tokens import AccountToken, TokenPurpose
 from portal.models.uploads import ResumableUpload, UploadStatus
 from portal.models.users import LoginSession, RecoveryCode, User
@@ -36,5 +37,5 @@ __all__ = [
     "Role", "User", "MailStatus", "OutboxMessage", "AccountToken", "TokenPurpose", "Invitation", "Notification", "RecoveryCode",
     "BackgroundJob", "JobStatus", "ResumableUpload", "UploadStatus", "CommandRun", "AccessedFile", "AccessHow", "DocumentAccess",
     "NewsItem", "NewsPhoto", "NewsQuote", "NewsSource", "NewsStatus", "ApiToken", "IdempotentRequest",
-    "DeliveryStatus", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
+    "DeliveryStatus", "SigningCertificate", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
 ]

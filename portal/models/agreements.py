@@ -58,6 +58,9 @@ class DocumentKind(enum.StrEnum):
     DRAFT = "draft"
     #: A scan of the PKS signed on paper.
     SIGNED_SCAN = "signed_scan"
+    #: The PDF being signed electronically: the approved text and certificate page, with each party's
+    #: PAdES signature added as an incremental update.
+    SIGNED = "signed"
     #: The portal's final PDF: the signed text followed by the certificate page.
     FINAL = "final"
 

@@ -5,12 +5,15 @@ only stores, numbers and generates.
 """
 from __future__ import annotations
 
+import io
 import secrets
 from typing import BinaryIO
 
 from flask import current_app
+from pypdf import PdfReader
 
-from portal import agreement_pdf, links
+from portal import agreement_pdf, links, signing
+from portal.models.base import utcnow
 from portal.extensions import db
 from portal.models import Agreement, AgreementDocument, DocumentKind, Party, User
 from portal.services import files
@@ -30,19 +33,54 @@ def store_upload(agreement: Agreement, kind: DocumentKind, stream: BinaryIO, fil
 
 
 def issue_final_pdf(agreement: Agreement, signed: AgreementDocument, actor: User | None) -> AgreementDocument:
-    """Give the agreement its verification code and store the signed text plus certificate page."""
+    """Signed on paper: give the agreement its verification code and store the scan plus certificate page."""
     agreement.verification_code = _new_verification_code()
-    body = files.read_object(signed.storage_key)
-    if signed.content_type != files.PDF:  # a DOCX draft: the agreement is written out from its fields
-        body = agreement_pdf.agreement_text(agreement)
-    certificate = agreement_pdf.certificate_page(agreement_pdf.CertificateFacts(
-        agreement=agreement, signatures=sorted(agreement.signatures, key=lambda s: s.party != Party.FACILITY),
-        document_sha256=signed.sha256, verification_code=agreement.verification_code,
-        verification_url=verification_url(agreement.verification_code), issued_at=agreement.signed_at))
-    stored = files.store_bytes(agreement_pdf.final_pdf(body, certificate),
-                               filename=f"PKS-{agreement.id}-{agreement.verification_code}.pdf",
+    certificate = agreement_pdf.certificate_page(_facts(agreement, signed, agreement.signed_at))
+    return store_final(agreement, agreement_pdf.final_pdf(_body(agreement, signed), certificate), actor)
+
+
+def copy_to_sign(agreement: Agreement, approved: AgreementDocument) -> bytes:
+    """The PDF the parties sign electronically, made at the first signature and signed in turn by each: the
+    approved text, then the certificate page with an empty signature box per party (the verification code and
+    its QR code are on the page before anyone signs, so no signature is broken by adding them later)."""
+    if latest := agreement.document_of(DocumentKind.SIGNED):
+        return files.read_object(latest.storage_key)
+    agreement.verification_code = agreement.verification_code or _new_verification_code()
+    certificate = agreement_pdf.certificate_page(_facts(agreement, approved, utcnow(), electronic=True))
+    joined = agreement_pdf.final_pdf(_body(agreement, approved), certificate)
+    page = len(PdfReader(io.BytesIO(joined)).pages) - len(PdfReader(io.BytesIO(certificate)).pages)
+    return signing.pades.with_boxes(joined, [signing.Box(box_name(party), page, rect)
+                                             for party, rect in agreement_pdf.SIGNATURE_BOXES.items()])
+
+
+def box_name(party: Party) -> str:
+    return {Party.FACILITY: "PihakPertama", Party.PARTNER: "PihakKedua"}[party]
+
+
+def store_signed(agreement: Agreement, pdf: bytes, actor: User) -> AgreementDocument:
+    """One party has signed: the PDF as signed so far, the next version of kind "signed"."""
+    stored = files.store_bytes(pdf, filename=f"PKS-{agreement.id}-{agreement.verification_code}-ttd.pdf",
+                               prefix=_prefix(agreement), content_type=files.PDF, session=db.session)
+    return _document_row(agreement, DocumentKind.SIGNED, stored, actor)
+
+
+def store_final(agreement: Agreement, pdf: bytes, actor: User | None) -> AgreementDocument:
+    stored = files.store_bytes(pdf, filename=f"PKS-{agreement.id}-{agreement.verification_code}.pdf",
                                prefix=_prefix(agreement), content_type=files.PDF, session=db.session)
     return _document_row(agreement, DocumentKind.FINAL, stored, actor)
+
+
+def _body(agreement: Agreement, signed: AgreementDocument) -> bytes:
+    if signed.content_type != files.PDF:  # a DOCX draft: the agreement is written out from its fields
+        return agreement_pdf.agreement_text(agreement)
+    return files.read_object(signed.storage_key)
+
+
+def _facts(agreement: Agreement, signed: AgreementDocument, issued_at, *, electronic: bool = False):
+    return agreement_pdf.CertificateFacts(
+        agreement=agreement, signatures=sorted(agreement.signatures, key=lambda s: s.party != Party.FACILITY),
+        document_sha256=signed.sha256, verification_code=agreement.verification_code,
+        verification_url=verification_url(agreement.verification_code), issued_at=issued_at, electronic=electronic)
 
 
 def verification_url(code: str) -> str:

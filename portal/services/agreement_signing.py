@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import date
 from typing import BinaryIO
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal import clock, policy
+from portal import clock, policy, signing
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import (
@@ -17,7 +19,9 @@ from portal.models import (
     SignatureMethod, User,
 )
 from portal.models.base import utcnow
-from portal.services import accounts, agreement_files, agreement_moves as moves, audit, files, two_factor
+from portal.services import (
+    accounts, agreement_files, agreement_moves as moves, audit, files, signing_certificates, two_factor,
+)
 
 #: The partner signs first, then the facility.
 SIGNS_IN = {Party.PARTNER: S.APPROVED, Party.FACILITY: S.PARTNER_SIGNED}
@@ -49,12 +53,33 @@ def sign_agreement(agreement: Agreement, password: str, *, actor: User) -> Signa
         raise DomainError(_l("The stored document no longer matches the approved version, so it cannot be "
                              "signed. Please tell the platform administrator."))
     signature = _signature(agreement, party, SignatureMethod.ELECTRONIC, document, actor)
+    signed_pdf = _signed_pdf(agreement, party, document, signature, actor)
     if party == Party.PARTNER:
-        moves.move(agreement, actor, S.PARTNER_SIGNED, "agreement.signed", party=party, sha256=document.sha256)
+        copy = agreement_files.store_signed(agreement, signed_pdf, actor)
+        moves.move(agreement, actor, S.PARTNER_SIGNED, "agreement.signed", party=party, sha256=document.sha256,
+                   pdf_sha256=copy.sha256)
     else:
         moves.record("agreement.signed", agreement, actor, after={"party": party, "sha256": document.sha256})
-        _complete(agreement, actor, document)
+        _complete(agreement, actor, document, signed_pdf=signed_pdf)
     return signature
+
+
+def _signed_pdf(agreement: Agreement, party: Party, approved: AgreementDocument, signature: Signature,
+                actor: User) -> bytes:
+    """The party's PAdES signature in its box of the copy being signed, with the certificate the portal CA
+    issued the signatory (renewed first if it no longer names them as they are)."""
+    organisation = agreement.facility if party == Party.FACILITY else agreement.partner
+    certificate = signing_certificates.current_for(actor, organisation, signature.position)
+    pdf = agreement_files.copy_to_sign(agreement, approved)
+    with force_locale("id"):
+        number = agreement.facility_number if party == Party.FACILITY else agreement.partner_number
+        appearance = signing.Appearance(
+            reason=_("Approves the cooperation agreement %(number)s", number=number or f"#{agreement.id}"),
+            location=agreement.facility.name,
+            lines=(_("Signed electronically by"), signature.name, signature.position or "", organisation.name))
+    signatory = signing.Signatory(name=signature.name, position=signature.position, organisation=organisation.name,
+                                  serial=int(certificate.serial, 16))
+    return signing.document_signer().sign(pdf, agreement_files.box_name(party), signatory, appearance)
 
 
 def upload_signed_scan(agreement: Agreement, stream: BinaryIO, filename: str | None, *,
@@ -101,11 +126,17 @@ def _signature(agreement: Agreement, party: Party, method: SignatureMethod, docu
     return signature
 
 
-def _complete(agreement: Agreement, actor: User | None, signed: AgreementDocument) -> None:
-    """Both signed: issue the final PDF with its certificate page, and put the agreement in force."""
+def _complete(agreement: Agreement, actor: User | None, signed: AgreementDocument, *,
+              signed_pdf: bytes | None = None) -> None:
+    """Both signed: issue the final PDF, and put the agreement in force. Signed electronically, the final PDF is
+    the signed copy made long-lived (B-LTA); on paper, the scan with a certificate page."""
     db.session.flush()
     agreement.signed_at = utcnow()
-    final = agreement_files.issue_final_pdf(agreement, signed, actor)
+    if signed_pdf is not None:
+        final = agreement_files.store_final(agreement, signing.long_lived(signed_pdf, signing_certificates.status_of),
+                                            actor)
+    else:
+        final = agreement_files.issue_final_pdf(agreement, signed, actor)
     today = clock.today()
     target = S.EXPIRED if agreement.end_date < today else S.ACTIVE if agreement.start_date <= today else S.SIGNED
     moves.move(agreement, actor, target, "agreement.completed", verification_code=agreement.verification_code,

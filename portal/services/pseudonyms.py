@@ -20,7 +20,7 @@ from portal.models import (
     Invitation, LoginSession, MailStatus, Notification, OutboxMessage, RecoveryCode, User,
 )
 from portal.models.base import utcnow
-from portal.services import accounts, audit, outbox
+from portal.services import accounts, audit, outbox, signing_certificates
 from portal.tenancy import unscoped
 
 #: Addresses under a reserved top-level domain (RFC 2606): mail to them can never be delivered.
@@ -48,6 +48,7 @@ def pseudonymise(user: User, *, actor: User | None) -> None:
         user.name, user.email, user.phone, user.nip, user.position = name, email, None, None, None
         user.password_hash = accounts.unusable_password()
         user.totp_secret = user.totp_enabled_at = None
+        signing_certificates.revoke_all_of(user, actor=actor)  # nothing can be signed in their name again
         user.is_active, user.pseudonymised_at = False, utcnow()
         audit.record("user.pseudonymised", actor=actor, object_type="user", object_id=user.id)
         db.session.flush()

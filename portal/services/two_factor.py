@@ -22,7 +22,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import RecoveryCode, User
 from portal.models.base import utcnow
-from portal.services import audit
+from portal.services import audit, signing_certificates
 
 ISSUER = "MitraPAS"
 RECOVERY_CODES = 10
@@ -54,6 +54,7 @@ def enable(user: User, secret: str, code: str) -> list[str]:
     db.session.execute(RecoveryCode.__table__.delete().where(RecoveryCode.user_id == user.id))
     db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_digest(c)) for c in codes)
     audit.record("user.two_factor_enabled", actor=user, object_type="user", object_id=user.id)
+    signing_certificates.issue_for_signing_roles(user)  # two-factor sign-in is what binds a signature to them
     return codes
 
 

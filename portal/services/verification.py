@@ -12,11 +12,12 @@ from typing import BinaryIO
 
 from sqlalchemy import select
 
+from portal import signing
 from portal.extensions import db
 from portal.models import Agreement, AgreementDocument, AgreementStatus, DocumentKind
 from portal.tenancy import unscoped
 
-#: Read at most this much of an uploaded PDF to fingerprint it.
+#: Read at most this much of an uploaded PDF to fingerprint it and read its signatures.
 MAX_VERIFY_BYTES = 50 * 1024 * 1024
 
 
@@ -47,18 +48,35 @@ def by_code(code: str) -> Verdict | None:
         return _verdict(agreement) if agreement is not None else None
 
 
-def by_file(stream: BinaryIO) -> Verdict | None:
-    """The agreement whose final PDF is byte for byte this file, if any."""
-    digest, size = hashlib.sha256(), 0
-    while chunk := stream.read(1024 * 1024):
-        size += len(chunk)
-        if size > MAX_VERIFY_BYTES:
-            return None
-        digest.update(chunk)
+@dataclass(frozen=True)
+class FileCheck:
+    """What an uploaded PDF proves: whether it is an agreement's final PDF byte for byte, and what each
+    signature in it says of itself (who, when, intact, trusted), which a copy from elsewhere can show too."""
+
+    verdict: Verdict | None
+    signatures: list[signing.Found]
+    too_large: bool = False
+    unreadable: bool = False
+
+
+def check_file(stream: BinaryIO) -> FileCheck:
+    data = stream.read(MAX_VERIFY_BYTES + 1)
+    if len(data) > MAX_VERIFY_BYTES:
+        return FileCheck(None, [], too_large=True)
     with unscoped("public verification looks a final PDF up by its SHA-256"):
         document = db.session.scalar(select(AgreementDocument).where(
-            AgreementDocument.kind == DocumentKind.FINAL, AgreementDocument.sha256 == digest.hexdigest()))
-        return _verdict(document.agreement) if document is not None else None
+            AgreementDocument.kind == DocumentKind.FINAL,
+            AgreementDocument.sha256 == hashlib.sha256(data).hexdigest()))
+        verdict = _verdict(document.agreement) if document is not None else None
+    try:
+        return FileCheck(verdict, signing.read(data))
+    except signing.UnreadablePdf:
+        return FileCheck(verdict, [], unreadable=True)
+
+
+def by_file(stream: BinaryIO) -> Verdict | None:
+    """The agreement whose final PDF is byte for byte this file, if any."""
+    return check_file(stream).verdict
 
 
 def _verdict(agreement: Agreement) -> Verdict:

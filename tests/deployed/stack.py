@@ -245,6 +245,8 @@ def start_stack(resources: ExitStack) -> DeployedStack:
         "MITRAPAS_ENV": "production",
         "SECRET_KEY": SECRET_KEY,
         "SECRETS_KEYS": Fernet.generate_key().decode(),
+        "SIGNING_KEY_DIR": str(folder / "signing"),
+        "SIGNING_KEY_PASSPHRASE": Fernet.generate_key().decode(),
         "DATABASE_URL": database.app_url,
         "MIGRATION_DATABASE_URL": database.owner_url,
         "REDIS_URL": redis_server.url,

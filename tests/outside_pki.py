@@ -1,0 +1,92 @@
+"""A real test PKI for the signing tests: certomancer's root CA with a time-stamping authority (RFC 3161), an
+OCSP responder and a CRL, served over HTTP on a free loopback port, as an outside TSA would be."""
+from __future__ import annotations
+
+import tempfile
+import threading
+from pathlib import Path
+
+import yaml
+from certomancer.integrations.animator import Animator, AnimatorArchStore
+from certomancer.registry import CertomancerConfig
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from werkzeug.serving import make_server
+
+VALID = {"valid-from": "2020-01-01T00:00:00+0000", "valid-to": "2060-01-01T00:00:00+0000"}
+
+
+def _key_usage(*usages: str) -> dict:
+    return {"id": "key_usage", "critical": True, "smart-value": {"schema": "key-usage", "params": list(usages)}}
+
+
+class OutsideTimeStampingAuthority:
+    """Started by `start()`, stopped by `stop()`; `tsa_url` and `root_pem` are what the portal is configured with."""
+
+    def __init__(self):
+        self.folder = Path(tempfile.mkdtemp(prefix="mitrapas-test-pki-"))
+        self.server = make_server("127.0.0.1", 0, self._app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.tsa_url = f"{self.url}/testing/tsa/tsa"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _app(self, environ, start_response):
+        return self.animator(environ, start_response)
+
+    def start(self) -> "OutsideTimeStampingAuthority":
+        keys = {"root": rsa.generate_private_key(65537, 2048), "tsa": rsa.generate_private_key(65537, 2048),
+                "ocsp": ec.generate_private_key(ec.SECP256R1())}
+        for name, key in keys.items():
+            (self.folder / f"{name}.key.pem").write_bytes(key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        config = {
+            "external-url-prefix": self.url,
+            "keysets": {"testing": {"path-prefix": str(self.folder),
+                                    "keys": {name: {"path": f"{name}.key.pem"} for name in keys}}},
+            "pki-architectures": {"testing": {
+                "keyset": "testing",
+                "entity-defaults": {"country-name": "ID", "organization-name": "Test PKI"},
+                "entities": {"root": {"common-name": "Test Root CA"}, "tsa": {"common-name": "Test TSA"},
+                             "ocsp": {"common-name": "Test OCSP responder"}},
+                "certs": {
+                    "root": {"subject": "root", "issuer": "root", "validity": VALID, "extensions": [
+                        {"id": "basic_constraints", "critical": True, "value": {"ca": True}},
+                        _key_usage("digital_signature", "key_cert_sign", "crl_sign")]},
+                    "ocsp": {"issuer": "root", "validity": VALID, "extensions": [
+                        _key_usage("digital_signature"),
+                        {"id": "extended_key_usage", "critical": True, "value": ["ocsp_signing"]},
+                        {"id": "ocsp_no_check"}]},
+                    "tsa": {"issuer": "root", "validity": VALID, "extensions": [
+                        _key_usage("digital_signature"),
+                        {"id": "extended_key_usage", "critical": True, "value": ["time_stamping"]},
+                        {"id": "crl_distribution_points",
+                         "smart-value": {"schema": "crl-dist-url", "params": {"crl-repo-names": ["root"]}}},
+                        {"id": "authority_information_access",
+                         "smart-value": {"schema": "aia-urls", "params": {"ocsp-responder-names": ["root"]}}}]},
+                },
+                "services": {
+                    "ocsp": {"root": {"for-issuer": "root", "responder-cert": "ocsp", "signing-key": "ocsp"}},
+                    "crl-repo": {"root": {"for-issuer": "root", "signing-key": "root",
+                                          "simulated-update-schedule": "P30D"}},
+                    "time-stamping": {"tsa": {"signing-key": "tsa", "signing-cert": "tsa"}},
+                },
+            }},
+        }
+        (self.folder / "certomancer.yml").write_text(yaml.safe_dump(config))
+        loaded = CertomancerConfig.from_file(str(self.folder / "certomancer.yml"))
+        architecture = loaded.get_pki_arch("testing")
+        self.animator = Animator(AnimatorArchStore(loaded.pki_archs), with_web_ui=False)
+        self.root_pem = self.folder / "root.pem"
+        self.root_pem.write_text("-----BEGIN CERTIFICATE-----\n" + _base64(architecture.get_cert("root").dump())
+                                 + "-----END CERTIFICATE-----\n")
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+
+def _base64(der: bytes) -> str:
+    import base64
+    text = base64.b64encode(der).decode()
+    return "".join(text[i:i + 64] + "\n" for i in range(0, len(text), 64))

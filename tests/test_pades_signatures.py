@@ -1,0 +1,210 @@
+"""Signatures a PDF reader and a court can check: each party's signing move puts a PAdES signature in the
+agreement PDF, the facility's second without breaking the partner's, and the fully signed PDF ends B-LTA.
+Held to outside tools: poppler's pdfsig, and pyHanko's validator with a real test PKI (certomancer) as TSA."""
+from __future__ import annotations
+
+import asyncio
+import io
+import subprocess
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from asn1crypto import ocsp as asn1_ocsp
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp
+from pyhanko.pdf_utils.reader import PdfFileReader
+from sqlalchemy import select
+from pyhanko.sign.ades.report import AdESStatus
+from pyhanko.sign.validation.ades import ades_lta_validation, simulate_future_ades_lta_validation
+from pyhanko.sign.validation.policy_decl import (
+    PdfSignatureValidationSpec, RevocationInfoGatheringSpec, RevinfoOnlineFetchingRule, SignatureValidationSpec,
+)
+from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
+from pyhanko_certvalidator.registry import SimpleTrustManager
+
+from portal import signing, storage
+from portal.extensions import db
+from portal.models import AgreementStatus as S, DocumentKind, Role, SigningCertificate
+from portal.services import pseudonyms
+from portal.tenancy import unscoped
+from tests.conftest import ARTIFACTS, Web
+from tests.factories import PASSWORD, member_of, trail
+from tests.outside_pki import OutsideTimeStampingAuthority
+from tests.test_two_factor import enrol
+
+
+@pytest.fixture(scope="module")
+def outside_pki():
+    authority = OutsideTimeStampingAuthority().start()
+    yield authority
+    authority.stop()
+
+
+@pytest.fixture
+def outside_tsa(app, outside_pki, monkeypatch):
+    """The portal configured as production would be: an outside TSA, whose root the portal trusts."""
+    monkeypatch.setitem(app.config, "SIGNING_TSA_URL", outside_pki.tsa_url)
+    monkeypatch.setitem(app.config, "SIGNING_TRUST_FILE", str(outside_pki.root_pem))
+    return outside_pki
+
+
+def fully_signed(pks) -> bytes:
+    agreement = pks.in_state(S.ACTIVE)
+    with pks.acting(pks.head):
+        final = agreement.document_of(DocumentKind.FINAL)
+        assert agreement.document_of(DocumentKind.SIGNED) is not None  # the partner-signed copy is kept
+        return b"".join(storage.get(final.storage_key))
+
+
+def pdfsig(pdf: bytes, name: str) -> str:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    path.write_bytes(pdf)
+    return subprocess.run(["pdfsig", "-nocert", str(path)], capture_output=True, text=True, timeout=60).stdout
+
+
+def b_lta(signature, *, years_ahead: int = 0) -> "AdESStatus":
+    """pyHanko's PAdES B-LTA validation (ETSI EN 319 102-1, 5.6.3), offline: only what the PDF carries, with
+    the portal CA's and the test PKI's roots trusted and revocation information required. `years_ahead`
+    simulates a validation that far in the future, when the signer's certificate has expired."""
+    spec = PdfSignatureValidationSpec(SignatureValidationSpec(
+        cert_validation_policy=CertValidationPolicySpec(
+            trust_manager=SimpleTrustManager.build(
+                trust_roots=[signing.pades.asn1_certificate(c) for c in signing.trusted_roots()]),
+            revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO)),
+        revinfo_gathering_policy=RevocationInfoGatheringSpec(
+            online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY)))
+    if years_ahead:
+        later = datetime.now(timezone.utc) + timedelta(days=365 * years_ahead)
+        result = asyncio.run(simulate_future_ades_lta_validation(signature, spec, later))
+    else:
+        result = asyncio.run(ades_lta_validation(signature, spec))
+    assert result.ades_subindic.status == AdESStatus.PASSED, (result.ades_subindic, result.failure_msg)
+    return result
+
+
+def test_pdfsig_finds_each_partys_signature_valid_and_the_document_timestamp(pks, outside_tsa):
+    pdf = fully_signed(pks)
+    report = pdfsig(pdf, "pks-signed-pades.pdf")
+    assert report.count("Signature is Valid.") == 2, report
+    assert "Signer Certificate Common Name: Vinny Safari" in report
+    assert "Signer Certificate Common Name: Agung Novarianto" in report
+    assert "Signer Certificate Common Name: Test TSA" in report  # the archival document timestamp
+    assert "title=Direktur RSUD,O=RSUD Tamiang Layang" in report
+    assert "title=Kepala Rutan,O=Rutan Kelas IIB Tamiang Layang" in report
+
+    changed = bytearray(pdf)
+    changed[len(pdf) // 5] ^= 0x01  # one byte inside what both parties signed
+    tampered = pdfsig(bytes(changed), "pks-signed-pades-tampered.pdf")
+    assert "Signature is Valid." not in tampered and "Digest Mismatch" in tampered, tampered
+
+
+def test_pyhanko_finds_b_lta_with_the_test_pki_trusted(pks, outside_tsa):
+    pdf = fully_signed(pks)
+    reader = PdfFileReader(io.BytesIO(pdf))
+    partner, facility = reader.embedded_regular_signatures
+    assert (partner.field_name, facility.field_name) == ("PihakKedua", "PihakPertama")
+    for signature in (partner, facility):
+        result = b_lta(signature)
+        assert result.oldest_evidence_record_timestamp is not None  # the archival document timestamp
+        assert result.api_status.timestamp_validity.signing_cert.subject.native["common_name"] == "Test TSA"
+        b_lta(signature, years_ahead=5)  # the signatories' certificates (3 years) have long expired by then
+    assert reader.embedded_signatures[-1].sig_object_type == "/DocTimeStamp"
+    assert "/DSS" in reader.root
+
+
+def test_the_facility_signs_second_without_breaking_the_partners_signature(pks, outside_tsa):
+    pdf = fully_signed(pks)
+    with pks.acting(pks.head):
+        found = signing.read(pdf)
+    partner, facility, archive = found
+    for signature in (partner, facility, archive):
+        assert signature.intact and signature.covers_everything_allowed and signature.trusted, signature
+        assert signature.timestamped_at is not None and signature.has_validation_data
+    assert (partner.signer, partner.position, partner.organisation) == (
+        "Vinny Safari", "Direktur RSUD", "RSUD Tamiang Layang")
+    assert facility.reason.startswith("Menyetujui PKS") and facility.location == "Rutan Kelas IIB Tamiang Layang"
+    assert archive.is_timestamp and archive.signer == "Test TSA"
+
+
+def test_without_an_outside_tsa_the_portal_stamps_time_itself_and_the_pdf_is_still_b_lta(pks):
+    pdf = fully_signed(pks)
+    reader = PdfFileReader(io.BytesIO(pdf))
+    for signature in reader.embedded_regular_signatures:
+        result = b_lta(signature)
+        assert result.api_status.timestamp_validity.signing_cert.subject.native["common_name"] == "MitraPAS TSA"
+
+
+def check_on_the_verify_page(client, web, pdf: bytes):
+    token = web.csrf_token()
+    return client.post("/verify/", data={"csrf_token": token, "f-csrf_token": token, "f-submit": "1",
+                                         "f-document": (io.BytesIO(pdf), "pks.pdf")}, content_type="multipart/form-data")
+
+
+def test_the_verify_page_reports_each_signature_and_a_tampered_copy_as_modified(pks, client, web):
+    pdf = fully_signed(pks)
+    page = check_on_the_verify_page(client, web, pdf)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Vinny Safari" in html and "Agung Novarianto" in html
+    assert html.count("Utuh: tidak berubah sejak ditandatangani") == 3, html
+    assert "Dipercaya oleh MitraPAS" in html and "Tertanam (validasi jangka panjang)" in html
+
+    changed = bytearray(pdf)
+    changed[len(pdf) // 5] ^= 0x01
+    page = check_on_the_verify_page(client, web, bytes(changed))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 404  # not the final PDF of any agreement
+    assert "Diubah setelah ditandatangani, atau rusak" in html
+
+
+def test_a_file_that_is_not_a_pdf_is_said_so(client, web):
+    page = check_on_the_verify_page(client, web, b"bukan pdf")
+    assert page.status_code == 404 and "bukan PDF yang tanda tangannya dapat dibaca" in page.get_data(as_text=True)
+
+
+def _ocsp(client, certificate: x509.Certificate, issuer: x509.Certificate):
+    request = ocsp.OCSPRequestBuilder().add_certificate(certificate, issuer, hashes.SHA1()).build()
+    answer = client.post("/pki/ocsp", data=request.public_bytes(serialization.Encoding.DER),
+                         content_type="application/ocsp-request")
+    assert answer.status_code == 200 and answer.mimetype == "application/ocsp-response"
+    return ocsp.load_der_ocsp_response(answer.data)
+
+
+def test_a_head_gets_a_certificate_at_enrolment_and_loses_it_when_erased(app, pks, client, login_as):
+    head = member_of(pks.facility, Role.HEAD, name="Siti Rahmawati", position="Kepala Rutan")
+    officer = member_of(pks.facility, Role.OFFICER)
+    enrol(login_as(head))
+    with unscoped("test: the address the officer types"):
+        email = officer.email
+    other = Web(app.test_client())
+    assert other.login(email, PASSWORD).status_code == 302
+    enrol(other)  # an officer signs nothing, so holds no signing key
+    with unscoped("the test reads the certificates issued"):
+        held = db.session.scalars(select(SigningCertificate).where(
+            SigningCertificate.user_id.in_([head.id, officer.id]))).one()
+    assert trail(action="signing_certificate.issued", object_id=str(held.id))
+    ca = signing.authority()
+    certificate = x509.load_der_x509_certificate(held.der)
+    assert certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value == "Siti Rahmawati"
+    assert _ocsp(client, certificate, ca.root().certificate).certificate_status == ocsp.OCSPCertStatus.GOOD
+
+    with pks.acting(pks.head):
+        pseudonyms.pseudonymise(head, actor=pks.head)
+    with unscoped("the test reads the certificate back"):
+        db.session.refresh(held)
+    assert held.revoked_at is not None
+    assert not (Path(ca.key_dir) / "signatories" / f"{held.serial}.p12").exists()  # the key is destroyed
+    assert _ocsp(client, certificate, ca.root().certificate).certificate_status == ocsp.OCSPCertStatus.REVOKED
+    crl = x509.load_der_x509_crl(client.get("/pki/ca.crl").data)
+    assert crl.get_revoked_certificate_by_serial_number(certificate.serial_number) is not None
+
+
+def test_ocsp_does_not_vouch_for_a_certificate_the_portal_did_not_issue(client, outside_pki):
+    stranger = x509.load_pem_x509_certificate(outside_pki.root_pem.read_bytes())
+    answer = _ocsp(client, stranger, stranger)
+    assert answer.response_status == ocsp.OCSPResponseStatus.UNAUTHORIZED
+    garbage = client.post("/pki/ocsp", data=b"not ocsp", content_type="application/ocsp-request")
+    assert asn1_ocsp.OCSPResponse.load(garbage.data)["response_status"].native == "malformed_request"
