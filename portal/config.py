@@ -107,7 +107,20 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         # PAdES signatures (portal/signing): where the portal CA keeps its keys, what seals them, who stamps time.
         "SIGNING_KEY_DIR": os.environ.get("SIGNING_KEY_DIR") or str(instance_path / "signing"),
-        "SIGNING_KEY_PASSPHRASE": _signing_passphrase(instance_path, environment),
+        "SIGNING_KEY_PASSPHRASE": overrides.get("SIGNING_KEY_PASSPHRASE") or _signing_passphrase(instance_path,
+                                                                                                 environment),
+        # Who signs: "portal-ca" (the portal's own CA) or "psre" (a certified PSrE's remote signing service, whose
+        # address and the portal's client account there follow; signatories type their PSrE passphrase).
+        "SIGNING_SERVICE": os.environ.get("SIGNING_SERVICE", "portal-ca"),
+        "SIGNING_PSRE_URL": os.environ.get("SIGNING_PSRE_URL", ""),
+        "SIGNING_PSRE_USER": os.environ.get("SIGNING_PSRE_USER", ""),
+        "SIGNING_PSRE_PASSWORD": os.environ.get("SIGNING_PSRE_PASSWORD", ""),
+        "SIGNING_PSRE_CA_FILE": os.environ.get("SIGNING_PSRE_CA_FILE", ""),
+        # The portal CA's root and signatories' keys in a PKCS#11 token (an HSM) instead of files: the vendor's
+        # library, the token's label and its user PIN (from the environment, never the database).
+        "SIGNING_PKCS11_MODULE": os.environ.get("SIGNING_PKCS11_MODULE", ""),
+        "SIGNING_PKCS11_TOKEN": os.environ.get("SIGNING_PKCS11_TOKEN", ""),
+        "SIGNING_PKCS11_PIN": os.environ.get("SIGNING_PKCS11_PIN", ""),
         # An RFC 3161 time-stamping authority; empty: the portal CA's own time-stamping unit stamps.
         "SIGNING_TSA_URL": os.environ.get("SIGNING_TSA_URL", ""),
         # Where relying parties ask about the portal CA's certificates; empty: this portal's /pki/ocsp and /pki/ca.crl.

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import subprocess
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from asn1crypto import ocsp as asn1_ocsp
@@ -28,11 +28,12 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 from portal import signing, storage
 from portal.extensions import db
 from portal.models import AgreementStatus as S, DocumentKind, Role, SigningCertificate
-from portal.services import pseudonyms
+from portal.errors import DomainError
+from portal.services import agreement_signing, pseudonyms
 from portal.tenancy import unscoped
 from tests.conftest import ARTIFACTS, Web
 from tests.factories import PASSWORD, member_of, trail
-from tests.outside_pki import OutsideTimeStampingAuthority
+from tests.outside_pki import PSRE_PASSWORD, PSRE_PEOPLE, PSRE_USER, OutsideTimeStampingAuthority
 from tests.test_two_factor import enrol
 
 
@@ -189,15 +190,15 @@ def test_a_head_gets_a_certificate_at_enrolment_and_loses_it_when_erased(app, pk
     ca = signing.authority()
     certificate = x509.load_der_x509_certificate(held.der)
     assert certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value == "Siti Rahmawati"
-    assert _ocsp(client, certificate, ca.root().certificate).certificate_status == ocsp.OCSPCertStatus.GOOD
+    assert _ocsp(client, certificate, ca.root_certificate()).certificate_status == ocsp.OCSPCertStatus.GOOD
 
     with pks.acting(pks.head):
         pseudonyms.pseudonymise(head, actor=pks.head)
     with unscoped("the test reads the certificate back"):
         db.session.refresh(held)
     assert held.revoked_at is not None
-    assert not (Path(ca.key_dir) / "signatories" / f"{held.serial}.p12").exists()  # the key is destroyed
-    assert _ocsp(client, certificate, ca.root().certificate).certificate_status == ocsp.OCSPCertStatus.REVOKED
+    assert not ca.holds_key_of(certificate.serial_number)  # the key is destroyed
+    assert _ocsp(client, certificate, ca.root_certificate()).certificate_status == ocsp.OCSPCertStatus.REVOKED
     crl = x509.load_der_x509_crl(client.get("/pki/ca.crl").data)
     assert crl.get_revoked_certificate_by_serial_number(certificate.serial_number) is not None
 
@@ -208,3 +209,94 @@ def test_ocsp_does_not_vouch_for_a_certificate_the_portal_did_not_issue(client, 
     assert answer.response_status == ocsp.OCSPResponseStatus.UNAUTHORIZED
     garbage = client.post("/pki/ocsp", data=b"not ocsp", content_type="application/ocsp-request")
     assert asn1_ocsp.OCSPResponse.load(garbage.data)["response_status"].native == "malformed_request"
+
+
+# --- the keys in a PKCS#11 token (SoftHSM2 here, an HSM in production) ------------------------------------
+
+SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"
+
+
+@pytest.fixture(scope="module")
+def softhsm(tmp_path_factory):
+    """A fresh SoftHSM2 token; the library reads SOFTHSM2_CONF when it first loads in this process."""
+    folder = tmp_path_factory.mktemp("softhsm")
+    (folder / "tokens").mkdir()
+    conf = folder / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "mitrapas-test", "--pin", "4321",
+                    "--so-pin", "87654321"], check=True, capture_output=True)
+    yield "mitrapas-test"
+
+
+@pytest.fixture
+def keys_in_the_token(app, softhsm, monkeypatch, tmp_path):
+    monkeypatch.setitem(app.config, "SIGNING_PKCS11_MODULE", SOFTHSM)
+    monkeypatch.setitem(app.config, "SIGNING_PKCS11_TOKEN", softhsm)
+    monkeypatch.setitem(app.config, "SIGNING_PKCS11_PIN", "4321")
+    monkeypatch.setitem(app.config, "SIGNING_KEY_DIR", str(tmp_path / "signing"))
+    return tmp_path / "signing"
+
+
+def test_with_the_keys_in_a_pkcs11_token_the_signatures_are_the_same_and_no_key_is_a_file(pks, keys_in_the_token):
+    import pkcs11
+    pdf = fully_signed(pks)
+    assert pdfsig(pdf, "pks-signed-hsm.pdf").count("Signature is Valid.") == 2
+    reader = PdfFileReader(io.BytesIO(pdf))
+    for signature in reader.embedded_regular_signatures:
+        b_lta(signature)
+    with pks.acting(pks.head):
+        root = signing.authority().root_certificate()
+    assert root.subject.rfc4514_string() == "CN=MitraPAS Root CA,O=MitraPAS,C=ID"
+    # The root's and the signatories' keys were made inside the token and stayed there; only the delegates
+    # that must answer at any hour (OCSP responder, own time-stamping unit) are files.
+    assert sorted(path.name for path in keys_in_the_token.glob("*.p12")) == ["ocsp.p12", "tsa.p12"]
+    token = pkcs11.lib(SOFTHSM).get_token(token_label="mitrapas-test")
+    with token.open() as session:  # the portal process is logged in, and login is per application
+        labels = {key.label for key in session.get_objects({pkcs11.Attribute.CLASS: pkcs11.ObjectClass.PRIVATE_KEY})}
+    assert "root" in labels and sum(label.startswith("signatory-") for label in labels) == 2
+
+
+# --- a certified PSrE signs instead of the portal CA ------------------------------------------------------
+
+@pytest.fixture
+def psre(app, outside_tsa, monkeypatch):
+    """SIGNING_SERVICE=psre, as a facility with a PSrE account configures it: no code changes."""
+    monkeypatch.setitem(app.config, "SIGNING_SERVICE", "psre")
+    monkeypatch.setitem(app.config, "SIGNING_PSRE_URL", outside_tsa.psre_url)
+    monkeypatch.setitem(app.config, "SIGNING_PSRE_USER", PSRE_USER)
+    monkeypatch.setitem(app.config, "SIGNING_PSRE_PASSWORD", PSRE_PASSWORD)
+    return outside_tsa
+
+
+def test_a_psre_signs_with_the_keys_it_holds_and_the_result_is_b_lta(pks, psre):
+    agreement = pks.in_state(S.APPROVED)
+    with pks.acting(pks.partner_admin), pytest.raises(DomainError, match="passphrase"):
+        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.partner_admin)  # none typed
+    with pks.acting(pks.partner_admin), pytest.raises(DomainError, match="Passphrase anda salah"):
+        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.partner_admin, passphrase="tebakan")
+    assert agreement.status == S.APPROVED and not trail(action="agreement.signed")
+    with pks.acting(pks.partner_admin):
+        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.partner_admin,
+                                         passphrase=PSRE_PEOPLE["Vinny Safari"][1])
+    with pks.acting(pks.head):
+        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.head,
+                                         passphrase=PSRE_PEOPLE["Agung Novarianto"][1])
+        pdf = b"".join(storage.get(agreement.document_of(DocumentKind.FINAL).storage_key))
+    sent = psre.psre_requests[-1]
+    assert (sent["nama"], sent["field"], sent["tampilan"]) == ("Agung Novarianto", "PihakPertama", "visible")
+    assert sent["reason"].startswith("Menyetujui PKS")
+    with unscoped("the test looks for certificates the portal CA issued"):
+        assert not db.session.scalars(select(SigningCertificate)).all()  # the PSrE held the keys
+    report = pdfsig(pdf, "pks-signed-psre.pdf")
+    assert report.count("Signature is Valid.") == 2 and "O=Test PSrE signatories" in report
+    for signature in PdfFileReader(io.BytesIO(pdf)).embedded_regular_signatures:
+        b_lta(signature)
+
+
+def test_the_sign_form_asks_for_the_psre_passphrase_only_where_a_psre_signs(pks, app, login_as, monkeypatch):
+    agreement = pks.in_state(S.APPROVED)
+    web = login_as(pks.partner_admin)
+    assert 'name="passphrase"' not in web.get(f"/o/{pks.partner.slug}/agreements/{agreement.id}").text
+    monkeypatch.setitem(app.config, "SIGNING_SERVICE", "psre")
+    assert 'name="passphrase"' in web.get(f"/o/{pks.partner.slug}/agreements/{agreement.id}").text

@@ -25,7 +25,7 @@ def test_security_headers_on_every_response(client):
 
 def test_hsts_and_secure_cookie_in_production(database):
     app = create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 32, "SECRETS_KEYS": (TEST_SECRETS_KEY,),
-                      "SQLALCHEMY_DATABASE_URI": database.app_url})
+                      "SIGNING_KEY_PASSPHRASE": b"y" * 32, "SQLALCHEMY_DATABASE_URI": database.app_url})
     response = app.test_client().get("/login", base_url="https://portal.example")
     assert "max-age=" in response.headers["Strict-Transport-Security"]
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -35,6 +35,12 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app({"ENV_NAME": "production"})
+
+
+def test_production_refuses_to_start_without_a_passphrase_for_the_signing_keys(monkeypatch):
+    monkeypatch.delenv("SIGNING_KEY_PASSPHRASE", raising=False)
+    with pytest.raises(RuntimeError, match="SIGNING_KEY_PASSPHRASE must be set in production"):
+        create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 32, "SECRETS_KEYS": (TEST_SECRETS_KEY,)})
 
 
 def test_production_refuses_to_start_without_keys_to_seal_secrets(monkeypatch):

@@ -89,6 +89,9 @@ class ReasonForm(Form):
 class SignForm(Form):
     password = PasswordField(_l("Your password"), validators=[DataRequired()],
                              description=_l("Signing is confirmed by entering your password again."))
+    #: Shown only where a PSrE signs (SIGNING_SERVICE=psre); the service refuses to sign without it there.
+    passphrase = PasswordField(_l("Passphrase of your certificate at the certification authority (PSrE)"),
+                               validators=[Optional(), Length(max=200)])
     agree = BooleanField(_l("I have read the approved document and sign it on behalf of my organisation."),
                          validators=[DataRequired()])
     submit = SubmitField(_l("Sign"))

@@ -113,7 +113,7 @@ def show(agreement_id: int):
     return render_template(
         "agreements/show.html", agreement=agreement, actions=agreements.available_actions(agreement, _actor()),
         timeline=agreement_lists.timeline(agreement), confirm_form=ConfirmForm(), reason_form=ReasonForm(),
-        sign_form=SignForm(), scan_form=ScanForm(), confirm_scan_form=ConfirmScanForm(),
+        sign_form=SignForm(), asks_passphrase=agreement_signing.asks_passphrase(), scan_form=ScanForm(), confirm_scan_form=ConfirmScanForm(),
         may_publish_document=publication.may_show_document(_actor(), agreement))
 
 
@@ -169,7 +169,8 @@ def sign(agreement_id: int):
     form = SignForm()
     if form.validate_on_submit():
         with committed() as outcome:
-            agreement_signing.sign_agreement(agreement, form.password.data, actor=_actor())
+            agreement_signing.sign_agreement(agreement, form.password.data, actor=_actor(),
+                                             passphrase=form.passphrase.data or None)
         if outcome.ok:
             flash(_("You have signed the agreement."), "success")
     else:

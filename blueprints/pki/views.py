@@ -20,7 +20,7 @@ def _limit() -> str:
 
 @bp.route("/ca.crt")
 def root():
-    certificate = signing.authority().root().certificate
+    certificate = signing.authority().root_certificate()
     return Response(certificate.public_bytes(serialization.Encoding.DER), mimetype="application/pkix-cert",
                     headers={"Content-Disposition": "attachment; filename=mitrapas-root-ca.crt"})
 

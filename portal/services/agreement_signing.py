@@ -35,8 +35,14 @@ def signing_party(agreement: Agreement, user: User) -> Party | None:
     return None
 
 
-def sign_agreement(agreement: Agreement, password: str, *, actor: User) -> Signature:
-    """The named signatory signs the approved version, after re-entering the password.
+def asks_passphrase() -> bool:
+    """Whether signing asks for the passphrase of a certificate held by a PSrE (SIGNING_SERVICE=psre)."""
+    return signing.document_signer().asks_passphrase
+
+
+def sign_agreement(agreement: Agreement, password: str, *, actor: User, passphrase: str | None = None) -> Signature:
+    """The named signatory signs the approved version, after re-entering the password (and, where a PSrE
+    signs, the passphrase of their certificate there).
 
     The partner signs first, then the facility head; the second signature
     completes the agreement and issues the final PDF.
@@ -52,8 +58,8 @@ def sign_agreement(agreement: Agreement, password: str, *, actor: User) -> Signa
     if files.sha256_of_object(document.storage_key) != document.sha256:
         raise DomainError(_l("The stored document no longer matches the approved version, so it cannot be "
                              "signed. Please tell the platform administrator."))
+    signed_pdf = _signed_pdf(agreement, party, document, actor, passphrase)  # may be refused: nothing written yet
     signature = _signature(agreement, party, SignatureMethod.ELECTRONIC, document, actor)
-    signed_pdf = _signed_pdf(agreement, party, document, signature, actor)
     if party == Party.PARTNER:
         copy = agreement_files.store_signed(agreement, signed_pdf, actor)
         moves.move(agreement, actor, S.PARTNER_SIGNED, "agreement.signed", party=party, sha256=document.sha256,
@@ -64,22 +70,34 @@ def sign_agreement(agreement: Agreement, password: str, *, actor: User) -> Signa
     return signature
 
 
-def _signed_pdf(agreement: Agreement, party: Party, approved: AgreementDocument, signature: Signature,
-                actor: User) -> bytes:
-    """The party's PAdES signature in its box of the copy being signed, with the certificate the portal CA
-    issued the signatory (renewed first if it no longer names them as they are)."""
+def _signed_pdf(agreement: Agreement, party: Party, approved: AgreementDocument, actor: User,
+                passphrase: str | None) -> bytes:
+    """The party's PAdES signature in its box of the copy being signed: by the portal CA, with the certificate
+    it issued the signatory (renewed first if it no longer names them as they are), or by the PSrE."""
     organisation = agreement.facility if party == Party.FACILITY else agreement.partner
-    certificate = signing_certificates.current_for(actor, organisation, signature.position)
+    signer = signing.document_signer()
+    serial = None
+    if signer.needs_portal_certificate:
+        serial = int(signing_certificates.current_for(actor, organisation, _position(agreement, party, actor)).serial,
+                     16)
+    elif not passphrase:
+        raise DomainError(_l("Enter the passphrase of your signing certificate at the certification authority."))
     pdf = agreement_files.copy_to_sign(agreement, approved)
     with force_locale("id"):
         number = agreement.facility_number if party == Party.FACILITY else agreement.partner_number
         appearance = signing.Appearance(
             reason=_("Approves the cooperation agreement %(number)s", number=number or f"#{agreement.id}"),
             location=agreement.facility.name,
-            lines=(_("Signed electronically by"), signature.name, signature.position or "", organisation.name))
-    signatory = signing.Signatory(name=signature.name, position=signature.position, organisation=organisation.name,
-                                  serial=int(certificate.serial, 16))
-    return signing.document_signer().sign(pdf, agreement_files.box_name(party), signatory, appearance)
+            lines=(_("Signed electronically by"), actor.name, _position(agreement, party, actor) or "",
+                   organisation.name))
+    signatory = signing.Signatory(name=actor.name, position=_position(agreement, party, actor),
+                                  organisation=organisation.name, email=actor.email, serial=serial,
+                                  passphrase=passphrase)
+    try:
+        return signer.sign(pdf, agreement_files.box_name(party), signatory, appearance)
+    except signing.Refused as refusal:
+        raise DomainError(_l("The certification authority did not sign (%(reason)s); the agreement was not "
+                             "signed.", reason=str(refusal))) from None
 
 
 def upload_signed_scan(agreement: Agreement, stream: BinaryIO, filename: str | None, *,
@@ -117,13 +135,18 @@ def _signature(agreement: Agreement, party: Party, method: SignatureMethod, docu
     signature = Signature(
         agreement=agreement, facility=agreement.facility, partner=agreement.partner, document=document,
         party=party, method=method, user_id=signer.id if signer else None, name=signer.name if signer else "-",
-        position=getattr(agreement, f"{party.value}_signatory_position") or getattr(signer, "position", None),
+        position=_position(agreement, party, signer),
         nip=getattr(agreement, f"{party.value}_signatory_nip") or getattr(signer, "nip", None),
         organisation_name=(agreement.facility if party == Party.FACILITY else agreement.partner).name,
         signed_at=utcnow(), ip=audit.origin_ip.get(), sha256=document.sha256,
         confirmed_by_id=confirmed_by.id if confirmed_by else None)
     db.session.add(signature)
     return signature
+
+
+def _position(agreement: Agreement, party: Party, signer: User | None) -> str | None:
+    """The position the agreement names its signatory in, else the person's own."""
+    return getattr(agreement, f"{party.value}_signatory_position") or getattr(signer, "position", None)
 
 
 def _complete(agreement: Agreement, actor: User | None, signed: AgreementDocument, *,

@@ -1,8 +1,8 @@
 """Signing documents behind one small interface, whoever holds the keys.
 
 `document_signer().sign(pdf, box, signatory, appearance)` returns the PDF with one more PAdES signature.
-Today the portal CA signs (its keys in files under SIGNING_KEY_DIR); another holder of keys (an HSM, a
-PSrE's remote signing service) is another `DocumentSigner`. `long_lived` turns a fully signed PDF into
+The portal CA signs (its keys in PKCS#12 files or a PKCS#11 token), or a PSrE's remote signing service
+does (SIGNING_SERVICE=psre): two `DocumentSigner`s. `long_lived` turns a fully signed PDF into
 B-LTA; `read` reports what a PDF's signatures prove. Nothing here knows agreements or the database.
 """
 from __future__ import annotations
@@ -17,47 +17,76 @@ from flask import current_app
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from portal import links
-from portal.signing import pades
+from portal.signing import pades, psre
+from portal.signing.keys import FileKeys, TokenKeys
 from portal.signing.portal_ca import Authority, Revocation, Subject
 from portal.signing.pades import Appearance, Box, Found, UnreadablePdf
+from portal.signing.psre import Refused
 
-__all__ = ["Appearance", "Authority", "Box", "DocumentSigner", "Found", "Revocation", "Signatory", "Subject",
+__all__ = ["Appearance", "Authority", "Box", "DocumentSigner", "Found", "Refused", "Revocation", "Signatory", "Subject",
            "UnreadablePdf", "authority", "document_signer", "long_lived", "read", "trusted_roots"]
 
 
 @dataclass(frozen=True)
 class Signatory:
-    """The person a signature is made for, and the certificate the portal CA issued them."""
+    """The person a signature is made for: the portal CA's certificate (`serial`) or, for a PSrE, the
+    identity and passphrase it knows them by (typed at signing, never stored)."""
 
     name: str
     position: str | None
     organisation: str
-    serial: int
+    email: str
+    serial: int | None = None
+    passphrase: str | None = None
 
 
 class DocumentSigner(Protocol):
+    #: Whether the portal CA must hold a certificate for the signatory (its own keys), or the signer does.
+    needs_portal_certificate: bool
+    #: Whether the signatory types a passphrase for the signer at signing.
+    asks_passphrase: bool
+
     def sign(self, pdf: bytes, box: str, signatory: Signatory, appearance: Appearance) -> bytes:
-        """The PDF with `signatory`'s signature in the empty field `box`, added as an incremental update."""
+        """The PDF with `signatory`'s signature in the empty field `box`, added as an incremental update.
+        Raises `Refused` when the signer will not sign."""
 
 
 class PortalCASigner:
-    """Signs with the key the portal CA issued the signatory, read from the key folder for this one use."""
+    """Signs with the key the portal CA issued the signatory, from its key store, for this one use."""
+
+    needs_portal_certificate = True
+    asks_passphrase = False
 
     def sign(self, pdf: bytes, box: str, signatory: Signatory, appearance: Appearance) -> bytes:
-        ca = authority()
-        held = ca.signatory(signatory.serial)
-        return pades.sign(pdf, box, pades.key_signer(held.certificate, held.key, [ca.root().certificate]),
-                          appearance, time_stamper())
+        with authority().signer(signatory.serial) as signer:
+            return pades.sign(pdf, box, signer, appearance, time_stamper())
+
+
+class RemotePSrESigner(psre.RemoteSigner):
+    needs_portal_certificate = False
+    asks_passphrase = True
 
 
 def document_signer() -> DocumentSigner:
+    """SIGNING_SERVICE "portal-ca" (the default) or "psre" (SIGNING_PSRE_URL, _USER, _PASSWORD)."""
+    config = current_app.config
+    if config["SIGNING_SERVICE"] == "psre":
+        return RemotePSrESigner(config["SIGNING_PSRE_URL"], config["SIGNING_PSRE_USER"],
+                                config["SIGNING_PSRE_PASSWORD"], ca_file=config["SIGNING_PSRE_CA_FILE"])
     return PortalCASigner()
 
 
 def authority() -> Authority:
+    """The portal CA as configured: its root and signatory keys in the PKCS#11 token SIGNING_PKCS11_MODULE and
+    SIGNING_PKCS11_TOKEN name, else in PKCS#12 files under SIGNING_KEY_DIR."""
     config = current_app.config
-    return Authority(Path(config["SIGNING_KEY_DIR"]), config["SIGNING_KEY_PASSPHRASE"],
-                     ocsp_url=config["SIGNING_OCSP_URL"] or links.absolute("pki.ocsp"),
+    folder = Path(config["SIGNING_KEY_DIR"])
+    files = FileKeys(folder, config["SIGNING_KEY_PASSPHRASE"])
+    keys = files
+    if config["SIGNING_PKCS11_MODULE"]:
+        keys = TokenKeys(config["SIGNING_PKCS11_MODULE"], config["SIGNING_PKCS11_TOKEN"],
+                         config["SIGNING_PKCS11_PIN"], folder)
+    return Authority(keys, files, ocsp_url=config["SIGNING_OCSP_URL"] or links.absolute("pki.ocsp"),
                      crl_url=config["SIGNING_CRL_URL"] or links.absolute("pki.crl"))
 
 
@@ -67,12 +96,12 @@ def time_stamper():
         return pades.remote_time_stamper(url)
     ca = authority()
     unit = ca.time_stamping_unit()
-    return pades.own_time_stamper(unit.certificate, unit.key, [ca.root().certificate])
+    return pades.own_time_stamper(unit.certificate, unit.key, [ca.root_certificate()])
 
 
 def trusted_roots() -> list[x509.Certificate]:
     """The portal CA's root and the roots in SIGNING_TRUST_FILE (an outside TSA's, a PSrE's)."""
-    roots = [authority().root().certificate]
+    roots = [authority().root_certificate()]
     if path := current_app.config["SIGNING_TRUST_FILE"]:
         roots += x509.load_pem_x509_certificates(Path(path).read_bytes())
     return roots
@@ -84,12 +113,13 @@ def long_lived(pdf: bytes, status_of: Callable[[int], Revocation | None | bool])
     The portal CA answers for its own certificates here (as /pki/ocsp would); anything else, such as an
     outside TSA's chain, is fetched from the addresses its certificates give."""
     ca = authority()
-    root = ca.root().certificate
-    ours = [serial for serial, issuer in _signers_of(pdf) if issuer == root.subject.public_bytes()]
+    root = ca.root_certificate()
+    signers = _signers_of(pdf)
+    ours = [serial for serial, issuer in signers if issuer == root.subject.public_bytes()]
     context = pades.validation_context(
         trusted_roots(), own_answers={serial: ca.ocsp_response(serial, ca.status(serial, status_of))
                                       for serial in ours},
-        fetch=bool(current_app.config["SIGNING_TSA_URL"]))
+        fetch=bool(current_app.config["SIGNING_TSA_URL"]) or len(ours) < len(signers))
     return pades.make_long_lived(pdf, context, time_stamper())
 
 

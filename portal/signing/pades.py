@@ -159,6 +159,19 @@ def with_boxes(pdf: bytes, boxes: list[Box]) -> bytes:
     return _written(writer)
 
 
+def box_of(pdf: bytes, field: str) -> Box:
+    """Where an empty signature field is: its page and rectangle, for a signer that places boxes itself."""
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    for _name, _value, reference in fields.enumerate_sig_fields(reader, filled_status=False, with_name=field):
+        widget = reference.get_object()
+        page = widget.raw_get("/P")
+        index = next(ix for ix in range(int(reader.root["/Pages"]["/Count"]))
+                     if reader.find_page_for_modification(ix)[0] == page)
+        left, bottom, right, top = (float(value) for value in widget["/Rect"])
+        return Box(field, index, (left, bottom, right, top))
+    raise UnreadablePdf(f"no empty signature field {field!r}")
+
+
 def sign(pdf: bytes, box: str, signer: signers.Signer, appearance: Appearance,
          time_stamper: timestamps.TimeStamper) -> bytes:
     """Sign into an existing box as an incremental update (PAdES, with a signature timestamp: B-T)."""

@@ -1,25 +1,28 @@
 """The portal's own certificate authority: it vouches that a signing key belongs to a named person.
 
-It issues each signatory a certificate (name, position and organisation in the subject) when they turn on
-two-factor sign-in, answers OCSP for what it issued through a delegated responder, publishes its CRL, and,
-where no outside TSA is configured, stamps time itself. Private keys live in PKCS#12 files under
-SIGNING_KEY_DIR, sealed with SIGNING_KEY_PASSPHRASE; the database holds only certificates and revocations.
+It issues each signatory a certificate (name, position and organisation in the subject), answers OCSP for
+what it issued through a delegated responder, publishes its CRL, and, where no outside TSA is configured,
+stamps time itself. The root's and the signatories' keys live in a `KeyStore` (PKCS#12 files or a PKCS#11
+token); the responder's and the time-stamping unit's keys, which must answer at any hour, in files. The
+database holds only certificates and revocations.
 """
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
+from asn1crypto import crl as asn1_crl
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.ocsp import OCSPCertStatus, OCSPResponderEncoding, OCSPResponseBuilder, OCSPResponseStatus
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.sign import signers
+
+from portal.signing.keys import FileKeys, KeyStore, creating
 
 #: A signatory's certificate is renewed after this, or sooner when what it names changes.
 SIGNATORY_YEARS = 3
@@ -27,11 +30,12 @@ SIGNATORY_YEARS = 3
 AUTHORITY_YEARS = 20
 #: How long an OCSP answer or a CRL may be relied on before asking again.
 FRESH_FOR = timedelta(days=1)
+ROOT = "root"
 
 
 @dataclass(frozen=True)
 class Held:
-    """A certificate and its private key, as a signer needs them."""
+    """A certificate and its private key, for the delegates whose keys are files."""
 
     certificate: x509.Certificate
     key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
@@ -53,87 +57,110 @@ class Subject:
 
 
 class Authority:
-    """The portal CA over one key folder; cheap to build, it reads its files when asked."""
+    """The portal CA over one key store; cheap to build, it reads its keys when asked."""
 
-    def __init__(self, key_dir: Path, passphrase: bytes, *, ocsp_url: str, crl_url: str, name: str = "MitraPAS"):
-        self.key_dir = Path(key_dir)
-        self.passphrase = passphrase
+    def __init__(self, keys: KeyStore, delegates: FileKeys, *, ocsp_url: str, crl_url: str,
+                 name: str = "MitraPAS"):
+        self.keys = keys
+        self.delegates = delegates
         self.ocsp_url = ocsp_url
         self.crl_url = crl_url
         self.name = name
 
     # The authority's own keys ---------------------------------------------------------------------------
 
-    def root(self) -> Held:
-        return self._kept("ca.p12", self._new_root)
+    def root_certificate(self) -> x509.Certificate:
+        if (found := self.keys.certificate(ROOT)) is not None:
+            return found
+        with creating(self.delegates.folder):
+            if (found := self.keys.certificate(ROOT)) is None:
+                public = self.keys.new_key(ROOT)
+                name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "ID"),
+                                  x509.NameAttribute(NameOID.ORGANIZATION_NAME, self.name),
+                                  x509.NameAttribute(NameOID.COMMON_NAME, f"{self.name} Root CA")])
+                builder = (self._builder(name, public, name, public, years=AUTHORITY_YEARS)
+                           .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+                           .add_extension(_key_usage(key_cert_sign=True, crl_sign=True, digital_signature=True),
+                                          critical=True))
+                found = self._signed_certificate(builder)
+                self.keys.keep_certificate(ROOT, found)
+            return found
 
     def responder(self) -> Held:
-        return self._kept("ocsp.p12", lambda: self._new_delegate("OCSP", ExtendedKeyUsageOID.OCSP_SIGNING))
+        return self._delegate("ocsp", "OCSP", ExtendedKeyUsageOID.OCSP_SIGNING)
 
     def time_stamping_unit(self) -> Held:
         # RSA: pyHanko's own RFC 3161 responder signs with RSA only.
-        return self._kept("tsa.p12", lambda: self._new_delegate(
-            "TSA", ExtendedKeyUsageOID.TIME_STAMPING, key=rsa.generate_private_key(65537, 3072)))
+        return self._delegate("tsa", "TSA", ExtendedKeyUsageOID.TIME_STAMPING,
+                              make_key=lambda: rsa.generate_private_key(65537, 3072))
 
     # Signatories -------------------------------------------------------------------------------------------
 
-    def issue(self, subject: Subject, *, now: datetime | None = None) -> x509.Certificate:
-        """A new key and certificate for a signatory; the key stays in the key folder."""
-        now = now or datetime.now(timezone.utc)
-        key = ec.generate_private_key(ec.SECP256R1())
-        root = self.root()
+    def issue(self, subject: Subject) -> x509.Certificate:
+        """A new key (in the key store) and certificate for a signatory."""
+        root = self.root_certificate()
+        serial = x509.random_serial_number()
+        label = _signatory(serial)
+        public = self.keys.new_key(label)
         attributes = [x509.NameAttribute(NameOID.COUNTRY_NAME, "ID"),
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, subject.organisation[:64])]
         if subject.position:
             attributes.append(x509.NameAttribute(NameOID.TITLE, subject.position[:64]))
         attributes += [x509.NameAttribute(NameOID.COMMON_NAME, subject.name[:64]),
                        x509.NameAttribute(NameOID.EMAIL_ADDRESS, subject.email)]
-        builder = (self._builder(x509.Name(attributes), key, root.certificate, now, years=SIGNATORY_YEARS)
+        builder = (self._builder(x509.Name(attributes), public, root.subject, root.public_key(),
+                                 years=SIGNATORY_YEARS, serial=serial)
                    .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                    .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
                    .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False))
-        certificate = self._where_to_check(builder).sign(root.key, hashes.SHA256())
-        self._write(self._signatory_file(certificate.serial_number), Held(certificate, key), exclusive=True)
+        certificate = self._signed_certificate(self._where_to_check(builder))
+        self.keys.keep_certificate(label, certificate)
         return certificate
 
-    def signatory(self, serial: int) -> Held:
-        return self._read(self._signatory_file(serial))
+    @contextlib.contextmanager
+    def signer(self, serial: int) -> Iterator[signers.Signer]:
+        """A pyHanko signer over the signatory's key, for one signature."""
+        label = _signatory(serial)
+        with self.keys.pdf_signer(label, self.keys.certificate(label), [self.root_certificate()]) as signer:
+            yield signer
 
     def forget(self, serial: int) -> None:
         """Destroy a revoked signatory's key: nothing can be signed with it again."""
-        self._signatory_file(serial).unlink(missing_ok=True)
+        self.keys.forget(_signatory(serial))
+
+    def holds_key_of(self, serial: int) -> bool:
+        return self.keys.public_key(_signatory(serial)) is not None
 
     # Revocation ---------------------------------------------------------------------------------------------
 
-    def ocsp_answer(self, request_der: bytes, status_of: Callable[[int], Revocation | None | bool],
-                    *, now: datetime | None = None) -> bytes:
+    def ocsp_answer(self, request_der: bytes, status_of: Callable[[int], Revocation | None | bool]) -> bytes:
         """Answer an OCSP request for one of our certificates. `status_of(serial)` gives a Revocation,
         None (issued and good) or False (not ours)."""
         try:
             request = x509.ocsp.load_der_ocsp_request(request_der)
         except ValueError:
-            return x509.ocsp.OCSPResponseBuilder.build_unsuccessful(
-                OCSPResponseStatus.MALFORMED_REQUEST).public_bytes(serialization.Encoding.DER)
+            return OCSPResponseBuilder.build_unsuccessful(OCSPResponseStatus.MALFORMED_REQUEST).public_bytes(
+                serialization.Encoding.DER)
         return self.ocsp_response(request.serial_number, self.status(request.serial_number, status_of),
-                                  algorithm=request.hash_algorithm, now=now)
+                                  algorithm=request.hash_algorithm)
 
     def status(self, serial: int, status_of: Callable[[int], Revocation | None | bool]) -> Revocation | None | bool:
         """A signatory's status comes from the database; the authority's own time-stamping unit is good."""
-        if (self.key_dir / "tsa.p12").exists() and serial == self.time_stamping_unit().certificate.serial_number:
+        unit = self.delegates.certificate("tsa")
+        if unit is not None and serial == unit.serial_number:
             return None
         return status_of(serial)
 
-    def ocsp_response(self, serial: int, status: Revocation | None | bool, *, algorithm=None,
-                      now: datetime | None = None) -> bytes:
-        root, responder = self.root(), self.responder()
+    def ocsp_response(self, serial: int, status: Revocation | None | bool, *, algorithm=None) -> bytes:
         if status is False:
             return OCSPResponseBuilder.build_unsuccessful(OCSPResponseStatus.UNAUTHORIZED).public_bytes(
                 serialization.Encoding.DER)
-        now = now or datetime.now(timezone.utc)
+        root, responder = self.root_certificate(), self.responder()
+        now = datetime.now(timezone.utc)
         revoked = isinstance(status, Revocation)
         builder = OCSPResponseBuilder().add_response_by_hash(
-            issuer_name_hash=_hash_of(root.certificate.subject.public_bytes(), algorithm),
-            issuer_key_hash=_hash_of(_public_key_bits(root.certificate), algorithm),
+            issuer_name_hash=_hash_of(root.subject.public_bytes(), algorithm),
+            issuer_key_hash=_hash_of(_public_key_bits(root), algorithm),
             serial_number=serial, algorithm=algorithm or hashes.SHA1(),
             cert_status=OCSPCertStatus.REVOKED if revoked else OCSPCertStatus.GOOD,
             this_update=now - timedelta(minutes=1), next_update=now + FRESH_FOR,
@@ -143,45 +170,37 @@ class Authority:
                 .sign(responder.key, hashes.SHA256())
                 .public_bytes(serialization.Encoding.DER))
 
-    def crl(self, revoked: Iterable[tuple[int, datetime]], *, now: datetime | None = None) -> bytes:
-        now = now or datetime.now(timezone.utc)
-        root = self.root()
-        builder = (x509.CertificateRevocationListBuilder().issuer_name(root.certificate.subject)
+    def crl(self, revoked: Iterable[tuple[int, datetime]]) -> bytes:
+        now = datetime.now(timezone.utc)
+        builder = (x509.CertificateRevocationListBuilder().issuer_name(self.root_certificate().subject)
                    .last_update(now - timedelta(minutes=1)).next_update(now + FRESH_FOR))
         for serial, at in revoked:
             builder = builder.add_revoked_certificate(
                 x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(at).build())
-        return builder.sign(root.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+        return self._signed_by_root(builder, asn1_crl.CertificateList, "tbs_cert_list", "signature")
 
-    # Keeping keys ---------------------------------------------------------------------------------------------
+    # Making certificates ------------------------------------------------------------------------------------
 
-    def _new_root(self) -> Held:
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "ID"),
-                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, self.name),
-                          x509.NameAttribute(NameOID.COMMON_NAME, f"{self.name} Root CA")])
-        now = datetime.now(timezone.utc)
-        certificate = (self._builder(name, key, None, now, years=AUTHORITY_YEARS, issuer_key=key)
-                       .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-                       .add_extension(_key_usage(key_cert_sign=True, crl_sign=True, digital_signature=True),
-                                      critical=True)
-                       .sign(key, hashes.SHA256()))
-        return Held(certificate, key)
-
-    def _new_delegate(self, what: str, usage, key=None) -> Held:
-        root = self.root()
-        key = key or ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "ID"),
-                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, self.name),
-                          x509.NameAttribute(NameOID.COMMON_NAME, f"{self.name} {what}")])
-        builder = (self._builder(name, key, root.certificate, datetime.now(timezone.utc), years=AUTHORITY_YEARS)
-                   .add_extension(_key_usage(digital_signature=True), critical=True)
-                   .add_extension(x509.ExtendedKeyUsage([usage]), critical=True))
-        if usage == ExtendedKeyUsageOID.OCSP_SIGNING:  # its answers are not themselves checked (RFC 6960 4.2.2.2.1)
-            builder = builder.add_extension(x509.OCSPNoCheck(), critical=False)
-        else:
-            builder = self._where_to_check(builder)
-        return Held(builder.sign(root.key, hashes.SHA256()), key)
+    def _delegate(self, label: str, what: str, usage, make_key=None) -> Held:
+        """The responder and the time-stamping unit, made on first use under the creation lock."""
+        if (certificate := self.delegates.certificate(label)) is None:
+            root = self.root_certificate()
+            with creating(self.delegates.folder):
+                if (certificate := self.delegates.certificate(label)) is None:
+                    public = self.delegates.new_key(label, make_key() if make_key else None)
+                    name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "ID"),
+                                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, self.name),
+                                      x509.NameAttribute(NameOID.COMMON_NAME, f"{self.name} {what}")])
+                    builder = (self._builder(name, public, root.subject, root.public_key(), years=AUTHORITY_YEARS)
+                               .add_extension(_key_usage(digital_signature=True), critical=True)
+                               .add_extension(x509.ExtendedKeyUsage([usage]), critical=True))
+                    if usage == ExtendedKeyUsageOID.OCSP_SIGNING:  # its answers are not themselves checked
+                        builder = builder.add_extension(x509.OCSPNoCheck(), critical=False)
+                    else:
+                        builder = self._where_to_check(builder)
+                    certificate = self._signed_certificate(builder)
+                    self.delegates.keep_certificate(label, certificate)
+        return Held(certificate, self.delegates.private_key(label))
 
     def _where_to_check(self, builder: x509.CertificateBuilder) -> x509.CertificateBuilder:
         """The OCSP responder and the CRL a relying party asks about this certificate."""
@@ -192,45 +211,32 @@ class Authority:
                 .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
                     [x509.UniformResourceIdentifier(self.crl_url)], None, None, None)]), critical=False))
 
-    def _builder(self, subject: x509.Name, key, issuer: x509.Certificate | None, now: datetime, *, years: int,
-                 issuer_key=None) -> x509.CertificateBuilder:
-        issuer_public = issuer.public_key() if issuer is not None else issuer_key.public_key()
-        return (x509.CertificateBuilder().subject_name(subject)
-                .issuer_name(issuer.subject if issuer is not None else subject)
-                .public_key(key.public_key()).serial_number(x509.random_serial_number())
+    @staticmethod
+    def _builder(subject: x509.Name, public, issuer: x509.Name, issuer_public, *, years: int,
+                 serial: int | None = None) -> x509.CertificateBuilder:
+        now = datetime.now(timezone.utc)
+        return (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
+                .public_key(public).serial_number(serial or x509.random_serial_number())
                 .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=365 * years))
-                .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+                .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
                 .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public), critical=False))
 
-    def _signatory_file(self, serial: int) -> Path:
-        return self.key_dir / "signatories" / f"{serial:x}.p12"
+    def _signed_certificate(self, builder: x509.CertificateBuilder) -> x509.Certificate:
+        der = self._signed_by_root(builder, asn1_x509.Certificate, "tbs_certificate", "signature_value")
+        return x509.load_der_x509_certificate(der)
 
-    def _kept(self, name: str, make: Callable[[], Held]) -> Held:
-        """Made on first use; when two workers race, the first file written wins and both read it."""
-        path = self.key_dir / name
-        if not path.exists():
-            self._write(path, make(), exclusive=True, lose_quietly=True)
-        return self._read(path)
+    def _signed_by_root(self, builder, asn1_type, tbs_field: str, signature_field: str) -> bytes:
+        """`cryptography` writes the to-be-signed part (signed with a throw-away key of the root's kind, whose
+        signature is then replaced); the key store signs it, so the root's key may stay inside a token."""
+        draft = asn1_type.load(builder.sign(ec.generate_private_key(ec.SECP256R1()), hashes.SHA256())
+                               .public_bytes(serialization.Encoding.DER))
+        signed = asn1_type({tbs_field: draft[tbs_field], "signature_algorithm": draft["signature_algorithm"],
+                            signature_field: self.keys.sign(ROOT, draft[tbs_field].dump())})
+        return signed.dump()
 
-    def _read(self, path: Path) -> Held:
-        key, certificate, _ = pkcs12.load_key_and_certificates(path.read_bytes(), self.passphrase)
-        return Held(certificate, key)
 
-    def _write(self, path: Path, held: Held, *, exclusive: bool, lose_quietly: bool = False) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        body = pkcs12.serialize_key_and_certificates(
-            path.stem.encode(), held.key, held.certificate, None,
-            serialization.BestAvailableEncryption(self.passphrase))
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".new-")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(body)
-            os.link(temporary, path)  # fails if the name exists: never overwrite a key
-        except FileExistsError:
-            if not lose_quietly:
-                raise
-        finally:
-            os.unlink(temporary)
+def _signatory(serial: int) -> str:
+    return f"signatory-{serial:x}"
 
 
 def _key_usage(**chosen: bool) -> x509.KeyUsage:
