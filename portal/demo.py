@@ -207,7 +207,7 @@ def load() -> None:
                                       focus=focus, since=since)
         db.session.flush()
         _load_contributions(by_name)
-        demo_agreements.load(by_name, accounts.find_user)
+        demo_agreements.load(by_name, accounts.find_user, password=DEMO_PASSWORD)
         demo_materials.load(by_name, accounts.find_user)
         demo_news.load(by_name, accounts.find_user)
 

@@ -1,8 +1,11 @@
 """Demo agreements: the PKS the reports tell of, each in the state a facility would find it today.
 
-The RSUD Tamiang Layang PKS was signed on paper at the ceremony of 28 November
-2025 (seed 004); its scan is confirmed by the facility's officer. The others wait
-where the lifecycle puts them, so every agreement page has something to show.
+The RSUD Tamiang Layang PKS, whose signing closed the rehabilitation programme on 28 November 2025 (seed
+004; its period starts that day), is signed electronically by its director and the Rutan's head: its PDF
+carries both PAdES signatures and the archival timestamp, made when the demo is loaded. A signature records
+the moment it was really made, never the ceremony's date (signatures cannot be changed afterwards: the
+portal's database role may not update them).
+The others wait where the lifecycle puts them, so every agreement page has something to show.
 """
 from __future__ import annotations
 
@@ -10,9 +13,13 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
+import pyotp
+from sqlalchemy import delete
+
 from portal import agreement_pdf
-from portal.models import AgreementType, Organisation, User
-from portal.services import agreement_signing, agreements
+from portal.extensions import db
+from portal.models import AgreementType, Organisation, RecoveryCode, User
+from portal.services import agreement_signing, agreements, two_factor
 from portal.services.agreements import AgreementFields
 
 
@@ -20,7 +27,7 @@ from portal.services.agreements import AgreementFields
 class DemoAgreement:
     facility: str
     partner: str
-    #: The furthest step taken: draft, submitted, forwarded, approved or signed (on paper).
+    #: The furthest step taken: draft, submitted, forwarded, approved or signed (electronically).
     reached: str
     drafter: str
     officer: str
@@ -74,11 +81,9 @@ AGREEMENTS = [
 ]
 
 _ORDER = ("draft", "submitted", "forwarded", "approved", "signed")
-#: The signing ceremony at the closing of the rehabilitation programme (seed 004).
-PAPER_SIGNED_ON = date(2025, 11, 28)
 
 
-def load(by_name: dict[str, Organisation], person) -> None:
+def load(by_name: dict[str, Organisation], person, *, password: str) -> None:
     """Walk each demo agreement through the real services, as its people would."""
     for demo in AGREEMENTS:
         facility, partner = by_name[demo.facility], by_name[demo.partner]
@@ -88,21 +93,29 @@ def load(by_name: dict[str, Organisation], person) -> None:
         agreement = agreements.create_agreement(facility, partner, fields, actor=drafter)
         agreements.add_draft_document(agreement, io.BytesIO(agreement_pdf.agreement_text(agreement)),
                                       f"Draf PKS {partner.name}.pdf", actor=drafter)
-        _walk(agreement, _ORDER.index(demo.reached), drafter=drafter, officer=officer, head=head)
+        _walk(agreement, _ORDER.index(demo.reached), drafter=drafter, officer=officer, head=head,
+              partner_signatory=fields.partner_signatory, password=password)
 
 
-def _walk(agreement, steps: int, *, drafter: User, officer: User, head: User) -> None:
+def _walk(agreement, steps: int, *, drafter: User, officer: User, head: User, partner_signatory: User,
+          password: str) -> None:
     moves = [
         lambda: agreements.submit_agreement(agreement, actor=drafter),
         lambda: agreements.forward_agreement(agreement, actor=officer),
         lambda: agreements.approve_agreement(agreement, actor=head),
-        lambda: _signed_on_paper(agreement, drafter, officer),
+        lambda: _signed_electronically(agreement, (partner_signatory, head), password),
     ]
     for move in moves[:steps]:
         move()
 
 
-def _signed_on_paper(agreement, drafter: User, officer: User) -> None:
-    scan = agreement_pdf.agreement_text(agreement)
-    agreement_signing.upload_signed_scan(agreement, io.BytesIO(scan), "PKS ditandatangani 28-11-2025.pdf", actor=drafter)
-    agreement_signing.confirm_signed_scan(agreement, signed_on=PAPER_SIGNED_ON, actor=officer)
+def _signed_electronically(agreement, signatories: tuple[User, User], password: str) -> None:
+    """Each signatory turns on two-factor sign-in (which issues their certificate) and signs with their
+    password, partner first. The demo then turns two-factor sign-in off again, so that its people sign in
+    with the password alone (README); their certificates stay valid, as they would after a lost phone."""
+    for signatory in signatories:
+        secret = two_factor.new_secret()
+        two_factor.enable(signatory, secret, pyotp.TOTP(secret).now())
+        agreement_signing.sign_agreement(agreement, password, actor=signatory)
+        signatory.totp_secret = signatory.totp_enabled_at = signatory.totp_last_step = None
+        db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == signatory.id))

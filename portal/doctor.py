@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import text
 
-from portal import paths, sealing, storage
+from portal import paths, sealing, signing, storage
 from portal.extensions import db
 from portal.models import FacilityOwned, PairScoped
 from portal.services import operations
@@ -27,7 +27,7 @@ PERSONAL_TABLES = ("login_sessions", "recovery_codes", "account_tokens", "notifi
 #: Tables of one organisation's rows (0020) and its people (0021).
 TENANT_TABLES = ("audit_entries", "invitations", "background_jobs", "outbox_messages", "users", "memberships",
                  "organisations", "api_tokens", "idempotent_requests", "webhook_endpoints", "webhook_deliveries",
-                 "webhook_attempts")
+                 "webhook_attempts", "signing_certificates")
 
 
 def rls_tables() -> list[str]:
@@ -150,6 +150,25 @@ def sealed_secrets() -> list[str]:
     return problems
 
 
+def signing_keys() -> list[str]:
+    """The portal CA's keys open (a wrong SIGNING_KEY_PASSPHRASE or PIN would stop every signature), and the
+    chosen signer is configured."""
+    config, problems = current_app.config, []
+    if config["SIGNING_SERVICE"] not in ("portal-ca", "psre"):
+        problems.append(f"SIGNING_SERVICE is {config['SIGNING_SERVICE']!r}: choose portal-ca or psre")
+    if config["SIGNING_SERVICE"] == "psre" and not config["SIGNING_PSRE_URL"]:
+        problems.append("SIGNING_SERVICE is psre but SIGNING_PSRE_URL is empty")
+    ca = signing.authority()
+    try:
+        made = ca.keys.certificate("root") is not None
+        if made and ca.keys.public_key("root") is None:
+            problems.append("the portal CA's root certificate is there but its key is not: restore the key "
+                            "folder or token from the backup")
+    except ValueError:
+        problems.append("the signing keys do not open with SIGNING_KEY_PASSPHRASE")
+    return problems
+
+
 def catalogs() -> list[str]:
     folder = paths.PACKAGE / "translations"
     missing = [str(po.relative_to(paths.PACKAGE)) for po in folder.glob("*/LC_MESSAGES/*.po")
@@ -169,6 +188,7 @@ CHECKS = (
     Check("mail", mail),
     Check("settings", settings),
     Check("sealed secrets", sealed_secrets),
+    Check("signing keys", signing_keys),
     Check("translation catalogs", catalogs),
     Check("periodic commands", periodic_commands),
 )

@@ -97,6 +97,7 @@ AGREEMENT_KIND = {
 DOCUMENT_KIND = {
     DocumentKind.DRAFT: _l("Draft document"),
     DocumentKind.SIGNED_SCAN: _l("Scan of the paper-signed PKS"),
+    DocumentKind.SIGNED: _l("PDF signed by the partner"),
     DocumentKind.FINAL: _l("Final signed PDF"),
 }
 
@@ -199,6 +200,8 @@ AUDIT_ACTIONS = {
     "user.profile_updated": _l("Profile updated"),
     "user.two_factor_enabled": _l("Two-factor sign-in turned on"),
     "user.recovery_code_used": _l("Recovery code used to sign in"),
+    "signing_certificate.issued": _l("Signing certificate issued"),
+    "signing_certificate.revoked": _l("Signing certificate revoked"),
     "api_token.created": _l("API token created"),
     "api_token.revoked": _l("API token revoked"),
     "webhook.registered": _l("Webhook added"),

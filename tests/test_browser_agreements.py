@@ -146,7 +146,7 @@ def test_a_pks_from_draft_to_verified_signature(live_portal, browser, tmp_path):
 
     # 5. The final PDF downloads; anyone can verify it by code or by the file itself.
     with head.expect_download() as download:
-        head.get_by_role("link", name=re.compile(r"^PKS-.*\.pdf$")).click()
+        head.get_by_role("link", name=re.compile(r"^PKS-\d+-\w{4}-\w{4}-\w{4}\.pdf$")).click()  # not the partner's copy
     final_pdf = tmp_path / "final.pdf"
     download.value.save_as(final_pdf)
     code = head.get_by_test_id("verification-code").inner_text()
@@ -159,6 +159,9 @@ def test_a_pks_from_draft_to_verified_signature(live_portal, browser, tmp_path):
     public.get_by_role("button", name="Periksa berkas").click()
     assert public.get_by_test_id("verdict-authentic").is_visible()
     assert "W17.PAS.PAS.10-PK.01.01-128" in public.get_by_test_id("verdict-authentic").inner_text()
+    signatures = public.get_by_test_id("signatures").inner_text()  # each PAdES signature, as a reader checks it
+    assert "Vinny Safari" in signatures and "Agung Novarianto" in signatures
+    assert signatures.count("Utuh: tidak berubah sejak ditandatangani") == 3
     shot(public, "4-verified")
 
     # 6. An addendum starts from the agreement; later the head terminates it with a reason.

@@ -4,9 +4,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal import demo
+from portal import clock, demo, signing, storage
 from portal.extensions import db
-from portal.models import Agreement, AgreementStatus, OrgKind, Partnership, Role
+from portal.models import Agreement, AgreementStatus, DocumentKind, OrgKind, Partnership, Role, SignatureMethod
 from portal.tenancy import unscoped
 from tests.factories import every_organisation
 
@@ -74,12 +74,18 @@ def test_the_reports_work_is_there_as_verified_contributions_and_programmes(load
 
 
 def test_the_agreements_wait_where_their_lifecycle_puts_them(loaded):
-    """The RSUD PKS signed on paper at the 28 November 2025 ceremony; the others on their way."""
+    """The RSUD PKS of the 28 November 2025 ceremony, signed electronically when the demo was loaded (never
+    backdated), its PDF verifiable; the others on their way."""
     with unscoped("test reads every agreement"):
         found = {(a.partner.name, a.status) for a in db.session.scalars(select(Agreement))}
         rsud = db.session.scalar(select(Agreement).where(Agreement.title == "Sistem Rujukan Pelayanan Kesehatan"))
-        signed_on = {signature.signed_on for signature in rsud.signatures}
-    assert signed_on == {date(2025, 11, 28)}, "the ceremony's date, not the day the demo was loaded"
+        signed = {(signature.method, signature.signed_on, clock.local_date(signature.signed_at)) for signature in rsud.signatures}
+        final = b"".join(storage.get(rsud.document_of(DocumentKind.FINAL).storage_key))
+    assert signed == {(SignatureMethod.ELECTRONIC, None, date.today())}, "when it was signed, not the ceremony"
+    assert rsud.start_date == date(2025, 11, 28)
+    partner, facility, archive = signing.read(final)
+    assert (partner.signer, facility.signer, archive.is_timestamp) == ("Vinny Safari", "Agung Novarianto", True)
+    assert all(found_.intact and found_.trusted for found_ in (partner, facility, archive))
     assert found == {("RSUD Tamiang Layang", AgreementStatus.ACTIVE),
                      ("Dinas Koperasi dan UKM Provinsi Bengkulu", AgreementStatus.SUBMITTED),
                      ("Balai Latihan Kerja Bengkulu", AgreementStatus.DRAFT),

@@ -4,6 +4,7 @@ Held to outside tools: poppler's pdfsig, and pyHanko's validator with a real tes
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import io
 import os
 import subprocess
@@ -67,6 +68,12 @@ def pdfsig(pdf: bytes, name: str) -> str:
     return subprocess.run(["pdfsig", "-nocert", str(path)], capture_output=True, text=True, timeout=60).stdout
 
 
+def in_its_own_loop(coroutine):
+    """Playwright's journeys leave an event loop running in the test process's thread."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
 def b_lta(signature, *, years_ahead: int = 0) -> "AdESStatus":
     """pyHanko's PAdES B-LTA validation (ETSI EN 319 102-1, 5.6.3), offline: only what the PDF carries, with
     the portal CA's and the test PKI's roots trusted and revocation information required. `years_ahead`
@@ -80,9 +87,9 @@ def b_lta(signature, *, years_ahead: int = 0) -> "AdESStatus":
             online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY)))
     if years_ahead:
         later = datetime.now(timezone.utc) + timedelta(days=365 * years_ahead)
-        result = asyncio.run(simulate_future_ades_lta_validation(signature, spec, later))
+        result = in_its_own_loop(simulate_future_ades_lta_validation(signature, spec, later))
     else:
-        result = asyncio.run(ades_lta_validation(signature, spec))
+        result = in_its_own_loop(ades_lta_validation(signature, spec))
     assert result.ades_subindic.status == AdESStatus.PASSED, (result.ades_subindic, result.failure_msg)
     return result
 
@@ -115,6 +122,21 @@ def test_pyhanko_finds_b_lta_with_the_test_pki_trusted(pks, outside_tsa):
         b_lta(signature, years_ahead=5)  # the signatories' certificates (3 years) have long expired by then
     assert reader.embedded_signatures[-1].sig_object_type == "/DocTimeStamp"
     assert "/DSS" in reader.root
+
+
+def test_signing_works_in_a_thread_that_already_runs_an_event_loop(pks):
+    """pyHanko's synchronous calls start their own event loop; in a thread running one (after the browser
+    journeys in this process, or under an async server) they failed with "asyncio.run() cannot be called
+    from a running event loop"."""
+    agreement = pks.in_state(S.PARTNER_SIGNED)
+
+    async def the_head_signs():
+        with pks.acting(pks.head):
+            agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.head)
+            return signing.read(b"".join(storage.get(agreement.document_of(DocumentKind.FINAL).storage_key)))
+
+    found = asyncio.run(the_head_signs())
+    assert agreement.status == S.ACTIVE and len(found) == 3 and all(signature.intact for signature in found)
 
 
 def test_the_facility_signs_second_without_breaking_the_partners_signature(pks, outside_tsa):
@@ -300,3 +322,13 @@ def test_the_sign_form_asks_for_the_psre_passphrase_only_where_a_psre_signs(pks,
     assert 'name="passphrase"' not in web.get(f"/o/{pks.partner.slug}/agreements/{agreement.id}").text
     monkeypatch.setitem(app.config, "SIGNING_SERVICE", "psre")
     assert 'name="passphrase"' in web.get(f"/o/{pks.partner.slug}/agreements/{agreement.id}").text
+
+
+def test_the_doctor_says_when_the_signing_keys_do_not_open(app, monkeypatch):
+    from portal import doctor
+    signing.authority().root_certificate()
+    assert doctor.signing_keys() == []
+    monkeypatch.setitem(app.config, "SIGNING_KEY_PASSPHRASE", b"not-the-passphrase")
+    assert doctor.signing_keys() == ["the signing keys do not open with SIGNING_KEY_PASSPHRASE"]
+    monkeypatch.setitem(app.config, "SIGNING_SERVICE", "psre")
+    assert "SIGNING_SERVICE is psre but SIGNING_PSRE_URL is empty" in doctor.signing_keys()

@@ -7,8 +7,8 @@ from sqlalchemy.exc import ProgrammingError
 
 from portal.extensions import db
 from portal.models import (
-    AccountToken, ApiToken, IdempotentRequest, RecoveryCode, Role, TokenPurpose, WebhookAttempt, WebhookDelivery,
-    WebhookEndpoint,
+    AccountToken, ApiToken, IdempotentRequest, RecoveryCode, Role, SigningCertificate, TokenPurpose, WebhookAttempt,
+    WebhookDelivery, WebhookEndpoint,
 )
 from portal.models.base import utcnow
 from portal.services import audit, outbox
@@ -201,6 +201,7 @@ TENANT_ROWS = {
     "webhook_endpoints": "organisation_id = :org",
     "webhook_deliveries": "organisation_id = :org",
     "webhook_attempts": "organisation_id = :org",
+    "signing_certificates": "organisation_id = :org",
 }
 
 
@@ -244,6 +245,9 @@ def test_an_organisations_rows_are_hidden_from_nobody_and_from_other_organisatio
         db.session.add(delivery)
         db.session.flush()
         db.session.add(WebhookAttempt(organisation_id=ours.id, delivery_id=delivery.id, status_code=204))
+        db.session.add(SigningCertificate(serial="abc1", user_id=member.id, organisation_id=ours.id,
+                                          name=member.name, organisation_name=ours.name, der=b"0",
+                                          not_after=utcnow()))
         db.session.flush()
         assert set(tenant_rows_of(ours, member).values()) == {1}
     assert tenant_rows_of(ours, member) == only(), "no scope: nothing"

@@ -1,5 +1,5 @@
-"""PAdES signing: the certificates the portal CA issued (each organisation's own, under Row-Level Security;
-the public OCSP and CRL answers read them through the escape hatch), and the agreement document kind "signed".
+"""PAdES signing: the certificates the portal CA issued, and the agreement document kind "signed" (the PDF
+as signed so far). Row-Level Security on the certificates is migration 0032.
 
 Revision ID: 0031
 Revises: 0030
@@ -16,9 +16,6 @@ down_revision = "0030"
 branch_labels = None
 depends_on = None
 
-_EVERY = "current_setting('mitrapas.every_tenant', true) = 'on'"
-_ORG = "nullif(current_setting('mitrapas.org_id', true), '')::integer"
-_THE_PUBLIC = "coalesce(current_setting('mitrapas.public', true) = 'on', false)"
 _KINDS_BEFORE = ("draft", "signed_scan", "final")
 _KINDS_AFTER = ("draft", "signed_scan", "signed", "final")
 
@@ -55,12 +52,6 @@ def upgrade():
             raise ValueError(f"DATABASE_APP_ROLE is not a plain role name: {role!r}")
         op.execute(f"GRANT SELECT, INSERT, UPDATE ON signing_certificates TO {role}")
         op.execute(f"GRANT USAGE, SELECT ON SEQUENCE signing_certificates_id_seq TO {role}")
-        op.execute("ALTER TABLE signing_certificates ENABLE ROW LEVEL SECURITY")
-        op.execute("ALTER TABLE signing_certificates FORCE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY own ON signing_certificates USING ({_EVERY} OR organisation_id = {_ORG}) "
-                   f"WITH CHECK ({_EVERY} OR organisation_id = {_ORG})")
-        op.execute(f"CREATE POLICY not_for_the_public ON signing_certificates AS RESTRICTIVE "
-                   f"USING (NOT {_THE_PUBLIC}) WITH CHECK (NOT {_THE_PUBLIC})")
 
 
 def downgrade():

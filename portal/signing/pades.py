@@ -5,6 +5,9 @@ Knows PDFs and certificates, nothing of agreements or people.
 """
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import functools
 import io
 from dataclasses import dataclass
 from datetime import datetime
@@ -70,6 +73,21 @@ class Found:
     has_validation_data: bool
     reason: str | None
     location: str | None
+
+
+def _outside_any_event_loop(function):
+    """pyHanko's synchronous calls start an event loop of their own (asyncio.run), which fails in a thread that
+    already runs one (Playwright's in the tests, an async server's in production): there, they run in a thread
+    of their own."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return function(*args, **kwargs)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+            return thread.submit(function, *args, **kwargs).result()
+    return wrapper
 
 
 def asn1_certificate(certificate: x509.Certificate) -> asn1_x509.Certificate:
@@ -172,6 +190,7 @@ def box_of(pdf: bytes, field: str) -> Box:
     raise UnreadablePdf(f"no empty signature field {field!r}")
 
 
+@_outside_any_event_loop
 def sign(pdf: bytes, box: str, signer: signers.Signer, appearance: Appearance,
          time_stamper: timestamps.TimeStamper) -> bytes:
     """Sign into an existing box as an incremental update (PAdES, with a signature timestamp: B-T)."""
@@ -188,6 +207,7 @@ def sign(pdf: bytes, box: str, signer: signers.Signer, appearance: Appearance,
     return output.getvalue()
 
 
+@_outside_any_event_loop
 def make_long_lived(pdf: bytes, context: ValidationContext, time_stamper: timestamps.TimeStamper) -> bytes:
     """B-LTA: the certificates and revocation answers of every signature in the document's security store,
     then a document timestamp over all of it (which a later timestamp can extend before its TSA expires)."""
@@ -199,6 +219,7 @@ def make_long_lived(pdf: bytes, context: ValidationContext, time_stamper: timest
     return output.getvalue()
 
 
+@_outside_any_event_loop
 def read(pdf: bytes, trust: list[x509.Certificate]) -> list[Found]:
     """Every signature and document timestamp of a PDF, judged offline: intact, trusted, timestamped."""
     try:
