@@ -4,6 +4,7 @@ Held to outside tools: poppler's pdfsig, and pyHanko's validator with a real tes
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from concurrent.futures import ThreadPoolExecutor
 import io
 import os
@@ -69,9 +70,10 @@ def pdfsig(pdf: bytes, name: str) -> str:
 
 
 def in_its_own_loop(coroutine):
-    """Playwright's journeys leave an event loop running in the test process's thread."""
+    """Run `coroutine` in an event loop of its own, in a thread of its own (Playwright's journeys leave one
+    running in the test process's thread), with this thread's app context and tenancy scope."""
     with ThreadPoolExecutor(max_workers=1) as thread:
-        return thread.submit(asyncio.run, coroutine).result()
+        return thread.submit(contextvars.copy_context().run, asyncio.run, coroutine).result()
 
 
 def b_lta(signature, *, years_ahead: int = 0) -> "AdESStatus":
@@ -135,7 +137,7 @@ def test_signing_works_in_a_thread_that_already_runs_an_event_loop(pks):
             agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.head)
             return signing.read(b"".join(storage.get(agreement.document_of(DocumentKind.FINAL).storage_key)))
 
-    found = asyncio.run(the_head_signs())
+    found = in_its_own_loop(the_head_signs())
     assert agreement.status == S.ACTIVE and len(found) == 3 and all(signature.intact for signature in found)
 
 
@@ -332,3 +334,39 @@ def test_the_doctor_says_when_the_signing_keys_do_not_open(app, monkeypatch):
     assert doctor.signing_keys() == ["the signing keys do not open with SIGNING_KEY_PASSPHRASE"]
     monkeypatch.setitem(app.config, "SIGNING_SERVICE", "psre")
     assert "SIGNING_SERVICE is psre but SIGNING_PSRE_URL is empty" in doctor.signing_keys()
+
+
+def _longest_last_range(pdf: bytes) -> bytes:
+    """The first signature claims to cover more bytes than the file has (same length, so the file still opens)."""
+    start = pdf.index(b"/ByteRange [")
+    end = pdf.index(b"]", start)
+    numbers = pdf[start:end].split(b" ")
+    numbers[-1] = b"9" * len(numbers[-1])
+    return pdf[:start] + b" ".join(numbers) + pdf[end:]
+
+
+def damaged_copies(pdf: bytes) -> dict[str, bytes]:
+    """What a careless or hostile uploader sends /verify/ instead of the PDF."""
+    contents = pdf.index(b"/Contents <") + len(b"/Contents <") + 200
+    return {
+        "cut short": pdf[: len(pdf) * 3 // 5],
+        "signature bytes changed": pdf[:contents] + (b"0" if pdf[contents:contents + 1] != b"0" else b"1")
+        + pdf[contents + 1:],
+        "byte range past the end": _longest_last_range(pdf),
+        "nested a hundred thousand deep": b"%PDF-1.7\n1 0 obj\n" + b"[" * 100_000 + b"]" * 100_000
+        + b"\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n",
+        "a header and nothing else": b"%PDF-1.7\n%%EOF\n",
+    }
+
+
+def test_a_damaged_or_hostile_pdf_is_reported_never_an_error_page(pks, client, web):
+    pdf = fully_signed(pks)
+    for what, copy in damaged_copies(pdf).items():
+        page = check_on_the_verify_page(client, web, copy)
+        assert page.status_code == 404, what  # not an agreement's final PDF; and not a 500
+        html = page.get_data(as_text=True)
+        assert ("Diubah setelah ditandatangani, atau rusak" in html
+                or "bukan PDF yang tanda tangannya dapat dibaca" in html
+                or "tidak memuat tanda tangan elektronik" in html), what
+        if what in ("signature bytes changed", "byte range past the end"):
+            assert "Diubah setelah ditandatangani, atau rusak" in html, what

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import tempfile
 import threading
@@ -89,10 +90,14 @@ class FileKeys:
         return self.private_key(label).sign(data, ec.ECDSA(hashes.SHA256()))
 
     def certificate(self, label: str) -> x509.Certificate | None:
+        """Read once per process and file version: opening a PKCS#12 file costs about 10 ms (its key
+        derivation), and /verify/ asks for the root on every upload."""
         path = self._path(label)
-        if not path.exists():
+        try:
+            version = path.stat().st_mtime_ns
+        except FileNotFoundError:
             return None
-        return pkcs12.load_key_and_certificates(path.read_bytes(), self.passphrase)[1]
+        return _certificate_in(str(path), version, self.passphrase)
 
     def keep_certificate(self, label: str, certificate: x509.Certificate) -> None:
         key = self._waiting.pop(label)
@@ -191,6 +196,11 @@ class TokenKeys:
             for found in session.get_objects({_label_attribute(): label}):
                 found.destroy()
         (self.folder / f"{label}.pem").unlink(missing_ok=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _certificate_in(path: str, _version: int, passphrase: bytes) -> x509.Certificate:
+    return pkcs12.load_key_and_certificates(Path(path).read_bytes(), passphrase)[1]
 
 
 _TOKEN_LOCK = threading.RLock()

@@ -221,38 +221,51 @@ def make_long_lived(pdf: bytes, context: ValidationContext, time_stamper: timest
 
 @_outside_any_event_loop
 def read(pdf: bytes, trust: list[x509.Certificate]) -> list[Found]:
-    """Every signature and document timestamp of a PDF, judged offline: intact, trusted, timestamped."""
+    """Every signature and document timestamp of a PDF, judged offline: intact, trusted, timestamped.
+
+    Anyone may upload a PDF to /verify/, so whatever a damaged or hostile file makes pyHanko raise means
+    "unreadable" for the file, or "not intact" for one signature, never an error page."""
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = reader.embedded_signatures
+        store = DocumentSecurityStore.read_dss(reader) if "/DSS" in reader.root else None
     except Exception as error:  # noqa: BLE001 - pyHanko raises many kinds for a damaged file
         raise UnreadablePdf(str(error)) from error
-    store = DocumentSecurityStore.read_dss(reader) if "/DSS" in reader.root else None
     settings = {"trust_roots": [asn1_certificate(c) for c in trust], "allow_fetching": False,
                 "revocation_mode": "soft-fail"}
     found = []
     for signature in embedded:
-        context = store.as_validation_context(settings) if store else ValidationContext(**settings)
-        is_timestamp = signature.sig_object_type == "/DocTimeStamp"
         try:
-            status = (validate_pdf_timestamp(signature, context) if is_timestamp
-                      else validate_pdf_signature(signature, context, context))
+            found.append(_judged(signature, store, settings))
         except Exception:  # noqa: BLE001 - a signature pyHanko cannot even evaluate is not intact
-            found.append(Found(signature.field_name, is_timestamp, None, None, None, None, None, False, False,
-                               False, store is not None, None, None))
-            continue
-        subject = status.signing_cert.subject.native if status.signing_cert else {}
-        timestamp = status if is_timestamp else status.timestamp_validity
-        found.append(Found(
-            field=signature.field_name, is_timestamp=is_timestamp, signer=subject.get("common_name"),
-            organisation=subject.get("organization_name"), position=subject.get("title"),
-            claimed_at=None if is_timestamp else signature.self_reported_timestamp,
-            timestamped_at=timestamp.timestamp if timestamp else None,
-            intact=bool(status.intact and status.valid),
-            covers_everything_allowed=_unchanged_since(status),
-            trusted=bool(status.trusted), has_validation_data=store is not None,
-            reason=_text(signature.sig_object, "/Reason"), location=_text(signature.sig_object, "/Location")))
+            found.append(Found(_safely(lambda: signature.field_name), False, None, None, None, None, None, False,
+                               False, False, store is not None, None, None))
     return found
+
+
+def _judged(signature, store, settings) -> Found:
+    context = store.as_validation_context(settings) if store else ValidationContext(**settings)
+    is_timestamp = signature.sig_object_type == "/DocTimeStamp"
+    status = (validate_pdf_timestamp(signature, context) if is_timestamp
+              else validate_pdf_signature(signature, context, context))
+    subject = status.signing_cert.subject.native if status.signing_cert else {}
+    timestamp = status if is_timestamp else status.timestamp_validity
+    return Found(
+        field=signature.field_name, is_timestamp=is_timestamp, signer=subject.get("common_name"),
+        organisation=subject.get("organization_name"), position=subject.get("title"),
+        claimed_at=None if is_timestamp else signature.self_reported_timestamp,
+        timestamped_at=timestamp.timestamp if timestamp else None,
+        intact=bool(status.intact and status.valid),
+        covers_everything_allowed=_unchanged_since(status),
+        trusted=bool(status.trusted), has_validation_data=store is not None,
+        reason=_text(signature.sig_object, "/Reason"), location=_text(signature.sig_object, "/Location"))
+
+
+def _safely(read_value):
+    try:
+        return str(read_value())
+    except Exception:  # noqa: BLE001
+        return "?"
 
 
 def _unchanged_since(status) -> bool:
