@@ -75,6 +75,17 @@ def _secrets_keys(instance_path: Path, environment: str) -> tuple[str, ...]:
     return keys
 
 
+def _signing_key_dir(instance_path: Path, environment: str) -> str:
+    """Where the portal CA's key files live: SIGNING_KEY_DIR; outside production, instance/signing. Production
+    names it, because an installed release's instance folder lives in its virtualenv, which a reinstall
+    replaces: the CA would silently start again and no earlier signature would be trusted."""
+    if value := os.environ.get("SIGNING_KEY_DIR"):
+        return value
+    if environment == "production":
+        raise RuntimeError("SIGNING_KEY_DIR must be set in production (a folder kept across releases, backed up)")
+    return str(instance_path / "signing")
+
+
 def _signing_passphrase(instance_path: Path, environment: str) -> bytes:
     """Seals the signing keys' PKCS#12 files: SIGNING_KEY_PASSPHRASE; outside production, one kept in instance/."""
     if value := os.environ.get("SIGNING_KEY_PASSPHRASE"):
@@ -106,7 +117,7 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # A database error names the statement, never the values (a title may hold a WBP's name): UU PDP.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         # PAdES signatures (portal/signing): where the portal CA keeps its keys, what seals them, who stamps time.
-        "SIGNING_KEY_DIR": os.environ.get("SIGNING_KEY_DIR") or str(instance_path / "signing"),
+        "SIGNING_KEY_DIR": overrides.get("SIGNING_KEY_DIR") or _signing_key_dir(instance_path, environment),
         "SIGNING_KEY_PASSPHRASE": overrides.get("SIGNING_KEY_PASSPHRASE") or _signing_passphrase(instance_path,
                                                                                                  environment),
         # Who signs: "portal-ca" (the portal's own CA) or "psre" (a certified PSrE's remote signing service, whose

@@ -7,7 +7,7 @@ import pytest
 from portal import create_app
 from portal.models import Role
 from portal.version import __version__
-from tests.conftest import TEST_SECRETS_KEY
+from tests.conftest import SIGNING_KEY_DIR, TEST_SECRETS_KEY
 from tests.factories import FacilityFactory, member_of
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -25,7 +25,8 @@ def test_security_headers_on_every_response(client):
 
 def test_hsts_and_secure_cookie_in_production(database):
     app = create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 32, "SECRETS_KEYS": (TEST_SECRETS_KEY,),
-                      "SIGNING_KEY_PASSPHRASE": b"y" * 32, "SQLALCHEMY_DATABASE_URI": database.app_url})
+                      "SIGNING_KEY_PASSPHRASE": b"y" * 32, "SIGNING_KEY_DIR": SIGNING_KEY_DIR,
+                      "SQLALCHEMY_DATABASE_URI": database.app_url})
     response = app.test_client().get("/login", base_url="https://portal.example")
     assert "max-age=" in response.headers["Strict-Transport-Security"]
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -37,10 +38,14 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
         create_app({"ENV_NAME": "production"})
 
 
-def test_production_refuses_to_start_without_a_passphrase_for_the_signing_keys(monkeypatch):
+def test_production_refuses_to_start_without_a_folder_and_a_passphrase_for_the_signing_keys(monkeypatch):
+    monkeypatch.delenv("SIGNING_KEY_DIR", raising=False)
     monkeypatch.delenv("SIGNING_KEY_PASSPHRASE", raising=False)
+    settings = {"ENV_NAME": "production", "SECRET_KEY": "x" * 32, "SECRETS_KEYS": (TEST_SECRETS_KEY,)}
+    with pytest.raises(RuntimeError, match="SIGNING_KEY_DIR must be set in production"):
+        create_app(settings)
     with pytest.raises(RuntimeError, match="SIGNING_KEY_PASSPHRASE must be set in production"):
-        create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 32, "SECRETS_KEYS": (TEST_SECRETS_KEY,)})
+        create_app({**settings, "SIGNING_KEY_DIR": SIGNING_KEY_DIR})
 
 
 def test_production_refuses_to_start_without_keys_to_seal_secrets(monkeypatch):
