@@ -123,6 +123,9 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # Who signs: "portal-ca" (the portal's own CA) or "psre" (a certified PSrE's remote signing service, whose
         # address and the portal's client account there follow; signatories type their PSrE passphrase).
         "SIGNING_SERVICE": os.environ.get("SIGNING_SERVICE", "portal-ca"),
+        # Or only for these organisations (slugs, comma-separated): each whose signatories hold PSrE certificates.
+        "SIGNING_PSRE_ORGANISATIONS": tuple(slug.strip() for slug in
+                                            os.environ.get("SIGNING_PSRE_ORGANISATIONS", "").split(",") if slug.strip()),
         "SIGNING_PSRE_URL": os.environ.get("SIGNING_PSRE_URL", ""),
         "SIGNING_PSRE_USER": os.environ.get("SIGNING_PSRE_USER", ""),
         "SIGNING_PSRE_PASSWORD": os.environ.get("SIGNING_PSRE_PASSWORD", ""),

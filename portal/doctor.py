@@ -156,8 +156,8 @@ def signing_keys() -> list[str]:
     config, problems = current_app.config, []
     if config["SIGNING_SERVICE"] not in ("portal-ca", "psre"):
         problems.append(f"SIGNING_SERVICE is {config['SIGNING_SERVICE']!r}: choose portal-ca or psre")
-    if config["SIGNING_SERVICE"] == "psre" and not config["SIGNING_PSRE_URL"]:
-        problems.append("SIGNING_SERVICE is psre but SIGNING_PSRE_URL is empty")
+    if (config["SIGNING_SERVICE"] == "psre" or config["SIGNING_PSRE_ORGANISATIONS"]) and not config["SIGNING_PSRE_URL"]:
+        problems.append("a PSrE signs (SIGNING_SERVICE or SIGNING_PSRE_ORGANISATIONS) but SIGNING_PSRE_URL is empty")
     ca = signing.authority()
     try:
         made = ca.keys.certificate("root") is not None

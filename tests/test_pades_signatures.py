@@ -322,8 +322,30 @@ def test_the_sign_form_asks_for_the_psre_passphrase_only_where_a_psre_signs(pks,
     agreement = pks.in_state(S.APPROVED)
     web = login_as(pks.partner_admin)
     assert 'name="passphrase"' not in web.get(f"/o/{pks.partner.slug}/agreements/{agreement.id}").text
-    monkeypatch.setitem(app.config, "SIGNING_SERVICE", "psre")
+    monkeypatch.setitem(app.config, "SIGNING_PSRE_ORGANISATIONS", (pks.facility.slug,))  # not the partner
+    assert 'name="passphrase"' not in web.get(f"/o/{pks.partner.slug}/agreements/{agreement.id}").text
+    monkeypatch.setitem(app.config, "SIGNING_PSRE_ORGANISATIONS", (pks.partner.slug,))
     assert 'name="passphrase"' in web.get(f"/o/{pks.partner.slug}/agreements/{agreement.id}").text
+
+
+def test_the_hospital_signs_through_its_psre_and_the_rutan_through_the_portal_ca(pks, app, psre, monkeypatch):
+    """Each organisation with a PSrE account switches by configuration alone; the other party keeps the
+    portal CA, and the PDF carries one signature of each kind, both checkable."""
+    monkeypatch.setitem(app.config, "SIGNING_SERVICE", "portal-ca")
+    monkeypatch.setitem(app.config, "SIGNING_PSRE_ORGANISATIONS", (pks.partner.slug,))
+    agreement = pks.in_state(S.APPROVED)
+    with pks.acting(pks.partner_admin):
+        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.partner_admin,
+                                         passphrase=PSRE_PEOPLE["Vinny Safari"][1])
+    with pks.acting(pks.head):
+        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.head)
+        pdf = b"".join(storage.get(agreement.document_of(DocumentKind.FINAL).storage_key))
+        found = signing.read(pdf)
+    partner, facility, _archive = found
+    assert (partner.organisation, facility.organisation) == ("Test PSrE signatories", "Rutan Kelas IIB Tamiang Layang")
+    assert all(signature.intact and signature.trusted for signature in found)
+    for signature in PdfFileReader(io.BytesIO(pdf)).embedded_regular_signatures:
+        b_lta(signature)
 
 
 def test_the_doctor_says_when_the_signing_keys_do_not_open(app, monkeypatch):
@@ -333,7 +355,8 @@ def test_the_doctor_says_when_the_signing_keys_do_not_open(app, monkeypatch):
     monkeypatch.setitem(app.config, "SIGNING_KEY_PASSPHRASE", b"not-the-passphrase")
     assert doctor.signing_keys() == ["the signing keys do not open with SIGNING_KEY_PASSPHRASE"]
     monkeypatch.setitem(app.config, "SIGNING_SERVICE", "psre")
-    assert "SIGNING_SERVICE is psre but SIGNING_PSRE_URL is empty" in doctor.signing_keys()
+    assert "a PSrE signs (SIGNING_SERVICE or SIGNING_PSRE_ORGANISATIONS) but SIGNING_PSRE_URL is empty" in \
+        doctor.signing_keys()
 
 
 def _longest_last_range(pdf: bytes) -> bytes:

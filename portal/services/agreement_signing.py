@@ -35,9 +35,10 @@ def signing_party(agreement: Agreement, user: User) -> Party | None:
     return None
 
 
-def asks_passphrase() -> bool:
-    """Whether signing asks for the passphrase of a certificate held by a PSrE (SIGNING_SERVICE=psre)."""
-    return signing.document_signer().asks_passphrase
+def asks_passphrase(agreement: Agreement, user: User) -> bool:
+    """Whether `user` signs through a PSrE, and so types the passphrase of their certificate there."""
+    party = signing_party(agreement, user)
+    return party is not None and signing.document_signer(_organisation(agreement, party).slug).asks_passphrase
 
 
 def sign_agreement(agreement: Agreement, password: str, *, actor: User, passphrase: str | None = None) -> Signature:
@@ -74,8 +75,8 @@ def _signed_pdf(agreement: Agreement, party: Party, approved: AgreementDocument,
                 passphrase: str | None) -> bytes:
     """The party's PAdES signature in its box of the copy being signed: by the portal CA, with the certificate
     it issued the signatory (renewed first if it no longer names them as they are), or by the PSrE."""
-    organisation = agreement.facility if party == Party.FACILITY else agreement.partner
-    signer = signing.document_signer()
+    organisation = _organisation(agreement, party)
+    signer = signing.document_signer(organisation.slug)
     serial = None
     if signer.needs_portal_certificate:
         serial = int(signing_certificates.current_for(actor, organisation, _position(agreement, party, actor)).serial,
@@ -142,6 +143,10 @@ def _signature(agreement: Agreement, party: Party, method: SignatureMethod, docu
         confirmed_by_id=confirmed_by.id if confirmed_by else None)
     db.session.add(signature)
     return signature
+
+
+def _organisation(agreement: Agreement, party: Party):
+    return agreement.facility if party == Party.FACILITY else agreement.partner
 
 
 def _position(agreement: Agreement, party: Party, signer: User | None) -> str | None:

@@ -67,10 +67,11 @@ class RemotePSrESigner(psre.RemoteSigner):
     asks_passphrase = True
 
 
-def document_signer() -> DocumentSigner:
-    """SIGNING_SERVICE "portal-ca" (the default) or "psre" (SIGNING_PSRE_URL, _USER, _PASSWORD)."""
+def document_signer(organisation: str | None = None) -> DocumentSigner:
+    """Who signs for the organisation of this slug: the PSrE (SIGNING_PSRE_URL, _USER, _PASSWORD) where
+    SIGNING_SERVICE is "psre" or SIGNING_PSRE_ORGANISATIONS names it, else the portal CA."""
     config = current_app.config
-    if config["SIGNING_SERVICE"] == "psre":
+    if config["SIGNING_SERVICE"] == "psre" or organisation in config["SIGNING_PSRE_ORGANISATIONS"]:
         return RemotePSrESigner(config["SIGNING_PSRE_URL"], config["SIGNING_PSRE_USER"],
                                 config["SIGNING_PSRE_PASSWORD"], ca_file=config["SIGNING_PSRE_CA_FILE"])
     return PortalCASigner()
