@@ -1,5 +1,5 @@
 """Story: the demo's PKS, signed electronically at the previous release's schema, is still a PDF that outside
-tools accept after the upgrade, on the deployed portal: the head downloads it over HTTPS, pdfsig finds both
+tools accept after the upgrade, on the deployed portal: the Rutan's officer downloads it over HTTPS, pdfsig finds both
 signatures valid, anyone can check it on /verify/, and the portal's OCSP responder vouches for the signers'
 certificates (PostgreSQL under Row-Level Security, through gunicorn)."""
 from __future__ import annotations
@@ -22,9 +22,9 @@ def test_the_signed_pks_passes_pdfsig_verify_and_ocsp_after_the_upgrade(stack, v
     agreement_id, document_id = stack.sql(
         "SELECT a.id, d.id FROM agreements a JOIN agreement_documents d ON d.agreement_id = a.id "
         "WHERE a.title = :title AND d.kind = 'final'", title=TITLE)[0]
-    head = visitor()
-    head.login("agung.novarianto@mitrapas.test")
-    download = head.get(f"{org_path(head)}agreements/{agreement_id}/documents/{document_id}")
+    officer = visitor()  # the head turned on two-factor sign-in in an earlier story
+    officer.login("pelayanan@rutan-tamiang-layang.mitrapas.test")
+    download = officer.get(f"{org_path(officer)}agreements/{agreement_id}/documents/{document_id}")
     assert download.status_code == 200 and download.content.startswith(b"%PDF")
     pdf = download.content
     (tmp_path / "pks.pdf").write_bytes(pdf)
