@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 from certomancer.integrations.animator import Animator, AnimatorArchStore
 from certomancer.registry import CertomancerConfig
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from werkzeug.serving import make_server
@@ -127,16 +128,10 @@ class OutsideTimeStampingAuthority:
         architecture = loaded.get_pki_arch("testing")
         self.animator = Animator(AnimatorArchStore(loaded.pki_archs), with_web_ui=False)
         self.root_pem = self.folder / "root.pem"
-        self.root_pem.write_text("-----BEGIN CERTIFICATE-----\n" + _base64(architecture.get_cert("root").dump())
-                                 + "-----END CERTIFICATE-----\n")
+        self.root_pem.write_bytes(x509.load_der_x509_certificate(architecture.get_cert("root").dump())
+                                  .public_bytes(serialization.Encoding.PEM))
         self._thread.start()
         return self
 
     def stop(self) -> None:
         self.server.shutdown()
-
-
-def _base64(der: bytes) -> str:
-    import base64
-    text = base64.b64encode(der).decode()
-    return "".join(text[i:i + 64] + "\n" for i in range(0, len(text), 64))

@@ -93,8 +93,8 @@ def test_both_signatories_sign_and_the_final_pdf_carries_a_certificate(pks):
                      signed_hash[:32], "RSUD Tamiang Layang", "Rutan Kelas IIB Tamiang Layang"):
         assert expected in certificate.replace("\n", " ")
     assert verification.by_code(agreement.verification_code).status == S.ACTIVE
-    assert verification.by_file(io.BytesIO(body)).facility_number == agreement.facility_number
-    assert verification.by_file(io.BytesIO(body + b"x")) is None
+    assert verification.check_file(io.BytesIO(body)).verdict.facility_number == agreement.facility_number
+    assert verification.check_file(io.BytesIO(body + b"x")).verdict is None
 
 
 def test_a_docx_draft_gets_a_generated_agreement_pdf(pks):

@@ -113,7 +113,8 @@ def show(agreement_id: int):
     return render_template(
         "agreements/show.html", agreement=agreement, actions=agreements.available_actions(agreement, _actor()),
         timeline=agreement_lists.timeline(agreement), confirm_form=ConfirmForm(), reason_form=ReasonForm(),
-        sign_form=SignForm(), asks_passphrase=agreement_signing.asks_passphrase(agreement, _actor()), scan_form=ScanForm(), confirm_scan_form=ConfirmScanForm(),
+        sign_form=SignForm(), asks_passphrase=agreement_signing.asks_passphrase(agreement, _actor()),
+        scan_form=ScanForm(), confirm_scan_form=ConfirmScanForm(),
         may_publish_document=publication.may_show_document(_actor(), agreement))
 
 

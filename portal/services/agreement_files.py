@@ -47,10 +47,11 @@ def copy_to_sign(agreement: Agreement, approved: AgreementDocument) -> bytes:
         return files.read_object(latest.storage_key)
     agreement.verification_code = agreement.verification_code or _new_verification_code()
     certificate = agreement_pdf.certificate_page(_facts(agreement, approved, utcnow(), electronic=True))
-    joined = agreement_pdf.final_pdf(_body(agreement, approved), certificate)
-    page = len(PdfReader(io.BytesIO(joined)).pages) - len(PdfReader(io.BytesIO(certificate)).pages)
-    return signing.pades.with_boxes(joined, [signing.Box(box_name(party), page, rect)
-                                             for party, rect in agreement_pdf.SIGNATURE_BOXES.items()])
+    body = _body(agreement, approved)
+    first_certificate_page = len(PdfReader(io.BytesIO(body)).pages)
+    return signing.pades.with_boxes(agreement_pdf.final_pdf(body, certificate), [
+        signing.Box(box_name(party), first_certificate_page, rect)
+        for party, rect in agreement_pdf.SIGNATURE_BOXES.items()])
 
 
 def box_name(party: Party) -> str:

@@ -75,12 +75,11 @@ def _signed_pdf(agreement: Agreement, party: Party, approved: AgreementDocument,
                 passphrase: str | None) -> bytes:
     """The party's PAdES signature in its box of the copy being signed: by the portal CA, with the certificate
     it issued the signatory (renewed first if it no longer names them as they are), or by the PSrE."""
-    organisation = _organisation(agreement, party)
+    organisation, position = _organisation(agreement, party), _position(agreement, party, actor)
     signer = signing.document_signer(organisation.slug)
     serial = None
     if signer.needs_portal_certificate:
-        serial = int(signing_certificates.current_for(actor, organisation, _position(agreement, party, actor)).serial,
-                     16)
+        serial = int(signing_certificates.current_for(actor, organisation, position).serial, 16)
     elif not passphrase:
         raise DomainError(_l("Enter the passphrase of your signing certificate at the certification authority."))
     pdf = agreement_files.copy_to_sign(agreement, approved)
@@ -89,9 +88,8 @@ def _signed_pdf(agreement: Agreement, party: Party, approved: AgreementDocument,
         appearance = signing.Appearance(
             reason=_("Approves the cooperation agreement %(number)s", number=number or f"#{agreement.id}"),
             location=agreement.facility.name,
-            lines=(_("Signed electronically by"), actor.name, _position(agreement, party, actor) or "",
-                   organisation.name))
-    signatory = signing.Signatory(name=actor.name, position=_position(agreement, party, actor),
+            lines=(_("Signed electronically by"), actor.name, position or "", organisation.name))
+    signatory = signing.Signatory(name=actor.name, position=position,
                                   organisation=organisation.name, email=actor.email, serial=serial,
                                   passphrase=passphrase)
     try:
@@ -138,7 +136,7 @@ def _signature(agreement: Agreement, party: Party, method: SignatureMethod, docu
         party=party, method=method, user_id=signer.id if signer else None, name=signer.name if signer else "-",
         position=_position(agreement, party, signer),
         nip=getattr(agreement, f"{party.value}_signatory_nip") or getattr(signer, "nip", None),
-        organisation_name=(agreement.facility if party == Party.FACILITY else agreement.partner).name,
+        organisation_name=_organisation(agreement, party).name,
         signed_at=utcnow(), ip=audit.origin_ip.get(), sha256=document.sha256,
         confirmed_by_id=confirmed_by.id if confirmed_by else None)
     db.session.add(signature)

@@ -74,11 +74,6 @@ def check_file(stream: BinaryIO) -> FileCheck:
         return FileCheck(verdict, [], unreadable=True)
 
 
-def by_file(stream: BinaryIO) -> Verdict | None:
-    """The agreement whose final PDF is byte for byte this file, if any."""
-    return check_file(stream).verdict
-
-
 def _verdict(agreement: Agreement) -> Verdict:
     return Verdict(code=agreement.verification_code, facility_number=agreement.facility_number,
                    partner_number=agreement.partner_number, facility=agreement.facility.name,

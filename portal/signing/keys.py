@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.sign import signers
+
+from portal.signing import pades
 
 
 class KeyStore(Protocol):
@@ -106,7 +107,6 @@ class FileKeys:
 
     @contextlib.contextmanager
     def pdf_signer(self, label: str, certificate: x509.Certificate, chain: list[x509.Certificate]):
-        from portal.signing import pades
         yield pades.key_signer(certificate, self.private_key(label), chain)
 
     def forget(self, label: str) -> None:
@@ -188,12 +188,13 @@ class TokenKeys:
     def pdf_signer(self, label: str, certificate: x509.Certificate, chain: list[x509.Certificate]):
         from pyhanko.sign.pkcs11 import PKCS11Signer
         with self._session() as session:
-            yield PKCS11Signer(session, key_label=label, signing_cert=_asn1(certificate),
-                               ca_chain=[_asn1(c) for c in chain], use_raw_mechanism=True)
+            yield PKCS11Signer(session, key_label=label, signing_cert=pades.asn1_certificate(certificate),
+                               ca_chain=[pades.asn1_certificate(c) for c in chain], use_raw_mechanism=True)
 
     def forget(self, label: str) -> None:
+        from pkcs11 import Attribute
         with self._session() as session:
-            for found in session.get_objects({_label_attribute(): label}):
+            for found in session.get_objects({Attribute.LABEL: label}):
                 found.destroy()
         (self.folder / f"{label}.pem").unlink(missing_ok=True)
 
@@ -205,15 +206,6 @@ def _certificate_in(path: str, _version: int, passphrase: bytes) -> x509.Certifi
 
 _TOKEN_LOCK = threading.RLock()
 _TOKEN_SESSIONS: dict[tuple[str, str], object] = {}
-
-
-def _label_attribute():
-    from pkcs11 import Attribute
-    return Attribute.LABEL
-
-
-def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
 
 
 def _write_new(path: Path, body: bytes) -> None:

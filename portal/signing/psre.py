@@ -24,8 +24,7 @@ class RemoteSigner:
     def __init__(self, url: str, user: str, password: str, *, timeout: float = 60, ca_file: str | None = None):
         self.url = url
         self.headers = urllib3.make_headers(basic_auth=f"{user}:{password}")
-        self.pool = urllib3.PoolManager(timeout=urllib3.Timeout(total=timeout), retries=False,
-                                        ca_certs=ca_file or None)
+        self.timeout, self.ca_file = timeout, ca_file or None
 
     def sign(self, pdf: bytes, box: str, signatory, appearance: pades.Appearance) -> bytes:
         if not signatory.passphrase:
@@ -39,8 +38,9 @@ class RemoteSigner:
             "xAxis": f"{left:.1f}", "yAxis": f"{bottom:.1f}", "width": f"{right - left:.1f}",
             "height": f"{top - bottom:.1f}", "reason": appearance.reason, "location": appearance.location,
         }
+        pool = urllib3.PoolManager(timeout=urllib3.Timeout(total=self.timeout), retries=False, ca_certs=self.ca_file)
         try:
-            answer = self.pool.request("POST", self.url, fields=fields, headers=self.headers)
+            answer = pool.request("POST", self.url, fields=fields, headers=self.headers)
         except urllib3.exceptions.HTTPError as error:
             raise Refused(f"no answer: {error}") from None
         if answer.status == 200 and answer.data.startswith(b"%PDF"):
