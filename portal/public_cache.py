@@ -31,6 +31,7 @@ from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_etags
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import get_path_info
 
@@ -43,6 +44,8 @@ VERSION_KEY = "public:version"
 REFUSED = "mitrapas.public.refused"
 #: What is drawn anew for every answer, kept or not.
 NOT_KEPT_HEADERS = frozenset({"date", "content-length", "set-cookie", "etag", "cache-control", "vary"})
+#: What a 304 leaves out (it has no body to describe).
+ENTITY_HEADERS = frozenset({"content-type", "content-length", "content-encoding", "content-language"})
 #: The tables whose rows the public pages show; a committed change to any of them redraws them.
 PUBLIC_TABLES = frozenset({"organisations", "partnerships", "agreements", "contributions", "contribution_tallies",
                            "programmes", "news_items", "news_quotes", "news_photos"})
@@ -116,28 +119,38 @@ class KeptPages:
         if vary_on is None:
             return self.flask(environ, start_response)
         request = Request(environ)
-        with self.app.app_context():
-            if not self._within_limit(request.remote_addr):
-                environ[REFUSED] = True
-                return self.flask(environ, start_response)
-            locale = public_locale(request.args.get("lang"), self.app.config)
-            arguments = urlencode({name: request.args.get(name, "") for name in vary_on})
-            key = f"public:{clock.today_for(self.app.config)}:{locale}:{request.path}?{arguments}"
-            current = self._version()
-            kept = None if current is None else self.local.get(key, current) or self._shared(key, current)
-            if kept is None:
-                if request.method == "HEAD":  # Flask answers HEAD without a body: nothing to keep
-                    return self.flask(environ, start_response)
-                response = Response.from_app(self.flask, environ, buffered=True)
-                if response.status_code != 200:
-                    return response(environ, start_response)
-                kept = self._keep(key, current, response)
+        if not self._within_limit(request.remote_addr):
+            environ[REFUSED] = True
+            return self.flask(environ, start_response)
+        locale = public_locale(request.args.get("lang"), self.app.config)
+        arguments = urlencode({name: request.args.get(name, "") for name in vary_on})
+        key = f"public:{clock.today_for(self.app.config)}:{locale}:{request.path}?{arguments}"
+        current = self._version()
+        kept = None if current is None else self.local.get(key, current)
+        if kept is None:  # only now is Flask's application context needed (the store, or drawing the page)
+            with self.app.app_context():
+                kept = None if current is None else self._shared(key, current)
+                if kept is None:
+                    if request.method == "HEAD":  # Flask answers HEAD without a body: nothing to keep
+                        return self.flask(environ, start_response)
+                    response = Response.from_app(self.flask, environ, buffered=True)
+                    if response.status_code != 200:
+                        return response(environ, start_response)
+                    kept = self._keep(key, current, response)
+        return self._answer(kept, environ, start_response)
+
+    def _answer(self, kept: tuple, environ, start_response):
+        """The kept page, or 304 to a visitor who has it: written straight to WSGI (werkzeug's Response and
+        its conditional handling were half of a kept visit's work in-process)."""
         _, body, headers, etag = kept
-        response = Response(body, headers=headers)
-        response.set_etag(etag)
-        response.cache_control.public = True
-        response.cache_control.max_age = self.app.config["PUBLIC_MAX_AGE"]
-        return response.make_conditional(environ)(environ, start_response)
+        fresh = [("ETag", f'"{etag}"'), ("Cache-Control", f"public, max-age={self.app.config['PUBLIC_MAX_AGE']}")]
+        asked = environ.get("HTTP_IF_NONE_MATCH")
+        if asked and parse_etags(asked).contains_weak(etag):
+            start_response("304 NOT MODIFIED", [*(header for header in headers if header[0].lower() not in
+                                                  ENTITY_HEADERS), *fresh])
+            return []
+        start_response("200 OK", [*headers, *fresh, ("Content-Length", str(len(body)))])
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
     def _kept_vary_on(self, environ) -> tuple[str, ...] | None:
         """The kept view's arguments, or None for every other request (those go to Flask untouched)."""
@@ -177,7 +190,8 @@ class KeptPages:
         seen, at = self._seen
         if seen is not None and time.monotonic() - at < self.app.config["PUBLIC_VERSION_SECONDS"]:
             return seen
-        found = _ask("get_many", VERSION_KEY)
+        with self.app.app_context():
+            found = _ask("get_many", VERSION_KEY)
         if found is None:
             return None
         self._seen = (int(found[0] or 0), time.monotonic())

@@ -238,7 +238,13 @@ def test_a_drawn_page_is_reused_until_something_is_published_and_answers_304_to_
     address = f"/publik/{newsroom.slug}"
     first = client.get(address)
     assert first.headers["Cache-Control"] == "public, max-age=60" and first.headers["ETag"]
-    assert client.get(address, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    kept = client.get(address)
+    assert kept.data == first.data and kept.headers["Content-Length"] == str(len(kept.data))
+    for asked in (first.headers["ETag"], f'W/{first.headers["ETag"]}', f'"other", {first.headers["ETag"]}'):
+        unchanged = client.get(address, headers={"If-None-Match": asked})
+        assert unchanged.status_code == 304 and unchanged.data == b"", asked
+        assert unchanged.headers["ETag"] == first.headers["ETag"] and "Content-Type" not in unchanged.headers
+    assert client.get(address, headers={"If-None-Match": '"other"'}).data == first.data
     item = published_report(newsroom)
     after = client.get(address)
     assert item.slug in after.text, "publishing moved the publication version on"
