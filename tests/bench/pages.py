@@ -30,6 +30,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import requests
 from sqlalchemy import create_engine, text
 
@@ -132,17 +133,38 @@ def session_cookie(stack, email: str) -> str:
     return "; ".join(f"{cookie.name}={cookie.value}" for cookie in visitor.http.cookies)
 
 
-def wrk(url: str, connections: int, seconds: int, marker: str, ending: str, cookie: str = "") -> dict:
+def wrk(instance, path: str, connections: int, seconds: int, marker: str, ending: str, cookie: str = "") -> dict:
     command = ["wrk", "--threads", str(min(LOAD_THREADS, connections)), "--connections", str(connections),
                "--duration", f"{seconds}s", "--timeout", "30s", "--script", str(HERE / "wrk_check.lua"),
                "--header", f"User-Agent: {USER_AGENT}"]
     if cookie:
         command += ["--header", f"Cookie: {cookie}"]
-    output = subprocess.run([*command, url, "--", marker, ending], capture_output=True, text=True,
-                            check=True).stdout
+    with subprocess.Popen([*command, instance.url + path, "--", marker, ending], stdout=subprocess.PIPE,
+                          text=True) as load:
+        time.sleep(seconds / 2)
+        spread = connections_per_worker(instance)
+        output, _ = load.communicate()
+    if load.returncode:
+        raise subprocess.CalledProcessError(load.returncode, command, output)
     result = json.loads(output.strip().splitlines()[-1])
     result["rps"] = result["requests"] / result["seconds"]
+    result["spread"] = spread
     return result
+
+
+def connections_per_worker(instance) -> str:
+    """How wrk's connections lie across the gunicorn workers halfway through, e.g. "25/25": a gthread worker
+    keeps the keep-alive connections it accepted, so "48/2" means one worker (one core, by the GIL) answers
+    nearly everything, and the figure measures that rather than the page."""
+    counts = []
+    for pid in instance.worker_pids():
+        try:
+            counts.append(sum(1 for connection in psutil.Process(pid).net_connections(kind="tcp")
+                              if connection.status == psutil.CONN_ESTABLISHED
+                              and connection.laddr.port == instance.port))
+        except psutil.Error:
+            counts.append(0)
+    return "/".join(str(count) for count in sorted(counts, reverse=True))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -163,16 +185,16 @@ def main(argv: list[str] | None = None) -> None:
         cookies = {email: session_cookie(stack, email) for email in {page.email for page in pages} if email}
         cookies[None] = ""
         for page in pages:  # one answer each first: a page that fails is a defect, not a figure
-            probe = wrk(stack.url + page.path, 1, 1, _marker(page), "</html>", cookies[page.email])
+            probe = wrk(stack.instances[0], page.path, 1, 1, _marker(page), "</html>", cookies[page.email])
             if probe["bad"] or not probe["good"]:
                 raise SystemExit(f"{page.name} ({page.path}) does not answer with the signed-in page")
         rows = []
         for connections in args.connections:
-            baseline = wrk(hello.url + "/", connections, args.seconds, "hello", "hello")
+            baseline = wrk(hello, "/", connections, args.seconds, "hello", "hello")
             rows.append(("bare Flask hello", connections, baseline, baseline["rps"], None))
             for page in pages:
                 settle(stack)
-                result = wrk(stack.url + page.path, connections, args.seconds, _marker(page), "</html>",
+                result = wrk(stack.instances[0], page.path, connections, args.seconds, _marker(page), "</html>",
                              cookies[page.email])
                 rows.append((page.name, connections, result, baseline["rps"], page))
         report(rows, args.seconds)
@@ -197,7 +219,7 @@ def _marker(page: Page) -> str:
 def report(rows, seconds: int) -> None:
     print(f"\npages as deployed (gunicorn 2x4, HTTPS, PostgreSQL with RLS), wrk {seconds} s each, same run")
     print(f"  {'page':22} {'conns':>5} {'req/s':>8} {'of Flask':>8} {'p50':>9} {'p99':>9} {'KB':>6} "
-          f"{'bad':>5} {'goal':>5}")
+          f"{'bad':>5} {'goal':>5} {'workers':>8}")
     for name, connections, result, baseline, page in rows:
         share = result["rps"] / baseline
         goal = ""
@@ -205,7 +227,7 @@ def report(rows, seconds: int) -> None:
             goal = "met" if page.goal_met(share, result["p99_ms"]) else "no"
         size = result["bytes"] / max(result["requests"], 1) / 1024
         print(f"  {name:22} {connections:>5} {result['rps']:>8.1f} {share:>7.1%} {result['p50_ms']:>7.1f}ms "
-              f"{result['p99_ms']:>7.1f}ms {size:>6.1f} {result['bad'] + result['socket_errors']:>5} {goal:>5}")
+              f"{result['p99_ms']:>7.1f}ms {size:>6.1f} {result['bad'] + result['socket_errors']:>5} {goal:>5} {result['spread']:>8}")
 
 
 if __name__ == "__main__":
