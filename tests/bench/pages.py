@@ -13,7 +13,9 @@ Each page is loaded with wrk (Debian's package) at 8 and 50 connections; the scr
 prints req/s as a ratio to bare Flask, p50 and p99. Every answer under load is
 checked by `wrk_check.lua`: a 200 carrying the signed-in page to its end (a
 redirect to the sign-in page, e.g. because strong session protection no longer
-recognises the client, counts as a bad answer and is reported).
+recognises the client, counts as a bad answer and is reported). The last column says how
+wrk's connections lay across the gunicorn workers halfway through ("25/25"; "50/0" means
+one worker, one core, answered everything, and the figure says so rather than the page).
 
     .venv/bin/python -m tests.bench.pages [--seconds 10] [--connections 8 50] [--contributions 200000] [--only public]
 
