@@ -31,7 +31,7 @@ from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 from werkzeug.exceptions import HTTPException
-from werkzeug.http import parse_etags
+from werkzeug.http import parse_etags, remove_entity_headers
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import get_path_info
 
@@ -44,8 +44,6 @@ VERSION_KEY = "public:version"
 REFUSED = "mitrapas.public.refused"
 #: What is drawn anew for every answer, kept or not.
 NOT_KEPT_HEADERS = frozenset({"date", "content-length", "set-cookie", "etag", "cache-control", "vary"})
-#: What a 304 leaves out (it has no body to describe).
-ENTITY_HEADERS = frozenset({"content-type", "content-length", "content-encoding", "content-language"})
 #: The tables whose rows the public pages show; a committed change to any of them redraws them.
 PUBLIC_TABLES = frozenset({"organisations", "partnerships", "agreements", "contributions", "contribution_tallies",
                            "programmes", "news_items", "news_quotes", "news_photos"})
@@ -146,8 +144,9 @@ class KeptPages:
         fresh = [("ETag", f'"{etag}"'), ("Cache-Control", f"public, max-age={self.app.config['PUBLIC_MAX_AGE']}")]
         asked = environ.get("HTTP_IF_NONE_MATCH")
         if asked and parse_etags(asked).contains_weak(etag):
-            start_response("304 NOT MODIFIED", [*(header for header in headers if header[0].lower() not in
-                                                  ENTITY_HEADERS), *fresh])
+            described = list(headers)
+            remove_entity_headers(described)  # a 304 has no body to describe, as werkzeug answers it
+            start_response("304 NOT MODIFIED", [*described, *fresh])
             return []
         start_response("200 OK", [*headers, *fresh, ("Content-Length", str(len(body)))])
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]

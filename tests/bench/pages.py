@@ -229,7 +229,8 @@ def report(rows, seconds: int) -> None:
             goal = "met" if page.goal_met(share, result["p99_ms"]) else "no"
         size = result["bytes"] / max(result["requests"], 1) / 1024
         print(f"  {name:22} {connections:>5} {result['rps']:>8.1f} {share:>7.1%} {result['p50_ms']:>7.1f}ms "
-              f"{result['p99_ms']:>7.1f}ms {size:>6.1f} {result['bad'] + result['socket_errors']:>5} {goal:>5} {result['spread']:>8}")
+              f"{result['p99_ms']:>7.1f}ms {size:>6.1f} {result['bad'] + result['socket_errors']:>5} {goal:>5} "
+              f"{result['spread']:>8}")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric import ec
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
 from reportlab.pdfgen import canvas
 
 from portal.signing import pades
@@ -74,17 +77,14 @@ def measure(ca: Authority, rounds: int) -> dict[str, float]:
 
 def floor(rounds: int) -> float:
     """pyHanko alone: a key in memory, no timestamp, the same PDF and box."""
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from portal.signing.keys import FileKeys as _Keys
     folder = Path(tempfile.mkdtemp(prefix="mitrapas-bench-floor-"))
-    ca = Authority(_Keys(folder, b"x"), _Keys(folder, b"x"), ocsp_url="http://x/", crl_url="http://x/")
+    keys = FileKeys(folder, b"x")
+    ca = Authority(keys, keys, ocsp_url="http://x/", crl_url="http://x/")
     certificate = ca.issue(Subject("Vinny Safari", None, "RSUD", "v@contoh.go.id"))
     key = ca.keys.private_key(f"signatory-{certificate.serial_number:x}")
     assert isinstance(key, ec.EllipticCurvePrivateKey)
     signer = pades.key_signer(certificate, key, [ca.root_certificate()])
     blank = _blank_agreement()
-    from pyhanko.sign import fields, signers
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     samples = []
     for _ in range(rounds):
         started = time.perf_counter()

@@ -200,7 +200,8 @@ def test_workers_killed_in_the_middle_of_200_mib_uploads(stack, visitor, tmp_pat
         out.write(b"%PDF-1.7\n")
         for _ in range(200):
             out.write(os.urandom(1024 * 1024))
-    whole = (big.stat().st_size, hashlib.sha256(big.read_bytes()).hexdigest())
+    with big.open("rb") as content:
+        whole = (big.stat().st_size, hashlib.file_digest(content, "sha256").hexdigest())
     answered = set()
     for attempt in range(20):
         outcome = {}
