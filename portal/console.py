@@ -28,15 +28,23 @@ def _create_app():
               help="Address to listen on; the reverse proxy forwards to it.")
 @click.option("--workers", default=lambda: int(os.environ.get("WEB_CONCURRENCY", "4")), show_default="$WEB_CONCURRENCY or 4")
 @click.option("--threads", default=4, show_default=True)
+@click.option("--worker-connections", type=int, default=None, show_default="8 per thread",
+              help="Connections one worker holds at most; the rest wait in the queue all workers share.")
 @click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
-def serve(bind: str, workers: int, threads: int, gunicorn_args: tuple[str, ...]) -> None:
+def serve(bind: str, workers: int, threads: int, worker_connections: int | None,
+          gunicorn_args: tuple[str, ...]) -> None:
     """Serve the portal with gunicorn (extra arguments go to gunicorn, e.g. --certfile)."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
     executable = str(gunicorn) if gunicorn.exists() else shutil.which("gunicorn")
     if executable is None:
         raise click.ClickException("gunicorn is not installed next to this Python")
     # --keep-alive outlasts the reverse proxy's idle connections; --timeout covers a 512 MiB file's check.
+    # --worker-connections: a gthread worker keeps every keep-alive connection it accepts, so without a cap the
+    # worker that wakes first takes a whole burst and answers it on one core while the others idle (the 50/0
+    # figures of tests/bench/README.md). Capped, a full worker stops accepting and closes the connections it
+    # cannot keep after answering them; the clients reconnect to a worker with room.
     os.execv(executable, [executable, "--workers", str(workers), "--threads", str(threads), "--bind", bind,
+                          "--worker-connections", str(worker_connections or 8 * threads),
                           "--keep-alive", "75", "--timeout", "120", "--graceful-timeout", "30",
                           *gunicorn_args, "wsgi:app"])
 

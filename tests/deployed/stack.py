@@ -34,6 +34,8 @@ from tests.webhook_receiver import WebhookReceiver
 
 BIN = Path(sys.executable).parent
 WORKERS, THREADS = 2, 4
+#: What `mitrapas serve` holds per worker by default (8 per thread), given to bare Flask's gunicorn too.
+WORKER_CONNECTIONS = 8 * THREADS
 #: One wheel, one install per test process (a bench and the tier each start their own stack).
 _RELEASE: dict[str, Path] = {}
 #: Longer than any client or proxy keeps an idle connection: with gunicorn's default (2 s) a browser's next
@@ -149,7 +151,8 @@ class DeployedStack:
         of the checkout serving `app` (the benchmark's bare Flask)."""
         port = free_port()
         log = open(self.folder / f"gunicorn-{port}.log", "ab")
-        settings = ["--workers", str(WORKERS), "--threads", str(THREADS), "--bind", f"127.0.0.1:{port}",
+        settings = ["--workers", str(WORKERS), "--threads", str(THREADS),
+                    "--worker-connections", str(WORKER_CONNECTIONS), "--bind", f"127.0.0.1:{port}",
                     "--certfile", str(self.folder / "cert.pem"), "--keyfile", str(self.folder / "key.pem"),
                     "--timeout", "120", "--graceful-timeout", "5", "--keep-alive", str(KEEP_ALIVE)]
         command, cwd = ([str(self.release_bin / "mitrapas"), "serve", *settings], self.workdir) if app is None \
