@@ -16,6 +16,9 @@ from flask.cli import FlaskGroup
 
 from portal.version import __version__
 
+#: gunicorn's threaded worker with its connection count kept right (portal/gunicorn_worker.py).
+WORKER_CLASS = "portal.gunicorn_worker.ThreadWorker"
+
 
 def _create_app():
     from portal import create_app
@@ -44,6 +47,7 @@ def serve(bind: str, workers: int, threads: int, worker_connections: int | None,
     # figures of tests/bench/README.md). Capped, a full worker stops accepting and closes the connections it
     # cannot keep after answering them; the clients reconnect to a worker with room.
     os.execv(executable, [executable, "--workers", str(workers), "--threads", str(threads), "--bind", bind,
+                          "--worker-class", WORKER_CLASS,
                           "--worker-connections", str(worker_connections or 8 * threads),
                           "--keep-alive", "75", "--timeout", "120", "--graceful-timeout", "30",
                           *gunicorn_args, "wsgi:app"])

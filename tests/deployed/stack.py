@@ -27,6 +27,7 @@ import trustme
 from cryptography.fernet import Fernet
 
 from portal import PROJECT_ROOT
+from portal.console import WORKER_CLASS
 from portal.local_mail import LocalMailServer
 from portal.seaweedfs import SeaweedFS, free_port
 from tests.databases import fresh_database
@@ -34,7 +35,8 @@ from tests.webhook_receiver import WebhookReceiver
 
 BIN = Path(sys.executable).parent
 WORKERS, THREADS = 2, 4
-#: What `mitrapas serve` holds per worker by default (8 per thread), given to bare Flask's gunicorn too.
+#: What `mitrapas serve` holds per worker by default (8 per thread); bare Flask's gunicorn gets it and the worker
+#: class `mitrapas serve` runs too.
 WORKER_CONNECTIONS = 8 * THREADS
 #: One wheel, one install per test process (a bench and the tier each start their own stack).
 _RELEASE: dict[str, Path] = {}
@@ -156,7 +158,7 @@ class DeployedStack:
                     "--certfile", str(self.folder / "cert.pem"), "--keyfile", str(self.folder / "key.pem"),
                     "--timeout", "120", "--graceful-timeout", "5", "--keep-alive", str(KEEP_ALIVE)]
         command, cwd = ([str(self.release_bin / "mitrapas"), "serve", *settings], self.workdir) if app is None \
-            else ([str(BIN / "gunicorn"), *settings, app], PROJECT_ROOT)
+            else ([str(BIN / "gunicorn"), *settings, "--worker-class", WORKER_CLASS, app], PROJECT_ROOT)
         process = subprocess.Popen(command, cwd=cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
         log.close()
