@@ -18,6 +18,8 @@ from portal.version import __version__
 
 #: gunicorn's threaded worker with its connection count kept right (portal/gunicorn_worker.py).
 WORKER_CLASS = "portal.gunicorn_worker.ThreadWorker"
+#: What one worker holds at most, per thread, unless `--worker-connections` says otherwise.
+CONNECTIONS_PER_THREAD = 8
 
 
 def _create_app():
@@ -48,7 +50,7 @@ def serve(bind: str, workers: int, threads: int, worker_connections: int | None,
     # cannot keep after answering them; the clients reconnect to a worker with room.
     os.execv(executable, [executable, "--workers", str(workers), "--threads", str(threads), "--bind", bind,
                           "--worker-class", WORKER_CLASS,
-                          "--worker-connections", str(worker_connections or 8 * threads),
+                          "--worker-connections", str(worker_connections or CONNECTIONS_PER_THREAD * threads),
                           "--keep-alive", "75", "--timeout", "120", "--graceful-timeout", "30",
                           *gunicorn_args, "wsgi:app"])
 

@@ -1,11 +1,11 @@
 """The gunicorn worker `mitrapas serve` runs: gunicorn's threaded worker, counting its connections right.
 
 A gthread worker stops accepting once it holds `--worker-connections`, which is what shares a burst of clients out
-among the workers. In gunicorn 27 a client that ends TLS without close_notify (browsers and load tools often do)
-is counted out twice: the handler closes the socket on the TLS end, then `finish_request` counts it out, tries a
-graceful close of the closed socket, fails, and counts it out again. After a few hundred such clients the count
-is negative, the cap never binds, and one worker ends up holding every connection of the next burst
-(`tests/deployed/test_load.py`).
+among the workers. gunicorn 27.0.1 counts a connection out twice when its TLS ends abruptly (the client leaves with
+a request in flight, as wrk does to every connection when it stops, or before the handshake): the handler closes
+the socket, then `finish_request` counts it out, tries a graceful close of the closed socket, fails, and counts it
+out again. Once the count is below zero the cap never binds, and one worker ends up holding every connection of
+the next burst (`tests/test_gunicorn_worker.py`).
 """
 from __future__ import annotations
 

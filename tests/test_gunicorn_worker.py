@@ -16,10 +16,10 @@ from pathlib import Path
 import psutil
 import pytest
 import requests
-import trustme
 
 from portal.console import WORKER_CLASS
 from portal.seaweedfs import free_port
+from tests.deployed.stack import _wait_until, connections_held, make_certificate
 
 CAP = 16
 BODY = b"x" * 18_000  # a list page's size
@@ -38,11 +38,7 @@ def slow_page(environ, start_response):
 def gunicorn(tmp_path):
     if shutil.which("wrk") is None:
         pytest.fail("wrk is missing: `make browser` installs Debian's wrk")
-    authority = trustme.CA()
-    certificate = authority.issue_cert("127.0.0.1")
-    certificate.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
-    certificate.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
-    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    ca_file = make_certificate(tmp_path)
     port = free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--threads", "4",
@@ -50,21 +46,10 @@ def gunicorn(tmp_path):
          "--certfile", str(tmp_path / "cert.pem"), "--keyfile", str(tmp_path / "key.pem"),
          "--bind", f"127.0.0.1:{port}", "tests.test_gunicorn_worker:slow_page"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"https://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 30
-    while not _answers(url, str(tmp_path / "ca.pem")):
-        assert time.monotonic() < deadline and server.poll() is None, "gunicorn did not start"
-        time.sleep(0.2)
+    _wait_until(lambda: requests.get(f"https://127.0.0.1:{port}/", verify=ca_file, timeout=2).ok, 30, "gunicorn")
     yield server, port
     os.killpg(server.pid, signal.SIGTERM)
     server.wait(15)
-
-
-def _answers(url: str, ca: str) -> bool:
-    try:
-        return requests.get(url, verify=ca, timeout=2).ok
-    except requests.RequestException:
-        return False
 
 
 def test_a_worker_holds_no_more_than_its_cap_after_a_load_tool_left_with_requests_in_flight(gunicorn):
@@ -79,8 +64,7 @@ def test_a_worker_holds_no_more_than_its_cap_after_a_load_tool_left_with_request
     try:
         with subprocess.Popen(load, stdout=subprocess.DEVNULL) as again:
             time.sleep(1.5)
-            held = sum(1 for connection in awake.net_connections(kind="tcp")
-                       if connection.status == psutil.CONN_ESTABLISHED and connection.laddr.port == port)
+            held = connections_held(awake.pid, port)
             again.wait(30)
     finally:
         stopped.resume()

@@ -42,7 +42,7 @@ from sqlalchemy import create_engine, text
 
 from tests.bench import data_generator
 from tests.databases import server_url
-from tests.deployed.stack import start_stack
+from tests.deployed.stack import connections_held, start_stack
 from tests.visitor import Visitor
 
 HERE = Path(__file__).parent
@@ -178,9 +178,7 @@ def connections_per_worker(instance) -> str:
     counts = []
     for pid in instance.worker_pids():
         try:
-            counts.append(sum(1 for connection in psutil.Process(pid).net_connections(kind="tcp")
-                              if connection.status == psutil.CONN_ESTABLISHED
-                              and connection.laddr.port == instance.port))
+            counts.append(connections_held(pid, instance.port))
         except psutil.Error:
             counts.append(0)
     return "/".join(str(count) for count in sorted(counts, reverse=True))

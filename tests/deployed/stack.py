@@ -22,12 +22,13 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 import requests
 import trustme
 from cryptography.fernet import Fernet
 
 from portal import PROJECT_ROOT
-from portal.console import WORKER_CLASS
+from portal.console import CONNECTIONS_PER_THREAD, WORKER_CLASS
 from portal.local_mail import LocalMailServer
 from portal.seaweedfs import SeaweedFS, free_port
 from tests.databases import fresh_database
@@ -35,9 +36,9 @@ from tests.webhook_receiver import WebhookReceiver
 
 BIN = Path(sys.executable).parent
 WORKERS, THREADS = 2, 4
-#: What `mitrapas serve` holds per worker by default (8 per thread); bare Flask's gunicorn gets it and the worker
-#: class `mitrapas serve` runs too.
-WORKER_CONNECTIONS = 8 * THREADS
+#: What `mitrapas serve` holds per worker by default; bare Flask's gunicorn gets it and the worker class
+#: `mitrapas serve` runs too.
+WORKER_CONNECTIONS = CONNECTIONS_PER_THREAD * THREADS
 #: One wheel, one install per test process (a bench and the tier each start their own stack).
 _RELEASE: dict[str, Path] = {}
 #: Longer than any client or proxy keeps an idle connection: with gunicorn's default (2 s) a browser's next
@@ -56,6 +57,12 @@ def _wait_until(check, timeout: float, what: str) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{what} did not come up within {timeout:.0f} s")
+
+
+def connections_held(pid: int, port: int) -> int:
+    """The open connections a gunicorn worker holds on `port` (a worker keeps the keep-alive ones it accepted)."""
+    return sum(1 for connection in psutil.Process(pid).net_connections(kind="tcp")
+               if connection.status == psutil.CONN_ESTABLISHED and connection.laddr.port == port)
 
 
 @dataclass
@@ -216,7 +223,7 @@ def install_release() -> Path:
     return _RELEASE["bin"]
 
 
-def _certificate(folder: Path) -> str:
+def make_certificate(folder: Path) -> str:
     """A throw-away CA and a certificate for 127.0.0.1: the tier speaks HTTPS, as production does."""
     authority = trustme.CA()
     certificate = authority.issue_cert("127.0.0.1", "localhost")
@@ -241,7 +248,7 @@ def start_stack(resources: ExitStack) -> DeployedStack:
     stack = DeployedStack(folder=folder, mail=mail, seaweed=seaweed, redis=redis_server, webhooks=receiver,
                           release_bin=install_release(), workdir=folder / "run")
     stack.workdir.mkdir()
-    stack.ca_file = _certificate(folder)
+    stack.ca_file = make_certificate(folder)
     port_hint = "127.0.0.1"
     stack.env = {
         # Nothing of the checkout: the release imports only what it installed (no PYTHONPATH, no VIRTUAL_ENV).

@@ -10,9 +10,7 @@ import signal
 import ssl
 import threading
 
-import psutil
-
-from tests.deployed.stack import WORKER_CONNECTIONS
+from tests.deployed.stack import WORKER_CONNECTIONS, connections_held
 from tests.load.run import acceptable, report, run_locust
 
 
@@ -66,8 +64,3 @@ def burst(stack, visitors: int) -> list[http.client.HTTPSConnection]:
     for thread in threads:
         thread.join(60)
     return answered
-
-
-def connections_held(pid: int, port: int) -> int:
-    return sum(1 for connection in psutil.Process(pid).net_connections(kind="tcp")
-               if connection.status == psutil.CONN_ESTABLISHED and connection.laddr.port == port)
