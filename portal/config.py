@@ -173,6 +173,9 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # and how much it keeps of them itself (bytes).
         "PUBLIC_VERSION_SECONDS": float(os.environ.get("PUBLIC_VERSION_SECONDS", "1")),
         "PUBLIC_LOCAL_BYTES": int(os.environ.get("PUBLIC_LOCAL_BYTES", str(32 * 1024 * 1024))),
+        # How long a signed-in page is kept for the session that asked (portal/session_pages.py; 0: not kept). Only
+        # with a store every worker shares: a write in one must retire the pages the others kept.
+        "SESSION_PAGE_SECONDS": int(os.environ.get("SESSION_PAGE_SECONDS", "120" if redis_url else "0")),
         # Drawn public pages: in Redis when there is one (shared by every worker), else in the process.
         "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
         "CACHE_REDIS_URL": redis_url,

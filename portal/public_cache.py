@@ -190,7 +190,7 @@ class KeptPages:
         if seen is not None and time.monotonic() - at < self.app.config["PUBLIC_VERSION_SECONDS"]:
             return seen
         with self.app.app_context():
-            found = _ask("get_many", VERSION_KEY)
+            found = ask("get_many", VERSION_KEY)
         if found is None:
             return None
         self._seen = (int(found[0] or 0), time.monotonic())
@@ -208,7 +208,7 @@ class KeptPages:
     def _shared(self, key: str, version: int) -> tuple | None:
         """The copy every worker shares, if drawn at this version or a later one (another worker already read
         a newer version: this one catches up)."""
-        kept = _ask("get", key)
+        kept = ask("get", key)
         if kept is None or kept[0] < version:
             return None
         if kept[0] > version:
@@ -221,17 +221,17 @@ class KeptPages:
         headers = [(name, value) for name, value in response.headers if name.lower() not in NOT_KEPT_HEADERS]
         kept = (version, body, headers, hashlib.sha256(body).hexdigest()[:32])
         if version is not None:
-            _ask("set", key, kept, self.app.config["PUBLIC_CACHE_SECONDS"])
+            ask("set", key, kept, self.app.config["PUBLIC_CACHE_SECONDS"])
             self.local.put(key, kept)
         return kept
 
 
-def _ask(operation, *args):
+def ask(operation, *args, about: str = "public pages"):
     """The store is a help, not a need: with Redis away, pages are drawn for each visitor meanwhile."""
     try:
         return getattr(cache.cache, operation)(*args)
     except Exception as error:  # noqa: BLE001  (redis-py and cachelib raise their own kinds)
-        current_app.logger.warning("public pages: the store did not answer %s: %s", operation, error)
+        current_app.logger.warning("%s: the store did not answer %s: %s", about, operation, error)
         return None
 
 
@@ -240,7 +240,7 @@ def move_on() -> None:
     kept_pages = current_app.extensions.get("kept_pages")
     if kept_pages is not None:
         kept_pages.forget_version()
-    if _ask("inc", VERSION_KEY) is None:
+    if ask("inc", VERSION_KEY) is None:
         current_app.logger.error("public pages: the publication version could not be moved on; drawn pages "
                                  "expire after PUBLIC_CACHE_SECONDS")
 

@@ -5,7 +5,7 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import storage, tenancy
+from portal import session_pages, storage, tenancy
 from portal.extensions import db, limiter, login_manager, talisman
 from portal.services import accounts, audit, login_sessions
 
@@ -60,8 +60,11 @@ def register_security(app: Flask) -> None:
 
     app.before_request(_note_origin)
     app.before_request(_refuse_nul_characters)
+    session_pages.remember_configuration(app)
+    app.before_request(session_pages.answer_if_kept)  # before anything loads the person from the database
     app.before_request(_require_login)
     app.after_request(_no_store_when_logged_in)
+    app.after_request(session_pages.keep_drawn)
     app.teardown_request(_note_session_seen)
 
 

@@ -14,9 +14,10 @@ from cryptography.fernet import Fernet
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session
+from sqlalchemy import event
 from werkzeug.serving import make_server
 
-from portal import create_app, demo
+from portal import create_app, demo, session_pages
 from portal.extensions import cache, db, limiter
 from portal.seaweedfs import SeaweedFS
 from tests.databases import fresh_database
@@ -54,6 +55,7 @@ def make_app(database, **overrides):
         "SERVER_NAME": None,
         "BACKGROUND_JOBS": "inline",  # each test's transaction is rolled back: a job must run inside it
         "CACHE_TYPE": "SimpleCache",  # drawn public pages stay in the test's process (cleared per test)
+        "SESSION_PAGE_SECONDS": 120,  # one process shares its store: signed-in pages are kept, as deployed
         "SIGNING_KEY_DIR": SIGNING_KEY_DIR,  # the portal CA of this test run, made on first use
         "SIGNING_KEY_PASSPHRASE": b"test-signing-passphrase",
     }
@@ -122,10 +124,24 @@ def storage_settings(app, seaweed):
 
 
 class ConnectionBoundSession(Session):
-    """Flask-SQLAlchemy's session, but always on the test's own connection."""
+    """Flask-SQLAlchemy's session, but always on the test's own connection.
+
+    What a test writes, its requests see at once (they share its transaction): for the pages kept for a session
+    (portal/session_pages.py), a flush or a written statement here is what a commit is when deployed."""
 
     def get_bind(self, *args, **kwargs):
         return self.bind
+
+    def execute(self, *args, **kwargs):
+        result = super().execute(*args, **kwargs)
+        if self.info.get("data_changed"):  # an UPDATE or DELETE statement (session_pages notes which)
+            session_pages.move_on()
+        return result
+
+
+@event.listens_for(ConnectionBoundSession, "after_flush")
+def _flushed_is_seen(session, flush_context) -> None:
+    session_pages.move_on()
 
 
 @pytest.fixture(autouse=True)

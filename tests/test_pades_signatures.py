@@ -27,7 +27,7 @@ from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
-from portal import signing, storage
+from portal import session_pages, signing, storage
 from portal.extensions import db
 from portal.models import AgreementStatus as S, DocumentKind, Role, SigningCertificate
 from portal.errors import DomainError
@@ -323,8 +323,10 @@ def test_the_sign_form_asks_for_the_psre_passphrase_only_where_a_psre_signs(pks,
     web = login_as(pks.partner_admin)
     assert 'name="passphrase"' not in web.get(f"/o/{pks.partner.slug}/agreements/{agreement.id}").text
     monkeypatch.setitem(app.config, "SIGNING_PSRE_ORGANISATIONS", (pks.facility.slug,))  # not the partner
+    session_pages.remember_configuration(app)  # as the restart with the new setting does
     assert 'name="passphrase"' not in web.get(f"/o/{pks.partner.slug}/agreements/{agreement.id}").text
     monkeypatch.setitem(app.config, "SIGNING_PSRE_ORGANISATIONS", (pks.partner.slug,))
+    session_pages.remember_configuration(app)
     assert 'name="passphrase"' in web.get(f"/o/{pks.partner.slug}/agreements/{agreement.id}").text
 
 

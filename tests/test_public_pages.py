@@ -285,8 +285,8 @@ def test_a_process_answers_from_its_own_copy_and_hears_of_another_workers_public
     turn_page_on(newsroom)
     address = f"/publik/{newsroom.slug}"
     first = client.get(address)
-    asked, ask = [], public_cache._ask
-    monkeypatch.setattr(public_cache, "_ask", lambda operation, *args: asked.append(operation) or ask(operation, *args))
+    asked, ask = [], public_cache.ask
+    monkeypatch.setattr(public_cache, "ask", lambda operation, *args: asked.append(operation) or ask(operation, *args))
     assert all(client.get(address).data == first.data for _ in range(5))
     assert asked == [], "neither the version nor the page was read from the store"
     kept_pages = app.extensions["kept_pages"]

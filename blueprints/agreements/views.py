@@ -20,6 +20,7 @@ from portal.extensions import db, limiter
 from portal.models import Agreement, AgreementDocument, Role
 from portal.services import agreement_lists, agreement_signing, agreements, document_access, file_jobs, publication
 from portal.services.agreements import AgreementFields
+from portal.session_pages import kept_for_session
 from portal.tenancy import current_org, get_shared_or_404
 
 
@@ -28,6 +29,7 @@ def _actor():
 
 
 @bp.route("/")
+@kept_for_session
 def index():
     form = FilterForm(request.args)
     form.validate()
@@ -108,6 +110,7 @@ def _int(value) -> int | None:
 
 
 @bp.route("/<int:agreement_id>")
+@kept_for_session
 def show(agreement_id: int):
     agreement = get_shared_or_404(Agreement, agreement_id)
     return render_template(

@@ -27,6 +27,7 @@ from portal.services import agreement_lists, contribution_import, contributions,
 from portal.services.programmes import close_programme, create_programme
 from portal.services.contributions import ContributionFields
 from portal.services.materials import Upload
+from portal.session_pages import kept_for_session
 from portal.tenancy import current_org, get_shared_or_404
 
 PER_PAGE = 25
@@ -43,6 +44,7 @@ def _filtered():
 
 
 @bp.route("/")
+@kept_for_session
 def index():
     query, status, kind = _filtered()
     page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)

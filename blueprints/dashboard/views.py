@@ -14,6 +14,7 @@ from portal.models import ContributionStatus, OrgKind
 from portal.services import (
     agreement_lists, audit, contributions, file_jobs, organisations, partnerships, report_filters, reports,
 )
+from portal.session_pages import kept_for_session
 from portal.tenancy import current_membership, current_org
 
 #: What a dashboard draws of a long table (largest first), and the newest partnerships it lists; the rest is a
@@ -30,6 +31,7 @@ def _board() -> reports.Dashboard:
 
 
 @bp.route("/")
+@kept_for_session
 def index():
     oversight = current_org.kind == OrgKind.OVERSIGHT
     can_read_audit = policy.can_read_audit(current_user, current_org)

@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.models import AccessHow, Agreement, Material, MaterialCategory, MaterialVersion
 from portal.services import agreement_lists, document_access, materials, uploads
 from portal.services.materials import Upload
+from portal.session_pages import kept_for_session
 from portal.tenancy import current_org, get_shared_or_404
 
 
@@ -24,6 +25,7 @@ def _actor():
 
 
 @bp.route("/")
+@kept_for_session
 def index():
     form = FilterForm(request.args)
     form.validate()

@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.models import LoginSession, Membership, User
 from portal.models.base import as_utc, utcnow
 from portal.services import audit
+from portal.session_pages import BOOKKEEPING
 from portal.tenancy import as_person, presenting
 
 #: "Last seen" is written at most this often per session, not on every request.
@@ -51,7 +52,8 @@ def user_of(session_id: str, user_id: int) -> tuple[User | None, bool]:
 def touch(session_id: str) -> None:
     """Note that the session was used now (in a transaction of its own, after the request's)."""
     with presenting(session_id):
-        db.session.execute(update(LoginSession).where(LoginSession.id == session_id).values(last_seen_at=utcnow()))
+        db.session.execute(update(LoginSession).where(LoginSession.id == session_id).values(last_seen_at=utcnow())
+                           .execution_options(**BOOKKEEPING))
 
 
 def end(session_id: str, actor: User) -> None:

@@ -13,6 +13,9 @@ The first row after bare Flask is the signed-in floor: the party names a list su
 search that finds none, i.e. what any signed-in request costs at least (the session and its person read under
 RLS, the tenancy, one query, JSON).
 
+The signed-in pages are measured twice: as the person reloading them gets them (kept for their session until
+anything is written, portal/session_pages.py), and "(drawn)", drawn anew for every request, as after each write.
+
 Each page is loaded with wrk (Debian's package) at 8 and 50 connections; the script
 prints req/s as a ratio to bare Flask, p50 and p99. Every answer under load is
 checked by `wrk_check.lua`: a 200 carrying the signed-in page to its end (a
@@ -33,7 +36,7 @@ import shutil
 import subprocess
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psutil
@@ -129,8 +132,7 @@ def load_national_data(stack, contributions: int) -> dict[str, str]:
 def hot_pages(where: dict[str, str]) -> list[Page]:
     head, partner = "agung.novarianto@mitrapas.test", "admin@sekata.mitrapas.test"
     facility = f"/o/{where['facility']}"
-    return [
-        Page("signed-in floor", head, f"{facility}/partners/names.json?q=zzzz", floor=True),
+    signed_in = [
         Page("agreement list", head, f"{facility}/agreements/"),
         Page("contribution list", head, f"{facility}/contributions/"),
         Page("material list", head, f"{facility}/materials/"),
@@ -138,6 +140,14 @@ def hot_pages(where: dict[str, str]) -> list[Page]:
         Page("facility dashboard", head, f"{facility}/", dashboard=True),
         Page("partner dashboard", partner, f"/o/{where['partner']}/", dashboard=True),
         Page("oversight dashboard", "analis.ditjenpas@mitrapas.test", f"/o/{where['oversight']}/", dashboard=True),
+    ]
+    # The same pages drawn for every request: an argument the views ignore keeps them from being kept for the
+    # session (portal/session_pages.py), as after every write.
+    drawn = [replace(page, name=f"{page.name} (drawn)", path=f"{page.path}?drawn=1") for page in signed_in]
+    return [
+        Page("signed-in floor", head, f"{facility}/partners/names.json?q=zzzz", floor=True),
+        *signed_in,
+        *drawn,
         Page("public facility page", None, "/publik/rutan-kelas-iib-tamiang-layang"),
         Page("public news item", None, f"/publik/rutan-kelas-iib-tamiang-layang/berita/{where['news']}"),
         Page("public province page", None, "/publik/provinsi/kalimantan-tengah"),
@@ -145,10 +155,12 @@ def hot_pages(where: dict[str, str]) -> list[Page]:
 
 
 def session_cookie(stack, email: str) -> str:
-    """A signed-in session, made with the User-Agent wrk sends, as a Cookie header."""
+    """A signed-in session, made with the User-Agent wrk sends, as a Cookie header: as the browser holds it after
+    the first page (which gives the session its form secret; wrk sends the same cookie all along)."""
     visitor = Visitor(stack.url, verify=stack.ca_file)
     visitor.http.headers["User-Agent"] = USER_AGENT
     visitor.login(email)
+    visitor.get("/")
     return "; ".join(f"{cookie.name}={cookie.value}" for cookie in visitor.http.cookies)
 
 
@@ -230,7 +242,7 @@ def settle(stack, quick_ms: float = 20, most_seconds: float = 30) -> None:
 
 def report(rows, seconds: int) -> None:
     print(f"\npages as deployed (gunicorn 2x4, HTTPS, PostgreSQL with RLS), wrk {seconds} s each, same run")
-    print(f"  {'page':22} {'conns':>5} {'req/s':>8} {'of Flask':>8} {'p50':>9} {'p99':>9} {'KB':>6} "
+    print(f"  {'page':31} {'conns':>5} {'req/s':>8} {'of Flask':>8} {'p50':>9} {'p99':>9} {'KB':>6} "
           f"{'bad':>5} {'goal':>5} {'workers':>8}")
     for name, connections, result, baseline, page in rows:
         share = result["rps"] / baseline
@@ -238,7 +250,7 @@ def report(rows, seconds: int) -> None:
         if page is not None and connections >= 50 and not page.floor:
             goal = "met" if page.goal_met(share, result["p99_ms"]) else "no"
         size = result["bytes"] / max(result["requests"], 1) / 1024
-        print(f"  {name:22} {connections:>5} {result['rps']:>8.1f} {share:>7.1%} {result['p50_ms']:>7.1f}ms "
+        print(f"  {name:31} {connections:>5} {result['rps']:>8.1f} {share:>7.1%} {result['p50_ms']:>7.1f}ms "
               f"{result['p99_ms']:>7.1f}ms {size:>6.1f} {result['bad'] + result['socket_errors']:>5} {goal:>5} "
               f"{result['spread']:>8}")
 

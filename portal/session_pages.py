@@ -1,0 +1,128 @@
+"""Signed-in pages drawn once per change, for the session that asked.
+
+A head keeps the agreement queue open and reloads it; an office reloads its dashboard; a partner goes back to
+the contribution list. Each of those drew the page anew: the login session, the person and their
+memberships, the tenant's Row-Level Security policies planned for every query, then the template, about
+20 ms of two cores, although nothing had changed.
+
+A page of a view marked `kept_for_session` is kept in the shared store under a digest of the session's whole
+content (its login token, CSRF secret, language), the address, the date, the release and its configuration, with the
+*data version* it was drawn at. Every committed write to the database moves the data version on (but
+bookkeeping, statements run with `BOOKKEEPING`: a session's "last seen"), so the next request draws the page
+anew; nothing has to know which pages a change touched. The version is read before the page's data, so a page
+drawn from older data is only ever kept at a version already past. A version moved on by any write is coarse
+(a busy portal redraws often) but never shows a page older than the last commit.
+
+A kept page is answered inside Flask after the session cookie was opened and flask-login's session protection
+checked its address and browser, but before the person is read from the database: a login session that
+ended, an account deactivated or a membership removed was a write, which moved the version on.
+
+Only pages asked for without query arguments are kept: those are the pages people come back to, and a session
+cannot fill the store with a copy per filter text. A page whose drawing changed the session (a flashed
+message shown, a CSRF secret made) is not kept: a page answered from the store never shows a message.
+Pages are kept SESSION_PAGE_SECONDS: well within a form's CSRF time limit, and the longest a relative time
+("3 menit lalu") may lag. It is 0 (nothing kept) without a store every process shares.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app, g, request, session
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
+from werkzeug.wrappers import Response
+
+from portal import clock
+from portal.extensions import login_manager
+from portal.public_cache import ask
+from portal.version import __version__
+
+DATA_VERSION_KEY = "data:version"
+#: The execution option of a write that changes nothing a page shows (run it `.execution_options(**BOOKKEEPING)`).
+BOOKKEEPING = {"mitrapas_bookkeeping": True}
+ABOUT = "signed-in pages"
+
+
+def remember_configuration(app) -> None:
+    """Pages drawn under one configuration are not another's: kept pages outlive a restart (they are in Redis),
+    a changed setting after it must not show the page drawn before."""
+    app.extensions["session_pages"] = hashlib.sha256(repr(sorted(app.config.items())).encode()).hexdigest()
+
+
+def kept_for_session(view):
+    """Mark a view whose 200 answers, to a GET without query arguments, are kept for the session that asked."""
+    view.kept_for_session = True
+    return view
+
+
+def answer_if_kept():
+    """Before the person is loaded: the kept page of this session and address, if the data has not moved on."""
+    if not _keepable():
+        return None
+    if login_manager._session_protection_failed():  # flask-login's own check of the cookie's address and browser
+        return None
+    key = _key()
+    found = ask("get_many", DATA_VERSION_KEY, key, about=ABOUT)
+    if found is None:
+        return None
+    version, kept = int(found[0] or 0), found[1]
+    if kept is not None and kept[0] == version:
+        return Response(kept[1], content_type=kept[2])
+    g.session_page = (key, version)
+    return None
+
+
+def keep_drawn(response: Response) -> Response:
+    """After a page was drawn: keep it at the version read before its data, unless drawing it changed the session."""
+    pending = g.pop("session_page", None)
+    if pending is None or response.status_code != 200 or response.is_streamed or session.modified:
+        return response
+    key, version = pending
+    ask("set", key, (version, response.get_data(), response.content_type),
+        current_app.config["SESSION_PAGE_SECONDS"], about=ABOUT)
+    return response
+
+
+def _keepable() -> bool:
+    return bool(current_app.config["SESSION_PAGE_SECONDS"]) and request.method == "GET" and not request.args \
+        and bool(session.get("_user_id")) \
+        and getattr(current_app.view_functions.get(request.endpoint), "kept_for_session", False)
+
+
+def _key() -> str:
+    drawn_for = repr((sorted(session.items()), request.host, request.path, clock.today_for(current_app.config),
+                      __version__, current_app.extensions["session_pages"]))
+    return "session-page:" + hashlib.sha256(drawn_for.encode()).hexdigest()
+
+
+# --- the data version ----------------------------------------------------------------------
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed(session: Session, flush_context) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.info["data_changed"] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    if (state.is_insert or state.is_update or state.is_delete) \
+            and not state.execution_options.get("mitrapas_bookkeeping"):
+        state.session.info["data_changed"] = True
+
+
+def move_on() -> None:
+    """Every kept signed-in page is out of date (a write was committed)."""
+    if current_app.config["SESSION_PAGE_SECONDS"] and ask("inc", DATA_VERSION_KEY, about=ABOUT) is None:
+        current_app.logger.error("signed-in pages: the data version could not be moved on; kept pages expire "
+                                 "after SESSION_PAGE_SECONDS")
+
+
+@event.listens_for(Session, "after_commit")
+def _move_on_after_commit(session: Session) -> None:
+    if session.info.pop("data_changed", False):
+        move_on()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session: Session) -> None:
+    session.info.pop("data_changed", None)
