@@ -28,14 +28,12 @@ from flask import Flask, current_app
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
-from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_etags, remove_entity_headers
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import get_path_info
 
-from portal import clock
+from portal import clock, committed_writes
 from portal.extensions import cache, limiter
 from portal.i18n import public_locale
 
@@ -245,32 +243,7 @@ def move_on() -> None:
                                  "expire after PUBLIC_CACHE_SECONDS")
 
 
-# --- noticing changes ----------------------------------------------------------------------
-
-def _table_of(instance) -> str | None:
-    return getattr(getattr(type(instance), "__table__", None), "name", None)
-
-
-@event.listens_for(Session, "after_flush")
-def _note_flushed(session: Session, flush_context) -> None:
-    if any(_table_of(record) in PUBLIC_TABLES for record in (*session.new, *session.dirty, *session.deleted)):
-        session.info["public_changed"] = True
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _note_statement(state: ORMExecuteState) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in PUBLIC_TABLES:
-            state.session.info["public_changed"] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _move_on_after_commit(session: Session) -> None:
-    if session.info.pop("public_changed", False):
+@committed_writes.after_commit
+def _move_on_after_commit(written: frozenset[str]) -> None:
+    if written & PUBLIC_TABLES:
         move_on()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_on_rollback(session: Session) -> None:
-    session.info.pop("public_changed", None)

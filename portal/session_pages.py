@@ -8,7 +8,7 @@ memberships, the tenant's Row-Level Security policies planned for every query, t
 A page of a view marked `kept_for_session` is kept in the shared store under a digest of the session's whole
 content (its login token, CSRF secret, language), the address, the date, the release and its configuration, with the
 *data version* it was drawn at. Every committed write to the database moves the data version on (but
-bookkeeping, statements run with `BOOKKEEPING`: a session's "last seen"), so the next request draws the page
+bookkeeping, as `committed_writes` tells them: a session's "last seen"), so the next request draws the page
 anew; nothing has to know which pages a change touched. The version is read before the page's data, so a page
 drawn from older data is only ever kept at a version already past. A version moved on by any write is coarse
 (a busy portal redraws often) but never shows a page older than the last commit.
@@ -28,18 +28,14 @@ from __future__ import annotations
 import hashlib
 
 from flask import current_app, g, request, session
-from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session
 from werkzeug.wrappers import Response
 
-from portal import clock
+from portal import clock, committed_writes
 from portal.extensions import login_manager
 from portal.public_cache import ask
 from portal.version import __version__
 
 DATA_VERSION_KEY = "data:version"
-#: The execution option of a write that changes nothing a page shows (run it `.execution_options(**BOOKKEEPING)`).
-BOOKKEEPING = {"mitrapas_bookkeeping": True}
 ABOUT = "signed-in pages"
 
 
@@ -95,21 +91,6 @@ def _key() -> str:
     return "session-page:" + hashlib.sha256(drawn_for.encode()).hexdigest()
 
 
-# --- the data version ----------------------------------------------------------------------
-
-@event.listens_for(Session, "after_flush")
-def _note_flushed(session: Session, flush_context) -> None:
-    if session.new or session.dirty or session.deleted:
-        session.info["data_changed"] = True
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _note_statement(state: ORMExecuteState) -> None:
-    if (state.is_insert or state.is_update or state.is_delete) \
-            and not state.execution_options.get("mitrapas_bookkeeping"):
-        state.session.info["data_changed"] = True
-
-
 def move_on() -> None:
     """Every kept signed-in page is out of date (a write was committed)."""
     if current_app.config["SESSION_PAGE_SECONDS"] and ask("inc", DATA_VERSION_KEY, about=ABOUT) is None:
@@ -117,12 +98,6 @@ def move_on() -> None:
                                  "after SESSION_PAGE_SECONDS")
 
 
-@event.listens_for(Session, "after_commit")
-def _move_on_after_commit(session: Session) -> None:
-    if session.info.pop("data_changed", False):
-        move_on()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_on_rollback(session: Session) -> None:
-    session.info.pop("data_changed", None)
+@committed_writes.after_commit
+def _move_on_after_commit(written: frozenset[str]) -> None:
+    move_on()

@@ -17,7 +17,7 @@ from flask_sqlalchemy.session import Session
 from sqlalchemy import event
 from werkzeug.serving import make_server
 
-from portal import create_app, demo, session_pages
+from portal import committed_writes, create_app, demo, session_pages
 from portal.extensions import cache, db, limiter
 from portal.seaweedfs import SeaweedFS
 from tests.databases import fresh_database
@@ -134,7 +134,7 @@ class ConnectionBoundSession(Session):
 
     def execute(self, *args, **kwargs):
         result = super().execute(*args, **kwargs)
-        if self.info.get("data_changed"):  # an UPDATE or DELETE statement (session_pages notes which)
+        if self.info.get(committed_writes.WRITTEN):  # an UPDATE or DELETE statement (committed_writes notes it)
             session_pages.move_on()
         return result
 

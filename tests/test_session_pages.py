@@ -6,7 +6,7 @@ from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
 from portal import config as settings
-from portal import session_pages
+from portal import committed_writes, session_pages
 from portal.extensions import cache, db
 from portal.models import AgreementStatus as S, LoginSession
 from portal.services import login_sessions
@@ -141,7 +141,7 @@ def _changes(pks, session_id):
 
     def seen(own):
         own.execute(update(LoginSession).where(LoginSession.id == session_id).values(last_seen_at=db.func.now())
-                    .execution_options(**session_pages.BOOKKEEPING))
+                    .execution_options(**committed_writes.BOOKKEEPING))
 
     def ended(own):
         own.execute(update(LoginSession).where(LoginSession.id == session_id).values(revoked_at=db.func.now()))

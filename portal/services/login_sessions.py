@@ -16,12 +16,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 from ua_parser import parse as parse_user_agent
 
+from portal.committed_writes import BOOKKEEPING
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import LoginSession, Membership, User
 from portal.models.base import as_utc, utcnow
 from portal.services import audit
-from portal.session_pages import BOOKKEEPING
 from portal.tenancy import as_person, presenting
 
 #: "Last seen" is written at most this often per session, not on every request.

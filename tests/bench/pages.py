@@ -223,6 +223,8 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(("bare Flask hello", connections, baseline, baseline["rps"], None))
             for page in pages:
                 settle(stack)
+                # A kept page lasts SESSION_PAGE_SECONDS: asked once just before, as the person who reloads it had.
+                wrk(stack.instances[0], page.path, 1, 1, page.marker, page.ending, cookies[page.email])
                 result = wrk(stack.instances[0], page.path, connections, args.seconds, page.marker, page.ending,
                              cookies[page.email])
                 rows.append((page.name, connections, result, baseline["rps"], page))
