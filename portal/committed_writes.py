@@ -12,7 +12,8 @@ from collections.abc import Callable
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
-BOOKKEEPING = {"mitrapas_bookkeeping": True}
+_BOOKKEEPING_OPTION = "mitrapas_bookkeeping"
+BOOKKEEPING = {_BOOKKEEPING_OPTION: True}
 #: Where a session notes the tables its transaction wrote.
 WRITTEN = "written_tables"
 
@@ -38,7 +39,7 @@ def _note_flushed(session: Session, flush_context) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _note_statement(state: ORMExecuteState) -> None:
     if (state.is_insert or state.is_update or state.is_delete) \
-            and not state.execution_options.get("mitrapas_bookkeeping"):
+            and not state.execution_options.get(_BOOKKEEPING_OPTION):
         table = getattr(state.statement, "table", None)
         state.session.info.setdefault(WRITTEN, set()).add(getattr(table, "name", ""))
 

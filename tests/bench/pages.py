@@ -214,9 +214,7 @@ def main(argv: list[str] | None = None) -> None:
         cookies = {email: session_cookie(stack, email) for email in {page.email for page in pages} if email}
         cookies[None] = ""
         for page in pages:  # one answer each first: a page that fails is a defect, not a figure
-            probe = wrk(stack.instances[0], page.path, 1, 1, page.marker, page.ending, cookies[page.email])
-            if probe["bad"] or not probe["good"]:
-                raise SystemExit(f"{page.name} ({page.path}) does not answer with the signed-in page")
+            answer_once(stack, page, cookies[page.email])
         rows = []
         for connections in args.connections:
             baseline = wrk(hello, "/", connections, args.seconds, "hello", "hello")
@@ -224,11 +222,18 @@ def main(argv: list[str] | None = None) -> None:
             for page in pages:
                 settle(stack)
                 # A kept page lasts SESSION_PAGE_SECONDS: asked once just before, as the person who reloads it had.
-                wrk(stack.instances[0], page.path, 1, 1, page.marker, page.ending, cookies[page.email])
+                answer_once(stack, page, cookies[page.email])
                 result = wrk(stack.instances[0], page.path, connections, args.seconds, page.marker, page.ending,
                              cookies[page.email])
                 rows.append((page.name, connections, result, baseline["rps"], page))
         report(rows, args.seconds)
+
+
+def answer_once(stack, page: Page, cookie: str) -> None:
+    """Ask for `page` for a second with one connection; every answer must be the whole page."""
+    probe = wrk(stack.instances[0], page.path, 1, 1, page.marker, page.ending, cookie)
+    if probe["bad"] or not probe["good"]:
+        raise SystemExit(f"{page.name} ({page.path}) does not answer with the signed-in page")
 
 
 def settle(stack, quick_ms: float = 20, most_seconds: float = 30) -> None:
