@@ -2,7 +2,8 @@
 
 An address is resolved once and checked: loopback, private, link-local, shared, reserved and
 multicast networks are refused unless WEBHOOK_ALLOW_PRIVATE_NETWORKS says otherwise (a test's
-receiver, an intranet deployment). The connection then goes to the very address that was checked,
+receiver, an intranet deployment); so is an IPv6 address that carries a refused IPv4 one (mapped,
+compatible, translated, NAT64, 6to4, Teredo), and site-local IPv6. The connection then goes to the very address that was checked,
 with the name kept for TLS (SNI and certificate check) and the Host header, so a name that
 resolves elsewhere a moment later (DNS rebinding) reaches nothing new. Redirects are not followed.
 """
@@ -92,9 +93,44 @@ def _allowed_addresses(parts: urllib3.util.Url) -> list[str]:
     return addresses
 
 
+#: IPv6 networks refused whatever follows: site-local (deprecated by RFC 3879, still routed inside some sites),
+#: and NAT64's local-use prefix (RFC 8215), whose translator is inside the operator's network and whose IPv4 may
+#: sit at any of RFC 6052's positions. Python 3.11 calls both global.
+_NEVER = (ipaddress.IPv6Network("fec0::/10"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+
+_LAST_32_BITS = 0xFFFFFFFF
+#: IPv6 forms that carry an IPv4 address the packet ends up at, and where it sits in them: mapped
+#: (::ffff:a.b.c.d), translated (::ffff:0:a.b.c.d, RFC 2765), NAT64's well-known prefix (64:ff9b::/96, RFC 6052),
+#: compatible (::a.b.c.d, deprecated), 6to4 (2002:AABB:CCDD::/48, RFC 3056) and Teredo (2001::/32, RFC 4380,
+#: whose client address is stored inverted). Python 3.11 calls several of them global whatever they carry.
+_EMBEDDING = (
+    (ipaddress.IPv6Network("::ffff:0:0/96"), lambda bits: bits & _LAST_32_BITS),
+    (ipaddress.IPv6Network("::ffff:0:0:0/96"), lambda bits: bits & _LAST_32_BITS),
+    (ipaddress.IPv6Network("64:ff9b::/96"), lambda bits: bits & _LAST_32_BITS),
+    (ipaddress.IPv6Network("::/96"), lambda bits: bits & _LAST_32_BITS),
+    (ipaddress.IPv6Network("2002::/16"), lambda bits: (bits >> 80) & _LAST_32_BITS),
+    (ipaddress.IPv6Network("2001::/32"), lambda bits: ~bits & _LAST_32_BITS),
+)
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (and that a translator, relay or tunnel delivers to), if any."""
+    for network, extract in _EMBEDDING:
+        if address in network:
+            return ipaddress.IPv4Address(extract(int(address)))
+    return None
+
+
 def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """Globally reachable unicast; an IPv6 address that carries an IPv4 one only if that one is too."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if any(address in network for network in _NEVER):
+            return False
+        embedded = _embedded_ipv4(address)
+        if embedded is not None and not _public(embedded):
+            return False
+        if address.ipv4_mapped is not None:  # the connection is IPv4 itself (which Python files under private)
+            return True
     return address.is_global and not address.is_multicast
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from portal import webhook_transport
 from portal.extensions import db
 from portal.models import AgreementStatus as S
 from portal.models import DeliveryStatus, MaterialCategory, WebhookDelivery, WebhookEndpoint
@@ -83,6 +84,54 @@ def test_an_address_the_portal_must_not_knock_on_is_refused_in_plain_words(pks, 
     assert page.status_code == 200 and says in page.text
     with unscoped("the test counts what was stored"):
         assert db.session.scalar(select(db.func.count(WebhookEndpoint.id))) == 0
+
+
+#: IPv6 forms that carry an IPv4 address (issue 32, hole 11), each with a private one inside: Python 3.11 calls
+#: most of them global, and a translator, relay or tunnel would deliver to the private address.
+CARRYING_A_PRIVATE_IPV4 = {
+    "mapped": "::ffff:10.1.2.3",
+    "compatible": "::10.1.2.3",
+    "compatible loopback": "::127.0.0.1",
+    "translated": "::ffff:0:192.168.1.5",
+    "NAT64": "64:ff9b::169.254.169.254",
+    "NAT64 loopback": "64:ff9b::7f00:1",
+    "6to4": "2002:a01:203::1",
+    "6to4 metadata": "2002:a9fe:a9fe::1",
+    "Teredo": "2001:0:4136:e378:8000:63bf:f5fe:fdfc",  # client 10.1.2.3, stored inverted
+}
+#: The same forms around a public IPv4 address (Google's resolver), which still reach the internet.
+CARRYING_A_PUBLIC_IPV4 = {
+    "mapped": "::ffff:8.8.8.8",
+    "compatible": "::8.8.8.8",
+    "translated": "::ffff:0:8.8.8.8",
+    "NAT64": "64:ff9b::8.8.8.8",
+    "6to4": "2002:808:808::1",
+}
+
+
+@pytest.mark.parametrize("address", CARRYING_A_PRIVATE_IPV4.values(), ids=CARRYING_A_PRIVATE_IPV4.keys())
+def test_an_ipv6_address_carrying_a_private_ipv4_one_is_refused(address):
+    with pytest.raises(webhook_transport.RefusedAddress, match="jaringan privat atau lokal"):
+        webhook_transport.check_url(f"https://[{address}]/hook")
+
+
+@pytest.mark.parametrize("address", [
+    "fec0::1",  # site-local (RFC 3879), still routed inside some sites
+    "feff:ffff::1",
+    "64:ff9b:1::a01:203",  # NAT64's local-use prefix (RFC 8215): the translator is inside the network
+    "64:ff9b:1:808:8:800::",  # ...even with a public IPv4 at the /48 position
+    "2001:0:4136:e378:8000:63bf:f7f7:f7f7",  # Teredo, client 8.8.8.8: a tunnel, never a webhook receiver
+])
+def test_site_local_and_local_use_ipv6_are_refused(address):
+    with pytest.raises(webhook_transport.RefusedAddress, match="jaringan privat atau lokal"):
+        webhook_transport.check_url(f"https://[{address}]/hook")
+
+
+@pytest.mark.parametrize("address", [*CARRYING_A_PUBLIC_IPV4.values(), "8.8.8.8", "2606:4700:4700::1111"],
+                         ids=[*CARRYING_A_PUBLIC_IPV4.keys(), "IPv4", "IPv6"])
+def test_an_ipv6_address_carrying_a_public_ipv4_one_is_still_allowed(address):
+    host = f"[{address}]" if ":" in address else address
+    assert webhook_transport.check_url(f"https://{host}/hook").host == host
 
 
 def test_the_approval_reaches_the_hospitals_system_signed_and_thin(pks, receiver):
