@@ -4,10 +4,12 @@ A request carries an API token (`Authorization: Bearer ...`); it acts for the to
 alone, within the token's scopes. The OpenAPI description is generated from the views' pydantic
 models by spectree; errors are RFC 9457 problem details.
 """
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, current_app, request
 from spectree import SpecTree
 
+from blueprints.api.bodies import DeclaredBodies, FieldErrors, refuse_invalid
 from blueprints.api.problems import problem
+from blueprints.api.schemas import Problem
 from portal.errors import answer_errors_under
 from portal.extensions import csrf, limiter
 
@@ -15,16 +17,11 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # a bearer token, not a cookie: nothing for a forged form to ride on
 
 
-def _refuse_invalid(request, response, error, instance, model_adapter) -> None:
-    """A query or body the description does not allow: a problem (400) naming each field, not spectree's 422."""
-    if error is not None:
-        abort(problem(400, errors=[{"field": ".".join(str(part) for part in item["loc"]), "message": item["msg"]}
-                                   for item in error.errors()]))
-
-
 #: Only the views decorated with `spec.validate` are described; the description is served by `views.openapi`.
-spec = SpecTree("flask", title="MitraPAS API", version="1", mode="strict", page_templates={},
-                annotations=False, before=_refuse_invalid)
+#: What a request sends is read by `bodies`; what it may not send is a problem (400), described as such.
+spec = SpecTree("flask", backend=DeclaredBodies, model_adapter=FieldErrors(), title="MitraPAS API", version="1",
+                mode="strict", page_templates={}, annotations=False, before=refuse_invalid,
+                validation_error_status=400, validation_error_model=Problem)
 
 
 def _limit() -> str:

@@ -96,6 +96,12 @@ class AgreementQuery(KeysetQuery):
                                description="Part of the title or of a party's number.")
 
 
+class FieldError(BaseModel):
+    #: Where in the query or body, e.g. `participants_total`; empty for the body as a whole.
+    field: str
+    message: str
+
+
 class Problem(BaseModel):
     """RFC 9457 problem details."""
 
@@ -103,6 +109,8 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str | None = None
+    #: A query or body the description does not allow (400): what is wrong with each field.
+    errors: list[FieldError] | None = None
 
 
 class ContributionOut(BaseModel):
