@@ -1,6 +1,7 @@
 """Invitations: single-use expiring links that grant one role in one organisation, never more."""
 import re
 from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -9,7 +10,7 @@ from portal.models import Invitation, Membership, Organisation, Partnership, Rol
 
 from portal.tenancy import acting_for, unscoped
 from tests.conftest import Web, deliver_mail
-from tests.factories import PASSWORD, FacilityFactory, PartnerFactory, member_of
+from tests.factories import PASSWORD, FacilityFactory, PartnerFactory, fresh_code, member_of, with_two_factor
 
 NEW_PASSWORD = "kalimat sandi yang panjang"
 
@@ -120,18 +121,57 @@ def test_an_invitation_never_opens_another_organisation(app, login_as, mailbox):
         assert other.post(f"/o/{theirs.slug}/members/invitations/{invitation.id}/{action}").status_code == 404
 
 
-def test_someone_with_an_account_accepts_with_their_own_password(app, login_as, mailbox):
+def test_someone_with_an_account_accepts_while_logged_in_as_themselves(app, login_as, mailbox):
     facility, partner = FacilityFactory(), PartnerFactory()
     existing = member_of(facility, Role.OFFICER)
     web = login_as(member_of(partner, Role.ADMIN))
     web.post(f"/o/{partner.slug}/members/invite", {"email": existing.email, "role": "member"})
     path = invitation_link(mailbox)
     visitor = Web(app.test_client())
-    page = visitor.post(path, {"password": "salah-sama-sekali"})
-    assert page.status_code == 200 and "Kata sandi salah." in page.text
-    assert visitor.post(path, {"password": PASSWORD}).status_code == 302
+    assert visitor.login(existing.email, PASSWORD).status_code == 302
+    page = visitor.get(path)
+    assert page.status_code == 200 and existing.email in page.text
+    assert visitor.post(path).status_code == 302
     assert visitor.get(f"/o/{partner.slug}/").status_code == 200
     assert visitor.get(f"/o/{facility.slug}/").status_code == 200, "the old membership stays"
+
+
+def test_a_head_with_two_step_sign_in_logs_in_with_their_code_before_joining_and_comes_back(
+        app, login_as, mailbox):
+    facility, partner = FacilityFactory(), PartnerFactory()
+    head = with_two_factor(member_of(facility, Role.HEAD))
+    web = login_as(member_of(partner, Role.ADMIN))
+    web.post(f"/o/{partner.slug}/members/invite", {"email": head.email, "role": "member"})
+    path = invitation_link(mailbox)
+    visitor = Web(app.test_client())
+    answer = visitor.post(path, {"password": PASSWORD})
+    to_login = urlsplit(answer.headers["Location"])
+    assert answer.status_code == 302 and to_login.path == "/login" and parse_qs(to_login.query)["next"] == [path]
+    assert visitor.get(f"/o/{facility.slug}/").status_code == 302, "the password alone opened no session"
+    with acting_for(partner):
+        assert db.session.query(Membership).filter_by(organisation_id=partner.id, user_id=head.id).count() == 0
+    assert f"Masuk sebagai {head.email} untuk menerima undangan ini." in visitor.get(answer.headers["Location"]).text
+    assert visitor.post(answer.headers["Location"], {"email": head.email, "password": PASSWORD}) \
+        .headers["Location"].endswith("/login/two-factor")
+    back = visitor.post("/login/two-factor", {"code": fresh_code(head.id)})
+    assert back.status_code == 302 and back.headers["Location"] == path, "back to the invitation"
+    assert visitor.post(path).headers["Location"] == f"/o/{partner.slug}/"
+    assert visitor.get(f"/o/{partner.slug}/").status_code == 200
+
+
+def test_an_invitation_for_another_address_is_not_accepted_by_whoever_is_logged_in(app, login_as, mailbox):
+    partner = PartnerFactory()
+    invited, bystander = member_of(FacilityFactory(), Role.HEAD), member_of(FacilityFactory(), Role.OFFICER)
+    web = login_as(member_of(partner, Role.ADMIN))
+    web.post(f"/o/{partner.slug}/members/invite", {"email": invited.email, "role": "member"})
+    path = invitation_link(mailbox)
+    visitor = Web(app.test_client())
+    assert visitor.login(bystander.email, PASSWORD).status_code == 302
+    for answer in (visitor.get(path), visitor.post(path, {"password": PASSWORD})):
+        assert answer.status_code == 403 and f"Undangan ini untuk {invited.email}" in answer.text
+    with acting_for(partner):
+        assert db.session.query(Membership).filter_by(organisation_id=partner.id).count() == 1
+    assert visitor.get(f"/o/{partner.slug}/").status_code == 404
 
 
 def test_inviting_is_for_managers_and_into_roles_the_organisation_has(login_as, mailbox):

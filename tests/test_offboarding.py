@@ -7,7 +7,9 @@ from portal.extensions import db
 from portal.models import Role, User
 from portal.tenancy import unscoped
 from tests.conftest import Web
-from tests.factories import PASSWORD, FacilityFactory, InvitationFactory, PartnerFactory, member_of, trail
+from tests.factories import (
+    PASSWORD, FacilityFactory, InvitationFactory, PartnerFactory, fresh_code, member_of, trail, with_two_factor,
+)
 
 GENERIC_ERROR = "Alamat e-mail atau kata sandi salah."
 
@@ -78,6 +80,21 @@ def test_an_intern_who_left_comes_back_through_a_new_invitation(app, programme, 
         person = db.session.get(User, intern.id, populate_existing=True)
         assert person.is_active and person.left_at is None
     assert signed_in_as(app, intern).get("/", follow_redirects=True).request.path == f"/o/{programme.slug}/"
+
+
+def test_an_intern_with_two_step_sign_in_comes_back_only_with_their_code(app, programme, intern):
+    with_two_factor(intern)
+    remove(app, member_of(programme, Role.ADMIN), intern.memberships[0])
+    token, digest = links.new_token()
+    InvitationFactory(organisation=programme, email=intern.email, role=Role.MEMBER, token_hash=digest)
+    back = Web(app.test_client())
+    page = back.get(f"/invitation/{token}")
+    assert 'name="code"' in page.text
+    refused = back.post(f"/invitation/{token}", {"password": PASSWORD})
+    assert refused.status_code == 200 and "Kodenya tidak tepat" in refused.text
+    assert back.get(f"/o/{programme.slug}/").status_code == 302, "no session without the code"
+    answer = back.post(f"/invitation/{token}", {"password": PASSWORD, "code": fresh_code(intern.id)})
+    assert answer.status_code == 302 and answer.headers["Location"] == f"/o/{programme.slug}/"
 
 
 def test_an_account_a_platform_admin_switched_off_does_not_come_back_by_invitation(app, programme):

@@ -44,12 +44,14 @@ class ResetPasswordForm(Form):
 
 
 class AcceptInvitationForm(Form):
-    """A new person gives name and password; someone with an account only their password."""
+    """A new person gives name and password; someone coming back their password, and their code if it is on."""
 
     name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
     position = StringField(_l("Position (jabatan)"), validators=[Optional(), Length(max=200)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
     confirm = PasswordField(_l("Repeat the password"), validators=[Optional()])
+    code = StringField(_l("Code"), validators=[Optional(), Length(max=20)],
+                       description=_l("6 digits from your authenticator app, or one recovery code."))
     submit = SubmitField(_l("Accept the invitation"))
 
     def validate_confirm(self, field):
@@ -57,6 +59,12 @@ class AcceptInvitationForm(Form):
             raise ValidationError(_l("The two passwords differ."))
 
     needs_account = True
+
+
+class ConfirmInvitationForm(Form):
+    """Someone logged in as the person invited: one button."""
+
+    submit = SubmitField(_l("Accept the invitation"))
 
 
 class ProfileForm(Form):

@@ -11,8 +11,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from blueprints.auth import bp
 from blueprints.members.forms import ConfirmForm
 from blueprints.auth.forms import (
-    AcceptInvitationForm, ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm, ResetPasswordForm,
-    TwoFactorForm,
+    AcceptInvitationForm, ChangePasswordForm, ConfirmInvitationForm, ForgotPasswordForm, LoginForm, ProfileForm,
+    ResetPasswordForm, TwoFactorForm,
 )
 from portal import i18n, security, tenancy
 from portal.errors import DomainError
@@ -127,29 +127,50 @@ def reset_password(token: str):
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
+@limiter.limit(security.login_limit_per_ip, methods=["POST"], deduct_when=security.failed_login)
 def accept_invitation(token: str):
-    """The link in an invitation: set name and password (or confirm one's own), then land in the organisation."""
+    """The link in an invitation: a new person sets name and password; someone with an account logs in first
+    (both steps) and confirms; then they land in the organisation."""
     invitation = invitations.open_invitation(token)
     if invitation is None:
         return render_template("auth/invitation_invalid.html"), 410
-    form = AcceptInvitationForm()
-    form.needs_account = accounts.find_user(invitation.email) is None
+    viewer = current_user._get_current_object() if current_user.is_authenticated else None
+    step = invitations.step_for(invitation, viewer)
+    if step is invitations.Step.LOG_IN:
+        flash(_("Log in as %(email)s to accept the invitation.", email=invitation.email), "info")
+        return redirect(url_for("auth.login", next=url_for("auth.accept_invitation", token=token)))
+    if step is invitations.Step.OTHER_PERSON:
+        return render_template("auth/accept_invitation.html", invitation=invitation, step=step, form=None), 403
+    form = ConfirmInvitationForm() if step is invitations.Step.CONFIRM else AcceptInvitationForm()
+    form.needs_account = step is invitations.Step.NEW_PERSON
+    asks_code = step is invitations.Step.RETURNING and invitations.asks_code(invitation)
     if form.validate_on_submit():
         try:
-            membership = invitations.accept(token, invitations.Acceptance(
-                name=form.name.data, password=form.password.data, position=form.position.data))
-            if current_user.is_authenticated:
-                logout_user()
-            _begin_session(membership.user)
+            membership = invitations.accept(token, _acceptance(form), viewer=viewer)
+            if step is not invitations.Step.CONFIRM:
+                if current_user.is_authenticated:
+                    logout_user()
+                _begin_session(membership.user)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
             invitation = invitations.open_invitation(token)  # read again: the rollback forgot it
-            form.password.errors.append(error.message)
+            if step is invitations.Step.CONFIRM:
+                flash(error.message, "danger")
+            else:
+                form.password.errors.append(error.message)
         else:
             flash(_("Welcome to %(org)s.", org=membership.organisation.name), "success")
             return redirect(url_for("dashboard.index", org_slug=membership.organisation.slug))
-    return render_template("auth/accept_invitation.html", form=form, invitation=invitation)
+    return render_template("auth/accept_invitation.html", form=form, invitation=invitation, step=step,
+                           asks_code=asks_code)
+
+
+def _acceptance(form) -> invitations.Acceptance:
+    if isinstance(form, ConfirmInvitationForm):
+        return invitations.Acceptance()
+    return invitations.Acceptance(name=form.name.data, password=form.password.data, position=form.position.data,
+                                  code=form.code.data)
 
 
 @bp.route("/account/profile", methods=["GET", "POST"])

@@ -3,9 +3,14 @@
 Who may invite whom is `portal.policy`'s; the link is single-use, expires after
 INVITATION_DAYS, and only ever grants the one role in the one organisation it
 names. Re-sending replaces the link; revoking kills it.
+
+Someone who already has an account joins only as themselves: logged in (password and,
+where it is on, the second factor) before they accept. Someone who left every
+organisation cannot log in, so they answer here exactly as the login would ask them.
 """
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -14,11 +19,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import links, policy
-from portal.errors import DomainError
+from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.models import Invitation, Membership, Organisation, OrgKind, PartnerCategory, Role, User
 from portal.models.base import utcnow
-from portal.services import accounts, audit, organisations, outbox, partnerships
+from portal.services import accounts, audit, organisations, outbox, partnerships, two_factor
 from portal.tenancy import acting_for, as_person, presenting
 
 
@@ -84,33 +89,71 @@ def _open(digest: str) -> Invitation | None:
     return found if found is not None and found.organisation.is_active else None
 
 
+class Step(enum.Enum):
+    """What the holder of a link does to accept it."""
+
+    #: No account with the address yet: they choose their name and password here.
+    NEW_PERSON = "new person"
+    #: An account that can log in, nobody logged in: log in first (both steps), then come back.
+    LOG_IN = "log in"
+    #: Logged in as the person invited: they confirm.
+    CONFIRM = "confirm"
+    #: Logged in as someone else: not theirs to accept.
+    OTHER_PERSON = "other person"
+    #: An account that cannot log in: one that left every organisation gives its password, and its code if
+    #: two-step sign-in is on; one a platform admin switched off is refused with the same words.
+    RETURNING = "returning"
+
+
+def step_for(invitation: Invitation, viewer: User | None) -> Step:
+    """How the person at the browser (`viewer`, None when nobody is logged in) may accept this invitation."""
+    invitee = accounts.find_user(invitation.email)
+    if invitee is None:
+        return Step.NEW_PERSON
+    if viewer is not None:
+        return Step.CONFIRM if viewer.id == invitee.id else Step.OTHER_PERSON
+    return Step.LOG_IN if invitee.is_active else Step.RETURNING
+
+
+def asks_code(invitation: Invitation) -> bool:
+    """Whether the returning person's form asks for the second factor too."""
+    invitee = accounts.find_user(invitation.email)
+    return invitee is not None and two_factor.is_enabled(invitee)
+
+
 @dataclass
 class Acceptance:
-    name: str | None
-    password: str
+    name: str | None = None
+    password: str | None = None
     position: str | None = None
     nip: str | None = None
+    #: The second factor, from a returning person who has it on.
+    code: str | None = None
 
 
-def accept(token: str, answer: Acceptance) -> Membership:
-    """A new person sets name and password; someone with an account confirms with their password."""
+def accept(token: str, answer: Acceptance, *, viewer: User | None = None) -> Membership:
+    """A new person sets name and password; someone with an account accepts logged in as themselves."""
     digest = links.token_digest(token)
     with presenting(digest):  # the link is what lets its holder see the invitation
-        return _accept(digest, answer)
+        return _accept(digest, answer, viewer)
 
 
-def _accept(digest: str, answer: Acceptance) -> Membership:
+def _accept(digest: str, answer: Acceptance, viewer: User | None) -> Membership:
     invitation = _open(digest)
     if invitation is None:
         raise DomainError(_l("This invitation is not valid any more. Ask for a new one."))
-    user = accounts.find_user(invitation.email)
-    if user is None:
+    step = step_for(invitation, viewer)
+    if step is Step.NEW_PERSON:
         if not (answer.name or "").strip():
             raise DomainError(_l("Please give your full name."))
-        user = accounts.create_user(email=invitation.email, name=answer.name.strip(), password=answer.password,
+        user = accounts.create_user(email=invitation.email, name=answer.name.strip(), password=answer.password or "",
                                     position=answer.position or None, nip=answer.nip or None)
-    elif not (user.is_active or user.left_at) or not accounts.password_matches(user, answer.password):
-        raise DomainError(_l("The password is wrong."))
+    elif step is Step.CONFIRM:
+        user = viewer
+    elif step is Step.RETURNING:
+        user = _returning(invitation, answer)
+    else:  # the login, with its second factor, comes first; someone else's invitation is not theirs
+        raise NotAllowed(_l("Log in as %(email)s to accept the invitation.", email=invitation.email))
     with as_person(user), acting_for(invitation.organisation):  # from here on, the new member is the one acting
         if not user.is_active:
             accounts.return_after_leaving(user)
@@ -125,6 +168,18 @@ def _accept(digest: str, answer: Acceptance) -> Membership:
                      after={"user": user.id, "role": invitation.role, "access_until": invitation.access_until})
         db.session.flush()
     return membership
+
+
+def _returning(invitation: Invitation, answer: Acceptance) -> User:
+    """Someone who left: what the login asks, in the same order (password, then the second factor)."""
+    user = accounts.find_user(invitation.email)
+    if user.left_at is None or not accounts.password_matches(user, answer.password or ""):
+        raise DomainError(_l("The password is wrong."))
+    if two_factor.is_enabled(user):
+        with as_person(user):  # their recovery codes
+            if not two_factor.verify(user, answer.code or ""):
+                raise DomainError(_l("The code is not right. Try the newest code, or one of your recovery codes."))
+    return user
 
 
 def find_for(organisation: Organisation, invitation_id: int) -> Invitation | None:
