@@ -28,6 +28,12 @@ def can_create_organisation(user: User | None) -> bool:
     return _active(user) and user.is_platform_admin
 
 
+def can_create_accounts(user: User | None) -> bool:
+    """Only the platform admin makes an account for someone else (and sees every account anyway); an
+    organisation's manager invites, and the person sets their own password on accepting."""
+    return _active(user) and user.is_platform_admin
+
+
 def can_manage_members(user: User | None, organisation: Organisation) -> bool:
     """Facility heads and partner admins manage their people; the platform admin, anyone's."""
     if _active(user) and user.is_platform_admin:

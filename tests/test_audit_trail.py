@@ -6,7 +6,6 @@ from portal.cli import audit_verify
 from portal.extensions import db
 from portal.models import AuditEntry, Role
 from portal.services import audit
-from portal.services.accounts import find_user
 from portal.tenancy import acting_for
 from tests.conftest import make_app
 from tests.databases import Database, fresh_database
@@ -73,11 +72,10 @@ def test_a_web_action_is_audited_with_actor_organisation_and_ip(login_as):
     facility = FacilityFactory()
     head = member_of(facility, Role.HEAD)
     web = login_as(head)
-    web.post(f"/o/{facility.slug}/members/new", {"email": "baru@rutan-contoh.go.id", "name": "Petugas Baru",
-                                                 "password": "awal-yang-panjang", "role": "officer"})
-    [entry] = trail(action="member.added")
+    web.post(f"/o/{facility.slug}/members/invite", {"email": "baru@rutan-contoh.go.id", "role": "officer"})
+    [entry] = trail(action="invitation.sent")
     assert (entry.actor_id, entry.organisation_id, entry.ip) == (head.id, facility.id, "127.0.0.1")
-    assert entry.changes["after"] == {"user": find_user("baru@rutan-contoh.go.id").id, "role": "officer"}
+    assert entry.changes["after"] == {"organisation": facility.name, "role": "officer", "access_until": None}
 
 
 @pytest.mark.parametrize("role, status", [(Role.HEAD, 200), (Role.OFFICER, 403), (Role.VIEWER, 403)])

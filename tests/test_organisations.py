@@ -1,10 +1,17 @@
 """Organisations and people: the platform admin creates tenants; heads and admins manage members."""
+import re
+
 import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Membership, Organisation, OrgKind, Role, User
+from portal.models import Invitation, Membership, Organisation, OrgKind, Role, User
+from portal.services import organisations
+from portal.services.accounts import find_user
+from portal.services.organisations import Person
+from portal.tenancy import acting_for
 from tests.factories import FacilityFactory, PartnerFactory, member_of
+from tests.test_invitations import invitation_link
 
 
 @pytest.fixture
@@ -54,8 +61,10 @@ def test_who_adds_members(login_as, kind, role, may_manage):
         "email": "orang.baru@mitra.or.id", "name": "Orang Baru", "password": "rahasia-awal-123",
         "role": new_role})
     assert response.status_code == (302 if may_manage else 403)
-    added = db.session.scalar(select(User).where(User.email == "orang.baru@mitra.or.id"))
-    assert (added is not None) == may_manage
+    with acting_for(organisation):
+        invited = db.session.scalar(select(Invitation).where(Invitation.email == "orang.baru@mitra.or.id"))
+    assert (invited is not None) == may_manage
+    assert find_user("orang.baru@mitra.or.id") is None, "the person sets their own password on accepting"
 
 
 def test_a_role_of_another_kind_of_organisation_is_refused(login_as):
@@ -67,18 +76,66 @@ def test_a_role_of_another_kind_of_organisation_is_refused(login_as):
     assert "Pilihan tidak valid." in response.text
 
 
-def test_an_existing_person_joins_a_second_organisation_and_picks_one(login_as, web):
+def test_an_existing_person_invited_to_a_second_organisation_accepts_and_picks_one(login_as, web, mailbox):
     first, second = FacilityFactory(name="Rutan Pertama"), PartnerFactory(name="Mitra Kedua")
     intern = member_of(first, Role.VIEWER)
     admin = member_of(second, Role.ADMIN)
     login_as(admin).post(f"/o/{second.slug}/members/new", {"email": intern.email, "role": "member"})
     web.logout()
     web.login(intern.email, "benar-sekali-42")
+    assert "Mitra Kedua" not in web.get("/", follow_redirects=True).text, "not before accepting"
+    assert web.post(invitation_link(mailbox)).headers["Location"] == f"/o/{second.slug}/"
     picker = web.get("/")
     assert picker.status_code == 200
     assert "Rutan Pertama" in picker.text and "Mitra Kedua" in picker.text
     dashboard = web.get(f"/o/{second.slug}/")
     assert 'data-testid="org-switcher"' in dashboard.text and "Rutan Pertama" in dashboard.text
+
+
+def test_a_partner_admin_who_adds_a_strangers_address_only_invites_them_and_learns_nothing(login_as, mailbox):
+    facility, partner = FacilityFactory(), PartnerFactory(name="Mitra Penasaran")
+    stranger = member_of(facility, Role.HEAD, name="Kepala Tak Dikenal", position="Kepala Rutan Rahasia")
+    web = login_as(member_of(partner, Role.ADMIN))
+    answers = []
+    for email in (stranger.email, "belum.punya.akun@contoh.id"):
+        answer = web.post(f"/o/{partner.slug}/members/new", {
+            "email": email, "name": "Orang Baru", "password": "rahasia-awal-123", "role": "member"},
+            follow_redirects=True)
+        assert answer.status_code == 200
+        answers.append([flash.replace(email, "<alamat>") for flash in re.findall(r'role="alert">([^<]*)<', answer.text)])
+        assert "Kepala Tak Dikenal" not in answer.text and "Kepala Rutan Rahasia" not in answer.text
+    assert answers[0] == answers[1] == ["Undangan telah dikirim ke <alamat>."], "one answer, account or not"
+    with acting_for(partner):
+        assert stranger.id not in [m.user_id for m in partner.memberships]
+        assert sorted(i.email for i in db.session.scalars(select(Invitation))) == \
+            sorted(["belum.punya.akun@contoh.id", stranger.email])
+    assert find_user("belum.punya.akun@contoh.id") is None, "the person chooses their own password on accepting"
+    page = web.get(f"/o/{partner.slug}/members/").text
+    assert "Kepala Tak Dikenal" not in page and "Kepala Rutan Rahasia" not in page
+
+
+def test_no_caller_of_the_service_attaches_an_existing_account_without_its_consent(app):
+    facility, partner = FacilityFactory(), PartnerFactory()
+    stranger, admin = member_of(facility, Role.HEAD), member_of(partner, Role.ADMIN)
+    with acting_for(partner):
+        answer = organisations.add_member(partner, Person(email=stranger.email), Role.MEMBER, actor=admin)
+        assert isinstance(answer, Invitation) and answer.email == stranger.email
+        assert stranger.membership_in(partner, include_lapsed=True) is None
+
+
+def test_a_platform_admin_adding_someone_who_has_an_account_sends_them_an_invitation(login_as, platform_admin,
+                                                                                       mailbox):
+    facility, partner = FacilityFactory(), PartnerFactory()
+    existing = member_of(facility, Role.OFFICER)
+    web = login_as(platform_admin)
+    answer = web.post(f"/admin/organisations/{partner.id}", {"email": existing.email, "role": "admin"},
+                      follow_redirects=True)
+    assert f"Undangan telah dikirim ke {existing.email}." in answer.text
+    assert existing.membership_in(partner, include_lapsed=True) is None
+    fresh = web.post(f"/admin/organisations/{partner.id}", {
+        "email": "baru@mitra.or.id", "name": "Orang Baru", "password": "rahasia-awal-123", "role": "member"},
+        follow_redirects=True)
+    assert "Anggota telah ditambahkan." in fresh.text and find_user("baru@mitra.or.id") is not None
 
 
 def test_the_last_head_cannot_be_removed(login_as):

@@ -9,7 +9,7 @@ from blueprints.members.forms import AddMemberForm, ConfirmForm
 from blueprints.outcome import committed
 from portal import policy
 from portal.extensions import db
-from portal.models import Organisation, OutboxMessage, User
+from portal.models import Invitation, Organisation, OutboxMessage, User
 from portal.services import accounts, organisations, outbox, pseudonyms, retention
 from portal.tenancy import enter_platform
 
@@ -46,10 +46,11 @@ def show_organisation(organisation_id: int):
     form = AddMemberForm(kind=organisation.kind)
     if form.validate_on_submit():
         with committed() as outcome:
-            organisations.add_member(organisation, form.person(), form.role.data,
-                                     actor=current_user._get_current_object())
+            added = organisations.add_member(organisation, form.person(), form.role.data,
+                                             actor=current_user._get_current_object())
         if outcome.ok:
-            flash(_("The member has been added."), "success")
+            flash(_("The invitation has been sent to %(email)s.", email=added.email) if isinstance(added, Invitation)
+                  else _("The member has been added."), "success")
             return redirect(url_for("admin.show_organisation", organisation_id=organisation.id))
     return render_template("admin/organisation.html", organisation=organisation, form=form,
                            confirm_form=ConfirmForm())

@@ -1,10 +1,10 @@
-"""List, add, invite, re-role and remove an organisation's members."""
+"""List, invite, re-role and remove an organisation's members."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.members import bp
-from blueprints.members.forms import AddMemberForm, ChangeRoleForm, ConfirmForm, InviteMemberForm
+from blueprints.members.forms import ChangeRoleForm, ConfirmForm, InviteMemberForm
 from blueprints.outcome import committed
 from portal import policy
 from portal.models import Membership
@@ -20,20 +20,6 @@ def index():
         can_manage=policy.can_manage_members(current_user, current_org),
         can_manage_api=policy.can_manage_integrations(current_user, current_org),
         role_form=ChangeRoleForm(kind=current_org.kind), confirm_form=ConfirmForm())
-
-
-@bp.route("/new", methods=["GET", "POST"])
-def new():
-    policy.require(policy.can_manage_members(current_user, current_org))
-    form = AddMemberForm(kind=current_org.kind)
-    if form.validate_on_submit():
-        with committed() as outcome:
-            membership = organisations.add_member(current_org, form.person(), form.role.data,
-                                                  actor=current_user._get_current_object())
-        if outcome.ok:
-            flash(_("%(name)s has been added.", name=membership.user.name), "success")
-            return redirect(url_for("members.index"))
-    return render_template("members/new.html", form=form)
 
 
 @bp.route("/<int:membership_id>/role", methods=["POST"])
@@ -61,9 +47,11 @@ def remove(membership_id: int):
     return redirect(url_for("members.index"))
 
 
-@bp.route("/invite", methods=["GET", "POST"])
+@bp.route("/new", methods=["GET", "POST"])  # "add member" was a door of its own: it attached existing accounts
+@bp.route("/invite", methods=["GET", "POST"])  # the address links are built with (registered first)
 def invite():
-    """A facility head invites staff; a partner admin invites members, interns with an end date."""
+    """A facility head invites staff; a partner admin invites members, interns with an end date. Whether the
+    address has an account or not, the answer is the same, and they join only by accepting."""
     policy.require(policy.can_manage_members(current_user, current_org))
     form = InviteMemberForm(kind=current_org.kind)
     if form.validate_on_submit():

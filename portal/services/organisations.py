@@ -1,4 +1,10 @@
-"""Organisations and their people: create a tenant, add, re-role and remove members."""
+"""Organisations and their people: create a tenant, add, re-role and remove members.
+
+Nobody is attached to an organisation without saying yes: an address that already has an
+account is invited (`invitations`), and the person joins by accepting, logged in as
+themselves. An organisation's manager always invites, so nothing they see tells whether
+an address has an account; only the platform admin makes accounts for new people here.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,14 +18,15 @@ from portal import policy
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import (
-    FIRST_ROLE, ROLES_BY_KIND, Membership, Organisation, OrgKind, PartnerCategory, Role, User,
+    FIRST_ROLE, ROLES_BY_KIND, Invitation, Membership, Organisation, OrgKind, PartnerCategory, Role, User,
 )
-from portal.services import accounts, audit
+from portal.services import accounts, audit, invitations
 
 
 @dataclass
 class Person:
-    """Who to add: an existing account by e-mail, or a new one with these details."""
+    """Who to add: an address, and the details of a new account (used only by a platform admin, only when the
+    address has no account yet)."""
 
     email: str
     name: str = ""
@@ -61,7 +68,8 @@ def create_organisation(
     province: str | None = None, city: str | None = None, facility_class: str | None = None,
     partner_category: PartnerCategory | None = None, first_role: Role | None = None,
 ) -> Organisation:
-    """A new tenant together with its first person (by default its head, admin or analyst)."""
+    """A new tenant together with its first person (by default its head, admin or analyst); someone who already
+    has an account is invited to be that person."""
     policy.require(policy.can_create_organisation(actor))
     organisation = _new_organisation(actor, kind, name, province=province, city=city,
                                      facility_class=facility_class, partner_category=partner_category)
@@ -90,25 +98,19 @@ def _new_organisation(actor: User, kind: OrgKind, name: str, *, province: str | 
     return organisation
 
 
-def _person_account(person: Person) -> User:
-    user = accounts.find_user(person.email)
-    if user is not None:
-        return user
-    if not person.name.strip() or not person.password:
-        raise DomainError(_l("A new person needs a name and an initial password."))
-    return accounts.create_user(email=person.email, name=person.name, password=person.password,
-                                position=person.position, nip=person.nip)
-
-
-def add_member(organisation: Organisation, person: Person, role: Role, *, actor: User) -> Membership:
-    """Give a person (new or existing) a role in the organisation."""
+def add_member(organisation: Organisation, person: Person, role: Role, *,
+               actor: User) -> Membership | Invitation:
+    """Give a new person a role; anyone else is sent an invitation, and joins only by accepting it."""
     policy.require(policy.can_manage_members(actor, organisation))
     role = Role(role)
     if role not in ROLES_BY_KIND[organisation.kind]:
         raise DomainError(_l("This role does not exist in this kind of organisation."))
-    user = _person_account(person)
-    if user.membership_in(organisation) is not None:
-        raise DomainError(_l("%(name)s is already a member of %(org)s.", name=user.name, org=organisation.name))
+    if not policy.can_create_accounts(actor) or accounts.find_user(person.email) is not None:
+        return invitations.invite_member(organisation, person.email, role, actor=actor)
+    if not person.name.strip() or not person.password:
+        raise DomainError(_l("A new person needs a name and an initial password."))
+    user = accounts.create_user(email=person.email, name=person.name, password=person.password,
+                                position=person.position, nip=person.nip)
     membership = Membership(user=user, organisation=organisation, role=role)
     db.session.add(membership)
     db.session.flush()
