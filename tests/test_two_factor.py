@@ -8,7 +8,7 @@ import pytest
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import AgreementStatus as S, RecoveryCode, Role
-from portal.services import agreement_signing
+from portal.services import agreement_signing, two_factor
 from portal.tenancy import as_person, unscoped
 from tests.conftest import Web
 from tests.factories import PASSWORD, FacilityFactory, fresh_code, member_of, with_two_factor
@@ -76,13 +76,44 @@ def test_a_head_cannot_sign_without_two_factor_sign_in(pks):
     assert agreement.status == S.PARTNER_SIGNED
 
 
-def test_guessing_codes_is_rate_limited(app, officer):
-    with_two_factor(officer)
-    browser = Web(app.test_client())
-    browser.post("/login", {"email": officer.email, "password": PASSWORD})
+def test_guessing_codes_from_one_address_is_rate_limited(app, officer):
+    """Spread over accounts that each stay under their own allowance: the address's limit still stops it."""
     allowed = int(app.config["LOGIN_LIMIT_PER_IP"].split()[0])
+    per_account = int(two_factor.LIMIT_PER_ACCOUNT.split()[0]) - 1
+    people = [with_two_factor(officer)] + [with_two_factor(member_of(officer.memberships[0].organisation, Role.OFFICER))
+                                           for _ in range(allowed // per_account)]
+    statuses = []
+    for person in people:
+        browser = Web(app.test_client())
+        browser.post("/login", {"email": person.email, "password": PASSWORD})
+        totp, now = pyotp.TOTP(person.totp_secret), int(time.time())
+        valid = {totp.at(now + offset) for offset in range(-60, 90, 30)}  # never guess right by chance
+        guesses = [code for code in (f"{n:06d}" for n in range(per_account + 5)) if code not in valid][:per_account]
+        statuses += [browser.post("/login/two-factor", {"code": code}).status_code for code in guesses]
+    assert set(statuses[:allowed]) == {401} and statuses[allowed] == 429
+
+
+def _from_address(app, address: str) -> Web:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return Web(client)
+
+
+def test_guessing_one_accounts_codes_from_many_addresses_stops_at_the_accounts_limit(app, officer):
+    with_two_factor(officer)
     totp, now = pyotp.TOTP(officer.totp_secret), int(time.time())
-    valid = {totp.at(now + offset) for offset in range(-60, 90, 30)}  # never guess right by chance
-    guesses = [code for code in (f"{n:06d}" for n in range(allowed + 10)) if code not in valid][:allowed + 1]
-    statuses = [browser.post("/login/two-factor", {"code": code}).status_code for code in guesses]
-    assert set(statuses[:allowed]) == {401} and statuses[-1] == 429
+    valid = {totp.at(now + offset) for offset in range(-60, 90, 30)}
+    wrong = (code for code in (f"{n:06d}" for n in range(100)) if code not in valid)
+    statuses = []
+    for n in range(25):  # each guess from an address of its own: the per-address limit never trips
+        browser = _from_address(app, f"10.0.{n}.1")
+        assert browser.post("/login", {"email": officer.email, "password": PASSWORD}).status_code == 302
+        statuses.append(browser.post("/login/two-factor", {"code": next(wrong)}).status_code)
+        if statuses[-1] == 429:
+            break
+    assert 429 in statuses and set(statuses[:-1]) == {401} and len(statuses) <= 11
+    holder = _from_address(app, "10.1.0.1")
+    holder.post("/login", {"email": officer.email, "password": PASSWORD})
+    refused = holder.post("/login/two-factor", {"code": fresh_code(officer.id)})
+    assert refused.status_code == 429 and "Terlalu banyak kode dicoba untuk akun ini" in refused.text
+    assert holder.get("/").status_code == 302, "even the right code opens nothing until the window passes"

@@ -212,8 +212,12 @@ def two_factor_login():
         return redirect(url_for("auth.login"))
     form = TwoFactorForm()
     if form.validate_on_submit():
-        with tenancy.as_person(user):  # their recovery codes, before the session exists
-            verified = two_factor.verify(user, form.code.data)
+        try:
+            with tenancy.as_person(user):  # their recovery codes, before the session exists
+                verified = two_factor.verify(user, form.code.data)
+        except two_factor.TooManyCodes as error:
+            form.code.errors.append(error.message)
+            return render_template("auth/two_factor_login.html", form=form), 429
         if verified:
             _begin_session(user)
             db.session.commit()

@@ -4,6 +4,10 @@ Required for facility heads and partner signatories before they sign an
 agreement; optional for everyone else. A code is accepted once: the time step
 it belongs to is remembered, and no code of that step or an earlier one works
 again. Recovery codes are shown once and stored as hashes.
+
+Every code checked against an account counts against that account's allowance
+(LIMIT_PER_ACCOUNT), wherever it comes from: the login's per-address limit alone
+lets someone with the password keep guessing from many addresses.
 """
 from __future__ import annotations
 
@@ -12,14 +16,18 @@ import secrets
 import time
 
 import pyotp
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 from reportlab.graphics import renderSVG
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from sqlalchemy import select
 
 from portal.errors import DomainError
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.models import RecoveryCode, User
 from portal.models.base import utcnow
 from portal.services import audit, signing_certificates
@@ -27,6 +35,18 @@ from portal.services import audit, signing_certificates
 ISSUER = "MitraPAS"
 RECOVERY_CODES = 10
 STEP_SECONDS = 30
+#: Codes one account may be asked to check in a window, right or wrong (the config's TWO_FACTOR_LIMIT_PER_ACCOUNT,
+#: when set, wins). Ten in a quarter of an hour is ample for a person and hopeless for guessing six digits.
+LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+#: Counts here when the limiter's shared store does not answer (the login's limits fall back the same way).
+_fallback = FixedWindowRateLimiter(MemoryStorage())
+
+
+class TooManyCodes(DomainError):
+    """The account's allowance of second-factor attempts is used up for now."""
+
+    def __init__(self):
+        super().__init__(_l("Too many codes have been tried for this account. Wait a few minutes and try again."))
 
 
 def new_secret() -> str:
@@ -67,6 +87,7 @@ def verify(user: User, code: str) -> bool:
     code = (code or "").strip().replace(" ", "").lower()
     if not is_enabled(user) or not code:
         return False
+    _count_attempt(user)
     step = _matching_step(user.totp_secret, code, after=user.totp_last_step)
     if step is not None:
         user.totp_last_step = step
@@ -78,6 +99,21 @@ def verify(user: User, code: str) -> bool:
     recovery.used_at = utcnow()
     audit.record("user.recovery_code_used", actor=user, object_type="user", object_id=user.id)
     return True
+
+
+def _count_attempt(user: User) -> None:
+    """One more code checked for this account, in the rate limiter's store; refused once the allowance is used.
+
+    Counted before the check, whatever its outcome: one atomic step, so parallel guesses cannot slip past."""
+    item = parse(current_app.config.get("TWO_FACTOR_LIMIT_PER_ACCOUNT") or LIMIT_PER_ACCOUNT)
+    if not limiter.enabled:
+        return
+    try:
+        allowed = limiter.limiter.hit(item, "two-factor", str(user.id))
+    except Exception:  # noqa: BLE001 - the store is down: this process still counts (as the limiter's fallback)
+        allowed = _fallback.hit(item, "two-factor", str(user.id))
+    if not allowed:
+        raise TooManyCodes()
 
 
 def _matching_step(secret: str, code: str, *, after: int | None) -> int | None:
