@@ -306,3 +306,110 @@ def test_a_cookie_whose_session_has_ended_leaves_nobody_acting_in_the_database(a
         assert security._load_user(str(person.id)) is None
         assert db.session.scalar(text("SELECT current_setting('mitrapas.person_id', true)")) in ("", None)
         assert db.session.scalar(text("SELECT current_setting('mitrapas.presented', true)")) in ("", None)
+
+
+# --- issue 32, hole 10: the users row's credentials, and pairs that are partners -----------------------------------
+
+#: What nobody but the person (or the escape hatch) changes on their row, each with a new value.
+CREDENTIALS = {
+    "password_hash": "'$argon2id$v=19$m=65536,t=3,p=4$bm9wZQ$bm9wZQ'",
+    "password_changed_at": "now() - interval '1 year'",
+    "email": "'penyusup-' || id || '@contoh.go.id'",
+    "totp_secret": "'sealed-secret-of-the-intruder'",
+    "totp_enabled_at": "now()",
+    "totp_last_step": "2147483647",  # no code would ever be accepted again
+}
+#: What only the escape hatch changes: the person themself neither.
+PLATFORM_ONLY = {"is_platform_admin": "true", "pseudonymised_at": "now()"}
+
+
+def change(person, column: str, value: str) -> int:
+    """Plain SQL (no ORM, no write guard): how many rows of `person` the database let the statement change."""
+    with db.session.begin_nested():
+        return db.session.execute(text(f"UPDATE users SET {column} = {value} WHERE id = :id"),
+                                  {"id": person.id}).rowcount
+
+
+@pytest.mark.parametrize("column", [*CREDENTIALS, *PLATFORM_ONLY])
+def test_an_organisation_cannot_change_a_members_credentials_nor_make_them_a_platform_admin(column):
+    facility = FacilityFactory()
+    member = member_of(facility, Role.OFFICER)
+    with acting_for(facility):
+        assert db.session.scalar(text("SELECT count(*) FROM users WHERE id = :id"), {"id": member.id}) == 1
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            change(member, column, {**CREDENTIALS, **PLATFORM_ONLY}[column])
+        assert change(member, "position", "'Kasubsi Pelayanan Tahanan'") == 1, "the rest of the row is as before"
+
+
+@pytest.mark.parametrize("column", CREDENTIALS)
+def test_the_person_changes_their_own_credentials_and_nobody_elses(column):
+    facility = FacilityFactory()
+    person, colleague = member_of(facility, Role.OFFICER), member_of(facility, Role.OFFICER)
+    with as_person(person):
+        assert change(person, column, CREDENTIALS[column]) == 1
+    with as_person(person), acting_for(facility):  # as a signed-in member's requests act
+        assert change(person, column, CREDENTIALS[column].replace("intruder", "owner")) == 1
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            change(colleague, column, CREDENTIALS[column])
+
+
+@pytest.mark.parametrize("column", PLATFORM_ONLY)
+def test_only_the_escape_hatch_makes_a_platform_admin_or_marks_someone_erased(column):
+    person = member_of(FacilityFactory(), Role.HEAD)
+    with as_person(person):
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            change(person, column, PLATFORM_ONLY[column])
+    with unscoped("test: the platform admin's pages and the erasure act for every tenant"):
+        assert change(person, column, PLATFORM_ONLY[column]) == 1
+        assert change(person, "password_hash", CREDENTIALS["password_hash"]) == 1, "and reset anyone's password"
+
+
+def test_an_organisation_cannot_bring_in_a_new_platform_admin():
+    facility = FacilityFactory()
+
+    def bring_in(admin: bool) -> None:
+        with db.session.begin_nested():
+            db.session.execute(text(
+                "INSERT INTO users (email, name, password_hash, is_platform_admin, is_active, locale, "
+                "muted_notifications, created_at, password_changed_at) VALUES (:email, 'Baru', 'x', :admin, true, "
+                "'id', '[]', now(), now())"), {"email": f"baru-{admin}@contoh.go.id", "admin": admin})
+
+    with acting_for(facility):
+        bring_in(False)
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            bring_in(True)
+
+
+PROGRAMME_FOR = ("INSERT INTO programmes (name, type, start_date, status, created_at, facility_id, partner_id) "
+                 "VALUES ('Konseling', 'counselling', current_date, 'running', now(), :f, :p)")
+
+
+def test_rls_refuses_a_shared_record_for_a_pair_that_are_not_partners():
+    facility, partner, _ = a_pair_and_a_stranger()
+    stranger = PartnerFactory()
+    for organisation in (facility, stranger):
+        with acting_for(organisation):
+            with pytest.raises(ProgrammingError, match="row-level security"):
+                with db.session.begin_nested():
+                    db.session.execute(text(PROGRAMME_FOR), {"f": facility.id, "p": stranger.id})
+    with acting_for(facility):
+        with db.session.begin_nested():
+            programme = db.session.execute(text(PROGRAMME_FOR + " RETURNING id"),
+                                           {"f": facility.id, "p": partner.id}).scalar_one()
+        with pytest.raises(ProgrammingError, match="row-level security"):
+            with db.session.begin_nested():
+                db.session.execute(text("UPDATE programmes SET partner_id = :p WHERE id = :id"),
+                                   {"p": stranger.id, "id": programme})
+    with unscoped("test: the escape hatch (demo data, commands) is not held to it"):
+        with db.session.begin_nested():
+            db.session.execute(text(PROGRAMME_FOR), {"f": facility.id, "p": stranger.id})
+
+
+def test_every_shared_table_but_the_partnerships_requires_the_partnership_to_write():
+    from portal.models import PairScoped
+
+    tables = {mapper.local_table.name for mapper in db.Model.registry.mappers
+              if issubclass(mapper.class_, PairScoped)} - {"partnerships"}
+    guarded = {(table, command) for table, command in db.session.execute(text(
+        "SELECT tablename, cmd FROM pg_policies WHERE permissive = 'RESTRICTIVE' AND with_check LIKE '%partnerships%'"))}
+    assert {(table, command) for table in tables for command in ("INSERT", "UPDATE")} <= guarded
