@@ -13,8 +13,25 @@ MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000
 
 
+def _numbers_up_to(limit: int) -> str:
+    """A regular expression for 1 to `limit`, written without leading zeros (`limit` itself, or a smaller prefix
+    then any digits, or fewer digits)."""
+    text = str(limit)
+    shorter = [rf"[1-9]\d{{0,{len(text) - 2}}}"] if len(text) > 1 else []
+    below = [f"{text[:at]}[{1 if at == 0 else 0}-{int(digit) - 1}]" + (rf"\d{{{len(text) - at - 1}}}"
+                                                                   if at < len(text) - 1 else "")
+             for at, digit in enumerate(text) if int(digit) > (1 if at == 0 else 0)]
+    return "|".join([*shorter, *below, text])
+
+
 class RecordIdConverter(IntegerConverter):
-    """`<int:...>` in every route: a positive id the database can hold, else the route does not match (404)."""
+    """`<int:...>` in every route: a positive id the database can hold, else the route does not match (404).
+
+    The bound is in the pattern, not only in `to_python`: werkzeug checks a converter after matching methods, so a
+    larger id sent with PATCH to `/x/<int:id>` (GET and PATCH) answered 405 naming GET, which then answered 404.
+    """
+
+    regex = _numbers_up_to(MAX_ID)
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 
 class DomainError(Exception):
@@ -41,9 +42,13 @@ def register_error_handlers(app: Flask) -> None:
     def page(template: str, status: int):
         def answer(error):
             renderer = _renderer_of_request()
-            if renderer is not None:
-                return renderer(status)
-            return render_template(f"errors/{template}.html", error=error), status
+            shown = make_response(renderer(status) if renderer is not None
+                                  else (render_template(f"errors/{template}.html", error=error), status))
+            if isinstance(error, HTTPException):  # what the error says in headers: a 405's Allow (RFC 9110)
+                for name, value in error.get_headers():
+                    if name.lower() != "content-type":
+                        shown.headers.setdefault(name, value)
+            return shown
         return answer
 
     from sqlalchemy.exc import InterfaceError, OperationalError

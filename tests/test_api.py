@@ -178,7 +178,7 @@ def test_the_hospitals_system_records_a_contribution_once_per_idempotency_key(ho
     again = send(client, secret, a_contribution(hospital), key="malam-2026-11-30")
     assert again.status_code == 201 and again.json == first.json, "a retry gets the same answer"
     other = send(client, secret, a_contribution(hospital, title="Lain"), key="malam-2026-11-30")
-    assert other.status_code == 400 and "Idempotency-Key" in other.json["detail"]
+    assert other.status_code == 422 and "Idempotency-Key" in other.json["detail"]
     listed = call(client, "/contributions", secret).json["items"]
     assert [item["id"] for item in listed] == [first.json["id"]], "recorded once"
     entry = trail(action="contribution.recorded")[-1]
@@ -257,7 +257,7 @@ def test_the_hospital_corrects_its_record_and_the_facilitys_system_verifies_or_r
     assert client.post(verify, headers=key).json == verified.json, "a retry answers the same, changes nothing"
     frozen = client.patch(f"/api/v1/contributions/{made['id']}", json={"title": "Lain"},
                           headers={"Authorization": f"Bearer {partner}"})
-    assert frozen.status_code == 400 and "beku" in frozen.json["detail"]
+    assert frozen.status_code == 422 and "beku" in frozen.json["detail"], "a rule of the portal: 422, not 400"
     other = send(client, partner, a_contribution(hospital, title="Sesi kedua")).json
     returned = client.post(f"/api/v1/contributions/{other['id']}/return", json={"reason": "Jumlah peserta keliru"},
                            headers={"Authorization": f"Bearer {facility}"})
@@ -338,3 +338,47 @@ def test_what_the_api_remembers_for_retries_is_purged_after_a_day(hospital, clie
     assert result.exit_code == 0 and "api_retries 1" in result.output, result.output
     with unscoped("the test reads what is left"):
         assert set(db.session.scalars(db.select(IdempotentRequest.key))) == {"hari-ini"}
+
+
+def test_an_undeclared_method_is_405_with_allow_and_a_number_beyond_the_database_is_404_for_every_method(pks, client):
+    """Found by schemathesis with all its checks: TRACE answered 405 without `Allow` (RFC 9110 requires it), and
+    PATCH /contributions/2147483648 answered 405 naming GET, which then answered 404."""
+    secret = issue(pks, pks.partner_admin, pks.partner)
+    traced = client.open("/api/v1/agreements", method="TRACE", headers={"Authorization": f"Bearer {secret}"})
+    assert traced.status_code == 405 and set(traced.headers["Allow"].split(", ")) >= {"GET"}
+    assert traced.content_type == "application/problem+json"
+    for method in ("GET", "PATCH", "POST"):
+        answer = client.open(f"/api/v1/contributions/{2**31}", method=method, json={},
+                             headers={"Authorization": f"Bearer {secret}"})
+        assert answer.status_code == 404, method
+
+
+def test_numbers_and_days_are_read_as_the_description_writes_them(hospital, client):
+    """Found by schemathesis: `?start=0` was read as 1970-01-01 (a Unix time), `245.0` (an integer to JSON Schema)
+    refused, and with JSON read strictly `"245"` and `true` are not numbers."""
+    secret = issue(hospital, hospital.partner_admin, hospital.partner,
+                   scopes=("contributions:write", "figures:read"))
+    assert call(client, "/figures?period=custom&start=0&end=2025-12-31", secret).status_code == 400
+    assert call(client, "/figures?period=custom&start=2025-01-01&end=2025-12-31", secret).status_code == 200
+    whole = send(client, secret, a_contribution(hospital, facility_id=float(hospital.facility_id),
+                                                participants_total=12.0))
+    assert whole.status_code == 201 and whole.json["participants_total"] == 12
+    for wrong in ({"participants_total": "12"}, {"participants_total": True}, {"participants_total": 12.5},
+                  {"started_on": 0}, {"started_on": "20251128"}):
+        refused = send(client, secret, a_contribution(hospital, **wrong))
+        assert refused.status_code == 400 and refused.json["errors"][0]["field"] == next(iter(wrong)), wrong
+
+
+def test_the_description_says_what_the_api_does_with_a_body_and_a_token(client):
+    """Found by schemathesis: 415 and the bearer token were not described, and a form's optional record numbers
+    were described as nullable though a form cannot say null (`null` was refused)."""
+    description = client.get("/api/v1/openapi.json").json
+    assert description["security"] == [{"token": []}]
+    assert description["components"]["securitySchemes"]["token"]["scheme"] == "bearer"
+    for path, operations in description["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" in operation:
+                assert {"400", "415", "422"} <= set(operation["responses"]), f"{method} {path}"
+    schemas = description["components"]["schemas"]
+    form = next(schema for name, schema in schemas.items() if name.startswith("MaterialIn."))
+    assert form["properties"]["facility_id"]["type"] == "integer" and "null" not in str(form["properties"])

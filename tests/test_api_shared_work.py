@@ -59,14 +59,14 @@ def test_the_hospitals_system_shares_a_form_once_however_often_it_retries(world,
     listed = client.get("/api/v1/materials", headers=auth(secret)).json["items"]
     assert [item["id"] for item in listed] == [shared["id"]]
     other_key = upload(client, secret, sample_files.pdf("Lain"), key="formulir-1", facility_id=world.ids["facility"])
-    assert other_key.status_code == 400 and "Idempotency-Key" in other_key.json["detail"], \
+    assert other_key.status_code == 422 and "Idempotency-Key" in other_key.json["detail"], \
         "the same key with another file is refused"
 
 
 def test_a_disguised_or_misplaced_upload_is_refused_in_plain_words(world, client):
     secret = issue(world, world.partner_admin, world.partner, scopes=("materials:write",))
     disguised = upload(client, secret, sample_files.executable_named_pdf(), facility_id=world.ids["facility"])
-    assert disguised.status_code == 400 and disguised.headers["Content-Type"] == "application/problem+json"
+    assert disguised.status_code == 422 and disguised.headers["Content-Type"] == "application/problem+json"
     assert "jenis berkas" in disguised.json["detail"].lower() or "tidak diizinkan" in disguised.json["detail"]
     elsewhere = upload(client, secret, sample_files.pdf(), facility_id=world.ids["outsider"])
     assert elsewhere.status_code == 404, "a facility the partner does not work with"
@@ -95,13 +95,13 @@ def test_the_rutans_system_opens_the_programme_and_closes_it_with_its_certificat
     close = f"/api/v1/programmes/{programme['id']}/close"
     too_many = client.post(close, headers=auth(secret), json={
         "actual_participants": 18, "certificates_issued": 19, "end_date": clock.today().isoformat()})
-    assert too_many.status_code == 400 and "sertifikat" in too_many.json["detail"].lower()
+    assert too_many.status_code == 422 and "sertifikat" in too_many.json["detail"].lower()
     closed = client.post(close, headers=auth(secret), json={
         "actual_participants": 18, "certificates_issued": 18, "end_date": clock.today().isoformat()})
     assert closed.status_code == 200 and closed.json["status"] == "closed"
     assert closed.json["certificates_issued"] == 18
     assert client.post(close, headers=auth(secret), json={
-        "actual_participants": 18, "certificates_issued": 18, "end_date": clock.today().isoformat()}).status_code == 400
+        "actual_participants": 18, "certificates_issued": 18, "end_date": clock.today().isoformat()}).status_code == 422
     assert trail(action="programme.closed")[0].changes["token"] == "SIMPAS Rutan"
 
 
@@ -114,7 +114,7 @@ def test_a_programme_under_another_pairs_agreement_or_of_another_facility_is_ref
     refused = client.post("/api/v1/programmes", headers=auth(secret), json={
         "partner_id": world.ids["partner"], "name": "Program", "type": "rehabilitation",
         "start_date": clock.today().isoformat(), "agreement_id": theirs_id})
-    assert refused.status_code == 400, refused.json
+    assert refused.status_code == 422, refused.json
     assert refused.json["detail"] == "Perjanjian tersebut milik UPT atau mitra lain."
     stranger = issue(world, world.outsider_head, world.outsider, scopes=("contributions:read", "contributions:write"))
     assert client.post("/api/v1/programmes", headers=auth(stranger), json={

@@ -64,7 +64,9 @@ def _not_allowed(error: NotAllowed):
 
 @bp.errorhandler(DomainError)
 def _refused(error: DomainError):
-    return problem(400, str(error.message))
+    """A rule of the portal the description cannot state (a date in the future, a programme already closed): 422,
+    so that 400 means only a request the description does not allow."""
+    return problem(422, str(error.message))
 
 
 def require(scope: str) -> None:

@@ -53,7 +53,7 @@ def contribution(contribution_id: int):
 
 @bp.post("/contributions")
 @spec.validate(json=ContributionIn, resp=Answers(HTTP_201=ContributionOut, HTTP_400=Problem, HTTP_404=Problem,
-                                                  **REFUSALS), tags=["contributions"])
+                                                  HTTP_422=Problem, **REFUSALS), tags=["contributions"])
 def record_contribution():
     """A partner's system records what it did for a facility; a facility officer verifies it next.
     Scope `contributions:write`."""
@@ -77,7 +77,7 @@ def record_contribution():
 
 @bp.patch("/contributions/<int:contribution_id>")
 @spec.validate(json=ContributionChange, resp=Answers(HTTP_200=ContributionOut, HTTP_400=Problem, HTTP_404=Problem,
-                                                      **REFUSALS), tags=["contributions"])
+                                                      HTTP_422=Problem, **REFUSALS), tags=["contributions"])
 def change_contribution(contribution_id: int):
     """Correct a contribution not yet verified (a returned one goes back to the officer). Scope
     `contributions:write`."""
@@ -93,8 +93,8 @@ def change_contribution(contribution_id: int):
 
 
 @bp.post("/contributions/<int:contribution_id>/verify")
-@spec.validate(resp=Answers(HTTP_200=ContributionOut, HTTP_400=Problem, HTTP_404=Problem, **REFUSALS),
-               tags=["contributions"])
+@spec.validate(resp=Answers(HTTP_200=ContributionOut, HTTP_400=Problem, HTTP_404=Problem,
+                            HTTP_422=Problem, **REFUSALS), tags=["contributions"])
 def verify_contribution(contribution_id: int):
     """A facility officer's system confirms a contribution happened as recorded; from then on it counts.
     Scope `contributions:verify`."""
@@ -108,8 +108,8 @@ def verify_contribution(contribution_id: int):
 
 
 @bp.post("/contributions/<int:contribution_id>/return")
-@spec.validate(json=Reason, resp=Answers(HTTP_200=ContributionOut, HTTP_400=Problem, HTTP_404=Problem, **REFUSALS),
-               tags=["contributions"])
+@spec.validate(json=Reason, resp=Answers(HTTP_200=ContributionOut, HTTP_400=Problem, HTTP_404=Problem,
+                                          HTTP_422=Problem, **REFUSALS), tags=["contributions"])
 def return_contribution(contribution_id: int):
     """A facility officer's system sends a contribution back to the partner with a reason. Scope
     `contributions:verify`."""

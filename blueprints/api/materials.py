@@ -62,7 +62,7 @@ def _material(material: Material, newest: MaterialVersion | None) -> MaterialOut
 
 @bp.post("/materials")
 @spec.validate(form=MaterialIn, resp=Answers(HTTP_201=MaterialOut, HTTP_400=Problem, HTTP_404=Problem,
-                                              HTTP_413=Problem, **REFUSALS), tags=["materials"])
+                                              HTTP_422=Problem, HTTP_413=Problem, **REFUSALS), tags=["materials"])
 def upload_material():
     """Share a file with the pair (multipart/form-data): its type is checked by its content and its size by
     the portal's limit, as on the page; the same file twice is refused. Scope `materials:write`."""

@@ -12,6 +12,7 @@ TITLES = {
     405: lambda: _("This method is not allowed here."),
     413: lambda: _("The request is too large."),
     415: lambda: _("This media type is not accepted here."),
+    422: lambda: _("This request cannot be carried out."),
     429: lambda: _("Too many requests."),
     500: lambda: _("An error occurred on our side."),
     503: lambda: _("The service is unavailable for a moment."),

@@ -44,7 +44,7 @@ def programme(programme_id: int):
 
 @bp.post("/programmes")
 @spec.validate(json=ProgrammeIn, resp=Answers(HTTP_201=ProgrammeOut, HTTP_400=Problem, HTTP_404=Problem,
-                                               **REFUSALS), tags=["programmes"])
+                                               HTTP_422=Problem, **REFUSALS), tags=["programmes"])
 def open_programme():
     """The facility or the partner opens a programme; its sessions are contributions that name it. Scope
     `contributions:write`."""
@@ -64,7 +64,7 @@ def open_programme():
 
 @bp.post("/programmes/<int:programme_id>/close")
 @spec.validate(json=ProgrammeClosing, resp=Answers(HTTP_200=ProgrammeOut, HTTP_400=Problem, HTTP_404=Problem,
-                                                    **REFUSALS), tags=["programmes"])
+                                                    HTTP_422=Problem, **REFUSALS), tags=["programmes"])
 def close_programme(programme_id: int):
     """The closing: how many took part to the end, and the certificates handed over. Scope
     `contributions:write`."""

@@ -4,10 +4,12 @@ Dates are ISO 8601 (`2025-11-28`, `2025-11-28T03:00:00Z`); lists are keyset-pagi
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 from spectree.model_adapter.pydantic_adapter import BaseFile
 
 from portal.models import (
@@ -15,12 +17,40 @@ from portal.models import (
     Party, ProgrammeStatus, SignatureMethod,
 )
 
+def _whole(value):
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+#: A whole number as JSON Schema reads one: `245.0` is 245 (JSON read strictly refuses `"245"` and `true`).
+Whole = Annotated[int, BeforeValidator(_whole)]
 #: A record's number as the database keeps it (PostgreSQL's integer).
-RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+RecordId = Annotated[Whole, Field(ge=1, le=2**31 - 1)]
 #: Text as people type it: no NUL character (PostgreSQL refuses one in any string; the portal refuses it first).
 NO_NUL = r"^[^\x00]*$"
 #: People reached by one activity: counts, never names.
-Count = Annotated[int, Field(ge=0, le=100_000)]
+Count = Annotated[Whole, Field(ge=0, le=100_000)]
+
+
+def _written_as_iso(value):
+    if not isinstance(value, str):
+        return value  # (JSON read strictly refuses anything but a string for a day)
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("write a day as YYYY-MM-DD")
+    return date.fromisoformat(value)
+
+
+#: A day a caller gives, as ISO 8601 writes it (`2025-11-28`): pydantic alone also read `0` in a query as
+#: 1970-01-01 (a Unix time), which the description (`format: date`) does not allow.
+Day = Annotated[date, BeforeValidator(_written_as_iso)]
+
+
+def _left_out(schema: dict) -> None:
+    schema.pop("default", None)
+
+
+#: A record named in a form (multipart/form-data), or none when the field is left out: a form has no null, so the
+#: description offers none (a system writing `null` there is refused).
+FormRecordId = Annotated[RecordId | SkipJsonSchema[None], Field(json_schema_extra=_left_out)]
 
 
 class OrganisationRef(BaseModel):
@@ -149,7 +179,7 @@ class ContributionDetails(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    ended_on: date | None = None
+    ended_on: Day | None = None
     description: str = Field("", max_length=5000, pattern=NO_NUL)
     participants_male: Count | None = None
     participants_female: Count | None = None
@@ -166,7 +196,7 @@ class ContributionIn(ContributionDetails):
     facility_id: RecordId
     type: ContributionType
     title: str = Field(min_length=1, max_length=300, pattern=NO_NUL)
-    started_on: date
+    started_on: Day
     agreement_id: RecordId | None = None
 
 
@@ -176,7 +206,7 @@ class ContributionChange(ContributionDetails):
     # Left out: unchanged; given, never null (a contribution keeps a kind, a title and a date).
     type: ContributionType = None
     title: str = Field(None, min_length=1, max_length=300, pattern=NO_NUL)
-    started_on: date = None
+    started_on: Day = None
 
 
 class Reason(BaseModel):
@@ -246,10 +276,12 @@ class OtherParty(BaseModel):
 class MaterialIn(OtherParty):
     """A file shared with the pair (multipart/form-data), checked by its content as on the page."""
 
+    facility_id: FormRecordId = None
+    partner_id: FormRecordId = None
     file: BaseFile
     category: MaterialCategory
     description: str = Field("", max_length=2000, pattern=NO_NUL)
-    agreement_id: RecordId | None = None
+    agreement_id: FormRecordId = None
 
 
 class ProgrammeOut(BaseModel):
@@ -287,8 +319,8 @@ class ProgrammeIn(OtherParty):
 
     name: str = Field(min_length=1, max_length=300, pattern=NO_NUL)
     type: ContributionType
-    start_date: date
-    end_date: date | None = None
+    start_date: Day
+    end_date: Day | None = None
     category: str | None = Field(None, max_length=120, pattern=NO_NUL)
     duration_days: Count | None = None
     planned_participants: Count | None = None
@@ -302,16 +334,16 @@ class ProgrammeClosing(BaseModel):
 
     actual_participants: Count
     certificates_issued: Count
-    end_date: date
+    end_date: Day
 
 
 class FiguresQuery(BaseModel):
     """The dashboard's filters: a period (this year unless told), and optionally a kind of work or one party."""
 
     period: Literal["month", "quarter", "year", "custom"] = "year"
-    start: date | None = Field(None, description="First day, with period=custom (2000 to 2099; at most the ten "
+    start: Day | None = Field(None, description="First day, with period=custom (2000 to 2099; at most the ten "
                                                  "years before `end` are counted).")
-    end: date | None = Field(None, description="Last day, with period=custom.")
+    end: Day | None = Field(None, description="Last day, with period=custom.")
     type: ContributionType | None = None
     partner: RecordId | None = Field(None, description="One partner (a facility's figures).")
     facility: RecordId | None = Field(None, description="One facility (a partner's figures).")
