@@ -36,6 +36,7 @@ def register_extensions(app: Flask) -> None:
     from portal import charts, i18n, security, tenancy  # noqa: F401
     from portal.services import notifications  # noqa: F401  (listens to the audit trail)
 
+    app.before_request(tenancy.start_request)  # first of all: a request starts as nobody
     db.init_app(app)
     with app.app_context():
         _tune_engine(db.engine)

@@ -81,9 +81,14 @@ def current_scope() -> Scope:
 
 
 def activate(scope: Scope) -> Token:
-    """Act as `scope` until `reset(token)`; the database session follows."""
+    """Act as `scope` until `reset(token)`; the database session follows. Should telling the database fail,
+    the scope before stays (a wider one left behind would outlive the error, in this thread's next request)."""
     token = _scope.set(scope)
-    _sync_database_scope()
+    try:
+        _sync_database_scope()
+    except BaseException:
+        _scope.reset(token)
+        raise
     return token
 
 
@@ -177,15 +182,28 @@ def reading_public():
 def unscoped(reason: str):
     """The escape hatch: lift the pair rule for a block that must see every tenant.
 
-    `reason` says why, so every use explains itself where it is grepped.
+    `reason` says why, so every use explains itself where it is grepped. What the caller had pending is flushed
+    first, as the caller (the write guard and Row-Level Security judge it in the caller's scope, not in this
+    one's, as a query's autoflush inside the block would have); what the block itself writes is flushed before
+    it ends, in its own.
     """
     if not reason:
         raise ValueError("unscoped() needs a reason")
+    _flush_pending()
     token = activate(Scope(every_tenant=True))
     try:
         yield
+        _flush_pending()
     finally:
         reset(token)
+
+
+def _flush_pending() -> None:
+    if not has_app_context():
+        return
+    session = db.session()
+    if (session.new or session.dirty or session.deleted) and not session._flushing:
+        session.flush()
 
 
 # --- the ORM filter ----------------------------------------------------------
@@ -360,10 +378,18 @@ def leave_organisation(exc=None) -> None:
         _scope.reset(token)  # not announced to the database: the request's transaction ends with it
 
 
+def start_request() -> None:
+    """Every request starts as nobody, whatever its thread last acted as (a worker thread serves many)."""
+    g.request_scope_token = _scope.set(NOBODY)
+
+
 def leave_request(exc=None) -> None:
-    """Teardown: the organisation, then the person; the next request starts as nobody."""
+    """Teardown: the organisation, then the person, then the request's own start."""
     leave_organisation()
     leave_person()
+    token = g.pop("request_scope_token", None)
+    if token is not None:
+        _scope.reset(token)
 
 
 def get_shared_or_404(model: type[PairScoped], record_id: int):
