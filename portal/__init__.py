@@ -8,7 +8,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as settings
-from portal import paths, public_cache
+from portal import links, paths, public_cache
 from portal.extensions import bootstrap, cache, csrf, db, migrate
 from portal.version import __version__
 
@@ -22,6 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
                 instance_path=str(instance) if instance else None)
     app.config.update(settings.load(Path(app.instance_path), overrides))
     app.jinja_env.globals["portal_version"] = __version__
+    app.jinja_env.globals["absolute_url"] = links.absolute  # never from the Host a visitor sent
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)

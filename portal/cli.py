@@ -209,6 +209,17 @@ def rebuild_tallies() -> None:
     click.echo(f"{rows} tally row(s) written.")
 
 
+@portal_cli.command("forget-kept-pages")
+def forget_kept_pages() -> None:
+    """Retire every kept page, public and signed-in (after data was changed outside the portal: psql, a restore)."""
+    from portal import public_cache, session_pages
+
+    moved = [version.move_on() for version in (public_cache.PUBLICATION_VERSION, session_pages.DATA_VERSION)]
+    if not all(moved):
+        raise click.ClickException("The page store (REDIS_URL) did not answer: kept pages were not retired.")
+    click.echo("Every kept page (public and signed-in) is retired; the next visit draws it anew.")
+
+
 @portal_cli.command("send-mail")
 @periodic
 def send_mail() -> None:

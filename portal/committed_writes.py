@@ -1,21 +1,40 @@
 """Which tables a transaction wrote, told once it is committed to whoever keeps drawn pages.
 
 The public pages (`public_cache`) and the pages kept for a session (`session_pages`) are retired by versions a
-committed write moves on. Noticing the writes is one thing, done here for both: rows the ORM flushed, and INSERT,
-UPDATE and DELETE statements run through a session, but bookkeeping (a statement run with
-`.execution_options(**BOOKKEEPING)`: it changes nothing a page shows).
+committed write moves on. Noticing the writes is one thing, done here for both, at the engine: every statement
+sent to the database that writes (the ORM's flushes, an `update()`, a `text()` UPDATE, `Connection.execute`,
+`exec_driver_sql`, a migration's DDL) is noted on its connection, whatever issued it, and told when that
+connection's transaction was committed and the connection went back to the pool (the commit is visible to
+every other connection by then). A statement run with `.execution_options(**BOOKKEEPING)` is not noted: it
+changes nothing a page shows (a session's "last seen").
+
+What no process of the portal sends (psql, a restore) is not seen here: `mitrapas portal forget-kept-pages`
+is the operators' command for that.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
+from flask import has_app_context
 from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 
 _BOOKKEEPING_OPTION = "mitrapas_bookkeeping"
 BOOKKEEPING = {_BOOKKEEPING_OPTION: True}
-#: Where a session notes the tables its transaction wrote.
-WRITTEN = "written_tables"
+#: A write whose table could not be named (a CTE, TRUNCATE of several, DDL): every page is out of date.
+EVERY_TABLE = "*"
+#: On a connection (its pool record's `info`): the tables its open transaction wrote, and those committed.
+WRITTEN = "mitrapas_written_tables"
+COMMITTED = "mitrapas_committed_tables"
+
+_WRITE = re.compile(
+    r"\s*(?:(?:/\*.*?\*/|--[^\n]*\n)\s*)*"  # leading comments
+    r"(?:(?P<verb>INSERT\s+INTO|UPDATE|DELETE\s+FROM|MERGE\s+INTO)\s+(?:ONLY\s+)?(?P<table>[\w.\"]+)"
+    r"|(?P<wide>TRUNCATE|COPY|CREATE|ALTER|DROP|WITH|CALL|DO)\b)",
+    re.IGNORECASE | re.DOTALL)
+_WRITING_CTE = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 
 _listeners: list[Callable[[frozenset[str]], None]] = []
 
@@ -26,32 +45,59 @@ def after_commit(listener: Callable[[frozenset[str]], None]):
     return listener
 
 
-def _table_of(instance) -> str:
-    return getattr(getattr(type(instance), "__table__", None), "name", "")
+def touches(written: frozenset[str], tables: frozenset[str]) -> bool:
+    """Whether a committed transaction that wrote `written` may have changed any of `tables`."""
+    return EVERY_TABLE in written or bool(written & tables)
 
 
-@event.listens_for(Session, "after_flush")
-def _note_flushed(session: Session, flush_context) -> None:
-    session.info.setdefault(WRITTEN, set()).update(
-        _table_of(record) for record in (*session.new, *session.dirty, *session.deleted))
+def tables_written(statement: str) -> set[str]:
+    """The tables a statement writes, as far as its text says; {EVERY_TABLE} where it cannot say which."""
+    found = _WRITE.match(statement)
+    if found is None:
+        return set()
+    if found["table"]:
+        return {found["table"].rsplit(".", 1)[-1].strip('"')}
+    if found["wide"].upper() == "WITH" and not _WRITING_CTE.search(statement):
+        return set()  # a read with a common table expression
+    return {EVERY_TABLE}
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _note_statement(state: ORMExecuteState) -> None:
-    if (state.is_insert or state.is_update or state.is_delete) \
-            and not state.execution_options.get(_BOOKKEEPING_OPTION):
-        table = getattr(state.statement, "table", None)
-        state.session.info.setdefault(WRITTEN, set()).add(getattr(table, "name", ""))
-
-
-@event.listens_for(Session, "after_commit")
-def _tell_after_commit(session: Session) -> None:
-    written = session.info.pop(WRITTEN, None)
+def tell(written) -> None:
+    """Tell every listener that a transaction writing `written` was committed."""
     if written:
         for listener in _listeners:
             listener(frozenset(written))
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_on_rollback(session: Session) -> None:
-    session.info.pop(WRITTEN, None)
+def written_by(statement: str, context) -> set[str]:
+    """The tables an executed statement wrote that a page may show (none for bookkeeping)."""
+    if context is not None and context.execution_options.get(_BOOKKEEPING_OPTION):
+        return set()
+    return tables_written(statement)
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _note_written(connection, cursor, statement, parameters, context, executemany) -> None:
+    tables = written_by(statement, context)
+    if tables:
+        connection.info.setdefault(WRITTEN, set()).update(tables)
+
+
+@event.listens_for(Engine, "commit")
+def _committing(connection) -> None:
+    written = connection.info.pop(WRITTEN, None)
+    if written:
+        connection.info.setdefault(COMMITTED, set()).update(written)
+
+
+@event.listens_for(Engine, "rollback")
+def _rolled_back(connection) -> None:
+    connection.info.pop(WRITTEN, None)
+
+
+@event.listens_for(Pool, "checkin")
+def _tell_when_returned(dbapi_connection, connection_record) -> None:
+    """The commit was sent before the connection came back: every other connection now sees what it wrote.
+    Without an application (a bare script's engine) there is no store to tell: it waits for the next return."""
+    if has_app_context():
+        tell(connection_record.info.pop(COMMITTED, None))

@@ -10,6 +10,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
@@ -23,6 +24,10 @@ DEFAULT_MATERIAL_TYPES = (
     "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "image/jpeg", "image/png", "video/mp4",
 )
+
+
+#: Flask-Caching's stores that live in one process only.
+PER_PROCESS_CACHES = frozenset({"SimpleCache", "simple", "NullCache", "null"})
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -104,6 +109,7 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
     development = environment != "production"
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'mitrapas.db'}"
     redis_url = os.environ.get("REDIS_URL", "")
+    public_url = overrides.get("PUBLIC_URL") or os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
     config = {
         "ENV_NAME": environment,
         "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance_path, environment),
@@ -150,7 +156,9 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "S3_SECRET_ACCESS_KEY": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
         "S3_PRESIGN_SECONDS": int(os.environ.get("S3_PRESIGN_SECONDS", "120")),
         # Agreements: the address printed on certificates, and the size limit of their documents.
-        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        "PUBLIC_URL": public_url,
+        # The hosts a request may name (Flask answers any other 400): in production, PUBLIC_URL's own unless set.
+        "TRUSTED_HOSTS": _trusted_hosts(public_url, development),
         "AGREEMENT_DOCUMENT_MAX_BYTES": int(os.environ.get("AGREEMENT_DOCUMENT_MAX_BYTES", str(20 * 1024 * 1024))),
         "VERIFY_LIMIT": os.environ.get("VERIFY_LIMIT", "30 per minute"),
         # Public pages: per visitor's address (a shared report brings many visitors, each reads a few pages).
@@ -254,4 +262,22 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "PREFERRED_URL_SCHEME": "http" if development else "https",
     }
     config.update(overrides)
+    _refuse_unshared_session_pages(config)
     return config
+
+
+def _trusted_hosts(public_url: str, development: bool) -> list[str] | None:
+    """TRUSTED_HOSTS (comma-separated), or in production the host of PUBLIC_URL; None (any) in development."""
+    written = [host.strip() for host in os.environ.get("TRUSTED_HOSTS", "").split(",") if host.strip()]
+    if written:
+        return written
+    return None if development else [urlsplit(public_url).hostname or ""]
+
+
+def _refuse_unshared_session_pages(config: dict) -> None:
+    """A signed-in page kept by one worker is retired only by writes that worker hears of: with a store of its
+    own (no REDIS_URL), another worker's write would leave it showing what is no longer true."""
+    if config["SESSION_PAGE_SECONDS"] and config["CACHE_TYPE"] in PER_PROCESS_CACHES \
+            and config["ENV_NAME"] != "testing":
+        raise RuntimeError("SESSION_PAGE_SECONDS needs a store every process shares (REDIS_URL): "
+                           f"{config['CACHE_TYPE']} is each process's own")

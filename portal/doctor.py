@@ -15,8 +15,10 @@ from urllib.parse import urlsplit
 from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import text
+from werkzeug.sansio.utils import host_is_trusted
 
 from portal import paths, sealing, signing, storage
+from portal.config import PER_PROCESS_CACHES
 from portal.extensions import db
 from portal.models import FacilityOwned, PairScoped
 from portal.services import operations
@@ -137,6 +139,24 @@ def settings() -> list[str]:
     return problems
 
 
+def hosts_and_kept_pages() -> list[str]:
+    """The Host a visitor sends is trusted only if it is the portal's own, and every process shares the store
+    whose versions retire kept pages (README, Security: what each layer trusts)."""
+    config, problems = current_app.config, []
+    public_host, trusted = urlsplit(config["PUBLIC_URL"]).hostname or "", config["TRUSTED_HOSTS"]
+    if not trusted:
+        problems.append("TRUSTED_HOSTS is not set: a request naming any host is answered (set MITRAPAS_ENV="
+                        "production, or TRUSTED_HOSTS to PUBLIC_URL's host)")
+    elif not host_is_trusted(public_host, trusted):
+        problems.append(f"PUBLIC_URL's host {public_host} is not among TRUSTED_HOSTS ({', '.join(trusted)}): "
+                        f"the portal would refuse its own links")
+    if config["CACHE_TYPE"] in PER_PROCESS_CACHES:
+        problems.append(f"kept pages are in each process's own store ({config['CACHE_TYPE']}): a change made "
+                        f"through one worker leaves the others' public pages as they were for up to "
+                        f"{config['PUBLIC_CACHE_SECONDS']} s; set REDIS_URL")
+    return problems
+
+
 def sealed_secrets() -> list[str]:
     with unscoped("the doctor reads every sealed value"):
         unreadable, older = sealing.stale_values(db.session, db.metadata)
@@ -187,6 +207,7 @@ CHECKS = (
     Check("Redis", redis),
     Check("mail", mail),
     Check("settings", settings),
+    Check("hosts and kept pages", hosts_and_kept_pages),
     Check("sealed secrets", sealed_secrets),
     Check("signing keys", signing_keys),
     Check("translation catalogs", catalogs),

@@ -30,14 +30,17 @@ from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_etags, remove_entity_headers
+from werkzeug.sansio.utils import host_is_trusted
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import get_path_info
 
-from portal import clock, committed_writes
-from portal.extensions import cache, limiter
+from portal import clock, committed_writes, data_versions
+from portal.extensions import limiter
 from portal.i18n import public_locale
 
 VERSION_KEY = "public:version"
+#: The publication version, as this process has read it (`data_versions`: it never goes back).
+PUBLICATION_VERSION = data_versions.DataVersion(VERSION_KEY, "public pages")
 #: Set in the WSGI environ for a visitor over PUBLIC_LIMIT: Flask answers them 429 (a page in their language).
 REFUSED = "mitrapas.public.refused"
 #: What is drawn anew for every answer, kept or not.
@@ -112,7 +115,7 @@ class KeptPages:
 
     def __call__(self, environ, start_response):
         vary_on = self._kept_vary_on(environ)
-        if vary_on is None:
+        if vary_on is None or not self._trusted(environ):  # Flask answers a foreign Host 400
             return self.flask(environ, start_response)
         request = Request(environ)
         if not self._within_limit(request.remote_addr):
@@ -148,6 +151,10 @@ class KeptPages:
             return []
         start_response("200 OK", [*headers, *fresh, ("Content-Length", str(len(body)))])
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+    def _trusted(self, environ) -> bool:
+        trusted = self.app.config["TRUSTED_HOSTS"]
+        return trusted is None or host_is_trusted(environ.get("HTTP_HOST", ""), trusted)
 
     def _kept_vary_on(self, environ) -> tuple[str, ...] | None:
         """The kept view's arguments, or None for every other request (those go to Flask untouched)."""
@@ -188,29 +195,28 @@ class KeptPages:
         if seen is not None and time.monotonic() - at < self.app.config["PUBLIC_VERSION_SECONDS"]:
             return seen
         with self.app.app_context():
-            found = ask("get_many", VERSION_KEY)
-        if found is None:
+            found = data_versions.ask("get_many", VERSION_KEY)
+            version = None if found is None else PUBLICATION_VERSION.checked(found[0])
+        if version is None:
             return None
-        self._seen = (int(found[0] or 0), time.monotonic())
-        return self._seen[0]
+        self._seen = (version, time.monotonic())
+        return version
 
     def forget_version(self) -> None:
         """Read the version again on the next visit (this process just moved it on)."""
         self._seen = (None, 0.0)
 
     def forget_everything(self) -> None:
-        """The store was emptied (its version starts again at 0): this process's copies go too."""
+        """The store was emptied (its version starts again): this process's copies go too."""
         self.local.clear()
         self.forget_version()
 
     def _shared(self, key: str, version: int) -> tuple | None:
-        """The copy every worker shares, if drawn at this version or a later one (another worker already read
-        a newer version: this one catches up)."""
-        kept = ask("get", key)
-        if kept is None or kept[0] < version:
+        """The copy every worker shares, if drawn at this very version (one drawn at another may be from before
+        the counter was made again: `data_versions`)."""
+        kept = data_versions.ask("get", key)
+        if kept is None or kept[0] != version:
             return None
-        if kept[0] > version:
-            self._seen = (kept[0], time.monotonic())
         self.local.put(key, kept)
         return kept
 
@@ -219,18 +225,9 @@ class KeptPages:
         headers = [(name, value) for name, value in response.headers if name.lower() not in NOT_KEPT_HEADERS]
         kept = (version, body, headers, hashlib.sha256(body).hexdigest()[:32])
         if version is not None:
-            ask("set", key, kept, self.app.config["PUBLIC_CACHE_SECONDS"])
+            data_versions.ask("set", key, kept, self.app.config["PUBLIC_CACHE_SECONDS"])
             self.local.put(key, kept)
         return kept
-
-
-def ask(operation, *args, about: str = "public pages"):
-    """The store is a help, not a need: with Redis away, pages are drawn for each visitor meanwhile."""
-    try:
-        return getattr(cache.cache, operation)(*args)
-    except Exception as error:  # noqa: BLE001  (redis-py and cachelib raise their own kinds)
-        current_app.logger.warning("%s: the store did not answer %s: %s", about, operation, error)
-        return None
 
 
 def move_on() -> None:
@@ -238,12 +235,12 @@ def move_on() -> None:
     kept_pages = current_app.extensions.get("kept_pages")
     if kept_pages is not None:
         kept_pages.forget_version()
-    if ask("inc", VERSION_KEY) is None:
+    if not PUBLICATION_VERSION.move_on():
         current_app.logger.error("public pages: the publication version could not be moved on; drawn pages "
                                  "expire after PUBLIC_CACHE_SECONDS")
 
 
 @committed_writes.after_commit
 def _move_on_after_commit(written: frozenset[str]) -> None:
-    if written & PUBLIC_TABLES:
+    if committed_writes.touches(written, PUBLIC_TABLES):
         move_on()

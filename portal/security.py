@@ -1,9 +1,13 @@
 """Request-level security: who is logged in, deny by default, headers, rate limits."""
 from __future__ import annotations
 
+import hashlib
+
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import SecurityError
 
 from portal import session_pages, storage, tenancy
 from portal.extensions import db, limiter, login_manager, talisman
@@ -55,9 +59,12 @@ def register_security(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
+    login_manager._session_identifier_generator = session_identifier
     login_manager.user_loader(_load_user)
     limiter.init_app(app)
 
+    app.before_request(_refuse_untrusted_host)  # before anything builds a link
+    app.register_error_handler(SecurityError, _untrusted_host)
     app.before_request(_note_origin)
     app.before_request(_refuse_nul_characters)
     session_pages.remember_configuration(app)
@@ -66,6 +73,17 @@ def register_security(app: Flask) -> None:
     app.after_request(_no_store_when_logged_in)
     app.after_request(session_pages.keep_drawn)
     app.teardown_request(_note_session_seen)
+
+
+def session_identifier() -> str:
+    """What strong session protection binds a cookie to: the visitor's address and browser.
+
+    flask-login's own reads the first X-Forwarded-For entry, which the client writes (nginx appends the
+    address it saw): a stolen cookie sent with the victim's address there passed. `request.remote_addr` is the
+    peer, or (in production) the one address ProxyFix takes from the trusted proxy's hop.
+    """
+    seen = f"{request.remote_addr}|{request.headers.get('User-Agent', '')}"
+    return hashlib.sha512(seen.encode()).hexdigest()
 
 
 def _load_user(user_id: str):
@@ -96,6 +114,18 @@ def _note_session_seen(exc=None) -> None:
         db.session.commit()
     except SQLAlchemyError:  # "last seen" is a courtesy: a database hiccup here must not fail the page
         db.session.rollback()
+
+
+def _refuse_untrusted_host() -> None:
+    """A Host outside TRUSTED_HOSTS is a 400 at once: Flask would only say so after the other checks, which
+    build links and cannot without a host."""
+    if isinstance(request.routing_exception, SecurityError):
+        raise request.routing_exception
+
+
+def _untrusted_host(error):
+    """Plain words, not the error page: the page's links cannot be built for a host the portal does not serve."""
+    return _("This address is not served here."), 400, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 def _note_origin() -> None:

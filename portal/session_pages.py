@@ -30,13 +30,14 @@ import hashlib
 from flask import current_app, g, request, session
 from werkzeug.wrappers import Response
 
-from portal import clock, committed_writes
+from portal import clock, committed_writes, data_versions
 from portal.extensions import login_manager
-from portal.public_cache import ask
 from portal.version import __version__
 
 DATA_VERSION_KEY = "data:version"
 ABOUT = "signed-in pages"
+#: The data version, as this process has read it (`data_versions`: it never goes back).
+DATA_VERSION = data_versions.DataVersion(DATA_VERSION_KEY, ABOUT)
 
 
 def remember_configuration(app) -> None:
@@ -58,10 +59,12 @@ def answer_if_kept():
     if login_manager._session_protection_failed():  # flask-login's own check of the cookie's address and browser
         return None
     key = _key()
-    found = ask("get_many", DATA_VERSION_KEY, key, about=ABOUT)
+    found = data_versions.ask("get_many", DATA_VERSION_KEY, key, about=ABOUT)
     if found is None:
         return None
-    version, kept = int(found[0] or 0), found[1]
+    version, kept = DATA_VERSION.checked(found[0]), found[1]
+    if version is None:
+        return None
     if kept is not None and kept[0] == version:
         return Response(kept[1], content_type=kept[2])
     g.session_page = (key, version)
@@ -74,7 +77,7 @@ def keep_drawn(response: Response) -> Response:
     if pending is None or response.status_code != 200 or response.is_streamed or session.modified:
         return response
     key, version = pending
-    ask("set", key, (version, response.get_data(), response.content_type),
+    data_versions.ask("set", key, (version, response.get_data(), response.content_type),
         current_app.config["SESSION_PAGE_SECONDS"], about=ABOUT)
     return response
 
@@ -86,14 +89,16 @@ def _keepable() -> bool:
 
 
 def _key() -> str:
-    drawn_for = repr((sorted(session.items()), request.host, request.path, clock.today_for(current_app.config),
+    """The session's content, not the Host header the client sent (20 hosts made 20 copies): links on a page are
+    drawn from PUBLIC_URL, which the configuration digest holds."""
+    drawn_for = repr((sorted(session.items()), request.path, clock.today_for(current_app.config),
                       __version__, current_app.extensions["session_pages"]))
     return "session-page:" + hashlib.sha256(drawn_for.encode()).hexdigest()
 
 
 def move_on() -> None:
     """Every kept signed-in page is out of date (a write was committed)."""
-    if current_app.config["SESSION_PAGE_SECONDS"] and ask("inc", DATA_VERSION_KEY, about=ABOUT) is None:
+    if current_app.config["SESSION_PAGE_SECONDS"] and not DATA_VERSION.move_on():
         current_app.logger.error("signed-in pages: the data version could not be moved on; kept pages expire "
                                  "after SESSION_PAGE_SECONDS")
 

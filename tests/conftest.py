@@ -124,24 +124,24 @@ def storage_settings(app, seaweed):
 
 
 class ConnectionBoundSession(Session):
-    """Flask-SQLAlchemy's session, but always on the test's own connection.
-
-    What a test writes, its requests see at once (they share its transaction): for the pages kept for a session
-    (portal/session_pages.py), a flush or a written statement here is what a commit is when deployed."""
+    """Flask-SQLAlchemy's session, but always on the test's own connection (what a test writes, its requests see
+    at once: they share its transaction)."""
 
     def get_bind(self, *args, **kwargs):
         return self.bind
 
-    def execute(self, *args, **kwargs):
-        result = super().execute(*args, **kwargs)
-        if self.info.get(committed_writes.WRITTEN):  # an UPDATE or DELETE statement (committed_writes notes it)
-            session_pages.move_on()
-        return result
+
+def _written_is_committed(connection, cursor, statement, parameters, context, executemany) -> None:
+    """The test's transaction is never committed: for the pages kept for a session, each statement written on
+    its connection (a factory's flush, a test's UPDATE) is what a commit is when deployed."""
+    if committed_writes.written_by(statement, context):
+        session_pages.move_on()
 
 
-@event.listens_for(ConnectionBoundSession, "after_flush")
-def _flushed_is_seen(session, flush_context) -> None:
-    session_pages.move_on()
+@event.listens_for(ConnectionBoundSession, "after_commit")
+def _commit_is_told(session) -> None:
+    """A request's commit (a savepoint here) tells what it wrote, as the commit it stands for does."""
+    committed_writes.tell(session.bind.info.pop(committed_writes.WRITTEN, None))
 
 
 @pytest.fixture(autouse=True)
@@ -152,6 +152,7 @@ def transaction(request, app):
         return
     with app.app_context():
         connection = db.engine.connect()
+        event.listen(connection, "after_cursor_execute", _written_is_committed)
         outer = connection.begin()
         original = db.session
         db.session = db._make_scoped_session(

@@ -1,6 +1,8 @@
 """The periodic commands record their runs, and the doctor says which have not run, run late, or failed."""
 from datetime import timedelta
 
+import pytest
+
 from portal.extensions import db
 from portal.models import CommandRun
 from portal.models.base import utcnow
@@ -47,3 +49,25 @@ def test_a_failing_periodic_command_is_recorded_as_failed(app, monkeypatch):
     assert result.exit_code != 0
     run = db.session.get(CommandRun, "purge-expired")
     assert not run.ok and run.succeeded_at is None
+
+
+@pytest.mark.parametrize("changes, problem", [
+    ({"TRUSTED_HOSTS": None}, "TRUSTED_HOSTS is not set"),
+    ({"TRUSTED_HOSTS": ["portal.example"], "PUBLIC_URL": "https://mitrapas.example"},
+     "PUBLIC_URL's host mitrapas.example is not among TRUSTED_HOSTS (portal.example)"),
+    ({"TRUSTED_HOSTS": ["mitrapas.example"], "PUBLIC_URL": "https://mitrapas.example", "CACHE_TYPE": "SimpleCache"},
+     "kept pages are in each process's own store (SimpleCache)"),
+])
+def test_the_doctor_says_when_hosts_are_not_checked_or_kept_pages_not_shared(app, monkeypatch, changes, problem):
+    from portal import doctor
+    for name, value in changes.items():
+        monkeypatch.setitem(app.config, name, value)
+    assert any(problem in found for found in doctor.hosts_and_kept_pages())
+
+
+def test_the_doctor_finds_hosts_and_kept_pages_sound_when_they_agree_and_are_shared(app, monkeypatch):
+    from portal import doctor
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", [".mitrapas.example"])
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://portal.mitrapas.example")
+    monkeypatch.setitem(app.config, "CACHE_TYPE", "RedisCache")
+    assert doctor.hosts_and_kept_pages() == []

@@ -2,13 +2,11 @@
 for that session, without the database, until anything at all is written; never to someone else, to a session
 that ended or to another browser holding the cookie."""
 import pytest
-from sqlalchemy import event, update
-from sqlalchemy.orm import Session
+from sqlalchemy import event
 
 from portal import config as settings
-from portal import committed_writes, session_pages
-from portal.extensions import cache, db
-from portal.models import AgreementStatus as S, LoginSession
+from portal.extensions import db
+from portal.models import AgreementStatus as S
 from portal.services import login_sessions
 from portal.tenancy import unscoped
 from tests.conftest import Web
@@ -118,41 +116,6 @@ def test_a_filtered_page_is_drawn_each_time(pks, login_as):
     kept(head, address)
     statements, answer = asked(head, address)
     assert answer.status_code == 200 and statements > 0
-
-
-def committed_in_a_session_of_its_own(change) -> int:
-    """How far a commit of `change` (in a session of its own, as a request's or a job's) moves the data version."""
-    before = cache.get(session_pages.DATA_VERSION_KEY) or 0
-    with Session(bind=db.session.get_bind(), join_transaction_mode="create_savepoint") as own:
-        change(own)
-        own.commit()
-    return (cache.get(session_pages.DATA_VERSION_KEY) or 0) - before
-
-
-def test_every_committed_write_moves_the_version_but_bookkeeping(pks):
-    with unscoped("test: a session's row, and writes in a session of their own"):
-        session_id = login_sessions.start(pks.head, ip="127.0.0.1", user_agent="test").id
-        db.session.flush()
-        moved = {change.__name__: committed_in_a_session_of_its_own(change) for change in _changes(pks, session_id)}
-    assert moved == {"seen": 0, "ended": 1, "renamed": 1, "nothing": 0}
-
-
-def _changes(pks, session_id):
-
-    def seen(own):
-        own.execute(update(LoginSession).where(LoginSession.id == session_id).values(last_seen_at=db.func.now())
-                    .execution_options(**committed_writes.BOOKKEEPING))
-
-    def ended(own):
-        own.execute(update(LoginSession).where(LoginSession.id == session_id).values(revoked_at=db.func.now()))
-
-    def renamed(own):
-        own.get(type(pks.head), pks.head.id).name = "Kepala Rutan (baru)"
-
-    def nothing(own):
-        pass
-
-    return seen, ended, renamed, nothing
 
 
 @pytest.mark.parametrize("redis_url, seconds", [("", 0), ("redis://127.0.0.1:6379/0", 120)])

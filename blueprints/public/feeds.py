@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from feedgen.feed import FeedGenerator
-from flask import Response, url_for
+from flask import Response
 from flask_babel import gettext as _
 
+from portal import links
 from portal.models.base import as_utc
 
 def atom(*, title: str, page: str, items: list) -> Response:
@@ -17,7 +18,7 @@ def atom(*, title: str, page: str, items: list) -> Response:
     feed.generator("MitraPAS")
     newest = None
     for item in items:
-        address = url_for("public.news", slug=item.facility.slug, news_slug=item.slug, _external=True)
+        address = links.absolute("public.news", slug=item.facility.slug, news_slug=item.slug)
         published = as_utc(item.published_at)
         newest = newest or published
         entry = feed.add_entry(order="append")

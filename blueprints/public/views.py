@@ -1,11 +1,11 @@
 """Translate public addresses into reads of `portal.services.public_pages`, and answers into HTML and Atom."""
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, render_template, request
 
 from blueprints.public import bp
 from blueprints.public import feeds
-from portal import public_cache, storage
+from portal import links, public_cache, storage
 from portal.services import public_pages
 
 #: Pages of news beyond this are not offered (nor drawn for anyone who guesses them).
@@ -86,7 +86,7 @@ def facility_feed(slug: str):
     found = public_pages.facility(slug)
     if found is None:
         abort(404)
-    return feeds.atom(title=found.name, page=url_for("public.facility", slug=slug, _external=True),
+    return feeds.atom(title=found.name, page=links.absolute("public.facility", slug=slug),
                       items=public_pages.latest_news(facility_id=found.id))
 
 
@@ -96,7 +96,7 @@ def province_feed(province_slug: str):
     province = public_pages.publishing_province(province_slug)
     if province is None:
         abort(404)
-    return feeds.atom(title=province, page=url_for("public.province", province_slug=province_slug, _external=True),
+    return feeds.atom(title=province, page=links.absolute("public.province", province_slug=province_slug),
                       items=public_pages.latest_news(province=province))
 
 

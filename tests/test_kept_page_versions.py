@@ -1,0 +1,43 @@
+"""Story: the store of kept pages loses its counter (evicted, deleted) or goes back in time (restored from a
+snapshot, a replica promoted): a page kept before must never be answered again as if nothing had changed since
+(issue 32, hole 6)."""
+from portal import data_versions, session_pages
+from portal.extensions import cache
+from tests.test_session_pages import agreements_of, asked, kept
+
+
+def test_a_counter_lost_and_counted_again_does_not_bring_back_the_page_kept_before(pks, login_as):
+    head = login_as(pks.head)
+    kept(head, agreements_of(pks.facility))
+    kept_at = cache.get(session_pages.DATA_VERSION_KEY)
+    cache.delete(session_pages.DATA_VERSION_KEY)  # evicted, or deleted by hand
+    for _ in range(100):  # writes go on, until the counter is where it was (or would have been)
+        session_pages.move_on()
+        if cache.get(session_pages.DATA_VERSION_KEY) >= kept_at:
+            break
+    statements, page = asked(head, agreements_of(pks.facility))
+    assert page.status_code == 200 and statements > 0, "drawn anew, not the page kept under the lost counter"
+
+
+def test_a_store_restored_from_a_snapshot_does_not_answer_the_pages_it_held(pks, login_as):
+    head = login_as(pks.head)
+    kept(head, agreements_of(pks.facility))
+    snapshot = dict(cache.cache._cache)  # the store as a backup (or a lagging replica) holds it
+    session_pages.move_on()  # a write after the snapshot
+    asked(head, agreements_of(pks.facility))  # this process reads the newer version
+    cache.cache._cache.clear()
+    cache.cache._cache.update(snapshot)  # the store comes back from the snapshot
+    statements, page = asked(head, agreements_of(pks.facility))
+    assert page.status_code == 200 and statements > 0, "drawn anew, not the page the snapshot held"
+
+
+def test_a_version_is_never_below_the_floor_nor_behind_what_this_process_read(app):
+    version = data_versions.DataVersion("test:version", "test")
+    with app.app_context():
+        cache.delete("test:version")
+        assert version.move_on()
+        first = version.checked(cache.get("test:version"))
+        assert first >= data_versions.FLOOR, "a counter made again by an increment starts at a random number"
+        cache.set("test:version", first - 5, timeout=0)
+        moved = version.checked(cache.get("test:version"))
+        assert moved > first and cache.get("test:version") == moved
