@@ -382,3 +382,4 @@ def test_the_description_says_what_the_api_does_with_a_body_and_a_token(client):
     schemas = description["components"]["schemas"]
     form = next(schema for name, schema in schemas.items() if name.startswith("MaterialIn."))
     assert form["properties"]["facility_id"]["type"] == "integer" and "null" not in str(form["properties"])
+    assert form["properties"]["facility_id"]["minimum"] == 1, "the bounds are described as before"

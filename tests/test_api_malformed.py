@@ -74,6 +74,7 @@ def test_a_file_beside_a_field_left_out_or_wrong_is_refused_field_by_field(recor
                          data={"file": (io.BytesIO(b"%PDF-1.4\n"), "rujukan.pdf"), **fields})
     body = refused_in_words(answer, 400)
     assert body["errors"] and all(set(error) == {"field", "message"} for error in body["errors"])
+    assert {error["field"] for error in body["errors"]} <= {"facility_id", "category"}
 
 
 @pytest.mark.parametrize("content_type", ["multipart/form-data", "application/json", "text/plain", None])

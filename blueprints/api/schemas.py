@@ -9,7 +9,6 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-from pydantic.json_schema import SkipJsonSchema
 from spectree.model_adapter.pydantic_adapter import BaseFile
 
 from portal.models import (
@@ -21,14 +20,13 @@ def _whole(value):
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-#: A whole number as JSON Schema reads one: `245.0` is 245 (JSON read strictly refuses `"245"` and `true`).
-Whole = Annotated[int, BeforeValidator(_whole)]
-#: A record's number as the database keeps it (PostgreSQL's integer).
-RecordId = Annotated[Whole, Field(ge=1, le=2**31 - 1)]
+#: A record's number as the database keeps it (PostgreSQL's integer). Like every whole number a caller gives, read
+#: as JSON Schema reads one: `245.0` is 245 (JSON read strictly refuses `"245"` and `true`).
+RecordId = Annotated[int, Field(ge=1, le=2**31 - 1), BeforeValidator(_whole)]
 #: Text as people type it: no NUL character (PostgreSQL refuses one in any string; the portal refuses it first).
 NO_NUL = r"^[^\x00]*$"
 #: People reached by one activity: counts, never names.
-Count = Annotated[Whole, Field(ge=0, le=100_000)]
+Count = Annotated[int, Field(ge=0, le=100_000), BeforeValidator(_whole)]
 
 
 def _written_as_iso(value):
@@ -46,11 +44,12 @@ Day = Annotated[date, BeforeValidator(_written_as_iso)]
 
 def _left_out(schema: dict) -> None:
     schema.pop("default", None)
+    schema.update(*(choice for choice in schema.pop("anyOf") if choice.get("type") != "null"))
 
 
 #: A record named in a form (multipart/form-data), or none when the field is left out: a form has no null, so the
 #: description offers none (a system writing `null` there is refused).
-FormRecordId = Annotated[RecordId | SkipJsonSchema[None], Field(json_schema_extra=_left_out)]
+FormRecordId = Annotated[RecordId | None, Field(json_schema_extra=_left_out)]
 
 
 class OrganisationRef(BaseModel):
