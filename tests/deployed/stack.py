@@ -269,6 +269,7 @@ def start_stack(resources: ExitStack) -> DeployedStack:
         "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "1",  # the receiver is on loopback; the refusal has its own tests
         "WEBHOOK_CA_FILE": receiver.ca_file,
         "SIGN_LIMIT": "200 per minute",  # the concurrency tests sign 50 times at once; the limit has its own test
+        "API_LIMIT": "100000 per minute",  # schemathesis sends thousands a minute per token; the limit has its own test
         "PYTHONDONTWRITEBYTECODE": "1",
         **seaweed.settings(),
         **mail.settings(),
