@@ -13,6 +13,7 @@ is the operators' command for that.
 """
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 
@@ -29,13 +30,15 @@ EVERY_TABLE = "*"
 WRITTEN = "mitrapas_written_tables"
 COMMITTED = "mitrapas_committed_tables"
 
-_WRITE = re.compile(
-    r"\s*(?:(?:/\*.*?\*/|--[^\n]*\n)\s*)*"  # leading comments
-    r"(?:(?P<verb>INSERT\s+INTO|UPDATE|DELETE\s+FROM|MERGE\s+INTO)\s+(?:ONLY\s+)?(?P<table>[\w.\"]+)"
-    r"|(?P<wide>TRUNCATE|COPY|CREATE|ALTER|DROP|WITH|CALL|DO)\b)",
-    re.IGNORECASE | re.DOTALL)
+#: Statements that change no row: anything else is taken for a write (of the table it names, or of every table).
+_READING = re.compile(r"(?:SELECT|SHOW|SET|RESET|BEGIN|START|SAVEPOINT|RELEASE|ROLLBACK|COMMIT|LOCK|PRAGMA|DISCARD"
+                      r"|LISTEN|UNLISTEN)\b", re.IGNORECASE)
+_NAMED_WRITE = re.compile(r"(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|MERGE\s+INTO)\s+(?:ONLY\s+)?([\w.\"]+)\s",
+                          re.IGNORECASE)
+_LEADING_COMMENTS = re.compile(r"\s*(?:(?:/\*.*?\*/|--[^\n]*\n)\s*)*", re.DOTALL)
 _WRITING_CTE = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 
+log = logging.getLogger(__name__)
 _listeners: list[Callable[[frozenset[str]], None]] = []
 
 
@@ -51,14 +54,19 @@ def touches(written: frozenset[str], tables: frozenset[str]) -> bool:
 
 
 def tables_written(statement: str) -> set[str]:
-    """The tables a statement writes, as far as its text says; {EVERY_TABLE} where it cannot say which."""
-    found = _WRITE.match(statement)
-    if found is None:
+    """The tables a statement writes, as far as its text says; {EVERY_TABLE} where it cannot say which.
+
+    What is not known to read is taken to write: a statement this does not recognise retires every kept page,
+    which costs a redraw, never a stale page. (A SELECT of a function that writes is the one kind it cannot see.)
+    """
+    text = statement[_LEADING_COMMENTS.match(statement).end():]
+    if _READING.match(text):
         return set()
-    if found["table"]:
-        return {found["table"].rsplit(".", 1)[-1].strip('"')}
-    if found["wide"].upper() == "WITH" and not _WRITING_CTE.search(statement):
-        return set()  # a read with a common table expression
+    if text[:4].upper() == "WITH":
+        return {EVERY_TABLE} if _WRITING_CTE.search(text) else set()
+    named = _NAMED_WRITE.match(text)
+    if named:
+        return {named[1].rsplit(".", 1)[-1].strip('"')}
     return {EVERY_TABLE}
 
 
@@ -101,3 +109,7 @@ def _tell_when_returned(dbapi_connection, connection_record) -> None:
     Without an application (a bare script's engine) there is no store to tell: it waits for the next return."""
     if has_app_context():
         tell(connection_record.info.pop(COMMITTED, None))
+    elif connection_record.info.get(COMMITTED):
+        log.warning("a transaction writing %s was committed outside an application: its kept pages are retired "
+                    "when this connection is next returned within one (or by `forget-kept-pages`)",
+                    ", ".join(sorted(connection_record.info[COMMITTED])))

@@ -26,8 +26,12 @@ DEFAULT_MATERIAL_TYPES = (
 )
 
 
-#: Flask-Caching's stores that live in one process only.
-PER_PROCESS_CACHES = frozenset({"SimpleCache", "simple", "NullCache", "null"})
+def shared_by_every_process(cache_type: str) -> bool:
+    """Whether a Flask-Caching store is one every worker shares with atomic increments: Redis (alone, Sentinel or
+    Cluster), whatever the name it is given by. A process's memory is its own, and a file store's increment is a
+    read then a write another process can overtake."""
+    return "redis" in cache_type.lower()
+
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -225,6 +229,9 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "RATELIMIT_SWALLOW_ERRORS": True,
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 15 minutes"),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        # Second-factor codes checked for one account, right or wrong, from anywhere: ample for a person, hopeless
+        # for guessing six digits (the per-address limit alone lets someone with the password use many addresses).
+        "TWO_FACTOR_LIMIT_PER_ACCOUNT": os.environ.get("TWO_FACTOR_LIMIT_PER_ACCOUNT", "10 per 15 minutes"),
         # Mail (used by invitations and notifications).
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
@@ -277,7 +284,7 @@ def _trusted_hosts(public_url: str, development: bool) -> list[str] | None:
 def _refuse_unshared_session_pages(config: dict) -> None:
     """A signed-in page kept by one worker is retired only by writes that worker hears of: with a store of its
     own (no REDIS_URL), another worker's write would leave it showing what is no longer true."""
-    if config["SESSION_PAGE_SECONDS"] and config["CACHE_TYPE"] in PER_PROCESS_CACHES \
+    if config["SESSION_PAGE_SECONDS"] and not shared_by_every_process(config["CACHE_TYPE"]) \
             and config["ENV_NAME"] != "testing":
         raise RuntimeError("SESSION_PAGE_SECONDS needs a store every process shares (REDIS_URL): "
-                           f"{config['CACHE_TYPE']} is each process's own")
+                           f"{config['CACHE_TYPE']} is not")

@@ -6,17 +6,21 @@ again at 1 when a write increments it, and a store restored from a snapshot (or 
 failover) holds an older counter together with the pages kept at it. So:
 
 - a counter is never used below `FLOOR`: one that is missing, or was just made again by an increment, is
-  set to a random number between `FLOOR` and 2**62, so it cannot meet the pages kept under an earlier one;
-- each process remembers the highest version it read and, finding the store behind it, moves the store past
-  it (`JUMP` ahead), so a restored or failed-over store retires what it brought back.
+  increased by a random number above `FLOOR`, so it cannot meet the pages kept under an earlier one;
+- each thread remembers the highest version it read and, finding the store behind it, increases the store past
+  it (`JUMP` ahead). Threads, not processes: a thread's reads follow one another, so a lower number is the store
+  going back, never another thread's read overtaking this one's.
 
-A process started after a restore knows no earlier number: the first rule still holds there only where the
-counter came back missing; the README's security section says what an operator does after a restore
-(`mitrapas portal forget-kept-pages`).
+Every repair is an increment, never a plain set: repairs made at once by several threads or workers add up, so no
+two of them can land on the same number (nor behind a write made meanwhile).
+
+A process started after a restore knows no earlier number: the README's security section says what an operator
+does after a restore (`mitrapas portal forget-kept-pages`).
 """
 from __future__ import annotations
 
 import secrets
+import threading
 
 from flask import current_app
 
@@ -24,8 +28,11 @@ from portal.extensions import cache
 
 #: Every version in use is at least this; an increment of a missing key gives 1, which is below it.
 FLOOR = 2**40
-#: How far a process moves a store that went behind the version it had already read.
+#: How far a thread moves a store that went behind the version it had already read.
 JUMP = 2**32
+#: A counter made again is increased by FLOOR and a random number below this: far from any earlier one, and
+#: several such repairs at once still add up to far less than the store's largest integer (2**63).
+RANDOM_SPAN = 2**50
 
 
 def ask(operation, *args, about: str = "public pages"):
@@ -38,31 +45,33 @@ def ask(operation, *args, about: str = "public pages"):
 
 
 class DataVersion:
-    """One version counter in the shared store, and the highest value this process has read of it."""
+    """One version counter in the shared store, and the highest value each thread has read of it."""
 
     def __init__(self, key: str, about: str):
         self.key, self.about = key, about
-        self.highest = 0
+        self._seen = threading.local()
+
+    @property
+    def highest(self) -> int:
+        """The highest version this thread has read, for this application (tests run several in one process)."""
+        return getattr(self._seen, "by_app", {}).get(id(current_app._get_current_object()), 0)
+
+    def _saw(self, value: int) -> None:
+        by_app = self._seen.__dict__.setdefault("by_app", {})
+        application = id(current_app._get_current_object())
+        by_app[application] = max(by_app.get(application, 0), value)
 
     def checked(self, stored) -> int | None:
         """The version to draw and keep pages at, from what the store held (read in the same round trip as
-        whatever else was asked); None when the store did not answer a repair.
-
-        A version this process sets itself (the counter was missing, made again or behind) is the one it uses:
-        should another process set another meanwhile, pages kept at this one are simply never matched."""
+        whatever else was asked); None when the store did not answer a repair."""
         value = int(stored) if stored is not None else None
         if value is None or value < FLOOR:
-            value = FLOOR + secrets.randbelow(2**62 - FLOOR)
-        elif value < self.highest:
+            return self._increase(FLOOR + secrets.randbelow(RANDOM_SPAN))
+        if value < self.highest:
             current_app.logger.warning("%s: the store's version went back from %s to %s; moving it past both",
                                        self.about, self.highest, value)
-            value = self.highest + JUMP
-        else:
-            self.highest = max(self.highest, value)
-            return value
-        if not ask("set", self.key, value, 0, about=self.about):
-            return None
-        self.highest = max(self.highest, value)
+            return self._increase(self.highest - value + JUMP)
+        self._saw(value)
         return value
 
     def move_on(self) -> bool:
@@ -72,4 +81,11 @@ class DataVersion:
             return False
         if moved < FLOOR:  # the counter was missing: the increment made it again from nothing
             return self.checked(moved) is not None
+        self._saw(moved)
         return True
+
+    def _increase(self, by: int) -> int | None:
+        value = ask("inc", self.key, by, about=self.about)
+        if value is not None:
+            self._saw(value)
+        return value

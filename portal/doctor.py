@@ -18,7 +18,7 @@ from sqlalchemy import text
 from werkzeug.sansio.utils import host_is_trusted
 
 from portal import paths, sealing, signing, storage
-from portal.config import PER_PROCESS_CACHES
+from portal.config import shared_by_every_process
 from portal.extensions import db
 from portal.models import FacilityOwned, PairScoped
 from portal.services import operations
@@ -150,8 +150,8 @@ def hosts_and_kept_pages() -> list[str]:
     elif not host_is_trusted(public_host, trusted):
         problems.append(f"PUBLIC_URL's host {public_host} is not among TRUSTED_HOSTS ({', '.join(trusted)}): "
                         f"the portal would refuse its own links")
-    if config["CACHE_TYPE"] in PER_PROCESS_CACHES:
-        problems.append(f"kept pages are in each process's own store ({config['CACHE_TYPE']}): a change made "
+    if not shared_by_every_process(config["CACHE_TYPE"]):
+        problems.append(f"kept pages are not in a store every process shares ({config['CACHE_TYPE']}): a change made "
                         f"through one worker leaves the others' public pages as they were for up to "
                         f"{config['PUBLIC_CACHE_SECONDS']} s; set REDIS_URL")
     return problems

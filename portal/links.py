@@ -16,7 +16,7 @@ def path(endpoint: str, **values) -> str:
     """The portal path of a page, with or without a request to build it in."""
     if has_request_context():
         return url_for(endpoint, **values)
-    with current_app.test_request_context():
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):  # a host it trusts
         return url_for(endpoint, **values)
 
 

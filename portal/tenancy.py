@@ -93,8 +93,14 @@ def activate(scope: Scope) -> Token:
 
 
 def reset(token: Token) -> None:
+    """Back to the scope before `token`. Should telling the database fail, its transaction (which may still carry
+    the wider scope) is rolled back: nothing more is read or written in it."""
     _scope.reset(token)
-    _sync_database_scope()
+    try:
+        _sync_database_scope()
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 @contextmanager

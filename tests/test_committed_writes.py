@@ -134,6 +134,11 @@ def test_an_operator_retires_every_kept_page_after_changing_data_elsewhere(commi
     ("ALTER TABLE users ADD COLUMN x int", {committed_writes.EVERY_TABLE}),
     ("SELECT * FROM agreements FOR UPDATE", set()),
     ("SELECT set_config('mitrapas.org_id', '1', true)", set()),
+    ("BEGIN IMMEDIATE", set()),
+    ("INSERT OR IGNORE INTO contributions (title) VALUES ('x')", {committed_writes.EVERY_TABLE}),
+    ("REFRESH MATERIALIZED VIEW dashboard_figures", {committed_writes.EVERY_TABLE}),
+    ("(UPDATE agreements SET title = 'x')", {committed_writes.EVERY_TABLE}),
+    ("EXPLAIN ANALYZE UPDATE agreements SET title = 'x'", {committed_writes.EVERY_TABLE}),
 ])
 def test_the_tables_a_statement_writes_are_read_from_its_text(statement, tables):
     assert committed_writes.tables_written(statement) == tables

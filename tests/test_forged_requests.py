@@ -4,6 +4,7 @@ store of kept pages keeps one copy per session (issue 32, holes 2, 7 and 8)."""
 import pytest
 
 from portal import config as settings
+from portal import links
 from portal.extensions import cache
 from portal.models import AgreementStatus as S
 from tests.conftest import Web
@@ -94,3 +95,11 @@ def test_pages_are_not_kept_for_sessions_without_a_store_every_process_shares(tm
                  "SIGNING_KEY_DIR": str(tmp_path), "SIGNING_KEY_PASSPHRASE": b"p"}
     with pytest.raises(RuntimeError, match="SESSION_PAGE_SECONDS needs a store every process shares"):
         settings.load(tmp_path, overrides)
+
+
+def test_links_made_outside_a_request_are_made_where_only_the_portals_host_is_trusted(app, monkeypatch):
+    """E-mails, notices and webhooks are written by commands and workers, without a request: their links too."""
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://mitrapas.example")
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", ["mitrapas.example"])
+    with app.app_context():
+        assert links.absolute("auth.login") == "https://mitrapas.example/login"

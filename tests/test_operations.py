@@ -56,7 +56,7 @@ def test_a_failing_periodic_command_is_recorded_as_failed(app, monkeypatch):
     ({"TRUSTED_HOSTS": ["portal.example"], "PUBLIC_URL": "https://mitrapas.example"},
      "PUBLIC_URL's host mitrapas.example is not among TRUSTED_HOSTS (portal.example)"),
     ({"TRUSTED_HOSTS": ["mitrapas.example"], "PUBLIC_URL": "https://mitrapas.example", "CACHE_TYPE": "SimpleCache"},
-     "kept pages are in each process's own store (SimpleCache)"),
+     "kept pages are not in a store every process shares (SimpleCache)"),
 ])
 def test_the_doctor_says_when_hosts_are_not_checked_or_kept_pages_not_shared(app, monkeypatch, changes, problem):
     from portal import doctor

@@ -14,10 +14,10 @@ from portal.tenancy import NOBODY, Scope, TenantViolation, acting_for, current_s
 from tests.factories import FacilityFactory, PartnerFactory, PartnershipFactory
 
 
-def failing_database(monkeypatch):
-    """The database drops the connection when a wider scope is announced to it (as a restart mid-request does)."""
+def failing_database(monkeypatch, *, widening_only: bool = True):
+    """The database drops the connection when a (wider) scope is announced to it, as a restart mid-request does."""
     def refuse():
-        if current_scope().every_tenant:
+        if current_scope().every_tenant or not widening_only:
             raise OperationalError("SELECT set_config(...)", {}, Exception("server closed the connection"))
     monkeypatch.setattr(tenancy, "_sync_database_scope", refuse)
 
@@ -71,3 +71,17 @@ def test_what_the_escape_hatch_itself_writes_is_saved_before_it_ends(app):
 def counselling(facility, partner) -> Contribution:
     return Contribution(facility=facility, partner=partner, type=ContributionType.COUNSELLING,
                         title="Konseling psikologis", started_on=date.today(), participants_total=12)
+
+
+def test_a_database_error_while_narrowing_the_scope_ends_the_wider_transaction(app, monkeypatch):
+    rolled_back = []
+    with app.test_request_context():
+        before = current_scope()
+        widened = tenancy._scope.set(Scope(every_tenant=True))  # as unscoped() does, the database told
+        failing_database(monkeypatch, widening_only=False)
+        monkeypatch.setattr(db.session, "rollback", lambda: rolled_back.append(True))
+        with pytest.raises(OperationalError):
+            tenancy.reset(widened)
+        assert current_scope() == before
+        assert rolled_back, "the transaction that may still hold 'every tenant' was ended"
+

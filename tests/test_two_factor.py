@@ -8,7 +8,7 @@ import pytest
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import AgreementStatus as S, RecoveryCode, Role
-from portal.services import agreement_signing, two_factor
+from portal.services import agreement_signing
 from portal.tenancy import as_person, unscoped
 from tests.conftest import Web
 from tests.factories import PASSWORD, FacilityFactory, fresh_code, member_of, with_two_factor
@@ -79,7 +79,7 @@ def test_a_head_cannot_sign_without_two_factor_sign_in(pks):
 def test_guessing_codes_from_one_address_is_rate_limited(app, officer):
     """Spread over accounts that each stay under their own allowance: the address's limit still stops it."""
     allowed = int(app.config["LOGIN_LIMIT_PER_IP"].split()[0])
-    per_account = int(two_factor.LIMIT_PER_ACCOUNT.split()[0]) - 1
+    per_account = int(app.config["TWO_FACTOR_LIMIT_PER_ACCOUNT"].split()[0]) - 1
     people = [with_two_factor(officer)] + [with_two_factor(member_of(officer.memberships[0].organisation, Role.OFFICER))
                                            for _ in range(allowed // per_account)]
     statuses = []

@@ -6,7 +6,7 @@ it belongs to is remembered, and no code of that step or an earlier one works
 again. Recovery codes are shown once and stored as hashes.
 
 Every code checked against an account counts against that account's allowance
-(LIMIT_PER_ACCOUNT), wherever it comes from: the login's per-address limit alone
+(TWO_FACTOR_LIMIT_PER_ACCOUNT), wherever it comes from: the login's per-address limit alone
 lets someone with the password keep guessing from many addresses.
 """
 from __future__ import annotations
@@ -35,9 +35,6 @@ from portal.services import audit, signing_certificates
 ISSUER = "MitraPAS"
 RECOVERY_CODES = 10
 STEP_SECONDS = 30
-#: Codes one account may be asked to check in a window, right or wrong (the config's TWO_FACTOR_LIMIT_PER_ACCOUNT,
-#: when set, wins). Ten in a quarter of an hour is ample for a person and hopeless for guessing six digits.
-LIMIT_PER_ACCOUNT = "10 per 15 minutes"
 #: Counts here when the limiter's shared store does not answer (the login's limits fall back the same way).
 _fallback = FixedWindowRateLimiter(MemoryStorage())
 
@@ -105,7 +102,7 @@ def _count_attempt(user: User) -> None:
     """One more code checked for this account, in the rate limiter's store; refused once the allowance is used.
 
     Counted before the check, whatever its outcome: one atomic step, so parallel guesses cannot slip past."""
-    item = parse(current_app.config.get("TWO_FACTOR_LIMIT_PER_ACCOUNT") or LIMIT_PER_ACCOUNT)
+    item = parse(current_app.config["TWO_FACTOR_LIMIT_PER_ACCOUNT"])
     if not limiter.enabled:
         return
     try:
