@@ -17,7 +17,7 @@ from portal.models import (
     Invitation, LoginSession, Membership, Notification, Organisation, OrgKind, PartnerCategory, Partnership,
     NewsItem, NewsPhoto, NewsQuote, NewsSource, NewsStatus, Programme, Role, User, WebhookDelivery, WebhookEndpoint,
 )
-from portal.models.base import utcnow
+from portal.models.base import PairScoped, utcnow
 from portal.services import tallies
 from portal.services.accounts import hash_password
 from portal.tenancy import unscoped
@@ -40,7 +40,20 @@ class Factory(SQLAlchemyModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         with unscoped("test data is set up across tenants"):
-            return super()._create(model_class, *args, **kwargs)
+            record = super()._create(model_class, *args, **kwargs)
+            if issubclass(model_class, PairScoped) and model_class is not Partnership:
+                _partners(record.facility_id, record.partner_id)
+            return record
+
+
+def _partners(facility_id: int, partner_id: int) -> None:
+    """A shared record is only ever written for two organisations that are partners (the portal checks it, and
+    on PostgreSQL so does Row-Level Security): test data makes the partnership its record implies."""
+    found = db.session.scalar(select(Partnership.id).where(Partnership.facility_id == facility_id,
+                                                          Partnership.partner_id == partner_id))
+    if found is None:
+        db.session.add(Partnership(facility_id=facility_id, partner_id=partner_id, focus="Konseling"))
+        db.session.flush()
 
 
 class FacilityFactory(Factory):
