@@ -28,9 +28,19 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_cli(app)
     app.wsgi_app = public_cache.KeptPages(app)
+    if app.config["ENV_NAME"] != "production":
+        _accept_test_addresses()
     if app.config["ENV_NAME"] == "production":  # outermost: every layer sees the visitor's own address
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     return app
+
+
+def _accept_test_addresses() -> None:
+    """The demo's people have addresses under `.test`, the domain kept for testing (RFC 2606), which the forms'
+    e-mail check refuses: outside production, they may be typed (a demo person invited to a second organisation)."""
+    import email_validator
+
+    email_validator.TEST_ENVIRONMENT = True
 
 
 def register_extensions(app: Flask) -> None:

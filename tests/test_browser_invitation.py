@@ -1,8 +1,10 @@
 """A head invites a partner's first admin; the invitation is read from the SMTP server and followed."""
 import re
+import time
 
 import pytest
 
+from portal import demo
 from tests.conftest import ARTIFACTS, log_in
 
 pytestmark = pytest.mark.browser
@@ -41,3 +43,52 @@ def test_a_head_invites_a_new_partner_admin_who_sets_a_password_and_lands_in_the
     ARTIFACTS.mkdir(exist_ok=True)
     invitee.screenshot(path=str(ARTIFACTS / "invitation-partner-dashboard.png"), full_page=True)
     invitee.context.close()
+
+
+def test_a_partner_admin_invites_someone_who_has_an_account_who_logs_in_first_and_then_accepts(
+        live_portal, local_mail, browser):
+    """The admin learns nothing of the person (not whether the address has an account, nor their name) and the
+    person joins only after logging in as themselves, on a phone."""
+    local_mail.clear()
+    admin = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 800}).new_page()
+    log_in(admin, live_portal, "admin@blk.mitrapas.test")
+    admin.wait_for_url(re.compile(r".*/o/[^/]+/$"))
+    admin.get_by_role("link", name="Anggota", exact=True).click()
+    admin.get_by_role("link", name="Undang seseorang").click()
+    admin.get_by_label("E-mail").fill("magang.psikologi@mitrapas.test")
+    admin.get_by_role("button", name="Kirim undangan").click()
+    assert admin.get_by_text("Undangan telah dikirim ke magang.psikologi@mitrapas.test.").is_visible()
+    assert admin.get_by_test_id("invitations").get_by_text("magang.psikologi@mitrapas.test").is_visible()
+    assert "Peserta Magang Psikologi" not in admin.content(), "the person's name is not shown before they accept"
+    ARTIFACTS.mkdir(exist_ok=True)
+    admin.screenshot(path=str(ARTIFACTS / "invitation-existing-1-sent-1280.png"), full_page=True)
+    admin.context.close()
+
+    link = invitation_link(local_mail, "magang.psikologi@mitrapas.test")
+    phone = browser.new_context(locale="id-ID", viewport={"width": 360, "height": 740}).new_page()
+    phone.goto(f"{live_portal}/{link.split('://', 1)[1].split('/', 1)[1]}")
+    phone.wait_for_url(re.compile(r".*/login\?next=.*"))
+    assert phone.get_by_text("Masuk sebagai magang.psikologi@mitrapas.test untuk menerima undangan ini.").is_visible()
+    phone.screenshot(path=str(ARTIFACTS / "invitation-existing-2-log-in-first-360.png"), full_page=True)
+    phone.get_by_label("E-mail").fill("magang.psikologi@mitrapas.test")
+    phone.get_by_label("Kata sandi").fill(demo.DEMO_PASSWORD)
+    phone.get_by_role("button", name="Masuk").click()
+    phone.wait_for_url(re.compile(r".*/invitation/.*"))
+    phone.screenshot(path=str(ARTIFACTS / "invitation-existing-3-confirm-360.png"), full_page=True)
+    phone.get_by_role("button", name="Terima undangan").click()
+    phone.wait_for_url(re.compile(r".*/o/balai-latihan-kerja[^/]*/$"))
+    assert "Balai Latihan Kerja" in phone.get_by_test_id("org-name").inner_text()
+    phone.context.close()
+
+
+def invitation_link(local_mail, address: str, timeout: float = 30) -> str:
+    """The link of the invitation mailed to `address` (the demo's own notices may reach that person first)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in list(local_mail.messages):
+            found = address in message["To"] and re.search(r"https?://\S+/invitation/\S+",
+                                                             message.get_body(("plain",)).get_content())
+            if found:
+                return found.group(0)
+        local_mail.wait_for(len(local_mail.messages) + 1, timeout=2)
+    raise AssertionError(f"no invitation reached {address}")
