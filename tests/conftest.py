@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 import re
 import shutil
 import tempfile
@@ -20,7 +21,7 @@ from werkzeug.serving import make_server
 from portal import committed_writes, create_app, demo, session_pages
 from portal.extensions import cache, db, limiter
 from portal.seaweedfs import SeaweedFS
-from tests.databases import fresh_database
+from tests.databases import Database, fresh_database
 
 # The tests' day is the portal's (its users', TIMEZONE, Asia/Jakarta), whatever zone the machine keeps: between
 # 17:00 and 24:00 UTC a test's `date.today()` was a day behind the portal's `clock.today()`, and tests of "not in
@@ -65,6 +66,16 @@ def make_app(database, **overrides):
     with app.app_context():
         upgrade()
     return app
+
+
+@contextmanager
+def app_of_its_own(label: str, owner: bool = False):
+    """The portal on a database of its own (for tests that commit), connected as the login role or the owner."""
+    with fresh_database(label) as database:
+        app = make_app(Database(database.owner_url, database.owner_url) if owner else database)
+        yield app
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,7 @@ from portal.extensions import db
 from portal.models import Agreement, AgreementStatus as S, AuditEntry, Role
 from portal.services import agreements
 from portal.tenancy import acting_for, unscoped
-from tests.conftest import make_app
-from tests.databases import fresh_database
+from tests.conftest import app_of_its_own
 from tests.factories import (
     AgreementDocumentFactory, AgreementFactory, FacilityFactory, PartnerFactory, member_of,
 )
@@ -24,11 +23,8 @@ pytestmark = pytest.mark.own_database
 
 @pytest.fixture(scope="module")
 def committing_app():
-    with fresh_database("concurrency") as database:
-        app = make_app(database)
+    with app_of_its_own("concurrency") as app:
         yield app
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture

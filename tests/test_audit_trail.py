@@ -7,19 +7,15 @@ from portal.extensions import db
 from portal.models import AuditEntry, Role
 from portal.services import audit
 from portal.tenancy import acting_for
-from tests.conftest import make_app
-from tests.databases import Database, fresh_database
+from tests.conftest import app_of_its_own
 from tests.factories import FacilityFactory, PartnerFactory, member_of, trail
 
 
 @pytest.fixture(scope="module")
 def owner_app():
     """An app connected as the tables' owner: on PostgreSQL only the owner can tamper with the trail."""
-    with fresh_database("audit") as database:
-        app = make_app(Database(database.owner_url, database.owner_url))
+    with app_of_its_own("audit", owner=True) as app:
         yield app
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture

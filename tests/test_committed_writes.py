@@ -11,8 +11,7 @@ from portal import committed_writes, public_cache, session_pages
 from portal.extensions import cache, db
 from portal.models import LoginSession, Role
 from portal.tenancy import unscoped
-from tests.conftest import Web, make_app
-from tests.databases import fresh_database
+from tests.conftest import Web, app_of_its_own
 from tests.factories import PASSWORD, FacilityFactory, member_of
 
 pytestmark = pytest.mark.own_database
@@ -20,11 +19,8 @@ pytestmark = pytest.mark.own_database
 
 @pytest.fixture(scope="module")
 def committing_app():
-    with fresh_database("writes") as database:
-        app = make_app(database)
+    with app_of_its_own("writes") as app:
         yield app
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture
