@@ -23,6 +23,7 @@ HOST, PORT = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "50
 def main() -> int:
     instance = PROJECT_ROOT / "instance"
     instance.mkdir(exist_ok=True)
+    os.environ.setdefault("PUBLIC_URL", f"http://{HOST}:{PORT}")  # every absolute link is built from it
     using_own_storage = not os.environ.get("S3_ENDPOINT_URL")
     seaweed = SeaweedFS(Path(instance / "seaweedfs")) if using_own_storage else None
     mail = None if os.environ.get("MAIL_SERVER") else LocalMailServer(instance / "mail")
