@@ -43,3 +43,14 @@ def test_every_unit_runs_the_installed_command_with_the_environment_file():
 def test_the_readme_points_at_the_samples():
     for sample in ("deploy/systemd/", "deploy/nginx/mitrapas.conf", "mitrapas.env.example"):
         assert sample in README
+
+
+def test_the_nginx_sample_refuses_unknown_hosts_and_passes_on_the_address_it_saw():
+    """The portal trusts only PUBLIC_URL's host and the last X-Forwarded-For hop (README, Security)."""
+    conf = (DEPLOY.parent / "nginx" / "mitrapas.conf").read_text()
+    servers = re.findall(r"server \{(.*?)\n\}", conf, re.DOTALL)
+    default = [server for server in servers if "default_server" in server]
+    assert default and all("return 444;" in server and "server_name _;" in server for server in default)
+    assert all("default_server" in server or "server_name mitrapas.example;" in server for server in servers)
+    assert "$host" not in conf.replace("proxy_set_header Host $host;", ""), "no link is built from a client's Host"
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in conf
