@@ -93,6 +93,8 @@ def _note_written(connection, cursor, statement, parameters, context, executeman
 
 @event.listens_for(Engine, "commit")
 def _committing(connection) -> None:
+    if connection.invalidated:  # the database went away: nothing of it will be committed, nor can its notes be read
+        return
     written = connection.info.pop(WRITTEN, None)
     if written:
         connection.info.setdefault(COMMITTED, set()).update(written)
@@ -100,7 +102,8 @@ def _committing(connection) -> None:
 
 @event.listens_for(Engine, "rollback")
 def _rolled_back(connection) -> None:
-    connection.info.pop(WRITTEN, None)
+    if not connection.invalidated:  # an invalidated connection's notes went with it (and reading them raises)
+        connection.info.pop(WRITTEN, None)
 
 
 @event.listens_for(Pool, "checkin")

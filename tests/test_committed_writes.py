@@ -138,3 +138,15 @@ def test_an_operator_retires_every_kept_page_after_changing_data_elsewhere(commi
 ])
 def test_the_tables_a_statement_writes_are_read_from_its_text(statement, tables):
     assert committed_writes.tables_written(statement) == tables
+
+
+def test_a_connection_lost_mid_transaction_is_rolled_back_without_a_second_error(committing_app):
+    """A database restart invalidates the connection: its rollback must not fail on the notes of what it wrote
+    (the mail worker died of that in the deployed tier's restart story)."""
+    with committing_app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        connection.exec_driver_sql("UPDATE organisations SET name = name")
+        connection.invalidate()
+        transaction.rollback()
+        connection.close()
