@@ -77,7 +77,7 @@ AGREEMENTS = [
         fields=dict(
             type=AgreementType.REHABILITATION, title="Pendampingan Rehabilitasi Warga Binaan",
             scope="Sesi rehabilitasi sosial: dukungan keluarga dan lingkungan sosial yang positif.",
-            start_date=date(2025, 12, 3), end_date=date(2026, 12, 2))),
+            start_date=date(2025, 12, 3), end_date=date(2027, 12, 2))),
 ]
 
 _ORDER = ("draft", "submitted", "forwarded", "approved", "signed")
