@@ -1,5 +1,6 @@
 """The PKS journeys of issue 3 in a real browser: draft, review, approval, signing, verification."""
 import re
+import subprocess
 import time
 from datetime import date, timedelta
 
@@ -42,12 +43,20 @@ def turn_on_two_factor(person, base, email):
     """A signatory scans the QR code (here: reads the key beside it) and confirms with a code."""
     back = person.url
     person.goto(f"{base}/account/two-factor")
-    assert person.locator(".qr svg").count() == 1
     SECRETS[email] = person.get_by_test_id("totp-secret").inner_text()
+    assert f"secret={SECRETS[email]}" in scanned(person.locator(".qr svg")), "the QR code carries the key printed"
     person.get_by_label("Kode").fill(pyotp.TOTP(SECRETS[email]).now())
     person.get_by_role("button", name="Lanjutkan").click()
     assert person.get_by_test_id("recovery-codes").locator("li").count() == 10
     person.goto(back)
+
+
+def scanned(element) -> str:
+    """What a phone's camera reads from the QR code as the browser draws it (zbarimg on a screenshot)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    picture = ARTIFACTS / "two-factor-qr.png"
+    element.screenshot(path=str(picture))
+    return subprocess.run(["zbarimg", "--raw", "-q", str(picture)], capture_output=True, text=True).stdout.strip()
 
 
 def open_agreement(person, title):
