@@ -25,17 +25,13 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import Flask, current_app
-from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_etags, remove_entity_headers
 from werkzeug.sansio.utils import host_is_trusted
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import get_path_info
 
-from portal import clock, committed_writes, data_versions
-from portal.extensions import limiter
+from portal import clock, committed_writes, data_versions, rate_limits
 from portal.i18n import public_locale
 
 VERSION_KEY = "public:version"
@@ -91,19 +87,12 @@ class LocalCopies:
             self.size = 0
 
 
-@lru_cache(maxsize=32)
-def _limit(written: str):
-    return parse(written)
-
-
 class KeptPages:
     """The WSGI layer that answers kept public pages, rate-limits their visitors and keeps what Flask draws."""
 
     def __init__(self, app: Flask):
         self.app = app
         self.flask = app.wsgi_app
-        #: While the limiter's storage (Redis) is away, this process counts alone, as Flask-Limiter then does.
-        self.fallback = FixedWindowRateLimiter(MemoryStorage())
         #: Where kept pages' addresses begin (their rules' text up to the first variable), found on first use.
         self._beginnings: tuple[str, ...] | None = None
         #: The endpoint of each recent public address: matching it against every rule was a sixth of a kept page.
@@ -181,12 +170,7 @@ class KeptPages:
 
     def _within_limit(self, address: str | None) -> bool:
         """PUBLIC_LIMIT per visitor's address, counted by the portal's rate limiter (its storage and strategy)."""
-        allowed = _limit(self.app.config["PUBLIC_LIMIT"])
-        try:
-            return limiter.limiter.hit(allowed, "public", address or "")
-        except Exception as error:  # noqa: BLE001  (the limiter's storage raises its own kinds)
-            self.app.logger.warning("public pages: the rate limiter's storage did not answer: %s", error)
-            return self.fallback.hit(allowed, "public", address or "")
+        return rate_limits.hit(self.app.config["PUBLIC_LIMIT"], "public", address or "")
 
     def _version(self) -> int | None:
         """The publication version, read from the store at most every PUBLIC_VERSION_SECONDS; None when the store

@@ -19,11 +19,9 @@ import pyotp
 import segno
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import select
 
+from portal import rate_limits
 from portal.errors import DomainError
 from portal.extensions import db, limiter
 from portal.models import RecoveryCode, User
@@ -33,8 +31,6 @@ from portal.services import audit, signing_certificates
 ISSUER = "MitraPAS"
 RECOVERY_CODES = 10
 STEP_SECONDS = 30
-#: Counts here when the limiter's shared store does not answer (the login's limits fall back the same way).
-_fallback = FixedWindowRateLimiter(MemoryStorage())
 
 
 class TooManyCodes(DomainError):
@@ -96,14 +92,8 @@ def _count_attempt(user: User) -> None:
     """One more code checked for this account, in the rate limiter's store; refused once the allowance is used.
 
     Counted before the check, whatever its outcome: one atomic step, so parallel guesses cannot slip past."""
-    item = parse(current_app.config["TWO_FACTOR_LIMIT_PER_ACCOUNT"])
-    if not limiter.enabled:
-        return
-    try:
-        allowed = limiter.limiter.hit(item, "two-factor", str(user.id))
-    except Exception:  # noqa: BLE001 - the store is down: this process still counts (as the limiter's fallback)
-        allowed = _fallback.hit(item, "two-factor", str(user.id))
-    if not allowed:
+    if limiter.enabled and not rate_limits.hit(current_app.config["TWO_FACTOR_LIMIT_PER_ACCOUNT"], "two-factor",
+                                               str(user.id)):
         raise TooManyCodes()
 
 
