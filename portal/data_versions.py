@@ -54,12 +54,15 @@ class DataVersion:
     @property
     def highest(self) -> int:
         """The highest version this thread has read, for this application (tests run several in one process)."""
-        return getattr(self._seen, "by_app", {}).get(id(current_app._get_current_object()), 0)
+        seen, application = self._seen_here()
+        return seen.get(application, 0)
 
     def _saw(self, value: int) -> None:
-        by_app = self._seen.__dict__.setdefault("by_app", {})
-        application = id(current_app._get_current_object())
-        by_app[application] = max(by_app.get(application, 0), value)
+        seen, application = self._seen_here()
+        seen[application] = max(seen.get(application, 0), value)
+
+    def _seen_here(self) -> tuple[dict, int]:
+        return self._seen.__dict__.setdefault("by_app", {}), id(current_app._get_current_object())
 
     def checked(self, stored) -> int | None:
         """The version to draw and keep pages at, from what the store held (read in the same round trip as
