@@ -26,10 +26,7 @@ def test_a_head_invites_a_new_partner_admin_who_sets_a_password_and_lands_in_the
     assert page.get_by_test_id("invitations").get_by_text("direktur@lbh-bartim.or.id").is_visible()
 
     # The portal's outbox sender delivers it over SMTP (among the demo data's own notices).
-    mail = local_mail.wait_for_mail_to("direktur@lbh-bartim.or.id", timeout=20)
-    assert mail is not None and mail["To"] == "direktur@lbh-bartim.or.id"
-    link = re.search(r"https?://\S+/invitation/\S+", mail.get_body(("plain",)).get_content()).group(0)
-    path = link.split("://", 1)[1].split("/", 1)[1]
+    path = link_mailed_to(local_mail, "direktur@lbh-bartim.or.id")
 
     invitee = browser.new_context(locale="id-ID").new_page()
     invitee.goto(f"{live_portal}/{path}")
@@ -64,9 +61,9 @@ def test_a_partner_admin_invites_someone_who_has_an_account_who_logs_in_first_an
     admin.screenshot(path=str(ARTIFACTS / "invitation-existing-1-sent-1280.png"), full_page=True)
     admin.context.close()
 
-    link = invitation_link(local_mail, "magang.psikologi@mitrapas.test")
+    path = link_mailed_to(local_mail, "magang.psikologi@mitrapas.test")
     phone = browser.new_context(locale="id-ID", viewport={"width": 360, "height": 740}).new_page()
-    phone.goto(f"{live_portal}/{link.split('://', 1)[1].split('/', 1)[1]}")
+    phone.goto(f"{live_portal}/{path}")
     phone.wait_for_url(re.compile(r".*/login\?next=.*"))
     assert phone.get_by_text("Masuk sebagai magang.psikologi@mitrapas.test untuk menerima undangan ini.").is_visible()
     phone.screenshot(path=str(ARTIFACTS / "invitation-existing-2-log-in-first-360.png"), full_page=True)
@@ -81,14 +78,15 @@ def test_a_partner_admin_invites_someone_who_has_an_account_who_logs_in_first_an
     phone.context.close()
 
 
-def invitation_link(local_mail, address: str, timeout: float = 30) -> str:
-    """The link of the invitation mailed to `address` (the demo's own notices may reach that person first)."""
+def link_mailed_to(local_mail, address: str, timeout: float = 30) -> str:
+    """The path of the invitation link mailed to `address`, read from the SMTP server (the demo's own notices
+    may reach that person first)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for message in list(local_mail.messages):
-            found = address in message["To"] and re.search(r"https?://\S+/invitation/\S+",
+            found = message["To"] == address and re.search(r"https?://[^/\s]+/(invitation/\S+)",
                                                              message.get_body(("plain",)).get_content())
             if found:
-                return found.group(0)
+                return found.group(1)
         local_mail.wait_for(len(local_mail.messages) + 1, timeout=2)
     raise AssertionError(f"no invitation reached {address}")
