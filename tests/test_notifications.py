@@ -6,7 +6,9 @@ import pytest
 from portal.extensions import db
 from portal.models import AgreementStatus as S, Notification, OutboxMessage
 from portal.services import contributions
+from portal.i18n import long_date
 from portal.tenancy import as_person, unscoped
+from portal.vocabulary import notice_text
 from tests.test_contributions import record
 
 
@@ -22,17 +24,35 @@ def mails_to(user):
         return db.session.query(OutboxMessage).filter(OutboxMessage.to == user.email).all()
 
 
-def test_each_step_of_an_agreement_tells_the_people_who_act_next(pks, mailbox):
-    pks.in_state(S.SUBMITTED)
-    assert [n.kind for n in notices_of(pks.head)] == ["agreement.submitted"]
-    assert [n.kind for n in notices_of(pks.officer)] == ["agreement.submitted"]
-    assert notices_of(pks.partner_admin) == [] and notices_of(pks.viewer) == []
-    pks.in_state(S.PARTNER_SIGNED)
-    partner_kinds = [n.kind for n in notices_of(pks.partner_admin)]
-    assert partner_kinds == ["agreement.approved", "agreement.to_sign"]
-    assert [n.kind for n in notices_of(pks.head, "agreement.to_sign")] == ["agreement.to_sign"]
-    assert any("menunggu tanda tangan Anda" in m.subject for m in mails_to(pks.head))
-    assert notices_of(pks.stranger_head) == [], "another facility of the same partner hears nothing"
+FACILITY_NO, PARTNER_NO = "W17.PAS.PAS.10-PK.01.01-123", "445/123/RSUD-TL/XI/2025"
+
+
+def heard(user):
+    """What the person's bell says, in order: one line per notice."""
+    return [notice_text(notice) for notice in notices_of(user)]
+
+
+def test_each_person_hears_once_at_each_of_their_turns_of_a_pks(pks, mailbox):
+    """Walked from draft to in force: the officer reviews, the head decides, the partner's signatory signs, then the
+    head; each hears once when it is their turn, in the words the screens use (each side its own PKS number)."""
+    pks.in_state(S.ACTIVE)
+    assert heard(pks.officer) == [
+        f"RSUD Tamiang Layang mengajukan PKS {FACILITY_NO} untuk ditinjau.",
+        f"PKS {FACILITY_NO} telah ditandatangani kedua pihak."]
+    assert heard(pks.head) == [
+        f"PKS {FACILITY_NO} yang diajukan RSUD Tamiang Layang telah ditinjau dan menunggu keputusan Anda.",
+        f"RSUD Tamiang Layang telah menandatangani PKS {FACILITY_NO}; kini menunggu tanda tangan Anda."], \
+        "asked once to decide and once to sign; not told of the signature that he made himself"
+    assert heard(pks.partner_admin) == [
+        f"Rutan Kelas IIB Tamiang Layang menyetujui PKS {PARTNER_NO}; kini menunggu tanda tangan Anda.",
+        f"PKS {PARTNER_NO} telah ditandatangani kedua pihak."], "the signatory: one notice at approval, not two"
+    assert heard(pks.second_partner_admin) == [
+        f"Rutan Kelas IIB Tamiang Layang menyetujui PKS {PARTNER_NO}; kini menunggu tanda tangan Vinny Safari.",
+        f"PKS {PARTNER_NO} telah ditandatangani kedua pihak."]
+    for nobody in (pks.viewer, pks.partner_member, pks.stranger_head, pks.analyst):
+        assert heard(nobody) == []
+    asked = [m.subject for m in mails_to(pks.head) if "menunggu tanda tangan Anda" in m.subject]
+    assert asked == [heard(pks.head)[1]], "one e-mail asks the head to sign"
 
 
 def test_the_bell_counts_unread_and_opening_a_notice_reads_it(pks, login_as, mailbox):
@@ -41,7 +61,7 @@ def test_the_bell_counts_unread_and_opening_a_notice_reads_it(pks, login_as, mai
     page = web.get(f"/o/{pks.facility.slug}/").text
     assert 'data-testid="unread-count">1<' in page
     listing = web.get("/notifications/").text
-    assert "RSUD Tamiang Layang mengajukan perjanjian" in listing
+    assert f"RSUD Tamiang Layang mengajukan PKS {FACILITY_NO} untuk ditinjau." in listing
     notice = notices_of(pks.officer)[0]
     response = web.get(f"/notifications/{notice.id}")
     assert response.status_code == 302 and "/agreements/" in response.headers["Location"]
@@ -50,10 +70,10 @@ def test_the_bell_counts_unread_and_opening_a_notice_reads_it(pks, login_as, mai
 
 def test_nobody_opens_someone_elses_notice(pks, login_as, mailbox):
     pks.in_state(S.SUBMITTED)
-    notice = notices_of(pks.head)[0]
+    notice = notices_of(pks.officer)[0]
     web = login_as(pks.partner_admin)
     assert web.get(f"/notifications/{notice.id}").status_code == 404
-    assert "mengajukan perjanjian" not in web.get("/notifications/").text
+    assert "mengajukan PKS" not in web.get("/notifications/").text
 
 
 def test_contribution_decisions_reach_the_person_who_recorded_it(pks, mailbox):
@@ -63,7 +83,11 @@ def test_contribution_decisions_reach_the_person_who_recorded_it(pks, mailbox):
         contributions.reject_contribution(wrong, "Tanggalnya keliru", actor=pks.officer)
     kinds = {n.kind: n for n in notices_of(pks.partner_member)}
     assert set(kinds) == {"contribution.verified", "contribution.rejected"}
-    assert kinds["contribution.rejected"].params["ref"] == f"#{wrong.id}", "the page behind it gives the reason"
+    day = long_date(wrong.started_on)
+    assert notice_text(kinds["contribution.rejected"]) == (
+        f"Rutan Kelas IIB Tamiang Layang mengembalikan kontribusi Sesi konseling tanggal {day}; alasannya ada di "
+        "halaman kontribusi."), "named as its list shows it; the page behind it gives the reason"
+    assert f"/contributions/{wrong.id}" in kinds["contribution.rejected"].link
 
 
 def test_every_notice_goes_to_a_member_of_one_party_of_its_record(pks, mailbox):
@@ -80,7 +104,7 @@ def test_a_muted_group_comes_only_in_the_bell(pks, mailbox):
     with as_person(pks.officer):
         pks.officer.muted_notifications = ["agreements"]
         db.session.flush()
-    pks.in_state(S.SUBMITTED)
+    pks.in_state(S.FORWARDED)
     assert notices_of(pks.officer) and mails_to(pks.officer) == []
     assert mails_to(pks.head)
 
@@ -148,7 +172,7 @@ def test_one_commit_wakes_the_mail_worker_once_however_many_messages(pks, app, m
     redis_url = "redis://127.0.0.1:6379/15"  # .ci/run starts Redis; database 15 is the tests' own
     Redis.from_url(redis_url).flushdb()
     monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
-    pks.in_state(S.SUBMITTED)  # tells the head and the officer: two messages
+    pks.in_state(S.FORWARDED)  # tells the officer, then the head: two messages
     db.session.commit()
     with unscoped("the test watches the outbox as the mail worker does"):
         assert db.session.query(OutboxMessage).count() >= 2
@@ -167,7 +191,8 @@ def test_material_added_to_an_agreement_tells_the_other_party(pks, mailbox):
     upload(pks, sample_files.pdf("Jadwal rujukan"), "jadwal.pdf", agreement=agreement,
            category=MaterialCategory.OTHER)
     [notice] = notices_of(pks.head, "material.added")
-    assert notice.params["agreement"] == f"#{agreement.id}" and "/materials/" in notice.link
+    assert notice_text(notice) == f"RSUD Tamiang Layang menambahkan materi (Lainnya) pada PKS {FACILITY_NO}."
+    assert "/materials/" in notice.link
     assert notices_of(pks.partner_member, "material.added") == [], "the uploader's own side is not told"
 
 

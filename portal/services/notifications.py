@@ -7,6 +7,7 @@ reaches, or mentions, another tenant.
 """
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -14,8 +15,8 @@ from sqlalchemy import func, select, update
 from portal import clock, links
 from portal.extensions import db
 from portal.models import (
-    Agreement, AgreementStatus, AuditEntry, Contribution, ContributionStatus, Invitation, Material, NewsItem,
-    Notification, Organisation, Role, User,
+    Agreement, AgreementKind, AgreementStatus, AuditEntry, Contribution, ContributionStatus, Invitation, Material,
+    NewsItem, Notification, Organisation, Party, Role, User,
 )
 from portal.models.base import utcnow
 from portal.services import audit, outbox, webhook_events
@@ -75,11 +76,40 @@ def mark_all_read(user: User) -> None:
 
 
 # --- who hears about what -------------------------------------------------------------------------
+# A notice names its record the way the screens do, never by its internal id nor by what someone typed into a
+# title or a reason (which may hold a WBP's name; a notice travels to mailboxes and lock screens). Its params keep
+# the codes and names the text is made of (`portal.vocabulary.notice_text` puts them into words when it is read).
 
-def reference(record) -> str:
-    """How a notice or an e-mail names a record: by its number, never by what someone typed into it (a title or a
-    reason may hold a WBP's name; a notice's text travels to mailboxes and lock screens). The page says the rest."""
-    return f"#{record.id}"
+#: What an agreement number looks like on the screens (W17.PAS.PAS.10-PK.01.01-123, 445/123/RSUD-TL/XI/2025):
+#: one word of letters, digits and separators, with a digit. Anything else typed there (a sentence, a name, a NIK's
+#: 16 digits) is not shown in a notice; the agreement is then named by its type and parties.
+_NUMBER = re.compile(r"[\w./\-:()]{1,60}")
+_LONG_DIGITS = re.compile(r"\d{9,}")
+
+
+def shown_number(number: str | None) -> str | None:
+    number = (number or "").strip()
+    if _NUMBER.fullmatch(number) and re.search(r"\d", number) and not _LONG_DIGITS.search(number):
+        return number
+    return None
+
+
+def agreement_params(agreement: Agreement, reader: Organisation) -> dict:
+    """How a notice to `reader`'s people names the agreement: by the number of their own side if it has one, else
+    the other side's, else by its type and its parties."""
+    own, other = ((agreement.facility_number, agreement.partner_number) if reader.id == agreement.facility_id
+                  else (agreement.partner_number, agreement.facility_number))
+    params = {"agreement_type": str(agreement.type), "agreement_number": shown_number(own) or shown_number(other),
+              "facility": agreement.facility.name, "partner": agreement.partner.name}
+    if agreement.kind == AgreementKind.ADDENDUM:
+        params["addendum"] = True
+    return params
+
+
+def contribution_params(contribution: Contribution) -> dict:
+    """A contribution by what its list shows: its type, its date and the facility."""
+    return {"contribution_type": str(contribution.type), "contribution_date": contribution.started_on.isoformat(),
+            "facility": contribution.facility.name}
 
 
 def people_of(organisation: Organisation, roles=MANAGERS) -> list[User]:
@@ -90,29 +120,53 @@ def _agreement_link(agreement: Agreement, organisation: Organisation) -> str:
     return links.path("agreements.show", org_slug=organisation.slug, agreement_id=agreement.id)
 
 
-def _tell_party(organisation: Organisation, users, kind: str, agreement: Agreement, **params) -> None:
-    notify(users, kind, organisation=organisation, link=_agreement_link(agreement, organisation),
-           ref=reference(agreement), facility=agreement.facility.name, partner=agreement.partner.name, **params)
+def _tell_party(organisation: Organisation, users, kind: str, agreement: Agreement, *, actor_id: int | None = None,
+                **params) -> None:
+    """Tell `users` of `organisation` (never the person who did it: their page says so already)."""
+    notify([user for user in users if user is not None and user.id != actor_id], kind, organisation=organisation,
+           link=_agreement_link(agreement, organisation), **agreement_params(agreement, organisation), **params)
+
+
+def _reviewers(facility: Organisation, actor_id: int | None) -> list[User]:
+    """Who reviews a submitted agreement: the facility's officers; its head(s) where no other officer is there to
+    (the head may review too, and would otherwise never hear of it)."""
+    officers = [user for user in people_of(facility, (Role.OFFICER,)) if user.id != actor_id]
+    return officers or people_of(facility, (Role.HEAD,))
 
 
 def _on_agreement(entry: AuditEntry) -> None:
+    """Each party hears when it is its turn, each person once per move, with the most specific notice:
+    submitted → the facility's reviewers; forwarded → its head(s), to decide; changes requested or rejected → the
+    partner's admins; approved → the partner's signatory, to sign, and its other admins, that it waits for the
+    signatory; signed by the partner → the facility's signatory, to sign; in force, expired or terminated → both
+    sides."""
     agreement = db.session.get(Agreement, int(entry.object_id))
     if agreement is None:
         return
-    facility, partner, action = agreement.facility, agreement.partner, entry.action
+    facility, partner, action, actor_id = agreement.facility, agreement.partner, entry.action, entry.actor_id
+    partner_admins = people_of(partner, (Role.ADMIN,))
     if action == "agreement.submitted":
-        _tell_party(facility, people_of(facility, (Role.HEAD, Role.OFFICER)), action, agreement)
+        by = partner if entry.organisation_id in (None, partner.id) else facility
+        _tell_party(facility, _reviewers(facility, actor_id), action, agreement, actor_id=actor_id, by=by.name)
+    elif action == "agreement.forwarded":
+        _tell_party(facility, people_of(facility, (Role.HEAD,)), action, agreement, actor_id=actor_id)
     elif action in ("agreement.changes_requested", "agreement.rejected"):
-        _tell_party(partner, people_of(partner, (Role.ADMIN,)), action, agreement)
+        _tell_party(partner, partner_admins, action, agreement, actor_id=actor_id)
     elif action == "agreement.approved":
-        _tell_party(partner, people_of(partner, (Role.ADMIN,)), action, agreement)
-        _tell_party(partner, [agreement.partner_signatory], "agreement.to_sign", agreement)
-    elif action == "agreement.signed" and agreement.status == AgreementStatus.PARTNER_SIGNED:
-        _tell_party(facility, [agreement.facility_signatory], "agreement.to_sign", agreement)
+        signatory = agreement.partner_signatory
+        _tell_party(partner, [signatory], "agreement.to_sign_approved", agreement, actor_id=actor_id)
+        _tell_party(partner, [user for user in partner_admins if user != signatory], action, agreement,
+                    actor_id=actor_id, signatory=signatory.name if signatory else "")
+    elif action == "agreement.signed" and (entry.changes or {}).get("after", {}).get("party") == Party.PARTNER:
+        # Only the partner's signature makes it the facility's turn. The head's own is recorded while the
+        # agreement is still "signed by the partner" (it completes right after): reading the status here told the
+        # head, as he signed, that it waited for his signature.
+        _tell_party(facility, [agreement.facility_signatory], "agreement.to_sign_partner_signed", agreement,
+                    actor_id=actor_id)
     elif action in ("agreement.completed", "agreement.expired", "agreement.terminated"):
         kind = "agreement.signed_by_both" if action == "agreement.completed" else action
-        _tell_party(facility, people_of(facility, (Role.HEAD, Role.OFFICER)), kind, agreement)
-        _tell_party(partner, people_of(partner, (Role.ADMIN,)), kind, agreement)
+        _tell_party(facility, people_of(facility, (Role.HEAD, Role.OFFICER)), kind, agreement, actor_id=actor_id)
+        _tell_party(partner, partner_admins, kind, agreement, actor_id=actor_id)
 
 
 def _on_contribution(entry: AuditEntry) -> None:
@@ -124,7 +178,7 @@ def _on_contribution(entry: AuditEntry) -> None:
     partner = contribution.partner
     notify([contribution.created_by], entry.action, organisation=partner,
            link=links.path("contributions.show", org_slug=partner.slug, contribution_id=contribution.id),
-           ref=reference(contribution), facility=contribution.facility.name)
+           **contribution_params(contribution))
 
 
 def _on_invitation(entry: AuditEntry) -> None:
@@ -146,9 +200,10 @@ def _on_material(entry: AuditEntry) -> None:
     uploaded_by = entry.organisation_id
     other = material.partner if uploaded_by == material.facility_id else material.facility
     roles = (Role.ADMIN,) if other.kind == "partner" else (Role.HEAD, Role.OFFICER)
+    by = material.facility if other == material.partner else material.partner
     notify(people_of(other, roles), "material.added", organisation=other,
            link=links.path("materials.show", org_slug=other.slug, material_id=material.id),
-           ref=reference(material), agreement=reference(material.agreement))
+           category=str(material.category), **agreement_params(material.agreement, other), by=by.name)
 
 
 def _on_news(entry: AuditEntry) -> None:
@@ -157,12 +212,12 @@ def _on_news(entry: AuditEntry) -> None:
     if item is None:
         return
     link = links.path("news.show", org_slug=item.facility.slug, news_id=item.id)
+    named = {"news_source": str(item.source_kind), "news_date": item.happened_on.isoformat()}  # never its title
     if entry.action == "news.submitted":
-        notify(people_of(item.facility, (Role.HEAD,)), entry.action, organisation=item.facility, link=link,
-               ref=reference(item))
+        notify(people_of(item.facility, (Role.HEAD,)), entry.action, organisation=item.facility, link=link, **named)
     elif entry.action in ("news.published", "news.returned") and item.author_id not in (None, entry.actor_id):
         notify([db.session.get(User, item.author_id)], entry.action, organisation=item.facility, link=link,
-               ref=reference(item))
+               **named)
 
 
 HANDLERS = {"agreement": _on_agreement, "contribution": _on_contribution, "invitation": _on_invitation,
@@ -196,7 +251,7 @@ def remind(*, unsigned_days: int, queue_days: int) -> int:
                 people_of(organisation, roles), "reminder.expiring", organisation=organisation,
                 link=_agreement_link(agreement, organisation),
                 dedupe_key=f"agreement:{agreement.id}:expiring:{window}:{agreement.end_date}",
-                ref=reference(agreement), days=window, end=agreement.end_date.isoformat()))
+                **agreement_params(agreement, organisation), days=window, end=agreement.end_date.isoformat()))
     stale = utcnow() - timedelta(days=unsigned_days)
     for agreement in db.session.scalars(select(Agreement).where(
             Agreement.status.in_((AgreementStatus.APPROVED, AgreementStatus.PARTNER_SIGNED)),
@@ -207,7 +262,7 @@ def remind(*, unsigned_days: int, queue_days: int) -> int:
         sent += len(notify([signer], "reminder.unsigned", organisation=organisation,
                            link=_agreement_link(agreement, organisation),
                            dedupe_key=f"agreement:{agreement.id}:unsigned:{agreement.status}",
-                           ref=reference(agreement), days=unsigned_days))
+                           **agreement_params(agreement, organisation), days=unsigned_days))
     waiting_since = utcnow() - timedelta(days=queue_days)
     rows = db.session.execute(select(Contribution.facility_id, func.count(Contribution.id)).where(
         Contribution.status == ContributionStatus.SUBMITTED, Contribution.created_at <= waiting_since)
