@@ -13,7 +13,8 @@ from portal.services.agreements import AgreementFields
 from portal.tenancy import acting_for, unscoped
 from tests import sample_files
 from tests.factories import (
-    PASSWORD, FacilityFactory, OversightFactory, PartnerFactory, PartnershipFactory, member_of, with_two_factor,
+    PASSWORD, FacilityFactory, OversightFactory, PartnerFactory, PartnershipFactory, fresh_code, member_of,
+    with_two_factor,
 )
 
 
@@ -76,7 +77,7 @@ class PksWorld:
             S.FORWARDED: lambda a: agreements.forward_agreement(a, actor=self.officer),
             S.APPROVED: lambda a: agreements.approve_agreement(a, actor=self.head),
             S.REJECTED: lambda a: agreements.reject_agreement(a, "Tidak sesuai", actor=self.head),
-            S.PARTNER_SIGNED: lambda a: agreement_signing.sign_agreement(a, PASSWORD, actor=self.partner_admin),
+            S.PARTNER_SIGNED: lambda a: agreement_signing.sign_agreement(a, PASSWORD, fresh_code(self.partner_admin.id), actor=self.partner_admin),
         }
         path = {
             S.DRAFT: [], S.SUBMITTED: [S.SUBMITTED], S.CHANGES_REQUESTED: [S.SUBMITTED, S.CHANGES_REQUESTED],
@@ -94,7 +95,7 @@ class PksWorld:
         # In force and after: fully signed, then moved by the calendar or the head.
         agreement = self.in_state(S.PARTNER_SIGNED, **changes)
         with self.acting(self.head):
-            agreement_signing.sign_agreement(agreement, PASSWORD, actor=self.head)
+            agreement_signing.sign_agreement(agreement, PASSWORD, fresh_code(self.head.id), actor=self.head)
             if status == S.TERMINATED:
                 agreements.terminate_agreement(agreement, "Diakhiri", actor=self.head)
         if status in (S.SIGNED, S.EXPIRED):

@@ -12,7 +12,7 @@ from portal.services.agreement_moves import AgreementChanged, IllegalTransition
 from portal import storage
 from tests import sample_files
 from tests.conftest import ARTIFACTS
-from tests.factories import PASSWORD, trail
+from tests.factories import PASSWORD, fresh_code, trail
 
 
 def test_a_partner_drafts_edits_and_submits_a_health_referral_pks(pks):
@@ -68,14 +68,14 @@ def test_both_signatories_sign_and_the_final_pdf_carries_a_certificate(pks):
     agreement = pks.in_state(S.APPROVED)
     signed_hash = agreement.approved_document().sha256
     with pks.acting(pks.head), pytest.raises(IllegalTransition):
-        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.head)  # the partner signs first
+        agreement_signing.sign_agreement(agreement, PASSWORD, fresh_code(pks.head.id), actor=pks.head)  # the partner signs first
     with pks.acting(pks.partner_admin):
         with pytest.raises(DomainError, match="password|sandi"):
-            agreement_signing.sign_agreement(agreement, "salah-sekali", actor=pks.partner_admin)
-        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.partner_admin)
+            agreement_signing.sign_agreement(agreement, "salah-sekali", fresh_code(pks.partner_admin.id), actor=pks.partner_admin)
+        agreement_signing.sign_agreement(agreement, PASSWORD, fresh_code(pks.partner_admin.id), actor=pks.partner_admin)
     assert agreement.status == S.PARTNER_SIGNED
     with pks.acting(pks.head):
-        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.head)
+        agreement_signing.sign_agreement(agreement, PASSWORD, fresh_code(pks.head.id), actor=pks.head)
         signatures = {s.party: s for s in agreement.signatures}
     assert agreement.status == S.ACTIVE  # its start date is today
     assert signatures[Party.PARTNER].name == "Vinny Safari" and signatures[Party.FACILITY].name == "Agung Novarianto"
@@ -100,9 +100,9 @@ def test_both_signatories_sign_and_the_final_pdf_carries_a_certificate(pks):
 def test_a_docx_draft_gets_a_generated_agreement_pdf(pks):
     agreement = pks.in_state(S.APPROVED, document=sample_files.docx())
     with pks.acting(pks.partner_admin):
-        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.partner_admin)
+        agreement_signing.sign_agreement(agreement, PASSWORD, fresh_code(pks.partner_admin.id), actor=pks.partner_admin)
     with pks.acting(pks.head):
-        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.head)
+        agreement_signing.sign_agreement(agreement, PASSWORD, fresh_code(pks.head.id), actor=pks.head)
     body = b"".join(storage.get(agreement.document_of(DocumentKind.FINAL).storage_key))
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
     assert "Sistem Rujukan Pelayanan Kesehatan" in text and "Kewajiban" in text
@@ -167,7 +167,7 @@ def test_the_tick_activates_and_expires_by_the_calendar_and_is_idempotent(pks):
     later = pks.in_state(S.PARTNER_SIGNED, start_date=date.today() + timedelta(days=10),
                          end_date=date.today() + timedelta(days=40))
     with pks.acting(pks.head):
-        agreement_signing.sign_agreement(later, PASSWORD, actor=pks.head)
+        agreement_signing.sign_agreement(later, PASSWORD, fresh_code(pks.head.id), actor=pks.head)
     assert later.status == S.SIGNED
     from portal.tenancy import unscoped
     with unscoped("the scheduled job sees every tenant"):
@@ -195,9 +195,9 @@ def test_an_addendum_signed_by_both_extends_the_agreement(pks):
     with pks.acting(pks.head):
         agreements.approve_agreement(addendum, actor=pks.head)
     with pks.acting(pks.partner_admin):
-        agreement_signing.sign_agreement(addendum, PASSWORD, actor=pks.partner_admin)
+        agreement_signing.sign_agreement(addendum, PASSWORD, fresh_code(pks.partner_admin.id), actor=pks.partner_admin)
     with pks.acting(pks.head):
-        agreement_signing.sign_agreement(addendum, PASSWORD, actor=pks.head)
+        agreement_signing.sign_agreement(addendum, PASSWORD, fresh_code(pks.head.id), actor=pks.head)
     assert addendum.amends == agreement and addendum.status == S.ACTIVE
     assert agreement.end_date == addendum.end_date
     with pks.acting(pks.head):

@@ -1,16 +1,20 @@
 """The agreement pages as a person uses them: forms, refusals in Bahasa Indonesia, downloads, lists."""
 import hashlib
+import html
 import io
+import re
 from datetime import date, timedelta
 
+import pyotp
 import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Agreement, AgreementStatus as S, AgreementType, DocumentKind, Partnership
+from portal.services import agreement_signing
 from portal.tenancy import unscoped
 from tests import sample_files
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, fresh_code
 
 
 def url(org, path=""):
@@ -44,6 +48,26 @@ def test_a_partner_admin_drafts_with_a_document_and_sees_it_in_the_list(pks, log
     assert response.status_code == 302
     listing = web.get(url(pks.partner)).text
     assert "Sistem Rujukan Pelayanan Kesehatan" in listing and "Draf" in listing
+
+
+def test_a_draft_is_saved_and_submitted_with_one_button_and_names_the_only_possible_signatories(pks, login_as):
+    web = login_as(pks.partner_admin)
+    form = web.get(url(pks.partner, f"new?pair={pair_id(pks)}")).text
+    assert f'<option selected value="{pks.head.id}">' in form, "the facility's only head is its signatory"
+    assert '<option selected value="0">' in form, "the partner has two admins: that choice is left to make"
+    data = form_data(pks, save_and_submit="y", document=(io.BytesIO(sample_files.pdf()), "Draf PKS RSUD.pdf"))
+    web.post(url(pks.partner, f"new?pair={pair_id(pks)}"), data, content_type="multipart/form-data")
+    with unscoped("the test reads the outcome"):
+        assert db.session.scalar(select(Agreement.status)) == S.SUBMITTED
+
+
+def test_a_draft_that_cannot_be_submitted_is_not_half_saved_either(pks, login_as):
+    web = login_as(pks.partner_admin)
+    page = web.post(url(pks.partner, f"new?pair={pair_id(pks)}"), form_data(pks, save_and_submit="y"),
+                    follow_redirects=True)  # no document: it cannot go for review
+    with unscoped("the test counts every agreement"):
+        assert db.session.scalar(select(Agreement.id)) is None
+    assert "Unggah dokumen draf (PDF atau DOCX) sebelum mengajukan." in page.text
 
 
 def test_bad_input_is_refused_in_bahasa_indonesia_and_nothing_is_saved(pks, login_as):
@@ -101,17 +125,86 @@ def test_an_illegal_step_is_explained_and_changes_nothing(pks, login_as):
     assert fresh(agreement).status == S.SUBMITTED
 
 
-def test_signing_needs_the_password_and_then_the_signature_is_recorded(pks, login_as):
+def test_signing_needs_the_password_and_a_fresh_code_and_then_the_signature_is_recorded(pks, login_as):
     agreement = pks.in_state(S.APPROVED)
     web = login_as(pks.partner_admin)
-    page = web.post(url(pks.partner, f"{agreement.id}/sign"), {"password": "keliru-sekali", "agree": "y"},
-                    follow_redirects=True)
-    assert "Kata sandi salah" in page.text and fresh(agreement).status == S.APPROVED
-    web.post(url(pks.partner, f"{agreement.id}/sign"), {"password": PASSWORD, "agree": "y"})
+    page = web.get(url(pks.partner, str(agreement.id))).text
+    assert "Penandatanganan meminta kata sandi Anda dan kode dari aplikasi autentikator" in page, "said before a click"
+    refused = web.post(url(pks.partner, f"{agreement.id}/sign"),
+                       {"password": "keliru-sekali", "code": fresh_code(pks.partner_admin.id), "agree": "y"},
+                       follow_redirects=True)
+    assert "Kata sandi salah" in refused.text and fresh(agreement).status == S.APPROVED
+    refused = web.post(url(pks.partner, f"{agreement.id}/sign"), {"password": PASSWORD, "code": "000000", "agree": "y"},
+                       follow_redirects=True)
+    assert "Kode dari aplikasi autentikator Anda tidak tepat" in refused.text and fresh(agreement).status == S.APPROVED
+    web.post(url(pks.partner, f"{agreement.id}/sign"),
+             {"password": PASSWORD, "code": fresh_code(pks.partner_admin.id), "agree": "y"})
     signed = fresh(agreement)
     assert signed.status == S.PARTNER_SIGNED
     with unscoped("the test reads the signature"):
         assert signed.signatures[0].ip == "127.0.0.1"
+
+
+def test_a_code_used_again_in_its_half_minute_is_told_as_used_not_as_wrong(pks, login_as):
+    first, second = pks.in_state(S.PARTNER_SIGNED), pks.in_state(S.PARTNER_SIGNED)
+    web = login_as(pks.head)
+    code = fresh_code(pks.head.id)
+    web.post(url(pks.facility, f"{first.id}/sign"), {"password": PASSWORD, "code": code, "agree": "y"})
+    assert fresh(first).status == S.ACTIVE
+    again = web.post(url(pks.facility, f"{second.id}/sign"), {"password": PASSWORD, "code": code, "agree": "y"},
+                     follow_redirects=True)
+    assert "Kode ini sudah dipakai; tunggu kode berikutnya" in again.text
+    assert fresh(second).status == S.PARTNER_SIGNED
+
+
+def test_each_party_reads_whose_turn_it_is_in_words(pks, login_as):
+    agreement = pks.in_state(S.APPROVED)
+
+    def page_of(person, organisation):
+        web = login_as(person)
+        text = web.get(url(organisation, str(agreement.id))).text
+        web.logout()
+        return text
+
+    assert "Menunggu tanda tangan Anda; setelah itu Kepala Rutan Kelas IIB Tamiang Layang" in page_of(
+        pks.partner_admin, pks.partner)
+    officer_page = page_of(pks.officer, pks.facility)
+    assert "Menunggu tanda tangan RSUD Tamiang Layang (Vinny Safari)" in officer_page
+    assert "Sudah ditandatangani di atas kertas? Unggah pindaiannya" in officer_page, "offered as the alternative"
+    with pks.acting(pks.partner_admin):
+        agreement_signing.sign_agreement(agreement, PASSWORD, fresh_code(pks.partner_admin.id),
+                                         actor=pks.partner_admin)
+    assert "RSUD Tamiang Layang telah menandatangani. Menunggu tanda tangan Anda." in page_of(pks.head, pks.facility)
+    partner_page = page_of(pks.partner_admin, pks.partner)
+    assert "Menunggu tanda tangan Kepala Rutan (Agung Novarianto)" in partner_page
+    assert "pindaian" not in partner_page, "after an electronic signature, paper is no next step"
+
+
+def test_a_signatory_without_two_step_sign_in_is_offered_it_before_signing_and_comes_back(pks, login_as):
+    agreement = pks.in_state(S.FORWARDED)
+    with unscoped("test: the head never enrolled"):
+        pks.head.totp_secret = pks.head.totp_enabled_at = None
+        db.session.flush()
+    web = login_as(pks.head)
+    page = web.get(url(pks.facility, str(agreement.id))).text
+    back = f"/o/{pks.facility.slug}/agreements/{agreement.id}"
+    assert "Verifikasi dua langkah Anda belum aktif" in page, "told while approving, before it is their turn"
+    enrol_link = re.search(r'href="([^"]+)" data-testid="enrol-two-factor"', page).group(1)
+    assert enrol_link == f"/account/two-factor?next={back}"
+    enrolment = web.get(html.unescape(enrol_link)).text
+    secret = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', enrolment).group(1)
+    done = web.post(html.unescape(enrol_link), {"code": pyotp.TOTP(secret).now()}).text
+    assert f'href="{back}" data-testid="recovery-codes-kept"' in done, "straight back to the agreement"
+    page = web.get(back).text
+    assert "Verifikasi dua langkah Anda belum aktif" not in page and 'data-testid="sign-later"' in page
+
+
+def test_the_way_back_after_enrolling_stays_on_this_site(pks, login_as):
+    web = login_as(pks.officer)
+    page = web.get("/account/two-factor?next=https://jahat.example/phish").text
+    secret = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', page).group(1)
+    done = web.post("/account/two-factor?next=//jahat.example/x", {"code": pyotp.TOTP(secret).now()}).text
+    assert 'href="/" data-testid="recovery-codes-kept"' in done
 
 
 def test_a_document_downloads_as_an_attachment_with_its_exact_bytes(pks, login_as):

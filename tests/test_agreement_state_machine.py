@@ -13,11 +13,10 @@ from portal.extensions import db
 from portal.models import AgreementStatus as S
 from portal.services import agreement_moves, agreement_signing, agreements
 from tests import sample_files
-from tests.factories import PASSWORD, trail
+from tests.factories import PASSWORD, fresh_code, trail
 
 EDITABLE = {S.DRAFT, S.CHANGES_REQUESTED}
 IN_REVIEW = {S.SUBMITTED, S.FORWARDED}
-SIGNING = {S.APPROVED, S.PARTNER_SIGNED}
 IN_FORCE = {S.SIGNED, S.ACTIVE}
 
 DRAFTERS = ("facility_head", "facility_officer", "partner_admin", "second_partner_admin")
@@ -35,8 +34,8 @@ EXPECTED = {
     "reject": {"facility_head": IN_REVIEW},
     # Only the named signatories sign: the partner's first, then the facility head.
     "sign": {"partner_admin": {S.APPROVED}, "facility_head": {S.PARTNER_SIGNED}},
-    "upload_scan": dict.fromkeys(DRAFTERS, SIGNING),
-    "confirm_scan": dict.fromkeys(REVIEWERS, SIGNING),
+    "upload_scan": dict.fromkeys(DRAFTERS, {S.APPROVED}),  # paper instead of signing here, not after a signature
+    "confirm_scan": dict.fromkeys(REVIEWERS, {S.APPROVED}),
     "terminate": {"facility_head": IN_FORCE},
     "renew": dict.fromkeys(DRAFTERS, {S.ACTIVE, S.EXPIRED}),
     "amend": dict.fromkeys(DRAFTERS, IN_FORCE),
@@ -61,7 +60,7 @@ def person(pks, role):
 def attempt(pks, agreement, action, user):
     with pks.acting(pks.partner_admin):  # load it as a party would see it
         db.session.refresh(agreement)
-        if action == "confirm_scan" and agreement.status in SIGNING:  # there is a scan to confirm
+        if action == "confirm_scan" and agreement.status == S.APPROVED:  # there is a scan to confirm
             agreement_signing.upload_signed_scan(agreement, io.BytesIO(sample_files.pdf("scan")), "scan.pdf",
                                           actor=pks.partner_admin)
     calls = {
@@ -71,7 +70,7 @@ def attempt(pks, agreement, action, user):
         "forward": lambda: agreements.forward_agreement(agreement, actor=user),
         "approve": lambda: agreements.approve_agreement(agreement, actor=user),
         "reject": lambda: agreements.reject_agreement(agreement, "Tidak sesuai", actor=user),
-        "sign": lambda: agreement_signing.sign_agreement(agreement, PASSWORD, actor=user),
+        "sign": lambda: agreement_signing.sign_agreement(agreement, PASSWORD, fresh_code(user.id), actor=user),
         "upload_scan": lambda: agreement_signing.upload_signed_scan(
             agreement, io.BytesIO(sample_files.pdf("scan")), "scan.pdf", actor=user),
         "confirm_scan": lambda: agreement_signing.confirm_signed_scan(agreement, signed_on=date(2025, 11, 28),

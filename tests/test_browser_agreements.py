@@ -39,16 +39,26 @@ def as_person(browser, base, email):
     return person
 
 
-def turn_on_two_factor(person, base, email):
-    """A signatory scans the QR code (here: reads the key beside it) and confirms with a code."""
+def turn_on_two_factor(person, email):
+    """From the agreement: the signatory scans the QR code (here: reads the key beside it, and checks the code
+    carries it), confirms with a code, keeps the recovery codes and is straight back on the agreement."""
     back = person.url
-    person.goto(f"{base}/account/two-factor")
+    person.get_by_test_id("enrol-two-factor").click()
     SECRETS[email] = person.get_by_test_id("totp-secret").inner_text()
     assert f"secret={SECRETS[email]}" in scanned(person.locator(".qr svg")), "the QR code carries the key printed"
     person.get_by_label("Kode").fill(pyotp.TOTP(SECRETS[email]).now())
     person.get_by_role("button", name="Lanjutkan").click()
     assert person.get_by_test_id("recovery-codes").locator("li").count() == 10
-    person.goto(back)
+    person.get_by_test_id("recovery-codes-kept").click()
+    assert person.url == back
+
+
+def sign(person, email, password=PASSWORD):
+    """The password again and the authenticator's next code (the one enrolling used its half minute)."""
+    person.get_by_label("Kata sandi Anda").fill(password)
+    person.get_by_label("Kode dari aplikasi autentikator").fill(pyotp.TOTP(SECRETS[email]).at(time.time() + 30))
+    person.get_by_label("Saya telah membaca").check()
+    person.get_by_role("button", name="Tanda tangani").click()
 
 
 def scanned(element) -> str:
@@ -57,6 +67,14 @@ def scanned(element) -> str:
     picture = ARTIFACTS / "two-factor-qr.png"
     element.screenshot(path=str(picture))
     return subprocess.run(["zbarimg", "--raw", "-q", str(picture)], capture_output=True, text=True).stdout.strip()
+
+
+def pdf_qr_codes(pdf) -> str:
+    """What a phone reads from the QR codes printed on a PDF's pages (rendered by pdftoppm, read by zbarimg)."""
+    pages = pdf.parent / f"{pdf.stem}-page"
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf), str(pages)], check=True)
+    return subprocess.run(["zbarimg", "--raw", "-q", *map(str, sorted(pdf.parent.glob(f"{pages.name}*.png")))],
+                          capture_output=True, text=True).stdout
 
 
 def open_agreement(person, title):
@@ -123,27 +141,19 @@ def test_a_pks_from_draft_to_verified_signature(live_portal, browser, tmp_path):
     head.get_by_role("button", name="Setujui").click()
     assert head.get_by_test_id("status-badge").inner_text() == "Disetujui, menunggu tanda tangan"
 
-    # 4. The partner's signatory signs, then the head; each has turned on two-factor sign-in, as signatories
-    #    must, and re-enters the password.
+    # 4. Each signatory reads what signing asks before any click, turns on two-step sign-in from the agreement
+    #    and comes straight back to sign: the partner's first, then the head.
     rsud.reload()
-    rsud.get_by_label("Kata sandi Anda").fill(PASSWORD)
-    rsud.get_by_label("Saya telah membaca").check()
-    rsud.get_by_role("button", name="Tanda tangani").click()
-    assert rsud.get_by_text("Aktifkan verifikasi dua langkah").is_visible()
-    turn_on_two_factor(rsud, base, RSUD)
-    turn_on_two_factor(head, base, HEAD)
-    rsud.get_by_label("Kata sandi Anda").fill("bukan-kata-sandi")
-    rsud.get_by_label("Saya telah membaca").check()
-    rsud.get_by_role("button", name="Tanda tangani").click()
+    assert "kode dari aplikasi autentikator" in rsud.get_by_test_id("sign-asks").inner_text()
+    turn_on_two_factor(rsud, RSUD)
+    sign(rsud, RSUD, password="bukan-kata-sandi")
     assert rsud.get_by_text("Kata sandi salah; perjanjian tidak ditandatangani.").is_visible()
-    rsud.get_by_label("Kata sandi Anda").fill(PASSWORD)
-    rsud.get_by_label("Saya telah membaca").check()
-    rsud.get_by_role("button", name="Tanda tangani").click()
+    sign(rsud, RSUD)
     assert rsud.get_by_test_id("status-badge").inner_text() == "Ditandatangani mitra"
+    assert "Menunggu tanda tangan Kepala Rutan" in rsud.get_by_test_id("standing").inner_text()
     head.reload()
-    head.get_by_label("Kata sandi Anda").fill(PASSWORD)
-    head.get_by_label("Saya telah membaca").check()
-    head.get_by_role("button", name="Tanda tangani").click()
+    turn_on_two_factor(head, HEAD)
+    sign(head, HEAD)
     assert head.get_by_test_id("status-badge").inner_text() == "Aktif"
     signatures = head.get_by_test_id("signatures").inner_text()
     assert "Vinny Safari" in signatures and "Agung Novarianto" in signatures
@@ -159,6 +169,7 @@ def test_a_pks_from_draft_to_verified_signature(live_portal, browser, tmp_path):
     final_pdf = tmp_path / "final.pdf"
     download.value.save_as(final_pdf)
     code = head.get_by_test_id("verification-code").inner_text()
+    assert f"/verify/{code}" in pdf_qr_codes(final_pdf), "the PDF's verification QR code scans to its page"
     public = browser.new_context(locale="id-ID").new_page()
     public.goto(f"{base}/verify/{code}")
     assert public.get_by_test_id("verdict-status").inner_text() == "Aktif"
@@ -221,6 +232,7 @@ def test_a_paper_signed_pks_is_confirmed_by_the_officer_then_renewed(live_portal
 
     # Signed on paper at the closing ceremony: the scan is uploaded and the officer confirms it.
     officer.reload()
+    officer.get_by_text("Sudah ditandatangani di atas kertas? Unggah pindaiannya").click()
     officer.get_by_label("Pindaian perjanjian bertanda tangan basah (PDF)").set_input_files(str(scan))
     officer.get_by_role("button", name="Unggah pindaian").click()
     assert officer.get_by_text("Pindaian telah diunggah").is_visible()

@@ -34,7 +34,7 @@ from portal.errors import DomainError
 from portal.services import agreement_signing, pseudonyms
 from portal.tenancy import unscoped
 from tests.conftest import ARTIFACTS, Web
-from tests.factories import PASSWORD, member_of, trail
+from tests.factories import PASSWORD, fresh_code, member_of, trail
 from tests.outside_pki import PSRE_PASSWORD, PSRE_PEOPLE, PSRE_USER, OutsideTimeStampingAuthority
 from tests.test_two_factor import enrol
 
@@ -134,7 +134,7 @@ def test_signing_works_in_a_thread_that_already_runs_an_event_loop(pks):
 
     async def the_head_signs():
         with pks.acting(pks.head):
-            agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.head)
+            agreement_signing.sign_agreement(agreement, PASSWORD, fresh_code(pks.head.id), actor=pks.head)
             return signing.read(b"".join(storage.get(agreement.document_of(DocumentKind.FINAL).storage_key)))
 
     found = in_its_own_loop(the_head_signs())
@@ -296,15 +296,15 @@ def psre(app, outside_tsa, monkeypatch):
 def test_a_psre_signs_with_the_keys_it_holds_and_the_result_is_b_lta(pks, psre):
     agreement = pks.in_state(S.APPROVED)
     with pks.acting(pks.partner_admin), pytest.raises(DomainError, match="passphrase"):
-        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.partner_admin)  # none typed
+        agreement_signing.sign_agreement(agreement, PASSWORD, fresh_code(pks.partner_admin.id), actor=pks.partner_admin)  # none typed
     with pks.acting(pks.partner_admin), pytest.raises(DomainError, match="Passphrase anda salah"):
-        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.partner_admin, passphrase="tebakan")
+        agreement_signing.sign_agreement(agreement, PASSWORD, fresh_code(pks.partner_admin.id), actor=pks.partner_admin, passphrase="tebakan")
     assert agreement.status == S.APPROVED and not trail(action="agreement.signed")
     with pks.acting(pks.partner_admin):
-        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.partner_admin,
+        agreement_signing.sign_agreement(agreement, PASSWORD, fresh_code(pks.partner_admin.id), actor=pks.partner_admin,
                                          passphrase=PSRE_PEOPLE["Vinny Safari"][1])
     with pks.acting(pks.head):
-        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.head,
+        agreement_signing.sign_agreement(agreement, PASSWORD, fresh_code(pks.head.id), actor=pks.head,
                                          passphrase=PSRE_PEOPLE["Agung Novarianto"][1])
         pdf = b"".join(storage.get(agreement.document_of(DocumentKind.FINAL).storage_key))
     sent = psre.psre_requests[-1]
@@ -337,10 +337,10 @@ def test_the_hospital_signs_through_its_psre_and_the_rutan_through_the_portal_ca
     monkeypatch.setitem(app.config, "SIGNING_PSRE_ORGANISATIONS", (pks.partner.slug,))
     agreement = pks.in_state(S.APPROVED)
     with pks.acting(pks.partner_admin):
-        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.partner_admin,
+        agreement_signing.sign_agreement(agreement, PASSWORD, fresh_code(pks.partner_admin.id), actor=pks.partner_admin,
                                          passphrase=PSRE_PEOPLE["Vinny Safari"][1])
     with pks.acting(pks.head):
-        agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.head)
+        agreement_signing.sign_agreement(agreement, PASSWORD, fresh_code(pks.head.id), actor=pks.head)
         pdf = b"".join(storage.get(agreement.document_of(DocumentKind.FINAL).storage_key))
         found = signing.read(pdf)
     partner, facility, _archive = found

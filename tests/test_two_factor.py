@@ -72,7 +72,7 @@ def test_a_head_cannot_sign_without_two_factor_sign_in(pks):
         db.session.flush()
     with pks.acting(pks.head):
         with pytest.raises(DomainError, match="dua langkah"):
-            agreement_signing.sign_agreement(agreement, PASSWORD, actor=pks.head)
+            agreement_signing.sign_agreement(agreement, PASSWORD, fresh_code(pks.head.id), actor=pks.head)
     assert agreement.status == S.PARTNER_SIGNED
 
 

@@ -46,12 +46,19 @@ class AgreementForm(Form):
                          description=_l("Each upload is kept as a new version; earlier versions stay."))
     version = HiddenField()
     submit = SubmitField(_l("Save draft"))
+    save_and_submit = SubmitField(_l("Save and submit for review"))
 
     def __init__(self, *args, heads, admins, **kwargs):
         super().__init__(*args, **kwargs)
         self._heads, self._admins = {p.id: p for p in heads}, {p.id: p for p in admins}
         self.facility_signatory.choices = _people(heads, _l("— choose later —"))
         self.partner_signatory.choices = _people(admins, _l("— choose later —"))
+
+    def name_the_only_signatories(self) -> None:
+        """A new draft starts on the signatory where there is only one person who can be it (a guess it is not)."""
+        for select, people in ((self.facility_signatory, self._heads), (self.partner_signatory, self._admins)):
+            if len(people) == 1 and select.data in (None, NOBODY):
+                select.data = next(iter(people))
 
     def validate_end_date(self, field):
         if self.start_date.data and field.data and field.data < self.start_date.data:
@@ -89,6 +96,8 @@ class ReasonForm(Form):
 class SignForm(Form):
     password = PasswordField(_l("Your password"), validators=[DataRequired()],
                              description=_l("Signing is confirmed by entering your password again."))
+    code = StringField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(max=20)],
+                       description=_l("The 6 digits your app shows now, or one of your recovery codes."))
     #: Shown only where a PSrE signs (SIGNING_SERVICE=psre); the service refuses to sign without it there.
     passphrase = PasswordField(_l("Passphrase of your certificate at the certification authority (PSrE)"),
                                validators=[Optional(), Length(max=200)])

@@ -18,7 +18,7 @@ from blueprints.query_args import filter_args, page_number
 from portal import policy
 from portal.extensions import db, limiter
 from portal.models import Agreement, AgreementDocument, Role
-from portal.services import agreement_lists, agreement_signing, agreements, document_access, file_jobs, publication
+from portal.services import agreement_lists, agreement_signing, agreement_standing, agreements, document_access, file_jobs, publication
 from portal.services.agreements import AgreementFields
 from portal.session_pages import kept_for_session
 from portal.tenancy import current_org, get_shared_or_404
@@ -64,14 +64,28 @@ def new():
                                heading=_("Draft an agreement"), question=_("Who is the agreement between?"))
     policy.require(policy.can_draft_agreement(_actor(), pair.facility, pair.partner))
     form = _agreement_form(pair.facility, pair.partner)
+    if request.method == "GET":
+        form.name_the_only_signatories()
     if form.validate_on_submit():
         with committed() as outcome:
             agreement = agreements.create_agreement(
                 pair.facility, pair.partner, form.fields(), actor=_actor(), **_upload(form.document.data))
+            _submit_if_asked(form, agreement)
         if outcome.ok:
-            flash(_("The draft has been saved."), "success")
+            flash(_saved(form), "success")
             return redirect(url_for("agreements.show", agreement_id=agreement.id))
     return render_template("agreements/form.html", form=form, pair=pair, agreement=None)
+
+
+def _submit_if_asked(form: AgreementForm, agreement: Agreement) -> None:
+    """"Save and submit": the same transaction, so a draft that cannot be submitted is not half-saved either."""
+    if form.save_and_submit.data:
+        agreements.submit_agreement(agreement, actor=_actor())
+
+
+def _saved(form: AgreementForm) -> str:
+    return _("The draft has been saved and submitted for review.") if form.save_and_submit.data else _(
+        "The draft has been saved.")
 
 
 @bp.route("/<int:agreement_id>/edit", methods=["GET", "POST"])
@@ -88,8 +102,9 @@ def edit(agreement_id: int):
                                         expected_version=_int(form.version.data))
             if form.document.data:
                 agreements.add_draft_document(agreement, actor=_actor(), **_upload(form.document.data, "stream"))
+            _submit_if_asked(form, agreement)
         if outcome.ok:
-            flash(_("The draft has been saved."), "success")
+            flash(_saved(form), "success")
             return redirect(url_for("agreements.show", agreement_id=agreement.id))
     return render_template("agreements/form.html", form=form, pair=agreement, agreement=agreement)
 
@@ -118,7 +133,8 @@ def show(agreement_id: int):
         timeline=agreement_lists.timeline(agreement), confirm_form=ConfirmForm(), reason_form=ReasonForm(),
         sign_form=SignForm(), asks_passphrase=agreement_signing.asks_passphrase(agreement, _actor()),
         scan_form=ScanForm(), confirm_scan_form=ConfirmScanForm(),
-        may_publish_document=publication.may_show_document(_actor(), agreement))
+        may_publish_document=publication.may_show_document(_actor(), agreement),
+        standing=agreement_standing.of(agreement, _actor()))
 
 
 @dataclass(frozen=True)
@@ -134,7 +150,7 @@ class Step:
 STEPS = {
     "submit": Step(agreements.submit_agreement, _l("The agreement has been submitted for review.")),
     "forward": Step(agreements.forward_agreement, _l("The agreement has been forwarded to the head.")),
-    "approve": Step(agreements.approve_agreement, _l("The agreement has been approved; it can now be signed.")),
+    "approve": Step(agreements.approve_agreement, _l("The agreement has been approved. The partner signs first, then the head.")),
     "request-changes": Step(agreements.request_changes, _l("Changes have been requested."), needs_reason=True),
     "reject": Step(agreements.reject_agreement, _l("The agreement has been rejected."), needs_reason=True),
     "terminate": Step(agreements.terminate_agreement, _l("The agreement has been terminated."), needs_reason=True),
@@ -173,12 +189,13 @@ def sign(agreement_id: int):
     form = SignForm()
     if form.validate_on_submit():
         with committed() as outcome:
-            agreement_signing.sign_agreement(agreement, form.password.data, actor=_actor(),
+            agreement_signing.sign_agreement(agreement, form.password.data, form.code.data, actor=_actor(),
                                              passphrase=form.passphrase.data or None)
         if outcome.ok:
             flash(_("You have signed the agreement."), "success")
     else:
-        flash(_("Enter your password and confirm that you have read the document."), "danger")
+        flash(_("Enter your password and the code from your app, and confirm that you have read the document."),
+              "danger")
     return redirect(url_for("agreements.show", agreement_id=agreement.id))
 
 

@@ -218,6 +218,9 @@ def two_factor_login():
         except two_factor.TooManyCodes as error:
             form.code.errors.append(error.message)
             return render_template("auth/two_factor_login.html", form=form), 429
+        except two_factor.CodeAlreadyUsed as error:
+            form.code.errors.append(error.message)
+            return render_template("auth/two_factor_login.html", form=form), 401
         if verified:
             _begin_session(user)
             db.session.commit()
@@ -231,8 +234,9 @@ def two_factor_login():
 def two_factor_settings():
     """Turn on two-factor sign-in: scan the QR code, confirm with a code, keep the recovery codes."""
     user = current_user._get_current_object()
+    back = _safe_next(request.args.get("next"))  # where the person was going: an agreement they are to sign
     if two_factor.is_enabled(user):
-        return render_template("auth/two_factor.html", enabled=True)
+        return render_template("auth/two_factor.html", enabled=True, back=back)
     secret = session.get("two_factor_enrolment") or two_factor.new_secret()
     session["two_factor_enrolment"] = secret
     form = TwoFactorForm()
@@ -245,8 +249,8 @@ def two_factor_settings():
             form.code.errors.append(error.message)
         else:
             session.pop("two_factor_enrolment", None)
-            return render_template("auth/recovery_codes.html", codes=codes)
-    return render_template("auth/two_factor.html", enabled=False, form=form, secret=secret,
+            return render_template("auth/recovery_codes.html", codes=codes, back=back)
+    return render_template("auth/two_factor.html", enabled=False, form=form, secret=secret, back=back,
                            qr=Markup(two_factor.qr_svg(user, secret)))
 
 

@@ -24,7 +24,6 @@ from portal.vocabulary import AGREEMENT_ACTIONS, AGREEMENT_STATUS
 S = AgreementStatus
 EDITABLE = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
 IN_REVIEW = frozenset({S.SUBMITTED, S.FORWARDED})
-SIGNING = frozenset({S.APPROVED, S.PARTNER_SIGNED})
 IN_FORCE = frozenset({S.SIGNED, S.ACTIVE})
 
 #: Who may do what, from which states: the one table the moves and the pages both read.
@@ -36,8 +35,9 @@ RULES = {
     "forward": (frozenset({S.SUBMITTED}), policy.can_review_agreement),
     "approve": (frozenset({S.FORWARDED}), policy.can_decide_agreement),
     "reject": (IN_REVIEW, policy.can_decide_agreement),
-    "upload_scan": (SIGNING, policy.can_edit_agreement),
-    "confirm_scan": (SIGNING, policy.can_review_agreement),
+    # Paper is the other way to sign, not a second one: once a party signed here, the agreement is signed here.
+    "upload_scan": (frozenset({S.APPROVED}), policy.can_edit_agreement),
+    "confirm_scan": (frozenset({S.APPROVED}), policy.can_review_agreement),
     "terminate": (IN_FORCE, policy.can_decide_agreement),
     "renew": (frozenset({S.ACTIVE, S.EXPIRED}), policy.can_edit_agreement),
     "amend": (IN_FORCE, policy.can_edit_agreement),

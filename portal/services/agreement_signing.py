@@ -41,9 +41,11 @@ def asks_passphrase(agreement: Agreement, user: User) -> bool:
     return party is not None and signing.document_signer(_organisation(agreement, party).slug).asks_passphrase
 
 
-def sign_agreement(agreement: Agreement, password: str, *, actor: User, passphrase: str | None = None) -> Signature:
-    """The named signatory signs the approved version, after re-entering the password (and, where a PSrE
-    signs, the passphrase of their certificate there).
+def sign_agreement(agreement: Agreement, password: str, code: str, *, actor: User,
+                   passphrase: str | None = None) -> Signature:
+    """The named signatory signs the approved version, after re-entering the password and a fresh code from their
+    authenticator app (and, where a PSrE signs, the passphrase of their certificate there): what they know and
+    what they hold, at the moment of signing, not only when they signed in.
 
     The partner signs first, then the facility head; the second signature
     completes the agreement and issues the final PDF.
@@ -55,6 +57,9 @@ def sign_agreement(agreement: Agreement, password: str, *, actor: User, passphra
         raise DomainError(_l("Turn on two-factor sign-in (in the menu under your name) before signing."))
     if not accounts.password_matches(actor, password):
         raise DomainError(_l("The password is wrong; the agreement was not signed."))
+    if not two_factor.verify(actor, code):
+        raise DomainError(_l("The code from your authenticator app is not right; the agreement was not signed. "
+                             "Try the newest code."))
     document = agreement.approved_document()
     if files.sha256_of_object(document.storage_key) != document.sha256:
         raise DomainError(_l("The stored document no longer matches the approved version, so it cannot be "

@@ -40,6 +40,13 @@ class TooManyCodes(DomainError):
         super().__init__(_l("Too many codes have been tried for this account. Wait a few minutes and try again."))
 
 
+class CodeAlreadyUsed(DomainError):
+    """A right code whose time step was used already: the person waits for the next one, not types it again."""
+
+    def __init__(self):
+        super().__init__(_l("This code has already been used; wait for the next code in your app."))
+
+
 def new_secret() -> str:
     return pyotp.random_base32()
 
@@ -70,7 +77,8 @@ def is_enabled(user: User) -> bool:
 
 
 def verify(user: User, code: str) -> bool:
-    """A fresh authenticator code, or an unused recovery code; either works once."""
+    """A fresh authenticator code, or an unused recovery code; either works once. A right code used again in its
+    time step raises `CodeAlreadyUsed`, so the person is told to wait rather than that the code is wrong."""
     code = (code or "").strip().replace(" ", "").lower()
     if not is_enabled(user) or not code:
         return False
@@ -82,6 +90,8 @@ def verify(user: User, code: str) -> bool:
     recovery = db.session.scalar(select(RecoveryCode).where(
         RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _digest(code), RecoveryCode.used_at.is_(None)))
     if recovery is None:
+        if _matching_step(user.totp_secret, code, after=None) is not None:
+            raise CodeAlreadyUsed()
         return False
     recovery.used_at = utcnow()
     audit.record("user.recovery_code_used", actor=user, object_type="user", object_id=user.id)
