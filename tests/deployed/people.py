@@ -27,22 +27,46 @@ def submission_key(visitor: Visitor, form_page: str) -> str:
     return re.search(r'name="submission_key" type="hidden" value="([0-9a-f]+)"', visitor.get(form_page).text)[1]
 
 
-def enrol_two_factor(visitor: Visitor) -> pyotp.TOTP:
+class Authenticator:
+    """A person's authenticator app and the recovery codes they kept: each `code()` is one the portal has not seen
+    from them (a code works once: signing in and each signature each take a new one). Where the app's next code
+    is not due yet, a kept recovery code serves, and only when none is left does the person wait."""
+
+    def __init__(self, secret: str, recovery: list[str]):
+        self.totp, self.recovery, self.last_step = pyotp.TOTP(secret), list(recovery), 0
+
+    @property
+    def secret(self) -> str:
+        return self.totp.secret
+
+    def code(self) -> str:
+        now = int(time.time()) // 30
+        for step in (now, now + 1):  # the portal takes the coming half minute's code too (clock drift)
+            if step > self.last_step:
+                self.last_step = step
+                return self.totp.at(step * 30)
+        if self.recovery:
+            return self.recovery.pop()
+        time.sleep(30 - time.time() % 30 + 0.5)
+        return self.code()
+
+
+def enrol_two_factor(visitor: Visitor) -> Authenticator:
     """Turn on two-factor sign-in as the person would, with an authenticator app's codes."""
     page = visitor.get("/account/two-factor").text
-    totp = pyotp.TOTP(re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', page).group(1))
-    answer = visitor.post("/account/two-factor", {"code": totp.now()})
+    authenticator = Authenticator(re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', page).group(1), [])
+    answer = visitor.post("/account/two-factor", {"code": authenticator.code()})
     assert answer.status_code == 200 and 'data-testid="totp-secret"' not in answer.text, "enrolment failed"
-    return totp
+    authenticator.recovery = re.findall(r"<li>([0-9a-f]{6}-[0-9a-f]{6})</li>", answer.text)
+    return authenticator
 
 
-def sign_in_with_code(visitor: Visitor, email: str, totp: pyotp.TOTP) -> None:
-    """Password, then a code of a time step not used before (each code works once)."""
+def sign_in_with_code(visitor: Visitor, email: str, authenticator: Authenticator) -> None:
+    """Password, then a code the portal has not seen from this person."""
     password = visitor.post("/login", {"email": email, "password": DEMO_PASSWORD})
     assert password.headers.get("Location", "").endswith("/login/two-factor"), f"{email}: no code asked"
     visitor.email = email
-    time.sleep(30 - time.time() % 30 + 0.5)
-    answer = visitor.post("/login/two-factor", {"code": totp.now()})
+    answer = visitor.post("/login/two-factor", {"code": authenticator.code()})
     assert answer.status_code == 302, f"two-factor sign-in of {email} failed"
 
 

@@ -238,19 +238,21 @@ def test_workers_killed_in_the_middle_of_signings(stack, visitor):
     for email in ("vinny.safari@mitrapas.test", "agung.novarianto@mitrapas.test"):
         person = visitor()
         person.login(email)
-        totp = enrol_two_factor(person)
-        signers[email] = (totp, visitor())
-        sign_in_with_code(signers[email][1], email, totp)
-    director, head = signers["vinny.safari@mitrapas.test"][1], signers["agung.novarianto@mitrapas.test"][1]
+        authenticator = enrol_two_factor(person)
+        signers[email] = (authenticator, visitor())
+        sign_in_with_code(signers[email][1], email, authenticator)
+    (director_app, director), (head_app, head) = signers["vinny.safari@mitrapas.test"], signers[
+        "agung.novarianto@mitrapas.test"]
     for number, agreement_id in enumerate(ids):
-        signer = director if number % 2 == 0 else head
+        signer, app = (director, director_app) if number % 2 == 0 else (head, head_app)
         if signer is head:  # the facility signs second: the partner signs first, undisturbed
             page = f"{org_path(director)}agreements/{agreement_id}"
-            assert director.post(f"{page}/sign", {"password": "mitrapas-demo-2025", "agree": "y"},
-                                 token_from=page).status_code == 302
+            assert director.post(f"{page}/sign", {"password": "mitrapas-demo-2025", "code": director_app.code(),
+                                                  "agree": "y"}, token_from=page).status_code == 302
         page = f"{org_path(signer)}agreements/{agreement_id}"
         token, referer = signer.csrf_token(page)
-        sender = threading.Thread(target=lambda: _sign_quietly(signer, page, token, referer))
+        code = app.code()
+        sender = threading.Thread(target=lambda: _sign_quietly(signer, page, token, referer, code))
         sender.start()
         time.sleep(random.uniform(0.0, 0.25))
         kill_workers(stack)
@@ -267,10 +269,10 @@ def test_workers_killed_in_the_middle_of_signings(stack, visitor):
     storage_and_audit_are_clean(stack, orphans_from_killed_writes=True)
 
 
-def _sign_quietly(signer: Visitor, page: str, token: str, referer: str) -> None:
+def _sign_quietly(signer: Visitor, page: str, token: str, referer: str, code: str) -> None:
     try:
         signer.http.post(signer.url(f"{page}/sign"), data={"csrf_token": token, "password": "mitrapas-demo-2025",
-                                                           "agree": "y"},
+                                                           "code": code, "agree": "y"},
                          headers={"Referer": referer}, allow_redirects=False, timeout=30)
     except requests.RequestException:
         pass  # the worker died under it: that is the point

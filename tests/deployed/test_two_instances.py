@@ -29,10 +29,10 @@ def two(stack):
     second.process.wait(15)
 
 
-def person(stack, two, email: str, totp=None) -> Visitor:
+def person(stack, two, email: str, authenticator=None) -> Visitor:
     visitor = Visitor(*two, verify=stack.ca_file)
-    if totp:
-        sign_in_with_code(visitor, email, totp)
+    if authenticator:
+        sign_in_with_code(visitor, email, authenticator)
     else:
         visitor.login(email)
     return visitor
@@ -79,16 +79,17 @@ def test_a_whole_journey_alternating_between_two_instances(stack, two):
 
     head = person(stack, two, "yulian.fernando@mitrapas.test")
     bell = head.get("/").text
-    assert re.search(r'data-testid="unread-count">\d+<', bell), "the head hears of the submitted agreement"
-    assert ("success", "Perjanjian telah disetujui dan kini dapat ditandatangani.") in act(
+    assert re.search(r'data-testid="unread-count">\d+<', bell), "the forwarded agreement waits for the head's decision"
+    assert ("success", "Perjanjian telah disetujui. Mitra menandatangani lebih dulu, lalu Kepala.") in act(
         head, f"{facility}agreements/{agreement_id}/approve", token_from=f"{facility}agreements/{agreement_id}")
 
     for email, path in (("admin@blk.mitrapas.test", agreement_page),
                         ("yulian.fernando@mitrapas.test", f"{facility}agreements/{agreement_id}")):
         signer = person(stack, two, email)
-        totp = enrol_two_factor(signer)
-        signer = person(stack, two, email, totp)
-        shown = act(signer, f"{path}/sign", {"password": "mitrapas-demo-2025", "agree": "y"}, token_from=path)
+        authenticator = enrol_two_factor(signer)
+        signer = person(stack, two, email, authenticator)
+        shown = act(signer, f"{path}/sign", {"password": "mitrapas-demo-2025", "code": authenticator.code(),
+                                             "agree": "y"}, token_from=path)
         assert ("success", "Anda telah menandatangani perjanjian.") in shown
 
     assert stack.sql("SELECT status FROM agreements WHERE id = :id", id=agreement_id)[0][0] in ("active", "signed")
