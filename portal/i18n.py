@@ -46,7 +46,9 @@ def register_i18n(app: Flask) -> None:
     app.jinja_env.filters["label"] = vocabulary.label
     app.jinja_env.filters["audit_action"] = vocabulary.audit_action
     app.jinja_env.globals["status_colour"] = vocabulary.status_colour
-    app.jinja_env.globals["notice_text"] = vocabulary.notice_text
+    from portal.notice_texts import notice_text  # which writes its dates with long_date, below
+
+    app.jinja_env.globals["notice_text"] = notice_text
 
 
 # --- dates and numbers as Babel writes them, without applying Babel's pattern objects to each ----------

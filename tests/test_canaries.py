@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.models import AgreementStatus as S, Notification, OutboxMessage, Role, User
 from portal.services import agreements, contributions
 from portal.tenancy import unscoped
-from portal.vocabulary import notice_text
+from portal.notice_texts import notice_text
 from tests.factories import FacilityFactory, member_of
 from tests.test_contributions import record
 

@@ -5,10 +5,10 @@ import pytest
 
 from portal.extensions import db
 from portal.models import AgreementStatus as S, Notification, OutboxMessage
-from portal.services import contributions
+from portal.services import agreements, contributions
 from portal.i18n import long_date
 from portal.tenancy import as_person, unscoped
-from portal.vocabulary import notice_text
+from portal.notice_texts import notice_text
 from tests.test_contributions import record
 
 
@@ -53,6 +53,52 @@ def test_each_person_hears_once_at_each_of_their_turns_of_a_pks(pks, mailbox):
         assert heard(nobody) == []
     asked = [m.subject for m in mails_to(pks.head) if "menunggu tanda tangan Anda" in m.subject]
     assert asked == [heard(pks.head)[1]], "one e-mail asks the head to sign"
+
+
+def test_a_review_that_goes_round_tells_each_turn_once_naming_a_pks_without_numbers_by_type_and_parties(pks, mailbox):
+    agreement = pks.in_state(S.CHANGES_REQUESTED, facility_number=None, partner_number=None)
+    with pks.acting(pks.partner_admin):
+        agreements.submit_agreement(agreement, actor=pks.partner_admin)
+    with pks.acting(pks.officer):
+        agreements.forward_agreement(agreement, actor=pks.officer)
+    with pks.acting(pks.head):
+        agreements.reject_agreement(agreement, "Tidak sesuai", actor=pks.head)
+    pks_name = "PKS Rujukan kesehatan antara Rutan Kelas IIB Tamiang Layang dan RSUD Tamiang Layang"
+    assert heard(pks.officer) == [f"RSUD Tamiang Layang mengajukan {pks_name} untuk ditinjau."] * 2, \
+        "submitted twice: two turns to review"
+    assert heard(pks.head) == [
+        f"{pks_name} yang diajukan RSUD Tamiang Layang telah ditinjau dan menunggu keputusan Anda."]
+    for admin in (pks.partner_admin, pks.second_partner_admin):
+        assert heard(admin) == [
+            f"Rutan Kelas IIB Tamiang Layang meminta perubahan pada {pks_name}; alasannya ada di halaman perjanjian.",
+            f"Rutan Kelas IIB Tamiang Layang menolak {pks_name}; alasannya ada di halaman perjanjian."]
+    assert heard(pks.partner_member) == [] and heard(pks.viewer) == []
+
+
+def test_where_no_other_officer_can_review_the_head_is_told_of_a_submitted_pks(pks, mailbox):
+    with unscoped("test: the facility's officer has left"):
+        for membership in pks.officer.memberships:
+            membership.access_until = date.today() - timedelta(days=1)
+        db.session.flush()
+    pks.in_state(S.SUBMITTED)
+    assert heard(pks.head) == [f"RSUD Tamiang Layang mengajukan PKS {FACILITY_NO} untuk ditinjau."]
+    assert heard(pks.officer) == []
+
+
+def test_the_end_of_a_pks_is_told_to_both_sides_but_not_to_whoever_ended_it(pks, mailbox):
+    pks.in_state(S.TERMINATED)
+    ended = f"PKS {FACILITY_NO} telah diakhiri."
+    assert heard(pks.officer)[-1] == ended and heard(pks.partner_admin)[-1] == f"PKS {PARTNER_NO} telah diakhiri."
+    assert heard(pks.second_partner_admin)[-1] == f"PKS {PARTNER_NO} telah diakhiri."
+    assert ended not in heard(pks.head), "the head terminated it himself"
+
+
+def test_an_addendum_is_named_as_one():
+    from portal.notice_texts import agreement_name
+
+    parties = {"agreement_type": "counselling", "facility": "Lapas Purwokerto", "partner": "Kemnaker"}
+    assert agreement_name({**parties, "addendum": True}) == "Adendum PKS Konseling antara Lapas Purwokerto dan Kemnaker"
+    assert agreement_name({**parties, "addendum": True, "agreement_number": "B-12/2026"}) == "Adendum B-12/2026"
 
 
 def test_the_bell_counts_unread_and_opening_a_notice_reads_it(pks, login_as, mailbox):
@@ -125,6 +171,7 @@ def test_remind_twice_sends_once(pks, app, mailbox, monkeypatch):
     assert again.output.startswith("0 reminder(s) sent")
     [notice] = notices_of(pks.head, "reminder.expiring")
     assert notice.params["days"] == 30
+    assert notice_text(notice) == f"PKS {FACILITY_NO} berakhir dalam 30 hari ({long_date(agreement.end_date)})."
     monkeypatch.setattr(clock, "today", lambda: date.today() + timedelta(days=20))
     runner.invoke(args=["portal", "remind"])
     assert [n.params["days"] for n in notices_of(pks.head, "reminder.expiring")] == [30, 7]
@@ -142,7 +189,8 @@ def test_unsigned_agreements_and_waiting_queues_are_reminded_once(pks, app, mail
         db.session.flush()
     for _ in range(2):
         assert app.test_cli_runner().invoke(args=["portal", "remind"]).exit_code == 0
-    assert len(notices_of(pks.partner_admin, "reminder.unsigned")) == 1
+    [unsigned] = notices_of(pks.partner_admin, "reminder.unsigned")
+    assert notice_text(unsigned) == f"PKS {PARTNER_NO} telah menunggu tanda tangan Anda lebih dari 7 hari."
     assert len(notices_of(pks.officer, "reminder.verification")) == 1
     assert notices_of(pks.officer, "reminder.verification")[0].params["count"] == 1
 

@@ -406,7 +406,10 @@ def test_the_head_shows_a_signed_agreements_document_and_only_that(newsroom, cli
 
 
 def test_the_head_is_asked_to_approve_and_the_author_hears_the_outcome(newsroom):
+    from portal.i18n import long_date
     from portal.models import Notification
+    from portal.notice_texts import notice_text
+
     turn_page_on(newsroom, needs_approval=True)
     with newsroom.acting(newsroom.humas):
         item = news.draft(newsroom.facility, newsroom.programme, actor=newsroom.humas)
@@ -415,10 +418,14 @@ def test_the_head_is_asked_to_approve_and_the_author_hears_the_outcome(newsroom)
     with newsroom.acting(newsroom.head):
         news.approve(item, actor=newsroom.head)
     with unscoped("the test reads everyone's notices"):
-        notices = {(n.user_id, n.kind) for n in db.session.scalars(select(Notification))}
+        kept = list(db.session.scalars(select(Notification)))
+        notices = {(n.user_id, n.kind) for n in kept}
         head_id, humas_id = newsroom.head.id, newsroom.humas.id
+        asked = next(notice_text(n) for n in kept if (n.user_id, n.kind) == (head_id, "news.submitted"))
     assert (head_id, "news.submitted") in notices and (humas_id, "news.published") in notices
     assert (humas_id, "news.submitted") not in notices and news_id
+    assert asked == (f"Berita tentang Program selesai tanggal {long_date(item.happened_on)} menunggu persetujuan Anda "
+                     "sebelum diterbitkan."), "named by what it tells of and its date, never by its title"
 
 
 def test_with_the_store_away_every_visitor_gets_the_page_drawn_anew(newsroom, client, monkeypatch):

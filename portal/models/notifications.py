@@ -21,7 +21,7 @@ class Notification(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     #: The recipient's organisation the notice is about; its link opens there.
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
-    #: e.g. "agreement.submitted"; `portal.vocabulary.NOTIFICATIONS` holds the sentence.
+    #: e.g. "agreement.submitted"; `portal.notice_texts.NOTIFICATIONS` holds the sentence.
     kind: Mapped[str] = mapped_column(String(60))
     #: Names and titles the sentence needs, as they were at the time.
     params: Mapped[dict] = mapped_column(JSON, default=dict)

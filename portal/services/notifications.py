@@ -78,7 +78,7 @@ def mark_all_read(user: User) -> None:
 # --- who hears about what -------------------------------------------------------------------------
 # A notice names its record the way the screens do, never by its internal id nor by what someone typed into a
 # title or a reason (which may hold a WBP's name; a notice travels to mailboxes and lock screens). Its params keep
-# the codes and names the text is made of (`portal.vocabulary.notice_text` puts them into words when it is read).
+# the codes and names the text is made of (`portal.notice_texts` puts them into words when it is read).
 
 #: What an agreement number looks like on the screens (W17.PAS.PAS.10-PK.01.01-123, 445/123/RSUD-TL/XI/2025):
 #: one word of letters, digits and separators, with a digit. Anything else typed there (a sentence, a name, a NIK's
