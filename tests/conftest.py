@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 import re
 import shutil
 import tempfile
@@ -261,30 +261,41 @@ def pks(storage_settings):
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-@pytest.fixture(scope="module")
-def live_portal(seaweed, local_mail, webhook_receiver):
-    """The portal with demo data, served on a free loopback port from its own database, storage and mail."""
+@contextmanager
+def serving_portal(seaweed, local_mail, webhook_receiver, database=None, load_demo=True, **overrides):
+    """The portal served on a free loopback port, with its own database (a fresh one unless given), the session's
+    storage, mail and webhook receiver, and its outbox sent every half second; yields its base URL."""
     from portal.local_mail import OutboxSender
 
-    with fresh_database("browser") as database:
+    with (nullcontext(database) if database else fresh_database("browser")) as database:
         mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": local_mail.port, "MAIL_USE_TLS": False, "REDIS_URL": ""}
         hooks = {"WEBHOOK_ALLOW_PRIVATE_NETWORKS": True, "WEBHOOK_CA_FILE": webhook_receiver.ca_file}
-        app = make_app(database, WTF_CSRF_SSL_STRICT=False, BACKGROUND_JOBS="thread", **seaweed.settings(), **mail,
-                       **hooks)
-        with app.app_context():
-            demo.load()
-            db.session.commit()
-            db.session.remove()
+        app = make_app(database, **{"WTF_CSRF_SSL_STRICT": False, "BACKGROUND_JOBS": "thread", **seaweed.settings(),
+                                    **mail, **hooks, **overrides})
+        if load_demo:
+            with app.app_context():
+                demo.load()
+                db.session.commit()
+                db.session.remove()
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         sender = OutboxSender(app, every=0.5)
         sender.start()
-        yield f"http://127.0.0.1:{server.server_port}"
-        sender.stop()
-        server.shutdown()
-        with app.app_context():
-            db.engine.dispose()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}"
+        finally:
+            sender.stop()
+            server.shutdown()
+            with app.app_context():
+                db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_portal(seaweed, local_mail, webhook_receiver):
+    """The portal with demo data, served on a free loopback port from its own database, storage and mail."""
+    with serving_portal(seaweed, local_mail, webhook_receiver) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

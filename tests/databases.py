@@ -7,6 +7,7 @@ connects as a login role that owns nothing, so Row-Level Security applies.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from contextlib import contextmanager
@@ -55,6 +56,31 @@ def fresh_database(label: str):
             f"CREATE ROLE {APP_LOGIN_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS IN ROLE {APP_GROUP_ROLE}; END IF; END $$"))
     owner = make_url(base).set(database=name)
     app = owner.set(username=APP_LOGIN_ROLE, password=None)
+    try:
+        yield Database(owner.render_as_string(hide_password=False), app.render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def copied_database(source: Database, label: str):
+    """A fresh database holding what `source` holds (a copy of its SQLite file, or a PostgreSQL database made
+    from it as a template); nobody may be connected to `source` while it is copied."""
+    base = server_url()
+    if base is None:
+        with tempfile.TemporaryDirectory(prefix=f"mitrapas-{label}-") as folder:
+            copy = Path(folder) / "test.db"
+            shutil.copyfile(make_url(source.owner_url).database, copy)
+            yield Database(f"sqlite:///{copy}", f"sqlite:///{copy}")
+        return
+    name = f"mitrapas_{label}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(source.owner_url).database}"'))
+    owner = make_url(source.owner_url).set(database=name)
+    app = make_url(source.app_url).set(database=name)
     try:
         yield Database(owner.render_as_string(hide_password=False), app.render_as_string(hide_password=False))
     finally:
