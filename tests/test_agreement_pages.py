@@ -205,6 +205,9 @@ def test_the_way_back_after_enrolling_stays_on_this_site(pks, login_as):
     secret = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', page).group(1)
     done = web.post("/account/two-factor?next=//jahat.example/x", {"code": pyotp.TOTP(secret).now()}).text
     assert 'href="/" data-testid="recovery-codes-kept"' in done
+    for elsewhere in ("/\\jahat.example", "/\\/jahat.example", "/\t/jahat.example", "/\n/jahat.example"):
+        page = web.get("/account/two-factor", query_string={"next": elsewhere}).text  # enrolled: "Lanjutkan"
+        assert "jahat.example" not in page, f"a browser reads {elsewhere!r} as another site"
 
 
 def test_a_document_downloads_as_an_attachment_with_its_exact_bytes(pks, login_as):

@@ -4,11 +4,12 @@ import time
 
 import pyotp
 import pytest
+from sqlalchemy import update
 
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.models import AgreementStatus as S, RecoveryCode, Role
-from portal.services import agreement_signing
+from portal.models import AgreementStatus as S, RecoveryCode, Role, User
+from portal.services import agreement_signing, two_factor
 from portal.tenancy import as_person, unscoped
 from tests.conftest import Web
 from tests.factories import PASSWORD, FacilityFactory, fresh_code, member_of, with_two_factor
@@ -117,3 +118,17 @@ def test_guessing_one_accounts_codes_from_many_addresses_stops_at_the_accounts_l
     refused = holder.post("/login/two-factor", {"code": fresh_code(officer.id)})
     assert refused.status_code == 429 and "Terlalu banyak kode dicoba untuk akun ini" in refused.text
     assert holder.get("/").status_code == 302, "even the right code opens nothing until the window passes"
+
+
+def test_a_code_another_request_took_a_moment_ago_is_refused_as_used(officer):
+    """Two requests with one code at once (a second tab, a phishing relay) both read the step before either wrote
+    it: only one may take it. Here the other request has taken it after this one read the person."""
+    officer = with_two_factor(officer)
+    code = fresh_code(officer.id)
+    with unscoped("test: another worker's request takes the step and commits"):
+        db.session.execute(update(User).where(User.id == officer.id)
+                           .values(totp_last_step=int(time.time()) // 30 + 1)
+                           .execution_options(synchronize_session=False))
+    with as_person(officer):
+        with pytest.raises(two_factor.CodeAlreadyUsed):
+            two_factor.verify(officer, code)

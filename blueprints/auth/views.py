@@ -24,8 +24,11 @@ from portal.services import (
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths; anything else goes home."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    """Only same-site paths; anything else goes home. Browsers read a backslash as a slash (`/\\evil.example` is
+    `//evil.example`, another site) and drop tabs and newlines, so neither may appear at all."""
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ord(c) < 32 or ord(c) == 127 for c in target)
+            and not urlsplit(target).netloc and not urlsplit(target).scheme):
         return target
     return url_for("home.index")
 

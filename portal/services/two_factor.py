@@ -19,7 +19,8 @@ import pyotp
 import segno
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import rate_limits
 from portal.errors import DomainError
@@ -85,7 +86,8 @@ def verify(user: User, code: str) -> bool:
     _count_attempt(user)
     step = _matching_step(user.totp_secret, code, after=user.totp_last_step)
     if step is not None:
-        user.totp_last_step = step
+        if not _claimed_step(user, step):
+            raise CodeAlreadyUsed()
         return True
     recovery = db.session.scalar(select(RecoveryCode).where(
         RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _digest(code), RecoveryCode.used_at.is_(None)))
@@ -93,8 +95,23 @@ def verify(user: User, code: str) -> bool:
         if _matching_step(user.totp_secret, code, after=None) is not None:
             raise CodeAlreadyUsed()
         return False
-    recovery.used_at = utcnow()
+    used = db.session.execute(update(RecoveryCode).where(RecoveryCode.id == recovery.id, RecoveryCode.used_at.is_(None))
+                              .values(used_at=utcnow()).execution_options(synchronize_session=False))
+    if used.rowcount != 1:
+        return False  # another request used it a moment ago
     audit.record("user.recovery_code_used", actor=user, object_type="user", object_id=user.id)
+    return True
+
+
+def _claimed_step(user: User, step: int) -> bool:
+    """Take the time step in one statement that only succeeds while no one has: two requests with the same code
+    at once (a second tab, a phishing relay) both read the old step, but only one UPDATE finds it still older."""
+    claimed = db.session.execute(
+        update(User).where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        return False
+    set_committed_value(user, "totp_last_step", step)
     return True
 
 
