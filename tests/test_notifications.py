@@ -164,14 +164,14 @@ def test_remind_twice_sends_once(pks, app, mailbox, monkeypatch):
     assert first.exit_code == 0, first.output
     assert notices_of(pks.head, "reminder.expiring") == []  # ends in a year: nothing yet
     with unscoped("test: the agreement ends sooner"):
-        agreement.end_date = date.today() + timedelta(days=25)
+        agreement.end_date = ends = date.today() + timedelta(days=25)
         db.session.flush()
     assert "reminder(s) sent" in runner.invoke(args=["portal", "remind"]).output
     again = runner.invoke(args=["portal", "remind"])
     assert again.output.startswith("0 reminder(s) sent")
     [notice] = notices_of(pks.head, "reminder.expiring")
     assert notice.params["days"] == 30
-    assert notice_text(notice) == f"PKS {FACILITY_NO} berakhir dalam 30 hari ({long_date(agreement.end_date)})."
+    assert notice_text(notice) == f"PKS {FACILITY_NO} berakhir dalam 30 hari ({long_date(ends)})."
     monkeypatch.setattr(clock, "today", lambda: date.today() + timedelta(days=20))
     runner.invoke(args=["portal", "remind"])
     assert [n.params["days"] for n in notices_of(pks.head, "reminder.expiring")] == [30, 7]

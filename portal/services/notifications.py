@@ -88,6 +88,7 @@ _LONG_DIGITS = re.compile(r"\d{9,}")
 
 
 def shown_number(number: str | None) -> str | None:
+    """The agreement number as typed, if it looks like one; else None."""
     number = (number or "").strip()
     if _NUMBER.fullmatch(number) and re.search(r"\d", number) and not _LONG_DIGITS.search(number):
         return number
@@ -155,8 +156,9 @@ def _on_agreement(entry: AuditEntry) -> None:
     elif action == "agreement.approved":
         signatory = agreement.partner_signatory
         _tell_party(partner, [signatory], "agreement.to_sign_approved", agreement, actor_id=actor_id)
-        _tell_party(partner, [user for user in partner_admins if user != signatory], action, agreement,
-                    actor_id=actor_id, signatory=signatory.name if signatory else "")
+        others = [user for user in partner_admins if user.id != agreement.partner_signatory_id]
+        _tell_party(partner, others, action, agreement, actor_id=actor_id,
+                    signatory=signatory.name if signatory else "")
     elif action == "agreement.signed" and (entry.changes or {}).get("after", {}).get("party") == Party.PARTNER:
         # Only the partner's signature makes it the facility's turn. The head's own is recorded while the
         # agreement is still "signed by the partner" (it completes right after): reading the status here told the
