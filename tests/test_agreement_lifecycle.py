@@ -132,6 +132,20 @@ def test_a_paper_signed_scan_counts_once_an_officer_confirms_it(pks):
     assert confirmed[0].changes["after"]["signed_on"] == "2025-11-28"
 
 
+def test_whoever_uploaded_the_scan_does_not_confirm_it_too(pks):
+    """The scan puts both parties' signatures on record: a second person, not the uploader, confirms it."""
+    agreement = pks.in_state(S.APPROVED)
+    with pks.acting(pks.officer):
+        agreement_signing.upload_signed_scan(agreement, io.BytesIO(sample_files.pdf("PKS bertanda tangan")),
+                                             "scan PKS.pdf", actor=pks.officer)
+        with pytest.raises(DomainError, match="selain yang mengunggah"):
+            agreement_signing.confirm_signed_scan(agreement, signed_on=CEREMONY, actor=pks.officer)
+    assert agreement.status == S.APPROVED and not agreement.signatures
+    with pks.acting(pks.head):
+        agreement_signing.confirm_signed_scan(agreement, signed_on=CEREMONY, actor=pks.head)
+    assert agreement.status == S.ACTIVE
+
+
 @pytest.mark.parametrize("signed_on, message", [(None, "Isi tanggal"), (date.today() + timedelta(days=1), "masa depan")])
 def test_a_paper_signature_needs_the_date_on_the_paper_and_not_a_future_one(pks, signed_on, message):
     agreement = pks.in_state(S.APPROVED)

@@ -236,13 +236,16 @@ def test_a_paper_signed_pks_is_confirmed_by_the_officer_then_renewed(live_portal
     officer.get_by_label("Pindaian perjanjian bertanda tangan basah (PDF)").set_input_files(str(scan))
     officer.get_by_role("button", name="Unggah pindaian").click()
     assert officer.get_by_text("Pindaian telah diunggah").is_visible()
-    officer.get_by_label("Tanggal ditandatangani di atas kertas").fill("2025-11-28")
-    officer.get_by_role("button", name="Konfirmasi pindaian bertanda tangan basah").click()
-    assert officer.get_by_test_id("status-badge").inner_text() == "Aktif"
-    signatures = officer.get_by_test_id("signatures").inner_text()
+    assert "petugas lain atau Kepala" in officer.get_by_test_id("scan-waits").inner_text(), "four eyes"
+    head.reload()  # the head confirms what the officer uploaded
+    head.get_by_label("Tanggal ditandatangani di atas kertas").fill("2025-11-28")
+    head.get_by_role("button", name="Konfirmasi pindaian bertanda tangan basah").click()
+    assert head.get_by_test_id("status-badge").inner_text() == "Aktif"
+    signatures = head.get_by_test_id("signatures").inner_text()
     assert signatures.count("Tanda tangan basah (pindaian dikonfirmasi)") == 2
     assert signatures.count("28 November 2025") == 2, "the date on the paper, not the day it was confirmed"
-    shot(officer, "6-paper-signed")
+    shot(head, "6-paper-signed")
+    officer.reload()
 
     # Ending within 90 days, it shows under that filter; the officer drafts its renewal.
     officer.get_by_role("link", name="Perjanjian", exact=True).click()

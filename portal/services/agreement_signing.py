@@ -119,6 +119,9 @@ def confirm_signed_scan(agreement: Agreement, *, signed_on: date | None, actor: 
     scan = agreement.document_of(DocumentKind.SIGNED_SCAN)
     if scan is None:
         raise DomainError(_l("Upload the scan of the paper-signed agreement first."))
+    if scan.uploaded_by_id == actor.id:  # four eyes: the scan puts both parties' signatures on record
+        raise DomainError(_l("Someone other than the person who uploaded the scan confirms it: another officer or "
+                             "the head."))
     if signed_on is None:
         raise DomainError(_l("Give the date the agreement was signed on paper."))
     if signed_on > clock.today():
