@@ -1,63 +1,18 @@
-"""An intern records a session with a photo; the officer rejects, the intern corrects, the officer verifies."""
+"""An intern imports a spreadsheet of sessions and follows the import's job to its end.
+
+Recording one contribution with its evidence and verifying it is a journey (tests/journeys/); rejecting and
+correcting one is tested through the pages in tests/test_contribution_pages.py.
+"""
 import re
 from datetime import date, timedelta
 
 import pytest
-from PIL import Image
 
 from tests.conftest import ARTIFACTS, signed_in_page as person
 
 pytestmark = pytest.mark.browser
 
 INTERN = "magang.psikologi@mitrapas.test"
-OFFICER = "rafi.rizaldi@mitrapas.test"
-
-
-def test_a_session_is_recorded_rejected_corrected_and_verified(live_portal, browser, tmp_path):
-    photo = tmp_path / "sesi-konseling.jpg"
-    Image.new("RGB", (800, 600), (200, 160, 90)).save(photo, "JPEG")
-    officer = person(browser, live_portal, OFFICER)
-    before = int(officer.get_by_test_id("verified-contributions").inner_text())
-
-    intern = person(browser, live_portal, INTERN)
-    intern.get_by_role("link", name="Kontribusi", exact=True).click()
-    intern.get_by_role("link", name="Catat kontribusi").click()
-    intern.get_by_role("link", name=re.compile("Rutan Kelas IIB Bengkulu")).click()
-    intern.get_by_label("Jenis kontribusi").select_option(label="Sesi konseling")
-    intern.get_by_label("Judul").fill("Konseling kelompok: mengelola kecemasan")
-    intern.get_by_label("Tanggal (atau hari pertama)").fill((date.today() - timedelta(days=1)).isoformat())
-    intern.get_by_label("Peserta WBP: laki-laki").fill("14")
-    intern.get_by_label("Peserta WBP: perempuan").fill("0")
-    intern.get_by_label("Peserta WBP: total").fill("14")
-    intern.get_by_label("Jam", exact=True).fill("2")
-    intern.get_by_label("Lokasi di UPT").fill("Klinik Pratama")
-    intern.get_by_label("Bukti (foto, rekap kehadiran, laporan)").set_input_files(str(photo))
-    intern.get_by_role("button", name="Ajukan untuk verifikasi").click()
-    assert intern.get_by_text("Kontribusi telah dicatat").is_visible()
-    assert intern.get_by_test_id("evidence").locator("img.thumb").count() == 1  # the photo's thumbnail
-
-    officer.get_by_role("link", name="Kontribusi", exact=True).click()
-    officer.get_by_test_id("queue-verify").click()
-    officer.get_by_role("link", name="Konseling kelompok: mengelola kecemasan").click()
-    officer.get_by_label("Mengapa ditolak?").fill("Jam kegiatan tertulis 2, daftar hadir menunjukkan 3 jam")
-    officer.get_by_role("button", name="Tolak").click()
-
-    intern.reload()
-    assert "daftar hadir menunjukkan 3 jam" in intern.get_by_test_id("rejection-reason").inner_text()
-    intern.get_by_role("link", name="Perbaiki dan ajukan kembali").click()
-    intern.get_by_label("Jam", exact=True).fill("3")
-    intern.get_by_role("button", name="Ajukan untuk verifikasi").click()
-    assert intern.get_by_test_id("contribution-status").inner_text() == "Menunggu verifikasi"
-    ARTIFACTS.mkdir(exist_ok=True)
-    intern.screenshot(path=str(ARTIFACTS / "contribution-1-resubmitted.png"), full_page=True)
-
-    officer.get_by_role("link", name="Kontribusi", exact=True).click()
-    officer.get_by_test_id("queue-verify").click()
-    officer.get_by_role("link", name="Konseling kelompok: mengelola kecemasan").click()
-    officer.get_by_role("button", name="Verifikasi").click()
-    officer.get_by_role("link", name="Dasbor").click()
-    assert int(officer.get_by_test_id("verified-contributions").inner_text()) == before + 1
-    officer.screenshot(path=str(ARTIFACTS / "contribution-2-dashboard.png"), full_page=True)
 
 
 def test_an_intern_imports_four_thousand_rows_and_watches_the_job_to_its_end(live_portal, browser, tmp_path):
