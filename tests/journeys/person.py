@@ -114,9 +114,10 @@ class Person:
             self.click(toggler)
             page.locator("#mainnav.show").wait_for()  # Bootstrap's collapse: a click while it moves is lost
         link = page.locator("#mainnav").get_by_role("link", name=name, exact=True)
-        if not link.is_visible():
-            holder = page.locator("#mainnav .dropdown").filter(has=link).locator("[data-bs-toggle=dropdown]")
-            self.click(holder)
+        if not link.is_visible():  # in a dropdown ("Lainnya"): open it first
+            hidden = page.get_by_role("link", name=name, exact=True, include_hidden=True)
+            holder = page.locator("#mainnav .dropdown").filter(has=hidden).locator("[data-bs-toggle=dropdown]")
+            self._do(f"click menu {holder.inner_text().strip()!r}", lambda: holder.click())
             link.wait_for()
         self.click(link)
 
