@@ -127,18 +127,19 @@ def test_an_illegal_step_is_explained_and_changes_nothing(pks, login_as):
 
 def test_signing_needs_the_password_and_a_fresh_code_and_then_the_signature_is_recorded(pks, login_as):
     agreement = pks.in_state(S.APPROVED)
+    signatory = pks.partner_admin.id  # read before fresh() expires the session's objects
     web = login_as(pks.partner_admin)
     page = web.get(url(pks.partner, str(agreement.id))).text
     assert "Penandatanganan meminta kata sandi Anda dan kode dari aplikasi autentikator" in page, "said before a click"
     refused = web.post(url(pks.partner, f"{agreement.id}/sign"),
-                       {"password": "keliru-sekali", "code": fresh_code(pks.partner_admin.id), "agree": "y"},
+                       {"password": "keliru-sekali", "code": fresh_code(signatory), "agree": "y"},
                        follow_redirects=True)
     assert "Kata sandi salah" in refused.text and fresh(agreement).status == S.APPROVED
     refused = web.post(url(pks.partner, f"{agreement.id}/sign"), {"password": PASSWORD, "code": "000000", "agree": "y"},
                        follow_redirects=True)
     assert "Kode dari aplikasi autentikator Anda tidak tepat" in refused.text and fresh(agreement).status == S.APPROVED
     web.post(url(pks.partner, f"{agreement.id}/sign"),
-             {"password": PASSWORD, "code": fresh_code(pks.partner_admin.id), "agree": "y"})
+             {"password": PASSWORD, "code": fresh_code(signatory), "agree": "y"})
     signed = fresh(agreement)
     assert signed.status == S.PARTNER_SIGNED
     with unscoped("the test reads the signature"):
@@ -147,11 +148,12 @@ def test_signing_needs_the_password_and_a_fresh_code_and_then_the_signature_is_r
 
 def test_a_code_used_again_in_its_half_minute_is_told_as_used_not_as_wrong(pks, login_as):
     first, second = pks.in_state(S.PARTNER_SIGNED), pks.in_state(S.PARTNER_SIGNED)
+    second_id = second.id  # read before fresh() expires the session's objects
     web = login_as(pks.head)
     code = fresh_code(pks.head.id)
     web.post(url(pks.facility, f"{first.id}/sign"), {"password": PASSWORD, "code": code, "agree": "y"})
     assert fresh(first).status == S.ACTIVE
-    again = web.post(url(pks.facility, f"{second.id}/sign"), {"password": PASSWORD, "code": code, "agree": "y"},
+    again = web.post(url(pks.facility, f"{second_id}/sign"), {"password": PASSWORD, "code": code, "agree": "y"},
                      follow_redirects=True)
     assert "Kode ini sudah dipakai; tunggu kode berikutnya" in again.text
     assert fresh(second).status == S.PARTNER_SIGNED
@@ -176,7 +178,7 @@ def test_each_party_reads_whose_turn_it_is_in_words(pks, login_as):
                                          actor=pks.partner_admin)
     assert "RSUD Tamiang Layang telah menandatangani. Menunggu tanda tangan Anda." in page_of(pks.head, pks.facility)
     partner_page = page_of(pks.partner_admin, pks.partner)
-    assert "Menunggu tanda tangan Kepala Rutan (Agung Novarianto)" in partner_page
+    assert "Menunggu tanda tangan Kepala Rutan, Agung Novarianto." in partner_page
     assert "pindaian" not in partner_page, "after an electronic signature, paper is no next step"
 
 

@@ -2,13 +2,15 @@
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AgreementStatus as S, Notification, OutboxMessage
-from portal.services import agreements, contributions
+from portal.services import agreement_signing, agreements, contributions
 from portal.i18n import long_date
 from portal.tenancy import as_person, unscoped
 from portal.notice_texts import notice_text
+from tests.factories import PASSWORD, fresh_code
 from tests.test_contributions import record
 
 
@@ -53,6 +55,20 @@ def test_each_person_hears_once_at_each_of_their_turns_of_a_pks(pks, mailbox):
         assert heard(nobody) == []
     asked = [m.subject for m in mails_to(pks.head) if "menunggu tanda tangan Anda" in m.subject]
     assert asked == [heard(pks.head)[1]], "one e-mail asks the head to sign"
+
+
+def test_a_notice_asking_for_a_signature_is_read_once_the_person_has_signed(pks):
+    agreement = pks.in_state(S.PARTNER_SIGNED)
+    with unscoped("test: the head's unread notices"):
+        assert [n.kind for n in db.session.scalars(select(Notification).where(
+            Notification.user_id == pks.head.id, Notification.read_at.is_(None)))] == [
+            "agreement.to_sign_partner_signed"], "asked to decide, he decided: that notice is read already"
+    with pks.acting(pks.head):
+        agreement_signing.sign_agreement(agreement, PASSWORD, fresh_code(pks.head.id), actor=pks.head)
+    with unscoped("test: the head's unread notices"):
+        assert not db.session.scalars(select(Notification).where(
+            Notification.user_id == pks.head.id, Notification.read_at.is_(None))).all(), \
+            "the bell no longer says it waits for his signature"
 
 
 def test_a_review_that_goes_round_tells_each_turn_once_naming_a_pks_without_numbers_by_type_and_parties(pks, mailbox):

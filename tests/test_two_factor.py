@@ -24,6 +24,8 @@ def enrol(web) -> tuple[str, list[str]]:
     page = web.get("/account/two-factor").text
     assert "<svg" in page  # the QR code, drawn by the portal
     secret = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', page).group(1)
+    assert re.search(rf'href="otpauth://totp/[^"]*secret={secret}[^"]*" data-testid="open-in-app"', page), \
+        "on a phone, a link opens the key in the authenticator app"
     done = web.post("/account/two-factor", {"code": pyotp.TOTP(secret).now()}).text
     codes = re.findall(r"<li>([0-9a-f]{6}-[0-9a-f]{6})</li>", done)
     return secret, codes

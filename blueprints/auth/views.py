@@ -254,7 +254,8 @@ def two_factor_settings():
             session.pop("two_factor_enrolment", None)
             return render_template("auth/recovery_codes.html", codes=codes, back=back)
     return render_template("auth/two_factor.html", enabled=False, form=form, secret=secret, back=back,
-                           qr=Markup(two_factor.qr_svg(user, secret)))
+                           qr=Markup(two_factor.qr_svg(user, secret)),
+                           app_link=two_factor.provisioning_uri(user, secret))
 
 
 # --- one's login sessions ----------------------------------------------------------------------

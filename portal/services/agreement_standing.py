@@ -46,16 +46,16 @@ def _sentence(agreement: Agreement, viewer: User, party: Party | None) -> str:
         return _("Waiting for the approval of the head of %(facility)s.", facility=facility)
     if status == S.APPROVED:
         if party == Party.PARTNER:
-            return _("Approved. Waiting for your signature; then the head of %(facility)s signs.", facility=facility)
+            return _("Waiting for your signature; then the head of %(facility)s signs.", facility=facility)
         if party == Party.FACILITY:
-            return _("Approved. Waiting for the signature of %(partner)s (%(person)s) first; then it is your turn.",
+            return _("Waiting for the signature of %(partner)s (%(person)s) first; then it is your turn.",
                      partner=partner, person=_name(agreement.partner_signatory))
-        return _("Approved. Waiting for the signature of %(partner)s (%(person)s); then the head of %(facility)s "
+        return _("Waiting for the signature of %(partner)s (%(person)s); then the head of %(facility)s "
                  "signs.", partner=partner, person=_name(agreement.partner_signatory), facility=facility)
     if status == S.PARTNER_SIGNED:
         if party == Party.FACILITY:
             return _("%(partner)s has signed. Waiting for your signature.", partner=partner)
-        return _("%(partner)s has signed. Waiting for the signature of %(position)s (%(person)s).", partner=partner,
+        return _("%(partner)s has signed. Waiting for the signature of %(position)s, %(person)s.", partner=partner,
                  position=agreement.facility_signatory_position or _("the head of %(facility)s", facility=facility),
                  person=_name(agreement.facility_signatory))
     if status == S.SIGNED:

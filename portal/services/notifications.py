@@ -20,6 +20,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import audit, outbox, webhook_events
+from portal.tenancy import as_person
 
 #: What a person may switch off by e-mail (the bell always shows everything).
 GROUPS = ("agreements", "contributions", "people", "materials", "news", "reminders")
@@ -145,6 +146,7 @@ def _on_agreement(entry: AuditEntry) -> None:
     if agreement is None:
         return
     facility, partner, action, actor_id = agreement.facility, agreement.partner, entry.action, entry.actor_id
+    _turn_done(agreement, entry.actor)
     partner_admins = people_of(partner, (Role.ADMIN,))
     if action == "agreement.submitted":
         by = partner if entry.organisation_id in (None, partner.id) else facility
@@ -169,6 +171,19 @@ def _on_agreement(entry: AuditEntry) -> None:
         kind = "agreement.signed_by_both" if action == "agreement.completed" else action
         _tell_party(facility, people_of(facility, (Role.HEAD, Role.OFFICER)), kind, agreement, actor_id=actor_id)
         _tell_party(partner, partner_admins, kind, agreement, actor_id=actor_id)
+
+
+def _turn_done(agreement: Agreement, actor: User | None) -> None:
+    """Whoever acts on an agreement has done what its notices asked of them: those are read, so the bell does not
+    go on saying "waiting for your signature" about a PKS they have just signed."""
+    if actor is None:
+        return
+    with as_person(actor):  # their own notices
+        db.session.execute(update(Notification).where(
+            Notification.user_id == actor.id, Notification.read_at.is_(None),
+            Notification.link.in_([_agreement_link(agreement, side) for side in (agreement.facility,
+                                                                                 agreement.partner)]))
+            .values(read_at=utcnow()).execution_options(synchronize_session=False))
 
 
 def _on_contribution(entry: AuditEntry) -> None:

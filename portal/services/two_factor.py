@@ -28,6 +28,7 @@ from portal.extensions import db, limiter
 from portal.models import RecoveryCode, User
 from portal.models.base import utcnow
 from portal.services import audit, signing_certificates
+from portal.tenancy import as_person
 
 ISSUER = "MitraPAS"
 RECOVERY_CODES = 10
@@ -55,8 +56,14 @@ def new_secret() -> str:
 def qr_svg(user: User, secret: str) -> str:
     """The enrolment QR code as inline SVG, drawn here (nothing is fetched from elsewhere) with attributes only:
     the pages' Content-Security-Policy refuses inline styles, and reportlab's SVG drew a black square with them."""
-    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
-    return segno.make(uri, error="m").svg_inline(scale=5, border=4, dark="#000", light="#fff")
+    return segno.make(provisioning_uri(user, secret), error="m").svg_inline(scale=5, border=4, dark="#000",
+                                                                            light="#fff")
+
+
+def provisioning_uri(user: User, secret: str) -> str:
+    """The otpauth:// address the QR code holds; on a phone, a link to it opens the authenticator app there (a
+    phone cannot scan its own screen)."""
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
 def enable(user: User, secret: str, code: str) -> list[str]:
@@ -84,6 +91,11 @@ def verify(user: User, code: str) -> bool:
     if not is_enabled(user) or not code:
         return False
     _count_attempt(user)
+    with as_person(user):  # the person's own credentials: the database lets only the person change them
+        return _checked(user, code)
+
+
+def _checked(user: User, code: str) -> bool:
     step = _matching_step(user.totp_secret, code, after=user.totp_last_step)
     if step is not None:
         if not _claimed_step(user, step):

@@ -1,7 +1,8 @@
 """A person in a journey: their own browser, opened on the portal's home page, doing only what the page offers.
 
-Each click, fill, check, choice or upload is one action, counted in every budget open at the time (a budget is
-a promise written in the test: "verifying takes at most 3 actions"). After each action the page settles; when
+Each click, check, choice or upload is one action, counted in every budget open at the time (a budget is a
+promise written in the test: "verifying takes at most 3 actions"). Typing into a field is not a detour but the
+content itself (a PKS's scope, a contribution's title): it is listed beside the actions, not counted. After each action the page settles; when
 a new page loaded, it is checked (tests/journeys/page_checks.py) and photographed, so a journey leaves
 tests/artifacts/journeys/<journey>-<width>/NN-<person>-<page>.png behind, one picture per step.
 """
@@ -25,6 +26,8 @@ class Budget:
     most: int
     #: What was done inside it, in order: "<person>: <action>".
     done: list[str] = field(default_factory=list)
+    #: What was typed inside it (shown when the budget fails, not counted).
+    typed: list[str] = field(default_factory=list)
 
 
 class Journey:
@@ -56,11 +59,12 @@ class Journey:
             self.budgets.remove(budget)
         if len(budget.done) > most:
             raise AssertionError(f"{what}: {len(budget.done)} actions, at most {most} allowed:\n  "
-                                 + "\n  ".join(f"{n}. {action}" for n, action in enumerate(budget.done, 1)))
+                                 + "\n  ".join(f"{n}. {action}" for n, action in enumerate(budget.done, 1))
+                                 + "\n  and typed (not counted):\n  " + "\n  ".join(budget.typed))
 
-    def count(self, action: str) -> None:
+    def count(self, action: str, typed: bool = False) -> None:
         for budget in self.budgets:
-            budget.done.append(action)
+            (budget.typed if typed else budget.done).append(action)
 
     def photograph(self, person: "Person", name: str) -> None:
         self.steps += 1
@@ -87,13 +91,14 @@ class Person:
         self._document = None
         self._looked_at()
 
-    # --- what a person does: each is one action -------------------------------------------------------------
+    # --- what a person does: each is one action (typing is listed, not counted) ------------------------------
 
     def click(self, locator) -> None:
         self._do(f"click {_named(locator)}", lambda: locator.click())
 
     def fill(self, locator, value: str) -> None:
-        self._do(f"fill {_named(locator)} with {value!r}", lambda: locator.fill(value))
+        """Typing: listed in the open budgets, not counted."""
+        self._do(f"fill {_named(locator)} with {value!r}", lambda: locator.fill(value), typed=True)
 
     def check(self, locator) -> None:
         self._do(f"check {_named(locator)}", lambda: locator.check())
@@ -161,8 +166,8 @@ class Person:
 
     # --- after each action ----------------------------------------------------------------------------------
 
-    def _do(self, action: str, act) -> None:
-        self.journey.count(f"{self.called}: {action}")
+    def _do(self, action: str, act, typed: bool = False) -> None:
+        self.journey.count(f"{self.called}: {action}", typed)
         self._settle(act)
 
     def _settle(self, act) -> None:
