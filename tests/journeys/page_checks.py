@@ -25,10 +25,8 @@ CATALOG = Path(__file__).parents[2] / "portal/translations/id/LC_MESSAGES/messag
 
 #: English words that give a leak away wherever they stand, translated or not.
 FUNCTION_WORDS = ("the", "and", "your", "with", "this", "from", "have", "been", "will", "please")
-#: Words an Indonesian page uses as they are: names, brands and the technical words people say in English.
-SAID_AS_IS = {"english", "mitrapas", "e-mail", "email", "whatsapp", "online", "offline", "login", "logout",
-              "upload", "download", "website", "password", "username", "token", "webhook", "webhooks", "template",
-              "halal", "merek", "scan", "digital", "manual", "internet", "server", "browser"}
+#: Words an Indonesian page uses as they are: the language switch's "English", the portal's name, e-mail.
+SAID_AS_IS = {"english", "mitrapas", "e-mail", "email", "whatsapp"}
 #: Placeholders, markup and the like that split a message into the literal pieces a page shows.
 _PIECES = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdfirx]|%[sd]|\{[^}]*\}|<[^>]+>|\n")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
@@ -136,8 +134,11 @@ _IMAGES = """async () => {
     .map(image => image.currentSrc || image.getAttribute("src") || image.outerHTML.slice(0, 120));
 }"""
 
-#: What a person reads: the visible text, the title in the tab, the words on buttons and in empty fields.
-_SHOWN = """() => [document.title, document.body.innerText,
+#: What a person reads: the visible text, the title in the tab, the words on buttons and in empty fields. Code
+#: shown as code (<code>, <pre>: an event's name for an integrator, an API example) is left out.
+_SHOWN = """() => [document.title,
+  [...document.querySelectorAll("code, pre, kbd, samp")].reduce((text, code) => text.replace(code.innerText, " "),
+                                                                 document.body.innerText),
   ...[...document.querySelectorAll("input[type=submit], input[type=button], input[placeholder], textarea[placeholder]")]
     .filter(field => field.offsetParent !== null)
     .map(field => field.type === "submit" || field.type === "button" ? field.value : field.placeholder)
