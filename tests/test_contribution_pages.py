@@ -118,13 +118,17 @@ def test_several_sessions_of_a_programme_at_once_all_or_none(pks, login_as):
         assert len(db.session.get(Programme, programme.id).contributions) == 3
 
 
-def test_the_form_marks_each_agreement_with_the_kinds_it_covers(pks, login_as):
+def test_the_form_marks_each_agreement_with_the_kinds_it_covers_and_its_days(pks, login_as):
+    """contribution-form.js offers the agreements that fit the type, and chooses the one that fits type and day."""
     from portal.models import AgreementStatus, AgreementType
 
-    pks.in_state(AgreementStatus.ACTIVE, type=AgreementType.HEALTH_REFERRAL, title="PKS Rujukan Kesehatan")
+    agreement = pks.in_state(AgreementStatus.ACTIVE, type=AgreementType.HEALTH_REFERRAL,
+                             title="PKS Rujukan Kesehatan")
     intern = login_as(pks.partner_member)
     page = intern.get(f"/o/{pks.partner.slug}/contributions/new?pair={pair_id(pks)}").text
     assert 'data-contribution-types="health"' in page and "PKS Rujukan Kesehatan" in page
+    assert f'data-from="{agreement.start_date.isoformat()}"' in page
+    assert f'data-until="{agreement.end_date.isoformat()}"' in page
 
 
 def test_a_form_sent_twice_records_one_contribution_with_its_evidence_once(pks, login_as):

@@ -50,7 +50,9 @@ class ContributionForm(Form):
         self._agreements = {a.id: a for a in agreements}
         self._programmes = {p.id: p for p in programmes}
         self.agreement.choices = [(NONE, _l("— none —"))] + [
-            (a.id, a.title, {"data-contribution-types": " ".join(contribution_types_under(a))}) for a in agreements]
+            (a.id, a.title, {"data-contribution-types": " ".join(contribution_types_under(a)),
+                             "data-from": a.start_date.isoformat(), "data-until": a.end_date.isoformat()})
+            for a in agreements]
         self.programme.choices = [(NONE, _l("— none —"))] + [(p.id, p.name) for p in programmes]
 
     def fields(self) -> ContributionFields:
