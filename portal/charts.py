@@ -97,7 +97,11 @@ class BarChart:
             return [(bar.x - 6, bar.y + 12, name, "end"), (bar.x + bar.width + 4, bar.y + 12, _number(bar.value),
                                                            "start")]
         middle = bar.x + bar.width / 2
-        return [(middle, 240 - 24, bar.label, "middle"), (middle, bar.y - 4, _number(bar.value), "middle")]
+        value = (middle, bar.y - 4, _number(bar.value), "middle")
+        first, _, rest = bar.label.partition(" ")
+        if rest and len(bar.label) * 6.5 > bar.width / 0.7:  # "Jan 2026" wider than its bar's room: two lines
+            return [(middle, 240 - 27, first, "middle"), (middle, 240 - 14, rest, "middle"), value]
+        return [(middle, 240 - 24, bar.label, "middle"), value]
 
 
 def _number(value: float) -> str:
