@@ -2,9 +2,10 @@
 
 Each click, check, choice or upload is one action, counted in every budget open at the time (a budget is a
 promise written in the test: "verifying takes at most 3 actions"). Typing into a field is not a detour but the
-content itself (a PKS's scope, a contribution's title): it is listed beside the actions, not counted. After each action the page settles; when
-a new page loaded, it is checked (tests/journeys/page_checks.py) and photographed, so a journey leaves
-tests/artifacts/journeys/<journey>-<width>/NN-<person>-<page>.png behind, one picture per step.
+content itself (a PKS's scope, a contribution's title): it is listed beside the actions, not counted. After
+each action the page settles; when a new page loaded, it is checked (tests/journeys/page_checks.py) and
+photographed, so a journey leaves tests/artifacts/journeys/<journey>-<width>/NN-<person>-<page>.png behind,
+one picture per step.
 """
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ GOOD = f"""<!doctype html><html lang="id"><head><meta name="viewport" content="w
 <title>Kontribusi · MitraPAS</title></head><body>
 <nav>Dasbor Kemitraan Perjanjian Kontribusi Materi Lainnya</nav>
 <h1>Konseling psikologis bagi warga binaan</h1>
-<p>Menunggu verifikasi. Dicatat oleh Peserta Magang Psikologi pada 29 November 2025 untuk PKS W17.PAS.PAS.10-PK.01.01-1125.</p>
+<p>Menunggu verifikasi. Dicatat oleh Peserta Magang Psikologi pada 29 November 2025
+untuk PKS W17.PAS.PAS.10-PK.01.01-1125.</p>
 <p>Status: Terverifikasi · Program Rehabilitasi WBP Kategori II · 18 peserta · sesi-konseling.jpg</p>
 <p>Peristiwa yang dikirim: <code>contribution.verified</code></p>
 <img src="{DOT}" alt="Foto kegiatan"><footer>Bahasa: Bahasa Indonesia English</footer></body></html>"""
