@@ -127,6 +127,11 @@ class Person:
             link.wait_for()
         self.click(link)
 
+    @property
+    def menu_tap(self) -> int:
+        """The one more action a budget allows on a phone, where the main menu opens with "Menu" first."""
+        return 1 if self.journey.width <= PHONE else 0
+
     # --- not counted ----------------------------------------------------------------------------------------
 
     def sign_in(self, password: str = DEMO_PASSWORD, code=None) -> None:

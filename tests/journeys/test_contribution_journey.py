@@ -32,9 +32,6 @@ VERIFYING = 3
 FINDING = 1
 
 
-def phone_extra(width: int) -> int:
-    return 1 if width <= 360 else 0
-
 
 def test_a_partner_records_a_contribution_the_officer_verifies_it_and_the_kanwil_sees_it(journey, width, tmp_path):
     photo = tmp_path / "serah-terima-rujukan.jpg"
@@ -44,7 +41,7 @@ def test_a_partner_records_a_contribution_the_officer_verifies_it_and_the_kanwil
     director = trip.person(DIRECTOR, "direktur-rsud")
     director.sign_in()
     page = director.page
-    with director.budget("recording a contribution with its evidence", RECORDING + phone_extra(width)):
+    with director.budget("recording a contribution with its evidence", RECORDING + director.menu_tap):
         director.nav("Kontribusi")
         director.click(page.get_by_role("link", name="Catat kontribusi"))
         director.select(page.get_by_label("Jenis kontribusi"), "Rujukan atau layanan kesehatan")

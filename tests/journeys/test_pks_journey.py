@@ -37,10 +37,6 @@ FIRST_SIGNING = 8
 DOWNLOADING = 3
 
 
-def on_phone(person) -> int:
-    return 1 if person.journey.width <= 360 else 0
-
-
 def test_a_partner_drafts_a_pks_the_facility_approves_and_both_sign_enrolling_on_the_way(journey, tmp_path):
     trip = journey("pks")
     draft = tmp_path / "Draf PKS Laboratorium RSUD.pdf"
@@ -49,7 +45,7 @@ def test_a_partner_drafts_a_pks_the_facility_approves_and_both_sign_enrolling_on
     director = trip.person(DIRECTOR, "direktur-rsud")
     director.sign_in()
     page = director.page
-    with director.budget("drafting and submitting a PKS", DRAFTING + on_phone(director)):
+    with director.budget("drafting and submitting a PKS", DRAFTING + director.menu_tap):
         director.nav("Perjanjian")
         director.click(page.get_by_role("link", name="Buat draf perjanjian"))
         director.select(page.get_by_label("Jenis kerja sama"), "Rujukan kesehatan")
@@ -87,7 +83,7 @@ def test_a_partner_drafts_a_pks_the_facility_approves_and_both_sign_enrolling_on
 
     for person in (head, director):
         page = person.page
-        with person.budget("downloading the signed PKS", DOWNLOADING + on_phone(person)):
+        with person.budget("downloading the signed PKS", DOWNLOADING + person.menu_tap):
             person.nav("Perjanjian")
             person.click(page.get_by_test_id("agreement-list").get_by_role("link", name=TITLE))
             with person.expect_download() as download:

@@ -31,9 +31,6 @@ RECORDING_REHABILITATION = 4
 FINDING = 1
 
 
-def phone_extra(width: int) -> int:
-    return 1 if width <= 360 else 0
-
 
 def test_an_intern_and_sekata_record_their_sessions_and_each_head_finds_them(journey, width):
     trip = journey("seed-activity")
@@ -42,7 +39,7 @@ def test_an_intern_and_sekata_record_their_sessions_and_each_head_finds_them(jou
     intern = trip.person(INTERN, "magang-psikologi")
     intern.sign_in()
     page = intern.page
-    with intern.budget("the intern records a counselling session", RECORDING_COUNSELLING + phone_extra(width)):
+    with intern.budget("the intern records a counselling session", RECORDING_COUNSELLING + intern.menu_tap):
         intern.nav("Kontribusi")
         intern.click(page.get_by_role("link", name="Catat kontribusi"))
         intern.click(page.get_by_role("link", name="Rutan Kelas IIB Bengkulu"))
@@ -55,7 +52,7 @@ def test_an_intern_and_sekata_record_their_sessions_and_each_head_finds_them(jou
     sekata = trip.person(SEKATA, "sekata")
     sekata.sign_in()
     page = sekata.page
-    with sekata.budget("SEKATA records a rehabilitation session", RECORDING_REHABILITATION + phone_extra(width)):
+    with sekata.budget("SEKATA records a rehabilitation session", RECORDING_REHABILITATION + sekata.menu_tap):
         sekata.nav("Kontribusi")
         sekata.click(page.get_by_role("link", name="Catat kontribusi"))
         sekata.select(page.get_by_label("Jenis kontribusi"), "Sesi rehabilitasi")
