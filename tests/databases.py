@@ -55,7 +55,13 @@ def fresh_database(label: str):
             f"IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_LOGIN_ROLE}') THEN "
             f"CREATE ROLE {APP_LOGIN_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS IN ROLE {APP_GROUP_ROLE}; END IF; END $$"))
     owner = make_url(base).set(database=name)
-    app = owner.set(username=APP_LOGIN_ROLE, password=None)
+    with _dropped_after(admin, name, owner, owner.set(username=APP_LOGIN_ROLE, password=None)) as database:
+        yield database
+
+
+@contextmanager
+def _dropped_after(admin, name: str, owner, app):
+    """The made database, as its owner's and the app's URLs; dropped after, whoever is still connected."""
     try:
         yield Database(owner.render_as_string(hide_password=False), app.render_as_string(hide_password=False))
     finally:
@@ -79,11 +85,6 @@ def copied_database(source: Database, label: str):
     admin = create_engine(base, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(source.owner_url).database}"'))
-    owner = make_url(source.owner_url).set(database=name)
-    app = make_url(source.app_url).set(database=name)
-    try:
-        yield Database(owner.render_as_string(hide_password=False), app.render_as_string(hide_password=False))
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with _dropped_after(admin, name, make_url(source.owner_url).set(database=name),
+                        make_url(source.app_url).set(database=name)) as database:
+        yield database
