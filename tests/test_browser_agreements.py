@@ -1,13 +1,12 @@
 """The PKS journeys of issue 3 in a real browser: draft, review, approval, signing, verification."""
 import re
-import subprocess
 import time
 from datetime import date, timedelta
 
 import pyotp
 import pytest
 
-from tests import sample_files
+from tests import qr_codes, sample_files
 from tests.conftest import ARTIFACTS, log_in
 
 pytestmark = pytest.mark.browser
@@ -45,7 +44,8 @@ def turn_on_two_factor(person, email):
     back = person.url
     person.get_by_test_id("enrol-two-factor").click()
     SECRETS[email] = person.get_by_test_id("totp-secret").inner_text()
-    assert f"secret={SECRETS[email]}" in scanned(person.locator(".qr svg")), "the QR code carries the key printed"
+    read = qr_codes.scanned(person.locator(".qr svg"), ARTIFACTS / "two-factor-qr.png")
+    assert f"secret={SECRETS[email]}" in read, "the QR code carries the key printed"
     person.get_by_label("Kode").fill(pyotp.TOTP(SECRETS[email]).now())
     person.get_by_role("button", name="Lanjutkan").click()
     assert person.get_by_test_id("recovery-codes").locator("li").count() == 10
@@ -59,22 +59,6 @@ def sign(person, email, password=PASSWORD):
     person.get_by_label("Kode dari aplikasi autentikator").fill(pyotp.TOTP(SECRETS[email]).at(time.time() + 30))
     person.get_by_label("Saya telah membaca").check()
     person.get_by_role("button", name="Tanda tangani").click()
-
-
-def scanned(element) -> str:
-    """What a phone's camera reads from the QR code as the browser draws it (zbarimg on a screenshot)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    picture = ARTIFACTS / "two-factor-qr.png"
-    element.screenshot(path=str(picture))
-    return subprocess.run(["zbarimg", "--raw", "-q", str(picture)], capture_output=True, text=True).stdout.strip()
-
-
-def pdf_qr_codes(pdf) -> str:
-    """What a phone reads from the QR codes printed on a PDF's pages (rendered by pdftoppm, read by zbarimg)."""
-    pages = pdf.parent / f"{pdf.stem}-page"
-    subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf), str(pages)], check=True)
-    return subprocess.run(["zbarimg", "--raw", "-q", *map(str, sorted(pdf.parent.glob(f"{pages.name}*.png")))],
-                          capture_output=True, text=True).stdout
 
 
 def open_agreement(person, title):
@@ -169,7 +153,7 @@ def test_a_pks_from_draft_to_verified_signature(live_portal, browser, tmp_path):
     final_pdf = tmp_path / "final.pdf"
     download.value.save_as(final_pdf)
     code = head.get_by_test_id("verification-code").inner_text()
-    assert f"/verify/{code}" in pdf_qr_codes(final_pdf), "the PDF's verification QR code scans to its page"
+    assert f"/verify/{code}" in qr_codes.printed_in(final_pdf), "the PDF's verification QR code scans to its page"
     public = browser.new_context(locale="id-ID").new_page()
     public.goto(f"{base}/verify/{code}")
     assert public.get_by_test_id("verdict-status").inner_text() == "Aktif"

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 import pyotp
 from playwright.sync_api import expect
 
-from tests import sample_files
+from tests import qr_codes, sample_files
 
 DIRECTOR = "vinny.safari@mitrapas.test"
 OFFICER = "pelayanan@rutan-tamiang-layang.mitrapas.test"
@@ -94,7 +94,7 @@ def test_a_partner_drafts_a_pks_the_facility_approves_and_both_sign_enrolling_on
                                 timeout=60).stdout
         assert report.count("Signature is Valid.") == 2, report
         assert "Vinny Safari" in report and "Agung Novarianto" in report, report
-        assert f"/verify/{code}" in qr_codes_in(final), "the PDF's verification QR code scans to its page"
+        assert f"/verify/{code}" in qr_codes.printed_in(final), "the PDF's verification QR code scans to its page"
 
 
 def sign_for_the_first_time(person) -> None:
@@ -110,7 +110,8 @@ def sign_for_the_first_time(person) -> None:
         back = page.url
         person.click(page.get_by_test_id("enrol-two-factor"))
         secret = page.get_by_test_id("totp-secret").inner_text()
-        assert f"secret={secret}" in scanned(page.locator(".qr svg"), person), "the QR code carries the key shown"
+        read = qr_codes.scanned(page.locator(".qr svg"), person.journey.folder / f"qr-{person.called}.png")
+        assert f"secret={secret}" in read, "the QR code carries the key shown"
         authenticator = pyotp.TOTP(secret)
         person.fill(page.get_by_label("Kode"), authenticator.now())
         person.click(page.get_by_role("button", name="Lanjutkan"))
@@ -139,18 +140,3 @@ def sign(person, code: str) -> None:
     person.fill(page.get_by_label("Kode dari aplikasi autentikator"), code)
     person.check(page.get_by_label("Saya telah membaca"))
     person.click(page.get_by_role("button", name="Tanda tangani"))
-
-
-def scanned(element, person) -> str:
-    """What a phone's camera reads from the QR code as the browser draws it (zbarimg on a screenshot)."""
-    picture = person.journey.folder / f"qr-{person.called}.png"
-    element.screenshot(path=str(picture))
-    return subprocess.run(["zbarimg", "--raw", "-q", str(picture)], capture_output=True, text=True).stdout.strip()
-
-
-def qr_codes_in(pdf) -> str:
-    """What a phone reads from the QR codes printed on a PDF's pages (pdftoppm renders them, zbarimg reads)."""
-    pages = pdf.with_suffix("")
-    subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf), str(pages)], check=True, timeout=120)
-    return subprocess.run(["zbarimg", "--raw", "-q", *map(str, sorted(pdf.parent.glob(f"{pages.name}-*.png")))],
-                          capture_output=True, text=True, timeout=120).stdout
