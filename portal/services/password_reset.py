@@ -1,8 +1,9 @@
 """Resetting a forgotten password by e-mail: a single-use link valid for PASSWORD_RESET_HOURS.
 
 The request answers the same whether or not the address has an account (the
-page, its status and, as far as can be measured, its timing), so the form
-cannot be used to find out who is registered.
+page, its status and its timing), so the form cannot be used to find out who is
+registered: it hands the address to the background, where the account is looked
+up and the link made and mailed, out of the requester's sight.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from portal import links
+from portal import jobs, links
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import AccountToken, TokenPurpose, User
@@ -22,7 +23,22 @@ from portal.tenancy import as_person, presenting
 
 
 def request_reset(email: str) -> None:
-    """Mail a reset link if the address belongs to an active account; otherwise do the same work, unseen."""
+    """The same work for every address: the lookup and the mail happen in the background (`mail_link_job`)."""
+    jobs.run_later("portal.services.password_reset.mail_link_job", email, audit.origin_ip.get())
+
+
+def mail_link_job(email: str, ip: str | None) -> None:
+    """The job: mail the link if the address has an account, as asked from `ip`."""
+    origin = audit.origin_ip.set(ip)
+    try:
+        mail_link(email)
+        db.session.commit()
+    finally:
+        audit.origin_ip.reset(origin)
+
+
+def mail_link(email: str) -> None:
+    """Mail a reset link if the address belongs to an active account; the mail and its audit entry go together."""
     token, digest = links.new_token()
     user = accounts.find_user(email)
     if user is None or not user.is_active:
