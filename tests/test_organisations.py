@@ -9,8 +9,8 @@ from portal.models import Invitation, Membership, Organisation, OrgKind, Role, U
 from portal.services import organisations
 from portal.services.accounts import find_user
 from portal.services.organisations import Person
-from portal.tenancy import acting_for
-from tests.factories import FacilityFactory, PartnerFactory, member_of
+from portal.tenancy import acting_for, unscoped
+from tests.factories import FacilityFactory, MembershipFactory, PartnerFactory, member_of
 from tests.test_invitations import invitation_link
 
 
@@ -171,3 +171,20 @@ def test_a_partner_cannot_link_itself_to_a_facility(login_as):
     partner = PartnerFactory()
     web = login_as(member_of(partner, Role.ADMIN))
     assert web.get(f"/o/{partner.slug}/partners/new").status_code == 403
+
+
+def test_the_bell_and_the_account_pages_keep_the_menu_of_the_organisation_last_worked_in(login_as):
+    first, second = FacilityFactory(name="Rutan Pertama"), PartnerFactory(name="Mitra Kedua")
+    person = member_of(first, Role.OFFICER)
+    MembershipFactory(organisation=second, role=Role.MEMBER, user=person)
+    with unscoped("test data is set up across tenants"):
+        db.session.refresh(person, ["memberships"])
+    web = login_as(person)
+    web.get(f"/o/{second.slug}/")
+    for page in ("/notifications/", "/account/two-factor", "/account/sessions", "/account/data"):
+        text = web.get(page).text
+        switcher = text[text.find('data-testid="org-switcher"'):text.find('class="dropdown-menu"')]
+        assert "Mitra Kedua" in switcher and "Pilih organisasi" not in switcher, page
+        assert f'href="/o/{second.slug}/contributions/"' in text, f"{page}: the organisation's menu"
+    web.get(f"/o/{first.slug}/")
+    assert "Rutan Pertama" in web.get("/notifications/").text.split('class="dropdown-menu"')[0]
