@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from xml.sax.saxutils import escape
 
-from flask_babel import force_locale, format_date, format_datetime
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from pypdf import PdfReader, PdfWriter
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -19,6 +19,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from portal import i18n
 from portal.models import Agreement, Party, Signature
 from portal.pdf_kit import styles as _styles
 from portal.pdf_kit import text as _text
@@ -29,8 +30,7 @@ def _date(value: date | None) -> str:
     return format_date(value, "d MMMM y") if value else "-"
 
 
-def _moment(value: datetime) -> str:
-    return format_datetime(value, "d MMMM y HH:mm:ss zzz")
+_moment = i18n.exact_moment
 
 
 #: Where each party's PAdES signature appears on the first certificate page (points, from the bottom left):

@@ -9,7 +9,7 @@ from babel import support
 from babel.dates import get_month_names
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_locale, to_user_timezone
+from flask_babel import format_datetime, get_locale, to_user_timezone
 from flask_login import current_user
 
 from portal import vocabulary
@@ -45,6 +45,7 @@ def register_i18n(app: Flask) -> None:
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.filters["label"] = vocabulary.label
     app.jinja_env.filters["audit_action"] = vocabulary.audit_action
+    app.jinja_env.filters["programme_name"] = vocabulary.programme_name
     app.jinja_env.globals["status_colour"] = vocabulary.status_colour
     from portal.notice_texts import notice_text  # which writes its dates with long_date, below
 
@@ -86,6 +87,12 @@ def long_datetime(value) -> str:
         return ""
     local = to_user_timezone(value)
     return f"{local.day} {_months(_locale())[local.month]} {local.year} {local.hour:02d}:{local.minute:02d}"
+
+
+def exact_moment(value) -> str:
+    """"d MMMM y HH:mm:ss WIB": a moment a signed document records, in the portal's time zone whatever the
+    server's clock is kept in (the certificate page and each signature's box write the same)."""
+    return format_datetime(value, "d MMMM y HH:mm:ss zzz")
 
 
 def format_number(value) -> str:

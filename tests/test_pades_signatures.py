@@ -395,3 +395,25 @@ def test_a_damaged_or_hostile_pdf_is_reported_never_an_error_page(pks, client, w
                 or "tidak memuat tanda tangan elektronik" in html), what
         if what in ("signature bytes changed", "byte range past the end"):
             assert "Diubah setelah ditandatangani, atau rusak" in html, what
+
+
+def test_each_signatures_box_tells_its_time_as_the_certificate_page_does_on_a_server_kept_in_utc(pks, monkeypatch):
+    """Servers keep their clocks in UTC; the page the signatures sit on speaks WIB (the portal's time zone),
+    so the boxes must too: they read '06-12-2026 13:27:32 UTC' beside 'Diterbitkan ... 20:27:31 WIB'."""
+    import time as clock
+
+    monkeypatch.setenv("TZ", "UTC")
+    clock.tzset()
+    try:
+        pdf = fully_signed(pks)
+    finally:
+        monkeypatch.undo()
+        clock.tzset()
+    path = ARTIFACTS / "pks-signed-utc-server.pdf"
+    path.write_bytes(pdf)
+    pages = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+    last = next(line.split()[-1] for line in pages.splitlines() if line.startswith("Pages:"))
+    text = subprocess.run(["pdftotext", "-layout", "-f", last, "-l", last, str(path), "-"],
+                          capture_output=True, text=True, timeout=60).stdout
+    assert "UTC" not in text, text
+    assert text.count("WIB") == 3, text  # when it was issued, and when each party signed

@@ -11,7 +11,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal import clock, policy, signing
+from portal import clock, i18n, policy, signing
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import (
@@ -93,7 +93,8 @@ def _signed_pdf(agreement: Agreement, party: Party, approved: AgreementDocument,
         appearance = signing.Appearance(
             reason=_("Approves the cooperation agreement %(number)s", number=number or f"#{agreement.id}"),
             location=agreement.facility.name,
-            lines=(_("Signed electronically by"), actor.name, position or "", organisation.name))
+            lines=(_("Signed electronically by"), actor.name, position or "", organisation.name,
+                   i18n.exact_moment(utcnow())))  # the server's clock may be kept in UTC; the page speaks WIB
     signatory = signing.Signatory(name=actor.name, position=position,
                                   organisation=organisation.name, email=actor.email, serial=serial,
                                   passphrase=passphrase)

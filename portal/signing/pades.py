@@ -197,8 +197,8 @@ def sign(pdf: bytes, box: str, signer: signers.Signer, appearance: Appearance,
     metadata = signers.PdfSignatureMetadata(
         field_name=box, reason=appearance.reason, location=appearance.location, md_algorithm=DIGEST,
         subfilter=fields.SigSeedSubFilter.PADES)
-    style = stamp.TextStampStyle(stamp_text="\n".join(line.replace("%", "%%") for line in appearance.lines)
-                                 + "\n%(ts)s", border_width=1, timestamp_format="%d-%m-%Y %H:%M:%S %Z")
+    style = stamp.TextStampStyle(stamp_text="\n".join(line.replace("%", "%%") for line in appearance.lines),
+                                 border_width=1)
     try:
         output = signers.PdfSigner(metadata, signer=signer, timestamper=time_stamper,
                                    stamp_style=style).sign_pdf(_writer(pdf))
