@@ -92,7 +92,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth.bp, home.bp, admin.bp, dashboard.bp, members.bp, partnerships.bp, agreements.bp,
                       materials.bp, contributions.bp, jobs.bp, uploads.bp, audit.bp, verify.bp, notifications.bp,
-                      news.bp, public.bp, api_tokens.bp, api.bp, webhooks.bp, pki.bp):
+                      news.bp, public.bp, api_tokens.bp, api.bp, webhooks.bp, pki.bp, audit.export_bp):
         app.register_blueprint(blueprint)
 
 

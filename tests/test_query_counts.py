@@ -234,3 +234,61 @@ def test_public_pages_ask_the_same_number_of_questions_as_a_facility_publishes_m
     small = {url: asked(url) for url in pages}
     publish(20)
     assert {url: asked(url) for url in pages} == small
+
+
+def test_the_audit_trail_in_sentences_asks_the_same_number_of_questions_as_it_grows(login_as):
+    """Each entry names its record (a material's file, a contribution's title, a PKS, a member) and its partnership:
+    one look-up per kind of record for the whole page, not one per entry."""
+    from tests.factories import AgreementFactory, ContributionFactory, MaterialFactory
+
+    facility, partner = FacilityFactory(), PartnerFactory()
+    PartnershipFactory(facility=facility, partner=partner)
+    head = member_of(facility, Role.HEAD)
+    web = login_as(head)
+
+    def grow(n):
+        for _ in range(n):
+            actor = member_of(partner, Role.ADMIN)
+            pair = dict(organisation=partner, facility=facility, partner=partner)
+            material = MaterialFactory(facility=facility, partner=partner)
+            contribution = ContributionFactory(facility=facility, partner=partner)
+            agreement = AgreementFactory(facility=facility, partner=partner)
+            audit.record("material.uploaded", actor=actor, object_type="material", object_id=material.id, **pair,
+                         after={"filename": "foto.jpg", "size": 5120, "category": "photo", "agreement": agreement.id})
+            audit.record("contribution.verified", actor=head, object_type="contribution", object_id=contribution.id,
+                         **pair, before={"status": "submitted"}, after={"status": "verified"})
+            audit.record("agreement.submitted", actor=actor, object_type="agreement", object_id=agreement.id, **pair,
+                         before={"status": "draft"}, after={"status": "submitted", "version": 1})
+            audit.record("member.added", actor=head, object_type="membership", object_id=None, organisation=facility,
+                         after={"user": actor.id, "role": "officer"})
+
+    grow(2)
+    small = queries_for(web, f"/o/{facility.slug}/audit/")
+    grow(10)
+    assert queries_for(web, f"/o/{facility.slug}/audit/") == small
+
+
+def test_the_landing_page_asks_the_same_number_of_questions_as_facilities_publish_more(client):
+    """`/` for a visitor without an account: the facilities that publish and their latest news."""
+    from tests.factories import NewsItemFactory
+
+    def publish(n):
+        for _ in range(n):
+            facility = FacilityFactory(public_page=True)
+            NewsItemFactory(facility=facility, partner=PartnershipFactory(facility=facility).partner)
+
+    def asked():
+        counter = QueryCounter()
+        engine = db.session.get_bind().engine
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            page = client.get("/")
+            assert page.status_code == 200 and 'href="/login">Masuk</a>' in page.text
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+        return counter.count
+
+    publish(2)
+    small = asked()
+    publish(12)
+    assert asked() == small

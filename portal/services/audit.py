@@ -167,21 +167,24 @@ def verify_chain(batch: int = 1000) -> list[ChainBreak]:
 
 def entries_visible_to(organisation: Organisation, limit: int = 100) -> list[AuditEntry]:
     """The trail an organisation may read: its own acts, its pairs', or its province's."""
-    query = (select(AuditEntry).options(selectinload(AuditEntry.actor))
+    query = (select(AuditEntry).options(selectinload(AuditEntry.actor)).where(visible_to(organisation))
              .order_by(AuditEntry.id.desc()).limit(limit))
+    return list(db.session.scalars(query))
+
+
+def visible_to(organisation: Organisation):
+    """Which entries an organisation reads, as a condition (the trail page filters within it)."""
     if organisation.kind == OrgKind.OVERSIGHT:
         facilities = select(Organisation.id).where(Organisation.kind == OrgKind.FACILITY)
         if organisation.province:
             facilities = facilities.where(Organisation.province == organisation.province)
-        query = query.where(or_(
+        return or_(
             AuditEntry.organisation_id == organisation.id,
             AuditEntry.facility_id.in_(facilities),
             AuditEntry.organisation_id.in_(facilities),
-        ))
-    else:
-        query = query.where(or_(
-            AuditEntry.organisation_id == organisation.id,
-            AuditEntry.facility_id == organisation.id,
-            AuditEntry.partner_id == organisation.id,
-        ))
-    return list(db.session.scalars(query))
+        )
+    return or_(
+        AuditEntry.organisation_id == organisation.id,
+        AuditEntry.facility_id == organisation.id,
+        AuditEntry.partner_id == organisation.id,
+    )
