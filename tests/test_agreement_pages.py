@@ -13,8 +13,9 @@ from portal.extensions import db
 from portal.models import Agreement, AgreementStatus as S, AgreementType, DocumentKind, Partnership
 from portal.services import agreement_signing
 from portal.tenancy import unscoped
-from tests import sample_files
+from tests import office_pages, sample_files
 from tests.factories import PASSWORD, fresh_code
+from tests.office_pages import digests_in
 
 
 def url(org, path=""):
@@ -85,7 +86,8 @@ def test_a_disguised_executable_is_refused_with_the_reason(pks, login_as):
     web = login_as(pks.partner_admin)
     data = form_data(pks, document=(io.BytesIO(sample_files.executable_named_pdf()), "PKS.pdf"))
     page = web.post(url(pks.partner, f"new?pair={pair_id(pks)}"), data, content_type="multipart/form-data")
-    assert "Jenis berkas ini tidak diterima" in page.text
+    assert 'id="document-error"' in page.text, "said beside the document's field"
+    assert "isinya bukan salah satu jenis berkas yang diterima di sini (PDF atau Word, paling besar 20 MB)" in page.text
     with unscoped("the test counts every agreement"):
         assert db.session.scalar(select(Agreement.id)) is None
 
@@ -326,7 +328,7 @@ def test_a_document_over_the_limit_is_refused_with_the_limit_named(pks, login_as
                         form_data(pks, document=(io.BytesIO(big), "besar.pdf")), content_type="multipart/form-data")
     finally:
         app.config["AGREEMENT_DOCUMENT_MAX_BYTES"] = saved
-    assert "Berkas melebihi batas 1 MB." in page.text
+    assert "besar.pdf&#34; melebihi batas 1 MB." in page.text
     with unscoped("the test counts every agreement"):
         assert db.session.scalar(select(Agreement.id)) is None
 
@@ -342,3 +344,12 @@ def test_a_request_over_the_portal_limit_gets_a_page_in_bahasa_indonesia(pks, lo
     finally:
         app.config["MAX_CONTENT_LENGTH"] = saved
     assert page.status_code == 413 and "Terlalu besar" in page.text and "berkas yang lebih kecil" in page.text
+
+
+def test_fingerprints_and_addresses_are_folded_under_technical_details(pks, login_as):
+    agreement, head = pks.in_state(S.ACTIVE), pks.head.name
+    page = login_as(pks.officer).get(url(pks.facility, str(agreement.id))).text
+    assert digests_in(page) == [] and "127.0.0.1" not in office_pages.shown_outright(page)
+    details = page[page.index('data-testid="technical-details"'):]
+    assert re.search(r"<code[^>]*>[0-9a-f]{64}</code>", details) and "Rincian teknis" in details
+    assert head in office_pages.shown_outright(page), "who signed is said outright"

@@ -2,6 +2,7 @@
 import hashlib
 import io
 import os
+import re
 import urllib.request
 from datetime import timedelta
 
@@ -17,6 +18,7 @@ from portal.services import materials, reconcile
 from portal.services.materials import Upload
 from portal.tenancy import unscoped
 from tests import sample_files
+from tests.office_pages import digests_in
 
 
 def pair_id(pks):
@@ -84,9 +86,9 @@ def test_a_large_file_goes_up_in_more_than_two_parts_and_comes_back_whole(pks):
 
 
 @pytest.mark.parametrize("content, filename, message", [
-    (b"", "kosong.pdf", "Berkas kosong."),
-    (sample_files.executable_named_pdf(), "laporan.pdf", "Jenis berkas ini tidak diterima"),
-    (b"MZ" + b"\0" * 100, "setup.exe", "Jenis berkas ini tidak diterima"),
+    (b"", "kosong.pdf", "kosong (0 byte)"),
+    (sample_files.executable_named_pdf(), "laporan.pdf", "isinya bukan salah satu jenis berkas yang diterima"),
+    (b"MZ" + b"\0" * 100, "setup.exe", "isinya bukan salah satu jenis berkas yang diterima"),
 ])
 def test_bad_files_are_refused_with_the_reason_and_nothing_is_kept(pks, login_as, content, filename, message):
     web = login_as(pks.partner_member)
@@ -126,7 +128,7 @@ def test_file_names_are_kept_safe_and_readable(pks, given, kept):
 def test_the_same_file_twice_is_a_double_submission(pks):
     content = sample_files.pdf("Sertifikat")
     upload(pks, content, "sertifikat.pdf")
-    with pytest.raises(DomainError, match="sudah diunggah|already been uploaded"):
+    with pytest.raises(DomainError, match="sudah ada sebagai materi|already a material"):
         upload(pks, content, "sertifikat (1).pdf")
 
 
@@ -145,6 +147,8 @@ def test_a_new_version_keeps_the_old_one(pks, login_as):
              {"file": (io.BytesIO(sample_files.pdf("v2")), "modul-revisi.pdf")}, content_type="multipart/form-data")
     page = web.get(f"/o/{pks.partner.slug}/materials/{material.id}").text
     assert "modul.pdf" in page and "modul-revisi.pdf" in page and "v2" in page
+    assert digests_in(page) == [], "fingerprints are folded under technical details"
+    assert len(re.findall(r"<code[^>]*>[0-9a-f]{64}</code>", page)) == 2
 
 
 def test_an_image_gets_a_thumbnail_served_by_the_portal(pks, login_as):
