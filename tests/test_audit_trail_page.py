@@ -203,8 +203,9 @@ def test_the_platform_administrator_exports_the_raw_entries(login_as):
     facility, partner, director, head = pair_with_people()
     entry = uploaded(MaterialFactory(facility=facility, partner=partner), director, partner)
     entry_id = entry.id
-    admin = UserFactory(is_platform_admin=True)
-    export = login_as(admin).get(f"/admin/audit/export.jsonl?organisation={facility.id}")
+    admin = login_as(UserFactory(is_platform_admin=True))
+    assert 'href="/admin/audit/export.jsonl" download>' in admin.get("/").text, "the administrator's menu has it"
+    export = admin.get(f"/admin/audit/export.jsonl?organisation={facility.id}")
     assert export.status_code == 200 and export.mimetype == "application/x-ndjson"
     rows = [json.loads(line) for line in export.text.splitlines()]
     [row] = [row for row in rows if row["id"] == entry_id]
