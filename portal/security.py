@@ -15,7 +15,7 @@ from portal.services import accounts, audit, login_sessions
 
 #: Endpoints anyone may open without logging in. Everything else needs a login.
 PUBLIC_ENDPOINTS = frozenset({
-    "auth.login", "auth.forgot_password", "auth.reset_password", "auth.accept_invitation", "auth.two_factor_login", "home.set_language", "home.healthz", "home.privacy", "static",
+    "auth.login", "auth.forgot_password", "auth.reset_password", "auth.accept_invitation", "auth.two_factor_login", "home.index", "home.set_language", "home.healthz", "home.privacy", "static",
     "bootstrap.static",
     "verify.index", "verify.show",
     "pki.root", "pki.crl", "pki.ocsp", "pki.ocsp_by_get",

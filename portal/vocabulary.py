@@ -5,7 +5,9 @@ people read these labels instead.
 """
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+import re
+
+from flask_babel import gettext, lazy_gettext as _l
 
 from portal.models import (
     AccessHow, AgreementKind, AgreementStatus, AgreementType, ContributionStatus, ContributionType, DocumentKind,
@@ -300,6 +302,15 @@ _LABELS_BY_TYPE = {
 def label(code) -> str:
     """The label of any coded value the portal stores (a status, a type, a kind...)."""
     return str(_LABELS_BY_TYPE[type(code)][code])
+
+
+def programme_name(programme) -> str:
+    """A programme as lists name it: its name and how long it runs, unless the name says so already (the demo's
+    "Program Rehabilitasi WBP Kategori II (30 hari)" read "... (30 hari) (30 hari)")."""
+    days = programme.duration_days
+    if not days or re.search(rf"\b{days}\s*(hari|days?)\b", programme.name, re.IGNORECASE):
+        return programme.name
+    return f"{programme.name} ({gettext('%(days)s days', days=days)})"
 
 
 def status_colour(status) -> str:

@@ -78,7 +78,7 @@ def test_logout_revokes_the_session_on_the_server(login_as, head, client):
     stolen_cookie = client.get_cookie("mitrapas_session").value
     web.logout()
     client.set_cookie("mitrapas_session", stolen_cookie)
-    replay = client.get("/")
+    replay = client.get("/account/profile")
     assert replay.status_code == 302 and replay.headers["Location"].startswith("/login")
 
 
@@ -90,7 +90,7 @@ def test_changing_the_password_revokes_old_sessions(login_as, head, client):
     assert response.status_code == 302
     assert web.get("/", follow_redirects=True).request.path.startswith("/o/"), "this browser stays in"
     client.set_cookie("mitrapas_session", old_cookie)
-    assert client.get("/").headers["Location"].startswith("/login")
+    assert client.get("/account/profile").headers["Location"].startswith("/login")
 
 
 def test_changing_the_password_needs_the_current_one(login_as, head):
@@ -109,7 +109,7 @@ def test_deactivating_an_account_ends_its_sessions_at_once(login_as, head, app):
     assert head_web.get("/").status_code == 302
     admin_web.login(admin.email, PASSWORD)
     assert admin_web.post(f"/admin/users/{head.id}/deactivate").status_code == 302
-    assert head_web.get("/").headers["Location"].startswith("/login")
+    assert head_web.get("/account/profile").headers["Location"].startswith("/login")
 
 
 def test_session_cookie_is_httponly_and_samesite(web, head, client):

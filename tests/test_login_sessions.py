@@ -42,7 +42,7 @@ def handles(web) -> list[str]:
 
 
 def logged_in(web) -> bool:
-    return not web.get("/").headers.get("Location", "").startswith("/login")
+    return not web.get("/account/profile").headers.get("Location", "").startswith("/login")
 
 
 def test_a_person_sees_each_device_and_ends_the_phone_left_signed_in(device, officer):

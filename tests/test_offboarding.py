@@ -41,7 +41,7 @@ def test_removing_an_intern_from_their_only_organisation_stops_sign_in_at_once(a
     admin = member_of(programme, Role.ADMIN)
     phone = signed_in_as(app, intern)
     remove(app, admin, intern.memberships[0])
-    assert phone.get("/").headers["Location"].startswith("/login"), "the open session ended"
+    assert phone.get("/account/profile").headers["Location"].startswith("/login"), "the open session ended"
     assert GENERIC_ERROR in Web(app.test_client()).login(intern.email, PASSWORD).text
     with unscoped("test: the account as the platform admin sees it"):
         person = db.session.get(User, intern.id, populate_existing=True)

@@ -98,7 +98,7 @@ def test_a_person_asks_for_erasure_and_a_platform_admin_grants_it(app, intern, m
     assert "Sari Wulandari" in page
     admin_web.post(f"/admin/erasure/{person_id}")
     assert 'data-testid="no-erasure-requests"' in admin_web.get("/admin/erasure").text
-    assert web.get("/").headers["Location"].startswith("/login"), "signed out at once"
+    assert web.get("/account/profile").headers["Location"].startswith("/login"), "signed out at once"
     for value in (email, "Sari Wulandari", PHONE):
         assert places_holding(value) == [], value
     with unscoped("the test reads the whole trail"):

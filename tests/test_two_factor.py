@@ -49,7 +49,7 @@ def test_logging_in_asks_for_a_code_that_works_once(app, officer):
     browser = Web(app.test_client())
     response = browser.post("/login", {"email": officer.email, "password": PASSWORD})
     assert response.headers["Location"].endswith("/login/two-factor")
-    assert browser.get("/").status_code == 302, "not logged in yet"
+    assert browser.get("/account/profile").status_code == 302, "not logged in yet"
     assert browser.post("/login/two-factor", {"code": "000000"}).status_code == 401
     code = fresh_code(officer.id)
     assert browser.post("/login/two-factor", {"code": code}).status_code == 302
@@ -119,7 +119,8 @@ def test_guessing_one_accounts_codes_from_many_addresses_stops_at_the_accounts_l
     holder.post("/login", {"email": officer.email, "password": PASSWORD})
     refused = holder.post("/login/two-factor", {"code": fresh_code(officer.id)})
     assert refused.status_code == 429 and "Terlalu banyak kode dicoba untuk akun ini" in refused.text
-    assert holder.get("/").status_code == 302, "even the right code opens nothing until the window passes"
+    assert holder.get("/account/profile").status_code == 302, \
+        "even the right code opens nothing until the window passes"
 
 
 def test_a_code_another_request_took_a_moment_ago_is_refused_as_used(officer):

@@ -1,22 +1,40 @@
-"""Organisation picker, language switch, health check, privacy notice."""
+"""The front door (a visitor's landing page, a member's organisation picker), language switch, health check,
+privacy notice."""
 from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
 from portal import i18n, storage
 from portal.extensions import db
-from portal.services import accounts, organisations, retention
+from portal.services import accounts, organisations, public_pages, retention
 
 from blueprints.home import bp
 from portal.version import __version__
 
 
+#: The reports a visitor sees on the landing page; the rest are a click away on the public index.
+LANDING_NEWS = 6
+
+
 @bp.route("/")
 def index():
+    """Signed in: the organisation's dashboard, or the choice of one. Signed out: the way in (`landing`)."""
+    if not current_user.is_authenticated:
+        return landing()
     choices = organisations.organisations_of(current_user)
     if len(choices) == 1 and not current_user.is_platform_admin:
         return redirect(url_for("dashboard.index", org_slug=choices[0].slug))
     return render_template("home/index.html", choices=choices)
+
+
+def landing():
+    """What MitraPAS is, the facilities that publish and their latest news, and the way to sign in: the login
+    page alone left a visitor no way to the public pages. Drawn for each visitor (it holds the language form's
+    token), from the same reads as the public index."""
+    return render_template("home/landing.html", directory=public_pages.directory(),
+                           news=public_pages.latest_news(limit=LANDING_NEWS),
+                           lang="en" if i18n.select_locale() == "en" else None,
+                           province_slug=public_pages.province_slug)
 
 
 @bp.route("/language", methods=["POST"])

@@ -20,7 +20,7 @@ def atom(*, title: str, page: str, items: list) -> Response:
     for item in items:
         address = links.absolute("public.news", slug=item.facility.slug, news_slug=item.slug)
         published = as_utc(item.published_at)
-        newest = newest or published
+        newest = published if newest is None else max(newest, published)  # listed by the day it happened
         entry = feed.add_entry(order="append")
         entry.id(address)
         entry.title(item.title)

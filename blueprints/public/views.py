@@ -1,7 +1,7 @@
 """Translate public addresses into reads of `portal.services.public_pages`, and answers into HTML and Atom."""
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, current_app, render_template, request, send_from_directory
 
 from blueprints.public import bp
 from blueprints.public import feeds
@@ -113,3 +113,10 @@ def sitemap():
 def robots():
     body = render_template("public/robots.txt")
     return Response(body, content_type="text/plain; charset=utf-8")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask every site for it, whatever the page says: answered, not a 404 in every log."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=7 * 24 * 3600)

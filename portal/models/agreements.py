@@ -71,6 +71,10 @@ class SignatureMethod(enum.StrEnum):
     PAPER = "paper"
 
 
+#: The states of an agreement that may be in force, on the days of its term (`Agreement.in_force_on`).
+IN_FORCE_STATES = (AgreementStatus.SIGNED, AgreementStatus.ACTIVE)
+
+
 class Agreement(PairScoped, db.Model):
     """A PKS between a facility and a partner (or an addendum to one)."""
 
@@ -140,6 +144,12 @@ class Agreement(PairScoped, db.Model):
 
     def __repr__(self) -> str:
         return f"<Agreement {self.id} {self.status}>"
+
+    @classmethod
+    def in_force_on(cls, day: date):
+        """Signed by both, not ended early, and `day` within its term: a signed agreement that starts later is
+        not in force yet (its status only turns active on the start date), nor one whose end date passed."""
+        return and_(cls.status.in_(IN_FORCE_STATES), cls.start_date <= day, cls.end_date >= day)
 
     @classmethod
     def ending_within(cls, days: int, today: date):

@@ -57,6 +57,8 @@ class FacilityPage:
     news: list[NewsItem]
     page: int = 1
     more: bool = False
+    #: The newest published photo of its news: the picture a shared link to the page shows.
+    photo: NewsPhoto | None = None
 
 
 @dataclass
@@ -74,14 +76,17 @@ def _publishing(query):
                        Organisation.is_active.is_(True))
 
 
+#: Newest first by the day it happened, the date every list shows (a report published late sorts by its day).
+NEWEST_FIRST = (NewsItem.happened_on.desc(), NewsItem.published_at.desc(), NewsItem.id.desc())
+
+
 def _published_news():
     return (select(NewsItem).where(NewsItem.status == NewsStatus.PUBLISHED)
-            .options(selectinload(NewsItem.photos))
-            .order_by(NewsItem.published_at.desc(), NewsItem.id.desc()))
+            .options(selectinload(NewsItem.photos)).order_by(*NEWEST_FIRST))
 
 
 def _in_force(today: date):
-    return select(Agreement).where(Agreement.status.in_(publication.PUBLISHABLE), Agreement.end_date >= today)
+    return select(Agreement).where(Agreement.in_force_on(today))
 
 
 def facility(slug: str) -> Organisation | None:
@@ -105,7 +110,14 @@ def facility_page(slug: str, page: int = 1) -> FacilityPage | None:
         news = list(db.session.scalars(_published_news().where(NewsItem.facility_id == found.id)
                                        .offset((page - 1) * NEWS_PER_PAGE).limit(NEWS_PER_PAGE + 1)))
         return FacilityPage(found, partners, agreements, _quarters(found.id), programmes, news[:NEWS_PER_PAGE],
-                            page, len(news) > NEWS_PER_PAGE)
+                            page, len(news) > NEWS_PER_PAGE, _newest_photo(found.id))
+
+
+def _newest_photo(facility_id: int) -> NewsPhoto | None:
+    return db.session.scalar(
+        select(NewsPhoto).join(NewsItem, NewsItem.id == NewsPhoto.news_item_id)
+        .where(NewsItem.facility_id == facility_id, NewsItem.status == NewsStatus.PUBLISHED)
+        .order_by(*NEWEST_FIRST, NewsPhoto.id).limit(1))
 
 
 def _first_month_shown(today: date) -> date:
