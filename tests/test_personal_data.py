@@ -61,6 +61,20 @@ def test_the_page_shows_the_same_in_bahasa_indonesia(login_as, intern):
     assert "Catatan rekan lain" not in page
 
 
+def test_the_page_reads_in_words_not_as_the_file_holds_it(login_as, intern):
+    """Dates in words, the language by name, notifications as their text, what the person did as sentences;
+    the file keeps ISO dates and codes. It showed '2026-12-06T13:24:00+00:00', 'id', 'contribution.verified',
+    'session.started' and 'user 5'."""
+    page = login_as(intern).get("/account/data").text
+    shown = re.sub(r"<[^>]+>", " ", re.sub(r"<details.*?</details>", " ", page, flags=re.S))
+    assert not re.search(r"\d{4}-\d\d-\d\dT", shown), "no ISO moments"
+    assert not re.search(r"\b(contribution|session|user)\.[a-z_]+\b", shown), "no codes"
+    assert not re.search(r"\b(user|contribution|agreement) \d+\b", shown), "no internal ids"
+    assert "Bahasa Indonesia" in shown
+    activity = shown[shown.index("Apa yang Anda lakukan"):]
+    assert "Peserta Magang Psikologi" in activity and "masuk" in activity, activity[:400]
+
+
 def test_the_partner_director_sees_who_downloaded_the_agreement_she_drafted(pks, app):
     agreement = pks.draft(document=sample_files.pdf("Isi PKS"))
     with pks.acting(pks.partner_admin):

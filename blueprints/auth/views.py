@@ -14,12 +14,12 @@ from blueprints.auth.forms import (
     AcceptInvitationForm, ChangePasswordForm, ConfirmInvitationForm, ForgotPasswordForm, LoginForm, ProfileForm,
     ResetPasswordForm, TwoFactorForm,
 )
-from portal import i18n, security, tenancy
+from portal import i18n, policy, security, tenancy
 from portal.errors import DomainError
 from portal.extensions import db, limiter
 from portal.models import User
 from portal.services import (
-    accounts, invitations, login_sessions, notifications, password_reset, personal_data, pseudonyms, two_factor,
+    accounts, audit_sentences, invitations, login_sessions, notifications, password_reset, personal_data, pseudonyms, two_factor,
 )
 
 
@@ -182,12 +182,16 @@ def profile():
     """Name, jabatan, NIP, phone, language, and which notifications also come by e-mail."""
     user = current_user._get_current_object()
     form = ProfileForm(obj=user)
+    verifies = any(policy.can_verify_contribution_for(user, m.organisation) for m in user.memberships)
+    if not verifies:
+        del form.contribution_notices
     if request.method == "GET":
         form.mail.data = [group for group in notifications.GROUPS if group not in (user.muted_notifications or [])]
     if form.validate_on_submit():
         accounts.update_profile(user, accounts.Profile(
             name=form.name.data, position=form.position.data, nip=form.nip.data, phone=form.phone.data,
-            locale=form.locale.data, muted=[g for g in notifications.GROUPS if g not in (form.mail.data or [])]))
+            locale=form.locale.data, muted=[g for g in notifications.GROUPS if g not in (form.mail.data or [])],
+            contribution_notices=form.contribution_notices.data if verifies else None))
         session[i18n.LANGUAGE_KEY] = user.locale
         db.session.commit()
         flash(_("Your profile has been saved."), "success")
@@ -298,8 +302,9 @@ def end_other_sessions():
 @login_required
 def my_data():
     """Everything the portal holds about the person, to read, with the JSON copy one click away."""
-    return render_template("auth/my_data.html", copy=personal_data.gather(current_user._get_current_object()),
-                           confirm_form=ConfirmForm())
+    person = current_user._get_current_object()
+    return render_template("auth/my_data.html", copy=personal_data.readable(personal_data.gather(person)),
+                           days=audit_sentences.by_day(personal_data.activity_of(person)), confirm_form=ConfirmForm())
 
 
 @bp.route("/account/data/erase", methods=["POST"])

@@ -220,8 +220,9 @@ class Line:
         return f"{self.local.hour:02d}:{self.local.minute:02d}"
 
 
-def lines_of(entries: list[AuditEntry], reader: Organisation, viewer: User) -> list[Line]:
-    """The entries in words, for `reader`'s trail page (links go where `reader` may open them)."""
+def lines_of(entries: list[AuditEntry], reader: Organisation | None, viewer: User) -> list[Line]:
+    """The entries in words, for `reader`'s trail page (links go where `reader` may open them); without a reader
+    (a person's own entries, across their organisations: "Data saya"), unlinked, each saying whom it was for."""
     known = _Known.load(entries, reader, viewer)
     return [_line(entry, known) for entry in entries]
 
@@ -264,7 +265,7 @@ def _line(entry: AuditEntry, known: "_Known") -> Line:
     if entry.ip:
         line.technical.append(Field(str(_l("IP address")), entry.ip))
     line.technical.append(Field(str(_l("Recorded as")), entry.action))
-    if entry.organisation_id and entry.organisation_id != known.reader.id:
+    if entry.organisation_id and entry.organisation_id != known.reader_id:
         line.acting_for = known.org_names.get(entry.organisation_id)
     return line
 
@@ -364,13 +365,14 @@ def _object_id(entry: AuditEntry) -> int | None:
 class _Known:
     """The records a page of entries names, each kind looked up once."""
 
-    def __init__(self, reader: Organisation, viewer: User):
+    def __init__(self, reader: Organisation | None, viewer: User):
         self.reader, self.viewer = reader, viewer
+        self.reader_id = reader.id if reader is not None else None
         self.rows: dict[str, dict[int, object]] = defaultdict(dict)
         self.org_names: dict[int, str] = {}
 
     @classmethod
-    def load(cls, entries: list[AuditEntry], reader: Organisation, viewer: User) -> "_Known":
+    def load(cls, entries: list[AuditEntry], reader: Organisation | None, viewer: User) -> "_Known":
         known, wanted, orgs = cls(reader, viewer), defaultdict(set), set()
         for entry in entries:
             if entry.object_type in _MODELS and _object_id(entry):
@@ -418,7 +420,7 @@ class _Known:
         return Markup('<a href="%s">%s</a>') % (link, name) if link else name
 
     def _link(self, kind: str, row) -> str | None:
-        if row is None or kind not in _MODELS or _MODELS[kind][2] is None:
+        if self.reader is None or row is None or kind not in _MODELS or _MODELS[kind][2] is None:
             return None
         if kind == "material" and row.deleted_at is not None:
             return None
@@ -448,9 +450,9 @@ class _Known:
     def pair(self, entry: AuditEntry) -> str:
         """The partnership as the reader calls it: the other party's name (both, for an office overseeing them)."""
         facility, partner = self.org_names.get(entry.facility_id), self.org_names.get(entry.partner_id)
-        if self.reader.id == entry.facility_id:
+        if self.reader_id == entry.facility_id:
             return partner or ""
-        if self.reader.id == entry.partner_id:
+        if self.reader_id == entry.partner_id:
             return facility or ""
         return " – ".join(name for name in (facility, partner) if name)
 

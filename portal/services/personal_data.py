@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import (
     Agreement, AuditEntry, Contribution, Invitation, LoginSession, Material, Notification, Signature, User,
 )
-from portal.services import audit, document_access, login_sessions, two_factor
+from portal.i18n import long_date, long_datetime
+from portal.notice_texts import notice_text
+from portal.services import audit, audit_sentences, document_access, login_sessions, two_factor
 from portal.tenancy import unscoped
 from portal.vocabulary import label
 
@@ -51,10 +54,15 @@ def gather(user: User) -> dict:
                              "accepted_at": _iso(i.accepted_at)}
                             for i in db.session.scalars(select(Invitation).where(Invitation.email == user.email)
                                                         .order_by(Invitation.created_at))],
-            "notifications": _rows(select(Notification).where(Notification.user_id == user.id)
-                                   .order_by(Notification.id.desc()), ("kind", "link", "created_at", "read_at")),
-            "signatures": _rows(select(Signature).where(Signature.user_id == user.id).order_by(Signature.signed_at),
-                                ("agreement_id", "name", "position", "nip", "organisation_name", "signed_at", "ip")),
+            "notifications": [{"kind": n.kind, "text": notice_text(n), "link": n.link, "created_at": _iso(n.created_at),
+                               "read_at": _iso(n.read_at)}
+                              for n in db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                                          .order_by(Notification.id.desc()))],
+            "signatures": [{"agreement_id": s.agreement_id, "agreement": s.agreement.title, "name": s.name,
+                            "position": s.position, "nip": s.nip, "organisation_name": s.organisation_name,
+                            "signed_at": _iso(s.signed_at), "ip": s.ip}
+                           for s in db.session.scalars(select(Signature).where(Signature.user_id == user.id)
+                                                       .order_by(Signature.signed_at))],
             "agreements_drafted": _rows(select(Agreement).where(Agreement.created_by_id == user.id)
                                         .order_by(Agreement.id), ("id", "title", "created_at")),
             "contributions_recorded": _rows(select(Contribution).where(Contribution.created_by_id == user.id)
@@ -70,6 +78,41 @@ def gather(user: User) -> dict:
                                                      .order_by(AuditEntry.id.desc()).limit(AUDIT_LIMIT))],
         }
     return copy
+
+
+#: Keys of the copy that hold a moment (ISO 8601) or a day, as the page writes them.
+_MOMENTS = {"created_at", "password_changed_at", "two_factor_since", "since", "started_at", "last_seen_at",
+            "ended_at", "sent_at", "accepted_at", "signed_at", "deleted_at", "read_at", "at"}
+_DAYS = {"started_on", "access_until"}
+
+
+def readable(copy: dict) -> dict:
+    """The copy as the page shows it: moments and days in words, the language by its name, the person's own
+    audit entries as sentences. The download keeps the copy as it is."""
+    def shown(key, value):
+        if value is None or value == "":
+            return None
+        if key in _MOMENTS:
+            return long_datetime(datetime.fromisoformat(value))
+        if key in _DAYS:
+            return long_date(date.fromisoformat(value[:10]))
+        if key == "locale":
+            return current_app.config["LANGUAGES"].get(value, value)
+        return value
+
+    def rows(items):
+        return [{key: shown(key, value) for key, value in item.items()} for item in items]
+
+    return {"profile": {key: shown(key, value) for key, value in copy["profile"].items()},
+            **{part: rows(items) for part, items in copy.items() if part not in ("profile", "activity")}}
+
+
+def activity_of(user: User) -> list:
+    """The person's own entries of the audit trail, in sentences (the newest first, as many as the copy holds)."""
+    with unscoped("a person's copy of their own data spans every organisation they belonged to"):
+        entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.actor_id == user.id)
+                                          .order_by(AuditEntry.id.desc()).limit(AUDIT_LIMIT)))
+        return audit_sentences.lines_of(entries, reader=None, viewer=user)
 
 
 def record_export(user: User) -> None:
