@@ -213,3 +213,4 @@ def test_the_favicon_is_an_icon(client):
     assert icon.status_code == 200 and icon.mimetype.startswith("image/")
     assert Image.open(io.BytesIO(icon.data)).format == "ICO"
     assert '<link rel="icon" href="/favicon.ico"' in client.get("/publik/").text
+    assert '<link rel="icon" href="/favicon.ico"' in client.get("/login").text, "the signed-in pages' frame too"
