@@ -3,10 +3,13 @@
 No JavaScript and no internet: the chart is markup the page carries. One
 layout serves both outputs, so the page and the monthly report draw the same
 bars. Every chart on a page sits next to its table, which screen readers use.
+A page carries a second, narrow drawing (bars across, 360 units wide) that
+CSS shows on phones instead: the wide one, shrunk to a phone, wrote its labels
+about 4 px high.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from flask_babel import format_decimal
@@ -36,6 +39,13 @@ class BarChart:
     #: Horizontal bars suit long names (facilities); vertical ones suit months.
     horizontal: bool = False
     width: int = 640
+    #: The width of a phone's drawing: shown about as wide as it is drawn, so its 11-unit text reads as 10 px.
+    NARROW = 360
+
+    @property
+    def label_room(self) -> int:
+        """Room left of horizontal bars for their names."""
+        return 230 if self.width >= 600 else 130
 
     @property
     def height(self) -> int:
@@ -45,7 +55,8 @@ class BarChart:
         values = [float(value or 0) for value in self.values]
         top = max(values, default=0) or 1
         if self.horizontal:
-            left, room = 230, self.width - 230 - 60
+            left = self.label_room
+            room = self.width - left - 60
             return [Bar(label, value, left, 14 + 22 * n, room * value / top, 16)
                     for n, (label, value) in enumerate(zip(self.labels, values))]
         left, room = 10, 240 - 40 - 24  # 40 below for the labels, 24 above for the values
@@ -57,9 +68,14 @@ class BarChart:
     # --- outputs -------------------------------------------------------------------------------
 
     def svg(self) -> Markup:
+        """The page's drawings: this one for wide screens, and the narrow one (bars across) for phones."""
+        narrow = replace(self, horizontal=True, width=self.NARROW)
+        return self._svg("chart chart-wide") + narrow._svg("chart chart-narrow")  # CSS shows one, to eyes and AT
+
+    def _svg(self, classes: str) -> Markup:
         """Inline SVG; `role="img"` with the title, the figures themselves are in the table beside it."""
         parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" '
-                 f'class="chart" role="img" aria-label="{escape(self.title)}" data-bars="{len(self.labels)}">',
+                 f'class="{classes}" role="img" aria-label="{escape(self.title)}" data-bars="{len(self.labels)}">',
                  f"<title>{escape(self.title)}</title>"]
         for bar in self.bars():
             parts.append(f'<rect x="{bar.x:.1f}" y="{bar.y:.1f}" width="{bar.width:.1f}" '
@@ -93,7 +109,8 @@ class BarChart:
     def _texts(self, bar: Bar):
         """Where the label and the value of a bar are written: (x, y, text, anchor)."""
         if self.horizontal:
-            name = bar.label if len(bar.label) <= 36 else bar.label[:35] + "…"
+            most = self.label_room // 6.4  # characters of 11-unit text that fit the room
+            name = bar.label if len(bar.label) <= most else bar.label[:int(most) - 1] + "…"
             return [(bar.x - 6, bar.y + 12, name, "end"), (bar.x + bar.width + 4, bar.y + 12, _number(bar.value),
                                                            "start")]
         middle = bar.x + bar.width / 2

@@ -1,11 +1,13 @@
 """What every page a journey passes is checked for, as a person would notice it.
 
-- It fits: no sideways scrolling at 360, 768, 1024, 1280 or 1366 px (one resize and one look per width).
+- It fits: no sideways scrolling at 360, 768, 992, 1024, 1280, 1366 or 1920 px (a phone, a tablet, the laptops
+  and an office monitor; one resize and one look per width).
 - It speaks Indonesian: no English the catalog translates (a whole phrase, or a word of its own that Indonesian
   does not also use) and no English function word ("the", "your", ...), in what the page shows.
 - It shows words, not data: no JSON, no Python reprs (`None`, `object at 0x...`, `Role.HEAD`), no raw enum
   values (`changes_requested`), no record named by its internal id ("perjanjian #5", "material 10").
 - Its pictures loaded (`naturalWidth > 0`).
+- Its words can be read: no visible text drawn smaller than 9 px (a chart's labels scaled down to a phone).
 
 `check_page(page, where)` raises one AssertionError naming every problem and a screenshot of the page.
 """
@@ -20,7 +22,7 @@ from babel.messages.pofile import read_po
 from tests.conftest import ARTIFACTS
 
 JOURNEYS = ARTIFACTS / "journeys"
-WIDTHS = (360, 768, 1024, 1280, 1366)
+WIDTHS = (360, 768, 992, 1024, 1280, 1366, 1920)
 CATALOG = Path(__file__).parents[2] / "portal/translations/id/LC_MESSAGES/messages.po"
 
 #: English words that give a leak away wherever they stand, translated or not.
@@ -134,6 +136,21 @@ _IMAGES = """async () => {
     .map(image => image.currentSrc || image.getAttribute("src") || image.outerHTML.slice(0, 120));
 }"""
 
+#: Visible text drawn smaller than 9 px: the words of a chart (scaled with its drawing) and of the page.
+_TINY_TEXT = """() => {
+  const tiny = [];
+  for (const element of document.body.querySelectorAll("text, p, span, a, td, th, li, label, small, dd, dt")) {
+    const box = element.getBoundingClientRect();
+    if (!box.width || !box.height || getComputedStyle(element).visibility === "hidden") continue;
+    const drawn = element.tagName.toLowerCase() === "text" ? box.height
+      : [...element.childNodes].some(node => node.nodeType === 3 && node.textContent.trim())
+        ? parseFloat(getComputedStyle(element).fontSize) : 9;
+    if (drawn < 9) tiny.push(`${(element.textContent || "").trim().slice(0, 30)} (${drawn.toFixed(1)} px)`);
+    if (tiny.length >= 5) break;
+  }
+  return tiny;
+}"""
+
 #: What a person reads: the visible text, the title in the tab, the words on buttons and in empty fields. Code
 #: shown as code (<code>, <pre>: an event's name for an integrator, an API example) is left out.
 _SHOWN = """() => [document.title,
@@ -167,6 +184,7 @@ def problems_of(page) -> list[str]:
     found += [f"English: {phrase!r}" for phrase in english_in(shown)]
     found += [f"raw data, {problem}" for problem in raw_data_in(shown)]
     found += [f"picture not loaded: {source}" for source in page.evaluate(_IMAGES)]
+    found += [f"text too small to read: {text}" for text in page.evaluate(_TINY_TEXT)]
     return found
 
 

@@ -18,7 +18,8 @@ GOOD = f"""<!doctype html><html lang="id"><head><meta name="viewport" content="w
 untuk PKS W17.PAS.PAS.10-PK.01.01-1125.</p>
 <p>Status: Terverifikasi · Program Rehabilitasi WBP Kategori II · 18 peserta · sesi-konseling.jpg</p>
 <p>Peristiwa yang dikirim: <code>contribution.verified</code></p>
-<img src="{DOT}" alt="Foto kegiatan"><footer>Bahasa: Bahasa Indonesia English</footer></body></html>"""
+<img src="{DOT}" alt="Foto kegiatan">
+<svg viewBox="0 0 320 120" style="width: 300px"><text x="10" y="20" font-size="11">Jan 2026</text></svg><footer>Bahasa: Bahasa Indonesia English</footer></body></html>"""
 
 
 @pytest.fixture
@@ -48,6 +49,8 @@ def test_a_good_page_passes(checked):
     ("<p>Menunggu tanda tangan Anda untuk perjanjian #5</p>", "an internal id: 'perjanjian #5'"),
     ("<p>Bukti: material 10</p>", "an internal id: 'material 10'"),
     ('<img src="/tidak-ada.png" alt="Foto">', "picture not loaded"),
+    ('<svg viewBox="0 0 640 240" style="width: 200px"><text x="10" y="20" font-size="11">Jan 2026</text></svg>',
+     "text too small to read: Jan 2026"),
 ])
 def test_a_bad_page_fails_saying_what_is_wrong(checked, bad, said):
     with pytest.raises(AssertionError) as failed:
