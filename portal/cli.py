@@ -251,14 +251,20 @@ def mail_worker_command(burst: bool) -> None:
 @portal_cli.command("remind")
 @periodic
 def remind() -> None:
-    """Daily (cron): expiring agreements, approved ones still unsigned, verification queues waiting.
+    """Daily (cron): expiring agreements, approved ones still unsigned, verification queues waiting; and the daily
+    summary of new contributions, for the facilities' verifiers who chose it.
 
-    Idempotent: each reminder is sent once, however often this runs.
+    Idempotent: each reminder is sent once, however often this runs, and each contribution is in one summary at
+    most (running it twice a day sends a second summary of what came since the first, or nothing).
     """
-    from portal.services import notifications
+    from portal.services import contribution_notices, notifications
 
     with unscoped("reminders look at every tenant's agreements and queues"):
         count = notifications.remind(unsigned_days=current_app.config["REMIND_UNSIGNED_DAYS"],
                                      queue_days=current_app.config["REMIND_VERIFICATION_DAYS"])
         db.session.commit()
     click.echo(f"{count} reminder(s) sent.")
+    with unscoped("the summary looks at every facility's new contributions"):
+        summaries = contribution_notices.send_digests()
+        db.session.commit()
+    click.echo(f"{summaries} summary(ies) of new contributions sent.")

@@ -35,6 +35,11 @@ NOTIFICATIONS = {
     "contribution.verified": _l("%(facility)s verified the contribution %(contribution)s."),
     "contribution.rejected": _l("%(facility)s sent back the contribution %(contribution)s; the reason is on its "
                                 "page."),
+    "contribution.recorded": _l("%(partner)s recorded the contribution %(contribution)s; it waits for your "
+                                "verification."),
+    "contribution.recorded_many": _l("%(partner)s recorded %(count)s contributions at once; they wait for your "
+                                     "verification."),
+    "contribution.digest": _l("Daily summary: %(count)s new contribution(s) recorded at %(facility)s."),
     "invitation.accepted": _l("%(person)s accepted the invitation and joined %(joined)s."),
     "material.added": _l("%(by)s added material (%(category)s) to %(agreement)s."),
     "news.submitted": _l("The report on %(source)s of %(date)s waits for your approval before it is published."),

@@ -1,7 +1,8 @@
 """Forms for logging in, passwords, invitations and one's profile."""
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField, ValidationError, widgets,
+    EmailField, PasswordField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, ValidationError,
+    widgets,
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
@@ -75,6 +76,11 @@ class ProfileForm(Form):
                                                  Regexp(r"^\+?[0-9 ()-]{6,30}$", message=_l("Digits only, e.g. +62 812 3456 7890."))])
     locale = SelectField(_l("Language"), choices=[("id", "Bahasa Indonesia"), ("en", "English")])
     mail = MultiCheckboxField(_l("Also send me by e-mail"))
+    #: Only for whoever verifies contributions somewhere; the view takes it away for everyone else.
+    contribution_notices = RadioField(_l("New contributions to verify"), choices=[
+        ("each", _l("Tell me of each one as it is recorded, in the portal and by e-mail")),
+        ("daily", _l("One summary a day, in the morning, in the portal and by e-mail (nothing when there is nothing "
+                     "new)"))])
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, **kwargs):

@@ -121,6 +121,9 @@ class Contribution(PairScoped, db.Model):
     #: The one-time key its form carried: the same form sent twice (a double click, a resubmission after a
     #: time-out) records one contribution of its pair.
     submission_key: Mapped[str | None] = mapped_column(String(64))
+    #: When the daily summary to the facility's verifiers took it in (`notifications.send_digests`): each new
+    #: contribution goes into one summary at most.
+    digested_at: Mapped[datetime | None] = mapped_column(Timestamp, index=True)
 
     __mapper_args__ = {"version_id_col": version}
 

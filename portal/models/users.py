@@ -45,6 +45,9 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(30))
     #: Notification groups this person does not want by e-mail (the bell shows them all the same).
     muted_notifications: Mapped[list] = mapped_column(JSON, default=list)
+    #: How a facility's verifier hears of new contributions: "each" as it is recorded, or "daily" in one summary
+    #: (`notifications.NEW_CONTRIBUTION_NOTICES`).
+    contribution_notices: Mapped[str] = mapped_column(String(10), default="each", server_default="each")
     #: Two-factor sign-in (TOTP): the shared secret (sealed: a database dump does not pass the second step),
     #: when it was turned on, and the last time step used (a code is accepted once: never again at or
     #: before that step).

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import secrets
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -37,9 +39,30 @@ def unusable_password() -> str:
     return _hasher.hash(secrets.token_urlsafe(32))
 
 
+#: Inside `sharing_hashes`: each password's hash, made once.
+_shared_hashes: ContextVar[dict[str, str] | None] = ContextVar("mitrapas_shared_hashes", default=None)
+
+
+@contextmanager
+def sharing_hashes():
+    """Demo data: its people all have the one published password, so they share one hash of it (argon2 takes a
+    fifth of a second a hash on purpose; two dozen of them were 40% of loading the demo). Never for real people:
+    their hashes are salted each their own."""
+    token = _shared_hashes.set({})
+    try:
+        yield
+    finally:
+        _shared_hashes.reset(token)
+
+
 def hash_password(password: str) -> str:
     check_password_rules(password)
-    return _hasher.hash(password)
+    shared = _shared_hashes.get()
+    if shared is None:
+        return _hasher.hash(password)
+    if password not in shared:
+        shared[password] = _hasher.hash(password)
+    return shared[password]
 
 
 @cache
@@ -166,6 +189,8 @@ class Profile:
     locale: str
     #: Notification groups not wanted by e-mail.
     muted: list[str]
+    #: How a verifier hears of new contributions (`contribution_notices.CHOICES`); None leaves it as it is.
+    contribution_notices: str | None = None
 
 
 def update_profile(user: User, profile: Profile) -> None:
@@ -177,8 +202,14 @@ def update_profile(user: User, profile: Profile) -> None:
     user.name, user.position = profile.name.strip(), profile.position or None
     user.nip, user.phone, user.locale = profile.nip or None, profile.phone or None, profile.locale
     user.muted_notifications = sorted(profile.muted)
+    before["contribution_notices"] = user.contribution_notices
+    if profile.contribution_notices is not None:
+        if profile.contribution_notices not in ("each", "daily"):
+            raise DomainError(_l("Choose how you hear of new contributions."))
+        user.contribution_notices = profile.contribution_notices
     after = {field: getattr(user, field) for field in ("name", "position", "nip", "phone", "locale")}
     after["muted_notifications"] = user.muted_notifications
+    after["contribution_notices"] = user.contribution_notices
     changed = [field for field in after if after[field] != before[field]]
     if changed:  # which fields, not their values: the trail keeps no personal details (it is never rewritten)
         audit.record("user.profile_updated", actor=user, object_type="user", object_id=user.id,

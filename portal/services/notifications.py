@@ -24,19 +24,25 @@ from portal.tenancy import as_person
 
 #: What a person may switch off by e-mail (the bell always shows everything).
 GROUPS = ("agreements", "contributions", "people", "materials", "news", "reminders")
+#: A facility's verifiers hear of new contributions each, or several at once, or in a daily summary, as each chooses
+#: (`User.contribution_notices`, on their profile page) rather than by switching a group's e-mail off.
+NEW_CONTRIBUTION_KINDS = ("contribution.recorded", "contribution.recorded_many", "contribution.digest")
 MANAGERS = (Role.HEAD, Role.OFFICER, Role.ADMIN)
 
 
 def group_of(kind: str) -> str:
     if kind.startswith("reminder."):
         return "reminders"
+    if kind in NEW_CONTRIBUTION_KINDS:  # how these come is the verifier's own choice (`contribution_notices`)
+        return "new_contributions"
     return {"agreement": "agreements", "contribution": "contributions", "invitation": "people",
             "material": "materials", "news": "news"}.get(kind.split(".")[0], "agreements")
 
 
 def notify(users, kind: str, *, organisation: Organisation, link: str, dedupe_key: str | None = None,
-           **params) -> list[Notification]:
-    """One notice per active person (each once), and an e-mail unless they switched that group off."""
+           mail: str = "notification", mail_context: dict | None = None, **params) -> list[Notification]:
+    """One notice per active person (each once), and an e-mail unless they switched that group off; the e-mail is
+    `templates/mail/<mail>.*` (the notice's sentence unless told otherwise), given `mail_context` besides."""
     made = []
     for user in {user.id: user for user in users if user is not None and user.is_active}.values():
         key = f"{dedupe_key}:user:{user.id}" if dedupe_key else None
@@ -47,8 +53,8 @@ def notify(users, kind: str, *, organisation: Organisation, link: str, dedupe_ke
         db.session.add(notice)
         made.append(notice)
         if group_of(kind) not in (user.muted_notifications or []):
-            outbox.queue(user.email, "notification", locale=user.locale, notice=notice, user=user,
-                         link=links.absolute(link))
+            outbox.queue(user.email, mail, locale=user.locale, notice=notice, user=user,
+                         link=links.absolute(link), **(mail_context or {}))
     db.session.flush()
     return made
 
@@ -187,8 +193,11 @@ def _turn_done(agreement: Agreement, actor: User | None) -> None:
 
 
 def _on_contribution(entry: AuditEntry) -> None:
+    if entry.action == "contribution.recorded":
+        contribution_notices.recorded(entry)  # told when its transaction ends: an import records thousands
+        return
     if entry.action not in ("contribution.verified", "contribution.rejected"):
-        return  # nobody is told of a recorded one (an import records thousands): the facility's queue shows them
+        return
     contribution = db.session.get(Contribution, int(entry.object_id))
     if contribution is None or contribution.created_by is None:
         return
@@ -292,3 +301,7 @@ def remind(*, unsigned_days: int, queue_days: int) -> int:
                            dedupe_key=f"facility:{facility.id}:queue:{today.isoformat()}",
                            count=count, days=queue_days))
     return sent
+
+
+# The facility's verifiers hear of new contributions through a module of their own, which calls back into this one.
+from portal.services import contribution_notices  # noqa: E402
