@@ -292,3 +292,29 @@ def test_the_landing_page_asks_the_same_number_of_questions_as_facilities_publis
     small = asked()
     publish(12)
     assert asked() == small
+
+
+def test_the_queues_ask_the_same_number_of_questions_however_many_records_wait(app):
+    """What waits for the person looking and for others (issue 34): three questions, however many agreements and
+    contributions wait, in how many states, with how many partners."""
+    from tests.factories import AgreementFactory, ContributionFactory
+
+    facility, partner = FacilityFactory(), PartnerFactory()
+    PartnershipFactory(facility=facility, partner=partner)
+    people = {"officer": member_of(facility, Role.OFFICER), "partner": member_of(partner, Role.ADMIN)}
+    pages = {"officer": [f"/o/{facility.slug}/"], "partner": [f"/o/{partner.slug}/"]}
+
+    def grow(n):
+        for _ in range(n):
+            other = PartnerFactory()
+            PartnershipFactory(facility=facility, partner=other)
+            for who in (partner, other):
+                for status in ("submitted", "forwarded", "changes_requested", "approved", "partner_signed"):
+                    AgreementFactory(facility=facility, partner=who, status=status)
+                for status in ("submitted", "rejected"):
+                    ContributionFactory(facility=facility, partner=who, status=status)
+
+    grow(1)
+    small = queries_per_page(app, people, pages)
+    grow(6)
+    assert queries_per_page(app, people, pages) == small

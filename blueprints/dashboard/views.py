@@ -10,9 +10,9 @@ from blueprints.dashboard import bp
 from blueprints.query_args import page_number
 from blueprints.table_files import table_file
 from portal import activity_report, clock, policy
-from portal.models import ContributionStatus, OrgKind
+from portal.models import OrgKind
 from portal.services import (
-    agreement_lists, audit, contributions, file_jobs, organisations, partnerships, report_filters, reports,
+    audit, contributions, file_jobs, organisations, partnerships, queues, report_filters, reports,
 )
 from portal.session_pages import kept_for_session
 from portal.tenancy import current_membership, current_org
@@ -53,10 +53,7 @@ def index():
         page.update(
             partnerships=partnerships.newest_partnerships(DASHBOARD_ROWS), partner_count=partnerships.count_visible(),
             report_url=url_for("dashboard.monthly_report") if current_org.kind == OrgKind.FACILITY else None,
-            queues=agreement_lists.queue_counts(current_org, current_user),
-            verified=contributions.totals(), waiting_verification=contributions.waiting_count(),
-            waiting_correction=contributions.waiting_count(ContributionStatus.REJECTED)
-            if current_org.kind == OrgKind.PARTNER else None)
+            queues=queues.of(current_org, current_user._get_current_object()), verified=contributions.totals())
     return render_template(f"dashboard/{current_org.kind.value}.html", **page)
 
 

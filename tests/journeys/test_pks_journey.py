@@ -66,7 +66,7 @@ def test_a_partner_drafts_a_pks_the_facility_approves_and_both_sign_enrolling_on
 
     head = trip.person(HEAD, "kepala-rutan")
     head.sign_in()
-    decide(head, "approving it", "Setujui")
+    decide(head, "approving it", "Setujui", queue="waiting-decision")
     expect(head.page.get_by_test_id("standing")).to_have_text(
         f"Menunggu tanda tangan {PARTNER} (Vinny Safari) lebih dulu; setelah itu giliran Anda.")
     expect(head.page.get_by_test_id("sign-later")).to_contain_text("Verifikasi dua langkah Anda belum aktif")
@@ -126,10 +126,11 @@ def sign_for_the_first_time(person) -> None:
     expect(page.get_by_text("Anda telah menandatangani perjanjian.")).to_be_visible()
 
 
-def decide(person, what: str, button: str) -> None:
-    """From their home page: the dashboard's "waiting for review", the agreement, the decision."""
+def decide(person, what: str, button: str, queue: str = "waiting-review") -> None:
+    """From their home page: the dashboard's line of what waits for them ("for review" for the officer, "for your
+    decision" for the head), the agreement, the decision."""
     with person.budget(what, DECIDING):
-        person.click(person.page.get_by_test_id("waiting-review"))
+        person.click(person.page.get_by_test_id(queue))
         person.click(person.page.get_by_role("link", name=TITLE))
         person.click(person.page.get_by_role("button", name=button))
 
