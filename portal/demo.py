@@ -178,7 +178,7 @@ def logins() -> list[tuple[str, str, str]]:
 
 def load() -> None:
     """Create the demo tenants through the same services people use."""
-    with unscoped("demo data spans every tenant"):
+    with unscoped("demo data spans every tenant"), accounts.sharing_hashes():
         admin = accounts.create_user(email=PLATFORM_ADMIN[0], name=PLATFORM_ADMIN[1],
                                      password=DEMO_PASSWORD, is_platform_admin=True)
         by_name: dict[str, Organisation] = {}

@@ -6,7 +6,10 @@ from sqlalchemy import select
 
 from portal import clock, demo, signing, storage
 from portal.extensions import db
-from portal.models import Agreement, AgreementStatus, DocumentKind, OrgKind, Partnership, Role, SignatureMethod
+from portal.models import (
+    Agreement, AgreementStatus, DocumentKind, OrgKind, Partnership, Role, SignatureMethod, User,
+)
+from portal.services import accounts
 from portal.tenancy import unscoped
 from tests.factories import every_organisation
 
@@ -112,3 +115,12 @@ def test_the_five_seed_reports_are_published_on_the_facilities_public_pages(load
     tamiang = client.get(f"/publik/{published[demo_news.REPORTS[-1].title][0]}").text
     assert "Sistem Rujukan Pelayanan Kesehatan" in tamiang and "RSUD Tamiang Layang" in tamiang
     assert "Program Rehabilitasi WBP Kategori II (30 hari)" in tamiang
+
+
+def test_the_demo_people_share_one_hash_of_the_published_password_and_nobody_else_does(loaded):
+    """Loading the demo hashes its one password once; a person made outside it gets a salt of their own."""
+    with unscoped("the test compares every account's hash"):
+        hashes = {email: db.session.scalar(select(User.password_hash).where(User.email == email))
+                  for email, _name, _what in demo.logins()}
+    assert len(set(hashes.values())) == 1
+    assert accounts.hash_password(demo.DEMO_PASSWORD) not in hashes.values()
