@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from flask import flash, jsonify
 from werkzeug.exceptions import HTTPException
 
-from portal.errors import DomainError, NotAllowed
+from portal.errors import DomainError, FieldErrors, NotAllowed
+from portal.services.files import FileRefused
 from portal.extensions import db
 
 
@@ -15,17 +16,34 @@ class Outcome:
 
 
 @contextmanager
-def committed():
-    """Run a service call: commit it, or on a DomainError roll back and flash the message."""
+def committed(form=None, *, file_field: str | None = None):
+    """Run a service call: commit it, or on a DomainError roll back and say why.
+
+    With `form`, a rule broken by its fields (FieldErrors) is shown beside each field, and a refused file
+    (FileRefused) beside `file_field`, where the person looks; anything else is flashed.
+    """
     outcome = Outcome()
     try:
         yield outcome
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "danger")
+        if not _shown_beside_fields(form, file_field, error):
+            flash(error.message, "danger")
     else:
         outcome.ok = True
+
+
+def _shown_beside_fields(form, file_field: str | None, error: DomainError) -> bool:
+    if form is None:
+        return False
+    problems = error.problems if isinstance(error, FieldErrors) else \
+        {file_field: error.message} if isinstance(error, FileRefused) and file_field else {}
+    if not problems or not all(name in form for name in problems):
+        return False
+    for name, message in problems.items():
+        form[name].errors = [*form[name].errors, str(message)]  # str: a lazy string is never escaped
+    return True
 
 
 class Refused(HTTPException):

@@ -17,6 +17,15 @@ class DomainError(Exception):
         self.message = message
 
 
+class FieldErrors(DomainError):
+    """Rules broken by named fields, all found at once: a form shows each message beside its field (the names are
+    the service's, which the forms share); the API and an import read them joined, as one message."""
+
+    def __init__(self, problems: dict[str, object]):
+        super().__init__(" ".join(str(message) for message in problems.values()))
+        self.problems = problems
+
+
 class NotAllowed(DomainError):
     """The acting user may not do this."""
 

@@ -54,6 +54,7 @@ def test_a_partner_admin_invites_someone_who_has_an_account_who_logs_in_first_an
     admin.get_by_role("link", name="Anggota", exact=True).click()
     admin.get_by_role("link", name="Undang seseorang").click()
     admin.get_by_label("E-mail").fill("magang.psikologi@mitrapas.test")
+    admin.get_by_label("Peran").select_option(label="Anggota mitra")  # no role is chosen for them
     admin.get_by_role("button", name="Kirim undangan").click()
     assert admin.get_by_text("Undangan telah dikirim ke magang.psikologi@mitrapas.test.").is_visible()
     assert admin.get_by_test_id("invitations").get_by_text("magang.psikologi@mitrapas.test").is_visible()

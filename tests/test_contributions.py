@@ -33,7 +33,7 @@ def record(pks, by=None, **changes) -> Contribution:
      "Laki-laki dan perempuan bersama-sama (15) lebih banyak daripada jumlah total (12)."),
     (dict(started_on=TODAY - timedelta(days=1), ended_on=TODAY - timedelta(days=3)),
      "Tanggal berakhir tidak boleh sebelum tanggal mulai."),
-    (dict(started_on=TODAY + timedelta(days=5)), "tidak boleh lebih dari 0 hari ke depan"),
+    (dict(started_on=TODAY + timedelta(days=5)), "Tanggal ini di masa depan: kontribusi dicatat setelah terlaksana"),
     (dict(hours=Decimal("25")), "lebih dari 24 jam sehari"),
     (dict(hours=Decimal("-1")), "Jumlah jam tidak boleh negatif."),
 ])

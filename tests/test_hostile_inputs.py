@@ -18,7 +18,8 @@ from portal.services import files
 from portal.tenancy import unscoped
 from tests import hostile_files, sample_files
 
-NOT_ACCEPTED = "Jenis berkas ini tidak diterima di sini"
+NOT_ACCEPTED = "tidak dapat diunggah: isinya bukan salah satu jenis berkas yang diterima di sini"
+EMPTY_FILE = "kosong (0 byte)"
 TOO_MANY_PIXELS = "Gambar ini memiliki terlalu banyak piksel"
 EMPTY = "Berkas kosong."
 NOT_A_WORKBOOK = "Berkas bukan buku kerja XLSX yang dapat dibaca."
@@ -60,7 +61,7 @@ REFUSED_MATERIALS = {
     "svg with a script": (hostile_files.svg_with_script, "logo.svg", NOT_ACCEPTED),
     "html named as a pdf": (hostile_files.html_page, "laporan.pdf", NOT_ACCEPTED),
     "executable named as a pdf": (sample_files.executable_named_pdf, "modul.pdf", NOT_ACCEPTED),
-    "empty file": (lambda: b"", "kosong.pdf", EMPTY),
+    "empty file": (lambda: b"", "kosong.pdf", EMPTY_FILE),
     "one byte": (lambda: b"%", "satu.pdf", NOT_ACCEPTED),
 }
 
@@ -81,7 +82,7 @@ def test_one_byte_over_the_limit_is_refused_and_the_limit_itself_accepted(partne
     before = counts()
 
     over = upload_material(partner, at_limit + b"0", "terlalu-besar.pdf")
-    assert "Berkas melebihi batas" in over.text and counts() == before
+    assert "terlalu-besar.pdf&#34; melebihi batas 64 KB" in over.text and counts() == before
 
     upload_material(partner, at_limit, "pas.pdf")
     assert counts()[0] == before[0] + 1

@@ -113,7 +113,8 @@ def test_a_file_is_quarantined_until_checked_and_refused_by_its_content(pks, log
 
     status, refused = browser.complete(upload)
     assert status == 422 and refused["status"] == "rejected"
-    assert "Jenis berkas ini tidak diterima" in refused["problem"]
+    assert "isinya bukan salah satu jenis berkas yang diterima" in refused["problem"]
+    assert "paling besar 2 GB" in refused["problem"], "the real limit, not the file's own size (it said 4 KB)"
     assert storage.head(key) is None
     assert materials_count() == 0
 
@@ -147,7 +148,7 @@ def test_only_the_uploader_continues_or_attaches_an_upload_and_only_once(pks, lo
 def test_a_file_over_the_limit_or_empty_is_refused_before_a_byte_is_sent(pks, login_as, app):
     web = login_as(pks.partner_member)
     browser = browser_of(web, pks.partner.slug)
-    for size, message in ((app.config["MATERIAL_MAX_BYTES"] + 1, "melebihi batas"), (0, "Berkas kosong")):
+    for size, message in ((app.config["MATERIAL_MAX_BYTES"] + 1, "melebihi batas"), (0, "kosong (0 byte)")):
         status, answer = browser.call("POST", f"/o/{pks.partner.slug}/uploads",
                                       {"filename": "besar.pdf", "size": size, "pair": pair_of(pks)})
         assert status == 422 and message in answer["error"]

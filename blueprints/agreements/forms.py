@@ -1,14 +1,17 @@
 """Forms for drafting an agreement, giving reasons, signing, uploading and filtering."""
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField, SubmitField, TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from blueprints.forms import Form, typed
-from portal.models import AgreementStatus, AgreementType
+from portal.models import AgreementStatus, AgreementType, DocumentKind
 from portal.services.agreement_lists import AgreementFilter
+from portal.services import agreements, file_kinds
+from portal.services.agreement_files import ACCEPTED
 from portal.services.agreements import AgreementFields
 from portal.vocabulary import AGREEMENT_STATUS, AGREEMENT_TYPE
 
@@ -23,8 +26,11 @@ def _people(people, empty_label) -> list[tuple[int, str]]:
 class AgreementForm(Form):
     """The drafter's fields; the signatory lists come from the pair's heads and admins."""
 
-    type = SelectField(_l("Type of cooperation"), validators=[DataRequired()],
-                       choices=[(kind.value, label) for kind, label in AGREEMENT_TYPE.items()])
+    #: "— pilih —" first: a type nobody chose is never saved as the first of the list.
+    type = SelectField(_l("Type of cooperation"), default="",
+                       validators=[DataRequired(message=_l("Choose the type of cooperation."))],
+                       choices=[("", _l("— choose —"))]
+                       + [(kind.value, label) for kind, label in AGREEMENT_TYPE.items()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     scope = TextAreaField(_l("Scope (ruang lingkup)"), validators=[DataRequired()])
     objectives = TextAreaField(_l("Objectives"), validators=[DataRequired()])
@@ -51,6 +57,9 @@ class AgreementForm(Form):
     def __init__(self, *args, heads, admins, **kwargs):
         super().__init__(*args, **kwargs)
         self._heads, self._admins = {p.id: p for p in heads}, {p.id: p for p in admins}
+        self.document.description = " ".join((str(_l("Accepted: %(accepted)s.", accepted=file_kinds.accepted(
+            ACCEPTED[DocumentKind.DRAFT], current_app.config["AGREEMENT_DOCUMENT_MAX_BYTES"]))),
+            str(self.document.description)))
         self.facility_signatory.choices = _people(heads, _l("— choose later —"))
         self.partner_signatory.choices = _people(admins, _l("— choose later —"))
 
@@ -60,9 +69,14 @@ class AgreementForm(Form):
             if len(people) == 1 and select.data in (None, NOBODY):
                 select.data = next(iter(people))
 
-    def validate_end_date(self, field):
-        if self.start_date.data and field.data and field.data < self.start_date.data:
-            raise ValidationError(_l("The end date must not be before the start date."))
+    def validate(self, extra_validators=None) -> bool:
+        """The form's own checks, then the period's rules of the service (the API's too), beside the dates."""
+        valid = super().validate(extra_validators)
+        if self.start_date.data and self.end_date.data and not (self.start_date.errors or self.end_date.errors):
+            for name, message in agreements.period_problems(self.start_date.data, self.end_date.data).items():
+                self[name].errors.append(str(message))
+                valid = False
+        return valid
 
     def fields(self) -> AgreementFields:
         return AgreementFields(

@@ -67,7 +67,7 @@ def new():
     if request.method == "GET":
         form.name_the_only_signatories()
     if form.validate_on_submit():
-        with committed() as outcome:
+        with committed(form, file_field="document") as outcome:
             agreement = agreements.create_agreement(
                 pair.facility, pair.partner, form.fields(), actor=_actor(), **_upload(form.document.data))
             _submit_if_asked(form, agreement)
@@ -97,7 +97,7 @@ def edit(agreement_id: int):
         form.fill_from(AgreementFields.of(agreement))
         form.version.data = agreement.version
     if form.validate_on_submit():
-        with committed() as outcome:
+        with committed(form, file_field="document") as outcome:
             agreements.update_agreement(agreement, form.fields(), actor=_actor(),
                                         expected_version=_int(form.version.data))
             if form.document.data:

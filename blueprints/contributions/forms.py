@@ -5,18 +5,31 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     DateField, DecimalField, FieldList, Form as RowForm, FormField, HiddenField, IntegerField, SelectField,
-    StringField, SubmitField, TextAreaField,
+    SelectMultipleField, StringField, SubmitField, TextAreaField, ValidationError,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from blueprints.forms import Form
 from portal.models import ContributionType
+from blueprints.materials.forms import accepted_files
+from portal.services import contributions
 from portal.services.contributions import ContributionFields, contribution_types_under
 from portal.services.programmes import ProgrammeFields
-from portal.vocabulary import CONTRIBUTION_TYPE
+from portal.vocabulary import CONTRIBUTION_TYPE, label
 
 NONE = 0
-TYPE_CHOICES = [(kind.value, label) for kind, label in CONTRIBUTION_TYPE.items()]
+#: "— pilih —" first: a type nobody chose is never recorded as the first of the list.
+TYPE_CHOICES = [("", _l("— choose —"))] + [(kind.value, label) for kind, label in CONTRIBUTION_TYPE.items()]
+
+
+class MaterialChoice(SelectMultipleField):
+    """Materials already in the portal, ticked to become evidence; a value not offered is refused in words."""
+
+    def pre_validate(self, form):
+        offered = {value for value, *_rest in self.choices}
+        if any(value not in offered for value in self.data or []):
+            raise ValidationError(_l("A chosen material is not one of this partnership's materials free to be "
+                                     "evidence (it may be another contribution's). Choose again from the list."))
 
 
 def _count(label):
@@ -27,7 +40,8 @@ class ContributionForm(Form):
     #: One per form shown: the same form sent twice records one contribution.
     submission_key = HiddenField(default=lambda: uuid.uuid4().hex,
                                  validators=[Optional(), Regexp(r"^[0-9a-f]{32}$")])
-    type = SelectField(_l("Type of contribution"), choices=TYPE_CHOICES, validators=[DataRequired()])
+    type = SelectField(_l("Type of contribution"), choices=TYPE_CHOICES, default="",
+                       validators=[DataRequired(message=_l("Choose the type of contribution."))])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("What was done"), validators=[Optional(), Length(max=5000)])
     started_on = DateField(_l("Date (or first day)"), validators=[DataRequired()])
@@ -42,11 +56,19 @@ class ContributionForm(Form):
     agreement = SelectField(_l("Agreement it falls under"), coerce=int, default=NONE)
     programme = SelectField(_l("Programme"), coerce=int, default=NONE)
     evidence = MultipleFileField(_l("Evidence (photos, attendance counts, reports)"))
+    existing_evidence = MaterialChoice(_l("Or choose materials already in the portal"), coerce=int,
+                                       validators=[Optional()])
     version = StringField(render_kw={"hidden": True})
     submit = SubmitField(_l("Submit for verification"))
 
-    def __init__(self, *args, agreements, programmes, **kwargs):
+    def __init__(self, *args, facility, partner, agreements, programmes, materials=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self._facility, self._partner = facility, partner
+        self.evidence.description = accepted_files()
+        self.existing_evidence.choices = [(m.id, m.title, {"data-category": label(m.category)}) for m in materials]
+        earliest = contributions.earliest_day(facility, partner)
+        self.started_on.render_kw = {"min": earliest.isoformat(), "max": contributions.latest_day().isoformat()}
+        self.ended_on.render_kw = dict(self.started_on.render_kw)
         self._agreements = {a.id: a for a in agreements}
         self._programmes = {p.id: p for p in programmes}
         self.agreement.choices = [(NONE, _l("— none —"))] + [
@@ -57,12 +79,31 @@ class ContributionForm(Form):
 
     def fields(self) -> ContributionFields:
         return ContributionFields(
-            type=ContributionType(self.type.data), title=self.title.data, description=self.description.data or "",
+            type=ContributionType(self.type.data) if self.type.data else None, title=self.title.data,
+            description=self.description.data or "",
             started_on=self.started_on.data, ended_on=self.ended_on.data,
             participants_male=self.participants_male.data, participants_female=self.participants_female.data,
             participants_total=self.participants_total.data, hours=self.hours.data,
             partner_people=self.partner_people.data, location=self.location.data,
             agreement=self._agreements.get(self.agreement.data), programme=self._programmes.get(self.programme.data))
+
+    def validate(self, extra_validators=None) -> bool:
+        """The form's own checks, then the service's rules (the ones the API and the import obey), all at once,
+        each beside its field."""
+        valid = super().validate(extra_validators)
+        if self.type.data not in ("", *ContributionType._value2member_map_):
+            return valid
+        for name, message in contributions.problems(self._facility, self._partner, self.fields()).items():
+            if name in self and not self[name].errors:
+                self[name].errors.append(str(message))  # str: escaped (it may quote a title)
+                valid = False
+        return valid
+
+    def choose_existing(self, material_id: int, title: str) -> None:
+        """Tick a material (the twin of a file refused as already there), offering it if it was not offered."""
+        if all(value != material_id for value, *_rest in self.existing_evidence.choices):
+            self.existing_evidence.choices = [(material_id, title), *self.existing_evidence.choices]
+        self.existing_evidence.data = [*(self.existing_evidence.data or []), material_id]
 
     def fill_from(self, fields: ContributionFields) -> None:
         for name, value in vars(fields).items():
@@ -79,7 +120,8 @@ class ReasonForm(Form):
 
 class ProgrammeForm(Form):
     name = StringField(_l("Name of the programme"), validators=[DataRequired(), Length(max=300)])
-    type = SelectField(_l("Type"), choices=TYPE_CHOICES, validators=[DataRequired()])
+    type = SelectField(_l("Type"), choices=TYPE_CHOICES, default="",
+                       validators=[DataRequired(message=_l("Choose the type of the programme."))])
     category = StringField(_l("Category or level"), validators=[Optional(), Length(max=120)],
                            description=_l("e.g. Kategori II"))
     duration_days = IntegerField(_l("Duration (days)"), validators=[Optional(), NumberRange(min=0)])

@@ -20,10 +20,10 @@ from blueprints.query_args import filter_args, page_number, record_id
 from portal import policy
 from portal.extensions import db
 from portal.models import (
-    Contribution, ContributionStatus, Material, MaterialCategory,
+    Contribution, ContributionStatus, Material,
     Programme, ProgrammeStatus,
 )
-from portal.services import agreement_lists, contribution_import, contributions, file_jobs, files, materials
+from portal.services import agreement_lists, contribution_import, contributions, evidence, file_jobs, files, materials
 from portal.services.programmes import close_programme, create_programme
 from portal.services.contributions import ContributionFields
 from portal.services.materials import Upload
@@ -82,7 +82,8 @@ def _choices(facility, partner):
     programmes = db.session.scalars(select(Programme).where(  # closed ones too: sessions are recorded late
         Programme.facility_id == facility.id, Programme.partner_id == partner.id)
         .order_by(Programme.name)).unique().all()
-    return {"agreements": agreements, "programmes": programmes}
+    return {"facility": facility, "partner": partner, "agreements": agreements, "programmes": programmes,
+            "materials": evidence.offered(facility, partner)}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -96,12 +97,12 @@ def new():
     if request.method == "GET" and request.args.get("programme", type=record_id):
         form.programme.data = request.args.get("programme", type=record_id)
     if form.validate_on_submit():
-        with committed() as outcome:
+        with committed(form, file_field="evidence") as outcome:
             contribution, recorded = contributions.record_contribution_once(
                 pair.facility, pair.partner, form.fields(), actor=_actor(),
                 submission_key=form.submission_key.data or uuid.uuid4().hex)
             if recorded:
-                _attach_evidence(contribution, form.evidence.data)
+                _attach_evidence(contribution, form)
         if outcome.ok:
             flash(_("The contribution has been recorded; a facility officer will verify it.") if recorded else
                   _("This form had already been sent, and its contribution recorded once: here it is."), "success")
@@ -109,12 +110,16 @@ def new():
     return render_template("contributions/form.html", form=form, pair=pair, contribution=None)
 
 
-def _attach_evidence(contribution, uploads) -> None:
-    files = [Upload(upload.stream, upload.filename) for upload in uploads or [] if upload and upload.filename]
-    if files:
-        materials.upload_materials(contribution.facility, contribution.partner, files,
-                                   category=MaterialCategory.PHOTO, contribution=contribution, actor=_actor(),
-                                   description=contribution.title)
+def _attach_evidence(contribution, form: ContributionForm) -> None:
+    """The files chosen, and the materials ticked; a file already in the portal gets its material ticked."""
+    chosen = [Upload(upload.stream, upload.filename) for upload in form.evidence.data or []
+              if upload and upload.filename]
+    try:
+        evidence.attach(contribution, chosen, form.existing_evidence.data, actor=_actor())
+    except materials.DuplicateFile as duplicate:
+        if duplicate.choosable:
+            form.choose_existing(duplicate.twin_id, duplicate.twin_title)
+        raise
 
 
 @bp.route("/<int:contribution_id>")
@@ -144,14 +149,14 @@ def edit(contribution_id: int):
         form.fill_from(ContributionFields.of(contribution))
         form.version.data = str(contribution.version)
     if form.validate_on_submit():
-        with committed() as outcome:
+        with committed(form, file_field="evidence") as outcome:
             if contribution.status == ContributionStatus.VERIFIED:
                 target = contributions.correct_verified(contribution, form.fields(), actor=_actor())
             else:
                 target = contribution
                 contributions.update_contribution(contribution, form.fields(), actor=_actor(),
                                                   expected_version=int(form.version.data or 0) or None)
-            _attach_evidence(target, form.evidence.data)
+            _attach_evidence(target, form)
         if outcome.ok:
             flash(_("Sent for verification again."), "success")
             return redirect(url_for("contributions.show", contribution_id=target.id))
@@ -191,7 +196,7 @@ def new_programme():
     if pair is None:
         return render_template("_choose_pair.html", pairs=pairs, target="contributions.new_programme",
                                heading=_("Start a programme"), question=_("Choose the facility"))
-    form = ProgrammeForm(agreements=_choices(pair.facility, pair.partner)["agreements"])
+    form = ProgrammeForm(agreements=contributions.signed_agreements_of(pair.facility, pair.partner))
     if form.validate_on_submit():
         with committed() as outcome:
             programme = create_programme(pair.facility, pair.partner, form.fields(), actor=_actor())

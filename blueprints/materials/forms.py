@@ -1,4 +1,5 @@
 """Forms for sharing materials and filtering the list."""
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import FieldList, HiddenField, SelectField, StringField, SubmitField, TextAreaField
@@ -6,10 +7,17 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from blueprints.forms import Form, typed
 from portal.models import MaterialCategory
+from portal.services import file_kinds
 from portal.services.materials import MaterialFilter
 from portal.vocabulary import MATERIAL_CATEGORY
 
 CATEGORY_CHOICES = [(category.value, label) for category, label in MATERIAL_CATEGORY.items()]
+
+
+def accepted_files() -> str:
+    """What a material's file field takes, in words, from the rule the upload checks (the config): one source."""
+    return str(_l("Accepted: %(accepted)s.", accepted=file_kinds.accepted(current_app.config["MATERIAL_TYPES"],
+                                                                          current_app.config["MATERIAL_MAX_BYTES"])))
 
 
 class _Uploaded:
@@ -38,15 +46,18 @@ def _uploaded_ids(most: int) -> FieldList:
 
 
 class UploadForm(_Uploaded, Form):
-    files = MultipleFileField(_l("Files"), description=_l("You can choose several files at once."))
+    files = MultipleFileField(_l("Files"))
     uploaded = _uploaded_ids(50)
-    category = SelectField(_l("Category"), choices=CATEGORY_CHOICES, validators=[DataRequired()])
+    #: "— pilih —" first: a photo is never filed as a module because nobody changed the list.
+    category = SelectField(_l("Category"), choices=[("", _l("— choose —"))] + CATEGORY_CHOICES, default="",
+                           validators=[DataRequired(message=_l("Choose the category."))])
     agreement = SelectField(_l("Agreement (optional)"), coerce=int, default=0)
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Upload"))
 
     def __init__(self, *args, agreements, **kwargs):
         super().__init__(*args, **kwargs)
+        self.files.description = " ".join((accepted_files(), str(_l("You can choose several files at once."))))
         self.agreement.choices = [(0, _l("— none —"))] + [(a.id, a.title) for a in agreements]
 
     def validate_files(self, field) -> None:
@@ -57,6 +68,10 @@ class VersionForm(_Uploaded, Form):
     file = FileField(_l("New version"))
     uploaded = _uploaded_ids(1)
     submit = SubmitField(_l("Upload new version"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.file.description = accepted_files()
 
     def validate_file(self, field) -> None:
         self._require_a_file(field)

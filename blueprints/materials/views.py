@@ -50,7 +50,7 @@ def new():
     form = UploadForm(agreements=agreements)
     if form.validate_on_submit():
         chosen = next((a for a in agreements if a.id == form.agreement.data), None)
-        with committed() as outcome:
+        with committed(form, file_field="files") as outcome:
             chosen_files = _uploads_of(form, form.files, pair.facility, pair.partner)
             shared = materials.upload_materials(
                 pair.facility, pair.partner, chosen_files, category=MaterialCategory(form.category.data),

@@ -59,11 +59,12 @@ class ConfirmForm(Form):
 
 class InviteMemberForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField(_l("Role"))
+    #: "— pilih —" first: who is invited as what is always chosen, never "Admin mitra" by default.
+    role = SelectField(_l("Role"), default="", validators=[DataRequired(message=_l("Choose the role."))])
     access_until = DateField(_l("Access until (optional)"), validators=[Optional()],
                              description=_l("For interns and other fixed-term members: access lapses after this day."))
     submit = SubmitField(_l("Send the invitation"))
 
     def __init__(self, *args, kind, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = role_choices(kind)
+        self.role.choices = [("", _l("— choose —"))] + role_choices(kind)

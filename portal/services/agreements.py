@@ -11,8 +11,9 @@ from typing import BinaryIO
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal import policy
-from portal.errors import DomainError
+from portal import clock, policy
+from portal.errors import DomainError, FieldErrors
+from portal.i18n import long_date
 from portal.extensions import db
 from portal.models import (
     Agreement, AgreementDocument, AgreementKind, AgreementStatus, AgreementType, DocumentKind, Organisation,
@@ -206,9 +207,44 @@ def available_actions(agreement: Agreement, user: User) -> set[str]:
     return actions
 
 
+#: The longest an agreement may run (DESIGN.md is silent; cooperation agreements of government bodies commonly
+#: run at most five years, then are renewed).
+MAX_YEARS = 5
+#: How far ahead of its start an agreement may be drafted.
+MAX_YEARS_AHEAD = 2
+
+
+def period_problems(start: date, end: date) -> dict[str, object]:
+    """What is wrong with an agreement's period, by field: it runs at most MAX_YEARS, starts at most
+    MAX_YEARS_AHEAD from today, and did not begin so long ago that it would have ended already."""
+    today, found = clock.today(), {}
+    if start > _years_after(today, MAX_YEARS_AHEAD):
+        found["start_date"] = _l("The start date is more than %(n)d years ahead (after %(last)s): draft the agreement "
+                                 "closer to its start. Check the year.", n=MAX_YEARS_AHEAD,
+                                 last=long_date(_years_after(today, MAX_YEARS_AHEAD)))
+    elif start <= _years_after(today, -MAX_YEARS):
+        found["start_date"] = _l("The start date is more than %(n)d years ago: an agreement runs at most %(n)d years, "
+                                 "so this one would have ended already. Check the year.", n=MAX_YEARS)
+    if end < start:
+        found["end_date"] = _l("The end date must not be before the start date.")
+    elif end >= _years_after(start, MAX_YEARS):
+        found["end_date"] = _l("An agreement runs at most %(n)d years: from this start, it ends on %(last)s at the "
+                               "latest. A longer cooperation is renewed.", n=MAX_YEARS,
+                               last=long_date(_years_after(start, MAX_YEARS) - timedelta(days=1)))
+    return found
+
+
+def _years_after(day: date, years: int) -> date:
+    """The same day `years` later (or earlier); 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def _apply(agreement: Agreement, fields: AgreementFields) -> None:
-    if fields.end_date < fields.start_date:
-        raise DomainError(_l("The end date must not be before the start date."))
+    if found := period_problems(fields.start_date, fields.end_date):
+        raise FieldErrors(found)
     _check_signatory(fields.facility_signatory, agreement.facility, Role.HEAD,
                      _l("The facility's signatory must be a head of the facility."))
     _check_signatory(fields.partner_signatory, agreement.partner, Role.ADMIN,

@@ -99,12 +99,13 @@ def import_contributions(facility: Organisation, partner: Organisation, stream: 
     result = ImportResult(rows=len(rows))
     policy.require(policy.can_record_contribution(actor, facility, partner))
     signed = contributions.signed_agreements_of(facility, partner)
+    earliest = contributions.earliest_day(facility, partner)
     agreements = {agreement.title.casefold(): agreement for agreement in _agreements(facility, partner)}
     types, total, made = _type_words(), 2 * len(rows), []
     for done, (number, row) in enumerate(rows, start=1):
         try:
             made.append(contributions.new_contribution(facility, partner, _fields(row, agreements, types),
-                                                       actor=actor, signed=signed))
+                                                       actor=actor, signed=signed, earliest=earliest))
         except DomainError as error:
             result.problems.append(RowProblem(number, str(error.message)))
         if done % BATCH == 0:

@@ -17,11 +17,12 @@ from sqlalchemy import func, select
 from portal import clock, policy
 from portal.exports import Column, QueryRows, Table
 from portal.vocabulary import label
-from portal.errors import DomainError
+from portal.errors import DomainError, FieldErrors
+from portal.i18n import long_date
 from portal.extensions import db
 from portal.models import (
     Agreement, AgreementStatus, AgreementType, Contribution, ContributionStatus, ContributionType, Organisation,
-    Programme, User,
+    Partnership, Programme, User,
 )
 from portal.models.base import utcnow
 from portal.services import audit, locking, tallies
@@ -109,11 +110,11 @@ def record_contribution(facility: Organisation, partner: Organisation, fields: C
 
 
 def new_contribution(facility: Organisation, partner: Organisation, fields: ContributionFields, *, actor: User,
-                     signed: list[Agreement] | None = None) -> Contribution:
+                     signed: list[Agreement] | None = None, earliest: date | None = None) -> Contribution:
     """A contribution checked against every rule, not yet kept: what recording one and importing many share."""
     contribution = Contribution(facility_id=facility.id, partner_id=partner.id, created_by_id=actor.id,
                                 status=C.SUBMITTED)  # ids, not objects: an import makes 20,000 of these
-    _apply(contribution, facility, partner, fields, signed=signed)
+    _apply(contribution, facility, partner, fields, signed=signed, earliest=earliest)
     return contribution
 
 
@@ -272,49 +273,105 @@ def as_table(query) -> Table:
 # --- the machinery ------------------------------------------------------------------------
 
 def _apply(contribution: Contribution, facility: Organisation, partner: Organisation,
-           fields: ContributionFields, *, signed: list[Agreement] | None = None) -> None:
-    """Check every field against the rules (each refusal in the user's language), then set them."""
-    ended = fields.ended_on or fields.started_on
-    if ended < fields.started_on:
-        raise DomainError(_l("The end date must not be before the start date."))
-    ahead = current_app.config["CONTRIBUTION_FUTURE_DAYS"]
-    if fields.started_on > clock.today() + timedelta(days=ahead):
-        raise DomainError(_l("A contribution is recorded once it happened: the date cannot be more than "
-                             "%(n)d day(s) ahead.", n=ahead))
-    counts = (fields.participants_male, fields.participants_female, fields.participants_total)
-    if any(count is not None and count < 0 for count in counts):
-        raise DomainError(_l("Numbers of participants cannot be negative."))
-    male, female, total = (count or 0 for count in counts)
-    if fields.participants_total is None and (fields.participants_male or fields.participants_female):
-        fields.participants_total = total = male + female
-    if male + female > total:
-        raise DomainError(_l("Men and women together (%(sum)d) are more than the total (%(total)d).",
-                             sum=male + female, total=total))
-    if fields.hours is not None:
-        if fields.hours < 0:
-            raise DomainError(_l("Hours cannot be negative."))
-        days = (ended - fields.started_on).days + 1
-        if fields.hours > 24 * days:
-            raise DomainError(_l("%(hours)s hours over %(days)d day(s) is more than 24 hours a day.",
-                                 hours=fields.hours, days=days))
-    _check_agreement(facility, partner, fields, signed)
-    if fields.programme is not None and (fields.programme.facility_id, fields.programme.partner_id) != (
-            facility.id, partner.id):
-        raise DomainError(_l("That programme belongs to another facility or partner."))
+           fields: ContributionFields, *, signed: list[Agreement] | None = None, earliest: date | None = None) -> None:
+    """Check every field against the rules, all at once (each refusal beside its field, in the user's language),
+    then set them."""
+    found = problems(facility, partner, fields, signed=signed, earliest=earliest)
+    if found:
+        raise FieldErrors(found)
     for name, value in vars(fields).items():
         if isinstance(value, str):
             value = value.strip() or ("" if name in ("title", "description") else None)
         setattr(contribution, name, value)
 
 
-def _check_agreement(facility: Organisation, partner: Organisation, fields: ContributionFields,
-                     signed: list[Agreement] | None = None) -> None:
+def problems(facility: Organisation, partner: Organisation, fields: ContributionFields, *,
+             signed: list[Agreement] | None = None, earliest: date | None = None) -> dict[str, object]:
+    """What is wrong with these fields, by field (the form's names): empty when they may be recorded.
+
+    Fills in the total from men and women when only those were given; a form may ask before a type is chosen
+    (the agreement is then not checked). `earliest` (the pair's `earliest_day`, read once) spares an import a
+    query per row.
+    """
+    found: dict[str, object] = {}
+    if fields.started_on is not None:
+        found |= _date_problems(fields, earliest or earliest_day(facility, partner))
+    counts = (fields.participants_male, fields.participants_female, fields.participants_total)
+    if any(count is not None and count < 0 for count in counts):
+        found["participants_total"] = _l("Numbers of participants cannot be negative.")
+    else:
+        male, female, total = (count or 0 for count in counts)
+        if fields.participants_total is None and (fields.participants_male or fields.participants_female):
+            fields.participants_total = total = male + female
+        if male + female > total:
+            found["participants_total"] = _l("Men and women together (%(sum)d) are more than the total "
+                                             "(%(total)d).", sum=male + female, total=total)
+    if fields.hours is not None and fields.started_on is not None and "ended_on" not in found:
+        days = ((fields.ended_on or fields.started_on) - fields.started_on).days + 1
+        if fields.hours < 0:
+            found["hours"] = _l("Hours cannot be negative.")
+        elif fields.hours > 24 * days:
+            found["hours"] = _l("%(hours)s hours over %(days)d day(s) is more than 24 hours a day.",
+                                hours=fields.hours, days=days)
+    if fields.type is not None and fields.started_on is not None and not found.keys() & {"started_on", "ended_on"}:
+        if problem := _agreement_problem(facility, partner, fields, signed):
+            found["agreement"] = problem
+    if fields.programme is not None and (fields.programme.facility_id, fields.programme.partner_id) != (
+            facility.id, partner.id):
+        found["programme"] = _l("That programme belongs to another facility or partner.")
+    return found
+
+
+#: The earliest year a contribution may be dated where the partnership's start was not recorded: the portal
+#: keeps what partners do now; older work belongs in the reports of its own year.
+EARLIEST_YEAR = 2020
+
+
+def earliest_day(facility: Organisation, partner: Organisation) -> date:
+    """The first day a contribution of the pair may be dated: the day the partnership began, where it was
+    recorded, otherwise 1 January EARLIEST_YEAR."""
+    since = db.session.scalar(select(Partnership.since).where(
+        Partnership.facility_id == facility.id, Partnership.partner_id == partner.id))
+    return since or date(EARLIEST_YEAR, 1, 1)
+
+
+def latest_day() -> date:
+    """The last day a contribution may be dated: today (it is recorded once it happened), or as many days
+    ahead as CONTRIBUTION_FUTURE_DAYS allows."""
+    return clock.today() + timedelta(days=current_app.config["CONTRIBUTION_FUTURE_DAYS"])
+
+
+def _date_problems(fields: ContributionFields, earliest: date) -> dict[str, object]:
+    found: dict[str, object] = {}
+    latest, ahead = latest_day(), current_app.config["CONTRIBUTION_FUTURE_DAYS"]
+    for name in ("started_on", "ended_on"):
+        day = getattr(fields, name)
+        if day is None:
+            continue
+        if day < earliest:
+            found[name] = (_l("The date is before the partnership began (%(since)s): a contribution is dated on or "
+                              "after that day. Check the year.", since=long_date(earliest))
+                           if earliest != date(EARLIEST_YEAR, 1, 1) else
+                           _l("The date is before %(year)d: the portal records contributions from 1 January "
+                              "%(year)d on. Check the year.", year=EARLIEST_YEAR))
+        elif day > latest:
+            found[name] = (_l("The date is in the future: a contribution is recorded once it has happened (today "
+                              "is %(today)s).", today=long_date(clock.today())) if ahead <= 0 else
+                           _l("The date is too far ahead: a contribution is recorded once it has happened, at most "
+                              "%(n)d day(s) ahead (until %(last)s).", n=ahead, last=long_date(latest)))
+    if "ended_on" not in found and fields.ended_on is not None and fields.ended_on < fields.started_on:
+        found["ended_on"] = _l("The end date must not be before the start date.")
+    return found
+
+
+def _agreement_problem(facility: Organisation, partner: Organisation, fields: ContributionFields,
+                       signed: list[Agreement] | None = None):
     possible = agreements_for(facility, partner, fields.type, fields.started_on, signed=signed)
     if fields.agreement is None and possible:
-        raise DomainError(_l("Choose the agreement this falls under: %(titles)s.",
-                             titles=", ".join(a.title for a in possible)))
+        return _l("Choose the agreement this falls under: %(titles)s.", titles=", ".join(a.title for a in possible))
     if fields.agreement is not None and fields.agreement not in possible:
-        raise DomainError(_l("That agreement was not in force for this kind of contribution on that date."))
+        return _l("That agreement was not in force for this kind of contribution on that date.")
+    return None
 
 
 def _lock(contribution: Contribution, expected_version: int | None = None) -> None:

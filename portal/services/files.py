@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from typing import BinaryIO, Iterable
 
 import filetype
-from flask_babel import lazy_gettext as _l
+from flask_babel import LazyString, lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal import storage
 from portal.errors import DomainError
+from portal.services import file_kinds
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +37,30 @@ _PENDING = "mitrapas_uncommitted_objects"
 _DOOMED = "mitrapas_objects_to_remove"
 
 
-class FileTooLarge(DomainError):
-    def __init__(self, limit: int):
-        super().__init__(_l("The file is larger than the limit of %(mb)d MB.", mb=max(1, limit // 2**20)))
+class FileRefused(DomainError):
+    """The file itself is refused (empty, too large, not a kind taken here, already there): the message belongs
+    beside the field it was chosen in, and says what to do."""
+
+
+class FileTooLarge(FileRefused):
+    def __init__(self, limit: int, name: str | None = None):
+        super().__init__(_l("%(file)s is larger than the limit of %(size)s. Make it smaller (a shorter video, a "
+                            "scan at a lower resolution) or split it, and choose it again.",
+                            file=_called(name), size=LazyString(file_kinds.size, limit)))
+
+
+class EmptyFile(FileRefused):
+    def __init__(self, name: str | None = None):
+        super().__init__(_l("%(file)s is empty (0 bytes): there is nothing in it to upload. Open it on your "
+                            "device to check it, or choose the right file.", file=_called(name)))
+
+
+def _called(name: str | None):
+    """A file as a message names it: "laporan.pdf" in quotes, or "This file" when its name is not known.
+
+    Lazy where it is words, as the sizes and kinds are: a refusal may be made in the storage's upload thread,
+    and is said in the language of the request that shows it."""
+    return f'"{safe_filename(name)}"' if name and name.strip() else _l("This file")
 
 
 class StoreUnreachable(DomainError):
@@ -81,8 +103,8 @@ def new_key(prefix: str) -> str:
 class _Measured(io.RawIOBase):
     """A read-only stream that hashes and counts what passes, and stops at the limit."""
 
-    def __init__(self, head: bytes, rest: BinaryIO, limit: int):
-        self._head, self._rest, self._limit = head, rest, limit
+    def __init__(self, head: bytes, rest: BinaryIO, limit: int, name: str | None = None):
+        self._head, self._rest, self._limit, self._name = head, rest, limit, name
         self.sha256, self.size = hashlib.sha256(), 0
 
     def readable(self) -> bool:
@@ -95,7 +117,7 @@ class _Measured(io.RawIOBase):
             chunk = self._rest.read(len(buffer))
         self.size += len(chunk)
         if self.size > self._limit:
-            raise FileTooLarge(self._limit)
+            raise FileTooLarge(self._limit, self._name)
         self.sha256.update(chunk)
         buffer[:len(chunk)] = chunk
         return len(chunk)
@@ -105,8 +127,8 @@ def store_upload(stream: BinaryIO, *, filename: str | None, prefix: str, allowed
                  max_bytes: int, session: Session) -> StoredFile:
     """Check and stream an upload to storage; removed again if `session` rolls back."""
     head = stream.read(SNIFF_BYTES)
-    content_type = _accepted_type(head, allowed)
-    measured = _Measured(head, stream, max_bytes)
+    content_type = _accepted_type(head, allowed, filename, max_bytes)
+    measured = _Measured(head, stream, max_bytes, filename)
     key = new_key(prefix)
     _put(key, io.BufferedReader(measured, buffer_size=1024 * 1024), content_type, session)
     _verify(key, measured.size)
@@ -120,24 +142,28 @@ def check_stored(key: str, *, filename: str | None, allowed: Iterable[str], max_
     """
     chunks = _read(key)
     head = next(chunks, b"")
-    content_type = _accepted_type(head[:SNIFF_BYTES], allowed)
+    content_type = _accepted_type(head[:SNIFF_BYTES], allowed, filename, max_bytes)
     digest, size = hashlib.sha256(), 0
     for chunk in itertools.chain([head], chunks):
         size += len(chunk)
         if size > max_bytes:
-            raise FileTooLarge(max_bytes)
+            raise FileTooLarge(max_bytes, filename)
         digest.update(chunk)
     return StoredFile(key, safe_filename(filename), content_type, size, digest.hexdigest())
 
 
-def _accepted_type(head: bytes, allowed: Iterable[str]) -> str:
-    """The content type the first bytes say, or the reason the file is refused (empty, or not allowed here)."""
+def _accepted_type(head: bytes, allowed: Iterable[str], filename: str | None, max_bytes: int) -> str:
+    """The content type the first bytes say, or the reason the file is refused (empty, or not allowed here),
+    in words a person knows ("Word", "foto JPG/PNG"), whatever the file's name claims."""
     if not head:
-        raise DomainError(_l("The file is empty."))
+        raise EmptyFile(filename)
+    allowed = tuple(allowed)
     content_type = sniff(head)
-    if content_type not in set(allowed):
-        raise DomainError(_l("This kind of file is not accepted here; the file's content is not one of: "
-                             "%(kinds)s.", kinds=", ".join(_short_names(allowed))))
+    if content_type not in allowed:
+        raise FileRefused(_l("%(file)s cannot be uploaded: inside, it is not one of the kinds of file taken here "
+                             "(%(accepted)s), whatever its name says. Save or export it as one of these, and "
+                             "choose it again.", file=_called(filename),
+                             accepted=LazyString(file_kinds.accepted, allowed, max_bytes)))
     return content_type
 
 
@@ -216,11 +242,6 @@ def _put(key: str, stream: BinaryIO, content_type: str, session: Session) -> Non
 def remove_after_commit(key: str, session: Session) -> None:
     """Delete an object once the rows pointing at it are gone for good (never before)."""
     session.info.setdefault(_DOOMED, []).append(key)
-
-
-def _short_names(content_types: Iterable[str]) -> list[str]:
-    names = {PDF: "PDF", DOCX: "DOCX", "image/jpeg": "JPEG", "image/png": "PNG"}
-    return [names.get(content_type, content_type) for content_type in content_types]
 
 
 @event.listens_for(Session, "after_commit")

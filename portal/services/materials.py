@@ -57,7 +57,7 @@ def upload_materials(facility: Organisation, partner: Organisation, uploads: lis
         db.session.add(material)
         db.session.flush()
         version = _store_version(material, upload, actor)
-        _refuse_duplicate(version)
+        _refuse_duplicate(version, contribution)
         audit.record("material.uploaded", actor=actor, object_type="material", object_id=material.id,
                      organisation=audit.party_of(actor, material.facility, material.partner), facility=facility, partner=partner,
                      after={"filename": version.filename, "category": category, "sha256": version.sha256,
@@ -213,15 +213,40 @@ def _store_version(material: Material, upload: Upload, actor: User) -> MaterialV
     return version
 
 
-def _refuse_duplicate(version: MaterialVersion) -> None:
-    """The same file twice for the same pair is almost always a double submission."""
+class DuplicateFile(files.FileRefused):
+    """The same content is already a material of the pair (`twin`): said beside the file's field, with what to do."""
+
+    def __init__(self, message, twin: Material):
+        super().__init__(message)
+        self.twin_id, self.twin_title = twin.id, twin.title
+        #: Whether the new contribution may take the twin as its evidence instead (it is nobody else's).
+        self.choosable = twin.contribution_id is None
+
+
+def _refuse_duplicate(version: MaterialVersion, contribution=None) -> None:
+    """The same file twice for the same pair is a double submission, or evidence that is there already."""
     twin = db.session.scalar(select(Material).join(MaterialVersion).where(
         MaterialVersion.sha256 == version.sha256, MaterialVersion.id != version.id,
         Material.facility_id == version.facility_id, Material.partner_id == version.partner_id,
         Material.deleted_at.is_(None)).limit(1))
-    if twin is not None:
-        raise DomainError(_l('This file has already been uploaded as "%(title)s"; nothing was uploaded again.',
-                             title=twin.title))
+    if twin is None:
+        return
+    named = dict(file=version.filename, title=twin.title)
+    if contribution is None:
+        message = _l('"%(file)s" is already a material of this partnership ("%(title)s"), so nothing was uploaded '
+                     "again. Find it in the materials list; to replace it, upload a new version there.", **named)
+    elif twin.contribution_id is None:
+        message = _l('"%(file)s" is already a material of this partnership ("%(title)s"), so nothing was saved. '
+                     "Choose it among the materials already in the portal instead of uploading it again, and send "
+                     "the form again.", **named)
+    elif twin.contribution_id == contribution.id:
+        message = _l('"%(file)s" is already evidence of this contribution ("%(title)s"), so nothing was saved. '
+                     "Leave it out and send the form again.", **named)
+    else:
+        message = _l('"%(file)s" is already the evidence of another contribution ("%(contribution)s"), so nothing '
+                     "was saved. A file is the evidence of one contribution: leave it out here.",
+                     file=version.filename, contribution=twin.contribution.title)
+    raise DuplicateFile(message, twin)
 
 
 def _require_present(material: Material) -> None:

@@ -39,9 +39,9 @@ def begin(facility: Organisation, partner: Organisation, *, filename: str | None
     policy.require(policy.can_upload_material(actor, facility, partner))
     limit = current_app.config["MATERIAL_MAX_BYTES"]
     if size <= 0:
-        raise DomainError(_l("The file is empty."))
+        raise files.EmptyFile(filename)
     if size > limit:
-        raise files.FileTooLarge(limit)
+        raise files.FileTooLarge(limit, filename)
     part_size = max(current_app.config["UPLOAD_PART_BYTES"], -(-size // MAX_PARTS))
     key = files.new_key(f"f/{facility.id}/p/{partner.id}/materials")
     try:
@@ -99,10 +99,10 @@ def complete(upload: ResumableUpload) -> ResumableUpload:
     except storage.StorageError as error:
         log.error("could not join an upload: %s", error)
         raise files.StoreUnreachable() from error
-    try:
+    try:  # the parts add up to upload.size (checked above): the limit is the real one, as a refusal names it
         stored = files.check_stored(upload.storage_key, filename=upload.filename,
                                     allowed=current_app.config["MATERIAL_TYPES"],
-                                    max_bytes=min(upload.size, current_app.config["MATERIAL_MAX_BYTES"]))
+                                    max_bytes=current_app.config["MATERIAL_MAX_BYTES"])
         images.refuse_pixel_bomb(stored)
     except DomainError as refusal:
         _reject(upload, refusal.message)
@@ -121,8 +121,8 @@ def attach(upload_ids: list[str], facility: Organisation, partner: Organisation,
         upload = own_upload(upload_id, actor)
         if upload is None or (upload.facility_id, upload.partner_id) != (facility.id, partner.id) \
                 or upload.status != UploadStatus.CHECKED:
-            raise DomainError(_l("An uploaded file could not be found or is not checked yet; please choose it "
-                                 "again."))
+            raise files.FileRefused(_l("An uploaded file could not be found or is not checked yet; please choose "
+                                       "it again."))
         upload.status = UploadStatus.ATTACHED
         stored.append(files.StoredFile(upload.storage_key, upload.filename, upload.content_type, upload.size,
                                        upload.sha256))

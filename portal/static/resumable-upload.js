@@ -51,6 +51,30 @@
 
   Uploader.prototype.say = function (message) { this.text.textContent = message; };
 
+  // A refused file is said beside its field, where the person looks, and its bar goes: a file the portal refused
+  // never shows as sent. Choosing another file clears the message (form-errors.js).
+  Uploader.prototype.refuse = function (input, message) {
+    this.box.classList.add("d-none");
+    this.box.removeAttribute("aria-valuenow");
+    this.bar.style.width = "0%";
+    this.bar.textContent = "";
+    this.say("");
+    if (!input) { this.say(message); return; }
+    var id = (input.id || input.name) + "-error", error = document.getElementById(id);
+    if (!error) {
+      error = document.createElement("div");
+      error.id = id;
+      error.className = "invalid-feedback d-block";
+      input.insertAdjacentElement("afterend", error);
+    }
+    error.textContent = message;
+    input.classList.add("is-invalid");
+    input.setAttribute("aria-invalid", "true");
+    var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    if (described.indexOf(id) === -1) { input.setAttribute("aria-describedby", [id].concat(described).join(" ")); }
+    input.focus();
+  };
+
   Uploader.prototype.show = function (sent, total, started, startedAt) {
     var percent = Math.floor(sent * 100 / total);
     this.bar.style.width = percent + "%";
@@ -170,6 +194,7 @@
     var self = this, total = 0, before = 0, ids = [];
     files.forEach(function (file) { total += file.size; });
     this.box.classList.remove("d-none");
+    this.bar.style.width = "0%";
     this.button.disabled = true;
     return files.reduce(function (previous, file) {
       return previous.then(function () {
@@ -205,10 +230,14 @@
       inputs.forEach(function (input) { files = files.concat(Array.prototype.slice.call(input.files)); });
       if (!files.length) { return; }  // the portal says what is missing
       event.preventDefault();
+      inputs.forEach(function (input) { input.dispatchEvent(new Event("mitrapas:clear-error")); });
       uploader.run(files).then(function (done) { uploader.post(done, inputs); }, function (error) {
         uploader.button.disabled = false;
-        uploader.bar.classList.add("bg-danger");
-        uploader.say(error.message);
+        if (error.refused) {
+          uploader.refuse(inputs.filter(function (input) { return input.files.length; })[0], error.message);
+        } else {  // the network or the store: the upload waits and resumes; say so where the bar is
+          uploader.say(error.message);
+        }
       });
     });
   });

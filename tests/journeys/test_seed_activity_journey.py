@@ -22,9 +22,9 @@ REHABILITATION = "Rehabilitasi WBP: peran keluarga dan lingkungan sosial"
 
 #: The budgets, in actions from the person's own home page: clicks, choices and uploads (typing the title, the
 #: date and the place is the record's content, listed but not counted). On a phone, "Menu" is one more tap.
-#: The intern: Kontribusi, "Catat kontribusi", the facility (MagangHub works with three), "Ajukan untuk
-#: verifikasi"; the type is already "Sesi konseling".
-RECORDING_COUNSELLING = 4
+#: The intern: Kontribusi, "Catat kontribusi", the facility (MagangHub works with three), the type (it starts on
+#: "— pilih —": one nobody chose is never recorded), "Ajukan untuk verifikasi".
+RECORDING_COUNSELLING = 5
 #: SEKATA (one facility, so no choice of it): Kontribusi, "Catat kontribusi", the type, "Ajukan untuk verifikasi".
 RECORDING_REHABILITATION = 4
 #: A head: the dashboard's "Kontribusi menunggu verifikasi" lists the session.
@@ -43,6 +43,7 @@ def test_an_intern_and_sekata_record_their_sessions_and_each_head_finds_them(jou
         intern.nav("Kontribusi")
         intern.click(page.get_by_role("link", name="Catat kontribusi"))
         intern.click(page.get_by_role("link", name="Rutan Kelas IIB Bengkulu"))
+        intern.select(page.get_by_label("Jenis kontribusi"), "Sesi konseling")
         intern.fill(page.get_by_label("Judul"), COUNSELLING)
         intern.fill(page.get_by_label("Tanggal (atau hari pertama)"), today)
         intern.fill(page.get_by_label("Lokasi di UPT"), "Klinik Pratama Rutan Bengkulu")
