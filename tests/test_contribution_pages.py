@@ -184,3 +184,10 @@ def test_a_form_sent_back_ties_each_error_to_its_field_and_says_which_fields_are
     assert re.search(r'<label class="form-label" for="title">Judul <span class="required-mark">\(wajib\)</span>',
                      page)
     assert the_contribution() is None
+
+
+def test_the_partners_people_are_named_as_the_partners_whoever_reads_the_form(pks, login_as):
+    """The form said 'Personel Anda yang terlibat': read by the facility's officer on a correction, that was
+    the partner's staff called theirs."""
+    page = login_as(pks.partner_member).get(f"/o/{pks.partner.slug}/contributions/new?pair={pair_id(pks)}").text
+    assert "Personel mitra yang terlibat" in page and "Personel Anda" not in page

@@ -50,7 +50,7 @@ class ContributionForm(Form):
     participants_female = _count(_l("WBP participants: women"))
     participants_total = _count(_l("WBP participants: total"))
     hours = DecimalField(_l("Hours"), places=1, validators=[Optional()])
-    partner_people = StringField(_l("Your people involved"), validators=[Optional(), Length(max=300)],
+    partner_people = StringField(_l("People of the partner involved"), validators=[Optional(), Length(max=300)],
                                  description=_l("e.g. 2 counsellors, 3 psychology interns"))
     location = StringField(_l("Where in the facility"), validators=[Optional(), Length(max=200)])
     agreement = SelectField(_l("Agreement it falls under"), coerce=int, default=NONE)
