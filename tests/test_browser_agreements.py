@@ -1,12 +1,11 @@
 """The PKS journeys of issue 3 in a real browser: draft, review, approval, signing, verification."""
 import re
-import time
 from datetime import date, timedelta
 
-import pyotp
 import pytest
 
 from tests import qr_codes, sample_files
+from tests.authenticator import Authenticator
 from tests.conftest import ARTIFACTS, log_in
 
 pytestmark = pytest.mark.browser
@@ -22,17 +21,17 @@ def shot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"pks-{name}.png"), full_page=True)
 
 
-#: Authenticator secrets of the signatories who turned on two-factor sign-in during these journeys.
-SECRETS: dict[str, str] = {}
+#: The authenticator apps of the signatories who turned on two-factor sign-in during these journeys.
+APPS: dict[str, Authenticator] = {}
 
 
 def as_person(browser, base, email):
     context = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 900}, accept_downloads=True)
     person = context.new_page()
     log_in(person, base, email)
-    if email in SECRETS:  # the second step, with the code the person's app would show next
+    if email in APPS:  # the second step, with a code the portal has not seen from them yet
         person.wait_for_url(re.compile(r".*/login/two-factor$"))
-        person.get_by_label("Kode").fill(pyotp.TOTP(SECRETS[email]).at(time.time() + 30))
+        person.get_by_label("Kode").fill(APPS[email].code())
         person.get_by_role("button", name="Lanjutkan").click()
     person.wait_for_url(re.compile(r".*/o/[^/]+/$"))
     return person
@@ -43,20 +42,21 @@ def turn_on_two_factor(person, email):
     carries it), confirms with a code, keeps the recovery codes and is straight back on the agreement."""
     back = person.url
     person.get_by_test_id("enrol-two-factor").click()
-    SECRETS[email] = person.get_by_test_id("totp-secret").inner_text()
+    APPS[email] = app = Authenticator(person.get_by_test_id("totp-secret").inner_text(), [])
     read = qr_codes.scanned(person.locator(".qr svg"), ARTIFACTS / "two-factor-qr.png")
-    assert f"secret={SECRETS[email]}" in read, "the QR code carries the key printed"
-    person.get_by_label("Kode").fill(pyotp.TOTP(SECRETS[email]).now())
+    assert f"secret={app.secret}" in read, "the QR code carries the key printed"
+    person.get_by_label("Kode").fill(app.code())
     person.get_by_role("button", name="Lanjutkan").click()
-    assert person.get_by_test_id("recovery-codes").locator("li").count() == 10
+    app.recovery = person.get_by_test_id("recovery-codes").locator("li").all_inner_texts()
+    assert len(app.recovery) == 10
     person.get_by_test_id("recovery-codes-kept").click()
     assert person.url == back
 
 
 def sign(person, email, password=PASSWORD):
-    """The password again and the authenticator's next code (the one enrolling used its half minute)."""
+    """The password again and a code of the authenticator's that the portal has not seen yet."""
     person.get_by_label("Kata sandi Anda").fill(password)
-    person.get_by_label("Kode dari aplikasi autentikator").fill(pyotp.TOTP(SECRETS[email]).at(time.time() + 30))
+    person.get_by_label("Kode dari aplikasi autentikator").fill(APPS[email].code())
     person.get_by_label("Saya telah membaca").check()
     person.get_by_role("button", name="Tanda tangani").click()
 

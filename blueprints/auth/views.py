@@ -19,7 +19,8 @@ from portal.errors import DomainError
 from portal.extensions import db, limiter
 from portal.models import User
 from portal.services import (
-    accounts, audit_sentences, invitations, login_sessions, notifications, password_reset, personal_data, pseudonyms, two_factor,
+    accounts, audit_sentences, invitations, login_sessions, notifications, password_reset, personal_data, pseudonyms,
+    two_factor,
 )
 
 
