@@ -194,6 +194,8 @@ def test_the_dashboards_full_trail_link_opens_the_trail_for_a_partner_admin(logi
     uploaded(MaterialFactory(facility=facility, partner=partner), director, partner)
     web = login_as(director)
     dashboard = web.get(f"/o/{partner.slug}/").text
+    recent = dashboard[dashboard.index('data-testid="recent-entry"'):]
+    assert "mengunggah materi" in recent[:600], "the dashboard's latest activity reads as the trail does"
     link = re.search(r'href="([^"]+)">Jejak audit lengkap<', dashboard).group(1)
     page = web.get(link)
     assert page.status_code == 200 and "mengunggah materi" in page.text

@@ -12,7 +12,7 @@ from blueprints.table_files import table_file
 from portal import activity_report, clock, policy
 from portal.models import OrgKind
 from portal.services import (
-    audit, contributions, file_jobs, organisations, partnerships, queues, report_filters, reports,
+    audit, audit_sentences, contributions, file_jobs, organisations, partnerships, queues, report_filters, reports,
 )
 from portal.session_pages import kept_for_session
 from portal.tenancy import current_membership, current_org
@@ -40,7 +40,8 @@ def index():
     page = dict(
         board=board, choices=report_filters.filter_choices(current_org), sort=sort, dashboard_rows=DASHBOARD_ROWS,
         export_url=lambda name, fmt: url_for("dashboard.export", table=name, file_format=fmt, **args),
-        recent=audit.entries_visible_to(current_org, limit=8) if can_read_audit else [],
+        recent=audit_sentences.lines_of(audit.entries_visible_to(current_org, limit=8), current_org,
+                                        current_user._get_current_object()) if can_read_audit else [],
         can_read_audit=can_read_audit, role=current_membership.role)
     if oversight:  # one row per facility in scope; nothing here grows with its partnerships or contributions
         # One address built, the others by changing its id: url_for for each of 550 rows was a tenth of the page.
