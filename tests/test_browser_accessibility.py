@@ -13,13 +13,16 @@ import pytest
 
 from tests.accessibility import DESKTOP, PHONE, new_context, problems_of
 from tests.conftest import ARTIFACTS, log_in
+from tests.journeys.page_checks import WIDTHS, overflow_of
 
 pytestmark = pytest.mark.browser
 
+#: A head, an intern, an analyst and the platform administrator (the most menu entries); with the demo's longest
+#: organisation name, "Program Pemagangan Kemnaker (MagangHub)", for the intern.
 PEOPLE = ("agung.novarianto@mitrapas.test", "magang.psikologi@mitrapas.test", "analis.ditjenpas@mitrapas.test",
           "admin@mitrapas.test")
 #: Files, state changes and one-off links: not pages to check.
-NOT_PAGES = re.compile(r"\.(csv|xlsx|pdf|json)$|/(download|preview|thumbnail|file|logout|language|documents)\b")
+NOT_PAGES = re.compile(r"\.(csv|xlsx|pdf|json|jsonl)$|/(download|preview|thumbnail|file|logout|language|documents)\b")
 MOST_PAGES = 40
 
 
@@ -31,6 +34,25 @@ def pages_of(page, base: str) -> list[str]:
         if f"{parts.scheme}://{parts.netloc}" != base or NOT_PAGES.search(parts.path):
             continue
         found.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return found
+
+
+#: The navbar's own height on one line (a wrapped entry or a badge fallen below its bell makes it taller).
+NAVBAR_ONE_LINE = 64
+
+
+def navbar_problems(page) -> list[str]:
+    """At every width the journeys check, the navbar is one line and nothing of the page is past the edge."""
+    found = overflow_of(page)
+    own = page.viewport_size
+    try:
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": own["height"]})
+            height = page.eval_on_selector("nav.navbar", "nav => nav.getBoundingClientRect().height")
+            if height > NAVBAR_ONE_LINE:
+                found.append(f"the navbar is {height:.0f} px tall at {width} px: an entry wrapped")
+    finally:
+        page.set_viewport_size(own)
     return found
 
 
@@ -50,6 +72,8 @@ def test_every_page_a_person_reaches_meets_wcag_21_aa_and_fits_a_phone(live_port
         if response is None or response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
             continue
         problems += [(path, found) for found in problems_of(page)]
+        if path == "/":  # the frame every page shares, once: the navbar with this person's entries and names
+            problems += [(path, found) for found in navbar_problems(page)]
         queue += [link for link in pages_of(page, live_portal) if link not in seen]
     context.close()
     assert len(seen) >= 5
@@ -69,6 +93,8 @@ def test_every_public_page_meets_wcag_21_aa_and_fits_a_phone(live_portal, browse
         response = page.goto(live_portal + path)
         assert response is not None and response.status == 200, path
         problems += [(path, found) for found in problems_of(page)]
+        if path == "/":  # the frame every page shares, once: the navbar with this person's entries and names
+            problems += [(path, found) for found in navbar_problems(page)]
         queue += [link for link in pages_of(page, live_portal) if link not in seen]
     context.close()
     assert any("/berita/" in path for path in seen) and any("/provinsi/" in path for path in seen)
