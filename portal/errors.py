@@ -10,11 +10,13 @@ from werkzeug.exceptions import HTTPException
 
 
 class DomainError(Exception):
-    """A rule of the product was broken; the message is shown to the user as is."""
+    """A rule of the product was broken; the message is shown to the user as is: as plain text, so a file name or
+    anything else a person typed into it is escaped wherever it is shown (Flask-Babel's lazy strings count as
+    HTML, and a flashed one came back from the session cookie as markup)."""
 
     def __init__(self, message):
         super().__init__(str(message))
-        self.message = message
+        self.message = str(message)
 
 
 class FieldErrors(DomainError):

@@ -188,3 +188,26 @@ def test_the_bell_and_the_account_pages_keep_the_menu_of_the_organisation_last_w
         assert f'href="/o/{second.slug}/contributions/"' in text, f"{page}: the organisation's menu"
     web.get(f"/o/{first.slug}/")
     assert "Rutan Pertama" in web.get("/notifications/").text.split('class="dropdown-menu"')[0]
+
+
+def test_an_organisation_whose_term_has_ended_leaves_the_switcher_and_the_menu(login_as):
+    """An intern's fixed term ended: the organisation stayed in 'Pilih organisasi' and, once last worked in,
+    in the menu of the account pages, each link a 404. Found in review."""
+    from datetime import timedelta
+
+    from portal import clock
+
+    placement, campus = FacilityFactory(name="Rutan Tempat Magang"), PartnerFactory(name="Kampus Asal")
+    intern = member_of(campus, Role.MEMBER)
+    MembershipFactory(organisation=placement, role=Role.VIEWER, user=intern)
+    with unscoped("test data is set up across tenants"):
+        db.session.refresh(intern, ["memberships"])
+    web = login_as(intern)
+    web.get(f"/o/{placement.slug}/")
+    with unscoped("the test ends the placement's term"):
+        for membership in intern.memberships:
+            if membership.organisation_id == placement.id:
+                membership.access_until = clock.today() - timedelta(days=1)
+        db.session.flush()
+    page = web.get("/notifications/").text
+    assert "Rutan Tempat Magang" not in page and "Kampus Asal" in page

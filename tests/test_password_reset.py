@@ -193,3 +193,20 @@ def test_asking_for_links_is_rate_limited(web, head, mailbox, app):
     statuses = [web.post("/password/forgot", {"email": f"orang{n}@contoh.go.id"}).status_code
                 for n in range(limit + 1)]
     assert statuses[:limit] == [302] * limit and statuses[-1] == 429
+
+
+def test_a_failed_reset_job_leaves_the_workers_session_clean_for_the_next_job(head, monkeypatch):
+    """The worker runs job after job in one session: a job that failed half-way left it refusing every query
+    of the next one ("this session's transaction has been rolled back"). Found in review."""
+    from sqlalchemy import text
+
+    from portal.services import password_reset
+
+    def broken(*args, **kwargs):
+        db.session.add(AccountToken(purpose=None, token_hash="x", user_id=head.id))
+        db.session.flush()  # NOT NULL refused: the transaction is poisoned half-way
+
+    monkeypatch.setattr(outbox, "queue", broken)
+    with pytest.raises(Exception):
+        password_reset.mail_link_job(head.email, "10.0.0.1")
+    assert db.session.execute(text("SELECT 1")).scalar() == 1, "the next job can use the session"

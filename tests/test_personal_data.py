@@ -113,3 +113,24 @@ def test_an_opening_is_recorded_only_in_the_name_of_the_organisation_acting(pks)
         assert db.session.scalar(text("SELECT count(*) FROM document_accesses")) == 0, "nobody reads them back"
     with unscoped("the test reads the log"):
         assert db.session.scalar(text("SELECT count(*) FROM document_accesses")) == 1
+
+
+def test_records_are_named_as_the_persons_entries_kept_them_not_as_an_organisation_left_calls_them_now(pks, login_as):
+    """Someone who left a partner (and still signs in elsewhere) read on 'Data saya' what that partner's
+    records are called now, after other people's edits. Found in review."""
+    from portal.models import Membership
+    from portal.services import agreements, organisations
+    from tests.factories import MembershipFactory
+
+    former = member_of(pks.partner, Role.ADMIN, name="Mantan Admin")
+    MembershipFactory(organisation=PartnerFactory(), role=Role.MEMBER, user=former)
+    agreement = pks.draft(by=former)
+    with unscoped("the test finds the membership"):
+        membership = db.session.query(Membership).filter_by(user_id=former.id, organisation_id=pks.partner.id).one()
+    with acting_for(pks.partner):
+        organisations.remove_member(membership, actor=pks.partner_admin)
+        agreements.update_agreement(agreement, pks.fields(title="Judul baru setelah ia keluar"),
+                                    actor=pks.partner_admin)
+    page = login_as(former).get("/account/data").text
+    activity = page[page.index('data-testid="activity"'):]
+    assert "Mantan Admin" in activity and "Judul baru setelah ia keluar" not in activity

@@ -11,10 +11,12 @@ from portal import clock
 from portal.errors import FieldErrors
 from portal.extensions import db
 from portal.models import Contribution, Material, MaterialVersion, Partnership
+from portal.models.base import utcnow
 from portal.services import evidence, file_kinds
 from portal.tenancy import unscoped
 from tests import sample_files
 from tests.factories import ContributionFactory, MaterialFactory
+from tests.test_materials import upload
 
 MIME = re.compile(r"application/|image/|video/|officedocument")
 
@@ -150,7 +152,7 @@ def test_another_pairs_material_or_one_already_evidence_is_refused_never_a_500(p
         theirs = MaterialFactory(facility=pks.stranger_facility, partner=pks.partner).id  # RSUD's other Rutan
         taken = MaterialFactory(facility=pks.facility, partner=pks.partner,
                                 contribution=ContributionFactory(facility=pks.facility, partner=pks.partner)).id
-        free = MaterialFactory(facility=pks.facility, partner=pks.partner).id
+        free = MaterialFactory(facility=pks.facility, partner=pks.partner, created_by=pks.partner_admin).id
     web = login_as(pks.partner_member)
     offered = web.get(f"/o/{pks.partner.slug}/contributions/new?pair={pair_id(pks)}").text
     assert f'value="{free}"' in offered
@@ -161,6 +163,38 @@ def test_another_pairs_material_or_one_already_evidence_is_refused_never_a_500(p
         assert page.status_code == 200
         assert "bukan materi kemitraan ini" in error_beside(page.text, "existing_evidence")
     assert counts() == before
+
+
+def test_only_the_partners_own_recent_materials_are_offered_so_choosing_one_never_has_another_retired(pks, login_as):
+    """A partner's intern could tick the facility's three-year-old photo: retention then retired it (evidence
+    photos go after RETENTION_EVIDENCE_PHOTO_DAYS, counted from the material's own age). Found in review."""
+    with unscoped("the test makes the pair's materials"):
+        facilitys = MaterialFactory(facility=pks.facility, partner=pks.partner, created_by=pks.officer).id
+        old = MaterialFactory(facility=pks.facility, partner=pks.partner, created_by=pks.partner_admin,
+                              created_at=utcnow() - timedelta(days=3 * 365)).id
+        own = MaterialFactory(facility=pks.facility, partner=pks.partner, created_by=pks.partner_admin).id
+    web = login_as(pks.partner_member)
+    offered = web.get(f"/o/{pks.partner.slug}/contributions/new?pair={pair_id(pks)}").text
+    assert f'value="{own}"' in offered
+    assert f'value="{facilitys}"' not in offered and f'value="{old}"' not in offered
+    before = counts()
+    for forged in (facilitys, old):
+        page = record(web, pks, chosen=[own, forged])
+        assert "bukan materi kemitraan ini" in error_beside(page.text, "existing_evidence")
+    assert counts() == before
+
+
+def test_a_refused_file_name_is_shown_as_text_where_it_is_flashed(pks, login_as):
+    """A new version's refusal is flashed (the page redirects): the message, a lazy string naming the file,
+    came back from the session cookie as markup, so a file named like HTML became HTML. Found in review."""
+    material = upload(pks, sample_files.pdf("v1"), "modul.pdf")
+    web = login_as(pks.partner_admin)
+    name = "<img src=x id=nama-berkas>.pdf"
+    page = web.post(f"/o/{pks.partner.slug}/materials/{material.id}/versions",
+                    {"file": (io.BytesIO(b"hanya teks, bukan PDF"), name)},
+                    content_type="multipart/form-data", follow_redirects=True).text
+    assert "nama-berkas" in page, "the refusal was shown"
+    assert "<img src=x id=nama-berkas>" not in page
 
 
 def test_the_evidence_service_refuses_a_material_of_another_pair(pks):

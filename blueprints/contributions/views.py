@@ -117,7 +117,7 @@ def _attach_evidence(contribution, form: ContributionForm) -> None:
     try:
         evidence.attach(contribution, chosen, form.existing_evidence.data, actor=_actor())
     except materials.DuplicateFile as duplicate:
-        if duplicate.choosable:
+        if duplicate.choosable and evidence.may_choose(contribution, duplicate.twin_id):
             form.choose_existing(duplicate.twin_id, duplicate.twin_title)
         raise
 

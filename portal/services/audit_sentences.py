@@ -222,7 +222,8 @@ class Line:
 
 def lines_of(entries: list[AuditEntry], reader: Organisation | None, viewer: User) -> list[Line]:
     """The entries in words, for `reader`'s trail page (links go where `reader` may open them); without a reader
-    (a person's own entries, across their organisations: "Data saya"), unlinked, each saying whom it was for."""
+    (a person's own entries, across their organisations: "Data saya"), unlinked, each saying whom it was for, and
+    each record named only as its entry kept it (an organisation the person left may have renamed it since)."""
     known = _Known.load(entries, reader, viewer)
     return [_line(entry, known) for entry in entries]
 
@@ -375,6 +376,9 @@ class _Known:
     def load(cls, entries: list[AuditEntry], reader: Organisation | None, viewer: User) -> "_Known":
         known, wanted, orgs = cls(reader, viewer), defaultdict(set), set()
         for entry in entries:
+            if reader is None:  # a person's own entries: records named as the entry kept them, not as they are now
+                orgs.update(i for i in (entry.organisation_id, entry.facility_id, entry.partner_id) if i)
+                continue
             if entry.object_type in _MODELS and _object_id(entry):
                 wanted[entry.object_type].add(_object_id(entry))
             if entry.object_type == "organisation" and _object_id(entry):

@@ -5,13 +5,17 @@ A material is the evidence of one contribution at most. The same content is neve
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import policy
 from portal.errors import FieldErrors
 from portal.extensions import db
-from portal.models import Contribution, Material, MaterialCategory, Organisation, User
+from portal.models import Contribution, Material, MaterialCategory, Membership, Organisation, User
+from portal.models.base import utcnow
 from portal.services import audit, materials
 from portal.services.materials import Upload
 
@@ -21,13 +25,29 @@ OFFERED = 50
 CHOSEN = "existing_evidence"
 
 
+def _choosable(facility: Organisation, partner: Organisation) -> list:
+    """Which of the pair's materials a contribution may take as evidence: present, put in by the partner's own
+    people (the side that records contributions: never the facility's photos), and younger than the evidence
+    photos' retention, so choosing one never has it retired at the next run. The tenancy filter keeps out every
+    other pair's."""
+    cutoff = utcnow() - timedelta(days=current_app.config["RETENTION_EVIDENCE_PHOTO_DAYS"])
+    return [Material.facility_id == facility.id, Material.partner_id == partner.id, Material.deleted_at.is_(None),
+            Material.created_at >= cutoff,
+            Material.created_by_id.in_(select(Membership.user_id).where(Membership.organisation_id == partner.id))]
+
+
 def offered(facility: Organisation, partner: Organisation, *, limit: int = OFFERED) -> list[Material]:
-    """The pair's materials a contribution may take as evidence: present, not yet evidence of another, newest
-    first. The tenancy filter keeps out every other pair's."""
+    """The materials a contribution may take as evidence and no other has taken yet, newest first."""
     return list(db.session.scalars(select(Material).where(
-        Material.facility_id == facility.id, Material.partner_id == partner.id, Material.deleted_at.is_(None),
-        Material.contribution_id.is_(None)).order_by(Material.created_at.desc(), Material.id.desc())
-        .limit(limit)).unique())
+        *_choosable(facility, partner), Material.contribution_id.is_(None))
+        .order_by(Material.created_at.desc(), Material.id.desc()).limit(limit)).unique())
+
+
+def may_choose(contribution: Contribution, material_id: int) -> bool:
+    """Whether the contribution may take this material as its evidence (the file it sent is there already)."""
+    return db.session.scalar(select(Material.id).where(
+        Material.id == material_id, *_choosable(contribution.facility, contribution.partner),
+        Material.contribution_id.is_(None))) is not None
 
 
 def attach(contribution: Contribution, uploads: list[Upload], chosen_ids: list[int], *, actor: User) -> None:
@@ -45,8 +65,7 @@ def attach(contribution: Contribution, uploads: list[Upload], chosen_ids: list[i
         return
     policy.require(policy.can_upload_material(actor, facility, partner))
     found = {material.id: material for material in db.session.scalars(select(Material).where(
-        Material.id.in_(wanted), Material.facility_id == facility.id, Material.partner_id == partner.id,
-        Material.deleted_at.is_(None))).unique()}
+        Material.id.in_(wanted), *_choosable(facility, partner))).unique()}
     if any(found.get(material_id) is None or found[material_id].contribution_id not in (None, contribution.id)
            for material_id in wanted):
         raise FieldErrors({CHOSEN: _l("A chosen material is not one of this partnership's materials free to be "

@@ -163,8 +163,8 @@ def members_of(organisation: Organisation) -> list[Membership]:
 
 
 def organisations_of(user: User) -> list[Organisation]:
-    """The active organisations a person may act for, by name."""
-    return sorted((m.organisation for m in user.memberships if m.organisation.is_active),
+    """The active organisations a person may act for, by name: not one whose fixed term (an intern's) has ended."""
+    return sorted((m.organisation for m in user.memberships if m.organisation.is_active and not m.has_lapsed()),
                   key=lambda org: org.name)
 
 

@@ -33,6 +33,9 @@ def mail_link_job(email: str, ip: str | None) -> None:
     try:
         mail_link(email)
         db.session.commit()
+    except Exception:  # the worker's session serves the next job: leave it clean, and let the queue see the failure
+        db.session.rollback()
+        raise
     finally:
         audit.origin_ip.reset(origin)
 
