@@ -353,3 +353,20 @@ def test_fingerprints_and_addresses_are_folded_under_technical_details(pks, logi
     details = page[page.index('data-testid="technical-details"'):]
     assert re.search(r"<code[^>]*>[0-9a-f]{64}</code>", details) and "Rincian teknis" in details
     assert head in office_pages.shown_outright(page), "who signed is said outright"
+
+
+def test_ending_or_rejecting_needs_a_tick_that_it_cannot_be_undone(pks, login_as):
+    """One tap with any word in the reason box ended a signed PKS for good (found on a phone)."""
+    active, forwarded = pks.in_state(S.ACTIVE), pks.in_state(S.FORWARDED)
+    head = login_as(pks.head)
+    page = head.get(url(pks.facility, str(active.id))).text
+    box = page[page.index('data-testid="terminate-box"'):]
+    assert page.rindex("<details", 0, page.index('data-testid="terminate-box"')) > page.index("Yang dapat Anda"), \
+        "the end of an agreement is folded away, not the first thing under the actions"
+    assert 'name="understood"' in box[:box.index("</form>")]
+    for agreement, step in ((active, "terminate"), (forwarded, "reject")):
+        refused = head.post(url(pks.facility, f"{agreement.id}/{step}"), {"reason": "coba"}, follow_redirects=True)
+        assert "tidak dapat dibatalkan; belum ada yang diubah" in refused.text
+    assert (fresh(active).status, fresh(forwarded).status) == (S.ACTIVE, S.FORWARDED)
+    head.post(url(pks.facility, f"{active.id}/terminate"), {"reason": "RSUD berganti status", "understood": "y"})
+    assert fresh(active).status == S.TERMINATED

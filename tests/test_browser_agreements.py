@@ -173,7 +173,9 @@ def test_a_pks_from_draft_to_verified_signature(live_portal, browser, tmp_path):
     rsud.get_by_role("button", name="Buat draf adendum").click()
     assert rsud.get_by_text("Draf adendum telah dibuat.").is_visible()
     head.reload()
+    head.get_by_text("Akhiri perjanjian ini sebelum masanya").click()
     head.get_by_label("Mengapa diakhiri?").fill("RSUD berganti status kelembagaan")
+    head.get_by_label("Saya mengerti bahwa langkah ini tidak dapat dibatalkan.").check()
     head.get_by_role("button", name="Akhiri perjanjian").click()
     assert head.get_by_test_id("status-badge").inner_text() == "Diakhiri"
 

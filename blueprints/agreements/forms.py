@@ -107,6 +107,12 @@ class ReasonForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
+class FinalReasonForm(ReasonForm):
+    """A step nothing undoes (rejecting, terminating): one tap on a phone must not be enough."""
+
+    understood = BooleanField(_l("I understand that this cannot be undone."), validators=[DataRequired()])
+
+
 class SignForm(Form):
     password = PasswordField(_l("Your password"), validators=[DataRequired()],
                              description=_l("Signing is confirmed by entering your password again."))

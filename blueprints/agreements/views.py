@@ -7,7 +7,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from blueprints.agreements import bp
-from blueprints.agreements.forms import AgreementForm, ConfirmScanForm, FilterForm, ReasonForm, ScanForm, SignForm
+from blueprints.agreements.forms import (
+    AgreementForm, ConfirmScanForm, FilterForm, FinalReasonForm, ReasonForm, ScanForm, SignForm,
+)
 from blueprints.background import in_background
 from blueprints.forms import ConfirmForm
 from blueprints.outcome import committed
@@ -145,6 +147,8 @@ class Step:
     done: str
     needs_reason: bool = False
     opens_new: bool = False
+    #: Nothing undoes it: the reason and a tick saying so.
+    final: bool = False
 
 
 STEPS = {
@@ -152,8 +156,10 @@ STEPS = {
     "forward": Step(agreements.forward_agreement, _l("The agreement has been forwarded to the head.")),
     "approve": Step(agreements.approve_agreement, _l("The agreement has been approved. The partner signs first, then the head.")),
     "request-changes": Step(agreements.request_changes, _l("Changes have been requested."), needs_reason=True),
-    "reject": Step(agreements.reject_agreement, _l("The agreement has been rejected."), needs_reason=True),
-    "terminate": Step(agreements.terminate_agreement, _l("The agreement has been terminated."), needs_reason=True),
+    "reject": Step(agreements.reject_agreement, _l("The agreement has been rejected."), needs_reason=True,
+                   final=True),
+    "terminate": Step(agreements.terminate_agreement, _l("The agreement has been terminated."), needs_reason=True,
+                      final=True),
     "renew": Step(agreements.renew_agreement, _l("A renewal has been drafted."), opens_new=True),
     "addendum": Step(agreements.start_addendum, _l("An addendum has been drafted."), opens_new=True),
 }
@@ -163,10 +169,11 @@ STEPS = {
 def act(agreement_id: int, step: str):
     agreement = get_shared_or_404(Agreement, agreement_id)
     chosen = STEPS[step]
-    form = ReasonForm() if chosen.needs_reason else ConfirmForm()
+    form = (FinalReasonForm() if chosen.final else ReasonForm()) if chosen.needs_reason else ConfirmForm()
     if not form.validate_on_submit():
-        flash(_("Please give a reason.") if chosen.needs_reason else _("The form has expired; please try again."),
-              "danger")
+        flash(_("Give the reason, and tick that you understand this cannot be undone; nothing was changed.")
+              if chosen.final else _("Please give a reason.") if chosen.needs_reason
+              else _("The form has expired; please try again."), "danger")
         return redirect(url_for("agreements.show", agreement_id=agreement.id))
     reason = (form.reason.data,) if chosen.needs_reason else ()
     with committed() as outcome:
