@@ -133,6 +133,25 @@ def test_a_verifier_chooses_on_their_profile_page_and_a_partners_member_is_not_a
     assert 'data-testid="contribution-notices"' not in login_as(pks.partner_member).get("/account/profile").text
 
 
+def test_a_head_who_is_not_told_of_new_contributions_is_not_asked_how(pks, login_as):
+    """The head's profile offered the choice, but with an officer at the facility the head is never told: the
+    choice changed nothing (found walking the head's screens)."""
+    assert 'data-testid="contribution-notices"' not in login_as(pks.head).get("/account/profile").text
+
+
+def test_once_verified_a_contribution_waits_for_nobody_and_its_notices_are_read(pks, login_as):
+    """The officer who verified both new contributions still read "3 belum dibaca", two of them "menunggu
+    verifikasi Anda" (found walking the officer's screens)."""
+    made = record(pks)
+    made_id, officer_id = made.id, pks.officer.id
+    db.session.commit()
+    assert [n.read_at for n in notices_of(pks.officer, "contribution.recorded")] == [None]
+    login_as(pks.officer).post(f"/o/{pks.facility.slug}/contributions/{made_id}/verify")
+    with unscoped("test: the officer's notices"):
+        assert db.session.get(Contribution, made_id).status == C.VERIFIED
+    assert all(n.read_at is not None for n in notices_of(pks.officer, "contribution.recorded")), officer_id
+
+
 def test_an_import_is_one_notice_whatever_its_size(pks):
     """The import's rows reach the audit trail as one batch; the officer hears once, with the count."""
     with pks.acting(pks.partner_member):

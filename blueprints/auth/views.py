@@ -14,12 +14,12 @@ from blueprints.auth.forms import (
     AcceptInvitationForm, ChangePasswordForm, ConfirmInvitationForm, ForgotPasswordForm, LoginForm, ProfileForm,
     ResetPasswordForm, TwoFactorForm,
 )
-from portal import i18n, policy, security, tenancy
+from portal import i18n, security, tenancy
 from portal.errors import DomainError
 from portal.extensions import db, limiter
 from portal.models import User
 from portal.services import (
-    accounts, audit_sentences, invitations, login_sessions, notifications, password_reset, personal_data, pseudonyms,
+    accounts, audit_sentences, contribution_notices, invitations, login_sessions, notifications, password_reset, personal_data, pseudonyms,
     two_factor,
 )
 
@@ -183,7 +183,7 @@ def profile():
     """Name, jabatan, NIP, phone, language, and which notifications also come by e-mail."""
     user = current_user._get_current_object()
     form = ProfileForm(obj=user)
-    verifies = any(policy.can_verify_contribution_for(user, m.organisation) for m in user.memberships)
+    verifies = contribution_notices.hears_of_new_contributions(user)
     if not verifies:
         del form.contribution_notices
     if request.method == "GET":

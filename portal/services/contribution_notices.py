@@ -38,6 +38,13 @@ def verifiers(facility: Organisation) -> list[User]:
             if policy.can_verify_contribution_for(user, facility)]
 
 
+def hears_of_new_contributions(user: User) -> bool:
+    """Whether the person is told of new contributions somewhere, and so is asked how (a head of a facility with
+    officers is not told, and was asked a question that changed nothing)."""
+    return any(user in verifiers(membership.organisation) for membership in user.memberships
+               if membership.organisation.kind == "facility" and not membership.has_lapsed())
+
+
 def recorded(entry) -> None:
     """Remember a recorded contribution, to be told when its transaction commits."""
     pending = db.session.info.setdefault(_PENDING, {})

@@ -20,7 +20,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import audit, outbox, webhook_events
-from portal.tenancy import as_person
+from portal.tenancy import as_person, unscoped
 
 #: What a person may switch off by e-mail (the bell always shows everything).
 GROUPS = ("agreements", "contributions", "people", "materials", "news", "reminders")
@@ -199,12 +199,28 @@ def _on_contribution(entry: AuditEntry) -> None:
     if entry.action not in ("contribution.verified", "contribution.rejected"):
         return
     contribution = db.session.get(Contribution, int(entry.object_id))
-    if contribution is None or contribution.created_by is None:
+    if contribution is None:
+        return
+    _verification_done(contribution)
+    if contribution.created_by is None:
         return
     partner = contribution.partner
     notify([contribution.created_by], entry.action, organisation=partner,
            link=links.path("contributions.show", org_slug=partner.slug, contribution_id=contribution.id),
            **contribution_params(contribution))
+
+
+def _verification_done(contribution: Contribution) -> None:
+    """Once verified or sent back, a contribution waits for nobody at the facility: every notice that told its
+    people of it (new, or waiting too long) is read, whoever of them acted. The officer who verified both new
+    contributions still read "3 belum dibaca", two of them "menunggu verifikasi Anda"."""
+    facility = contribution.facility
+    with unscoped("the facility's notices of a contribution it has dealt with, whoever of its people dealt"):
+        db.session.execute(update(Notification).where(
+            Notification.organisation_id == facility.id, Notification.read_at.is_(None),
+            Notification.link == links.path("contributions.show", org_slug=facility.slug,
+                                            contribution_id=contribution.id))
+            .values(read_at=utcnow()).execution_options(synchronize_session=False))
 
 
 def _on_invitation(entry: AuditEntry) -> None:
