@@ -30,6 +30,9 @@ def test_tamiang_layang_reached_18_wbp_as_the_report_says(demo_world, web):
     page = dashboard(web, tamiang, head)
     assert 'data-testid="by-party-participants">18<' in page
     assert "Program Pemagangan Kemnaker (MagangHub)" in page
+    # The tiles count since the beginning, beside a section for the period chosen: they say so (a head read
+    # "Kontribusi terverifikasi 3" beside "... periode ini: 2"), and count participations, not people.
+    assert "Kontribusi terverifikasi, sejak awal" in page and "Keikutsertaan WBP, sejak awal" in page
 
 
 def test_only_verified_contributions_count(demo_world, web):
