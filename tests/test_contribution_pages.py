@@ -1,5 +1,6 @@
 """The contribution pages: an intern records with evidence, an officer rejects, the intern corrects, verified."""
 import io
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -52,6 +53,8 @@ def test_record_reject_correct_verify_through_the_pages(pks, login_as):
     intern = login_as(pks.partner_member)
     shown = intern.get(f"/o/{pks.partner.slug}/contributions/{contribution.id}").text
     assert "Jumlah peserta perempuan keliru" in shown
+    correcting = intern.get(f"/o/{pks.partner.slug}/contributions/{contribution.id}/edit").text
+    assert re.search(r"<title>\s*Perbaiki kontribusi", correcting), "the tab says what the page does"
     intern.post(f"/o/{pks.partner.slug}/contributions/{contribution.id}/edit",
                 form(participants_female="3", participants_total="13", version=str(the_contribution().version)))
     assert the_contribution().status == C.SUBMITTED and the_contribution().participants_total == 13
