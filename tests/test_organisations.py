@@ -211,3 +211,12 @@ def test_an_organisation_whose_term_has_ended_leaves_the_switcher_and_the_menu(l
         db.session.flush()
     page = web.get("/notifications/").text
     assert "Rutan Tempat Magang" not in page and "Kampus Asal" in page
+
+
+def test_the_members_table_scrolls_in_one_box_and_every_column_has_a_heading(login_as):
+    """Two scrolling boxes, one inside the other, and an unnamed column of buttons (a screen reader read none)."""
+    partner = PartnerFactory()
+    page = login_as(member_of(partner, Role.ADMIN)).get(f"/o/{partner.slug}/members/").text
+    members = page[page.index("<main"):page.index("</table>")]
+    assert members.count('class="table-responsive"') == 1
+    assert "<th></th>" not in members and "Tindakan" in members
