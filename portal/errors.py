@@ -5,18 +5,27 @@ from collections.abc import Callable
 
 from flask import Flask, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from markupsafe import escape
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 
+class PlainText(LazyString):
+    """A message translated when it is shown (an upload refused in storage's thread has no request's language)
+    and escaped wherever it is shown: Flask-Babel's lazy strings count as HTML, so a file name in one, flashed,
+    came back from the session cookie as markup."""
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
 class DomainError(Exception):
-    """A rule of the product was broken; the message is shown to the user as is: as plain text, so a file name or
-    anything else a person typed into it is escaped wherever it is shown (Flask-Babel's lazy strings count as
-    HTML, and a flashed one came back from the session cookie as markup)."""
+    """A rule of the product was broken; the message is shown to the user as is, as plain text."""
 
     def __init__(self, message):
         super().__init__(str(message))
-        self.message = str(message)
+        self.message = PlainText(str, message)
 
 
 class FieldErrors(DomainError):

@@ -358,6 +358,7 @@ def test_fingerprints_and_addresses_are_folded_under_technical_details(pks, logi
 def test_ending_or_rejecting_needs_a_tick_that_it_cannot_be_undone(pks, login_as):
     """One tap with any word in the reason box ended a signed PKS for good (found on a phone)."""
     active, forwarded = pks.in_state(S.ACTIVE), pks.in_state(S.FORWARDED)
+    active_id = active.id  # read before fresh() expires the session's objects
     head = login_as(pks.head)
     page = head.get(url(pks.facility, str(active.id))).text
     box = page[page.index('data-testid="terminate-box"'):]
@@ -367,6 +368,7 @@ def test_ending_or_rejecting_needs_a_tick_that_it_cannot_be_undone(pks, login_as
     for agreement, step in ((active, "terminate"), (forwarded, "reject")):
         refused = head.post(url(pks.facility, f"{agreement.id}/{step}"), {"reason": "coba"}, follow_redirects=True)
         assert "tidak dapat dibatalkan; belum ada yang diubah" in refused.text
-    assert (fresh(active).status, fresh(forwarded).status) == (S.ACTIVE, S.FORWARDED)
-    head.post(url(pks.facility, f"{active.id}/terminate"), {"reason": "RSUD berganti status", "understood": "y"})
+    assert fresh(active).status == S.ACTIVE
+    assert fresh(forwarded).status == S.FORWARDED
+    head.post(url(pks.facility, f"{active_id}/terminate"), {"reason": "RSUD berganti status", "understood": "y"})
     assert fresh(active).status == S.TERMINATED

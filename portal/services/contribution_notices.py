@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.models import Contribution, ContributionStatus as C, Organisation, User
 from portal.models.base import utcnow
 from portal.services import notifications
-from portal.tenancy import unscoped
+from portal.tenancy import acting_for, unscoped
 
 #: Each contribution as it is recorded, or one summary a day.
 EACH, DAILY = "each", "daily"
@@ -40,9 +40,17 @@ def verifiers(facility: Organisation) -> list[User]:
 
 def hears_of_new_contributions(user: User) -> bool:
     """Whether the person is told of new contributions somewhere, and so is asked how (a head of a facility with
-    officers is not told, and was asked a question that changed nothing)."""
-    return any(user in verifiers(membership.organisation) for membership in user.memberships
-               if membership.organisation.kind == "facility" and not membership.has_lapsed())
+    officers is not told, and was asked a question that changed nothing). Each facility is looked at as itself:
+    from a page of no organisation (the profile), its other people are out of sight."""
+    for membership in user.memberships:
+        facility = membership.organisation
+        if facility.kind != "facility" or membership.has_lapsed():
+            continue
+        with acting_for(facility):
+            db.session.expire(facility, ["memberships"])  # read again, as the facility sees them
+            if any(person.id == user.id for person in verifiers(facility)):
+                return True
+    return False
 
 
 def recorded(entry) -> None:
