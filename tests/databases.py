@@ -38,8 +38,9 @@ def server_url() -> str | None:
 
 
 @contextmanager
-def fresh_database(label: str):
-    base = server_url()
+def fresh_database(label: str, base: str | None = None):
+    """A new, empty database: on `base` (a PostgreSQL server's URL), else on DATABASE_URL's server, else SQLite."""
+    base = base or server_url()
     if base is None:
         with tempfile.TemporaryDirectory(prefix=f"mitrapas-{label}-") as folder:
             url = f"sqlite:///{Path(folder) / 'test.db'}"

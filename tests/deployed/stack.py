@@ -45,6 +45,9 @@ _RELEASE: dict[str, Path] = {}
 #: request after a pause can meet a connection the server is just closing ("closed without response").
 KEEP_ALIVE = 75
 SECRET_KEY = "deployed-tier-secret-key-" + "x" * 40
+#: How long a story waits for a mail: the worker may first send what the earlier stories queued (the concurrency
+#: story's fifty signings), on a machine that runs the in-process suite beside the tier.
+MAIL_WAIT = 120
 
 
 def _wait_until(check, timeout: float, what: str) -> None:
@@ -109,6 +112,56 @@ class RedisServer:
 
 
 @dataclass
+class PostgresServer:
+    """The tier's own PostgreSQL cluster, made by initdb in a folder of its own on a free port: the faults story
+    restarts it under traffic, and nothing else on the machine (the in-process suite, running beside the tier in
+    `make test`) notices. PostgreSQL runs as the `postgres` account, never as root."""
+
+    port: int
+    folder: Path
+    started: bool = False
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    @staticmethod
+    def _program(name: str) -> str:
+        found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), key=lambda path: int(path.parts[-3]))
+        return str(found[-1]) if found else shutil.which(name) or name
+
+    def _run(self, *args: str, timeout: float = 120) -> None:
+        command = [self._program(args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=timeout)
+
+    def _ctl(self, action: str, *extra: str) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "server.log"), "-w",
+                  "-o", options, action, *extra)
+
+    def start(self) -> "PostgresServer":
+        self.folder.chmod(0o755)
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres")
+        self._run("initdb", "-D", str(self.folder / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                  "--no-sync")
+        self._ctl("start")
+        self.started = True
+        return self
+
+    def restart(self) -> None:
+        """Stop at once (`-m fast`: sessions are cut, as a crash or a failover would) and start again."""
+        self._ctl("restart", "-m", "fast")
+
+    def stop(self) -> None:
+        if self.started:
+            self._run("pg_ctl", "-D", str(self.folder / "data"), "-w", "stop", "-m", "fast")
+            self.started = False
+
+
+@dataclass
 class DeployedStack:
     folder: Path
     env: dict[str, str] = field(default_factory=dict)
@@ -116,6 +169,7 @@ class DeployedStack:
     mail: LocalMailServer | None = None
     seaweed: SeaweedFS | None = None
     redis: RedisServer | None = None
+    postgres: PostgresServer | None = None
     #: The partner systems' side: where the stories register webhooks (HTTPS on loopback, its own CA).
     webhooks: WebhookReceiver | None = None
     ca_file: str = ""
@@ -236,7 +290,10 @@ def make_certificate(folder: Path) -> str:
 def start_stack(resources: ExitStack) -> DeployedStack:
     """Everything the README's Production section describes, started and loaded with demo data."""
     folder = Path(resources.enter_context(tempfile.TemporaryDirectory(prefix="mitrapas-deployed-")))
-    database = resources.enter_context(fresh_database("deployed"))
+    postgres = PostgresServer(free_port(), Path(resources.enter_context(
+        tempfile.TemporaryDirectory(prefix="mitrapas-postgres-", ignore_cleanup_errors=True)))).start()
+    resources.callback(postgres.stop)
+    database = resources.enter_context(fresh_database("deployed", base=postgres.url))
     seaweed = resources.enter_context(SeaweedFS(folder / "seaweedfs"))
     mail = LocalMailServer().start()
     resources.callback(mail.stop)
@@ -245,8 +302,8 @@ def start_stack(resources: ExitStack) -> DeployedStack:
     resources.callback(redis_server.stop)
     receiver = WebhookReceiver().start()
     resources.callback(receiver.stop)
-    stack = DeployedStack(folder=folder, mail=mail, seaweed=seaweed, redis=redis_server, webhooks=receiver,
-                          release_bin=install_release(), workdir=folder / "run")
+    stack = DeployedStack(folder=folder, mail=mail, seaweed=seaweed, redis=redis_server, postgres=postgres,
+                          webhooks=receiver, release_bin=install_release(), workdir=folder / "run")
     stack.workdir.mkdir()
     stack.ca_file = make_certificate(folder)
     port_hint = "127.0.0.1"

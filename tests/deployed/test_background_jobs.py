@@ -19,7 +19,9 @@ def test_a_long_import_runs_in_the_worker_and_its_page_follows_it_to_the_end(sta
     intern.login("magang.psikologi@mitrapas.test")
     pair = intern_pair_at_bengkulu(stack)
     page = f"{org_path(intern)}contributions/import?pair={pair}"
-    day = "2021-03-01"  # long before the other stories' work, so their lists still open with it
+    # The first day a contribution of the pair may have (the partnership's start): before the other stories'
+    # work, so their lists still open with it.
+    day = stack.sql("SELECT since FROM partnerships WHERE id = :id", id=pair)[0][0].isoformat()
     sheet = "tanggal_mulai,jenis,judul,peserta_total,jam\r\n" + "".join(
         f"{day},counselling,Impor latar belakang {n},9,1\r\n" for n in range(ROWS))
     preview = intern.post(page, {"preview": "1"}, files={"file": ("rekap.csv", sheet.encode("utf-8"), "text/csv")})
@@ -87,7 +89,9 @@ def test_the_long_list_is_exported_by_the_worker_and_holds_every_row_the_list_co
 def test_the_monthly_report_is_drawn_by_the_worker(stack, visitor):
     officer = visitor()
     officer.login("rafi.rizaldi@mitrapas.test")  # Bengkulu's officer: its month of 8,000 imported sessions
-    made = officer.post(f"{org_path(officer)}report.pdf", {"month": "2021-03"}, token_from=org_path(officer))
+    month = stack.sql("SELECT since FROM partnerships WHERE id = :id", id=intern_pair_at_bengkulu(stack))[0][0]
+    made = officer.post(f"{org_path(officer)}report.pdf", {"month": month.strftime("%Y-%m")},
+                        token_from=org_path(officer))
     assert made.status_code == 302
     assert _follow(officer, made.headers["Location"])["status"] == "done"
     assert _file_of(officer, made.headers["Location"]).startswith(b"%PDF")

@@ -8,6 +8,7 @@ from urllib.parse import unquote_plus
 
 from tests import sample_files
 from tests.deployed.people import org_path, submission_key
+from tests.deployed.stack import MAIL_WAIT
 from tests.deployed.test_faults import bengkulu_pair, upload
 
 #: What must not travel: a WBP-like name and a 16-digit NIK-like number.
@@ -104,7 +105,7 @@ def test_a_prisoners_name_typed_by_a_partner_stays_in_its_records(stack, visitor
     for page in (partner.get(home).text, officer.get(facility).text):
         assert not carries(_header(page)), "the bell preview in the page header"
     # Two contribution decisions, the submitted PKS (to the officer), the changes asked (to the partner's admin).
-    messages = stack.mail.wait_for(mail_before + 4, timeout=30)[mail_before:]
+    messages = stack.mail.wait_for(mail_before + 4, timeout=MAIL_WAIT)[mail_before:]
     assert messages and not [m["Subject"] for m in messages if carries(m["Subject"])]
 
     analyst = watched(visitor, addresses)

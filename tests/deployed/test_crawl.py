@@ -24,7 +24,7 @@ BALIKPAPAN_WORLD = {"agus.salim@mitrapas.test", "humas@rutan-balikpapan.mitrapas
 PERSONAL = re.compile(r"^/($|account/|notifications/$|login|password/|language|verify/|healthz|privasi|static/|bootstrap/)")
 #: The public pages (tests/deployed/test_public_pages.py) and the API's description and reference page: the same
 #: for everyone, signed in or not.
-PUBLIC = re.compile(r"^/(publik/|sitemap\.xml$|robots\.txt$|api/v1/$|api/v1/openapi\.json$)")
+PUBLIC = re.compile(r"^/(publik/|favicon\.ico$|sitemap\.xml$|robots\.txt$|api/v1/$|api/v1/openapi\.json$)")
 
 
 def stranger_of(email: str) -> str:

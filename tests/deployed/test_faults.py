@@ -22,6 +22,7 @@ import requests
 from portal import PROJECT_ROOT
 from tests import sample_files
 from tests.deployed.people import enrol_two_factor, flashes, org_path, sign_in_with_code, submission_key
+from tests.deployed.stack import MAIL_WAIT
 from tests.visitor import Visitor
 
 STORE_DOWN = "Penyimpanan dokumen sedang tidak dapat dihubungi"
@@ -86,9 +87,7 @@ def test_postgresql_restarted_under_traffic(stack, visitor):
     traffic.start()
     time.sleep(2)
 
-    cluster = sorted(os.listdir("/etc/postgresql"))[-1]
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "restart", "-m", "fast"],
-                   check=True, timeout=60)
+    stack.postgres.restart()
     restarted = time.monotonic()
     answered = None
     while time.monotonic() - restarted < 30 and answered is None:
@@ -135,7 +134,7 @@ def test_redis_down_pages_sign_in_and_uploads_work_and_mail_goes_out(stack, visi
         assert verified.status_code == 302
     finally:
         stack.redis.start()
-    assert stack.mail.wait_for_mail_to("admin@diskopukm.mitrapas.test", timeout=60, after=mail_before), \
+    assert stack.mail.wait_for_mail_to("admin@diskopukm.mitrapas.test", timeout=MAIL_WAIT, after=mail_before), \
         "the verification notice never went out"
     storage_and_audit_are_clean(stack)
 

@@ -17,7 +17,7 @@ ADMIN, PASSWORD = "admin@rutan-baru.example", "kata sandi yang panjang sekali"
 
 def test_the_production_steps_take_a_blank_database_to_a_signed_in_page(stack, tmp_path):
     install_release()
-    with fresh_database("install") as database:
+    with fresh_database("install", base=stack.postgres.url) as database:
         env = {**stack.env, "DATABASE_URL": database.app_url, "MIGRATION_DATABASE_URL": database.owner_url,
                "S3_BUCKET": "mitrapas-install"}
         prefix = tmp_path / "srv"

@@ -14,7 +14,7 @@ def ended_sessions(stack) -> int:
 
 
 def signed_in(person) -> bool:
-    return not person.get("/", allow_redirects=False).headers.get("Location", "").startswith("/login")
+    return not person.get("/account/profile", allow_redirects=False).headers.get("Location", "").startswith("/login")
 
 
 def test_a_person_ends_the_session_left_on_a_phone(stack, visitor):

@@ -57,6 +57,6 @@ def test_an_intern_asks_for_erasure_and_the_platform_admin_grants_it(stack, visi
     assert admin.post(f"/admin/erasure/{person_id}", token_from="/admin/erasure").status_code == 302
     name, email, active = stack.sql("SELECT name, email, is_active FROM users WHERE id = :id", id=person_id)[0]
     assert (name, email, active) == (f"Pengguna {person_id}", f"pengguna-{person_id}@pseudonim.invalid", False)
-    assert intern.get("/", allow_redirects=False).headers["Location"].startswith("/login")
+    assert intern.get("/account/profile", allow_redirects=False).headers["Location"].startswith("/login")
     assert stack.sql("SELECT count(*) FROM invitations WHERE email = :email", email=intern_email)[0][0] == 0
     stack.flask("portal", "audit-verify")

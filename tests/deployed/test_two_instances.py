@@ -14,6 +14,7 @@ import pytest
 
 from tests import sample_files
 from tests.deployed.people import enrol_two_factor, flashes, org_path, sign_in_with_code, submission_key
+from tests.deployed.stack import MAIL_WAIT
 from tests.visitor import Visitor
 
 DRAFT = "Pelatihan Kewirausahaan dan Keterampilan Produksi"
@@ -93,7 +94,7 @@ def test_a_whole_journey_alternating_between_two_instances(stack, two):
         assert ("success", "Anda telah menandatangani perjanjian.") in shown
 
     assert stack.sql("SELECT status FROM agreements WHERE id = :id", id=agreement_id)[0][0] in ("active", "signed")
-    assert stack.mail.wait_for_mail_to("admin@blk.mitrapas.test", timeout=30, after=before_mail), \
+    assert stack.mail.wait_for_mail_to("admin@blk.mitrapas.test", timeout=MAIL_WAIT, after=before_mail), \
         "the partner hears by e-mail that its agreement was approved and signed"
 
 
