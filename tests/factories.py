@@ -114,6 +114,14 @@ class PartnershipFactory(Factory):
     focus = "Konseling"
 
 
+def also_member_of(user: User, organisation: Organisation, role: Role) -> User:
+    """`user`, now a member of `organisation` too (their memberships loaded again while every tenant is visible)."""
+    MembershipFactory(organisation=organisation, role=role, user=user)
+    with unscoped("test data is set up across tenants"):
+        db.session.refresh(user, ["memberships"])
+    return user
+
+
 def member_of(organisation: Organisation, role: Role, **user_fields) -> User:
     """A new person with `role` in `organisation` (their memberships loaded while every tenant is visible)."""
     user = MembershipFactory(organisation=organisation, role=role, user=UserFactory(**user_fields)).user

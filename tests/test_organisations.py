@@ -10,7 +10,7 @@ from portal.services import organisations
 from portal.services.accounts import find_user
 from portal.services.organisations import Person
 from portal.tenancy import acting_for, unscoped
-from tests.factories import FacilityFactory, MembershipFactory, PartnerFactory, member_of
+from tests.factories import FacilityFactory, PartnerFactory, also_member_of, member_of
 from tests.test_invitations import invitation_link
 
 
@@ -175,10 +175,7 @@ def test_a_partner_cannot_link_itself_to_a_facility(login_as):
 
 def test_the_bell_and_the_account_pages_keep_the_menu_of_the_organisation_last_worked_in(login_as):
     first, second = FacilityFactory(name="Rutan Pertama"), PartnerFactory(name="Mitra Kedua")
-    person = member_of(first, Role.OFFICER)
-    MembershipFactory(organisation=second, role=Role.MEMBER, user=person)
-    with unscoped("test data is set up across tenants"):
-        db.session.refresh(person, ["memberships"])
+    person = also_member_of(member_of(first, Role.OFFICER), second, Role.MEMBER)
     web = login_as(person)
     web.get(f"/o/{second.slug}/")
     for page in ("/notifications/", "/account/two-factor", "/account/sessions", "/account/data"):
@@ -198,10 +195,7 @@ def test_an_organisation_whose_term_has_ended_leaves_the_switcher_and_the_menu(l
     from portal import clock
 
     placement, campus = FacilityFactory(name="Rutan Tempat Magang"), PartnerFactory(name="Kampus Asal")
-    intern = member_of(campus, Role.MEMBER)
-    MembershipFactory(organisation=placement, role=Role.VIEWER, user=intern)
-    with unscoped("test data is set up across tenants"):
-        db.session.refresh(intern, ["memberships"])
+    intern = also_member_of(member_of(campus, Role.MEMBER), placement, Role.VIEWER)
     web = login_as(intern)
     web.get(f"/o/{placement.slug}/")
     with unscoped("the test ends the placement's term"):
