@@ -84,7 +84,7 @@ def _tell(facility: Organisation, partner: Organisation, ids: list[int]) -> None
         if contribution is None or contribution.status != C.SUBMITTED:
             return
         notifications.notify(readers, "contribution.recorded", organisation=facility,
-                             link=links.path("contributions.show", org_slug=facility.slug, contribution_id=ids[0]),
+                             link=notifications.contribution_link(ids[0], facility),
                              partner=partner.name, **notifications.contribution_params(contribution))
         return
     # Many at once (an import's thousands): counted by their range of ids, not by a list as long as the import.

@@ -124,6 +124,11 @@ def people_of(organisation: Organisation, roles=MANAGERS) -> list[User]:
     return [m.user for m in organisation.memberships if m.role in roles and not m.has_lapsed()]
 
 
+def contribution_link(contribution_id: int, organisation: Organisation) -> str:
+    """Where a notice of a contribution sends `organisation`'s people; what `_verification_done` looks for too."""
+    return links.path("contributions.show", org_slug=organisation.slug, contribution_id=contribution_id)
+
+
 def _agreement_link(agreement: Agreement, organisation: Organisation) -> str:
     return links.path("agreements.show", org_slug=organisation.slug, agreement_id=agreement.id)
 
@@ -206,20 +211,19 @@ def _on_contribution(entry: AuditEntry) -> None:
         return
     partner = contribution.partner
     notify([contribution.created_by], entry.action, organisation=partner,
-           link=links.path("contributions.show", org_slug=partner.slug, contribution_id=contribution.id),
+           link=contribution_link(contribution.id, partner),
            **contribution_params(contribution))
 
 
 def _verification_done(contribution: Contribution) -> None:
     """Once verified or sent back, a contribution waits for nobody at the facility: every notice that told its
-    people of it (new, or waiting too long) is read, whoever of them acted. The officer who verified both new
+    people of it is read, whoever of them acted. The officer who verified both new
     contributions still read "3 belum dibaca", two of them "menunggu verifikasi Anda"."""
     facility = contribution.facility
     with unscoped("the facility's notices of a contribution it has dealt with, whoever of its people dealt"):
         db.session.execute(update(Notification).where(
             Notification.organisation_id == facility.id, Notification.read_at.is_(None),
-            Notification.link == links.path("contributions.show", org_slug=facility.slug,
-                                            contribution_id=contribution.id))
+            Notification.link == contribution_link(contribution.id, facility))
             .values(read_at=utcnow()).execution_options(synchronize_session=False))
 
 
