@@ -310,8 +310,11 @@ def webhook_receiver():
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # A page answered after a click is awaited, never read at once: under CI's load (two tiers side by side on
+    # two cores) a page may take seconds, and expect() retries until it shows what the person would see.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])

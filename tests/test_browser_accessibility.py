@@ -10,6 +10,7 @@ import re
 import urllib.parse
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.accessibility import DESKTOP, PHONE, new_context, problems_of
 from tests.conftest import ARTIFACTS, log_in
@@ -127,7 +128,7 @@ def test_a_form_sent_back_puts_the_focus_on_the_first_field_in_error(live_portal
     page.get_by_role("link", name="Kontribusi", exact=True).click()
     page.get_by_role("link", name="Catat kontribusi").click()
     page.get_by_role("link", name=re.compile("Rutan Kelas IIB Bengkulu")).click()
-    assert page.get_by_label("Judul (wajib)").is_visible()  # "required" said in words
+    expect(page.get_by_label("Judul (wajib)")).to_be_visible()  # "required" said in words
     with page.expect_navigation():
         page.get_by_role("button", name="Ajukan untuk verifikasi").click()
     focused = page.evaluate("() => [document.activeElement.id, document.activeElement.getAttribute('aria-invalid'),"

@@ -3,6 +3,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from tests import qr_codes, sample_files
 from tests.authenticator import Authenticator
@@ -89,12 +90,12 @@ def test_a_pks_from_draft_to_verified_signature(live_portal, browser, tmp_path):
     rsud.get_by_label("Dokumen draf (PDF atau DOCX)").set_input_files(str(draft_v1))
     shot(rsud, "1-draft-form")
     rsud.get_by_role("button", name="Simpan draf").click()
-    assert rsud.get_by_text("Draf telah disimpan.").is_visible()
+    expect(rsud.get_by_text("Draf telah disimpan.")).to_be_visible()
     rsud.get_by_role("link", name="Ubah draf").click()
     rsud.get_by_label("Hak mitra").fill("Menerima data rujukan yang lengkap")
     rsud.get_by_role("button", name="Simpan draf").click()
     rsud.get_by_role("button", name="Ajukan untuk ditinjau").click()
-    assert rsud.get_by_test_id("status-badge").inner_text() == "Diajukan untuk ditinjau"
+    expect(rsud.get_by_test_id("status-badge")).to_have_text("Diajukan untuk ditinjau")
 
     # 2. The officer finds it in the review queue and asks for a change, with a reason.
     officer = as_person(browser, base, OFFICER)
@@ -103,7 +104,7 @@ def test_a_pks_from_draft_to_verified_signature(live_portal, browser, tmp_path):
     officer.get_by_role("link", name=title).click()
     officer.get_by_label("Apa yang harus diubah?").fill("Mohon cantumkan NIP Direktur RSUD")
     officer.get_by_role("button", name="Minta perubahan").click()
-    assert officer.get_by_test_id("status-badge").inner_text() == "Perubahan diminta"
+    expect(officer.get_by_test_id("status-badge")).to_have_text("Perubahan diminta")
 
     # ...the partner reads the reason, uploads a second version and resubmits.
     rsud.reload()
@@ -123,7 +124,7 @@ def test_a_pks_from_draft_to_verified_signature(live_portal, browser, tmp_path):
     head = as_person(browser, base, HEAD)
     open_agreement(head, title)
     head.get_by_role("button", name="Setujui").click()
-    assert head.get_by_test_id("status-badge").inner_text() == "Disetujui, menunggu tanda tangan"
+    expect(head.get_by_test_id("status-badge")).to_have_text("Disetujui, menunggu tanda tangan")
 
     # 4. Each signatory reads what signing asks before any click, turns on two-step sign-in from the agreement
     #    and comes straight back to sign: the partner's first, then the head.
@@ -131,14 +132,14 @@ def test_a_pks_from_draft_to_verified_signature(live_portal, browser, tmp_path):
     assert "kode dari aplikasi autentikator" in rsud.get_by_test_id("sign-asks").inner_text()
     turn_on_two_factor(rsud, RSUD)
     sign(rsud, RSUD, password="bukan-kata-sandi")
-    assert rsud.get_by_text("Kata sandi salah; perjanjian tidak ditandatangani.").is_visible()
+    expect(rsud.get_by_text("Kata sandi salah; perjanjian tidak ditandatangani.")).to_be_visible()
     sign(rsud, RSUD)
-    assert rsud.get_by_test_id("status-badge").inner_text() == "Ditandatangani mitra"
+    expect(rsud.get_by_test_id("status-badge")).to_have_text("Ditandatangani mitra")
     assert "Menunggu tanda tangan Kepala Rutan" in rsud.get_by_test_id("standing").inner_text()
     head.reload()
     turn_on_two_factor(head, HEAD)
     sign(head, HEAD)
-    assert head.get_by_test_id("status-badge").inner_text() == "Aktif"
+    expect(head.get_by_test_id("status-badge")).to_have_text("Aktif")
     signatures = head.get_by_test_id("signatures").inner_text()
     assert "Vinny Safari" in signatures and "Agung Novarianto" in signatures
     timeline = head.get_by_test_id("timeline").inner_text()
@@ -156,12 +157,12 @@ def test_a_pks_from_draft_to_verified_signature(live_portal, browser, tmp_path):
     assert f"/verify/{code}" in qr_codes.printed_in(final_pdf), "the PDF's verification QR code scans to its page"
     public = browser.new_context(locale="id-ID").new_page()
     public.goto(f"{base}/verify/{code}")
-    assert public.get_by_test_id("verdict-status").inner_text() == "Aktif"
+    expect(public.get_by_test_id("verdict-status")).to_have_text("Aktif")
     assert title not in public.content()
     public.goto(f"{base}/verify/")
     public.get_by_label("Berkas PDF yang Anda terima").set_input_files(str(final_pdf))
     public.get_by_role("button", name="Periksa berkas").click()
-    assert public.get_by_test_id("verdict-authentic").is_visible()
+    expect(public.get_by_test_id("verdict-authentic")).to_be_visible()
     assert "W17.PAS.PAS.10-PK.01.01-128" in public.get_by_test_id("verdict-authentic").inner_text()
     signatures = public.get_by_test_id("signatures").inner_text()  # each PAdES signature, as a reader checks it
     assert "Vinny Safari" in signatures and "Agung Novarianto" in signatures
@@ -171,20 +172,20 @@ def test_a_pks_from_draft_to_verified_signature(live_portal, browser, tmp_path):
     # 6. An addendum starts from the agreement; later the head terminates it with a reason.
     rsud.reload()
     rsud.get_by_role("button", name="Buat draf adendum").click()
-    assert rsud.get_by_text("Draf adendum telah dibuat.").is_visible()
+    expect(rsud.get_by_text("Draf adendum telah dibuat.")).to_be_visible()
     head.reload()
     head.get_by_text("Akhiri perjanjian ini sebelum masanya").click()
     head.get_by_label("Mengapa diakhiri?").fill("RSUD berganti status kelembagaan")
     head.get_by_label("Saya mengerti bahwa langkah ini tidak dapat dibatalkan.").check()
     head.get_by_role("button", name="Akhiri perjanjian").click()
-    assert head.get_by_test_id("status-badge").inner_text() == "Diakhiri"
+    expect(head.get_by_test_id("status-badge")).to_have_text("Diakhiri")
 
     # 7. The lists filter by status and keep the filter in the address.
     head.get_by_role("link", name="Perjanjian", exact=True).click()
     head.get_by_label("Status").select_option(label="Diakhiri")
     head.get_by_role("button", name="Saring").click()
     assert "status=terminated" in head.url
-    assert head.get_by_test_id("agreement-list").get_by_role("link", name=title).is_visible()
+    expect(head.get_by_test_id("agreement-list").get_by_role("link", name=title)).to_be_visible()
     shot(head, "5-list-filtered")
 
 
@@ -221,12 +222,12 @@ def test_a_paper_signed_pks_is_confirmed_by_the_officer_then_renewed(live_portal
     officer.get_by_text("Sudah ditandatangani di atas kertas? Unggah pindaiannya").click()
     officer.get_by_label("Pindaian perjanjian bertanda tangan basah (PDF)").set_input_files(str(scan))
     officer.get_by_role("button", name="Unggah pindaian").click()
-    assert officer.get_by_text("Pindaian telah diunggah").is_visible()
+    expect(officer.get_by_text("Pindaian telah diunggah")).to_be_visible()
     assert "petugas lain atau Kepala" in officer.get_by_test_id("scan-waits").inner_text(), "four eyes"
     head.reload()  # the head confirms what the officer uploaded
     head.get_by_label("Tanggal ditandatangani di atas kertas").fill("2025-11-28")
     head.get_by_role("button", name="Konfirmasi pindaian bertanda tangan basah").click()
-    assert head.get_by_test_id("status-badge").inner_text() == "Aktif"
+    expect(head.get_by_test_id("status-badge")).to_have_text("Aktif")
     signatures = head.get_by_test_id("signatures").inner_text()
     assert signatures.count("Tanda tangan basah (pindaian dikonfirmasi)") == 2
     assert signatures.count("28 November 2025") == 2, "the date on the paper, not the day it was confirmed"
@@ -239,8 +240,8 @@ def test_a_paper_signed_pks_is_confirmed_by_the_officer_then_renewed(live_portal
     officer.get_by_role("button", name="Saring").click()
     officer.get_by_test_id("agreement-list").get_by_role("link", name=title).click()
     officer.get_by_role("button", name="Buat draf perpanjangan").click()
-    assert officer.get_by_text("Draf perpanjangan telah dibuat.").is_visible()
+    expect(officer.get_by_text("Draf perpanjangan telah dibuat.")).to_be_visible()
     officer.get_by_role("button", name="Simpan draf").click()
-    assert officer.get_by_test_id("status-badge").inner_text() == "Draf"
-    assert officer.get_by_text("Memperpanjang").is_visible()
+    expect(officer.get_by_test_id("status-badge")).to_have_text("Draf")
+    expect(officer.get_by_text("Memperpanjang")).to_be_visible()
     shot(officer, "7-renewal-draft")

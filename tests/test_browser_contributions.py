@@ -7,6 +7,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import ARTIFACTS, signed_in_page as person
 
@@ -27,7 +28,7 @@ def test_an_intern_imports_four_thousand_rows_and_watches_the_job_to_its_end(liv
     intern.get_by_role("link", name=re.compile("Rutan Kelas IIB Bengkulu")).click()
     intern.get_by_label("Berkas CSV atau XLSX").set_input_files(str(spreadsheet))
     intern.get_by_role("button", name="Periksa baris").click()
-    assert intern.get_by_test_id("import-ready").is_visible()
+    expect(intern.get_by_test_id("import-ready")).to_be_visible()
     intern.get_by_role("button", name="Impor semua baris").click()
 
     intern.wait_for_url(re.compile(r".*/jobs/[0-9a-f]{32}$"))

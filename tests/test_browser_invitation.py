@@ -3,6 +3,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from portal import demo
 from tests.conftest import ARTIFACTS, log_in
@@ -22,8 +23,8 @@ def test_a_head_invites_a_new_partner_admin_who_sets_a_password_and_lands_in_the
     page.get_by_label("Jenis mitra").select_option("ngo")
     page.get_by_label("E-mail administrator pertamanya").fill("direktur@lbh-bartim.or.id")
     page.get_by_role("button", name="Kirim undangan").click()
-    assert page.get_by_text("Undangan telah dikirim ke direktur@lbh-bartim.or.id.").is_visible()
-    assert page.get_by_test_id("invitations").get_by_text("direktur@lbh-bartim.or.id").is_visible()
+    expect(page.get_by_text("Undangan telah dikirim ke direktur@lbh-bartim.or.id.")).to_be_visible()
+    expect(page.get_by_test_id("invitations").get_by_text("direktur@lbh-bartim.or.id")).to_be_visible()
 
     # The portal's outbox sender delivers it over SMTP (among the demo data's own notices).
     path = link_mailed_to(local_mail, "direktur@lbh-bartim.or.id")
@@ -35,8 +36,8 @@ def test_a_head_invites_a_new_partner_admin_who_sets_a_password_and_lands_in_the
     invitee.get_by_label("Ulangi kata sandi").fill("keadilan untuk semua warga")
     invitee.get_by_role("button", name="Terima undangan").click()
     invitee.wait_for_url(re.compile(r".*/o/lembaga-bantuan-hukum-barito-timur/$"))
-    assert invitee.get_by_test_id("org-name").inner_text() == "Lembaga Bantuan Hukum Barito Timur"
-    assert invitee.get_by_role("link", name="Rutan Kelas IIB Tamiang Layang").first.is_visible()
+    expect(invitee.get_by_test_id("org-name")).to_have_text("Lembaga Bantuan Hukum Barito Timur")
+    expect(invitee.get_by_role("link", name="Rutan Kelas IIB Tamiang Layang").first).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     invitee.screenshot(path=str(ARTIFACTS / "invitation-partner-dashboard.png"), full_page=True)
     invitee.context.close()
@@ -56,8 +57,8 @@ def test_a_partner_admin_invites_someone_who_has_an_account_who_logs_in_first_an
     admin.get_by_label("E-mail").fill("magang.psikologi@mitrapas.test")
     admin.get_by_label("Peran").select_option(label="Anggota mitra")  # no role is chosen for them
     admin.get_by_role("button", name="Kirim undangan").click()
-    assert admin.get_by_text("Undangan telah dikirim ke magang.psikologi@mitrapas.test.").is_visible()
-    assert admin.get_by_test_id("invitations").get_by_text("magang.psikologi@mitrapas.test").is_visible()
+    expect(admin.get_by_text("Undangan telah dikirim ke magang.psikologi@mitrapas.test.")).to_be_visible()
+    expect(admin.get_by_test_id("invitations").get_by_text("magang.psikologi@mitrapas.test")).to_be_visible()
     assert "Peserta Magang Psikologi" not in admin.content(), "the person's name is not shown before they accept"
     ARTIFACTS.mkdir(exist_ok=True)
     admin.screenshot(path=str(ARTIFACTS / "invitation-existing-1-sent-1280.png"), full_page=True)
@@ -67,7 +68,7 @@ def test_a_partner_admin_invites_someone_who_has_an_account_who_logs_in_first_an
     phone = browser.new_context(locale="id-ID", viewport={"width": 360, "height": 740}).new_page()
     phone.goto(f"{live_portal}/{path}")
     phone.wait_for_url(re.compile(r".*/login\?next=.*"))
-    assert phone.get_by_text("Masuk sebagai magang.psikologi@mitrapas.test untuk menerima undangan ini.").is_visible()
+    expect(phone.get_by_text("Masuk sebagai magang.psikologi@mitrapas.test untuk menerima undangan ini.")).to_be_visible()
     phone.screenshot(path=str(ARTIFACTS / "invitation-existing-2-log-in-first-360.png"), full_page=True)
     phone.get_by_label("E-mail").fill("magang.psikologi@mitrapas.test")
     phone.get_by_label("Kata sandi").fill(demo.DEMO_PASSWORD)

@@ -4,6 +4,7 @@ import re
 import urllib.parse
 
 import pytest
+from playwright.sync_api import expect
 
 from tests import sample_files
 from tests.conftest import ARTIFACTS, log_in
@@ -33,7 +34,7 @@ def test_an_intern_uploads_three_files_then_previews_and_downloads(live_portal, 
     page.get_by_text("3 berkas telah diunggah.").wait_for()
     listing = page.get_by_test_id("material-list")
     for path in files:
-        assert listing.get_by_role("link", name=path.name).is_visible()
+        expect(listing.get_by_role("link", name=path.name)).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "materials-1-listed.png"), full_page=True)
 

@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 from PIL import Image
 
 from tests.conftest import ARTIFACTS, signed_in_page as person
@@ -34,7 +35,7 @@ def test_a_report_goes_from_a_verified_activity_to_the_public_with_a_clean_photo
     intern.get_by_label("Tanggal (atau hari pertama)").fill((date.today() - timedelta(days=1)).isoformat())
     intern.get_by_label("Peserta WBP: total").fill("77")
     intern.get_by_role("button", name="Ajukan untuk verifikasi").click()
-    assert intern.get_by_text("Kontribusi telah dicatat").is_visible()
+    expect(intern.get_by_text("Kontribusi telah dicatat")).to_be_visible()
 
     head = person(browser, live_portal, HEAD)
     head.get_by_role("button", name="Lainnya").click()  # the menu's less used pages
@@ -45,27 +46,27 @@ def test_a_report_goes_from_a_verified_activity_to_the_public_with_a_clean_photo
     assert reader.goto(public_page).status == 404
     head.get_by_label("Tampilkan halaman publik UPT").check()
     head.get_by_role("button", name="Simpan").click()
-    assert head.get_by_text("Halaman publik aktif").is_visible()
+    expect(head.get_by_text("Halaman publik aktif")).to_be_visible()
 
     humas = person(browser, live_portal, HUMAS)
     humas.get_by_role("button", name="Lainnya").click()
     humas.get_by_role("link", name="Berita", exact=True).click()
     humas.locator("li", has_text="Sistem Rujukan Pelayanan Kesehatan").get_by_role(
         "button", name="Buat draf berita").click()
-    assert humas.get_by_test_id("news-status").inner_text() == "Draf"
+    expect(humas.get_by_test_id("news-status")).to_have_text("Draf")
     humas.get_by_label("Isi ucapan").fill("Layanan rujukan kini lebih cepat, tepat dan akuntabel")
     humas.get_by_label("Nama narasumber").fill("Agung Novarianto")
     humas.get_by_label("Jabatan narasumber").fill("Kepala Rutan Tamiang Layang")
     humas.get_by_role("button", name="Tambahkan kutipan").click()
     humas.get_by_label("Keterangan foto").fill("Aula klinik setelah penandatanganan")
     humas.get_by_role("button", name="Tambahkan foto").click()
-    assert humas.get_by_text("Pastikan tidak ada WBP yang dapat dikenali").is_visible()  # refused: not confirmed
+    expect(humas.get_by_text("Pastikan tidak ada WBP yang dapat dikenali")).to_be_visible()  # refused: not confirmed
     humas.get_by_label("Keterangan foto").fill("Aula klinik setelah penandatanganan")
     humas.get_by_label("Saya sudah memeriksa foto ini: tidak ada WBP yang dapat dikenali.").check()
     humas.get_by_role("button", name="Tambahkan foto").click()
-    assert humas.get_by_text("tanpa data EXIF dan lokasinya").is_visible()
+    expect(humas.get_by_text("tanpa data EXIF dan lokasinya")).to_be_visible()
     humas.get_by_role("button", name="Terbitkan").click()
-    assert humas.get_by_test_id("news-status").inner_text() == "Terbit"
+    expect(humas.get_by_test_id("news-status")).to_have_text("Terbit")
     title = humas.locator("h1").inner_text()
 
     humas.get_by_role("link", name="Semua berita").click()
@@ -81,7 +82,7 @@ def test_a_report_goes_from_a_verified_activity_to_the_public_with_a_clean_photo
     assert reader.goto(f"{public_page}/berita/draf-rahasia-yang-belum-terbit").status == 404
     reader.goto(public_page)
     reader.get_by_role("link", name=title).click()
-    assert reader.get_by_text("Agung Novarianto, Kepala Rutan Tamiang Layang").is_visible()
+    expect(reader.get_by_text("Agung Novarianto, Kepala Rutan Tamiang Layang")).to_be_visible()
     photo_address = reader.locator("figure img").first.get_attribute("src")
     photo = reader.request.get(f"{live_portal}{photo_address}")
     image = Image.open(io.BytesIO(photo.body()))
