@@ -10,7 +10,7 @@ CATALOGS = $(wildcard portal/translations/*/LC_MESSAGES/*.po)
 .PHONY: run test test-deployed load install browser i18n-extract i18n-update i18n-compile bench bench-pages bench-uploads dist clean
 
 run: install
-	$(BIN)/python -m portal.devstack
+	$(BIN)/python -m mitrapas_dev.devstack
 
 # The in-process suite and (with PostgreSQL) the deployed-stack tier: gunicorn, RLS, SeaweedFS, Redis. The tier
 # runs beside the suite, with servers of its own (PostgreSQL too: its faults story restarts it), so neither waits
@@ -41,10 +41,10 @@ load: install
 
 install: $(STAMP) i18n-compile
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml devtools/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e devtools
 	touch $(STAMP)
 
 # Debian's Chromium for the browser journeys (Playwright drives it; no browser download),

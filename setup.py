@@ -2,7 +2,7 @@
 
 The card keeps `templates/` and `migrations/` at the top of the repository; in the
 wheel they travel inside the `portal` package (`portal/_bundled/`, found by
-`portal.paths`), and the translation catalogs are compiled (`.mo` files are built,
+`portal.core.paths`), and the translation catalogs are compiled (`.mo` files are built,
 never committed). An editable install (`make install`) reads everything from the checkout.
 """
 from pathlib import Path

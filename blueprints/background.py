@@ -5,8 +5,8 @@ from flask import redirect, url_for
 from flask_login import current_user
 
 from blueprints.outcome import committed
-from portal.services import background
-from portal.tenancy import current_org
+from portal.core.tenancy import current_org
+from portal.jobs import tracked as background
 
 
 def in_background(kind: str, params: Callable[[], dict]):

@@ -1,7 +1,7 @@
 """The base of every form in the portal: CSRF from Flask-WTF, messages in the user's language."""
 from flask_wtf import FlaskForm
 
-from portal.i18n import FormTranslations
+from portal.core.i18n import FormTranslations
 
 
 class Form(FlaskForm):

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from flask import flash, jsonify
 from werkzeug.exceptions import HTTPException
 
-from portal.errors import DomainError, FieldErrors, NotAllowed
-from portal.services.files import FileRefused
+from portal.core.errors import DomainError, FieldErrors, NotAllowed
+from portal.core.transactional_files import FileRefused
 from portal.extensions import db
 
 

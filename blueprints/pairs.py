@@ -2,10 +2,9 @@
 from flask import request
 
 from blueprints.query_args import record_id
-
-from portal.models import Partnership
-from portal.services import agreement_lists
-from portal.tenancy import current_org, get_shared_or_404
+from portal.agreements import lists as agreement_lists
+from portal.core.tenancy import current_org, get_shared_or_404
+from portal.organisations.partnership_models import Partnership
 
 
 def chosen_pair():

@@ -3,7 +3,7 @@ from urllib.parse import quote
 
 from flask import Response, abort, stream_with_context
 
-from portal import storage
+from portal.core import storage
 
 
 def stored_file(key: str, mimetype: str, *, download_name: str | None = None, headers: dict | None = None):

@@ -1,8 +1,8 @@
-"""A table (see `portal.exports.Table`) sent as a CSV or XLSX download, streamed."""
+"""A table (see `portal.core.exports.Table`) sent as a CSV or XLSX download, streamed."""
 from flask import Response, abort, stream_with_context
 
-from portal import exports
-from portal.tenancy import stream_in_scope
+from portal.core import exports
+from portal.core.tenancy import stream_in_scope
 
 
 def table_file(table: exports.Table, file_format: str, name: str):

@@ -8,8 +8,9 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as settings
-from portal import links, paths, public_cache
+from portal.core import links, paths
 from portal.extensions import bootstrap, cache, csrf, db, migrate
+from portal.public import kept_pages as public_cache
 from portal.version import __version__
 
 PROJECT_ROOT = paths.CHECKOUT
@@ -44,8 +45,9 @@ def _accept_test_addresses() -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from portal import charts, i18n, security, tenancy  # noqa: F401
-    from portal.services import notifications  # noqa: F401  (listens to the audit trail)
+    from portal.core import i18n, security, tenancy
+    from portal.notifications import operations as notifications
+    from portal.reporting import charts
 
     app.before_request(tenancy.start_request)  # first of all: a request starts as nobody
     db.init_app(app)
@@ -97,13 +99,15 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
-    from portal.errors import register_error_handlers as register
+    from portal.core.errors import register_error_handlers as register
 
     register(app)
 
 
 def register_cli(app: Flask) -> None:
-    from portal.cli import doctor, portal_cli
+    from portal.ops.cli import add_installed_commands, doctor, portal_cli
+
+    add_installed_commands()
 
     app.cli.add_command(portal_cli)
     app.cli.add_command(doctor)

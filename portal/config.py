@@ -6,10 +6,10 @@ DATABASE_URL, S3_*, SECRET_KEY, REDIS_URL and MAIL_* instead.
 """
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import timedelta
+import os
 from pathlib import Path
+import secrets
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
@@ -117,7 +117,7 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
     config = {
         "ENV_NAME": environment,
         "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance_path, environment),
-        # Secrets stored in the database (TOTP) are sealed with these, newest first (portal/sealing.py).
+        # Secrets stored in the database (TOTP) are sealed with these, newest first (portal/core/sealing.py).
         "SECRETS_KEYS": overrides.get("SECRETS_KEYS") or _secrets_keys(instance_path, environment),
         # Database: the app connects as a role that does not own the tables;
         # migrations may use a separate owner connection.
@@ -185,7 +185,7 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # and how much it keeps of them itself (bytes).
         "PUBLIC_VERSION_SECONDS": float(os.environ.get("PUBLIC_VERSION_SECONDS", "1")),
         "PUBLIC_LOCAL_BYTES": int(os.environ.get("PUBLIC_LOCAL_BYTES", str(32 * 1024 * 1024))),
-        # How long a signed-in page is kept for the session that asked (portal/session_pages.py; 0: not kept). Only
+        # How long a signed-in page is kept for the session that asked (portal/core/session_pages.py; 0: not kept). Only
         # with a store every worker shares: a write in one must retire the pages the others kept.
         "SESSION_PAGE_SECONDS": int(os.environ.get("SESSION_PAGE_SECONDS", "120" if redis_url else "0")),
         # Drawn public pages: in Redis when there is one (shared by every worker), else in the process.
@@ -207,7 +207,7 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "MATERIAL_RETENTION_DAYS": int(os.environ.get("MATERIAL_RETENTION_DAYS", "30")),
         # Who answers questions and requests about personal data (the privacy notice names this address).
         "PRIVACY_CONTACT": os.environ.get("PRIVACY_CONTACT", ""),
-        # Retention of records about people (portal/services/retention.py; the privacy notice says the same).
+        # Retention of records about people (portal/privacy/retention.py; the privacy notice says the same).
         "RETENTION_NOTIFICATION_DAYS": int(os.environ.get("RETENTION_NOTIFICATION_DAYS", "365")),
         "RETENTION_LOGIN_DAYS": int(os.environ.get("RETENTION_LOGIN_DAYS", "180")),
         "RETENTION_ACCESS_LOG_DAYS": int(os.environ.get("RETENTION_ACCESS_LOG_DAYS", "365")),

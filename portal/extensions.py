@@ -34,5 +34,5 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
 talisman = Talisman()
 bootstrap = Bootstrap5()
-#: The public pages' drawn copies (portal/public_cache.py).
+#: The public pages' drawn copies (portal/public/kept_pages.py).
 cache = Cache()

@@ -5,8 +5,10 @@ Deny by default: a missing, anonymous or inactive user is always "no".
 """
 from __future__ import annotations
 
-from portal.errors import NotAllowed
-from portal.models import Organisation, OrgKind, Party, Role, User
+from portal.accounts.models import User
+from portal.agreements.models import Party
+from portal.core.errors import NotAllowed
+from portal.organisations.models import Organisation, OrgKind, Role
 
 
 def _active(user: User | None) -> bool:
@@ -71,7 +73,7 @@ def can_link_partner(user: User | None, facility: Organisation) -> bool:
 
 
 # --- agreements (PKS) ---------------------------------------------------------------
-# State is checked by portal.services.agreements; these say only *who*.
+# State is checked by portal.agreements.operations; these say only *who*.
 
 def can_draft_agreement(user: User | None, facility: Organisation, partner: Organisation) -> bool:
     """A partner admin, or a facility head or officer, drafts and edits for the pair."""

@@ -1,16 +1,18 @@
 """The people around one PKS: a facility and a partner, everyone who may touch it, and strangers."""
 from __future__ import annotations
 
-import io
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+import io
 
+from portal.accounts.models import User
+from portal.agreements import operations as agreements, signing as agreement_signing
+from portal.agreements.models import Agreement, AgreementStatus, AgreementType
+from portal.agreements.operations import AgreementFields
+from portal.core.tenancy import acting_for, unscoped
 from portal.extensions import db
-from portal.models import Agreement, AgreementStatus, AgreementType, Organisation, Role, User
-from portal.services import agreement_signing, agreements
-from portal.services.agreements import AgreementFields
-from portal.tenancy import acting_for, unscoped
+from portal.organisations.models import Organisation, Role
 from tests import sample_files
 from tests.factories import (
     PASSWORD, FacilityFactory, OversightFactory, PartnerFactory, PartnershipFactory, fresh_code, member_of,

@@ -1,26 +1,28 @@
 """Fixtures: one migrated database per session, one rolled-back transaction per test."""
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager, nullcontext
+import os
+from pathlib import Path
 import re
 import shutil
 import tempfile
 import threading
 import time
-from pathlib import Path
 
-import pytest
 from cryptography.fernet import Fernet
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session
+import pytest
 from sqlalchemy import event
 from werkzeug.serving import make_server
 
-from portal import committed_writes, create_app, demo, session_pages
+from mitrapas_dev import demo
+from mitrapas_dev.seaweedfs import SeaweedFS
+from portal import create_app
+from portal.core import committed_writes, session_pages
 from portal.extensions import cache, db, limiter
-from portal.seaweedfs import SeaweedFS
 from tests.databases import Database, fresh_database
 
 # The tests' day is the portal's (its users', TIMEZONE, Asia/Jakarta), whatever zone the machine keeps: between
@@ -29,7 +31,7 @@ from tests.databases import Database, fresh_database
 os.environ["TZ"] = os.environ.get("TIMEZONE", "Asia/Jakarta")
 time.tzset()
 
-#: Seals TOTP secrets in the tests' databases (portal/sealing.py); a new one each run, as a deployment's own.
+#: Seals TOTP secrets in the tests' databases (portal/core/sealing.py); a new one each run, as a deployment's own.
 TEST_SECRETS_KEY = Fernet.generate_key().decode()
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -95,7 +97,7 @@ def app(database):
 @pytest.fixture(scope="session")
 def local_mail():
     """One local SMTP server (aiosmtpd) for the session; tests read real messages from it."""
-    from portal.local_mail import LocalMailServer
+    from mitrapas_dev.local_mail import LocalMailServer
 
     server = LocalMailServer().start()
     yield server
@@ -123,7 +125,7 @@ def seaweed():
 @pytest.fixture
 def storage_settings(app, seaweed):
     """Point the app at the test session's SeaweedFS, its bucket emptied for this test."""
-    from portal import storage
+    from portal.core import storage
 
     saved = {key: app.config[key] for key in seaweed.settings()}
     app.config.update(seaweed.settings())
@@ -190,7 +192,7 @@ def deliver_mail() -> tuple[int, int]:
     commits leave what the test holds as it was."""
     from flask import current_app
 
-    from portal.services import outbox
+    from portal.notifications import outbox
 
     with current_app.app_context():
         return outbox.send_due()
@@ -210,7 +212,7 @@ class Web:
         """Password, then (for someone with two-factor sign-in) a fresh authenticator code."""
         response = self.post("/login", {"email": email, "password": password})
         if response.status_code == 302 and response.headers["Location"].endswith("/login/two-factor"):
-            from portal.services.accounts import find_user
+            from portal.accounts.operations import find_user
             from tests.factories import fresh_code
 
             user_id = find_user(email).id
@@ -238,7 +240,7 @@ def login_as(web):
     from tests.factories import PASSWORD
 
     def login(user):
-        from portal.tenancy import unscoped
+        from portal.core.tenancy import unscoped
 
         with unscoped("test: the address the person types"):
             email = user.email
@@ -265,7 +267,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 def serving_portal(seaweed, local_mail, webhook_receiver, database=None, load_demo=True, **overrides):
     """The portal served on a free loopback port, with its own database (a fresh one unless given), the session's
     storage, mail and webhook receiver, and its outbox sent every half second; yields its base URL."""
-    from portal.local_mail import OutboxSender
+    from mitrapas_dev.local_mail import OutboxSender
 
     with (nullcontext(database) if database else fresh_database("browser")) as database:
         mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": local_mail.port, "MAIL_USE_TLS": False, "REDIS_URL": ""}

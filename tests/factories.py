@@ -1,26 +1,33 @@
 """factory_boy factories: organisations, people and pairs, built inside the test's transaction."""
 from __future__ import annotations
 
-import time
 from datetime import date, timedelta
 from functools import cache
+import time
 
 import factory
-import pyotp
 from factory.alchemy import SQLAlchemyModelFactory
+import pyotp
 from sqlalchemy import select
 
+from portal.accounts.models import LoginSession, User
+from portal.accounts.operations import hash_password
+from portal.agreements.models import Agreement, AgreementDocument, AgreementType, DocumentKind
+from portal.contributions import tallies
+from portal.contributions.models import Contribution, ContributionStatus, ContributionType, Programme
+from portal.core.columns import PairScoped, utcnow
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import (
-    ResumableUpload,
-    Agreement, AgreementDocument, AgreementType, ApiToken, BackgroundJob, Contribution, ContributionStatus, ContributionType, DocumentKind, Material, MaterialCategory, MaterialVersion,
-    Invitation, LoginSession, Membership, Notification, Organisation, OrgKind, PartnerCategory, Partnership,
-    NewsItem, NewsPhoto, NewsQuote, NewsSource, NewsStatus, Programme, Role, User, WebhookDelivery, WebhookEndpoint,
-)
-from portal.models.base import PairScoped, utcnow
-from portal.services import tallies
-from portal.services.accounts import hash_password
-from portal.tenancy import unscoped
+from portal.integrations.token_models import ApiToken
+from portal.integrations.webhook_models import WebhookDelivery, WebhookEndpoint
+from portal.jobs.models import BackgroundJob
+from portal.materials.models import Material, MaterialCategory, MaterialVersion
+from portal.materials.upload_models import ResumableUpload
+from portal.notifications.models import Notification
+from portal.organisations.invitation_models import Invitation
+from portal.organisations.models import Membership, Organisation, OrgKind, PartnerCategory, Role
+from portal.organisations.partnership_models import Partnership
+from portal.public.news_models import NewsItem, NewsPhoto, NewsQuote, NewsSource, NewsStatus
 
 #: Every factory-made user's password.
 PASSWORD = "benar-sekali-42"
@@ -364,7 +371,7 @@ class ResumableUploadFactory(Factory):
 
 def trail(**filters) -> list:
     """Entries of the audit trail matching `filters`, oldest first, read as `flask audit verify` reads it."""
-    from portal.models import AuditEntry
+    from portal.audit.models import AuditEntry
 
     with unscoped("the test reads the whole audit trail"):
         return list(db.session.scalars(select(AuditEntry).filter_by(**filters).order_by(AuditEntry.id)))

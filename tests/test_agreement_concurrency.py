@@ -8,15 +8,15 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from portal.errors import DomainError
+from portal.agreements import operations as agreements
+from portal.agreements.models import Agreement, AgreementStatus as S
+from portal.audit.models import AuditEntry
+from portal.core.errors import DomainError
+from portal.core.tenancy import acting_for, unscoped
 from portal.extensions import db
-from portal.models import Agreement, AgreementStatus as S, AuditEntry, Role
-from portal.services import agreements
-from portal.tenancy import acting_for, unscoped
+from portal.organisations.models import Role
 from tests.conftest import app_of_its_own
-from tests.factories import (
-    AgreementDocumentFactory, AgreementFactory, FacilityFactory, PartnerFactory, member_of,
-)
+from tests.factories import AgreementDocumentFactory, AgreementFactory, FacilityFactory, PartnerFactory, member_of
 
 pytestmark = pytest.mark.own_database
 
@@ -69,7 +69,8 @@ def run_at_once(app, jobs):
 
 
 def load(ids, user_id):
-    from portal.models import Organisation, User
+    from portal.accounts.models import User
+    from portal.organisations.models import Organisation
 
     with unscoped("test: the person and organisation, as a request's session cookie brings them"):
         user = db.session.get(User, user_id)
@@ -117,7 +118,8 @@ def test_an_edit_racing_a_decision_cannot_undo_it(committing_app, forwarded):
             return "approved"
 
     def partner_saves():
-        from portal.models import Organisation, User
+        from portal.accounts.models import User
+        from portal.organisations.models import Organisation
         with unscoped("test: the person and organisation, as a request's session cookie brings them"):
             user = db.session.get(User, forwarded["admin"])
             partner = db.session.get(Organisation, forwarded["partner"])

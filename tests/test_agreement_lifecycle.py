@@ -1,15 +1,17 @@
 """The PKS journeys of issue 3, told through the services people's clicks end up in."""
-import io
 from datetime import date, timedelta
+import io
 
-import pytest
 from pypdf import PdfReader
+import pytest
 
-from portal.errors import DomainError, NotAllowed
-from portal.models import AgreementStatus as S, DocumentKind, Party, SignatureMethod
-from portal.services import agreement_lists, agreement_signing, agreements, files, verification
-from portal.services.agreement_moves import AgreementChanged, IllegalTransition
-from portal import storage
+from portal.agreements import (
+    lists as agreement_lists, operations as agreements, signing as agreement_signing, verification,
+)
+from portal.agreements.models import AgreementStatus as S, DocumentKind, Party, SignatureMethod
+from portal.agreements.moves import AgreementChanged, IllegalTransition
+from portal.core import storage, transactional_files as files
+from portal.core.errors import DomainError, NotAllowed
 from tests import sample_files
 from tests.conftest import ARTIFACTS
 from tests.factories import PASSWORD, fresh_code, trail
@@ -158,8 +160,8 @@ def test_a_paper_signature_needs_the_date_on_the_paper_and_not_a_future_one(pks,
 
 
 def test_the_certificate_page_and_a_news_draft_give_the_date_signed_on_paper(pks):
-    from portal.models import Role
-    from portal.services import news
+    from portal.organisations.models import Role
+    from portal.public import news
     from tests.factories import member_of
 
     agreement = pks.in_state(S.APPROVED)
@@ -183,7 +185,7 @@ def test_the_tick_activates_and_expires_by_the_calendar_and_is_idempotent(pks):
     with pks.acting(pks.head):
         agreement_signing.sign_agreement(later, PASSWORD, fresh_code(pks.head.id), actor=pks.head)
     assert later.status == S.SIGNED
-    from portal.tenancy import unscoped
+    from portal.core.tenancy import unscoped
     with unscoped("the scheduled job sees every tenant"):
         assert agreements.tick(date.today()) == {"activated": 0, "expired": 0}
         assert agreements.tick(date.today() + timedelta(days=10)) == {"activated": 1, "expired": 0}

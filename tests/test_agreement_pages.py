@@ -1,18 +1,19 @@
 """The agreement pages as a person uses them: forms, refusals in Bahasa Indonesia, downloads, lists."""
+from datetime import date, timedelta
 import hashlib
 import html
 import io
 import re
-from datetime import date, timedelta
 
 import pyotp
 import pytest
 from sqlalchemy import select
 
+from portal.agreements import signing as agreement_signing
+from portal.agreements.models import Agreement, AgreementStatus as S, AgreementType, DocumentKind
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import Agreement, AgreementStatus as S, AgreementType, DocumentKind, Partnership
-from portal.services import agreement_signing
-from portal.tenancy import unscoped
+from portal.organisations.partnership_models import Partnership
 from tests import office_pages, sample_files
 from tests.factories import PASSWORD, fresh_code
 from tests.office_pages import digests_in
@@ -96,7 +97,7 @@ def test_an_edit_from_a_stale_page_is_refused(pks, login_as):
     agreement = pks.draft()
     stale_version = agreement.version
     with pks.acting(pks.officer):
-        from portal.services import agreements
+        from portal.agreements import operations as agreements
         agreements.update_agreement(agreement, pks.fields(scope="Versi petugas"), actor=pks.officer)
     db.session.flush()
     web = login_as(pks.partner_admin)
@@ -239,7 +240,7 @@ def test_the_public_verification_page_says_only_what_it_should(pks, client, web)
         assert hidden not in page.text
     assert client.get("/verify/AAAA-BBBB-CCCC").status_code == 404
 
-    from portal import storage
+    from portal.core import storage
     body = b"".join(storage.get(final.storage_key))
     token = web.csrf_token()
     upload = client.post("/verify/", data={"csrf_token": token, "f-csrf_token": token, "f-submit": "1",

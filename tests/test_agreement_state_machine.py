@@ -3,15 +3,15 @@
 The expected table restates DESIGN.md and issue 3 independently of the
 service's own RULES, so a change to either shows up as a difference.
 """
-import io
 from datetime import date
+import io
 
 import pytest
 
-from portal.errors import DomainError, NotAllowed
+from portal.agreements import moves as agreement_moves, operations as agreements, signing as agreement_signing
+from portal.agreements.models import AgreementStatus as S
+from portal.core.errors import DomainError, NotAllowed
 from portal.extensions import db
-from portal.models import AgreementStatus as S
-from portal.services import agreement_moves, agreement_signing, agreements
 from tests import sample_files
 from tests.factories import PASSWORD, fresh_code, trail
 

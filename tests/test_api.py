@@ -1,15 +1,15 @@
 """The integration API: an organisation's admin gives a hospital's system a token, and that system reads what the
 organisation's people read, and nothing of anyone else's."""
-import re
 from datetime import timedelta
+import re
 
 import pytest
 
-from portal import clock
+from portal.agreements.models import AgreementStatus as S
+from portal.core import clock
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import AgreementStatus as S
-from portal.services import api_tokens
-from portal.tenancy import unscoped
+from portal.integrations import api_tokens
 from tests.factories import AgreementFactory, trail
 
 
@@ -35,7 +35,7 @@ def test_an_admin_creates_a_token_on_the_page_and_sees_it_only_once(pks, login_a
     listing = admin.get(f"/o/{pks.partner.slug}/api-tokens/").text
     assert "SIMRS RSUD, laporan malam" in listing and secret[:15] in listing and secret not in listing
     with unscoped("the test reads what was stored"):
-        from portal.models import ApiToken
+        from portal.integrations.token_models import ApiToken
         stored = db.session.scalars(db.select(ApiToken)).one()
         assert stored.token_hash == api_tokens.digest(secret) and secret not in str(vars(stored))
     assert trail(action="api_token.created")[0].changes["after"]["name"] == "SIMRS RSUD, laporan malam"
@@ -96,7 +96,7 @@ def test_a_missing_wrong_revoked_or_expired_token_is_refused(pks, client):
     assert refused.json["title"] == "Token API yang sah diperlukan."
     assert call(client, "/agreements", secret).status_code == 200
     with pks.acting(pks.partner_admin), unscoped("the test finds the token"):
-        from portal.models import ApiToken
+        from portal.integrations.token_models import ApiToken
         token = db.session.scalars(db.select(ApiToken)).one()
         api_tokens.revoke(token, actor=pks.partner_admin)
         db.session.commit()
@@ -148,7 +148,7 @@ def test_the_token_notes_when_it_was_last_used(pks, client):
     secret = issue(pks, pks.partner_admin, pks.partner)
     call(client, "/organisation", secret)
     with unscoped("the test reads the token"):
-        from portal.models import ApiToken
+        from portal.integrations.token_models import ApiToken
         assert db.session.scalars(db.select(ApiToken)).one().last_used_at is not None
 
 
@@ -207,7 +207,7 @@ def test_a_body_the_description_does_not_allow_is_refused_field_by_field(hospita
 
 
 def test_a_token_stops_when_its_creator_leaves_the_organisation(hospital, client):
-    from portal.services import organisations
+    from portal.organisations import operations as organisations
     secret = issue(hospital, hospital.second_partner_admin, hospital.partner)
     assert call(client, "/organisation", secret).status_code == 200
     with hospital.acting(hospital.partner_admin):
@@ -277,7 +277,7 @@ def test_an_agreements_history_and_signed_pdf(hospital, client):
     assert document.status_code == 200 and document.data.startswith(b"%PDF")
     assert call(client, f"/agreements/{draft_id}/document.pdf", secret).status_code == 404, "not signed yet"
     with unscoped("the test reads who opened what"):
-        from portal.models import DocumentAccess
+        from portal.privacy.access_models import DocumentAccess
         opened = db.session.scalars(db.select(DocumentAccess)).all()
     assert [(access.user_id, access.filename.endswith(".pdf")) for access in opened] == [(pks.admin_id, True)]
 
@@ -285,9 +285,9 @@ def test_an_agreements_history_and_signed_pdf(hospital, client):
 def test_materials_are_listed_with_their_newest_version_and_fetched_through_a_short_lived_link(hospital, client):
     import io
 
-    from portal.models import MaterialCategory
-    from portal.services import materials
-    from portal.services.materials import Upload
+    from portal.materials import operations as materials
+    from portal.materials.models import MaterialCategory
+    from portal.materials.operations import Upload
     from tests import sample_files
 
     with hospital.acting(hospital.partner_admin):
@@ -323,8 +323,8 @@ def test_a_change_cannot_empty_what_a_contribution_must_have(hospital, client):
 
 
 def test_what_the_api_remembers_for_retries_is_purged_after_a_day(hospital, client, app):
-    from portal.models import IdempotentRequest
-    from portal.models.base import utcnow
+    from portal.core.columns import utcnow
+    from portal.integrations.token_models import IdempotentRequest
 
     secret = issue(hospital, hospital.partner_admin, hospital.partner, scopes=("contributions:write",))
     send(client, secret, a_contribution(hospital, title="Hari ini"), key="hari-ini")

@@ -5,9 +5,9 @@ import io
 
 import pytest
 
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.services import api_tokens
-from portal.tenancy import unscoped
+from portal.integrations import api_tokens
 from tests.factories import ContributionFactory, ProgrammeFactory
 from tests.test_api import issue
 

@@ -1,23 +1,25 @@
 """The API beyond agreements and contributions: RSUD's system shares a referral form as a material, the Rutan's
 system opens the 30-day rehabilitation programme and closes it with 18 certificates, and both read the figures
 their dashboards show; another organisation's records stay out of reach."""
-import io
 from datetime import timedelta
 from decimal import Decimal
+import io
 
 import pytest
 
-from portal import clock
+from portal.agreements.models import AgreementStatus as S
+from portal.contributions import operations as contributions
+from portal.contributions.operations import ContributionFields
+from portal.core import clock
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import AgreementStatus as S
-from portal.models import Material
-from portal.services import api_tokens, contributions
-from portal.services.contributions import ContributionFields
-from portal.tenancy import unscoped
+from portal.integrations import api_tokens
+from portal.materials.models import Material
+from portal.organisations.models import Role
 from tests import sample_files
-from portal.models import Role
 from tests.factories import (
-    AgreementFactory, ContributionFactory, FacilityFactory, MaterialVersionFactory, ProgrammeFactory, member_of, trail,
+    AgreementFactory, ContributionFactory, FacilityFactory, MaterialVersionFactory, ProgrammeFactory, member_of,
+    trail,
 )
 from tests.test_api import issue
 

@@ -2,11 +2,12 @@
 import pytest
 from sqlalchemy import update
 
-from portal.cli import audit_verify
+from portal.audit import chain as audit
+from portal.audit.models import AuditEntry
+from portal.core.tenancy import acting_for
 from portal.extensions import db
-from portal.models import AuditEntry, Role
-from portal.services import audit
-from portal.tenancy import acting_for
+from portal.ops.cli import audit_verify
+from portal.organisations.models import Role
 from tests.conftest import app_of_its_own
 from tests.factories import FacilityFactory, PartnerFactory, member_of, trail
 

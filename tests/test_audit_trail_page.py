@@ -2,17 +2,17 @@
 what changed as labelled fields in the reader's language, the technical rest behind a disclosure; filters by record,
 person and period in the address; the raw entries stay for the platform administrator's export."""
 import ast
-import json
-import re
 from datetime import timedelta
+import json
 from pathlib import Path
+import re
 
-from portal.clock import today
+from portal.audit import chain as audit, sentences as audit_sentences
+from portal.core.clock import today
+from portal.core.columns import utcnow
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models.base import utcnow
-from portal.models import Role
-from portal.services import audit, audit_sentences
-from portal.tenancy import unscoped
+from portal.organisations.models import Role
 from tests.factories import (
     AgreementFactory, FacilityFactory, MaterialFactory, PartnerFactory, PartnershipFactory, UserFactory, member_of,
 )
@@ -31,7 +31,7 @@ def pair_with_people():
 
 
 def uploaded(material, actor, partner, size=5 * 1024):
-    """The entry `materials.upload` writes for one file (portal/services/materials.py)."""
+    """The entry `materials.upload` writes for one file (portal/materials/operations.py)."""
     return audit.record("material.uploaded", actor=actor, object_type="material", object_id=material.id,
                         organisation=partner, facility=material.facility, partner=partner,
                         after={"filename": "foto-kegiatan.jpg", "category": "photo", "sha256": DIGEST,
@@ -172,7 +172,7 @@ def test_an_english_reader_reads_english_sentences(login_as):
 
 
 def test_older_entries_are_a_keyset_page_away_with_the_filters_kept(login_as, monkeypatch):
-    from portal.services import audit_trail
+    from portal.audit import trail as audit_trail
 
     monkeypatch.setattr(audit_trail, "PAGE_SIZE", 2)
     facility = FacilityFactory()

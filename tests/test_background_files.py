@@ -1,21 +1,23 @@
 """A long list or a monthly report is made in the background: the job's page follows it and then offers the
 file, kept for a day, to the organisation that asked for it."""
 import csv
+from datetime import timedelta
 import io
 import re
 import urllib.request
-from datetime import timedelta
 
-import pytest
 from openpyxl import load_workbook
+import pytest
 
+from portal.contributions.models import ContributionStatus
+from portal.core.columns import utcnow
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import BackgroundJob, ContributionStatus
-from portal.models.base import utcnow
-from portal.services import file_jobs, reconcile
-from portal.tenancy import unscoped
+from portal.jobs import made_files as file_jobs
+from portal.jobs.models import BackgroundJob
+from portal.ops import reconcile
+from portal.organisations.models import Role
 from tests.factories import ContributionFactory, OversightFactory, member_of
-from portal.models import Role
 
 
 @pytest.fixture

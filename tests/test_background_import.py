@@ -1,14 +1,15 @@
 """A partner imports a long spreadsheet: a job does the work, and a page follows it to its end, row by row."""
+from datetime import date, timedelta
 import io
 import re
-from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import BackgroundJob, JobStatus, Partnership
-from portal.services import background
-from portal.tenancy import unscoped
+from portal.jobs import tracked as background
+from portal.jobs.models import BackgroundJob, JobStatus
+from portal.organisations.partnership_models import Partnership
 from tests.test_contribution_import import HEADER, YESTERDAY, recorded
 
 TOMORROW = (date.today() + timedelta(days=1)).isoformat()
@@ -41,13 +42,13 @@ def test_the_import_runs_as_a_job_whose_page_lists_each_row_and_what_it_became(p
     assert "50 baris pertama dari 60" in page
     status = web.get(job_page + ".json").get_json()
     assert status["finished"] and status["percent"] == 100 and status["status"] == "done"
-    from portal import jobs
+    from portal.jobs import queue as jobs
     assert jobs.progress_of(job_page.rsplit("/", 1)[1]) is None  # an ended job's progress is not kept in memory
 
 
 def test_a_file_that_went_wrong_after_its_preview_keeps_nothing_and_names_the_rows(pks, login_as, monkeypatch):
     web = login_as(pks.partner_member)
-    from portal.services import contribution_import
+    from portal.contributions import importer as contribution_import
 
     real = contribution_import.import_contributions
 
@@ -78,7 +79,7 @@ def test_another_organisation_cannot_see_the_job(pks, login_as):
 
 
 def test_a_job_that_breaks_says_so_and_keeps_nothing(pks, login_as, monkeypatch):
-    from portal.services import contribution_import
+    from portal.contributions import importer as contribution_import
 
     def broken(*args, **kwargs):
         raise RuntimeError("the storage went away")
@@ -98,8 +99,8 @@ def test_a_job_delivered_twice_runs_once(pks, login_as):
 
 
 def test_a_job_not_started_yet_shows_no_progress_and_one_running_shows_how_far_it_got(pks, monkeypatch):
-    from portal import jobs
-    from portal.models import BackgroundJob, JobStatus
+    from portal.jobs import queue as jobs
+    from portal.jobs.models import BackgroundJob, JobStatus
 
     waiting = BackgroundJob(id="0" * 32, kind="contribution-import", status=JobStatus.QUEUED, params={}, result={})
     assert background.progress(waiting).percent == 0  # it was 100% while queued: the bar started full

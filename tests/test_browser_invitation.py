@@ -2,10 +2,10 @@
 import re
 import time
 
-import pytest
 from playwright.sync_api import expect
+import pytest
 
-from portal import demo
+from mitrapas_dev import demo
 from tests.conftest import ARTIFACTS, log_in
 
 pytestmark = pytest.mark.browser

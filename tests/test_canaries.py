@@ -6,11 +6,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from portal.accounts.models import User
+from portal.agreements import operations as agreements
+from portal.agreements.models import AgreementStatus as S
+from portal.contributions import operations as contributions
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import AgreementStatus as S, Notification, OutboxMessage, Role, User
-from portal.services import agreements, contributions
-from portal.tenancy import unscoped
-from portal.notice_texts import notice_text
+from portal.notifications.mail_models import OutboxMessage
+from portal.notifications.models import Notification
+from portal.notifications.texts import notice_text
+from portal.organisations.models import Role
 from tests.factories import FacilityFactory, member_of
 from tests.test_contributions import record
 

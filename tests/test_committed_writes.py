@@ -7,10 +7,12 @@ These tests commit, so they use a database of their own instead of the rolled-ba
 import pytest
 from sqlalchemy import text, update
 
-from portal import committed_writes, public_cache, session_pages
+from portal.accounts.models import LoginSession
+from portal.core import committed_writes, session_pages
+from portal.core.tenancy import unscoped
 from portal.extensions import cache, db
-from portal.models import LoginSession, Role
-from portal.tenancy import unscoped
+from portal.organisations.models import Role
+from portal.public import kept_pages as public_cache
 from tests.conftest import Web, app_of_its_own
 from tests.factories import PASSWORD, FacilityFactory, member_of
 

@@ -1,16 +1,16 @@
 """Importing contributions from CSV and XLSX: all rows or none, errors per row, names refused."""
-import io
 from datetime import date, timedelta
+import io
 
-import pytest
 from openpyxl import Workbook
+import pytest
 from sqlalchemy import func, select
 
-from portal.errors import DomainError
+from portal.contributions import importer as contribution_import
+from portal.contributions.models import Contribution
+from portal.core.errors import DomainError
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import Contribution
-from portal.services import contribution_import
-from portal.tenancy import unscoped
 
 YESTERDAY = (date.today() - timedelta(days=1)).isoformat()
 HEADER = "tanggal_mulai,tanggal_selesai,jenis,judul,uraian,peserta_laki_laki,peserta_perempuan,peserta_total,jam"
@@ -88,7 +88,7 @@ def test_the_templates_have_the_columns(pks):
 
 
 def test_the_import_page_previews_then_imports_the_same_file(pks, login_as):
-    from portal.models import Partnership
+    from portal.organisations.partnership_models import Partnership
 
     with unscoped("the test looks up its own pair"):
         pair = db.session.scalar(select(Partnership.id).where(Partnership.facility_id == pks.facility.id))
@@ -120,8 +120,8 @@ def test_an_imported_formula_is_exported_as_text_not_as_a_formula(pks, login_as)
 
 
 def test_a_long_import_leaves_one_audit_entry_per_row_in_an_unbroken_chain(pks):
-    from portal.models import AuditEntry
-    from portal.services import audit
+    from portal.audit import chain as audit
+    from portal.audit.models import AuditEntry
 
     rows = [f"{YESTERDAY},,counselling,Konseling sesi {n},,{n % 7},1,{n % 7 + 1},2" for n in range(1203)]
     heard = []
@@ -142,7 +142,7 @@ def test_a_long_import_leaves_one_audit_entry_per_row_in_an_unbroken_chain(pks):
 
 
 def test_bulk_rows_of_another_pair_are_refused_by_the_write_guard(pks):
-    from portal.tenancy import TenantViolation, acting_for, require_writable
+    from portal.core.tenancy import TenantViolation, acting_for, require_writable
 
     with acting_for(pks.stranger_facility):
         with pytest.raises(TenantViolation):

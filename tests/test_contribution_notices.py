@@ -2,11 +2,12 @@
 it; a summary lists a facility's new contributions once, and nothing is sent when there were none."""
 from datetime import timedelta
 
+from portal.contributions import notices as contribution_notices, operations as contributions
+from portal.contributions.models import Contribution, ContributionStatus as C
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import Contribution, ContributionStatus as C, Role
-from portal.notice_texts import notice_text
-from portal.services import contribution_notices, contributions
-from portal.tenancy import unscoped
+from portal.notifications.texts import notice_text
+from portal.organisations.models import Role
 from tests.factories import ContributionFactory, member_of
 from tests.test_contributions import fields, record
 from tests.test_notifications import mails_to, notices_of

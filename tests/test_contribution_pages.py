@@ -1,13 +1,15 @@
 """The contribution pages: an intern records with evidence, an officer rejects, the intern corrects, verified."""
+from datetime import date, timedelta
 import io
 import re
-from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from portal.contributions.models import Contribution, ContributionStatus as C
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import Contribution, ContributionStatus as C, Material, Partnership
-from portal.tenancy import unscoped
+from portal.materials.models import Material
+from portal.organisations.partnership_models import Partnership
 from tests import sample_files
 
 
@@ -92,7 +94,7 @@ def test_a_programme_shows_its_sessions_and_closes_with_certificates(pks, login_
     intern.post(f"/o/{pks.partner.slug}/contributions/programmes/new?pair={pair_id(pks)}", {
         "name": "Program Rehabilitasi Kategori II", "type": "rehabilitation", "category": "Kategori II",
         "duration_days": "30", "start_date": start, "planned_participants": "18", "agreement": "0"})
-    from portal.models import Programme
+    from portal.contributions.models import Programme
     with unscoped("the test finds the programme"):
         programme = db.session.scalar(select(Programme))
     intern.post(f"/o/{pks.partner.slug}/contributions/new?programme={programme.id}",
@@ -105,7 +107,7 @@ def test_a_programme_shows_its_sessions_and_closes_with_certificates(pks, login_
 
 
 def test_several_sessions_of_a_programme_at_once_all_or_none(pks, login_as):
-    from portal.models import Programme
+    from portal.contributions.models import Programme
     from tests.factories import ProgrammeFactory
 
     programme = ProgrammeFactory(facility=pks.facility, partner=pks.partner)
@@ -123,7 +125,7 @@ def test_several_sessions_of_a_programme_at_once_all_or_none(pks, login_as):
 
 def test_the_form_marks_each_agreement_with_the_kinds_it_covers_and_its_days(pks, login_as):
     """contribution-form.js offers the agreements that fit the type, and chooses the one that fits type and day."""
-    from portal.models import AgreementStatus, AgreementType
+    from portal.agreements.models import AgreementStatus, AgreementType
 
     agreement = pks.in_state(AgreementStatus.ACTIVE, type=AgreementType.HEALTH_REFERRAL,
                              title="PKS Rujukan Kesehatan")

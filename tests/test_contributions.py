@@ -4,11 +4,12 @@ from decimal import Decimal
 
 import pytest
 
-from portal.errors import DomainError, NotAllowed
-from portal.models import AgreementStatus as S, ContributionStatus as C, ContributionType as T, Contribution
-from portal.services import contributions, programmes
-from portal.services.contributions import ContributionFields
-from portal.services.programmes import ProgrammeFields
+from portal.agreements.models import AgreementStatus as S
+from portal.contributions import operations as contributions, programmes
+from portal.contributions.models import Contribution, ContributionStatus as C, ContributionType as T
+from portal.contributions.operations import ContributionFields
+from portal.contributions.programmes import ProgrammeFields
+from portal.core.errors import DomainError, NotAllowed
 
 TODAY = date.today()
 

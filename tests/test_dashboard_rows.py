@@ -3,7 +3,7 @@ import csv
 import io
 import re
 
-from portal.models import Role
+from portal.organisations.models import Role
 from tests.factories import (
     ContributionFactory, FacilityFactory, OversightFactory, PartnerFactory, PartnershipFactory, member_of,
 )

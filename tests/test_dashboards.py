@@ -3,10 +3,10 @@ from datetime import date
 
 import pytest
 
-from portal import demo
+from mitrapas_dev import demo
 from portal.extensions import db
-from portal.models import Role
-from portal.services import report_filters
+from portal.organisations.models import Role
+from portal.reporting import filters as report_filters
 from tests.conftest import ARTIFACTS
 from tests.factories import ContributionFactory, every_organisation
 
@@ -277,8 +277,8 @@ def test_a_partner_sees_its_agreements_by_status_across_facilities(pks, login_as
     table = " ".join(page[page.index('data-testid="agreements-by-status"'):].split())
     assert '<td>Aktif</td> <td class="text-end">2</td>' in table
     total = table[table.index('data-testid="agreements-by-status-agreements">'):].split('>')[1].split('<')[0]
-    from portal.models import Agreement
-    from portal.tenancy import unscoped
+    from portal.agreements.models import Agreement
+    from portal.core.tenancy import unscoped
 
     with unscoped("test: count the partner's agreements by hand"):
         expected = db.session.query(Agreement).filter(Agreement.partner_id == pks.partner.id).count()

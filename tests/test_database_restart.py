@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from portal.errors import release_session
+from portal.core.errors import release_session
 from portal.extensions import db
 
 

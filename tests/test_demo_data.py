@@ -4,13 +4,16 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal import clock, demo, signing, storage
+from mitrapas_dev import demo
+from portal import signing
+from portal.accounts import operations as accounts
+from portal.accounts.models import User
+from portal.agreements.models import Agreement, AgreementStatus, DocumentKind, SignatureMethod
+from portal.core import clock, storage
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import (
-    Agreement, AgreementStatus, DocumentKind, OrgKind, Partnership, Role, SignatureMethod, User,
-)
-from portal.services import accounts
-from portal.tenancy import unscoped
+from portal.organisations.models import OrgKind, Role
+from portal.organisations.partnership_models import Partnership
 from tests.factories import every_organisation
 
 
@@ -58,8 +61,8 @@ def test_every_printed_login_works(loaded, web):
 
 
 def test_the_reports_work_is_there_as_verified_contributions_and_programmes(loaded):
-    from portal.models import Contribution, ContributionStatus, Programme
-    from portal.services import contributions
+    from portal.contributions import operations as contributions
+    from portal.contributions.models import Contribution, ContributionStatus, Programme
 
     with unscoped("the test reads every tenant's contributions"):
         tamiang = loaded["Rutan Kelas IIB Tamiang Layang"]
@@ -97,8 +100,8 @@ def test_the_agreements_wait_where_their_lifecycle_puts_them(loaded):
 
 
 def test_the_five_seed_reports_are_published_on_the_facilities_public_pages(loaded, client):
-    from portal import demo_news
-    from portal.models import NewsItem, NewsStatus
+    from mitrapas_dev import demo_news
+    from portal.public.news_models import NewsItem, NewsStatus
 
     with unscoped("the test reads every facility's news"):
         published = {item.title: (item.facility.slug, item.slug, len(item.quotes), len(item.photos))

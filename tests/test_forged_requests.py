@@ -4,12 +4,12 @@ store of kept pages keeps one copy per session (issue 32, holes 2, 7 and 8)."""
 import pytest
 
 from portal import config as settings
-from portal import links
+from portal.agreements.models import AgreementStatus as S
+from portal.core import links
+from portal.core.tenancy import unscoped
 from portal.extensions import cache
-from portal.models import AgreementStatus as S
 from tests.conftest import Web
 from tests.factories import PASSWORD
-from portal.tenancy import unscoped
 from tests.test_public_pages import newsroom, published_report, turn_page_on  # noqa: F401  (a fixture)
 from tests.test_session_pages import kept
 

@@ -3,21 +3,25 @@ number a message gives is the real one, and the contribution form says each prob
 
 The date rules live in the services, so the form, the spreadsheet import and the API say the same.
 """
+from datetime import date, timedelta
 import io
 import re
-from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, update
 
-from portal import clock
-from portal.errors import FieldErrors
+from portal.agreements import operations as agreements
+from portal.agreements.models import Agreement
+from portal.contributions import importer as contribution_import, operations as contributions
+from portal.contributions.models import Contribution, ContributionType as T
+from portal.contributions.operations import ContributionFields
+from portal.core import clock
+from portal.core.errors import FieldErrors
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import Agreement, Contribution, ContributionType as T, Invitation, Partnership
-from portal.services import agreements, contribution_import, contributions
-from portal.services.contributions import ContributionFields
-from portal.tenancy import unscoped
-from tests.test_api import issue, send, a_contribution
+from portal.organisations.invitation_models import Invitation
+from portal.organisations.partnership_models import Partnership
+from tests.test_api import a_contribution, issue, send
 
 
 @pytest.fixture(autouse=True)

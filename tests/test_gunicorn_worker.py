@@ -3,22 +3,22 @@
 `mitrapas serve` caps what a worker holds (`--worker-connections`) so that a burst of clients is shared out among
 the workers. wrk, like many clients, leaves with requests in flight over TLS; gunicorn 27's own threaded worker
 then counted those connections out twice, its count went below zero and the cap stopped binding: in the page
-benchmark one worker held all 50 connections. The portal's worker (portal/gunicorn_worker.py) counts them once.
+benchmark one worker held all 50 connections. The portal's worker (portal/ops/gunicorn_worker.py) counts them once.
 """
 import os
+from pathlib import Path
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import psutil
 import pytest
 import requests
 
-from portal.console import WORKER_CLASS
-from portal.seaweedfs import free_port
+from mitrapas_dev.seaweedfs import free_port
+from portal.ops.console import WORKER_CLASS
 from tests.deployed.stack import _wait_until, connections_held, make_certificate
 
 CAP = 16

@@ -11,11 +11,12 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from portal import storage
+from portal.contributions.models import Contribution
+from portal.core import storage, transactional_files as files
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import Contribution, MaterialVersion, Partnership
-from portal.services import files
-from portal.tenancy import unscoped
+from portal.materials.models import MaterialVersion
+from portal.organisations.partnership_models import Partnership
 from tests import hostile_files, sample_files
 
 NOT_ACCEPTED = "tidak dapat diunggah: isinya bukan salah satu jenis berkas yang diterima di sini"

@@ -1,14 +1,15 @@
 """Invitations: single-use expiring links that grant one role in one organisation, never more."""
-import re
 from datetime import date, timedelta
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from portal.core.tenancy import acting_for, unscoped
 from portal.extensions import db
-from portal.models import Invitation, Membership, Organisation, Partnership, Role
-
-from portal.tenancy import acting_for, unscoped
+from portal.organisations.invitation_models import Invitation
+from portal.organisations.models import Membership, Organisation, Role
+from portal.organisations.partnership_models import Partnership
 from tests.conftest import Web, deliver_mail
 from tests.factories import PASSWORD, FacilityFactory, PartnerFactory, fresh_code, member_of, with_two_factor
 
@@ -90,7 +91,7 @@ def test_resending_replaces_the_link_and_revoking_kills_it(app, login_as, mailbo
 
 
 def test_an_intern_invited_until_a_date_loses_access_after_it(app, login_as, mailbox, monkeypatch):
-    from portal import clock
+    from portal.core import clock
 
     partner = PartnerFactory()
     web = login_as(member_of(partner, Role.ADMIN))

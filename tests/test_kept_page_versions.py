@@ -3,7 +3,7 @@ snapshot, a replica promoted): a page kept before must never be answered again a
 (issue 32, hole 6)."""
 import threading
 
-from portal import data_versions, session_pages
+from portal.core import data_versions, session_pages
 from portal.extensions import cache
 from tests.test_session_pages import agreements_of, asked, kept
 

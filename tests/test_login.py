@@ -1,9 +1,9 @@
 """Logging in and out: one answer for every failure, rate limits, CSRF, revoked sessions."""
 import pytest
 
-from portal.tenancy import unscoped
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import Role
+from portal.organisations.models import Role
 from tests.factories import PASSWORD, FacilityFactory, member_of
 
 GENERIC_ERROR = "Alamat e-mail atau kata sandi salah."

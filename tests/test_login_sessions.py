@@ -1,14 +1,15 @@
 """A person sees where they are logged in and ends any session but the one in use."""
-import re
 from datetime import timedelta
+import re
 
 import pytest
 from sqlalchemy import select, update
 
+from portal.accounts.models import LoginSession
+from portal.core.columns import as_utc, utcnow
+from portal.core.tenancy import as_person, unscoped
 from portal.extensions import db
-from portal.models import LoginSession, Role
-from portal.models.base import as_utc, utcnow
-from portal.tenancy import as_person, unscoped
+from portal.organisations.models import Role
 from tests.conftest import Web
 from tests.factories import PASSWORD, FacilityFactory, PartnerFactory, member_of, trail
 

@@ -1,22 +1,24 @@
 """When storage or the database fails halfway, the user is told and nothing is left half-written."""
 import io
 import os
+from pathlib import Path
 import socket
 import tempfile
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from portal import storage
-from portal.errors import DomainError
+from mitrapas_dev.seaweedfs import SeaweedFS
+from portal.core import storage
+from portal.core.errors import DomainError
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import MaterialCategory, MaterialVersion, Partnership
-from portal.seaweedfs import SeaweedFS
-from portal.services import materials, reconcile
-from portal.services.materials import Upload
-from portal.tenancy import unscoped
+from portal.materials import operations as materials
+from portal.materials.models import MaterialCategory, MaterialVersion
+from portal.materials.operations import Upload
+from portal.ops import reconcile
+from portal.organisations.partnership_models import Partnership
 
 
 def rows() -> int:

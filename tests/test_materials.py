@@ -1,22 +1,25 @@
 """Materials against a real SeaweedFS: round trips, refusals, versions, deletes, reconciliation."""
+from datetime import timedelta
 import hashlib
 import io
 import os
 import re
 import urllib.request
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from portal import storage
-from portal.errors import DomainError, NotAllowed
+from portal.agreements.models import AgreementStatus as S
+from portal.core import storage
+from portal.core.columns import utcnow
+from portal.core.errors import DomainError, NotAllowed
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import AgreementStatus as S, Material, MaterialCategory, MaterialVersion, Partnership
-from portal.models.base import utcnow
-from portal.services import materials, reconcile
-from portal.services.materials import Upload
-from portal.tenancy import unscoped
+from portal.materials import operations as materials
+from portal.materials.models import Material, MaterialCategory, MaterialVersion
+from portal.materials.operations import Upload
+from portal.ops import reconcile
+from portal.organisations.partnership_models import Partnership
 from tests import sample_files
 from tests.office_pages import digests_in
 
@@ -243,7 +246,7 @@ def test_the_list_narrows_to_an_agreement_a_category_or_a_search(pks, login_as):
 
 
 def test_an_object_that_does_not_arrive_whole_is_refused(pks, monkeypatch):
-    from portal.services import files
+    from portal.core import transactional_files as files
 
     real_head = storage.head
     monkeypatch.setattr(files.storage, "head", lambda key: {**real_head(key), "size": 1})
@@ -255,7 +258,7 @@ def test_an_object_that_does_not_arrive_whole_is_refused(pks, monkeypatch):
 
 def test_reconcile_aborts_an_upload_left_unfinished_for_more_than_a_day(pks, app):
     """A process killed mid-upload leaves a multipart upload whose parts take space and are listed nowhere."""
-    from portal.storage import _bucket, _client
+    from portal.core.storage import _bucket, _client
 
     ours = f"f/{pks.facility.id}/p/{pks.partner.id}/"
     client = _client()

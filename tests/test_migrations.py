@@ -6,7 +6,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
-from portal import sealing
+from portal.core import sealing
 from portal.extensions import db
 from tests.conftest import make_app
 from tests.databases import fresh_database

@@ -4,12 +4,15 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from portal.agreements import operations as agreements, signing as agreement_signing
+from portal.agreements.models import AgreementStatus as S
+from portal.contributions import operations as contributions
+from portal.core.i18n import long_date
+from portal.core.tenancy import as_person, unscoped
 from portal.extensions import db
-from portal.models import AgreementStatus as S, Notification, OutboxMessage
-from portal.services import agreement_signing, agreements, contributions
-from portal.i18n import long_date
-from portal.tenancy import as_person, unscoped
-from portal.notice_texts import notice_text
+from portal.notifications.mail_models import OutboxMessage
+from portal.notifications.models import Notification
+from portal.notifications.texts import notice_text
 from tests.factories import PASSWORD, fresh_code
 from tests.test_contributions import record
 
@@ -110,7 +113,7 @@ def test_the_end_of_a_pks_is_told_to_both_sides_but_not_to_whoever_ended_it(pks,
 
 
 def test_an_addendum_is_named_as_one():
-    from portal.notice_texts import agreement_name
+    from portal.notifications.texts import agreement_name
 
     parties = {"agreement_type": "counselling", "facility": "Lapas Purwokerto", "partner": "Kemnaker"}
     assert agreement_name({**parties, "addendum": True}) == "Adendum PKS Konseling antara Lapas Purwokerto dan Kemnaker"
@@ -172,7 +175,7 @@ def test_a_muted_group_comes_only_in_the_bell(pks, mailbox):
 
 
 def test_remind_twice_sends_once(pks, app, mailbox, monkeypatch):
-    from portal import clock
+    from portal.core import clock
 
     agreement = pks.in_state(S.ACTIVE)
     runner = app.test_cli_runner()
@@ -195,7 +198,7 @@ def test_remind_twice_sends_once(pks, app, mailbox, monkeypatch):
 
 
 def test_unsigned_agreements_and_waiting_queues_are_reminded_once(pks, app, mailbox):
-    from portal.models.base import utcnow
+    from portal.core.columns import utcnow
 
     agreement = pks.in_state(S.APPROVED)
     waiting = record(pks)
@@ -231,7 +234,7 @@ def test_a_person_keeps_their_profile_and_chooses_their_mail(login_as, pks, mail
 def test_one_commit_wakes_the_mail_worker_once_however_many_messages(pks, app, mailbox, monkeypatch):
     from redis import Redis
 
-    from portal import mail_worker
+    from portal.ops import worker as mail_worker
 
     redis_url = "redis://127.0.0.1:6379/15"  # .ci/run starts Redis; database 15 is the tests' own
     Redis.from_url(redis_url).flushdb()
@@ -247,7 +250,7 @@ def test_one_commit_wakes_the_mail_worker_once_however_many_messages(pks, app, m
 
 @pytest.mark.usefixtures("storage_settings")
 def test_material_added_to_an_agreement_tells_the_other_party(pks, mailbox):
-    from portal.models import MaterialCategory
+    from portal.materials.models import MaterialCategory
     from tests import sample_files
     from tests.test_materials import upload
 
@@ -261,7 +264,7 @@ def test_material_added_to_an_agreement_tells_the_other_party(pks, mailbox):
 
 
 def test_an_expired_agreement_is_announced_to_both_parties(pks, app, mailbox, monkeypatch):
-    from portal import clock
+    from portal.core import clock
 
     agreement = pks.in_state(S.ACTIVE)
     monkeypatch.setattr(clock, "today", lambda: agreement.end_date + timedelta(days=1))

@@ -1,12 +1,12 @@
 """Numbers read the way Indonesians write them (1.234,5), exactly as Babel would write them, only faster."""
-import random
 from decimal import Decimal
+import random
 
-import pytest
 from babel.numbers import format_decimal
 from flask_babel import force_locale
+import pytest
 
-from portal.i18n import format_number
+from portal.core.i18n import format_number
 
 VALUES = [0, 1, -1, 7, 999, 1000, 1234567, -98765, 10**12, 0.5, 2.25, 2.35, 1234.5678, -3.0005, 0.0004, -0.0004,
           1e-7, Decimal("12.50"), Decimal("1234.0005"), Decimal("1234.0015"), Decimal("-0.0001"), Decimal("99999.9999")]
@@ -35,7 +35,7 @@ def test_dates_are_written_as_babel_writes_them_in_the_portals_time_zone(app, lo
 
     from flask_babel import format_date, format_datetime
 
-    from portal.i18n import long_date, long_datetime
+    from portal.core.i18n import long_date, long_datetime
 
     generated = random.Random(11)
     moments = [datetime(2026, 12, 31, 17, 30), datetime(2026, 1, 1, 0, 0), datetime(2024, 2, 29, 16, 59)] + [

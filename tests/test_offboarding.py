@@ -2,10 +2,11 @@
 at once; invited again later, they come back with their old password."""
 import pytest
 
-from portal import links
+from portal.accounts.models import User
+from portal.core import links
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import Role, User
-from portal.tenancy import unscoped
+from portal.organisations.models import Role
 from tests.conftest import Web
 from tests.factories import (
     PASSWORD, FacilityFactory, InvitationFactory, PartnerFactory, fresh_code, member_of, trail, with_two_factor,
@@ -61,7 +62,7 @@ def test_someone_who_still_belongs_elsewhere_keeps_signing_in(app, programme, in
 
 
 def _also_member(person, organisation):
-    from portal.models import Membership
+    from portal.organisations.models import Membership
 
     with unscoped("test data is set up across tenants"):
         db.session.add(Membership(user=person, organisation=organisation, role=Role.VIEWER))

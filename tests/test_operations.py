@@ -3,10 +3,10 @@ from datetime import timedelta
 
 import pytest
 
+from portal.core.columns import utcnow
 from portal.extensions import db
-from portal.models import CommandRun
-from portal.models.base import utcnow
-from portal.services import operations
+from portal.ops import command_runs as operations
+from portal.ops.models import CommandRun
 
 
 def test_a_periodic_command_records_its_successful_run(app):
@@ -39,7 +39,7 @@ def test_the_doctor_names_commands_never_run_late_or_failed(app):
 
 
 def test_a_failing_periodic_command_is_recorded_as_failed(app, monkeypatch):
-    from portal.services import retention
+    from portal.privacy import retention
 
     def broken(now=None):
         raise RuntimeError("storage down")
@@ -59,14 +59,14 @@ def test_a_failing_periodic_command_is_recorded_as_failed(app, monkeypatch):
      "kept pages are not in a store every process shares (SimpleCache)"),
 ])
 def test_the_doctor_says_when_hosts_are_not_checked_or_kept_pages_not_shared(app, monkeypatch, changes, problem):
-    from portal import doctor
+    from portal.ops import doctor
     for name, value in changes.items():
         monkeypatch.setitem(app.config, name, value)
     assert any(problem in found for found in doctor.hosts_and_kept_pages())
 
 
 def test_the_doctor_finds_hosts_and_kept_pages_sound_when_they_agree_and_are_shared(app, monkeypatch):
-    from portal import doctor
+    from portal.ops import doctor
     monkeypatch.setitem(app.config, "TRUSTED_HOSTS", [".mitrapas.example"])
     monkeypatch.setitem(app.config, "PUBLIC_URL", "https://portal.mitrapas.example")
     monkeypatch.setitem(app.config, "CACHE_TYPE", "RedisCache")

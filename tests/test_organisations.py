@@ -4,12 +4,14 @@ import re
 import pytest
 from sqlalchemy import select
 
+from portal.accounts.models import User
+from portal.accounts.operations import find_user
+from portal.core.tenancy import acting_for, unscoped
 from portal.extensions import db
-from portal.models import Invitation, Membership, Organisation, OrgKind, Role, User
-from portal.services import organisations
-from portal.services.accounts import find_user
-from portal.services.organisations import Person
-from portal.tenancy import acting_for, unscoped
+from portal.organisations import operations as organisations
+from portal.organisations.invitation_models import Invitation
+from portal.organisations.models import Membership, Organisation, OrgKind, Role
+from portal.organisations.operations import Person
 from tests.factories import FacilityFactory, PartnerFactory, also_member_of, member_of
 from tests.test_invitations import invitation_link
 
@@ -192,7 +194,7 @@ def test_an_organisation_whose_term_has_ended_leaves_the_switcher_and_the_menu(l
     in the menu of the account pages, each link a 404. Found in review."""
     from datetime import timedelta
 
-    from portal import clock
+    from portal.core import clock
 
     placement, campus = FacilityFactory(name="Rutan Tempat Magang"), PartnerFactory(name="Kampus Asal")
     intern = also_member_of(member_of(campus, Role.MEMBER), placement, Role.VIEWER)

@@ -4,35 +4,39 @@ Held to outside tools: poppler's pdfsig, and pyHanko's validator with a real tes
 from __future__ import annotations
 
 import asyncio
-import contextvars
 from concurrent.futures import ThreadPoolExecutor
+import contextvars
+from datetime import datetime, timedelta, timezone
 import io
 import os
 import subprocess
-from datetime import datetime, timedelta, timezone
 
-import pytest
 from asn1crypto import ocsp as asn1_ocsp
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from pyhanko.pdf_utils.reader import PdfFileReader
-from sqlalchemy import select
 from pyhanko.sign.ades.report import AdESStatus
 from pyhanko.sign.validation.ades import ades_lta_validation, simulate_future_ades_lta_validation
 from pyhanko.sign.validation.policy_decl import (
-    PdfSignatureValidationSpec, RevocationInfoGatheringSpec, RevinfoOnlineFetchingRule, SignatureValidationSpec,
+    PdfSignatureValidationSpec, RevinfoOnlineFetchingRule, RevocationInfoGatheringSpec, SignatureValidationSpec,
 )
 from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
 from pyhanko_certvalidator.registry import SimpleTrustManager
+import pytest
+from sqlalchemy import select
 
-from portal import session_pages, signing, storage
+from portal import signing
+from portal.agreements import signing as agreement_signing
+from portal.agreements.models import AgreementStatus as S, DocumentKind
+from portal.core import session_pages, storage
+from portal.core.errors import DomainError
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import AgreementStatus as S, DocumentKind, Role, SigningCertificate
-from portal.errors import DomainError
-from portal.services import agreement_signing, pseudonyms
-from portal.tenancy import unscoped
+from portal.organisations.models import Role
+from portal.privacy import pseudonyms
+from portal.signing.models import SigningCertificate
 from tests.conftest import ARTIFACTS, Web
 from tests.factories import PASSWORD, fresh_code, member_of, trail
 from tests.outside_pki import PSRE_PASSWORD, PSRE_PEOPLE, PSRE_USER, OutsideTimeStampingAuthority
@@ -351,7 +355,7 @@ def test_the_hospital_signs_through_its_psre_and_the_rutan_through_the_portal_ca
 
 
 def test_the_doctor_says_when_the_signing_keys_do_not_open(app, monkeypatch):
-    from portal import doctor
+    from portal.ops import doctor
     signing.authority().root_certificate()
     assert doctor.signing_keys() == []
     monkeypatch.setitem(app.config, "SIGNING_KEY_PASSPHRASE", b"not-the-passphrase")

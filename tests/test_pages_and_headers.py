@@ -1,11 +1,11 @@
 """What every response carries, and the pages a person sees in Bahasa Indonesia first."""
-import re
 from pathlib import Path
+import re
 
 import pytest
 
 from portal import create_app
-from portal.models import Role
+from portal.organisations.models import Role
 from portal.version import __version__
 from tests.conftest import SIGNING_KEY_DIR, TEST_SECRETS_KEY
 from tests.factories import FacilityFactory, member_of
@@ -76,7 +76,7 @@ def sample_value(rule, arg):
 
 def test_every_page_needs_a_login_unless_allowlisted_and_the_api_a_token(app, client):
     from blueprints.api.access import OPEN_ENDPOINTS
-    from portal.security import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS, TOKEN_BLUEPRINTS
+    from portal.core.security import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS, TOKEN_BLUEPRINTS
 
     for rule in app.url_map.iter_rules():
         public = rule.endpoint in PUBLIC_ENDPOINTS | OPEN_ENDPOINTS or rule.endpoint.split(".")[0] in PUBLIC_BLUEPRINTS

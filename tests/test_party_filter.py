@@ -1,5 +1,5 @@
 """A facility with many partners filters its lists by typing part of a partner's name, and is offered names as it types."""
-from portal.models import Role
+from portal.organisations.models import Role
 from tests.factories import (
     AgreementFactory, FacilityFactory, MaterialFactory, PartnerFactory, PartnershipFactory, member_of,
 )

@@ -1,16 +1,19 @@
 """Forgotten passwords: a single-use link by e-mail, one answer for every address, common passwords refused."""
+from datetime import timedelta
 import re
 import statistics
 import time
-from datetime import timedelta
 
 import pytest
 
-from portal.errors import DomainError
+from portal.accounts import operations as accounts
+from portal.accounts.token_models import AccountToken
+from portal.core.errors import DomainError
+from portal.core.tenancy import as_person, unscoped
 from portal.extensions import db
-from portal.tenancy import as_person, unscoped
-from portal.models import AccountToken, MailStatus, OutboxMessage, Role
-from portal.services import accounts, outbox
+from portal.notifications import outbox
+from portal.notifications.mail_models import MailStatus, OutboxMessage
+from portal.organisations.models import Role
 from tests.conftest import deliver_mail
 from tests.factories import PASSWORD, FacilityFactory, member_of
 
@@ -65,7 +68,7 @@ def test_known_and_unknown_addresses_get_the_same_answer_in_the_same_time(web, h
     tells, and it goes to the account's owner. Timed to be sure nothing slow crept back into the request."""
     from redis import Redis
 
-    from portal import mail_worker
+    from portal.ops import worker as mail_worker
 
     redis_url = "redis://127.0.0.1:6379/15"  # .ci/run starts Redis; database 15 is the tests' own
     Redis.from_url(redis_url).flushdb()
@@ -111,7 +114,7 @@ def test_a_refused_new_password_changes_nothing(web, head, mailbox):
 
 
 def test_mail_and_its_event_commit_together_or_not_at_all(head, mailbox, app):
-    from portal.services import password_reset
+    from portal.accounts import password_reset
 
     with pytest.raises(RuntimeError):
         with db.session.begin_nested():
@@ -123,8 +126,8 @@ def test_mail_and_its_event_commit_together_or_not_at_all(head, mailbox, app):
 
 
 def test_a_failing_smtp_server_leaves_the_message_queued_and_retried_then_dead(head, mailbox, app):
-    from portal.models.base import utcnow
-    from portal.services import password_reset
+    from portal.accounts import password_reset
+    from portal.core.columns import utcnow
 
     with app.test_request_context():
         password_reset.request_reset(head.email)
@@ -146,7 +149,7 @@ def test_a_failing_smtp_server_leaves_the_message_queued_and_retried_then_dead(h
 def test_with_redis_a_worker_sends_the_mail_right_after_the_commit(web, head, mailbox, app, monkeypatch):
     from redis import Redis
 
-    from portal import mail_worker
+    from portal.ops import worker as mail_worker
 
     redis_url = "redis://127.0.0.1:6379/15"  # .ci/run starts Redis; database 15 is the tests' own
     Redis.from_url(redis_url).flushdb()
@@ -162,8 +165,8 @@ def test_with_redis_a_worker_sends_the_mail_right_after_the_commit(web, head, ma
 
 
 def test_the_platform_admin_sees_dead_mail_and_sends_it_again(web, head, mailbox, app, login_as):
-    from portal.models.base import utcnow
-    from portal.services import password_reset
+    from portal.accounts import password_reset
+    from portal.core.columns import utcnow
 
     address = head.email
     with app.test_request_context():
@@ -200,7 +203,7 @@ def test_a_failed_reset_job_leaves_the_workers_session_clean_for_the_next_job(he
     of the next one ("this session's transaction has been rolled back"). Found in review."""
     from sqlalchemy import text
 
-    from portal.services import password_reset
+    from portal.accounts import password_reset
 
     def broken(*args, **kwargs):
         db.session.add(AccountToken(purpose=None, token_hash="x", user_id=head.id))

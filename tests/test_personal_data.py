@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
+from portal.core.tenancy import acting_for, unscoped
 from portal.extensions import db
-from portal.models import Role
-from portal.tenancy import acting_for, unscoped
+from portal.organisations.models import Role
 from tests import sample_files
 from tests.conftest import Web
 from tests.factories import (
@@ -118,8 +118,9 @@ def test_an_opening_is_recorded_only_in_the_name_of_the_organisation_acting(pks)
 def test_records_are_named_as_the_persons_entries_kept_them_not_as_an_organisation_left_calls_them_now(pks, login_as):
     """Someone who left a partner (and still signs in elsewhere) read on 'Data saya' what that partner's
     records are called now, after other people's edits. Found in review."""
-    from portal.models import Membership
-    from portal.services import agreements, organisations
+    from portal.agreements import operations as agreements
+    from portal.organisations import operations as organisations
+    from portal.organisations.models import Membership
     from tests.factories import MembershipFactory
 
     former = member_of(pks.partner, Role.ADMIN, name="Mantan Admin")

@@ -1,16 +1,19 @@
 """People who left, or asked for erasure, keep no name, e-mail or phone in the portal: a pseudonym stands in
 for them everywhere, the records they made still point at them, and the audit trail still verifies."""
-import re
 from datetime import timedelta
+import re
 
 import pytest
 from sqlalchemy import JSON, Enum, String, Text, cast, func, select, update
 
+from portal.accounts.models import User
+from portal.audit import chain as audit
+from portal.core.columns import utcnow
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import OutboxMessage, Role, User
-from portal.models.base import utcnow
-from portal.services import audit, pseudonyms
-from portal.tenancy import unscoped
+from portal.notifications.mail_models import OutboxMessage
+from portal.organisations.models import Role
+from portal.privacy import pseudonyms
 from tests.conftest import Web
 from tests.factories import (
     PASSWORD, ContributionFactory, FacilityFactory, InvitationFactory, LoginSessionFactory, NotificationFactory,

@@ -1,23 +1,25 @@
 """Public pages and news: a head turns the page on, Humas turns verified activities into reports, and an
 anonymous visitor reads only what is verified and published."""
-import io
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+import io
+import re
 
-import pytest
 from PIL import Image
-
+import pytest
 from sqlalchemy import select
 
-from portal.errors import DomainError, NotAllowed
+from portal.agreements.models import AgreementStatus as S
+from portal.contributions.models import ContributionStatus, ProgrammeStatus
+from portal.core.errors import DomainError, NotAllowed
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import (
-    AgreementStatus as S, ContributionStatus, MaterialCategory, NewsItem, NewsStatus, ProgrammeStatus, Role,
-)
-from portal.services import materials, news, news_photos, publication
-from portal.services.materials import Upload
-from portal.tenancy import unscoped
+from portal.materials import operations as materials
+from portal.materials.models import MaterialCategory
+from portal.materials.operations import Upload
+from portal.organisations.models import Role
+from portal.public import news, news_photos, publication
+from portal.public.news_models import NewsItem, NewsStatus
 from tests.factories import ContributionFactory, FacilityFactory, ProgrammeFactory, member_of, trail
 
 
@@ -282,7 +284,7 @@ def test_a_process_answers_from_its_own_copy_and_hears_of_another_workers_public
         newsroom, client, app, monkeypatch):
     """The store is asked nothing for a page this process answered within the second (only the rate limit is
     counted there); a report another worker publishes reaches this one when it next reads the version."""
-    from portal import data_versions
+    from portal.core import data_versions
     turn_page_on(newsroom)
     address = f"/publik/{newsroom.slug}"
     first = client.get(address)
@@ -305,7 +307,7 @@ def test_a_process_answers_from_its_own_copy_and_hears_of_another_workers_public
 
 
 def test_a_process_keeps_its_copies_within_its_byte_budget():
-    from portal.public_cache import LocalCopies
+    from portal.public.kept_pages import LocalCopies
     copies = LocalCopies(budget=10)
     copies.put("a", (1, b"aaaa", [], "")), copies.put("b", (1, b"bbbb", [], ""))
     assert copies.get("a", 1) is not None, "a is now the most recently answered"
@@ -344,9 +346,9 @@ def test_the_public_scope_reads_nothing_unverified_even_by_hand(newsroom, app):
         pytest.skip("Row-Level Security is PostgreSQL's")
     from sqlalchemy import text
 
-    from portal.doctor import rls_tables
-    from portal.public_cache import PUBLIC_TABLES
-    from portal.tenancy import reading_public
+    from portal.core.tenancy import reading_public
+    from portal.ops.doctor import rls_tables
+    from portal.public.kept_pages import PUBLIC_TABLES
     turn_page_on(newsroom)
     published_report(newsroom)
     with reading_public():
@@ -407,9 +409,9 @@ def test_the_head_shows_a_signed_agreements_document_and_only_that(newsroom, cli
 
 
 def test_the_head_is_asked_to_approve_and_the_author_hears_the_outcome(newsroom):
-    from portal.i18n import long_date
-    from portal.models import Notification
-    from portal.notice_texts import notice_text
+    from portal.core.i18n import long_date
+    from portal.notifications.models import Notification
+    from portal.notifications.texts import notice_text
 
     turn_page_on(newsroom, needs_approval=True)
     with newsroom.acting(newsroom.humas):
@@ -448,9 +450,9 @@ def test_storage_reconcile_knows_the_published_photos_and_never_removes_them(new
     deleted every published photo)."""
     from datetime import timedelta
 
-    from portal import storage
-    from portal.models.base import utcnow
-    from portal.services import reconcile
+    from portal.core import storage
+    from portal.core.columns import utcnow
+    from portal.ops import reconcile
     with newsroom.acting(newsroom.partner_member):
         version = materials.upload_materials(
             newsroom.facility, newsroom.partner, [Upload(io.BytesIO(photo_with_gps()), "penutupan.jpg")],

@@ -1,18 +1,20 @@
 """The way in to the public pages (issue 34): `/` for a visitor without an account, the login page's link, what
 "in force" means there, programme names, the order of news, the picture a shared link shows, and the favicon."""
+from datetime import date, datetime, timedelta, timezone
 import io
 import re
-from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
-import pytest
 from PIL import Image
+import pytest
 from sqlalchemy import select
 
-from portal import clock, storage
+from portal.agreements.models import Agreement, AgreementStatus as S
+from portal.contributions.models import ProgrammeStatus
+from portal.core import clock, storage
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import Agreement, AgreementStatus as S, ProgrammeStatus, Role
-from portal.tenancy import unscoped
+from portal.organisations.models import Role
 from tests.factories import (
     AgreementFactory, FacilityFactory, NewsItemFactory, PartnerFactory, ProgrammeFactory, member_of,
 )

@@ -2,9 +2,9 @@
 import pytest
 from sqlalchemy import event
 
+from portal.audit import chain as audit
 from portal.extensions import db
-from portal.models import Role
-from portal.services import audit
+from portal.organisations.models import Role
 from tests.factories import FacilityFactory, PartnerFactory, PartnershipFactory, member_of
 
 

@@ -2,7 +2,9 @@
 is shown apart, in words, each linked to its list where that list shows exactly what it counts."""
 import re
 
-from portal.models import AgreementStatus as S, ContributionStatus, Role
+from portal.agreements.models import AgreementStatus as S
+from portal.contributions.models import ContributionStatus
+from portal.organisations.models import Role
 from tests.factories import ContributionFactory, member_of
 
 

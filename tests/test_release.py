@@ -35,13 +35,22 @@ def test_the_wheel_holds_templates_migrations_assets_compiled_catalogs_and_data(
     names = set(zipfile.ZipFile(wheel).namelist())
     assert [name for name in NEEDED_IN_WHEEL if name not in names] == []
     assert not [name for name in names if name.startswith("tests/")]
+    assert not [name for name in names if name.startswith(("mitrapas_dev/", "devtools/"))], "the demo stays home"
+
+
+def test_production_needs_none_of_the_developer_tools(built):
+    """SeaweedFS's binary and the local SMTP server are what `make run` and the tests start, never a release."""
+    wheel, _sdist = built
+    metadata = zipfile.ZipFile(wheel).read(f"mitrapas-{__version__}.dist-info/METADATA").decode()
+    runtime = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line]
+    assert runtime and not [line for line in runtime if "seaweedfs" in line or "aiosmtpd" in line]
 
 
 def test_the_wheel_has_one_command_and_its_version_from_one_place(built):
     wheel, _sdist = built
     archive = zipfile.ZipFile(wheel)
     entry_points = archive.read(f"mitrapas-{__version__}.dist-info/entry_points.txt").decode()
-    assert "mitrapas = portal.console:main" in entry_points
+    assert "mitrapas = portal.ops.console:main" in entry_points
     assert f"Version: {__version__}" in archive.read(f"mitrapas-{__version__}.dist-info/METADATA").decode()
 
 

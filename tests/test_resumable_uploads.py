@@ -1,19 +1,21 @@
 """A partner on a poor link sends a large file straight to storage in parts, resumes after a cut, and the
 portal lets it become a material only once it has checked the whole file."""
+from datetime import timedelta
 import hashlib
 import os
 import urllib.request
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from portal import storage
+from portal.core import storage
+from portal.core.columns import utcnow
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import Material, MaterialVersion, Partnership, ResumableUpload, UploadStatus
-from portal.models.base import utcnow
-from portal.services import reconcile
-from portal.tenancy import unscoped
+from portal.materials.models import Material, MaterialVersion
+from portal.materials.upload_models import ResumableUpload, UploadStatus
+from portal.ops import reconcile
+from portal.organisations.partnership_models import Partnership
 from tests import hostile_files
 from tests.upload_client import BrowserUpload
 

@@ -1,19 +1,23 @@
 """Records about people are kept no longer than the privacy notice says: the daily purge shows what it will
 remove, removes it, and leaves agreements and other evidence alone."""
-import re
 from datetime import timedelta
+import re
 
 import pytest
 from sqlalchemy import select
 
+from portal.accounts.models import LoginSession
+from portal.audit.models import AuditEntry
+from portal.core.columns import utcnow
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import AuditEntry, LoginSession, Material, Notification, Role
-from portal.models.base import utcnow
-from portal.tenancy import unscoped
+from portal.materials.models import Material
+from portal.notifications.models import Notification
+from portal.organisations.models import Role
 from tests.conftest import Web
 from tests.factories import (
-    AgreementFactory, ContributionFactory, FacilityFactory, LoginSessionFactory, MaterialFactory,
-    MaterialVersionFactory, NotificationFactory, PASSWORD, member_of,
+    PASSWORD, AgreementFactory, ContributionFactory, FacilityFactory, LoginSessionFactory, MaterialFactory,
+    MaterialVersionFactory, NotificationFactory, member_of,
 )
 
 LONG_AGO = utcnow() - timedelta(days=800)
@@ -139,8 +143,8 @@ def test_the_platform_admin_sees_what_the_next_purge_removes(app, records):
 
 @pytest.mark.usefixtures("storage_settings")
 def test_a_rejected_draft_is_emptied_after_its_period_and_signed_agreements_stay_whole(app, pks):
-    from portal import storage
-    from portal.models import Agreement, AgreementDocument, AgreementStatus as S
+    from portal.agreements.models import Agreement, AgreementDocument, AgreementStatus as S
+    from portal.core import storage
 
     rejected, signed = pks.in_state(S.REJECTED), pks.in_state(S.ACTIVE)
     ids = {"rejected": rejected.id, "signed": signed.id}

@@ -5,14 +5,17 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
+from portal.accounts.models import RecoveryCode
+from portal.accounts.token_models import AccountToken, TokenPurpose
+from portal.audit import chain as audit
+from portal.core.columns import utcnow
+from portal.core.tenancy import acting_for, as_person, presenting, unscoped
 from portal.extensions import db
-from portal.models import (
-    AccountToken, ApiToken, IdempotentRequest, RecoveryCode, Role, SigningCertificate, TokenPurpose, WebhookAttempt,
-    WebhookDelivery, WebhookEndpoint,
-)
-from portal.models.base import utcnow
-from portal.services import audit, outbox
-from portal.tenancy import acting_for, as_person, presenting, unscoped
+from portal.integrations.token_models import ApiToken, IdempotentRequest
+from portal.integrations.webhook_models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from portal.notifications import outbox
+from portal.organisations.models import Role
+from portal.signing.models import SigningCertificate
 from tests.factories import (
     BackgroundJobFactory, FacilityFactory, InvitationFactory, LoginSessionFactory, NotificationFactory,
     OversightFactory, PartnerFactory, PartnershipFactory, member_of,
@@ -74,7 +77,7 @@ def test_the_audit_trail_is_append_only_for_the_portal():
 
 
 def test_every_pair_scoped_table_has_forced_row_level_security():
-    from portal.models import PairScoped
+    from portal.core.columns import PairScoped
 
     tables = {mapper.local_table.name for mapper in db.Model.registry.mappers
               if issubclass(mapper.class_, PairScoped)}
@@ -98,8 +101,8 @@ def test_signed_records_cannot_be_changed_or_deleted_by_the_portal(statement):
 
 
 def test_of_agreement_documents_only_a_rejected_drafts_draft_files_can_ever_be_deleted(pks):
-    """Retention empties a rejected draft (portal/services/rejected_drafts.py); everything else stays archive."""
-    from portal.models import AgreementStatus as S
+    """Retention empties a rejected draft (portal/agreements/rejected_drafts.py); everything else stays archive."""
+    from portal.agreements.models import AgreementStatus as S
 
     rejected, signed = pks.in_state(S.REJECTED), pks.in_state(S.ACTIVE)
 
@@ -283,7 +286,7 @@ def test_someone_who_moved_on_stays_named_where_they_acted_and_nowhere_else():
 
 
 def test_every_tenant_table_has_forced_row_level_security():
-    from portal.doctor import TENANT_TABLES
+    from portal.ops.doctor import TENANT_TABLES
 
     assert set(TENANT_ROWS) == set(TENANT_TABLES)
     forced = set(db.session.scalars(text(
@@ -294,8 +297,8 @@ def test_every_tenant_table_has_forced_row_level_security():
 def test_a_cookie_whose_session_has_ended_leaves_nobody_acting_in_the_database(app):
     from flask import session as cookie
 
-    from portal import security
-    from portal.services import login_sessions
+    from portal.accounts import login_sessions
+    from portal.core import security
 
     person = member_of(FacilityFactory(), Role.OFFICER)
     login = LoginSessionFactory(user=person)
@@ -406,7 +409,7 @@ def test_rls_refuses_a_shared_record_for_a_pair_that_are_not_partners():
 
 
 def test_every_shared_table_but_the_partnerships_requires_the_partnership_to_write():
-    from portal.models import PairScoped
+    from portal.core.columns import PairScoped
 
     tables = {mapper.local_table.name for mapper in db.Model.registry.mappers
               if issubclass(mapper.class_, PairScoped)} - {"partnerships"}

@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from portal import tenancy
+from portal.contributions.models import Contribution, ContributionType
+from portal.core import tenancy
+from portal.core.tenancy import NOBODY, Scope, TenantViolation, acting_for, current_scope, unscoped
 from portal.extensions import db
-from portal.models import Contribution, ContributionType, Organisation
-from portal.tenancy import NOBODY, Scope, TenantViolation, acting_for, current_scope, unscoped
+from portal.organisations.models import Organisation
 from tests.factories import FacilityFactory, PartnerFactory, PartnershipFactory
 
 

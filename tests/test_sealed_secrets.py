@@ -1,14 +1,15 @@
 """Secrets the portal must read back are sealed: a database dump does not pass two-factor sign-in,
 and the keys rotate without anyone enrolling again."""
-import pytest
 from cryptography.fernet import Fernet
+import pytest
 from sqlalchemy import inspect, text
 
-from portal import doctor, sealing
+from portal.accounts import two_factor
+from portal.core import sealing
+from portal.core.tenancy import as_person, unscoped
 from portal.extensions import db
-from portal.models import Role
-from portal.services import two_factor
-from portal.tenancy import as_person, unscoped
+from portal.ops import doctor
+from portal.organisations.models import Role
 from tests.conftest import TEST_SECRETS_KEY
 from tests.factories import FacilityFactory, fresh_code, member_of, with_two_factor
 from tests.test_two_factor import enrol

@@ -5,10 +5,10 @@ import pytest
 from sqlalchemy import event
 
 from portal import config as settings
+from portal.accounts import login_sessions
+from portal.agreements.models import AgreementStatus as S
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import AgreementStatus as S
-from portal.services import login_sessions
-from portal.tenancy import unscoped
 from tests.conftest import Web
 from tests.factories import PASSWORD
 

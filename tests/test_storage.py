@@ -5,10 +5,10 @@ import os
 import urllib.request
 
 import boto3
-import pytest
 from botocore.exceptions import ClientError
+import pytest
 
-from portal import storage
+from portal.core import storage
 
 pytestmark = pytest.mark.usefixtures("storage_settings")
 

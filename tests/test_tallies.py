@@ -4,10 +4,11 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from portal.contributions import operations as contributions, tallies
+from portal.contributions.models import ContributionTally
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import ContributionTally
-from portal.services import contributions, report_filters, reports, tallies
-from portal.tenancy import unscoped
+from portal.reporting import figures as reports, filters as report_filters
 from tests.factories import ContributionFactory, FacilityFactory, PartnerFactory
 from tests.test_contributions import fields, record
 

@@ -2,13 +2,15 @@
 import pytest
 from sqlalchemy import select
 
+from portal.core.tenancy import Scope, TenantViolation, acting_for, current_scope, unscoped
 from portal.extensions import db
-from portal.models import OrgKind, Partnership, Role
-from portal.tenancy import Scope, TenantViolation, acting_for, current_scope, unscoped
+from portal.organisations.models import OrgKind, Role
+from portal.organisations.partnership_models import Partnership
 from tests.factories import (
-    AgreementDocumentFactory, AgreementFactory, ApiTokenFactory, WebhookDeliveryFactory, WebhookEndpointFactory, BackgroundJobFactory, ResumableUploadFactory, ContributionFactory, FacilityFactory, InvitationFactory,
-    MaterialVersionFactory, NewsItemFactory,
-    ProgrammeFactory, OversightFactory, PartnerFactory, PartnershipFactory, member_of,
+    AgreementDocumentFactory, AgreementFactory, ApiTokenFactory, BackgroundJobFactory, ContributionFactory,
+    FacilityFactory, InvitationFactory, MaterialVersionFactory, NewsItemFactory, OversightFactory, PartnerFactory,
+    PartnershipFactory, ProgrammeFactory, ResumableUploadFactory, WebhookDeliveryFactory, WebhookEndpointFactory,
+    member_of,
 )
 
 

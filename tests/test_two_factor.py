@@ -6,11 +6,14 @@ import pyotp
 import pytest
 from sqlalchemy import update
 
-from portal.errors import DomainError
+from portal.accounts import two_factor
+from portal.accounts.models import RecoveryCode, User
+from portal.agreements import signing as agreement_signing
+from portal.agreements.models import AgreementStatus as S
+from portal.core.errors import DomainError
+from portal.core.tenancy import as_person, unscoped
 from portal.extensions import db
-from portal.models import AgreementStatus as S, RecoveryCode, Role, User
-from portal.services import agreement_signing, two_factor
-from portal.tenancy import as_person, unscoped
+from portal.organisations.models import Role
 from tests.conftest import Web
 from tests.factories import PASSWORD, FacilityFactory, fresh_code, member_of, with_two_factor
 

@@ -1,19 +1,21 @@
 """Upload messages a person understands (issue 34): what a field takes in the words they know, derived from the
 rule the upload checks; a refusal beside the field, saying what to do; and a file that is already a material
 chosen as a contribution's evidence instead of silently blocking it."""
+from datetime import timedelta
 import io
 import re
-from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from portal import clock
-from portal.errors import FieldErrors
+from portal.contributions import evidence
+from portal.contributions.models import Contribution
+from portal.core import clock, file_kinds
+from portal.core.columns import utcnow
+from portal.core.errors import FieldErrors
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import Contribution, Material, MaterialVersion, Partnership
-from portal.models.base import utcnow
-from portal.services import evidence, file_kinds
-from portal.tenancy import unscoped
+from portal.materials.models import Material, MaterialVersion
+from portal.organisations.partnership_models import Partnership
 from tests import sample_files
 from tests.factories import ContributionFactory, MaterialFactory
 from tests.test_materials import upload

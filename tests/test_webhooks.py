@@ -1,24 +1,27 @@
 """Webhooks: RSUD's admin registers the hospital system's address, and the system hears at once, signed, when
 RSUD's agreement with the Rutan moves, and is asked again and again while it is down; nobody else's events reach
 it, and the portal never knocks on a private network's door."""
+from datetime import timedelta
 import io
 import json
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from portal import webhook_transport
+from portal.agreements.models import AgreementStatus as S
+from portal.contributions import operations as contributions
+from portal.contributions.operations import ContributionFields
+from portal.core.columns import utcnow
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import AgreementStatus as S
-from portal.models import DeliveryStatus, MaterialCategory, WebhookDelivery, WebhookEndpoint
-from portal.models.base import utcnow
-from portal.services import contributions, materials, notifications, webhook_events, webhooks
-from portal.services.contributions import ContributionFields
-from portal.services.materials import Upload
-from portal.tenancy import unscoped
+from portal.integrations import webhook_events, webhook_transport, webhooks
+from portal.integrations.webhook_models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from portal.materials import operations as materials
+from portal.materials.models import MaterialCategory
+from portal.materials.operations import Upload
+from portal.notifications import operations as notifications
 from tests import sample_files
 from tests.factories import trail
 from tests.webhook_receiver import WebhookReceiver

@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from portal.demo import DEMO_PASSWORD
+from mitrapas_dev.demo import DEMO_PASSWORD
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 USER_AGENT = "MitraPAS tests (requests)"

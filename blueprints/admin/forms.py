@@ -4,8 +4,8 @@ from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from blueprints.members.forms import PersonFields
-from portal import vocabulary
-from portal.models import FACILITY_CLASSES, PROVINCES, OrgKind
+from portal.core import vocabulary
+from portal.organisations.models import FACILITY_CLASSES, PROVINCES, OrgKind
 
 
 class NewOrganisationForm(PersonFields):

@@ -8,10 +8,16 @@ from blueprints.admin.forms import NewOrganisationForm
 from blueprints.members.forms import AddMemberForm, ConfirmForm
 from blueprints.outcome import committed
 from portal import policy
+from portal.accounts import operations as accounts
+from portal.accounts.models import User
+from portal.core.tenancy import enter_platform
 from portal.extensions import db
-from portal.models import Invitation, Organisation, OutboxMessage, User
-from portal.services import accounts, organisations, outbox, pseudonyms, retention
-from portal.tenancy import enter_platform
+from portal.notifications import outbox
+from portal.notifications.mail_models import OutboxMessage
+from portal.organisations import operations as organisations
+from portal.organisations.invitation_models import Invitation
+from portal.organisations.models import Organisation
+from portal.privacy import pseudonyms, retention
 
 
 @bp.before_request

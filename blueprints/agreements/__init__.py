@@ -1,5 +1,5 @@
 """PKS agreements: lists, drafting, review, decision, signing, and what follows."""
-from portal.tenancy import tenant_blueprint
+from portal.core.tenancy import tenant_blueprint
 
 bp = tenant_blueprint("agreements", __name__, url_prefix="/agreements")
 

@@ -8,12 +8,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from blueprints.forms import Form, typed
-from portal.models import AgreementStatus, AgreementType, DocumentKind
-from portal.services.agreement_lists import AgreementFilter
-from portal.services import agreements, file_kinds
-from portal.services.agreement_files import ACCEPTED
-from portal.services.agreements import AgreementFields
-from portal.vocabulary import AGREEMENT_STATUS, AGREEMENT_TYPE
+from portal.agreements import operations as agreements
+from portal.agreements.files import ACCEPTED
+from portal.agreements.lists import AgreementFilter
+from portal.agreements.models import AgreementStatus, AgreementType, DocumentKind
+from portal.agreements.operations import AgreementFields
+from portal.core import file_kinds
+from portal.core.vocabulary import AGREEMENT_STATUS, AGREEMENT_TYPE
 
 NIP = Regexp(r"^\d{18}$", message=_l("A NIP has 18 digits."))
 NOBODY = 0

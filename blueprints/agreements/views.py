@@ -2,8 +2,7 @@
 from dataclasses import dataclass
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from blueprints.agreements import bp
@@ -14,16 +13,23 @@ from blueprints.background import in_background
 from blueprints.forms import ConfirmForm
 from blueprints.outcome import committed
 from blueprints.pairs import chosen_pair
-from blueprints.table_files import table_file
-from blueprints.stored_files import stored_file
 from blueprints.query_args import filter_args, page_number
+from blueprints.stored_files import stored_file
+from blueprints.table_files import table_file
 from portal import policy
+from portal.agreements import (
+    lists as agreement_lists, operations as agreements, signing as agreement_signing,
+    standing as agreement_standing,
+)
+from portal.agreements.models import Agreement, AgreementDocument
+from portal.agreements.operations import AgreementFields
+from portal.core.session_pages import kept_for_session
+from portal.core.tenancy import current_org, get_shared_or_404
 from portal.extensions import db, limiter
-from portal.models import Agreement, AgreementDocument, Role
-from portal.services import agreement_lists, agreement_signing, agreement_standing, agreements, document_access, file_jobs, publication
-from portal.services.agreements import AgreementFields
-from portal.session_pages import kept_for_session
-from portal.tenancy import current_org, get_shared_or_404
+from portal.jobs import made_files as file_jobs
+from portal.organisations.models import Role
+from portal.privacy import document_access
+from portal.public import publication
 
 
 def _actor():

@@ -10,7 +10,7 @@ from spectree import SpecTree
 from blueprints.api.bodies import DeclaredBodies, FieldErrors, refuse_invalid
 from blueprints.api.problems import problem
 from blueprints.api.schemas import Problem
-from portal.errors import answer_errors_under
+from portal.core.errors import answer_errors_under
 from portal.extensions import csrf, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -30,7 +30,7 @@ def _limit() -> str:
 
 def _token_key() -> str:
     """Per token, without asking the database (limits are checked before the token is looked up)."""
-    from portal.services.api_tokens import digest
+    from portal.integrations.api_tokens import digest
     return "api:" + digest(request.headers.get("Authorization", ""))[:24]
 
 

@@ -11,12 +11,15 @@ from flask_babel import gettext as _
 from blueprints.api import bp
 from blueprints.api.problems import problem
 from blueprints.api.schemas import OrganisationRef, OtherParty, Problem
-from portal import tenancy
-from portal.errors import DomainError, NotAllowed
+from portal.audit import chain as audit
+from portal.core import tenancy
+from portal.core.errors import DomainError, NotAllowed
+from portal.core.tenancy import Scope
 from portal.extensions import db
-from portal.models import OrgKind, Partnership
-from portal.services import api_tokens, audit, idempotency, partnerships
-from portal.tenancy import Scope
+from portal.integrations import api_tokens, idempotency
+from portal.organisations import partnerships
+from portal.organisations.models import OrgKind
+from portal.organisations.partnership_models import Partnership
 
 #: Read without a token: the description of the API and its reference page.
 OPEN_ENDPOINTS = frozenset({"api.openapi", "api.reference"})

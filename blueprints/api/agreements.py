@@ -11,12 +11,14 @@ from blueprints.api.schemas import (
     PartnershipOut, Problem, SignatureOut,
 )
 from blueprints.stored_files import stored_file
-from portal import vocabulary
+from portal.agreements import lists as agreement_lists
+from portal.agreements.lists import AgreementFilter
+from portal.agreements.models import Agreement, DocumentKind
+from portal.core import vocabulary
+from portal.core.tenancy import get_shared_or_404
 from portal.extensions import db
-from portal.models import Agreement, DocumentKind
-from portal.services import agreement_lists, document_access, partnerships
-from portal.services.agreement_lists import AgreementFilter
-from portal.tenancy import get_shared_or_404
+from portal.organisations import partnerships
+from portal.privacy import document_access
 
 
 def _agreement(agreement: Agreement) -> dict:

@@ -11,11 +11,14 @@ from blueprints.api.access import REFUSALS, answered_once, decimal_of, ref, requ
 from blueprints.api.schemas import (
     ContributionChange, ContributionIn, ContributionOut, ContributionPage, ContributionQuery, Problem, Reason,
 )
+from portal.agreements.models import Agreement
+from portal.contributions import operations as contributions
+from portal.contributions.models import Contribution
+from portal.contributions.operations import ContributionFields
+from portal.core.tenancy import get_shared_or_404
 from portal.extensions import db
-from portal.models import Agreement, Contribution
-from portal.services import contributions, keyset, partnerships
-from portal.services.contributions import ContributionFields
-from portal.tenancy import get_shared_or_404
+from portal.integrations import keyset
+from portal.organisations import partnerships
 
 
 def _contribution(contribution: Contribution) -> ContributionOut:

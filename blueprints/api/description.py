@@ -6,7 +6,7 @@ import copy
 from flask import jsonify, render_template
 
 from blueprints.api import bp, spec
-from portal.services import webhook_events
+from portal.integrations import webhook_events
 
 
 def _description() -> dict:

@@ -11,8 +11,8 @@ from blueprints.api.access import REFUSALS, require
 from blueprints.api.schemas import (
     AgreementFigures, Cell, FigureColumn, Figures, FiguresQuery, FigureTable, PeriodOut, Problem,
 )
-from portal.exports import Table
-from portal.services import report_filters, reports
+from portal.core.exports import Table
+from portal.reporting import figures as reports, filters as report_filters
 
 
 @bp.get("/figures")

@@ -12,11 +12,13 @@ from blueprints.api import bp, spec
 from blueprints.api.access import REFUSALS, answered_once, pair_with, ref, require
 from blueprints.api.problems import problem
 from blueprints.api.schemas import MaterialIn, MaterialOut, MaterialPage, MaterialQuery, Problem, VersionOut
+from portal.agreements.models import Agreement
+from portal.core.tenancy import get_shared_or_404
 from portal.extensions import db
-from portal.models import Agreement, Material, MaterialVersion
-from portal.services import document_access, materials
-from portal.services.materials import MaterialFilter, Upload
-from portal.tenancy import get_shared_or_404
+from portal.materials import operations as materials
+from portal.materials.models import Material, MaterialVersion
+from portal.materials.operations import MaterialFilter, Upload
+from portal.privacy import document_access
 
 
 @bp.get("/materials")

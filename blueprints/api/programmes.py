@@ -6,11 +6,15 @@ from spectree import Response as Answers
 
 from blueprints.api import bp, spec
 from blueprints.api.access import REFUSALS, answered_once, pair_with, ref, require
-from blueprints.api.schemas import ProgrammeClosing, ProgrammeIn, ProgrammeOut, ProgrammePage, ProgrammeQuery, Problem
-from portal.models import Agreement, Programme
-from portal.services import keyset, programmes
-from portal.services.programmes import ProgrammeFields
-from portal.tenancy import get_shared_or_404
+from blueprints.api.schemas import (
+    Problem, ProgrammeClosing, ProgrammeIn, ProgrammeOut, ProgrammePage, ProgrammeQuery,
+)
+from portal.agreements.models import Agreement
+from portal.contributions import programmes
+from portal.contributions.models import Programme
+from portal.contributions.programmes import ProgrammeFields
+from portal.core.tenancy import get_shared_or_404
+from portal.integrations import keyset
 
 
 def _programme(programme: Programme) -> ProgrammeOut:

@@ -4,17 +4,18 @@ Dates are ISO 8601 (`2025-11-28`, `2025-11-28T03:00:00Z`); lists are keyset-pagi
 """
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from spectree.model_adapter.pydantic_adapter import BaseFile
 
-from portal.models import (
-    AgreementKind, AgreementStatus, AgreementType, ContributionStatus, ContributionType, MaterialCategory, OrgKind,
-    Party, ProgrammeStatus, SignatureMethod,
-)
+from portal.agreements.models import AgreementKind, AgreementStatus, AgreementType, Party, SignatureMethod
+from portal.contributions.models import ContributionStatus, ContributionType, ProgrammeStatus
+from portal.materials.models import MaterialCategory
+from portal.organisations.models import OrgKind
+
 
 def _whole(value):
     return int(value) if isinstance(value, float) and value.is_integer() else value

@@ -1,5 +1,5 @@
 """An organisation's API tokens: the keys its other systems use for /api/v1."""
-from portal.tenancy import tenant_blueprint
+from portal.core.tenancy import tenant_blueprint
 
 bp = tenant_blueprint("api_tokens", __name__, url_prefix="/api-tokens")
 

@@ -7,8 +7,8 @@ from wtforms.validators import DataRequired, Length
 
 from blueprints.auth.forms import MultiCheckboxField
 from blueprints.forms import Form
-from portal import clock
-from portal.services.api_tokens import SCOPES
+from portal.core import clock
+from portal.integrations.api_tokens import SCOPES
 
 
 class TokenForm(Form):

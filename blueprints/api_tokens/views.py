@@ -7,9 +7,9 @@ from blueprints.api_tokens import bp
 from blueprints.api_tokens.forms import TokenForm
 from blueprints.forms import ConfirmForm
 from blueprints.outcome import committed
-from portal.models import ApiToken
-from portal.services import api_tokens
-from portal.tenancy import current_org, get_owned_or_404
+from portal.core.tenancy import current_org, get_owned_or_404
+from portal.integrations import api_tokens
+from portal.integrations.token_models import ApiToken
 
 
 def _actor():

@@ -1,5 +1,5 @@
 """Reading the audit trail: an organisation's page in sentences, and the platform administrator's raw export."""
-from portal.tenancy import tenant_blueprint
+from portal.core.tenancy import tenant_blueprint
 
 bp = tenant_blueprint("audit", __name__, url_prefix="/audit")
 

@@ -1,18 +1,18 @@
 """The platform administrator's export of the audit trail: every entry as stored (JSON Lines: its changes as JSON,
 its IP address, its hash and the previous one's), of one organisation's trail or of all, for a period. The trail's
 page puts entries into words; this keeps what the words came from, and what `audit-verify` checks."""
-import json
 from datetime import date
+import json
 
 from flask import Blueprint, Response, abort, request, stream_with_context
 from flask_login import current_user
 
 from blueprints.query_args import record_id
 from portal import policy
+from portal.audit import trail as audit_trail
+from portal.core.tenancy import enter_platform, stream_in_scope
 from portal.extensions import db
-from portal.models import Organisation
-from portal.services import audit_trail
-from portal.tenancy import enter_platform, stream_in_scope
+from portal.organisations.models import Organisation
 
 bp = Blueprint("audit_export", __name__, url_prefix="/admin/audit")
 

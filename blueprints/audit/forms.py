@@ -4,7 +4,7 @@ from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
 from blueprints.forms import Form
-from portal.services.audit_trail import RECORD_KINDS, SYSTEM, TrailFilter
+from portal.audit.trail import RECORD_KINDS, SYSTEM, TrailFilter
 
 
 class TrailFilterForm(Form):

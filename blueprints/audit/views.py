@@ -6,8 +6,8 @@ from blueprints.audit import bp
 from blueprints.audit.forms import TrailFilterForm
 from blueprints.query_args import filter_args, record_id
 from portal import policy
-from portal.services import audit_sentences, audit_trail
-from portal.tenancy import current_org
+from portal.audit import sentences as audit_sentences, trail as audit_trail
+from portal.core.tenancy import current_org
 
 
 @bp.route("/")

@@ -1,14 +1,14 @@
 """Forms for logging in, passwords, invitations and one's profile."""
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    EmailField, PasswordField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, ValidationError,
-    widgets,
+    EmailField, PasswordField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField,
+    ValidationError, widgets,
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from blueprints.forms import Form
-from portal.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from portal.vocabulary import NOTIFICATION_GROUPS
+from portal.accounts.operations import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from portal.core.vocabulary import NOTIFICATION_GROUPS
 
 
 class MultiCheckboxField(SelectMultipleField):

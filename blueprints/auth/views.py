@@ -5,23 +5,25 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from markupsafe import Markup
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 
 from blueprints.auth import bp
-from blueprints.members.forms import ConfirmForm
 from blueprints.auth.forms import (
     AcceptInvitationForm, ChangePasswordForm, ConfirmInvitationForm, ForgotPasswordForm, LoginForm, ProfileForm,
     ResetPasswordForm, TwoFactorForm,
 )
-from portal import i18n, security, tenancy
-from portal.errors import DomainError
+from blueprints.members.forms import ConfirmForm
+from portal.accounts import login_sessions, operations as accounts, password_reset, two_factor
+from portal.accounts.models import User
+from portal.audit import sentences as audit_sentences
+from portal.contributions import notices as contribution_notices
+from portal.core import i18n, security, tenancy
+from portal.core.errors import DomainError
 from portal.extensions import db, limiter
-from portal.models import User
-from portal.services import (
-    accounts, audit_sentences, contribution_notices, invitations, login_sessions, notifications, password_reset, personal_data, pseudonyms,
-    two_factor,
-)
+from portal.notifications import operations as notifications
+from portal.organisations import invitations
+from portal.privacy import personal_data, pseudonyms
 
 
 def _safe_next(target: str | None) -> str:

@@ -1,5 +1,5 @@
 """Contributions and programmes: record, verify, correct; sessions of a programme at once."""
-from portal.tenancy import tenant_blueprint
+from portal.core.tenancy import tenant_blueprint
 
 bp = tenant_blueprint("contributions", __name__, url_prefix="/contributions")
 

@@ -10,12 +10,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from blueprints.forms import Form
-from portal.models import ContributionType
 from blueprints.materials.forms import accepted_files
-from portal.services import contributions
-from portal.services.contributions import ContributionFields, contribution_types_under
-from portal.services.programmes import ProgrammeFields
-from portal.vocabulary import CONTRIBUTION_TYPE, label
+from portal.contributions import operations as contributions
+from portal.contributions.models import ContributionType
+from portal.contributions.operations import ContributionFields, contribution_types_under
+from portal.contributions.programmes import ProgrammeFields
+from portal.core.vocabulary import CONTRIBUTION_TYPE, label
 
 NONE = 0
 #: "— pilih —" first: a type nobody chose is never recorded as the first of the list.

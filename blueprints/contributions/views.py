@@ -7,28 +7,30 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from blueprints.forms import ConfirmForm
+from blueprints.background import in_background
 from blueprints.contributions import bp
 from blueprints.contributions.forms import (
     CloseProgrammeForm, ContributionForm, ImportForm, ProgrammeForm, ReasonForm, SessionsForm,
 )
-from blueprints.background import in_background
+from blueprints.forms import ConfirmForm
 from blueprints.outcome import committed
 from blueprints.pairs import chosen_pair
-from blueprints.table_files import table_file
 from blueprints.query_args import filter_args, page_number, record_id
+from blueprints.table_files import table_file
 from portal import policy
+from portal.agreements import lists as agreement_lists
+from portal.contributions import evidence, importer as contribution_import, operations as contributions
+from portal.contributions.models import Contribution, ContributionStatus, Programme, ProgrammeStatus
+from portal.contributions.operations import ContributionFields
+from portal.contributions.programmes import close_programme, create_programme
+from portal.core import transactional_files as files
+from portal.core.session_pages import kept_for_session
+from portal.core.tenancy import current_org, get_shared_or_404
 from portal.extensions import db
-from portal.models import (
-    Contribution, ContributionStatus, Material,
-    Programme, ProgrammeStatus,
-)
-from portal.services import agreement_lists, contribution_import, contributions, evidence, file_jobs, files, materials
-from portal.services.programmes import close_programme, create_programme
-from portal.services.contributions import ContributionFields
-from portal.services.materials import Upload
-from portal.session_pages import kept_for_session
-from portal.tenancy import current_org, get_shared_or_404
+from portal.jobs import made_files as file_jobs
+from portal.materials import operations as materials
+from portal.materials.models import Material
+from portal.materials.operations import Upload
 
 PER_PAGE = 25
 

@@ -1,5 +1,5 @@
 """An organisation's home page: what it is, who it works with, what happened lately."""
-from portal.tenancy import tenant_blueprint
+from portal.core.tenancy import tenant_blueprint
 
 bp = tenant_blueprint("dashboard", __name__)
 

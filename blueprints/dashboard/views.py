@@ -9,13 +9,16 @@ from blueprints.background import in_background
 from blueprints.dashboard import bp
 from blueprints.query_args import page_number
 from blueprints.table_files import table_file
-from portal import activity_report, clock, policy
-from portal.models import OrgKind
-from portal.services import (
-    audit, audit_sentences, contributions, file_jobs, organisations, partnerships, queues, report_filters, reports,
-)
-from portal.session_pages import kept_for_session
-from portal.tenancy import current_membership, current_org
+from portal import policy
+from portal.audit import chain as audit, sentences as audit_sentences
+from portal.contributions import operations as contributions
+from portal.core import clock
+from portal.core.session_pages import kept_for_session
+from portal.core.tenancy import current_membership, current_org
+from portal.jobs import made_files as file_jobs
+from portal.organisations import operations as organisations, partnerships
+from portal.organisations.models import OrgKind
+from portal.reporting import activity_report, figures as reports, filters as report_filters, queues
 
 #: What a dashboard draws of a long table (largest first), and the newest partnerships it lists; the rest is a
 #: click (or a download) away. Drawing every row of a facility with 200 partners was most of its page.

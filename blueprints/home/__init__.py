@@ -17,8 +17,8 @@ def _navigation():
     from flask_login import current_user
 
     from portal import policy
-    from portal.services.organisations import organisations_of
-    from portal.tenancy import current_org
+    from portal.core.tenancy import current_org
+    from portal.organisations.operations import organisations_of
 
     if not current_user or not current_user.is_authenticated:
         return {"switch_choices": [], "current_org": None, "nav_org": None, "nav_audit": False, "nav_news": False}

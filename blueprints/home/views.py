@@ -4,13 +4,14 @@ from flask import current_app, jsonify, redirect, render_template, request, sess
 from flask_login import current_user
 from sqlalchemy import text
 
-from portal import i18n, storage
-from portal.extensions import db
-from portal.services import accounts, organisations, public_pages, retention
-
 from blueprints.home import bp
+from portal.accounts import operations as accounts
+from portal.core import i18n, storage
+from portal.extensions import db
+from portal.organisations import operations as organisations
+from portal.privacy import retention
+from portal.public import pages as public_pages
 from portal.version import __version__
-
 
 #: The reports a visitor sees on the landing page; the rest are a click away on the public index.
 LANDING_NEWS = 6

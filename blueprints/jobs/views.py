@@ -3,9 +3,9 @@ from flask import abort, jsonify, redirect, render_template, url_for
 
 from blueprints.jobs import bp
 from blueprints.outcome import committed
-from portal.services import background, file_jobs
-from portal.tenancy import current_org
-from portal.vocabulary import JOB_KIND
+from portal.core.tenancy import current_org
+from portal.core.vocabulary import JOB_KIND
+from portal.jobs import made_files as file_jobs, tracked as background
 
 #: The imported rows listed on the page; the contribution list holds them all.
 ROWS_SHOWN = 50

@@ -1,5 +1,5 @@
 """Materials shared between a facility and a partner: upload, versions, preview, download."""
-from portal.tenancy import tenant_blueprint
+from portal.core.tenancy import tenant_blueprint
 
 bp = tenant_blueprint("materials", __name__, url_prefix="/materials")
 

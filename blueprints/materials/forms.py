@@ -6,10 +6,10 @@ from wtforms import FieldList, HiddenField, SelectField, StringField, SubmitFiel
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from blueprints.forms import Form, typed
-from portal.models import MaterialCategory
-from portal.services import file_kinds
-from portal.services.materials import MaterialFilter
-from portal.vocabulary import MATERIAL_CATEGORY
+from portal.core import file_kinds
+from portal.core.vocabulary import MATERIAL_CATEGORY
+from portal.materials.models import MaterialCategory
+from portal.materials.operations import MaterialFilter
 
 CATEGORY_CHOICES = [(category.value, label) for category, label in MATERIAL_CATEGORY.items()]
 
@@ -24,7 +24,7 @@ class _Uploaded:
     """Files come either in the form itself (no JavaScript) or, already in storage, as checked upload ids.
 
     `uploaded` holds the ids of resumable uploads the browser finished (resumable-upload.js adds them; see
-    `portal.services.uploads`).
+    `portal.materials.uploads`).
     """
 
     def uploaded_ids(self) -> list[str]:

@@ -9,15 +9,19 @@ from blueprints.materials import bp
 from blueprints.materials.forms import FilterForm, UploadForm, VersionForm
 from blueprints.outcome import committed
 from blueprints.pairs import chosen_pair
-from blueprints.stored_files import stored_file
 from blueprints.query_args import filter_args, page_number, record_id
+from blueprints.stored_files import stored_file
 from portal import policy
+from portal.agreements import lists as agreement_lists
+from portal.agreements.models import Agreement
+from portal.core.session_pages import kept_for_session
+from portal.core.tenancy import current_org, get_shared_or_404
 from portal.extensions import db
-from portal.models import AccessHow, Agreement, Material, MaterialCategory, MaterialVersion
-from portal.services import agreement_lists, document_access, materials, uploads
-from portal.services.materials import Upload
-from portal.session_pages import kept_for_session
-from portal.tenancy import current_org, get_shared_or_404
+from portal.materials import operations as materials, uploads
+from portal.materials.models import Material, MaterialCategory, MaterialVersion
+from portal.materials.operations import Upload
+from portal.privacy import document_access
+from portal.privacy.access_models import AccessHow
 
 
 def _actor():

@@ -1,5 +1,5 @@
 """An organisation's people and their roles."""
-from portal.tenancy import tenant_blueprint
+from portal.core.tenancy import tenant_blueprint
 
 bp = tenant_blueprint("members", __name__, url_prefix="/members")
 

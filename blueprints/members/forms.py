@@ -1,13 +1,13 @@
 """Forms for adding a person to an organisation and changing their role."""
 from flask_babel import lazy_gettext as _l
-from blueprints.forms import Form
 from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from portal import vocabulary
-from portal.models import ROLES_BY_KIND
-from portal.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from portal.services.organisations import Person
+from blueprints.forms import Form
+from portal.accounts.operations import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from portal.core import vocabulary
+from portal.organisations.models import ROLES_BY_KIND
+from portal.organisations.operations import Person
 
 
 def role_choices(kind) -> list[tuple[str, str]]:

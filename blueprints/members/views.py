@@ -7,9 +7,9 @@ from blueprints.members import bp
 from blueprints.members.forms import ChangeRoleForm, ConfirmForm, InviteMemberForm
 from blueprints.outcome import committed
 from portal import policy
-from portal.models import Membership
-from portal.services import invitations, organisations
-from portal.tenancy import current_org, get_owned_or_404
+from portal.core.tenancy import current_org, get_owned_or_404
+from portal.organisations import invitations, operations as organisations
+from portal.organisations.models import Membership
 
 
 @bp.route("/")

@@ -1,4 +1,4 @@
-"""Forms of the news pages; their rules live in `portal.services.news` and `news_photos`."""
+"""Forms of the news pages; their rules live in `portal.public.news` and `news_photos`."""
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional

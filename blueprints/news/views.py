@@ -8,9 +8,11 @@ from blueprints.news import bp
 from blueprints.news.forms import DraftFromForm, NewsForm, PhotoForm, PublicPageForm, QuoteForm
 from blueprints.outcome import committed
 from portal import policy
-from portal.models import Agreement, MaterialVersion, NewsStatus
-from portal.services import news, news_drafts, news_photos, publication
-from portal.tenancy import current_org, get_shared_or_404
+from portal.agreements.models import Agreement
+from portal.core.tenancy import current_org, get_shared_or_404
+from portal.materials.models import MaterialVersion
+from portal.public import news, news_drafts, news_photos, publication
+from portal.public.news_models import NewsStatus
 
 
 def _actor():

@@ -5,7 +5,7 @@ from flask_login import current_user
 from blueprints.members.forms import ConfirmForm
 from blueprints.notifications import bp
 from portal.extensions import db
-from portal.services import notifications
+from portal.notifications import operations as notifications
 
 
 def _me():

@@ -1,5 +1,5 @@
 """The partners a facility works with (and, for a partner, its facilities)."""
-from portal.tenancy import tenant_blueprint
+from portal.core.tenancy import tenant_blueprint
 
 bp = tenant_blueprint("partnerships", __name__, url_prefix="/partners")
 

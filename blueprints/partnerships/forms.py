@@ -4,8 +4,8 @@ from wtforms import DateField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from blueprints.forms import Form
-from portal.models import PartnerCategory
-from portal.vocabulary import label
+from portal.core.vocabulary import label
+from portal.organisations.models import PartnerCategory
 
 
 class LinkPartnerForm(Form):

@@ -8,9 +8,9 @@ from blueprints.outcome import committed
 from blueprints.partnerships import bp
 from blueprints.partnerships.forms import InvitePartnerForm, LinkPartnerForm
 from portal import policy
-from portal.models import Partnership
-from portal.services import invitations, organisations, parties, partnerships
-from portal.tenancy import current_org, get_shared_or_404
+from portal.core.tenancy import current_org, get_shared_or_404
+from portal.organisations import invitations, operations as organisations, partnerships, party_search as parties
+from portal.organisations.partnership_models import Partnership
 
 
 @bp.route("/")

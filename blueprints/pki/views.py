@@ -8,7 +8,7 @@ from flask import Response, abort, current_app, request
 from blueprints.pki import bp
 from portal import signing
 from portal.extensions import limiter
-from portal.services import signing_certificates
+from portal.signing import certificates as signing_certificates
 
 #: An OCSP request for one certificate is about 100 bytes; anything far larger is not one.
 MAX_REQUEST_BYTES = 4096

@@ -1,8 +1,8 @@
 """The public pages of facilities that publish, their provinces, feeds and sitemap: no sign-in, kept and
-answered by `portal.public_cache.KeptPages`, which also limits each visitor to PUBLIC_LIMIT."""
+answered by `portal.public.kept_pages.KeptPages`, which also limits each visitor to PUBLIC_LIMIT."""
 from flask import Blueprint, abort, request
 
-from portal.public_cache import REFUSED
+from portal.public.kept_pages import REFUSED
 
 bp = Blueprint("public", __name__)
 

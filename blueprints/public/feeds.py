@@ -5,8 +5,9 @@ from feedgen.feed import FeedGenerator
 from flask import Response
 from flask_babel import gettext as _
 
-from portal import links
-from portal.models.base import as_utc
+from portal.core import links
+from portal.core.columns import as_utc
+
 
 def atom(*, title: str, page: str, items: list) -> Response:
     feed = FeedGenerator()

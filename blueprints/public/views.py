@@ -1,12 +1,11 @@
-"""Translate public addresses into reads of `portal.services.public_pages`, and answers into HTML and Atom."""
+"""Translate public addresses into reads of `portal.public.pages`, and answers into HTML and Atom."""
 from __future__ import annotations
 
 from flask import Response, abort, current_app, render_template, request, send_from_directory
 
-from blueprints.public import bp
-from blueprints.public import feeds
-from portal import links, public_cache, storage
-from portal.services import public_pages
+from blueprints.public import bp, feeds
+from portal.core import links, storage
+from portal.public import kept_pages as public_cache, pages as public_pages
 
 #: Pages of news beyond this are not offered (nor drawn for anyone who guesses them).
 MAX_PAGE = 200

@@ -4,9 +4,11 @@ from flask_login import current_user
 
 from blueprints.outcome import committed_or_refused
 from blueprints.uploads import bp
-from portal.models import Material, Partnership, ResumableUpload, UploadStatus
-from portal.services import uploads
-from portal.tenancy import get_shared_or_404
+from portal.core.tenancy import get_shared_or_404
+from portal.materials import uploads
+from portal.materials.models import Material
+from portal.materials.upload_models import ResumableUpload, UploadStatus
+from portal.organisations.partnership_models import Partnership
 
 
 def _body() -> dict:

@@ -7,8 +7,8 @@ from wtforms.validators import DataRequired, Length
 
 from blueprints.forms import Form
 from blueprints.verify import bp
+from portal.agreements import verification
 from portal.extensions import limiter
-from portal.services import verification
 
 
 class CodeForm(Form):

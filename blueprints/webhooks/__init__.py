@@ -1,5 +1,5 @@
 """An organisation's webhooks: where its systems listen, what they are sent, and the delivery log."""
-from portal.tenancy import tenant_blueprint
+from portal.core.tenancy import tenant_blueprint
 
 bp = tenant_blueprint("webhooks", __name__, url_prefix="/webhooks")
 

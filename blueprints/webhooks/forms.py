@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Length
 
 from blueprints.auth.forms import MultiCheckboxField
 from blueprints.forms import Form
-from portal.services.webhook_events import EVENTS
+from portal.integrations.webhook_events import EVENTS
 
 
 class EndpointForm(Form):

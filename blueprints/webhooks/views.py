@@ -3,13 +3,13 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints.forms import ConfirmForm
 from blueprints.outcome import committed
 from blueprints.webhooks import bp
-from blueprints.forms import ConfirmForm
 from blueprints.webhooks.forms import EndpointForm
-from portal.models import WebhookDelivery, WebhookEndpoint
-from portal.services import webhook_events, webhooks
-from portal.tenancy import current_org, get_owned_or_404
+from portal.core.tenancy import current_org, get_owned_or_404
+from portal.integrations import webhook_events, webhooks
+from portal.integrations.webhook_models import WebhookDelivery, WebhookEndpoint
 
 
 def _actor():

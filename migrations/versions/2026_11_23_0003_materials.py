@@ -107,7 +107,7 @@ def downgrade():
 
 SHARED_TABLES = ("materials", "material_versions")
 
-#: The acting organisation, as set per transaction by portal.tenancy.
+#: The acting organisation, as set per transaction by portal.core.tenancy.
 _ORG = "nullif(current_setting('mitrapas.org_id', true), '')::integer"
 _EVERY_TENANT = "current_setting('mitrapas.every_tenant', true) = 'on'"
 

@@ -134,7 +134,7 @@ def downgrade():
 
 SHARED_TABLES = ("programmes", "contributions")
 
-#: The acting organisation, as set per transaction by portal.tenancy.
+#: The acting organisation, as set per transaction by portal.core.tenancy.
 _ORG = "nullif(current_setting('mitrapas.org_id', true), '')::integer"
 _EVERY_TENANT = "current_setting('mitrapas.every_tenant', true) = 'on'"
 

@@ -15,7 +15,7 @@ down_revision = "0011"
 branch_labels = None
 depends_on = None
 
-#: The acting organisation, as set per transaction by portal.tenancy (as in 0003).
+#: The acting organisation, as set per transaction by portal.core.tenancy (as in 0003).
 _ORG = "nullif(current_setting('mitrapas.org_id', true), '')::integer"
 _EVERY_TENANT = "current_setting('mitrapas.every_tenant', true) = 'on'"
 

@@ -8,7 +8,7 @@ Create Date: 2026-12-01 04:00:00
 import sqlalchemy as sa
 from alembic import op
 
-from portal import sealing
+from portal.core import sealing
 
 revision = "0014"
 down_revision = "0013"

@@ -7,8 +7,8 @@ B-LTA; `read` reports what a PDF's signatures prove. Nothing here knows agreemen
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
+import io
 from pathlib import Path
 from typing import Callable, Protocol
 
@@ -16,11 +16,11 @@ from cryptography import x509
 from flask import current_app
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from portal import links
+from portal.core import links
 from portal.signing import pades, psre
 from portal.signing.keys import FileKeys, TokenKeys
-from portal.signing.portal_ca import Authority, Revocation, Subject
 from portal.signing.pades import Appearance, Box, Found, UnreadablePdf
+from portal.signing.portal_ca import Authority, Revocation, Subject
 from portal.signing.psre import Refused
 
 __all__ = ["Appearance", "Authority", "Box", "DocumentSigner", "Found", "Refused", "Revocation", "Signatory", "Subject",

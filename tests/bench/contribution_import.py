@@ -9,16 +9,18 @@ checks, no audit). Prints the times and the ratios; asserts nothing.
 """
 from __future__ import annotations
 
+from datetime import date, timedelta
 import io
 import time
-from datetime import date, timedelta
 
 from sqlalchemy import insert
 
+from portal.audit.models import AuditEntry
+from portal.contributions import importer as contribution_import
+from portal.contributions.models import Contribution, ContributionStatus, ContributionType
+from portal.core.tenancy import acting_for, unscoped
 from portal.extensions import db
-from portal.models import AuditEntry, Contribution, ContributionStatus, ContributionType, Role
-from portal.services import contribution_import
-from portal.tenancy import acting_for, unscoped
+from portal.organisations.models import Role
 from tests.conftest import make_app
 from tests.databases import fresh_database
 from tests.factories import FacilityFactory, PartnerFactory, PartnershipFactory, member_of

@@ -22,9 +22,9 @@ import time
 
 from sqlalchemy import create_engine, text
 
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import Organisation, Role
-from portal.tenancy import unscoped
+from portal.organisations.models import Organisation, Role
 from tests.bench import data_generator
 from tests.conftest import Web, make_app
 from tests.databases import fresh_database

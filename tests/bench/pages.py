@@ -14,7 +14,7 @@ search that finds none, i.e. what any signed-in request costs at least (the sess
 RLS, the tenancy, one query, JSON).
 
 The signed-in pages are measured twice: as the person reloading them gets them (kept for their session until
-anything is written, portal/session_pages.py), and "(drawn)", drawn anew for every request, as after each write.
+anything is written, portal/core/session_pages.py), and "(drawn)", drawn anew for every request, as after each write.
 
 Each page is loaded with wrk (Debian's package) at 8 and 50 connections; the script
 prints req/s as a ratio to bare Flask, p50 and p99. Every answer under load is
@@ -31,13 +31,13 @@ It asserts nothing about time; the goals and the figures are in tests/bench/READ
 from __future__ import annotations
 
 import argparse
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
 import json
+from pathlib import Path
 import shutil
 import subprocess
 import time
-from contextlib import ExitStack
-from dataclasses import dataclass, replace
-from pathlib import Path
 
 import psutil
 import requests
@@ -142,7 +142,7 @@ def hot_pages(where: dict[str, str]) -> list[Page]:
         Page("oversight dashboard", "analis.ditjenpas@mitrapas.test", f"/o/{where['oversight']}/", dashboard=True),
     ]
     # The same pages drawn for every request: an argument the views ignore keeps them from being kept for the
-    # session (portal/session_pages.py), as after every write.
+    # session (portal/core/session_pages.py), as after every write.
     drawn = [replace(page, name=f"{page.name} (drawn)", path=f"{page.path}?drawn=1") for page in signed_in]
     return [
         Page("signed-in floor", head, f"{facility}/partners/names.json?q=zzzz", floor=True),

@@ -1,7 +1,7 @@
 """What the automatic pair-rule filter costs, against the hand-written query it replaces.
 
 For a facility, a partner and an oversight office, time loading their visible
-partnerships through the ORM (filter added by portal.tenancy) and through one
+partnerships through the ORM (filter added by portal.core.tenancy) and through one
 hand-written SQL statement with the same WHERE clause (the floor), at two data
 sizes. Prints medians and the ratio; asserts nothing about time.
 """
@@ -13,10 +13,11 @@ import time
 
 from sqlalchemy import insert, select, text
 
+from portal.core.columns import utcnow
+from portal.core.tenancy import acting_for, unscoped
 from portal.extensions import db
-from portal.models import Organisation, OrgKind, Partnership, PROVINCES
-from portal.models.base import utcnow
-from portal.tenancy import acting_for, unscoped
+from portal.organisations.models import PROVINCES, Organisation, OrgKind
+from portal.organisations.partnership_models import Partnership
 from tests.conftest import make_app
 from tests.databases import fresh_database
 

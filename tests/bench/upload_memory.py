@@ -14,12 +14,12 @@ import http.client
 import http.cookiejar
 import multiprocessing
 import os
+from pathlib import Path
 import re
 import tempfile
 import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 CHUNK = 1024 * 1024
 
@@ -29,7 +29,8 @@ def serve(database_url: str, storage: dict, port_queue) -> None:
     from flask_migrate import upgrade
     from werkzeug.serving import make_server
 
-    from portal import create_app, demo
+    from mitrapas_dev import demo
+    from portal import create_app
     from portal.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench", "ENV_NAME": "testing",
@@ -105,7 +106,7 @@ class Browser:
 
 
 def main(mib: int = 1024) -> None:
-    from portal.seaweedfs import SeaweedFS
+    from mitrapas_dev.seaweedfs import SeaweedFS
 
     with tempfile.TemporaryDirectory(prefix="mitrapas-bench-") as folder:
         folder = Path(folder)
@@ -138,7 +139,7 @@ def main(mib: int = 1024) -> None:
           f"{mib / big_seconds:.0f} MiB/s)")
     print(f"  ratio {mib} MiB / 1 MiB upload : {big / small:.2f}x  (growth {big - small:+.1f} MiB "
           f"for {mib - 1} MiB more data; {big - middle:+.1f} MiB from {mib // 4} to {mib} MiB)")
-    print("  (the growth is boto3's bounded part buffers: TransferConfig in portal/storage.py)")
+    print("  (the growth is boto3's bounded part buffers: TransferConfig in portal/core/storage.py)")
 
 
 if __name__ == "__main__":

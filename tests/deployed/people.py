@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from portal.demo import DEMO_PASSWORD
+from mitrapas_dev.demo import DEMO_PASSWORD
 from tests.authenticator import Authenticator
 from tests.visitor import Visitor
 

@@ -3,16 +3,18 @@
 Run with the deployed stack's environment, through the same services people use,
 so a fault test has many agreements waiting for their signatures.
 """
+from datetime import date
 import io
 import sys
-from datetime import date
 
-from portal import agreement_pdf, create_app
+from portal import create_app
+from portal.accounts import operations as accounts
+from portal.agreements import operations as agreements, pdf as agreement_pdf
+from portal.agreements.models import AgreementType
+from portal.agreements.operations import AgreementFields
+from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.models import AgreementType, Organisation
-from portal.services import accounts, agreements
-from portal.services.agreements import AgreementFields
-from portal.tenancy import unscoped
+from portal.organisations.models import Organisation
 
 
 def main(count: int) -> None:

@@ -11,26 +11,26 @@ child of the test session and is stopped with it.
 """
 from __future__ import annotations
 
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 import os
+from pathlib import Path
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
-from dataclasses import dataclass, field
-from pathlib import Path
 
+from cryptography.fernet import Fernet
 import psutil
 import requests
 import trustme
-from cryptography.fernet import Fernet
 
+from mitrapas_dev.local_mail import LocalMailServer
+from mitrapas_dev.seaweedfs import SeaweedFS, free_port
 from portal import PROJECT_ROOT
-from portal.console import CONNECTIONS_PER_THREAD, WORKER_CLASS
-from portal.local_mail import LocalMailServer
-from portal.seaweedfs import SeaweedFS, free_port
+from portal.ops.console import CONNECTIONS_PER_THREAD, WORKER_CLASS
 from tests.databases import fresh_database
 from tests.webhook_receiver import WebhookReceiver
 
@@ -273,6 +273,13 @@ def install_release() -> Path:
         subprocess.run([sys.executable, "-m", "venv", str(folder / "venv")], check=True, timeout=300)
         subprocess.run([str(folder / "venv" / "bin" / "pip"), "install", "--quiet", str(wheel)], check=True,
                        capture_output=True, timeout=900)
+        # The demo comes from the developer package, installed beside the release as an operator trying the portal
+        # would (`flask portal seed-demo`); none of its own dependencies, which only the local stack needs.
+        subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(folder / "dev"),
+                        str(PROJECT_ROOT / "devtools")], check=True, capture_output=True, timeout=600)
+        dev_wheel, = (folder / "dev").glob("mitrapas_dev-*.whl")
+        subprocess.run([str(folder / "venv" / "bin" / "pip"), "install", "--quiet", "--no-deps", str(dev_wheel)],
+                       check=True, capture_output=True, timeout=300)
         _RELEASE.update(bin=folder / "venv" / "bin", wheel=wheel)
     return _RELEASE["bin"]
 

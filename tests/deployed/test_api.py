@@ -4,13 +4,13 @@ Row-Level Security): what the hospital's people read, never another pair's agree
 referrals once however often it retries; revoked, it is refused."""
 from __future__ import annotations
 
+from datetime import date, timedelta
 import json
 import os
 import random
 import re
 import subprocess
 import sys
-from datetime import date, timedelta
 
 import pytest
 import requests
@@ -83,7 +83,7 @@ def token_of(stack, email: str) -> str:
 
     from sqlalchemy import create_engine, text
 
-    from portal.services.api_tokens import PREFIX, SCOPES, digest
+    from portal.integrations.api_tokens import PREFIX, SCOPES, digest
 
     secret = PREFIX + secrets.token_urlsafe(32)
     engine = create_engine(stack.env["MIGRATION_DATABASE_URL"])

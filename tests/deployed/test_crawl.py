@@ -6,13 +6,13 @@ says so) and never shows the other organisation's data.
 """
 from __future__ import annotations
 
-import re
 from concurrent.futures import ThreadPoolExecutor
+import re
 from urllib.parse import urlsplit
 
 import pytest
 
-from portal import demo
+from mitrapas_dev import demo
 from tests.deployed.crawl import Crawl, crawl
 
 ACCOUNTS = [email for email, _name, _what in demo.logins()]

@@ -2,7 +2,7 @@
 have run, and one clear line for each thing broken on purpose."""
 from __future__ import annotations
 
-from portal.seaweedfs import free_port
+from mitrapas_dev.seaweedfs import free_port
 
 PERIODIC = (("agreements-tick",), ("remind",), ("purge-materials",), ("purge-expired",), ("send-mail",),
             ("deliver-webhooks",),

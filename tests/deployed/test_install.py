@@ -6,8 +6,8 @@ import subprocess
 
 import requests
 
+from mitrapas_dev.seaweedfs import free_port
 from portal import PROJECT_ROOT
-from portal.seaweedfs import free_port
 from tests.databases import fresh_database
 from tests.deployed.stack import _RELEASE, WORKERS, _wait_until, install_release
 from tests.visitor import Visitor
@@ -26,6 +26,14 @@ def test_the_production_steps_take_a_blank_database_to_a_signed_in_page(stack, t
         assert installed.returncode == 0, installed.stderr[-3000:]
         assert "mitrapas, version" in installed.stdout
         mitrapas = str(prefix / "venv" / "bin" / "mitrapas")
+        # What production installs is the portal alone: no demo command, no developer package, none of its servers.
+        commands = subprocess.run([mitrapas, "portal", "--help"], env=env, cwd=tmp_path, capture_output=True,
+                                  text=True, check=True).stdout
+        assert "audit-verify" in commands and "seed-demo" not in commands
+        for developer_only in ("mitrapas_dev", "seaweedfs", "aiosmtpd"):
+            found = subprocess.run([str(prefix / "venv" / "bin" / "python"), "-c", f"import {developer_only}"],
+                                   cwd=tmp_path, capture_output=True)
+            assert found.returncode != 0, f"{developer_only} is installed in production"
         subprocess.run([mitrapas, "portal", "create-admin", "--email", ADMIN, "--name", "Admin Rutan Baru",
                         "--password", PASSWORD], env=env, cwd=tmp_path, check=True, capture_output=True)
 

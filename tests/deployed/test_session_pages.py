@@ -1,7 +1,7 @@
 """Story: an officer keeps the contribution list open in several tabs while a partner records a session; every tab
 shows it on its next page, whichever worker answers. Signing out in one tab signs out the others, kept pages or not.
 
-Signed-in pages are kept for the session that asked until anything is written (portal/session_pages.py): here
+Signed-in pages are kept for the session that asked until anything is written (portal/core/session_pages.py): here
 the write is committed by one worker and the pages were kept by both, in Redis.
 """
 from __future__ import annotations

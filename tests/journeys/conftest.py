@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from portal import demo, storage
+from mitrapas_dev import demo
+from portal.core import storage
 from portal.extensions import db
 from tests.conftest import make_app, serving_portal
 from tests.databases import copied_database, fresh_database

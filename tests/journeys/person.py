@@ -9,12 +9,12 @@ one picture per step.
 """
 from __future__ import annotations
 
-import re
-import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+import re
+import shutil
 
-from portal.demo import DEMO_PASSWORD
+from mitrapas_dev.demo import DEMO_PASSWORD
 from tests.journeys.page_checks import JOURNEYS, check_page, slug
 
 PHONE = 360

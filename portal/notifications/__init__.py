@@ -1,0 +1,1 @@
+"""Who is told what: the bell, e-mail through the outbox, and what each notice says."""

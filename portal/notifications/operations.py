@@ -1,0 +1,334 @@
+"""Who is told what, when something happens: in-app notices and, by preference, e-mail.
+
+Events arrive through the audit trail (`audit.recorded`), so every state change
+that is audited can notify without the services knowing about it. Recipients
+are always members of the record's own facility or partner, so a notice never
+reaches, or mentions, another tenant.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+import re
+
+from sqlalchemy import func, select, update
+
+from portal.accounts.models import User
+from portal.agreements.models import Agreement, AgreementKind, AgreementStatus, Party
+from portal.audit import chain as audit
+from portal.audit.models import AuditEntry
+from portal.contributions.models import Contribution, ContributionStatus
+from portal.core import clock, links
+from portal.core.columns import utcnow
+from portal.core.tenancy import as_person, unscoped
+from portal.extensions import db
+from portal.integrations import webhook_events
+from portal.materials.models import Material
+from portal.notifications import outbox
+from portal.notifications.models import Notification
+from portal.organisations.invitation_models import Invitation
+from portal.organisations.models import Organisation, Role
+from portal.public.news_models import NewsItem
+
+#: What a person may switch off by e-mail (the bell always shows everything).
+GROUPS = ("agreements", "contributions", "people", "materials", "news", "reminders")
+#: A facility's verifiers hear of new contributions each, or several at once, or in a daily summary, as each chooses
+#: (`User.contribution_notices`, on their profile page) rather than by switching a group's e-mail off.
+NEW_CONTRIBUTION_KINDS = ("contribution.recorded", "contribution.recorded_many", "contribution.digest")
+MANAGERS = (Role.HEAD, Role.OFFICER, Role.ADMIN)
+
+
+def group_of(kind: str) -> str:
+    if kind.startswith("reminder."):
+        return "reminders"
+    if kind in NEW_CONTRIBUTION_KINDS:  # how these come is the verifier's own choice (`contribution_notices`)
+        return "new_contributions"
+    return {"agreement": "agreements", "contribution": "contributions", "invitation": "people",
+            "material": "materials", "news": "news"}.get(kind.split(".")[0], "agreements")
+
+
+def notify(users, kind: str, *, organisation: Organisation, link: str, dedupe_key: str | None = None,
+           mail: str = "notification", mail_context: dict | None = None, **params) -> list[Notification]:
+    """One notice per active person (each once), and an e-mail unless they switched that group off; the e-mail is
+    `templates/mail/<mail>.*` (the notice's sentence unless told otherwise), given `mail_context` besides."""
+    made = []
+    for user in {user.id: user for user in users if user is not None and user.is_active}.values():
+        key = f"{dedupe_key}:user:{user.id}" if dedupe_key else None
+        if key and db.session.scalar(select(Notification.id).where(Notification.dedupe_key == key)):
+            continue
+        notice = Notification(user_id=user.id, organisation_id=organisation.id, kind=kind, params=params,
+                              link=link, dedupe_key=key)
+        db.session.add(notice)
+        made.append(notice)
+        if group_of(kind) not in (user.muted_notifications or []):
+            outbox.queue(user.email, mail, locale=user.locale, notice=notice, user=user,
+                         link=links.absolute(link), **(mail_context or {}))
+    db.session.flush()
+    return made
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def latest(user: User, limit: int = 50) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                   .order_by(Notification.id.desc()).limit(limit)))
+
+
+def open_notice(user: User, notice_id: int) -> Notification | None:
+    notice = db.session.scalar(select(Notification).where(Notification.id == notice_id,
+                                                          Notification.user_id == user.id))
+    if notice is not None and notice.read_at is None:
+        notice.read_at = utcnow()
+    return notice
+
+
+def mark_all_read(user: User) -> None:
+    db.session.execute(update(Notification).where(Notification.user_id == user.id,
+                                                  Notification.read_at.is_(None)).values(read_at=utcnow()))
+
+
+# --- who hears about what -------------------------------------------------------------------------
+# A notice names its record the way the screens do, never by its internal id nor by what someone typed into a
+# title or a reason (which may hold a WBP's name; a notice travels to mailboxes and lock screens). Its params keep
+# the codes and names the text is made of (`portal.notifications.texts` puts them into words when it is read).
+
+#: What an agreement number looks like on the screens (W17.PAS.PAS.10-PK.01.01-123, 445/123/RSUD-TL/XI/2025):
+#: one word of letters, digits and separators, with a digit. Anything else typed there (a sentence, a name, a NIK's
+#: 16 digits) is not shown in a notice; the agreement is then named by its type and parties.
+_NUMBER = re.compile(r"[\w./\-:()]{1,60}")
+_LONG_DIGITS = re.compile(r"\d{9,}")
+
+
+def shown_number(number: str | None) -> str | None:
+    """The agreement number as typed, if it looks like one; else None."""
+    number = (number or "").strip()
+    if _NUMBER.fullmatch(number) and re.search(r"\d", number) and not _LONG_DIGITS.search(number):
+        return number
+    return None
+
+
+def agreement_params(agreement: Agreement, reader: Organisation) -> dict:
+    """How a notice to `reader`'s people names the agreement: by the number of their own side if it has one, else
+    the other side's, else by its type and its parties."""
+    own, other = ((agreement.facility_number, agreement.partner_number) if reader.id == agreement.facility_id
+                  else (agreement.partner_number, agreement.facility_number))
+    params = {"agreement_type": str(agreement.type), "agreement_number": shown_number(own) or shown_number(other),
+              "facility": agreement.facility.name, "partner": agreement.partner.name}
+    if agreement.kind == AgreementKind.ADDENDUM:
+        params["addendum"] = True
+    return params
+
+
+def contribution_params(contribution: Contribution) -> dict:
+    """A contribution by what its list shows: its type, its date and the facility."""
+    return {"contribution_type": str(contribution.type), "contribution_date": contribution.started_on.isoformat(),
+            "facility": contribution.facility.name}
+
+
+def people_of(organisation: Organisation, roles=MANAGERS) -> list[User]:
+    return [m.user for m in organisation.memberships if m.role in roles and not m.has_lapsed()]
+
+
+def contribution_link(contribution_id: int, organisation: Organisation) -> str:
+    """Where a notice of a contribution sends `organisation`'s people; what `_verification_done` looks for too."""
+    return links.path("contributions.show", org_slug=organisation.slug, contribution_id=contribution_id)
+
+
+def _agreement_link(agreement: Agreement, organisation: Organisation) -> str:
+    return links.path("agreements.show", org_slug=organisation.slug, agreement_id=agreement.id)
+
+
+def _tell_party(organisation: Organisation, users, kind: str, agreement: Agreement, *, actor_id: int | None = None,
+                **params) -> None:
+    """Tell `users` of `organisation` (never the person who did it: their page says so already)."""
+    notify([user for user in users if user is not None and user.id != actor_id], kind, organisation=organisation,
+           link=_agreement_link(agreement, organisation), **agreement_params(agreement, organisation), **params)
+
+
+def _reviewers(facility: Organisation, actor_id: int | None) -> list[User]:
+    """Who reviews a submitted agreement: the facility's officers; its head(s) where no other officer is there to
+    (the head may review too, and would otherwise never hear of it)."""
+    officers = [user for user in people_of(facility, (Role.OFFICER,)) if user.id != actor_id]
+    return officers or people_of(facility, (Role.HEAD,))
+
+
+def _on_agreement(entry: AuditEntry) -> None:
+    """Each party hears when it is its turn, each person once per move, with the most specific notice:
+    submitted → the facility's reviewers; forwarded → its head(s), to decide; changes requested or rejected → the
+    partner's admins; approved → the partner's signatory, to sign, and its other admins, that it waits for the
+    signatory; signed by the partner → the facility's signatory, to sign; in force, expired or terminated → both
+    sides."""
+    agreement = db.session.get(Agreement, int(entry.object_id))
+    if agreement is None:
+        return
+    facility, partner, action, actor_id = agreement.facility, agreement.partner, entry.action, entry.actor_id
+    _turn_done(agreement, entry.actor)
+    partner_admins = people_of(partner, (Role.ADMIN,))
+    if action == "agreement.submitted":
+        by = partner if entry.organisation_id in (None, partner.id) else facility
+        _tell_party(facility, _reviewers(facility, actor_id), action, agreement, actor_id=actor_id, by=by.name)
+    elif action == "agreement.forwarded":
+        _tell_party(facility, people_of(facility, (Role.HEAD,)), action, agreement, actor_id=actor_id)
+    elif action in ("agreement.changes_requested", "agreement.rejected"):
+        _tell_party(partner, partner_admins, action, agreement, actor_id=actor_id)
+    elif action == "agreement.approved":
+        signatory = agreement.partner_signatory
+        _tell_party(partner, [signatory], "agreement.to_sign_approved", agreement, actor_id=actor_id)
+        others = [user for user in partner_admins if user.id != agreement.partner_signatory_id]
+        _tell_party(partner, others, action, agreement, actor_id=actor_id,
+                    signatory=signatory.name if signatory else "")
+    elif action == "agreement.signed" and (entry.changes or {}).get("after", {}).get("party") == Party.PARTNER:
+        # Only the partner's signature makes it the facility's turn. The head's own is recorded while the
+        # agreement is still "signed by the partner" (it completes right after): reading the status here told the
+        # head, as he signed, that it waited for his signature.
+        _tell_party(facility, [agreement.facility_signatory], "agreement.to_sign_partner_signed", agreement,
+                    actor_id=actor_id)
+    elif action in ("agreement.completed", "agreement.expired", "agreement.terminated"):
+        kind = "agreement.signed_by_both" if action == "agreement.completed" else action
+        _tell_party(facility, people_of(facility, (Role.HEAD, Role.OFFICER)), kind, agreement, actor_id=actor_id)
+        _tell_party(partner, partner_admins, kind, agreement, actor_id=actor_id)
+
+
+def _turn_done(agreement: Agreement, actor: User | None) -> None:
+    """Whoever acts on an agreement has done what its notices asked of them: those are read, so the bell does not
+    go on saying "waiting for your signature" about a PKS they have just signed."""
+    if actor is None:
+        return
+    with as_person(actor):  # their own notices
+        db.session.execute(update(Notification).where(
+            Notification.user_id == actor.id, Notification.read_at.is_(None),
+            Notification.link.in_([_agreement_link(agreement, side) for side in (agreement.facility,
+                                                                                 agreement.partner)]))
+            .values(read_at=utcnow()).execution_options(synchronize_session=False))
+
+
+def _on_contribution(entry: AuditEntry) -> None:
+    if entry.action == "contribution.recorded":
+        contribution_notices.recorded(entry)  # told when its transaction ends: an import records thousands
+        return
+    if entry.action not in ("contribution.verified", "contribution.rejected"):
+        return
+    contribution = db.session.get(Contribution, int(entry.object_id))
+    if contribution is None:
+        return
+    _verification_done(contribution)
+    if contribution.created_by is None:
+        return
+    partner = contribution.partner
+    notify([contribution.created_by], entry.action, organisation=partner,
+           link=contribution_link(contribution.id, partner),
+           **contribution_params(contribution))
+
+
+def _verification_done(contribution: Contribution) -> None:
+    """Once verified or sent back, a contribution waits for nobody at the facility: every notice that told its
+    people of it is read, whoever of them acted. The officer who verified both new
+    contributions still read "3 belum dibaca", two of them "menunggu verifikasi Anda"."""
+    facility = contribution.facility
+    with unscoped("the facility's notices of a contribution it has dealt with, whoever of its people dealt"):
+        db.session.execute(update(Notification).where(
+            Notification.organisation_id == facility.id, Notification.read_at.is_(None),
+            Notification.link == contribution_link(contribution.id, facility))
+            .values(read_at=utcnow()).execution_options(synchronize_session=False))
+
+
+def _on_invitation(entry: AuditEntry) -> None:
+    invitation = db.session.get(Invitation, int(entry.object_id))
+    if entry.action != "invitation.accepted" or invitation is None or invitation.invited_by is None:
+        return
+    home = invitation.sent_for or invitation.organisation
+    notify([invitation.invited_by], entry.action, organisation=home,
+           link=links.path("members.index", org_slug=invitation.organisation.slug)
+           if invitation.sent_for is None else links.path("partnerships.index", org_slug=home.slug),
+           person=invitation.email,
+           joined=invitation.organisation.name)
+
+
+def _on_material(entry: AuditEntry) -> None:
+    material = db.session.get(Material, int(entry.object_id))
+    if entry.action != "material.uploaded" or material is None or material.agreement_id is None:
+        return
+    uploaded_by = entry.organisation_id
+    other = material.partner if uploaded_by == material.facility_id else material.facility
+    roles = (Role.ADMIN,) if other.kind == "partner" else (Role.HEAD, Role.OFFICER)
+    by = material.facility if other == material.partner else material.partner
+    notify(people_of(other, roles), "material.added", organisation=other,
+           link=links.path("materials.show", org_slug=other.slug, material_id=material.id),
+           category=str(material.category), **agreement_params(material.agreement, other), by=by.name)
+
+
+def _on_news(entry: AuditEntry) -> None:
+    """The head is asked to approve a report; its author hears when someone else published or returned it."""
+    item = db.session.get(NewsItem, int(entry.object_id))
+    if item is None:
+        return
+    link = links.path("news.show", org_slug=item.facility.slug, news_id=item.id)
+    named = {"news_source": str(item.source_kind), "news_date": item.happened_on.isoformat()}  # never its title
+    if entry.action == "news.submitted":
+        notify(people_of(item.facility, (Role.HEAD,)), entry.action, organisation=item.facility, link=link, **named)
+    elif entry.action in ("news.published", "news.returned") and item.author_id not in (None, entry.actor_id):
+        notify([db.session.get(User, item.author_id)], entry.action, organisation=item.facility, link=link,
+               **named)
+
+
+HANDLERS = {"agreement": _on_agreement, "contribution": _on_contribution, "invitation": _on_invitation,
+            "material": _on_material, "news": _on_news}
+
+
+@audit.recorded.connect
+def _on_audit(entry: AuditEntry, **_extra) -> None:
+    handler = HANDLERS.get(entry.object_type)
+    if handler is not None and entry.object_id is not None:
+        handler(entry)
+
+
+# --- reminders (flask portal remind) --------------------------------------------------------------
+
+def remind(*, unsigned_days: int, queue_days: int) -> int:
+    """Expiring agreements (90/30/7 days), approved ones still unsigned, verification queues waiting.
+
+    Each reminder has a key, so running this twice (or every hour) tells nobody twice.
+    """
+    from portal.reporting.figures import EXPIRY_WINDOWS
+
+    today, sent = clock.today(), 0
+    for agreement in db.session.scalars(select(Agreement).where(
+            Agreement.ending_within(max(EXPIRY_WINDOWS), today))).unique():
+        window = min(d for d in EXPIRY_WINDOWS if agreement.end_date <= today + timedelta(days=d))
+        webhook_events.announce_expiring(agreement, days=window)
+        for organisation, roles in ((agreement.facility, (Role.HEAD, Role.OFFICER)),
+                                    (agreement.partner, (Role.ADMIN,))):
+            sent += len(notify(
+                people_of(organisation, roles), "reminder.expiring", organisation=organisation,
+                link=_agreement_link(agreement, organisation),
+                dedupe_key=f"agreement:{agreement.id}:expiring:{window}:{agreement.end_date}",
+                **agreement_params(agreement, organisation), days=window, end=agreement.end_date.isoformat()))
+    stale = utcnow() - timedelta(days=unsigned_days)
+    for agreement in db.session.scalars(select(Agreement).where(
+            Agreement.status.in_((AgreementStatus.APPROVED, AgreementStatus.PARTNER_SIGNED)),
+            Agreement.updated_at <= stale)).unique():
+        signer, organisation = ((agreement.partner_signatory, agreement.partner)
+                                if agreement.status == AgreementStatus.APPROVED
+                                else (agreement.facility_signatory, agreement.facility))
+        sent += len(notify([signer], "reminder.unsigned", organisation=organisation,
+                           link=_agreement_link(agreement, organisation),
+                           dedupe_key=f"agreement:{agreement.id}:unsigned:{agreement.status}",
+                           **agreement_params(agreement, organisation), days=unsigned_days))
+    waiting_since = utcnow() - timedelta(days=queue_days)
+    rows = db.session.execute(select(Contribution.facility_id, func.count(Contribution.id)).where(
+        Contribution.status == ContributionStatus.SUBMITTED, Contribution.created_at <= waiting_since)
+        .group_by(Contribution.facility_id)).all()
+    for facility_id, count in rows:
+        facility = db.session.get(Organisation, facility_id)
+        sent += len(notify(people_of(facility, (Role.HEAD, Role.OFFICER)), "reminder.verification",
+                           organisation=facility,
+                           link=links.path("contributions.index", org_slug=facility.slug, status="submitted"),
+                           dedupe_key=f"facility:{facility.id}:queue:{today.isoformat()}",
+                           count=count, days=queue_days))
+    return sent
+
+
+# The facility's verifiers hear of new contributions through a module of their own, which calls back into this one.
+from portal.contributions import notices as contribution_notices

@@ -1,0 +1,35 @@
+"""The outbox's worker: with REDIS_URL set, a commit that queued mail or webhooks wakes it at once.
+
+Run the worker with `flask portal mail-worker`. Without Redis (or while it is
+down) nothing is lost: the worker's sweep (every MAIL_SWEEP_SECONDS) and
+`flask portal send-mail` from cron send what is due, and retry failed messages
+when their wait is over.
+"""
+from __future__ import annotations
+
+from portal.integrations import webhook_events
+from portal.jobs import queue as jobs
+from portal.notifications import outbox
+
+
+def send_due_job() -> None:
+    """The job: send what is due, in the worker's app context."""
+    outbox.send_due()
+
+
+def deliver_webhooks_job() -> None:
+    """The job: deliver the webhooks that are due."""
+    webhook_events.deliver_due()
+
+
+def sweep() -> None:
+    """What is due of both, also what waited for a retry (and everything, after Redis was down)."""
+    outbox.send_due()
+    webhook_events.deliver_due()
+
+
+def work(app, *, burst: bool = False) -> None:
+    jobs.work(app, sweep=sweep, every=app.config["MAIL_SWEEP_SECONDS"], burst=burst)
+
+
+current_queue = jobs.current_queue

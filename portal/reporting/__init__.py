@@ -1,0 +1,1 @@
+"""The numbers: dashboards, their filters and queues, charts and the monthly activity report."""

@@ -1,0 +1,295 @@
+"""The numbers dashboards, exports and the monthly report show.
+
+Each function is one aggregate query over what the acting organisation sees
+(the tenancy filter applies), so a page asks the same number of questions
+whatever the amount of data. Only verified contributions ever count.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import format_date, lazy_gettext as _l
+from sqlalchemy import and_, extract, func, or_, select
+
+from portal.agreements.models import Agreement, AgreementStatus
+from portal.audit.models import AuditEntry
+from portal.contributions.models import Contribution, ContributionTally, Programme, ProgrammeStatus
+from portal.core import clock
+from portal.core.exports import Column, Table
+from portal.core.vocabulary import label
+from portal.extensions import db
+from portal.organisations import operations as organisations
+from portal.organisations.models import Organisation, OrgKind
+from portal.reporting.filters import SIGNED, Filters, Period
+
+S = AgreementStatus
+PENDING = (S.SUBMITTED, S.CHANGES_REQUESTED, S.FORWARDED, S.APPROVED, S.PARTNER_SIGNED)
+EXPIRY_WINDOWS = (90, 30, 7)
+#: A trend chart covers at least this many months, ending with the period.
+TREND_MONTHS = 12
+
+
+# --- agreements ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AgreementCounts:
+    active: int
+    pending: int
+    #: In force and ending within 90, 30 and 7 days.
+    expiring: dict[int, int]
+
+
+def agreement_counts(*conditions, today: date | None = None) -> AgreementCounts:
+    today = today or clock.today()
+    columns = [func.count().filter(Agreement.status == S.ACTIVE), func.count().filter(Agreement.status.in_(PENDING))]
+    columns += [func.count().filter(Agreement.ending_within(days, today)) for days in EXPIRY_WINDOWS]
+    row = db.session.execute(select(*columns).select_from(Agreement).where(*conditions)).one()
+    return AgreementCounts(row[0], row[1], dict(zip(EXPIRY_WINDOWS, row[2:])))
+
+
+def agreements_by_status(*conditions) -> Table:
+    """Every agreement the organisation sees (across facilities, for a partner), counted by status."""
+    rows = dict(db.session.execute(select(Agreement.status, func.count()).where(*conditions)
+                                   .group_by(Agreement.status)).all())
+    return Table("agreements-by-status", _l("Agreements by status"),
+                 (Column("status", _l("Status")), Column("agreements", _l("Agreements"), "int")),
+                 [(label(status), rows[status]) for status in AgreementStatus if rows.get(status)],
+                 total=(_l("Total"), sum(rows.values())) if rows else None)
+
+
+def agreements_in_force(period: Period, *conditions) -> list[Agreement]:
+    """Signed agreements whose term overlaps the period (a monthly report lists them)."""
+    return list(db.session.scalars(select(Agreement).where(
+        Agreement.status.in_(SIGNED), Agreement.start_date <= period.end, Agreement.end_date >= period.start,
+        *conditions).order_by(Agreement.end_date, Agreement.id)).unique())
+
+
+# --- contributions -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Line:
+    """One row of a breakdown: what it is about, and its verified totals."""
+
+    key: object
+    contributions: int
+    participants: int
+    hours: Decimal
+
+
+def _sums(*group):
+    return (*group, func.count(Contribution.id), func.coalesce(func.sum(Contribution.participants_total), 0),
+            func.coalesce(func.sum(Contribution.hours), 0))
+
+
+def contributions_by(dimension: str, filters: Filters) -> list[Line]:
+    """Verified contributions by `partner`, `facility` or `type`, largest first; parties by name."""
+    group = {"partner": Contribution.partner_id, "facility": Contribution.facility_id,
+             "type": Contribution.type}[dimension]
+    rows = db.session.execute(select(*_sums(group)).where(*filters.contributions())
+                              .group_by(group).order_by(func.count(Contribution.id).desc(), group)).all()
+    lines = [Line(key, int(count), int(people), Decimal(hours)) for key, count, people, hours in rows]
+    if dimension in ("partner", "facility") and lines:
+        names = dict(db.session.execute(select(Organisation.id, Organisation.name)
+                                        .where(Organisation.id.in_([line.key for line in lines]))).all())
+        lines = [replace(line, key=names.get(line.key, "?")) for line in lines]
+    return lines
+
+
+def monthly_trend(filters: Filters) -> list[Line]:
+    """Verified contributions per month, every month shown (empty ones as zero), at least TREND_MONTHS."""
+    months = filters.period.months(at_least=TREND_MONTHS)
+    span = Period(months[0], filters.period.end, "custom")
+    year, month = extract("year", Contribution.started_on), extract("month", Contribution.started_on)
+    rows = db.session.execute(select(*_sums(year, month)).where(*filters.contributions(period=span))
+                              .group_by(year, month)).all()
+    found = {(int(y), int(m)): Line(None, int(count), int(people), Decimal(hours))
+             for y, m, count, people, hours in rows}
+    return [replace(found.get((first.year, first.month), Line(None, 0, 0, Decimal(0))), key=first)
+            for first in months]
+
+
+def total_of(lines: list[Line]) -> Line:
+    return Line(None, sum(line.contributions for line in lines), sum(line.participants for line in lines),
+                sum((line.hours for line in lines), Decimal(0)))
+
+
+def programmes_completed(period: Period, *conditions) -> list[Programme]:
+    """Programmes closed within the period, with their participants and certificates."""
+    closed_on = func.coalesce(Programme.end_date, func.date(Programme.closed_at))
+    return list(db.session.scalars(select(Programme).where(
+        Programme.status == ProgrammeStatus.CLOSED, closed_on >= period.start, closed_on <= period.end,
+        *conditions).order_by(Programme.name)).unique())
+
+
+# --- oversight -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FacilityRow:
+    """One facility in an oversight office's table."""
+
+    facility: Organisation
+    active_agreements: int
+    contributions: int
+    participants: int
+    hours: Decimal
+    last_activity: datetime | None
+
+
+SORTS = ("name", "active_agreements", "contributions", "participants", "hours", "last_activity")
+
+
+def facilities_overview(facilities: list[Organisation], filters: Filters, sort: str = "name") -> list[FacilityRow]:
+    """Every facility in scope with its numbers: three grouped queries, whatever the count of facilities."""
+    active = dict(db.session.execute(select(Agreement.facility_id, func.count())
+                                     .where(Agreement.status == S.ACTIVE, *filters.agreements())
+                                     .group_by(Agreement.facility_id)).all())
+    ids = [facility.id for facility in facilities]
+    work = _work_by_facility(filters, ids)
+    last = _last_activity(ids)
+    none = Line(None, 0, 0, Decimal(0))
+    rows = [FacilityRow(facility, active.get(facility.id, 0), work.get(facility.id, none).contributions,
+                        work.get(facility.id, none).participants, work.get(facility.id, none).hours,
+                        last.get(facility.id))
+            for facility in facilities]
+    if sort in SORTS and sort != "name":
+        return sorted(rows, key=lambda row: (getattr(row, sort) is not None, getattr(row, sort) or 0), reverse=True)
+    return sorted(rows, key=lambda row: row.facility.name)
+
+
+def _work_by_facility(filters: Filters, facility_ids: list[int]) -> dict[int, Line]:
+    """Verified work per facility: whole months from the tallies, partial edge months from the contributions.
+
+    Two queries whatever the period; the tallies hold a row per facility, type and month, so a national
+    view adds up thousands of rows, not the million contributions behind them.
+    """
+    months = filters.period.whole_months()
+    found: dict[int, Line] = {}
+
+    def add(rows):
+        for key, count, people, hours in rows:
+            line = found.get(key, Line(key, 0, 0, Decimal(0)))
+            found[key] = Line(key, line.contributions + int(count), line.participants + int(people),
+                              line.hours + Decimal(hours))
+
+    if months:
+        tally = ContributionTally
+        add(db.session.execute(
+            select(tally.facility_id, func.sum(tally.contributions), func.sum(tally.participants),
+                   func.sum(tally.hours))
+            .where(tally.facility_id.in_(facility_ids), tally.month >= months[0], tally.month <= months[1],
+                   *([tally.type == filters.type] if filters.type else []))
+            .group_by(tally.facility_id)).all())
+    edges = filters.period.outside(months)
+    if edges:
+        in_edges = or_(*(and_(Contribution.started_on >= edge.start, Contribution.started_on <= edge.end)
+                         for edge in edges))
+        add(db.session.execute(select(*_sums(Contribution.facility_id))
+                               .where(*filters.contributions(period=Period(edges[0].start, edges[-1].end,
+                                                                           "custom")), in_edges)
+                               .group_by(Contribution.facility_id)).all())
+    return found
+
+
+def _last_activity(facility_ids: list[int]) -> dict[int, datetime]:
+    """The latest audit entry per facility: one indexed look-up each, inside a single query."""
+    if not facility_ids:
+        return {}
+    facility = select(Organisation.id.label("id")).where(Organisation.id.in_(facility_ids)).subquery()
+    latest = (select(func.max(AuditEntry.created_at)).where(AuditEntry.facility_id == facility.c.id)
+              .scalar_subquery())
+    return {key: when for key, when in db.session.execute(select(facility.c.id, latest)).all() if when}
+
+
+# --- as tables: what a page shows is what its export contains ------------------------------------
+
+NUMBERS = (Column("contributions", _l("Contributions"), "int"),
+           Column("participants", _l("WBP participants"), "int"), Column("hours", _l("Hours"), "decimal"))
+
+
+def breakdown_table(name: str, title, heading, lines: list[Line], show=str) -> Table:
+    total = total_of(lines)
+    return Table(name, title, (Column("key", heading, "text"), *NUMBERS),
+                 [(show(line.key), line.contributions, line.participants, line.hours) for line in lines],
+                 total=(_l("Total"), total.contributions, total.participants, total.hours) if lines else None)
+
+
+def trend_table(lines: list[Line]) -> Table:
+    return breakdown_table("trend", _l("Verified contributions by month"), _l("Month"), lines,
+                           show=lambda month: format_date(month, "MMM y"))
+
+
+def overview_table(rows: list[FacilityRow]) -> Table:
+    columns = (Column("name", _l("Facility"), "text"), Column("province", _l("Province"), "text"),
+               Column("active_agreements", _l("Active agreements"), "int"), *NUMBERS,
+               Column("last_activity", _l("Last activity"), "datetime"))
+    return Table("facilities", _l("Facilities in scope"), columns,
+                 [(row.facility.name, row.facility.province, row.active_agreements, row.contributions,
+                   row.participants, row.hours, row.last_activity) for row in rows],
+                 links=[row.facility.id for row in rows])
+
+
+@dataclass
+class Dashboard:
+    """The tables of one dashboard view, by name (the export URL names one)."""
+
+    filters: Filters
+    agreements: AgreementCounts | None = None
+    tables: dict[str, Table] = field(default_factory=dict)
+
+    def add(self, table: Table) -> None:
+        self.tables[table.name] = table
+
+
+def party_dashboard(other_party: str, filters: Filters) -> Dashboard:
+    """A facility's or partner's view (or an oversight drill-down into one facility)."""
+    dashboard = Dashboard(filters, agreement_counts(*filters.agreements()))
+    heading = _l("Partner") if other_party == "partner" else _l("Facility")
+    dashboard.add(breakdown_table("by-party", _l("By partner") if other_party == "partner" else _l("By facility"),
+                                  heading, contributions_by(other_party, filters)))
+    dashboard.add(breakdown_table("by-type", _l("By type"), _l("Type"), contributions_by("type", filters),
+                                  show=label))
+    dashboard.add(trend_table(monthly_trend(filters)))
+    dashboard.add(agreements_by_status(*filters.agreements()))
+    return dashboard
+
+
+def oversight_dashboard(facilities: list[Organisation], filters: Filters, sort: str) -> Dashboard:
+    dashboard = Dashboard(filters)
+    dashboard.add(overview_table(facilities_overview(facilities, filters, sort)))
+    return dashboard
+
+
+def dashboard_of(organisation: Organisation, filters: Filters, sort: str = "name") -> Dashboard:
+    """An organisation's own dashboard (its page, its exports, the API's figures): an oversight office's facilities
+    side by side; a facility's work by partner, a partner's by facility. The organisation's own side is fixed."""
+    if organisation.kind == OrgKind.OVERSIGHT:
+        return oversight_dashboard(organisations.facilities_in_scope(organisation),
+                                   replace(filters, facility_id=None, partner_id=None, agreement_id=None), sort)
+    if organisation.kind == OrgKind.FACILITY:
+        return party_dashboard("partner", replace(filters, facility_id=organisation.id))
+    return party_dashboard("facility", replace(filters, partner_id=organisation.id))
+
+
+# --- the monthly activity report (laporan kegiatan kemitraan) -------------------------------------
+
+@dataclass
+class MonthlyReport:
+    facility: Organisation
+    period: Period
+    agreements: list[Agreement]
+    by_partner: Table
+    by_type: Table
+    programmes: list[Programme]
+    trend: Table
+
+
+def monthly_report(facility: Organisation, month: date) -> MonthlyReport:
+    filters = Filters(Period.month_of(month), facility_id=facility.id)
+    return MonthlyReport(
+        facility, filters.period, agreements_in_force(filters.period, Agreement.facility_id == facility.id),
+        breakdown_table("by-party", _l("By partner"), _l("Partner"), contributions_by("partner", filters)),
+        breakdown_table("by-type", _l("By type"), _l("Type"), contributions_by("type", filters), show=label),
+        programmes_completed(filters.period, Programme.facility_id == facility.id),
+        trend_table(monthly_trend(filters)))
