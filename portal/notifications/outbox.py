@@ -8,7 +8,7 @@ failure waits longer each time, and after MAIL_MAX_ATTEMPTS it is dead.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 import smtplib
@@ -18,6 +18,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from portal.audit import chain as audit
+from portal.core import retry
 from portal.core.columns import utcnow
 from portal.core.tenancy import unscoped
 from portal.extensions import db
@@ -26,6 +27,8 @@ from portal.notifications.mail_models import MailStatus, OutboxMessage
 
 #: Minutes to wait after the n-th failure (then the last value again).
 RETRY_MINUTES = (1, 5, 15, 60, 240)
+#: ... up to MAIL_MAX_ATTEMPTS tries in all.
+BACKOFF = retry.minutes(*RETRY_MINUTES)
 
 
 def queue(to: str, template: str, *, locale: str, **context) -> OutboxMessage:
@@ -108,11 +111,11 @@ def _failed(message: OutboxMessage, error: Exception, now: datetime) -> None:
         message.last_error = f"{error.smtp_code} {text}"[:2000]
     else:
         message.last_error = f"{type(error).__name__}: {error}"[:2000]
-    if message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+    again = BACKOFF.next_attempt(message.attempts, now, attempts=current_app.config["MAIL_MAX_ATTEMPTS"])
+    if again is None:
         message.status = MailStatus.DEAD
     else:
-        wait = RETRY_MINUTES[min(message.attempts, len(RETRY_MINUTES)) - 1]
-        message.next_attempt_at = now + timedelta(minutes=wait)
+        message.next_attempt_at = again
 
 
 def _wake_worker_after_commit() -> None:
