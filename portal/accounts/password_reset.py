@@ -23,7 +23,7 @@ from portal.core.errors import DomainError
 from portal.core.tenancy import as_person, presenting
 from portal.extensions import db
 from portal.jobs import queue as jobs
-from portal.notifications import outbox
+from portal.notifications import delivery
 
 
 def request_reset(email: str) -> None:
@@ -59,7 +59,7 @@ def mail_link(email: str) -> None:
                                     expires_at=utcnow() + timedelta(hours=hours)))
         db.session.flush()
     link = links.absolute("auth.reset_password", token=token)
-    outbox.queue(user.email, "password_reset", locale=user.locale, user=user, link=link, hours=hours)
+    delivery.to_person(user, "password_reset", user=user, link=link, hours=hours)
     audit.record("user.password_reset_requested", actor=user, object_type="user", object_id=user.id)
 
 

@@ -27,7 +27,7 @@ from portal.core.columns import utcnow
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.tenancy import acting_for, as_person, presenting
 from portal.extensions import db
-from portal.notifications import outbox
+from portal.notifications import delivery
 from portal.organisations import operations as organisations, partnerships
 from portal.organisations.invitation_models import Invitation
 from portal.organisations.models import Membership, Organisation, OrgKind, PartnerCategory, Role
@@ -238,9 +238,9 @@ def _mail(invitation: Invitation, token: str, *, inviter: User | None = None,
           on_behalf_of: Organisation | None = None) -> None:
     link = links.absolute("auth.accept_invitation", token=token)
     existing = accounts.find_user(invitation.email)
-    outbox.queue(invitation.email, "invitation", locale=existing.locale if existing else "id",
-                 invitation=invitation, inviter=inviter or invitation.invited_by, link=link,
-                 days=current_app.config["INVITATION_DAYS"], on_behalf_of=on_behalf_of)
+    delivery.to_address(invitation.email, "invitation", locale=existing.locale if existing else "id",
+                        invitation=invitation, inviter=inviter or invitation.invited_by, link=link,
+                        days=current_app.config["INVITATION_DAYS"], on_behalf_of=on_behalf_of)
 
 
 def _require_manager(invitation: Invitation, actor: User) -> None:

@@ -22,8 +22,7 @@ from portal.core import links
 from portal.core.columns import utcnow
 from portal.core.tenancy import unscoped
 from portal.extensions import db
-from portal.notifications import outbox
-from portal.notifications.mail_models import MailStatus, OutboxMessage
+from portal.notifications import channels, delivery
 from portal.notifications.models import Notification
 from portal.organisations.invitation_models import Invitation
 from portal.signing import certificates as signing_certificates
@@ -46,7 +45,8 @@ def pseudonymise(user: User, *, actor: User | None) -> None:
     with unscoped("a person's details are replaced wherever the portal keeps them"):
         for invitation in db.session.scalars(select(Invitation).where(Invitation.email == user.email)):
             invitation.email = email
-        _forget_mail(user.email, email, known)
+        for channel in channels.CHANNELS:  # what each keeps for or about the person (e-mail: the outbox)
+            channel.forget(user, known, lambda text: _replace(text, known))
         _forget_in_notices(user, known)
         db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
         db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
@@ -57,19 +57,6 @@ def pseudonymise(user: User, *, actor: User | None) -> None:
         user.is_active, user.pseudonymised_at = False, utcnow()
         audit.record("user.pseudonymised", actor=actor, object_type="user", object_id=user.id)
         db.session.flush()
-
-
-def _forget_mail(address: str, pseudonym: str, known: dict[str, str]) -> None:
-    """Mail to the person loses its text (and is never sent now); mail to others loses their details."""
-    for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.to == address)):
-        message.to, message.subject, message.text, message.html = pseudonym, "—", "", ""
-        if message.status == MailStatus.QUEUED:
-            message.status, message.last_error = MailStatus.DEAD, "pseudonymised"
-    mentions = or_(*(column.contains(value) for value in known for column in
-                     (OutboxMessage.subject, OutboxMessage.text, OutboxMessage.html)))
-    for message in db.session.scalars(select(OutboxMessage).where(mentions)):
-        message.subject, message.text, message.html = (_replace(text, known) for text in
-                                                        (message.subject, message.text, message.html))
 
 
 def _forget_in_notices(user: User, known: dict[str, str]) -> None:
@@ -111,8 +98,7 @@ def request_erasure(user: User) -> None:
         admins = list(db.session.scalars(select(User).where(User.is_platform_admin.is_(True),
                                                             User.is_active.is_(True))))
     for admin in admins:
-        outbox.queue(admin.email, "erasure_request", locale=admin.locale, person=user,
-                     link=links.absolute("admin.erasure_index"))
+        delivery.to_person(admin, "erasure_request", person=user, link=links.absolute("admin.erasure_index"))
 
 
 def pending_requests() -> list[User]:
