@@ -26,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.globals["absolute_url"] = links.absolute  # never from the Host a visitor sent
     register_extensions(app)
     register_blueprints(app)
+    register_subscribers(app)
     register_error_handlers(app)
     register_cli(app)
     app.wsgi_app = public_cache.KeptPages(app)
@@ -46,7 +47,6 @@ def _accept_test_addresses() -> None:
 
 def register_extensions(app: Flask) -> None:
     from portal.core import i18n, security, tenancy
-    from portal.notifications import operations as notifications
     from portal.reporting import charts
 
     app.before_request(tenancy.start_request)  # first of all: a request starts as nobody
@@ -96,6 +96,17 @@ def register_blueprints(app: Flask) -> None:
                       materials.bp, contributions.bp, jobs.bp, uploads.bp, audit.bp, verify.bp, notifications.bp,
                       news.bp, public.bp, api_tokens.bp, api.bp, webhooks.bp, pki.bp, audit.export_bp):
         app.register_blueprint(blueprint)
+
+
+def register_subscribers(app: Flask) -> None:
+    """Who hears this app's domain events (`portal/<concept>/events.py`): each consumer subscribes here, never by
+    being imported. The audit trail announces its entries as events; notifications and webhooks hear them."""
+    from portal.audit import events as audit_events
+    from portal.integrations import webhook_events
+    from portal.notifications import operations as notifications
+
+    for consumer in (audit_events, notifications, webhook_events):
+        consumer.subscribe(app)
 
 
 def register_error_handlers(app: Flask) -> None:

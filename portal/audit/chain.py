@@ -13,6 +13,7 @@ import hashlib
 import json
 
 from blinker import Namespace
+from flask import current_app
 from sqlalchemy import insert, or_, select, text
 from sqlalchemy.orm import selectinload
 
@@ -68,7 +69,8 @@ def party_of(actor: User | None, *parties: Organisation) -> Organisation | None:
     return next((party for party in parties if actor.membership_in(party)), None)
 
 
-#: Sent with each new entry, in its transaction: `portal.notifications.operations` listens.
+#: Sent with each new entry (`entry=`), in its transaction, by the app that wrote it: `portal.audit.events` hears it
+#: (subscribed at app creation) and announces the entry as its concept's typed event.
 recorded = Namespace().signal("audit-recorded")
 
 
@@ -112,8 +114,9 @@ def record_many(entries: list[dict]) -> list[AuditEntry]:
     else:  # many: one INSERT of plain rows, without the unit of work's bookkeeping for each
         session.execute(insert(AuditEntry), [{column: getattr(entry, column) for column in _COLUMNS}
                                              for entry in made])
+    app = current_app._get_current_object()
     for entry in made:
-        recorded.send(entry)
+        recorded.send(app, entry=entry)
     return made
 
 

@@ -1,7 +1,8 @@
 """Webhook events: what is announced, to whom, and the worker that delivers it.
 
-Events arrive through the audit trail (`audit.recorded`), like notifications, so the services that
-change records know nothing of webhooks. An event goes to the endpoints of the record's facility, of
+Events are the concepts' typed events (`portal/<concept>/events.py`), heard once subscribed at app creation
+(`subscribe`), like notifications, so the services that change records know nothing of webhooks: a verb with a
+`webhook` name is announced as that event. An event goes to the endpoints of the record's facility, of
 its partner and of the oversight offices whose scope covers the facility, each of which may read the
 record through /api/v1 anyway. Its body is thin (what happened, to which record, and where the API
 answers for it): the receiver reads the rest with its token, so a body never carries more than a
@@ -13,51 +14,48 @@ with growing waits for about a day.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 import json
 import secrets
 
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
+from portal.agreements.events import AgreementVerb
 from portal.agreements.models import Agreement
-from portal.audit import chain as audit
-from portal.audit.models import AuditEntry
+from portal.audit import events as audit_events
+from portal.contributions.events import ContributionVerb
 from portal.contributions.models import Contribution
-from portal.core import links
+from portal.core import events, links, retry
 from portal.core.columns import as_utc, utcnow
+from portal.core.events import Happened
 from portal.core.tenancy import unscoped
 from portal.extensions import db
 from portal.integrations import webhook_transport
 from portal.integrations.webhook_models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from portal.jobs import queue as jobs
+from portal.materials.events import MaterialVerb
 from portal.materials.models import Material
 from portal.organisations.models import Organisation, OrgKind
 
-#: What an endpoint may ask for, in the words the person registering it reads.
+#: What an endpoint may ask for, in the words the person registering it reads (the names are the verbs').
 EVENTS = {
-    "agreement.submitted": _l("An agreement was submitted for the facility's approval"),
-    "agreement.approved": _l("An agreement was approved"),
-    "agreement.signed": _l("An agreement was signed by one party, or by both"),
-    "agreement.expiring": _l("An agreement ends in 90, 30 or 7 days"),
-    "contribution.recorded": _l("A contribution was recorded"),
-    "contribution.verified": _l("A contribution was verified"),
-    "material.added": _l("A material was uploaded"),
+    AgreementVerb.SUBMIT.webhook: _l("An agreement was submitted for the facility's approval"),
+    AgreementVerb.APPROVE.webhook: _l("An agreement was approved"),
+    AgreementVerb.SIGN.webhook: _l("An agreement was signed by one party, or by both"),
+    AgreementVerb.EXPIRING.webhook: _l("An agreement ends in 90, 30 or 7 days"),
+    ContributionVerb.RECORD.webhook: _l("A contribution was recorded"),
+    ContributionVerb.VERIFY.webhook: _l("A contribution was verified"),
+    MaterialVerb.UPLOAD.webhook: _l("A material was uploaded"),
 }
-#: Which audited actions are which event.
-FROM_AUDIT = {
-    "agreement.submitted": "agreement.submitted",
-    "agreement.approved": "agreement.approved",
-    "agreement.signed": "agreement.signed",
-    "agreement.completed": "agreement.signed",
-    "contribution.recorded": "contribution.recorded",
-    "contribution.verified": "contribution.verified",
-    "material.uploaded": "material.added",
-}
+#: The audited verbs announced, each as its `webhook` event (read off the verbs, never typed here).
+ANNOUNCED = tuple(verb for verb in audit_events.verbs() if verb.webhook and verb.action)
 #: Seconds to wait after the n-th failed attempt: the last try is about a day after the first.
 RETRY_SECONDS = (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 6 * 3600)
+BACKOFF = retry.seconds(*RETRY_SECONDS)
 
 #: The job a wake-up asks for (by name: the worker's module imports this one).
 _DELIVER_JOB = "portal.ops.worker.deliver_webhooks_job"
@@ -67,32 +65,40 @@ _LISTENERS = "mitrapas.webhook_listeners"
 
 # --- queueing, in the event's transaction ---------------------------------------------------------
 
-@audit.recorded.connect
-def _on_audit(entry: AuditEntry, **_extra) -> None:
-    kind = FROM_AUDIT.get(entry.action)
-    if kind is None or entry.facility_id is None or entry.object_id is None:
+def subscribe(app: Flask) -> None:
+    """Announce `app`'s events to the endpoints that asked for them."""
+    events.connect(ANNOUNCED, _announce, app)
+
+
+def unsubscribe(app: Flask) -> None:
+    events.disconnect(ANNOUNCED, _announce, app)
+
+
+def _announce(app: Flask, *, event: Happened) -> None:
+    entry, kind = event.entry, event.verb.webhook
+    if entry.facility_id is None:
         return
     listening = _listening(kind, entry.facility_id, entry.partner_id)
     if not listening:
         return
-    data = _describe(entry.object_type, int(entry.object_id))
+    data = _describe(entry.object_type, event.record_id)
     if data is None:
         return
-    if kind == "agreement.signed":
-        data.update(party=(entry.changes or {}).get("after", {}).get("party"),
-                    fully_signed=entry.action == "agreement.completed")
+    if kind == AgreementVerb.SIGN.webhook:
+        data.update(party=event.party, fully_signed=event.verb is AgreementVerb.COMPLETE)
     _queue(listening, kind, f"audit:{entry.hash}", data, entry.created_at, announced_once=True)
 
 
 def announce_expiring(agreement: Agreement, *, days: int) -> int:
     """An agreement ends within `days` (from `flask portal remind`); announced once per window and end date."""
-    listening = _listening("agreement.expiring", agreement.facility_id, agreement.partner_id)
+    kind = AgreementVerb.EXPIRING.webhook
+    listening = _listening(kind, agreement.facility_id, agreement.partner_id)
     data = _describe("agreement", agreement.id)
     if not listening or data is None:
         return 0
     data.update(days=days)
     key = f"agreement:{agreement.id}:expiring:{days}:{agreement.end_date.isoformat()}"
-    return _queue(listening, "agreement.expiring", key, data, utcnow())
+    return _queue(listening, kind, key, data, utcnow())
 
 
 def queue_test(endpoint: WebhookEndpoint) -> None:
@@ -218,10 +224,11 @@ def _attempt(delivery: WebhookDelivery, now: datetime) -> bool:
                                   status_code=answer.status_code, outcome=answer.outcome,
                                   duration_ms=answer.duration_ms))
     delivery.attempts += 1
+    again = None if answer.ok else BACKOFF.next_attempt(delivery.attempts, now)
     if answer.ok:
         delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, utcnow()
-    elif delivery.attempts > len(RETRY_SECONDS):
+    elif again is None:
         delivery.status = DeliveryStatus.FAILED
     else:
-        delivery.next_attempt_at = now + timedelta(seconds=RETRY_SECONDS[delivery.attempts - 1])
+        delivery.next_attempt_at = again
     return answer.ok

@@ -1,69 +1,36 @@
 """Who is told what, when something happens: in-app notices and, by preference, e-mail.
 
-Events arrive through the audit trail (`audit.recorded`), so every state change
-that is audited can notify without the services knowing about it. Recipients
-are always members of the record's own facility or partner, so a notice never
-reaches, or mentions, another tenant.
+The consumer of the concepts' typed events (`portal/<concept>/events.py`), subscribed at app creation
+(`subscribe`), so every state change that is audited can notify without the services knowing about it; the
+notice goes out through `portal.notifications.delivery`. Recipients are always members of the record's own
+facility or partner, so a notice never reaches, or mentions, another tenant.
 """
 from __future__ import annotations
 
 from datetime import timedelta
 import re
 
+from flask import Flask
 from sqlalchemy import func, select, update
 
 from portal.accounts.models import User
+from portal.agreements.events import AgreementEvent, AgreementVerb
 from portal.agreements.models import Agreement, AgreementKind, AgreementStatus, Party
-from portal.audit import chain as audit
-from portal.audit.models import AuditEntry
+from portal.contributions.events import ContributionEvent, ContributionVerb
 from portal.contributions.models import Contribution, ContributionStatus
-from portal.core import clock, links
+from portal.core import clock, events, links
 from portal.core.columns import utcnow
 from portal.core.tenancy import as_person, unscoped
 from portal.extensions import db
 from portal.integrations import webhook_events
-from portal.materials.models import Material
-from portal.notifications import outbox
+from portal.materials.events import MaterialEvent, MaterialVerb
+from portal.notifications.delivery import GROUPS, notify  # noqa: F401 (GROUPS: the profile page's)
 from portal.notifications.models import Notification
-from portal.organisations.invitation_models import Invitation
+from portal.organisations.events import InvitationEvent, InvitationVerb
 from portal.organisations.models import Organisation, Role
-from portal.public.news_models import NewsItem
+from portal.public.events import NewsEvent, NewsVerb
 
-#: What a person may switch off by e-mail (the bell always shows everything).
-GROUPS = ("agreements", "contributions", "people", "materials", "news", "reminders")
-#: A facility's verifiers hear of new contributions each, or several at once, or in a daily summary, as each chooses
-#: (`User.contribution_notices`, on their profile page) rather than by switching a group's e-mail off.
-NEW_CONTRIBUTION_KINDS = ("contribution.recorded", "contribution.recorded_many", "contribution.digest")
 MANAGERS = (Role.HEAD, Role.OFFICER, Role.ADMIN)
-
-
-def group_of(kind: str) -> str:
-    if kind.startswith("reminder."):
-        return "reminders"
-    if kind in NEW_CONTRIBUTION_KINDS:  # how these come is the verifier's own choice (`contribution_notices`)
-        return "new_contributions"
-    return {"agreement": "agreements", "contribution": "contributions", "invitation": "people",
-            "material": "materials", "news": "news"}.get(kind.split(".")[0], "agreements")
-
-
-def notify(users, kind: str, *, organisation: Organisation, link: str, dedupe_key: str | None = None,
-           mail: str = "notification", mail_context: dict | None = None, **params) -> list[Notification]:
-    """One notice per active person (each once), and an e-mail unless they switched that group off; the e-mail is
-    `templates/mail/<mail>.*` (the notice's sentence unless told otherwise), given `mail_context` besides."""
-    made = []
-    for user in {user.id: user for user in users if user is not None and user.is_active}.values():
-        key = f"{dedupe_key}:user:{user.id}" if dedupe_key else None
-        if key and db.session.scalar(select(Notification.id).where(Notification.dedupe_key == key)):
-            continue
-        notice = Notification(user_id=user.id, organisation_id=organisation.id, kind=kind, params=params,
-                              link=link, dedupe_key=key)
-        db.session.add(notice)
-        made.append(notice)
-        if group_of(kind) not in (user.muted_notifications or []):
-            outbox.queue(user.email, mail, locale=user.locale, notice=notice, user=user,
-                         link=links.absolute(link), **(mail_context or {}))
-    db.session.flush()
-    return made
 
 
 def unread_count(user: User) -> int:
@@ -154,41 +121,82 @@ def _reviewers(facility: Organisation, actor_id: int | None) -> list[User]:
     return officers or people_of(facility, (Role.HEAD,))
 
 
-def _on_agreement(entry: AuditEntry) -> None:
+def subscribe(app: Flask) -> None:
+    """Hear `app`'s events: every agreement's (whoever acts has done what its notices asked), and the rest below."""
+    events.connect(AgreementVerb, _on_agreement, app)
+    events.connect((ContributionVerb.RECORD, ContributionVerb.VERIFY, ContributionVerb.REJECT), _on_contribution, app)
+    events.connect((InvitationVerb.ACCEPT,), _on_invitation, app)
+    events.connect((MaterialVerb.UPLOAD,), _on_material, app)
+    events.connect((NewsVerb.SUBMIT, NewsVerb.PUBLISH, NewsVerb.RETURN), _on_news, app)
+
+
+def unsubscribe(app: Flask) -> None:
+    events.disconnect(AgreementVerb, _on_agreement, app)
+    events.disconnect(ContributionVerb, _on_contribution, app)
+    events.disconnect(InvitationVerb, _on_invitation, app)
+    events.disconnect(MaterialVerb, _on_material, app)
+    events.disconnect(NewsVerb, _on_news, app)
+
+
+def _on_agreement(app: Flask, *, event: AgreementEvent) -> None:
     """Each party hears when it is its turn, each person once per move, with the most specific notice:
     submitted → the facility's reviewers; forwarded → its head(s), to decide; changes requested or rejected → the
     partner's admins; approved → the partner's signatory, to sign, and its other admins, that it waits for the
     signatory; signed by the partner → the facility's signatory, to sign; in force, expired or terminated → both
     sides."""
-    agreement = db.session.get(Agreement, int(entry.object_id))
+    agreement = event.agreement
     if agreement is None:
         return
-    facility, partner, action, actor_id = agreement.facility, agreement.partner, entry.action, entry.actor_id
-    _turn_done(agreement, entry.actor)
-    partner_admins = people_of(partner, (Role.ADMIN,))
-    if action == "agreement.submitted":
-        by = partner if entry.organisation_id in (None, partner.id) else facility
-        _tell_party(facility, _reviewers(facility, actor_id), action, agreement, actor_id=actor_id, by=by.name)
-    elif action == "agreement.forwarded":
-        _tell_party(facility, people_of(facility, (Role.HEAD,)), action, agreement, actor_id=actor_id)
-    elif action in ("agreement.changes_requested", "agreement.rejected"):
-        _tell_party(partner, partner_admins, action, agreement, actor_id=actor_id)
-    elif action == "agreement.approved":
-        signatory = agreement.partner_signatory
-        _tell_party(partner, [signatory], "agreement.to_sign_approved", agreement, actor_id=actor_id)
-        others = [user for user in partner_admins if user.id != agreement.partner_signatory_id]
-        _tell_party(partner, others, action, agreement, actor_id=actor_id,
-                    signatory=signatory.name if signatory else "")
-    elif action == "agreement.signed" and (entry.changes or {}).get("after", {}).get("party") == Party.PARTNER:
-        # Only the partner's signature makes it the facility's turn. The head's own is recorded while the
-        # agreement is still "signed by the partner" (it completes right after): reading the status here told the
-        # head, as he signed, that it waited for his signature.
-        _tell_party(facility, [agreement.facility_signatory], "agreement.to_sign_partner_signed", agreement,
-                    actor_id=actor_id)
-    elif action in ("agreement.completed", "agreement.expired", "agreement.terminated"):
-        kind = "agreement.signed_by_both" if action == "agreement.completed" else action
-        _tell_party(facility, people_of(facility, (Role.HEAD, Role.OFFICER)), kind, agreement, actor_id=actor_id)
-        _tell_party(partner, partner_admins, kind, agreement, actor_id=actor_id)
+    _turn_done(agreement, event.actor)
+    tell = _AGREEMENT_NOTICES.get(event.verb)
+    if tell is not None:
+        tell(agreement, event, event.verb.action, event.actor_id)
+
+
+def _submitted(agreement: Agreement, event: AgreementEvent, kind: str, actor_id: int | None) -> None:
+    facility, partner = agreement.facility, agreement.partner
+    by = partner if event.entry.organisation_id in (None, partner.id) else facility
+    _tell_party(facility, _reviewers(facility, actor_id), kind, agreement, actor_id=actor_id, by=by.name)
+
+
+def _forwarded(agreement: Agreement, event: AgreementEvent, kind: str, actor_id: int | None) -> None:
+    _tell_party(agreement.facility, people_of(agreement.facility, (Role.HEAD,)), kind, agreement, actor_id=actor_id)
+
+
+def _sent_back(agreement: Agreement, event: AgreementEvent, kind: str, actor_id: int | None) -> None:
+    _tell_party(agreement.partner, people_of(agreement.partner, (Role.ADMIN,)), kind, agreement, actor_id=actor_id)
+
+
+def _approved(agreement: Agreement, event: AgreementEvent, kind: str, actor_id: int | None) -> None:
+    partner, signatory = agreement.partner, agreement.partner_signatory
+    _tell_party(partner, [signatory], "agreement.to_sign_approved", agreement, actor_id=actor_id)
+    others = [user for user in people_of(partner, (Role.ADMIN,)) if user.id != agreement.partner_signatory_id]
+    _tell_party(partner, others, kind, agreement, actor_id=actor_id, signatory=signatory.name if signatory else "")
+
+
+def _signed(agreement: Agreement, event: AgreementEvent, kind: str, actor_id: int | None) -> None:
+    # Only the partner's signature makes it the facility's turn. The head's own is recorded while the
+    # agreement is still "signed by the partner" (it completes right after): reading the status here told the
+    # head, as he signed, that it waited for his signature.
+    if event.party == Party.PARTNER:
+        _tell_party(agreement.facility, [agreement.facility_signatory], "agreement.to_sign_partner_signed",
+                    agreement, actor_id=actor_id)
+
+
+def _ended_or_in_force(agreement: Agreement, event: AgreementEvent, kind: str, actor_id: int | None) -> None:
+    kind = "agreement.signed_by_both" if event.verb is AgreementVerb.COMPLETE else kind
+    facility, partner = agreement.facility, agreement.partner
+    _tell_party(facility, people_of(facility, (Role.HEAD, Role.OFFICER)), kind, agreement, actor_id=actor_id)
+    _tell_party(partner, people_of(partner, (Role.ADMIN,)), kind, agreement, actor_id=actor_id)
+
+
+#: Which moves of an agreement tell someone (`_on_agreement` reads every move, to mark its own notices read).
+_AGREEMENT_NOTICES = {
+    AgreementVerb.SUBMIT: _submitted, AgreementVerb.FORWARD: _forwarded, AgreementVerb.REQUEST_CHANGES: _sent_back,
+    AgreementVerb.REJECT: _sent_back, AgreementVerb.APPROVE: _approved, AgreementVerb.SIGN: _signed,
+    AgreementVerb.COMPLETE: _ended_or_in_force, AgreementVerb.EXPIRE: _ended_or_in_force,
+    AgreementVerb.TERMINATE: _ended_or_in_force,
+}
 
 
 def _turn_done(agreement: Agreement, actor: User | None) -> None:
@@ -204,20 +212,18 @@ def _turn_done(agreement: Agreement, actor: User | None) -> None:
             .values(read_at=utcnow()).execution_options(synchronize_session=False))
 
 
-def _on_contribution(entry: AuditEntry) -> None:
-    if entry.action == "contribution.recorded":
-        contribution_notices.recorded(entry)  # told when its transaction ends: an import records thousands
+def _on_contribution(app: Flask, *, event: ContributionEvent) -> None:
+    if event.verb is ContributionVerb.RECORD:
+        contribution_notices.recorded(event.entry)  # told when its transaction ends: an import records thousands
         return
-    if entry.action not in ("contribution.verified", "contribution.rejected"):
-        return
-    contribution = db.session.get(Contribution, int(entry.object_id))
+    contribution = event.contribution
     if contribution is None:
         return
     _verification_done(contribution)
     if contribution.created_by is None:
         return
     partner = contribution.partner
-    notify([contribution.created_by], entry.action, organisation=partner,
+    notify([contribution.created_by], event.verb.action, organisation=partner,
            link=contribution_link(contribution.id, partner),
            **contribution_params(contribution))
 
@@ -234,23 +240,23 @@ def _verification_done(contribution: Contribution) -> None:
             .values(read_at=utcnow()).execution_options(synchronize_session=False))
 
 
-def _on_invitation(entry: AuditEntry) -> None:
-    invitation = db.session.get(Invitation, int(entry.object_id))
-    if entry.action != "invitation.accepted" or invitation is None or invitation.invited_by is None:
+def _on_invitation(app: Flask, *, event: InvitationEvent) -> None:
+    invitation = event.invitation
+    if invitation is None or invitation.invited_by is None:
         return
     home = invitation.sent_for or invitation.organisation
-    notify([invitation.invited_by], entry.action, organisation=home,
+    notify([invitation.invited_by], event.verb.action, organisation=home,
            link=links.path("members.index", org_slug=invitation.organisation.slug)
            if invitation.sent_for is None else links.path("partnerships.index", org_slug=home.slug),
            person=invitation.email,
            joined=invitation.organisation.name)
 
 
-def _on_material(entry: AuditEntry) -> None:
-    material = db.session.get(Material, int(entry.object_id))
-    if entry.action != "material.uploaded" or material is None or material.agreement_id is None:
+def _on_material(app: Flask, *, event: MaterialEvent) -> None:
+    material = event.material
+    if material is None or material.agreement_id is None:
         return
-    uploaded_by = entry.organisation_id
+    uploaded_by = event.entry.organisation_id
     other = material.partner if uploaded_by == material.facility_id else material.facility
     roles = (Role.ADMIN,) if other.kind == "partner" else (Role.HEAD, Role.OFFICER)
     by = material.facility if other == material.partner else material.partner
@@ -259,29 +265,19 @@ def _on_material(entry: AuditEntry) -> None:
            category=str(material.category), **agreement_params(material.agreement, other), by=by.name)
 
 
-def _on_news(entry: AuditEntry) -> None:
+def _on_news(app: Flask, *, event: NewsEvent) -> None:
     """The head is asked to approve a report; its author hears when someone else published or returned it."""
-    item = db.session.get(NewsItem, int(entry.object_id))
+    item = event.item
     if item is None:
         return
     link = links.path("news.show", org_slug=item.facility.slug, news_id=item.id)
     named = {"news_source": str(item.source_kind), "news_date": item.happened_on.isoformat()}  # never its title
-    if entry.action == "news.submitted":
-        notify(people_of(item.facility, (Role.HEAD,)), entry.action, organisation=item.facility, link=link, **named)
-    elif entry.action in ("news.published", "news.returned") and item.author_id not in (None, entry.actor_id):
-        notify([db.session.get(User, item.author_id)], entry.action, organisation=item.facility, link=link,
+    if event.verb is NewsVerb.SUBMIT:
+        notify(people_of(item.facility, (Role.HEAD,)), event.verb.action, organisation=item.facility, link=link,
                **named)
-
-
-HANDLERS = {"agreement": _on_agreement, "contribution": _on_contribution, "invitation": _on_invitation,
-            "material": _on_material, "news": _on_news}
-
-
-@audit.recorded.connect
-def _on_audit(entry: AuditEntry, **_extra) -> None:
-    handler = HANDLERS.get(entry.object_type)
-    if handler is not None and entry.object_id is not None:
-        handler(entry)
+    elif item.author_id not in (None, event.actor_id):
+        notify([db.session.get(User, item.author_id)], event.verb.action, organisation=item.facility, link=link,
+               **named)
 
 
 # --- reminders (flask portal remind) --------------------------------------------------------------
