@@ -11,7 +11,8 @@ A channel is a module that offers:
 - `forget(user, known, scrub)`: what it keeps for or about a person whose details (`known`, each mapped to its
   pseudonym) are replaced; `scrub` replaces them in a text.
 
-A second channel (WhatsApp, SMS) is one more module here and one more entry in `CHANNELS`.
+The address, template, user, notice and link are passed by position (the context may hold a `user` or a `link` of
+its own). A second channel (WhatsApp, SMS) is one more module here and one more entry in `CHANNELS`.
 """
 from __future__ import annotations
 
