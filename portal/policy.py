@@ -1,6 +1,8 @@
 """Who may do what: every permission rule, as `can_<verb>_<noun>(user, obj)`.
 
-Services and views both ask here, so pages and any future API share one rule.
+Services and views both ask here, so pages and the API share one rule. Which role may do what is the table in
+`portal.organisations.roles` (a role of another kind of organisation holds nothing there); these add what is not
+about roles: the pair, the named signatory, the uploader, the platform admin, an organisation still active.
 Deny by default: a missing, anonymous or inactive user is always "no".
 """
 from __future__ import annotations
@@ -8,18 +10,8 @@ from __future__ import annotations
 from portal.accounts.models import User
 from portal.agreements.models import Party
 from portal.core.errors import NotAllowed
-from portal.organisations.models import Organisation, OrgKind, Role
-
-
-def _active(user: User | None) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
-
-
-def role_of(user: User | None, organisation: Organisation) -> Role | None:
-    if not _active(user):
-        return None
-    membership = user.membership_in(organisation)
-    return membership.role if membership else None
+from portal.organisations.models import Organisation
+from portal.organisations.roles import Capability as C, holds, is_active as _active, role_of
 
 
 def can_view_organisation(user: User | None, organisation: Organisation) -> bool:
@@ -40,15 +32,14 @@ def can_manage_members(user: User | None, organisation: Organisation) -> bool:
     """Facility heads and partner admins manage their people; the platform admin, anyone's."""
     if _active(user) and user.is_platform_admin:
         return True
-    return role_of(user, organisation) in (Role.HEAD, Role.ADMIN)
+    return holds(user, organisation, C.MANAGE_MEMBERS)
 
 
 def can_manage_integrations(user: User | None, organisation: Organisation) -> bool:
     """Whoever manages an organisation's people decides which other systems may act for it (API tokens) and be
     told of its events (webhooks); an oversight office (whose people are all analysts) lets its analysts connect
     its own dashboards."""
-    managers = (Role.ANALYST,) if organisation.kind == OrgKind.OVERSIGHT else (Role.HEAD, Role.ADMIN)
-    return role_of(user, organisation) in managers and organisation.is_active
+    return holds(user, organisation, C.MANAGE_INTEGRATIONS) and organisation.is_active
 
 
 def can_manage_invitation(user: User | None, invitation) -> bool:
@@ -64,12 +55,12 @@ def can_deactivate_user(user: User | None, target: User) -> bool:
 
 def can_read_audit(user: User | None, organisation: Organisation) -> bool:
     """Heads, partner admins and oversight analysts read their organisation's trail."""
-    return role_of(user, organisation) in (Role.HEAD, Role.ADMIN, Role.ANALYST)
+    return holds(user, organisation, C.READ_AUDIT)
 
 
 def can_link_partner(user: User | None, facility: Organisation) -> bool:
     """A facility's head or officer records that a partner works with it."""
-    return facility.kind == OrgKind.FACILITY and role_of(user, facility) in (Role.HEAD, Role.OFFICER)
+    return holds(user, facility, C.LINK_PARTNER)
 
 
 # --- agreements (PKS) ---------------------------------------------------------------
@@ -77,7 +68,12 @@ def can_link_partner(user: User | None, facility: Organisation) -> bool:
 
 def can_draft_agreement(user: User | None, facility: Organisation, partner: Organisation) -> bool:
     """A partner admin, or a facility head or officer, drafts and edits for the pair."""
-    return role_of(user, facility) in (Role.HEAD, Role.OFFICER) or role_of(user, partner) == Role.ADMIN
+    return holds(user, facility, C.DRAFT_AGREEMENT) or holds(user, partner, C.DRAFT_AGREEMENT)
+
+
+def can_draft_agreements(user: User | None, organisation: Organisation) -> bool:
+    """Whether the person drafts agreements for the organisation's pairs (the list offers "Draft an agreement")."""
+    return holds(user, organisation, C.DRAFT_AGREEMENT)
 
 
 def can_edit_agreement(user: User | None, agreement) -> bool:
@@ -86,32 +82,37 @@ def can_edit_agreement(user: User | None, agreement) -> bool:
 
 def can_review_agreement(user: User | None, agreement) -> bool:
     """Facility officers (and the head) review: request changes, forward, confirm a paper scan."""
-    return role_of(user, agreement.facility) in (Role.HEAD, Role.OFFICER)
+    return holds(user, agreement.facility, C.REVIEW_AGREEMENT)
 
 
 def can_decide_agreement(user: User | None, agreement) -> bool:
     """Only the facility head approves, rejects and terminates."""
-    return role_of(user, agreement.facility) == Role.HEAD
+    return holds(user, agreement.facility, C.DECIDE_AGREEMENT)
 
 
-#: The roles that sign agreements for their organisation, and so hold a signing certificate.
-SIGNING_ROLES = (Role.HEAD, Role.ADMIN)
+#: What signing for each party takes.
+SIGNS_FOR = {Party.FACILITY: C.SIGN_FOR_FACILITY, Party.PARTNER: C.SIGN_FOR_PARTNER}
+
+
+def may_be_signatory(user: User | None, organisation: Organisation, party) -> bool:
+    """Whether the person may be named to sign for `party` (its organisation being `organisation`)."""
+    return holds(user, organisation, SIGNS_FOR[party])
 
 
 def can_sign_agreement(user: User | None, agreement, party) -> bool:
-    """Only the named signatory signs for a party, and only while holding the signing role."""
+    """Only the named signatory signs for a party, and only while still allowed to sign for it."""
     if party == Party.FACILITY:
-        named, organisation, role = agreement.facility_signatory_id, agreement.facility, Role.HEAD
+        named, organisation = agreement.facility_signatory_id, agreement.facility
     else:
-        named, organisation, role = agreement.partner_signatory_id, agreement.partner, Role.ADMIN
-    return user is not None and named == user.id and role_of(user, organisation) == role
+        named, organisation = agreement.partner_signatory_id, agreement.partner
+    return user is not None and named == user.id and may_be_signatory(user, organisation, party)
 
 
 # --- materials ------------------------------------------------------------------------
 
 def can_upload_material(user: User | None, facility: Organisation, partner: Organisation) -> bool:
     """Anyone of the partner (interns included) and the facility's head or officers share materials."""
-    return role_of(user, partner) in (Role.ADMIN, Role.MEMBER) or role_of(user, facility) in (Role.HEAD, Role.OFFICER)
+    return holds(user, partner, C.SHARE_MATERIALS) or holds(user, facility, C.SHARE_MATERIALS)
 
 
 def can_delete_material(user: User | None, material) -> bool:
@@ -124,7 +125,7 @@ def can_delete_material(user: User | None, material) -> bool:
 
 def can_record_contribution(user: User | None, facility: Organisation, partner: Organisation) -> bool:
     """The partner's people (interns included) record what they did for the facility."""
-    return role_of(user, partner) in (Role.ADMIN, Role.MEMBER)
+    return holds(user, partner, C.RECORD_CONTRIBUTION)
 
 
 def can_edit_contribution(user: User | None, contribution) -> bool:
@@ -133,7 +134,7 @@ def can_edit_contribution(user: User | None, contribution) -> bool:
 
 def can_verify_contribution_for(user: User | None, facility: Organisation) -> bool:
     """The facility's head and officers verify; they also run programmes with the partner."""
-    return role_of(user, facility) in (Role.HEAD, Role.OFFICER)
+    return holds(user, facility, C.VERIFY_CONTRIBUTION)
 
 
 def can_verify_contribution(user: User | None, contribution) -> bool:
@@ -144,16 +145,16 @@ def can_verify_contribution(user: User | None, contribution) -> bool:
 
 def can_manage_public_page(user: User | None, facility: Organisation) -> bool:
     """Only the head turns the facility's public page on or off, and decides whether news needs approval."""
-    return facility.kind == OrgKind.FACILITY and role_of(user, facility) == Role.HEAD
+    return holds(user, facility, C.MANAGE_PUBLIC_PAGE)
 
 
 def can_write_news(user: User | None, facility: Organisation) -> bool:
     """The Humas officer (and the head) drafts, edits and publishes news and marks photos publishable."""
-    return facility.kind == OrgKind.FACILITY and role_of(user, facility) in (Role.HEAD, Role.HUMAS)
+    return holds(user, facility, C.WRITE_NEWS)
 
 
 def can_approve_news(user: User | None, facility: Organisation) -> bool:
-    return facility.kind == OrgKind.FACILITY and role_of(user, facility) == Role.HEAD
+    return holds(user, facility, C.APPROVE_NEWS)
 
 
 def require(allowed: bool) -> None:

@@ -21,13 +21,12 @@ from portal.agreements import (
     lists as agreement_lists, operations as agreements, signing as agreement_signing,
     standing as agreement_standing,
 )
-from portal.agreements.models import Agreement, AgreementDocument
+from portal.agreements.models import Agreement, AgreementDocument, Party
 from portal.agreements.operations import AgreementFields
 from portal.core.session_pages import kept_for_session
 from portal.core.tenancy import current_org, get_shared_or_404
 from portal.extensions import db, limiter
 from portal.jobs import made_files as file_jobs
-from portal.organisations.models import Role
 from portal.privacy import document_access
 from portal.public import publication
 
@@ -45,7 +44,8 @@ def index():
     return render_template("agreements/index.html", form=form, page=page,
                            filter_args=filter_args(),
                            queues=agreement_lists.queue_counts(current_org, _actor()),
-                           can_draft=_may_draft() and agreement_lists.may_draft_any(current_org))
+                           can_draft=policy.can_draft_agreements(_actor(), current_org)
+                           and agreement_lists.may_draft_any(current_org))
 
 
 @bp.route("/export.<file_format>", methods=["GET", "POST"])
@@ -58,10 +58,6 @@ def export(file_format: str):
             "agreements", file_format, form.wanted().as_params())) or redirect(
             url_for("agreements.index", **request.args))
     return table_file(agreement_lists.as_table(current_org, _actor(), form.wanted()), file_format, "perjanjian")
-
-
-def _may_draft() -> bool:
-    return policy.role_of(_actor(), current_org) in (Role.HEAD, Role.OFFICER, Role.ADMIN)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -118,8 +114,8 @@ def edit(agreement_id: int):
 
 
 def _agreement_form(facility, partner) -> AgreementForm:
-    return AgreementForm(heads=agreement_lists.people_with_role(facility, Role.HEAD),
-                         admins=agreement_lists.people_with_role(partner, Role.ADMIN))
+    return AgreementForm(heads=agreement_lists.signatory_choices(facility, Party.FACILITY),
+                         admins=agreement_lists.signatory_choices(partner, Party.PARTNER))
 
 
 def _upload(file, stream_name: str = "document") -> dict:

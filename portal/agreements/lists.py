@@ -9,7 +9,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
-from portal.agreements.models import Agreement, AgreementStatus, AgreementType
+from portal import policy
+from portal.agreements.models import Agreement, AgreementStatus, AgreementType, Party
 from portal.audit.models import AuditEntry
 from portal.core import clock
 from portal.core.exports import Column, QueryRows, Table
@@ -17,7 +18,8 @@ from portal.core.vocabulary import label
 from portal.extensions import db
 from portal.integrations import keyset
 from portal.organisations import party_search as parties
-from portal.organisations.models import Membership, Organisation, OrgKind, Role
+from portal.organisations import roles
+from portal.organisations.models import Membership, Organisation, OrgKind
 from portal.organisations.partnership_models import Partnership
 
 S = AgreementStatus
@@ -130,11 +132,12 @@ def drafting_pairs(organisation: Organisation) -> list[Partnership]:
                   key=lambda pair: (pair.facility.name, pair.partner.name))
 
 
-def people_with_role(organisation: Organisation, role: Role) -> list[User]:
-    """Who may be named signatory: the facility's heads, or the partner's admins."""
+def signatory_choices(organisation: Organisation, party: Party) -> list[User]:
+    """Who may be named signatory for `party`: the facility's heads, or the partner's admins."""
+    signing_roles = roles.holding(organisation.kind, policy.SIGNS_FOR[party])
     return list(db.session.scalars(
         select(User).join(Membership).where(Membership.organisation_id == organisation.id,
-                                            Membership.role == role, User.is_active)
+                                            Membership.role.in_(signing_roles), User.is_active)
         .order_by(User.name)))
 
 

@@ -15,13 +15,13 @@ from portal import policy
 from portal.accounts.models import User
 from portal.agreements import moves, signing as agreement_signing
 from portal.agreements.models import (
-    Agreement, AgreementDocument, AgreementKind, AgreementStatus, AgreementType, DocumentKind,
+    Agreement, AgreementDocument, AgreementKind, AgreementStatus, AgreementType, DocumentKind, Party,
 )
 from portal.core import clock
 from portal.core.errors import DomainError, FieldErrors
 from portal.core.i18n import long_date
 from portal.extensions import db
-from portal.organisations.models import Organisation, Role
+from portal.organisations.models import Organisation
 from portal.organisations.partnership_models import Partnership
 
 S = AgreementStatus
@@ -170,9 +170,9 @@ def _carried_over(agreement: Agreement) -> AgreementFields:
     """The fields a renewal or addendum starts from: new numbers, signatories who still may sign."""
     fields = AgreementFields.of(agreement)
     fields.facility_number = fields.partner_number = None
-    if policy.role_of(fields.facility_signatory, agreement.facility) != Role.HEAD:
+    if not policy.may_be_signatory(fields.facility_signatory, agreement.facility, Party.FACILITY):
         fields.facility_signatory = None
-    if policy.role_of(fields.partner_signatory, agreement.partner) != Role.ADMIN:
+    if not policy.may_be_signatory(fields.partner_signatory, agreement.partner, Party.PARTNER):
         fields.partner_signatory = None
     return fields
 
@@ -248,9 +248,9 @@ def _years_after(day: date, years: int) -> date:
 def _apply(agreement: Agreement, fields: AgreementFields) -> None:
     if found := period_problems(fields.start_date, fields.end_date):
         raise FieldErrors(found)
-    _check_signatory(fields.facility_signatory, agreement.facility, Role.HEAD,
+    _check_signatory(fields.facility_signatory, agreement.facility, Party.FACILITY,
                      _l("The facility's signatory must be a head of the facility."))
-    _check_signatory(fields.partner_signatory, agreement.partner, Role.ADMIN,
+    _check_signatory(fields.partner_signatory, agreement.partner, Party.PARTNER,
                      _l("The partner's signatory must be an administrator of the partner."))
     for name, value in vars(fields).items():
         if isinstance(value, str):
@@ -267,8 +267,8 @@ _TEXT_FIELDS = {"title", "scope", "objectives", "facility_rights", "facility_obl
                 "partner_obligations"}
 
 
-def _check_signatory(user: User | None, organisation: Organisation, role: Role, message) -> None:
-    if user is not None and policy.role_of(user, organisation) != role:
+def _check_signatory(user: User | None, organisation: Organisation, party: Party, message) -> None:
+    if user is not None and not policy.may_be_signatory(user, organisation, party):
         raise DomainError(message)
 
 

@@ -123,10 +123,15 @@ def add_member(organisation: Organisation, person: Person, role: Role, *,
     return membership
 
 
+def _keeps_organisation(membership: Membership) -> bool:
+    """Whether the membership is in the role an organisation is created with (its head, admin or analyst), of
+    which it keeps at least one."""
+    return membership.role == FIRST_ROLE[membership.organisation.kind]
+
+
 def _managers_left(organisation: Organisation, without: Membership) -> int:
-    manager_roles = (Role.HEAD, Role.ADMIN, Role.ANALYST)
     return sum(1 for m in organisation.memberships
-               if m.id != without.id and m.role in manager_roles and m.user.is_active)
+               if m.id != without.id and _keeps_organisation(m) and m.user.is_active)
 
 
 def change_role(membership: Membership, role: Role, *, actor: User) -> None:
@@ -137,7 +142,7 @@ def change_role(membership: Membership, role: Role, *, actor: User) -> None:
         raise DomainError(_l("This role does not exist in this kind of organisation."))
     if role == membership.role:
         return
-    if membership.role in (Role.HEAD, Role.ADMIN) and not _managers_left(organisation, membership):
+    if _keeps_organisation(membership) and not _managers_left(organisation, membership):
         raise DomainError(_l("An organisation keeps at least one head or admin."))
     audit.record("member.role_changed", actor=actor, object_type="membership",
                  object_id=membership.id, organisation=organisation,
@@ -148,7 +153,7 @@ def change_role(membership: Membership, role: Role, *, actor: User) -> None:
 def remove_member(membership: Membership, *, actor: User) -> None:
     organisation = membership.organisation
     policy.require(policy.can_manage_members(actor, organisation))
-    if membership.role in (Role.HEAD, Role.ADMIN, Role.ANALYST) and not _managers_left(organisation, membership):
+    if _keeps_organisation(membership) and not _managers_left(organisation, membership):
         raise DomainError(_l("An organisation keeps at least one head or admin."))
     audit.record("member.removed", actor=actor, object_type="membership", object_id=membership.id,
                  organisation=organisation,

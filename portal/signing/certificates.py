@@ -9,12 +9,13 @@ from datetime import timedelta
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
-from portal import policy, signing
+from portal import signing
 from portal.accounts.models import User
 from portal.audit import chain as audit
 from portal.core.columns import as_utc, utcnow
 from portal.core.tenancy import unscoped
 from portal.extensions import db
+from portal.organisations import roles
 from portal.organisations.models import Organisation
 from portal.signing.models import SigningCertificate
 
@@ -25,7 +26,7 @@ RENEW_BEFORE = timedelta(days=30)
 def issue_for_signing_roles(user: User) -> list[SigningCertificate]:
     """At enrolment in two-factor sign-in: one certificate per organisation the person signs for."""
     return [current_for(user, membership.organisation, user.position)
-            for membership in user.memberships if membership.role in policy.SIGNING_ROLES]
+            for membership in user.memberships if roles.signs(membership.role)]
 
 
 def current_for(user: User, organisation: Organisation, position: str | None) -> SigningCertificate:
