@@ -14,7 +14,7 @@ from portal.agreements.events import AgreementVerb
 from portal.agreements.models import AgreementStatus as S
 from portal.audit import chain, events as audit_events
 from portal.core import retry
-from portal.core.tenancy import unscoped
+from portal.core.tenancy import as_person, unscoped
 from portal.core.vocabulary import AGREEMENT_ACTIONS, AUDIT_ACTIONS
 from portal.extensions import db
 from portal.integrations import webhook_events
@@ -160,7 +160,9 @@ def test_a_second_channel_is_one_module(app, pks, monkeypatch):
 
 
 def test_a_message_about_ones_own_account_goes_whatever_notices_one_switched_off(app, pks):
-    pks.officer.muted_notifications = list(delivery.GROUPS)
+    with as_person(pks.officer):  # their own profile
+        pks.officer.muted_notifications = list(delivery.GROUPS)
+        db.session.flush()
     delivery.to_person(pks.officer, "password_reset", user=pks.officer, link="https://x/reset", hours=2)
     with unscoped("test: the officer's mail"):
         mail, = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to == pks.officer.email)).all()
