@@ -22,6 +22,7 @@ from portal.audit.models import AuditEntry
 from portal.core.columns import utcnow
 from portal.core.tenancy import unscoped
 from portal.extensions import db
+from portal.organisations import visibility
 from portal.organisations.models import Organisation, OrgKind
 
 #: Where the current action comes from (the web layer sets the client's IP).
@@ -180,9 +181,7 @@ def entries_visible_to(organisation: Organisation, limit: int = 100) -> list[Aud
 def visible_to(organisation: Organisation):
     """Which entries an organisation reads, as a condition (the trail page filters within it)."""
     if organisation.kind == OrgKind.OVERSIGHT:
-        facilities = select(Organisation.id).where(Organisation.kind == OrgKind.FACILITY)
-        if organisation.province:
-            facilities = facilities.where(Organisation.province == organisation.province)
+        facilities = visibility.overseen_facilities(organisation.id)
         return or_(
             AuditEntry.organisation_id == organisation.id,
             AuditEntry.facility_id.in_(facilities),

@@ -1,8 +1,10 @@
-"""Tenancy: the one place the pair rule of DESIGN.md lives.
+"""Tenancy: where the pair rule of DESIGN.md is enforced.
 
 A shared record (any `PairScoped` model) is visible to the members of its
 facility and its partner, and to oversight offices whose scope covers the
-facility's province. Nothing else sees it. The rule is applied here, three ways:
+facility's province. Nothing else sees it. The rule itself is written once in
+`portal.organisations.visibility` (and once in SQL, migration 0035's functions);
+it is applied here, three ways:
 
 - every ORM query of a shared record gets the rule as loader criteria;
 - a flush that writes a shared record for a pair the acting organisation is
@@ -34,12 +36,13 @@ from dataclasses import dataclass, replace
 
 from flask import Blueprint, abort, g, has_app_context
 from flask_login import current_user
-from sqlalchemy import event, false, inspect, or_, select, text
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from werkzeug.local import LocalProxy
 
 from portal.core.columns import FacilityOwned, PairScoped
 from portal.extensions import db
+from portal.organisations import visibility
 from portal.organisations.models import Membership, Organisation, OrgKind
 
 
@@ -54,7 +57,6 @@ class Scope:
 
     org_id: int | None = None
     kind: OrgKind | None = None
-    province: str | None = None
     every_tenant: bool = False
     person_id: int | None = None
     presented: str | None = None
@@ -64,8 +66,7 @@ class Scope:
     @classmethod
     def of(cls, organisation: Organisation) -> "Scope":
         """Acting for `organisation`, as the person already acting (if any)."""
-        return replace(current_scope(), org_id=organisation.id, kind=organisation.kind,
-                       province=organisation.province, every_tenant=False)
+        return replace(current_scope(), org_id=organisation.id, kind=organisation.kind, every_tenant=False)
 
 
 NOBODY = Scope()
@@ -215,39 +216,6 @@ def _flush_pending() -> None:
 
 # --- the ORM filter ----------------------------------------------------------
 
-def _publishing_facilities():
-    return select(Organisation.id).where(Organisation.kind == OrgKind.FACILITY, Organisation.public_page.is_(True))
-
-
-def _pair_criteria(scope: Scope):
-    """The pair rule as a loader criterion for `scope` (one lambda per SQL shape)."""
-    org_id, province = scope.org_id, scope.province
-    if scope.public:
-        return lambda cls: cls.facility_id.in_(_publishing_facilities())
-    if scope.kind in (OrgKind.FACILITY, OrgKind.PARTNER):
-        return lambda cls: or_(cls.facility_id == org_id, cls.partner_id == org_id)
-    if scope.kind == OrgKind.OVERSIGHT and province:
-        return lambda cls: cls.facility_id.in_(
-            select(Organisation.id).where(Organisation.province == province)
-        )
-    if scope.kind == OrgKind.OVERSIGHT:
-        return lambda cls: cls.facility_id.in_(
-            select(Organisation.id).where(Organisation.kind == OrgKind.FACILITY)
-        )
-    return lambda cls: false()
-
-
-def _facility_criteria(scope: Scope):
-    """Whose facility records `scope` sees: its own as a facility, its facilities' as oversight, the
-    publishing facilities' as the public."""
-    if scope.kind == OrgKind.FACILITY:
-        org_id = scope.org_id
-        return lambda cls: cls.facility_id == org_id
-    if scope.kind == OrgKind.OVERSIGHT or scope.public:
-        return _pair_criteria(scope)
-    return lambda cls: false()
-
-
 @event.listens_for(Session, "do_orm_execute")
 def _filter_shared_records(state: ORMExecuteState) -> None:
     if state.is_column_load or not (state.is_select or state.is_update or state.is_delete):
@@ -256,8 +224,8 @@ def _filter_shared_records(state: ORMExecuteState) -> None:
     if scope.every_tenant:
         return
     state.statement = state.statement.options(
-        with_loader_criteria(PairScoped, _pair_criteria(scope), include_aliases=True),
-        with_loader_criteria(FacilityOwned, _facility_criteria(scope), include_aliases=True),
+        with_loader_criteria(PairScoped, visibility.sees_pair(scope), include_aliases=True),
+        with_loader_criteria(FacilityOwned, visibility.sees_facility(scope), include_aliases=True),
     )
 
 
@@ -269,20 +237,11 @@ def _pair_of(record: PairScoped) -> tuple[int | None, int | None]:
     return facility_id, partner_id
 
 
-def may_write(scope: Scope, facility_id: int | None, partner_id: int | None) -> bool:
-    """Only the facility or the partner of a pair writes its records; oversight never does."""
-    if scope.every_tenant:
-        return True
-    if scope.kind not in (OrgKind.FACILITY, OrgKind.PARTNER):
-        return False
-    return scope.org_id in (facility_id, partner_id)
-
-
 @event.listens_for(Session, "before_flush")
 def _guard_writes(session: Session, flush_context, instances) -> None:
     scope = current_scope()
     for record in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(record, PairScoped) and not may_write(scope, *_pair_of(record)):
+        if isinstance(record, PairScoped) and not visibility.is_party(scope, *_pair_of(record)):
             raise TenantViolation(
                 f"{type(record).__name__} of pair {_pair_of(record)} is not writable by {scope}"
             )
@@ -291,13 +250,14 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
 
 
 def _may_write_own(scope: Scope, record: FacilityOwned) -> bool:
+    """A facility's own record is a pair without a partner: the facility writes it."""
     facility_id = record.facility_id if record.facility_id is not None else getattr(record.facility, "id", None)
-    return scope.every_tenant or (scope.kind == OrgKind.FACILITY and scope.org_id == facility_id)
+    return visibility.is_party(scope, facility_id, None)
 
 
 def require_writable(facility_id: int, partner_id: int) -> None:
     """The write guard, for rows inserted in bulk (no flush sees them): the acting organisation's pair only."""
-    if not may_write(current_scope(), facility_id, partner_id):
+    if not visibility.is_party(current_scope(), facility_id, partner_id):
         raise TenantViolation(f"pair {(facility_id, partner_id)} is not writable by {current_scope()}")
 
 
@@ -376,7 +336,7 @@ def enter_platform() -> None:
     """Platform administration (organisations, accounts, the outbox, erasure) acts for every tenant, as the
     person it is, for the rest of the request; only platform admins' blueprints call this."""
     scope = current_scope()
-    g.tenant_token = activate(replace(scope, every_tenant=True, org_id=None, kind=None, province=None))
+    g.tenant_token = activate(replace(scope, every_tenant=True, org_id=None, kind=None))
 
 
 def leave_organisation(exc=None) -> None:

@@ -39,7 +39,8 @@ from portal.integrations.webhook_models import DeliveryStatus, WebhookAttempt, W
 from portal.jobs import queue as jobs
 from portal.materials.events import MaterialVerb
 from portal.materials.models import Material
-from portal.organisations.models import Organisation, OrgKind
+from portal.organisations import visibility
+from portal.organisations.models import Organisation
 
 #: What an endpoint may ask for, in the words the person registering it reads (the names are the verbs').
 EVENTS = {
@@ -115,13 +116,11 @@ def _listeners(facility_id: int, partner_id: int | None) -> list[WebhookEndpoint
     cache = db.session().info.setdefault(_LISTENERS, {})
     if (facility_id, partner_id) not in cache:
         with unscoped("an event goes to the endpoints of both parties and of the oversight covering them"):
-            province = select(Organisation.province).where(Organisation.id == facility_id).scalar_subquery()
             cache[facility_id, partner_id] = list(db.session.scalars(
                 select(WebhookEndpoint).join(Organisation, Organisation.id == WebhookEndpoint.organisation_id)
                 .where(WebhookEndpoint.disabled_at.is_(None), Organisation.is_active.is_(True),
                        or_(Organisation.id.in_([facility_id, partner_id]),
-                           (Organisation.kind == OrgKind.OVERSIGHT)
-                           & (Organisation.province.is_(None) | (Organisation.province == province))))))
+                           Organisation.id.in_(visibility.overseers_of(facility_id))))))
     return cache[facility_id, partner_id]
 
 

@@ -88,7 +88,8 @@ class Organisation(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[OrgKind] = mapped_column(enum_column(OrgKind))
-    #: For a facility, where it is; for oversight, the province it covers (None: all, Ditjen PAS).
+    #: For a facility, where it is; for oversight, the province it covers (None: all, Ditjen PAS); who covers whom
+    #: is `portal.organisations.visibility.covers`.
     province: Mapped[str | None] = mapped_column(String(60), index=True)
     city: Mapped[str | None] = mapped_column(String(120))
     #: Facilities only, e.g. "Rutan Kelas IIB".
@@ -108,19 +109,6 @@ class Organisation(db.Model):
 
     def __repr__(self) -> str:
         return f"<Organisation {self.slug}>"
-
-    @property
-    def is_national(self) -> bool:
-        """Oversight without a province (Ditjen PAS) sees every facility."""
-        return self.kind == OrgKind.OVERSIGHT and not self.province
-
-    def covers(self, facility: "Organisation") -> bool:
-        """Whether this oversight office's scope includes the facility."""
-        return (
-            self.kind == OrgKind.OVERSIGHT
-            and facility.kind == OrgKind.FACILITY
-            and (self.is_national or self.province == facility.province)
-        )
 
 
 class Membership(db.Model):

@@ -20,7 +20,7 @@ from portal.accounts.models import User
 from portal.audit import chain as audit
 from portal.core.errors import DomainError
 from portal.extensions import db
-from portal.organisations import invitations
+from portal.organisations import invitations, visibility
 from portal.organisations.invitation_models import Invitation
 from portal.organisations.models import (
     FIRST_ROLE, ROLES_BY_KIND, Membership, Organisation, OrgKind, PartnerCategory, Role,
@@ -188,13 +188,12 @@ def partners_available_to(facility: Organisation) -> list[Organisation]:
 
 
 def overseen_facility(oversight: Organisation, facility_id: int) -> Organisation | None:
-    """The facility with this id if the oversight office's scope covers it (`Organisation.covers`), else None."""
+    """The facility with this id if the oversight office's scope covers it (`visibility.covers`), else None."""
     facility = db.session.get(Organisation, facility_id)
-    return facility if facility is not None and oversight.covers(facility) else None
+    return facility if facility is not None and visibility.covers(oversight, facility) else None
 
 
 def facilities_in_scope(oversight: Organisation) -> list[Organisation]:
-    query = select(Organisation).where(Organisation.kind == OrgKind.FACILITY).order_by(Organisation.name)
-    if oversight.province:
-        query = query.where(Organisation.province == oversight.province)
-    return list(db.session.scalars(query))
+    """The facilities an oversight office covers, by name."""
+    return list(db.session.scalars(select(Organisation).where(
+        Organisation.id.in_(visibility.overseen_facilities(oversight.id))).order_by(Organisation.name)))
