@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
+import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from portal.core import sealing
@@ -58,5 +59,31 @@ def test_upgrading_seals_the_totp_secrets_stored_before_and_downgrading_opens_th
             assert stored != "JBSWY3DPEHPK3PXP" and sealing.unseal(stored) == "JBSWY3DPEHPK3PXP"
             downgrade(revision="0013")
             assert engine.connect().execute(text("SELECT totp_secret FROM users")).scalar_one() == "JBSWY3DPEHPK3PXP"
+            db.engine.dispose()
+        engine.dispose()
+
+
+def test_the_one_pair_rule_migration_gives_back_the_policies_it_found():
+    """0035 rewrites thirteen policies to call its two functions; its downgrade restores each as 0034 had it."""
+    with fresh_database("policies") as database:
+        if not database.is_postgres:
+            pytest.skip("Row-Level Security policies exist on PostgreSQL only")
+        app = make_app(database)
+        engine = create_engine(database.owner_url)
+
+        def policies():
+            with engine.connect() as connection:
+                return connection.execute(text(
+                    "SELECT tablename, policyname, cmd, permissive, roles, qual, with_check FROM pg_policies "
+                    "ORDER BY tablename, policyname")).all()
+        with app.app_context():
+            after = policies()
+            downgrade(revision="0034")
+            before = policies()
+            upgrade()
+            assert policies() == after != before
+            assert [row[:5] for row in after] == [row[:5] for row in before], "same policies, commands and roles"
+            assert any("province" in (row.qual or "") for row in before)
+            assert not any("province" in f"{row.qual} {row.with_check}" for row in after)
             db.engine.dispose()
         engine.dispose()

@@ -416,3 +416,74 @@ def test_every_shared_table_but_the_partnerships_requires_the_partnership_to_wri
     guarded = {(table, command) for table, command in db.session.execute(text(
         "SELECT tablename, cmd FROM pg_policies WHERE permissive = 'RESTRICTIVE' AND with_check LIKE '%partnerships%'"))}
     assert {(table, command) for table in tables for command in ("INSERT", "UPDATE")} <= guarded
+
+
+# --- the pair rule written once in SQL (migration 0035) ----------------------------------------------------
+
+def live_policies() -> list:
+    return db.session.execute(text(
+        "SELECT tablename, policyname, cmd, coalesce(qual, ''), coalesce(with_check, '') FROM pg_policies "
+        "WHERE schemaname = 'public' ORDER BY tablename, policyname")).all()
+
+
+def shared_tables(mixin) -> set[str]:
+    return {mapper.local_table.name for mapper in db.Model.registry.mappers if issubclass(mapper.class_, mixin)}
+
+
+def test_no_policy_spells_the_oversight_join_itself():
+    """Who covers which facility is `mitrapas_overseen_facilities()`'s alone: a policy that compares provinces
+    (or joins an overseer) is a second copy of the rule."""
+    spelled = [(table, name) for table, name, _, using, check in live_policies()
+               if any(word in f"{using} {check}" for word in ("province", "overseer", "'oversight'"))]
+    assert spelled == []
+    functions = set(db.session.scalars(text(
+        "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE n.nspname = 'public' AND p.prosrc ILIKE '%province%'")))
+    assert functions == {"mitrapas_overseen_facilities"}
+
+
+def test_every_shared_tables_read_policy_calls_the_rules_functions():
+    """Each pair table and facility table reads through the two functions; each one's writes are the parties'."""
+    from portal.core.columns import FacilityOwned, PairScoped
+
+    policies = {(table, name): (cmd, using, check) for table, name, cmd, using, check in live_policies()}
+    pair_tables, facility_tables = shared_tables(PairScoped) - {"uploads"}, shared_tables(FacilityOwned)
+    assert "partnerships" in pair_tables and "news_items" in facility_tables
+    overseen = "FROM mitrapas_overseen_facilities()"
+    for table in sorted(pair_tables | facility_tables):
+        rule = policies.get((table, "pair_rule")) or policies.get((table, "facility_rule"))
+        assert rule is not None, f"{table} has no pair_rule or facility_rule policy"
+        cmd, using, check = rule
+        assert "mitrapas_party_to(facility_id" in using and overseen in using, (table, using)
+        assert check.startswith("mitrapas_party_to(facility_id"), (table, check)
+    cmd, using, check = policies["uploads", "pair_rule"]
+    assert using == check == "mitrapas_party_to(facility_id, partner_id)", "oversight never sees an upload"
+    cmd, using, _ = policies["audit_entries", "read"]
+    assert overseen in using and "mitrapas_party_to(organisation_id" in using
+
+
+def test_the_planner_inlines_the_party_rule_and_asks_for_the_overseen_facilities_once():
+    """What keeps the policies cheap to plan and run: `mitrapas_party_to` becomes the comparisons it stands for,
+    and the overseen facilities are one sub-select of the function (never a join of `organisations`, whose own
+    policies would come along), hashed once per statement."""
+    kanwil = OversightFactory(province="Bengkulu")
+    with acting_for(kanwil):
+        plan = "\n".join(db.session.scalars(text("EXPLAIN (COSTS OFF) SELECT id FROM contributions")))
+    assert "mitrapas_party_to" not in plan and "overseer" not in plan
+    assert plan.count("on organisations") == 1, "only the public pages' own policy (0024) reads the directory"
+    assert plan.count("Function Scan on mitrapas_overseen_facilities") == 1 and "hashed SubPlan" in plan
+
+
+def test_the_overseen_facilities_are_those_the_acting_office_covers():
+    """The SQL function and `visibility.covers` agree, for a provincial office, a national one, and anyone else."""
+    from portal.organisations import visibility
+
+    bengkulu, balikpapan = FacilityFactory(province="Bengkulu"), FacilityFactory(province="Kalimantan Timur")
+    offices = [OversightFactory(province="Bengkulu"), OversightFactory(province=None), bengkulu, PartnerFactory()]
+    for office in offices:
+        with acting_for(office):
+            overseen = set(db.session.scalars(text("SELECT mitrapas_overseen_facilities()")))
+        assert overseen & {bengkulu.id, balikpapan.id} == {
+            facility.id for facility in (bengkulu, balikpapan) if visibility.covers(office, facility)}
+    with unscoped("test: the escape hatch is not an office"):
+        assert set(db.session.scalars(text("SELECT mitrapas_overseen_facilities()"))) == set()

@@ -1,10 +1,15 @@
 """The pair rule: who sees which shared record, and another tenant's record is a 404."""
+import ast
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from portal.core.tenancy import Scope, TenantViolation, acting_for, current_scope, unscoped
 from portal.extensions import db
-from portal.organisations.models import OrgKind, Role
+from portal.organisations import visibility
+from portal.organisations.models import Organisation, OrgKind, Role
 from portal.organisations.partnership_models import Partnership
 from tests.factories import (
     AgreementDocumentFactory, AgreementFactory, ApiTokenFactory, BackgroundJobFactory, ContributionFactory,
@@ -181,6 +186,90 @@ def test_oversight_of_another_province_gets_404_for_a_facility_pair(world, login
 
 
 def test_kinds_of_organisation_are_what_they_say(world):
-    assert world.kanwil_bengkulu.covers(world.bengkulu)
-    assert not world.kanwil_bengkulu.covers(world.balikpapan)
-    assert world.ditjenpas.covers(world.balikpapan) and world.ditjenpas.kind == OrgKind.OVERSIGHT
+    assert visibility.covers(world.kanwil_bengkulu, world.bengkulu)
+    assert not visibility.covers(world.kanwil_bengkulu, world.balikpapan)
+    assert visibility.covers(world.ditjenpas, world.balikpapan) and world.ditjenpas.kind == OrgKind.OVERSIGHT
+
+
+# --- the rule written once ---------------------------------------------------------------------------------
+
+def test_covers_says_the_same_of_two_organisations_and_as_sql(world):
+    """`visibility.covers` is one expression for both worlds: on loaded organisations and in a query it agrees, for
+    every pair of organisations (an office of the facility's province, a national office; nothing else covers)."""
+    everyone = [world.bengkulu, world.balikpapan, world.sekata, world.rsud, world.kanwil_bengkulu,
+                world.kanwil_kaltim, world.ditjenpas]
+    ids = [organisation.id for organisation in everyone]
+    in_python = {(a.id, b.id) for a in everyone for b in everyone if visibility.covers(a, b)}
+    overseer, facility = aliased(Organisation), aliased(Organisation)
+    with unscoped("test: every organisation against every other"):
+        in_sql = set(db.session.execute(select(overseer.id, facility.id).join(facility, visibility.covers(
+            overseer, facility)).where(overseer.id.in_(ids), facility.id.in_(ids))).all())
+        assert set(db.session.scalars(visibility.overseers_of(world.bengkulu.id))) >= {
+            world.kanwil_bengkulu.id, world.ditjenpas.id}
+    assert in_python == in_sql == {
+        (world.kanwil_bengkulu.id, world.bengkulu.id), (world.kanwil_kaltim.id, world.balikpapan.id),
+        (world.ditjenpas.id, world.bengkulu.id), (world.ditjenpas.id, world.balikpapan.id)}
+
+
+#: Where the rule is written in Python; nowhere else may compare an office's province with a facility's.
+RULE_OWNER = Path("portal/organisations/visibility.py")
+
+
+def province_comparisons(source: str) -> list[int]:
+    """Lines of `source` that spell the oversight rule: a `province` attribute compared (`==`, `!=`, `.is_(None)`,
+    `.in_()`) or tested for truth, in a module that also names oversight (the kind, or a name such as `oversight`,
+    `overseer`). Public pages listing a province's facilities never name oversight, so they pass."""
+    tree = ast.parse(source)
+
+    def names_province(node) -> bool:
+        return isinstance(node, ast.Attribute) and node.attr == "province"
+
+    def names_oversight(node) -> bool:
+        return ((isinstance(node, ast.Attribute) and node.attr == "OVERSIGHT")
+                or (isinstance(node, ast.Constant) and node.value == "oversight")
+                or (isinstance(node, ast.Name) and "overs" in node.id.lower())  # oversight, overseer, overseen
+                or (isinstance(node, ast.arg) and "overs" in node.arg.lower()))
+
+    if not any(names_oversight(node) for node in ast.walk(tree)):
+        return []
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            tested = [node.left, *node.comparators]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            tested = [node.func.value] if node.func.attr in ("is_", "is_not", "in_") else []
+        elif isinstance(node, ast.BoolOp):
+            tested = node.values  # `oversight.province or ...`: the province as a truth
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            tested = [node.operand]
+        elif isinstance(node, (ast.If, ast.IfExp)):
+            tested = [node.test]
+        else:
+            tested = []
+        if any(names_province(side) for side in tested):
+            lines.append(node.lineno)
+    return sorted(set(lines))
+
+
+def test_the_scan_finds_each_way_the_rule_was_spelled():
+    """The source scan below would have caught every copy this refactor removed."""
+    copies = [
+        "if scope.kind == OrgKind.OVERSIGHT and province:\n    q = select(O.id).where(O.province == province)",
+        "def f(oversight):\n    if oversight.province:\n        query = query.where(Organisation.province == oversight.province)",
+        "c = (O.kind == OrgKind.OVERSIGHT) & (O.province.is_(None) | (O.province == province))",
+        "n = self.kind == OrgKind.OVERSIGHT and not self.province",
+        "sql = 'oversight'\nif facility.province != office.province: pass",
+    ]
+    assert all(province_comparisons(copy) for copy in copies)
+    assert province_comparisons("q = select(O.id).where(O.province == province)") == []  # a public page's list
+
+
+def test_no_module_but_the_owner_compares_an_oversight_office_province():
+    root = Path(__file__).resolve().parents[1]
+    found = {}
+    for folder in ("portal", "blueprints", "devtools"):
+        for path in sorted((root / folder).rglob("*.py")):
+            relative = path.relative_to(root)
+            if relative != RULE_OWNER and (lines := province_comparisons(path.read_text())):
+                found[str(relative)] = lines
+    assert found == {}, f"the oversight rule is spelled outside {RULE_OWNER}: use visibility.covers & co."

@@ -1,43 +1,60 @@
-"""The pair rule written once in SQL: every Row-Level Security policy that spelled it now calls four functions.
+"""The pair rule written once in SQL: the thirteen Row-Level Security policies that spelled it call two functions.
 
 DESIGN.md's pair rule (a shared record is seen by its facility, its partner and the oversight offices covering
 the facility: an office of the facility's province, or one with no province, Ditjen PAS, which covers them all;
-only the two parties write it) was spelled out in thirteen live policies by migrations 0001-0005, 0012, 0020 and
-0023, the oversight join six different ways. Now:
+only the two parties write it) was spelled out in the live policies by migrations 0001-0005, 0012, 0020 and 0023,
+the oversight join in three shapes. Python spells it once too: `portal/organisations/visibility.py`.
 
-- `mitrapas_overseen_facilities()`: the ids of the facilities the acting organisation (`mitrapas.org_id`) covers
-  as an oversight office, empty for anyone else. The one place the database compares an office's province with
-  a facility's. PL/pgSQL, STABLE, SECURITY DEFINER with a fixed `search_path` (`pg_temp` last, every name
-  qualified, so a caller's temporary table cannot stand in for `organisations`), owned by the migrations' owner,
-  executable by the portal's role alone. It reads only `organisations`' id, kind and province and the acting
-  organisation's setting, and returns only facility ids that organisation covers: nothing the caller could not
-  read in the directory already. PARALLEL RESTRICTED, as a function with a SET clause must be.
 - `mitrapas_party_to(facility_id, partner_id)`: the escape hatch (`mitrapas.every_tenant`), or the acting
-  organisation is the facility or the partner. What may write a shared record (every pair policy's WITH CHECK,
-  and `uploads`, which oversight never sees).
-- `mitrapas_sees_pair(facility_id, partner_id, overseen)`: a party to the pair, or the facility is in `overseen`.
-- `mitrapas_sees_facility(facility_id, overseen)`: the same for a facility's own records (no partner).
+  organisation is the facility or the partner. A plain SQL function (no sub-select, no SET, not SECURITY
+  DEFINER) that the planner inlines: a policy costs what the comparisons it replaces cost. It is every pair
+  policy's WITH CHECK (so their narrower meaning stays: parties only), `uploads`' whole rule, and with NULL for
+  the partner a facility's own records' WITH CHECK (the facility alone).
+- `mitrapas_overseen_facilities()`: the ids of the facilities the acting organisation (`mitrapas.org_id`) covers
+  as an oversight office; none for anyone else. The one place the database compares an office's province with a
+  facility's. PL/pgSQL, so never inlined: a policy asks for it as `facility_id IN (SELECT overseen FROM
+  mitrapas_overseen_facilities() overseen)`, an uncorrelated sub-select run once per statement and hashed, and
+  `organisations` with its own policies no longer enters the calling statement's plan. It runs as the caller
+  (under `organisations`' policies, which show the directory to anyone acting), reads only organisations' id,
+  kind and province and the acting organisation's setting, and so can show nobody anything new.
 
-The last three are plain SQL functions the planner inlines (no SECURITY DEFINER, no SET, no sub-select in their
-bodies), so a policy costs what the expression it replaces cost. The facilities a scope oversees come in as an
-argument, always written `(SELECT mitrapas_overseen_facilities())`: an uncorrelated sub-select is an initplan,
-run once per statement, while the function call inside it keeps `organisations` and its own policies out of the
-calling statement's plan. Before, each of those policies put a join of `organisations` with itself, and both
-sides' `organisations` policies, into every statement; planning them is what issue 36 measured.
+Each read policy is now `mitrapas_party_to(facility_id, partner_id) OR facility_id IN (<overseen>)` (eight pair
+tables), the same with NULL for the partner (four facility tables), and for `audit_entries` the acting person's
+own entries or the same rule over (facility, partner) and over the acting organisation. The policies keep their
+names, commands and roles (ALTER POLICY); 0033's restrictive "the pair is a partnership" policies stay as they
+are, their sub-select now planned under the cheaper partnerships policy; `memberships` and `users` read through
+`partnerships`, so they follow. tests/test_row_level_security.py fails if a policy spells the oversight join
+again, and tests/test_migrations.py checks that the downgrade restores 0034's policies exactly.
 
-The policies keep their names, commands and meaning (ALTER POLICY): the pair tables' and `audit_entries`' reads,
-the facility tables' reads, and every WITH CHECK (parties only; the facility alone for its own records; 0033's
-restrictive "the pair is a partnership" policies stay as they are, their sub-select now planned under the cheaper
-partnerships policy). `memberships` and `users` read through `partnerships`, so they follow.
+What was tried first and dropped: the overseen facilities as an array (`facility_id = ANY((SELECT ...))`)
+compare linearly, row by row (PostgreSQL 15 hashes `= ANY` only for a constant array): Ditjen PAS's 550 made a
+count of 200,000 contributions 2x slower (380 against 190 ms). A set-returning call in the select list
+(`IN (SELECT mitrapas_overseen_facilities())`) keeps a statement off parallel workers. SECURITY DEFINER was not
+needed: the function reads nothing the caller cannot, and an invoker function has no `search_path` to pin.
 
-Measured on the bench generator's national data set (550 facilities, 3,000 partners, 8,000 partnerships, 200,000
-contributions and audit entries, a person and a session per organisation), EXPLAIN (ANALYZE) as the login role,
-median of 30 (milliseconds, planning / execution; the two databases measured in turns on the same busy 2-core
-machine, so execution varies by some 10% from run to run):
+Measured on the bench generator's national data set (550 facilities, 3,000 partners, 8,000 partnerships,
+200,000 contributions and audit entries, a person and a session per organisation), as the login role, the two
+databases (0034, 0035) in turns on the same busy two-core machine, medians of 300 (milliseconds):
 
-| statement | scope | 0034 | 0035 |
+| statement | scope | EXPLAIN planning 0034 / 0035 | EXPLAIN execution 0034 / 0035 |
 | --- | --- | --- | --- |
-SEE_MEASUREMENTS
+| session look-up (`login_sessions.user_of`) | its person | 2.65 / 1.81 | 0.53 / 1.12 |
+| agreement list, 50 newest | facility | 0.29 / 0.23 | 10.8 / 11.0 |
+| agreement list, 50 newest | provincial office | 0.26 / 0.21 | 1.52 / 1.58 |
+| agreement list, 50 newest | Ditjen PAS | 0.24 / 0.18 | 0.99 / 1.02 |
+| tallies by facility (91,662 rows) | provincial office | 0.27 / 0.22 | 83 / 88 |
+| tallies by facility | Ditjen PAS | 0.27 / 0.22 | 124 / 130 |
+| audit trail, 100 newest | provincial office | 0.35 / 0.22 | 2.4 / 3.1 (p25 2.2 / 2.4) |
+
+Planning is 20-40% cheaper everywhere. Execution of the pair-table statements is the same within this machine's
+noise (the plans have the same shape: one hashed sub-select, the same parallel workers). The session look-up's
+EXPLAIN execution rose by half a millisecond, none of it in the new functions (their sub-plans never run for a
+person without an organisation): `perf` puts it in executor start-up, in the page faults of zeroing the hash
+table of `memberships`' own policy (0021's UNION over all 8,060 partnerships), which the C library now hands back
+to the kernel between statements. As the portal runs it, prepared by psycopg after five runs (no planning, no
+such allocation pattern), the look-up took 0.65 ms against 0.76 ms before; sent unprepared every time, 3.90
+against 3.44 ms. That policy (a UNION over partnerships, sized for all of them, in every statement that reads
+`users` or `memberships`) is issue 36's next step.
 
 Revision ID: 0035
 Revises: 0034
