@@ -6,6 +6,7 @@ import pytest
 
 from portal.agreements.models import AgreementStatus as S
 from portal.contributions import operations as contributions, programmes
+from portal.contributions.measures import Measures
 from portal.contributions.models import Contribution, ContributionStatus as C, ContributionType as T
 from portal.contributions.operations import ContributionFields
 from portal.contributions.programmes import ProgrammeFields
@@ -86,7 +87,7 @@ def test_only_verified_contributions_count(pks):
     verified, waiting = record(pks), record(pks, participants_male=30, participants_total=32)
     with pks.acting(pks.officer):
         contributions.verify_contribution(verified, actor=pks.officer)
-        assert contributions.totals() == contributions.Totals(1, 12, Decimal("3"))
+        assert contributions.totals() == Measures(contributions=1, participants=12, hours=Decimal("3"))
     assert waiting.status == C.SUBMITTED
 
 
@@ -101,7 +102,7 @@ def test_a_verified_contribution_is_frozen_and_corrected_by_a_new_version(pks):
     with pks.acting(pks.officer):
         assert contributions.totals().hours == Decimal("3")  # the old one counts until the correction is verified
         contributions.verify_contribution(correction, actor=pks.officer)
-        assert contributions.totals() == contributions.Totals(1, 12, Decimal("4"))
+        assert contributions.totals() == Measures(contributions=1, participants=12, hours=Decimal("4"))
     assert original.status == C.SUPERSEDED and correction.corrects == original
 
 

@@ -14,7 +14,7 @@ from blueprints.api.schemas import (
 from portal.agreements.models import Agreement
 from portal.contributions import operations as contributions
 from portal.contributions.models import Contribution
-from portal.contributions.operations import ContributionFields
+from portal.contributions.fields import FIELDS, ContributionFields, Kind
 from portal.core.tenancy import get_shared_or_404
 from portal.extensions import db
 from portal.integrations import keyset
@@ -23,14 +23,27 @@ from portal.organisations import partnerships
 
 def _contribution(contribution: Contribution) -> ContributionOut:
     return ContributionOut(
-        id=contribution.id, type=contribution.type, status=contribution.status, title=contribution.title,
-        description=contribution.description, facility=ref(contribution.facility), partner=ref(contribution.partner),
-        started_on=contribution.started_on, ended_on=contribution.ended_on,
-        participants_male=contribution.participants_male, participants_female=contribution.participants_female,
-        participants_total=contribution.participants_total,
-        hours=None if contribution.hours is None else str(contribution.hours),
-        partner_people=contribution.partner_people, location=contribution.location,
-        agreement_id=contribution.agreement_id, programme_id=contribution.programme_id)
+        id=contribution.id, status=contribution.status, facility=ref(contribution.facility),
+        partner=ref(contribution.partner), **{field.api_name: _written(field, getattr(contribution, field.api_name))
+                                              for field in FIELDS})
+
+
+def _written(field, value):
+    """A declared field's value as the API writes it: hours as a decimal string."""
+    return str(value) if field.kind == Kind.HOURS and value is not None else value
+
+
+def _taken(field, value):
+    """A declared field's value as the API received it, as the service takes it: a linked record loaded (another
+    pair's is a 404), hours as a decimal."""
+    if field.kind == Kind.AGREEMENT:
+        return get_shared_or_404(Agreement, value) if value else None
+    return decimal_of(value) if field.kind == Kind.HOURS else value
+
+
+def _fields_given(given: dict) -> dict:
+    """The declared fields a body gave (by their API names), as `ContributionFields` names them."""
+    return {field.name: _taken(field, given[field.api_name]) for field in FIELDS if field.api_name in given}
 
 
 @bp.get("/contributions")
@@ -67,12 +80,7 @@ def record_contribution():
         pair = partnerships.visible_pair(given.facility_id, g.org.id)
         if pair is None:
             abort(404)
-        fields = ContributionFields(
-            type=given.type, title=given.title, started_on=given.started_on, ended_on=given.ended_on,
-            description=given.description, participants_male=given.participants_male,
-            participants_female=given.participants_female, participants_total=given.participants_total,
-            hours=decimal_of(given.hours), partner_people=given.partner_people, location=given.location,
-            agreement=get_shared_or_404(Agreement, given.agreement_id) if given.agreement_id else None)
+        fields = ContributionFields(**_fields_given(given.model_dump()))
         return 201, _contribution(contributions.record_contribution(pair.facility, pair.partner, fields,
                                                                     actor=g.api_actor))
     return answered_once(record)
@@ -86,10 +94,7 @@ def change_contribution(contribution_id: int):
     `contributions:write`."""
     require("contributions:write")
     found = get_shared_or_404(Contribution, contribution_id)
-    change = request.context.json.model_dump(exclude_unset=True)
-    if "hours" in change:
-        change["hours"] = decimal_of(change["hours"])
-    fields = replace(ContributionFields.of(found), **change)
+    fields = replace(ContributionFields.of(found), **_fields_given(request.context.json.model_dump(exclude_unset=True)))
     contributions.update_contribution(found, fields, actor=g.api_actor)
     db.session.commit()
     return _contribution(found)

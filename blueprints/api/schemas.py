@@ -8,10 +8,11 @@ from datetime import date, datetime
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from spectree.model_adapter.pydantic_adapter import BaseFile
 
 from portal.agreements.models import AgreementKind, AgreementStatus, AgreementType, Party, SignatureMethod
+from portal.contributions.fields import FIELDS, LINKS, Field as DeclaredField, Kind, in_sheet_order
 from portal.contributions.models import ContributionStatus, ContributionType, ProgrammeStatus
 from portal.materials.models import MaterialCategory
 from portal.organisations.models import OrgKind
@@ -143,25 +144,48 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
-class ContributionOut(BaseModel):
-    id: int
-    type: ContributionType
-    status: ContributionStatus
-    title: str
-    description: str
-    facility: OrganisationRef
-    partner: OrganisationRef
-    started_on: date
-    ended_on: date | None = None
-    participants_male: int | None = None
-    participants_female: int | None = None
-    participants_total: int | None = None
-    #: A decimal written as a string ("3.5"), so that no system rounds it through a float.
-    hours: str | None = None
-    partner_people: str | None = None
-    location: str | None = None
-    agreement_id: RecordId | None = None
-    programme_id: int | None = None
+# --- contributions: built from their declared fields (`portal.contributions.fields`) -----------------------------
+
+#: What the API gives out for a declared field of each kind (a decimal as a string, "3.5": no system rounds it
+#: through a float); a link the caller may give is described with a record's bounds.
+_OUT_TYPES = {Kind.CHOICE: ContributionType, Kind.TEXT: str, Kind.LONG_TEXT: str, Kind.DATE: date, Kind.COUNT: int,
+              Kind.HOURS: str, Kind.AGREEMENT: RecordId, Kind.PROGRAMME: int}
+#: What a caller gives for a declared field of each kind, and the rules it obeys (hours: a decimal string with at
+#: most one place, "3.5").
+_IN_TYPES = {Kind.CHOICE: (ContributionType, {}), Kind.TEXT: (str, {"pattern": NO_NUL}),
+             Kind.LONG_TEXT: (str, {"pattern": NO_NUL}), Kind.DATE: (Day, {}), Kind.COUNT: (Count, {}),
+             Kind.HOURS: (str, {"pattern": r"^\d{1,4}(\.\d)?$"}), Kind.AGREEMENT: (RecordId, {})}
+
+
+def _given(field: DeclaredField, *, required: bool):
+    """A declared field as a caller gives it: required, or left out (its blank then; `null` where it may be
+    empty)."""
+    kind, rules = _IN_TYPES[field.kind]
+    if field.max_length:
+        rules = {**rules, "min_length": 1, "max_length": field.max_length} if field.required else {
+            **rules, "max_length": field.max_length}
+    if required:
+        return kind, Field(**rules)
+    if field.required:  # left out when changing: unchanged, never null
+        return kind, Field(None, **rules)
+    return kind | None if field.blank is None else kind, Field(field.blank, **rules)
+
+
+def _out() -> dict:
+    """Every declared field as given out, with the record's id, status and pair (the status after its type, the
+    pair before its dates, as the description always listed them)."""
+    out: dict = {"id": (int, ...)}
+    for field in FIELDS:
+        if field.kind == Kind.DATE and "facility" not in out:
+            out |= {"facility": (OrganisationRef, ...), "partner": (OrganisationRef, ...)}
+        kind = _OUT_TYPES[field.kind]
+        out[field.api_name] = (kind, ...) if field.blank == "" or field.required else (kind | None, None)
+        if field.kind == Kind.CHOICE:
+            out["status"] = (ContributionStatus, ...)
+    return out
+
+
+ContributionOut = create_model("ContributionOut", __module__=__name__, **_out())
 
 
 class ContributionPage(BaseModel):
@@ -174,39 +198,20 @@ class ContributionQuery(KeysetQuery):
     type: ContributionType | None = None
 
 
-class ContributionDetails(BaseModel):
-    """What a contribution says beyond its kind, title and date: the same rules for recording and changing."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    ended_on: Day | None = None
-    description: str = Field("", max_length=5000, pattern=NO_NUL)
-    participants_male: Count | None = None
-    participants_female: Count | None = None
-    participants_total: Count | None = None
-    #: A decimal string with at most one place ("3.5"): no float rounds it on the way.
-    hours: str | None = Field(None, pattern=r"^\d{1,4}(\.\d)?$")
-    partner_people: str | None = Field(None, max_length=300, pattern=NO_NUL)
-    location: str | None = Field(None, max_length=200, pattern=NO_NUL)
-
-
-class ContributionIn(ContributionDetails):
-    """What the partner did for the facility; a facility officer verifies it next."""
-
-    facility_id: RecordId
-    type: ContributionType
-    title: str = Field(min_length=1, max_length=300, pattern=NO_NUL)
-    started_on: Day
-    agreement_id: RecordId | None = None
-
-
-class ContributionChange(ContributionDetails):
-    """The fields to change of a contribution not yet verified; those left out stay as they are."""
-
-    # Left out: unchanged; given, never null (a contribution keeps a kind, a title and a date).
-    type: ContributionType = None
-    title: str = Field(None, min_length=1, max_length=300, pattern=NO_NUL)
-    started_on: Day = None
+#: What a contribution says beyond its kind, title and date: the same rules for recording and changing.
+ContributionDetails = create_model(
+    "ContributionDetails", __module__=__name__, __config__=ConfigDict(extra="forbid"),
+    **{field.api_name: _given(field, required=False) for field in in_sheet_order()
+       if field.api_in and not field.required and field.kind not in LINKS})
+ContributionIn = create_model(
+    "ContributionIn", __module__=__name__, __base__=ContributionDetails,
+    __doc__="What the partner did for the facility; a facility officer verifies it next.",
+    facility_id=(RecordId, ...), **{field.api_name: _given(field, required=True) for field in FIELDS if field.required},
+    **{field.api_name: _given(field, required=False) for field in FIELDS if field.api_in and field.kind in LINKS})
+ContributionChange = create_model(
+    "ContributionChange", __module__=__name__, __base__=ContributionDetails,
+    __doc__="The fields to change of a contribution not yet verified; those left out stay as they are.",
+    **{field.api_name: _given(field, required=False) for field in FIELDS if field.required})
 
 
 class Reason(BaseModel):

@@ -1,4 +1,6 @@
 """Forms for recording a contribution, verifying it, and running a programme."""
+from dataclasses import dataclass
+from functools import partial
 import uuid
 
 from flask_babel import lazy_gettext as _l
@@ -12,6 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from blueprints.forms import Form
 from blueprints.materials.forms import accepted_files
 from portal.contributions import operations as contributions
+from portal.contributions.fields import FIELDS, LINKS, Field, Kind
 from portal.contributions.models import ContributionType
 from portal.contributions.operations import ContributionFields, contribution_types_under
 from portal.contributions.programmes import ProgrammeFields
@@ -32,29 +35,45 @@ class MaterialChoice(SelectMultipleField):
                                      "evidence (it may be another contribution's). Choose again from the list."))
 
 
-def _count(label):
-    return IntegerField(label, validators=[Optional()])
+#: How the rows of the form page lay their fields side by side, by the declaration's `row`.
+ROW_CLASSES = {"dates": "col-md-6", "participants": "col-4"}
+#: The WTForms field of each kind of declared field that has no list to choose from.
+_FIELD_CLASSES = {Kind.TEXT: StringField, Kind.LONG_TEXT: TextAreaField, Kind.DATE: DateField,
+                  Kind.COUNT: IntegerField, Kind.HOURS: partial(DecimalField, places=1)}
+
+
+def declared_field(field: Field):
+    """The form's field for a declared one, with its label, help and checks (the service checks the rest)."""
+    if field.kind in LINKS:  # offered from the pair's records; NONE for none
+        return SelectField(field.label, coerce=int, default=NONE)
+    checks = [DataRequired(message=field.required_message) if field.required else Optional()]
+    checks += [Length(max=field.max_length)] if field.max_length else []
+    if field.kind == Kind.CHOICE:
+        return SelectField(field.label, choices=TYPE_CHOICES, default="", validators=checks)
+    return _FIELD_CLASSES[field.kind](field.label, validators=checks, **({"description": field.help}
+                                                                        if field.help else {}))
+
+
+@dataclass
+class PageRow:
+    """Fields the form page shows on one line: one alone, or those of a declared `row` side by side."""
+
+    #: The declaration's `row`; None for a field alone.
+    name: str | None
+    fields: list
+
+    @property
+    def css(self) -> str | None:
+        """The class of each field's column when side by side."""
+        return ROW_CLASSES.get(self.name, "col") if self.name else None
 
 
 class ContributionForm(Form):
     #: One per form shown: the same form sent twice records one contribution.
     submission_key = HiddenField(default=lambda: uuid.uuid4().hex,
                                  validators=[Optional(), Regexp(r"^[0-9a-f]{32}$")])
-    type = SelectField(_l("Type of contribution"), choices=TYPE_CHOICES, default="",
-                       validators=[DataRequired(message=_l("Choose the type of contribution."))])
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    description = TextAreaField(_l("What was done"), validators=[Optional(), Length(max=5000)])
-    started_on = DateField(_l("Date (or first day)"), validators=[DataRequired()])
-    ended_on = DateField(_l("Last day (for several days)"), validators=[Optional()])
-    participants_male = _count(_l("WBP participants: men"))
-    participants_female = _count(_l("WBP participants: women"))
-    participants_total = _count(_l("WBP participants: total"))
-    hours = DecimalField(_l("Hours"), places=1, validators=[Optional()])
-    partner_people = StringField(_l("People of the partner involved"), validators=[Optional(), Length(max=300)],
-                                 description=_l("e.g. 2 counsellors, 3 psychology interns"))
-    location = StringField(_l("Where in the facility"), validators=[Optional(), Length(max=200)])
-    agreement = SelectField(_l("Agreement it falls under"), coerce=int, default=NONE)
-    programme = SelectField(_l("Programme"), coerce=int, default=NONE)
+    # The declared fields, made here so that they keep their place in the form's order.
+    vars().update({field.name: declared_field(field) for field in FIELDS})
     evidence = MultipleFileField(_l("Evidence (photos, attendance counts, reports)"))
     existing_evidence = MaterialChoice(_l("Or choose materials already in the portal"), coerce=int,
                                        validators=[Optional()])
@@ -67,25 +86,40 @@ class ContributionForm(Form):
         self.evidence.description = accepted_files()
         self.existing_evidence.choices = [(m.id, m.title, {"data-category": label(m.category)}) for m in materials]
         earliest = contributions.earliest_day(facility, partner)
-        self.started_on.render_kw = {"min": earliest.isoformat(), "max": contributions.latest_day().isoformat()}
-        self.ended_on.render_kw = dict(self.started_on.render_kw)
-        self._agreements = {a.id: a for a in agreements}
-        self._programmes = {p.id: p for p in programmes}
-        self.agreement.choices = [(NONE, _l("— none —"))] + [
-            (a.id, a.title, {"data-contribution-types": " ".join(contribution_types_under(a)),
-                             "data-from": a.start_date.isoformat(), "data-until": a.end_date.isoformat()})
-            for a in agreements]
-        self.programme.choices = [(NONE, _l("— none —"))] + [(p.id, p.name) for p in programmes]
+        limits = {"min": earliest.isoformat(), "max": contributions.latest_day().isoformat()}
+        self._linked = {Kind.AGREEMENT: {a.id: a for a in agreements}, Kind.PROGRAMME: {p.id: p for p in programmes}}
+        for field in FIELDS:
+            if field.kind == Kind.DATE:
+                self[field.name].render_kw = dict(limits)
+            elif field.kind == Kind.AGREEMENT:
+                self[field.name].choices = [(NONE, _l("— none —"))] + [
+                    (a.id, a.title, {"data-contribution-types": " ".join(contribution_types_under(a)),
+                                     "data-from": a.start_date.isoformat(), "data-until": a.end_date.isoformat()})
+                    for a in agreements]
+            elif field.kind == Kind.PROGRAMME:
+                self[field.name].choices = [(NONE, _l("— none —"))] + [(p.id, p.name) for p in programmes]
 
     def fields(self) -> ContributionFields:
-        return ContributionFields(
-            type=ContributionType(self.type.data) if self.type.data else None, title=self.title.data,
-            description=self.description.data or "",
-            started_on=self.started_on.data, ended_on=self.ended_on.data,
-            participants_male=self.participants_male.data, participants_female=self.participants_female.data,
-            participants_total=self.participants_total.data, hours=self.hours.data,
-            partner_people=self.partner_people.data, location=self.location.data,
-            agreement=self._agreements.get(self.agreement.data), programme=self._programmes.get(self.programme.data))
+        return ContributionFields(**{field.name: self._given(field) for field in FIELDS})
+
+    def _given(self, field: Field):
+        data = self[field.name].data
+        if field.kind == Kind.CHOICE:
+            return ContributionType(data) if data else None
+        if field.kind in LINKS:
+            return self._linked[field.kind].get(data)
+        return (data or field.blank) if field.kind == Kind.LONG_TEXT else data
+
+    def page_rows(self, side: bool) -> list[PageRow]:
+        """The declared fields of one column of the page (`side`: the right-hand one), in order; fields of one
+        `row` together."""
+        rows: list[PageRow] = []
+        for field in (field for field in FIELDS if field.side == side):
+            if field.row is not None and rows and rows[-1].name == field.row:
+                rows[-1].fields.append(self[field.name])
+            else:
+                rows.append(PageRow(field.row, [self[field.name]]))
+        return rows
 
     def validate(self, extra_validators=None) -> bool:
         """The form's own checks, then the service's rules (the ones the API and the import obey), all at once,
@@ -106,12 +140,13 @@ class ContributionForm(Form):
         self.existing_evidence.data = [*(self.existing_evidence.data or []), material_id]
 
     def fill_from(self, fields: ContributionFields) -> None:
-        for name, value in vars(fields).items():
-            if name in ("agreement", "programme"):
+        for field in FIELDS:
+            value = getattr(fields, field.name)
+            if field.kind in LINKS:
                 value = value.id if value is not None else NONE
-            elif name == "type":
+            elif field.kind == Kind.CHOICE:
                 value = value.value
-            getattr(self, name).data = value
+            self[field.name].data = value
 
 
 class ReasonForm(Form):
@@ -173,7 +208,7 @@ class SessionsForm(Form):
     submit = SubmitField(_l("Submit all sessions for verification"))
 
     def fields(self, programme) -> list[ContributionFields]:
-        return [ContributionFields(type=programme.type, title=row.title.data or programme.name,
-                                   started_on=row.started_on.data, participants_total=row.participants_total.data,
-                                   hours=row.hours.data, agreement=programme.agreement)
+        """The rows filled in, as contributions of the programme (its type and agreement; its name if untitled)."""
+        return [ContributionFields(**{**row.data, "title": row.title.data or programme.name}, type=programme.type,
+                                   agreement=programme.agreement)
                 for row in self.sessions if row.started_on.data]

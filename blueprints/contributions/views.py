@@ -19,7 +19,9 @@ from blueprints.query_args import filter_args, page_number, record_id
 from blueprints.table_files import table_file
 from portal import policy
 from portal.agreements import lists as agreement_lists
-from portal.contributions import evidence, importer as contribution_import, operations as contributions
+from portal.contributions import (
+    evidence, fields as contribution_fields, importer as contribution_import, operations as contributions,
+)
 from portal.contributions.models import Contribution, ContributionStatus, Programme, ProgrammeStatus
 from portal.contributions.operations import ContributionFields
 from portal.contributions.programmes import close_programme, create_programme
@@ -131,7 +133,7 @@ def show(contribution_id: int):
         Material.contribution_id == contribution.id, Material.deleted_at.is_(None))).unique().all()
     actor = _actor()
     return render_template(
-        "contributions/show.html", contribution=contribution, evidence=evidence,
+        "contributions/show.html", contribution=contribution, evidence=evidence, details=contribution_fields.DETAILS,
         latest=materials.latest_versions(evidence), reason_form=ReasonForm(), confirm_form=ConfirmForm(),
         can_verify=policy.can_verify_contribution(actor, contribution)
         and contribution.status == ContributionStatus.SUBMITTED,

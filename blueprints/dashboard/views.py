@@ -49,7 +49,7 @@ def index():
     if oversight:  # one row per facility in scope; nothing here grows with its partnerships or contributions
         # One address built, the others by changing its id: url_for for each of 550 rows was a tenth of the page.
         any_facility = url_for("dashboard.facility", facility_id=0, **board.filters.url_args())
-        page.update(sort_url=lambda key: url_for("dashboard.index", **(args | {"sort": key})),
+        page.update(sort_url=lambda key: url_for("dashboard.index", **(args | {"sort": key})), sort_keys=reports.SORTS,
                     rows_offset=(page_number("rows") - 1) * OVERSIGHT_ROWS, rows_limit=OVERSIGHT_ROWS,
                     rows_url=lambda n: url_for("dashboard.index", **(args | {"rows": n})),
                     link=lambda facility_id: any_facility.replace("/facilities/0", f"/facilities/{facility_id}", 1))

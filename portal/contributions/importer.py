@@ -8,7 +8,7 @@ like a list of names is refused outright: MitraPAS holds counts, not people.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field as dataclass_field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 import io
@@ -25,18 +25,17 @@ from portal.accounts.models import User
 from portal.agreements.models import Agreement
 from portal.contributions import operations as contributions
 from portal.contributions.models import Contribution, ContributionType
-from portal.contributions.operations import ContributionFields
-from portal.core import bulk, clock, tenancy, transactional_files as files
+from portal.contributions.fields import FIELDS, IMPORTED, LINKS, ContributionFields, Field, Kind
+from portal.core import bulk, tenancy, transactional_files as files
 from portal.core.columns import utcnow
 from portal.core.errors import DomainError
 from portal.core.vocabulary import CONTRIBUTION_TYPE
 from portal.extensions import db
 from portal.organisations.models import Organisation
 
-#: The template's columns, in order (Indonesian, as the people filling it in read them).
-COLUMNS = ("tanggal_mulai", "tanggal_selesai", "jenis", "judul", "uraian", "peserta_laki_laki",
-           "peserta_perempuan", "peserta_total", "jam", "personel_mitra", "lokasi", "perjanjian")
-REQUIRED = ("tanggal_mulai", "jenis", "judul")
+#: The template's columns, in order (Indonesian, as the people filling it in read them): the declared fields'.
+COLUMNS = tuple(field.column for field in IMPORTED)
+REQUIRED = tuple(field.column for field in IMPORTED if field.required)
 #: Headers that would hold people, not counts.
 _NAME_LIKE = re.compile(r"^(nama|name|names|nik|nip_wbp|no_?reg|nomor_?registrasi|no_?registrasi|"
                         r"nama_?(wbp|peserta|warga_?binaan|narapidana|tahanan)|identitas)", re.IGNORECASE)
@@ -54,9 +53,9 @@ class RowProblem:
 @dataclass
 class ImportResult:
     rows: int = 0
-    problems: list[RowProblem] = field(default_factory=list)
+    problems: list[RowProblem] = dataclass_field(default_factory=list)
     #: (the row's number in the file, the contribution recorded from it), in the file's order.
-    kept: list[tuple[int, int]] = field(default_factory=list)
+    kept: list[tuple[int, int]] = dataclass_field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -73,8 +72,7 @@ def template_xlsx() -> bytes:
     sheet = workbook.active
     sheet.title = "kontribusi"
     sheet.append(COLUMNS)
-    sheet.append([clock.today().isoformat(), "", "counselling", "Konseling psikologis", "", 10, 2, 12, 3,
-                  "2 peserta magang psikologi", "Klinik Pratama", ""])
+    sheet.append([field.example_value() for field in IMPORTED])
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
@@ -126,21 +124,30 @@ def import_contributions(facility: Organisation, partner: Organisation, stream: 
     return result
 
 
-#: What `contributions.new_contribution` sets from a row; the rest of a new record is the pair, its author and time.
-_FROM_ROW = ("type", "status", "title", "description", "started_on", "ended_on", "participants_male",
-             "participants_female", "participants_total", "hours", "partner_people", "location")
 
 
 def _keep(batch: list[Contribution], facility: Organisation, partner: Organisation, actor: User) -> None:
     """One INSERT for the batch, the ids back in order; the unit of work's bookkeeping cost more than the rows."""
     tenancy.require_writable(facility.id, partner.id)  # the write guard a flush would have applied
     now = utcnow()
-    rows = [{**{name: getattr(contribution, name) for name in _FROM_ROW}, "facility_id": facility.id,
-             "partner_id": partner.id, "created_by_id": actor.id, "created_at": now, "version": 1,
-             "agreement_id": contribution.agreement.id if contribution.agreement is not None else None}
+    rows = [{**_row_of(contribution), "status": contribution.status, "facility_id": facility.id,
+             "partner_id": partner.id, "created_by_id": actor.id, "created_at": now, "version": 1}
             for contribution in batch]
     for contribution, kept_id in zip(batch, bulk.insert_rows(Contribution, rows), strict=True):
         contribution.id, contribution.created_at = kept_id, now
+
+
+def _row_of(contribution: Contribution) -> dict:
+    """What `contributions.new_contribution` set from a row (the declared fields, links by id); the rest of a new
+    record is the pair, its author and time."""
+    row = {}
+    for field in FIELDS:
+        value = getattr(contribution, field.name)
+        if field.kind in LINKS:
+            row[field.api_name] = value.id if value is not None else None
+        else:
+            row[field.name] = value
+    return row
 
 
 def _agreements(facility: Organisation, partner: Organisation) -> list[Agreement]:
@@ -232,22 +239,34 @@ def _type_words() -> dict[str, ContributionType]:
 
 
 def _fields(row: dict, agreements: dict, types: dict[str, ContributionType]) -> ContributionFields:
-    kind = types.get(_text(row.get("jenis")).casefold())
-    if kind is None:
-        raise DomainError(_l('Unknown type "%(value)s".', value=_text(row.get("jenis"))))
-    agreement_title = _text(row.get("perjanjian"))
-    agreement = agreements.get(agreement_title.casefold()) if agreement_title else None
-    if agreement_title and agreement is None:
-        raise DomainError(_l('No agreement of this pair is called "%(title)s".', title=agreement_title))
-    return ContributionFields(
-        type=kind, title=_text(row.get("judul")) or _missing("judul"), description=_text(row.get("uraian")),
-        started_on=_date(row.get("tanggal_mulai"), "tanggal_mulai") or _missing("tanggal_mulai"),
-        ended_on=_date(row.get("tanggal_selesai"), "tanggal_selesai"),
-        participants_male=_int(row.get("peserta_laki_laki"), "peserta_laki_laki"),
-        participants_female=_int(row.get("peserta_perempuan"), "peserta_perempuan"),
-        participants_total=_int(row.get("peserta_total"), "peserta_total"),
-        hours=_decimal(row.get("jam"), "jam"), partner_people=_text(row.get("personel_mitra")) or None,
-        location=_text(row.get("lokasi")) or None, agreement=agreement)
+    """A row's fields, each read from its column: the names to look up (a type, an agreement) first, then the
+    others as declared (a row's first problem is the one reported)."""
+    imported = [field for field in FIELDS if field.column]
+    lookups = [field for field in imported if field.kind in (Kind.CHOICE, Kind.AGREEMENT)]
+    read = {field.name: _cell(field, row.get(field.column), agreements, types)
+            for field in (*lookups, *(field for field in imported if field not in lookups))}
+    return ContributionFields(**read)
+
+
+def _cell(field: Field, value, agreements: dict, types: dict[str, ContributionType]):
+    """One cell read as its field's kind: a problem names the column; an empty required cell is refused."""
+    column = field.column
+    if field.kind == Kind.CHOICE:
+        found = types.get(_text(value).casefold())
+        if found is None:
+            raise DomainError(_l('Unknown type "%(value)s".', value=_text(value)))
+        return found
+    if field.kind == Kind.AGREEMENT:
+        title = _text(value)
+        found = agreements.get(title.casefold()) if title else None
+        if title and found is None:
+            raise DomainError(_l('No agreement of this pair is called "%(title)s".', title=title))
+        return found
+    read = {Kind.DATE: lambda: _date(value, column), Kind.COUNT: lambda: _int(value, column),
+            Kind.HOURS: lambda: _decimal(value, column)}.get(field.kind, lambda: _text(value))()
+    if field.required and not read:
+        _missing(column)
+    return read if read or read == 0 else field.blank
 
 
 def _text(value) -> str:

@@ -6,9 +6,7 @@ No inmate is ever named: the records hold counts.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields as dataclass_fields
 from datetime import date, timedelta
-from decimal import Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -18,7 +16,9 @@ from portal import policy
 from portal.accounts.models import User
 from portal.agreements.models import Agreement, AgreementStatus, AgreementType
 from portal.audit import chain as audit
-from portal.contributions import tallies
+from portal.contributions import measures, tallies
+from portal.contributions.fields import BY_NAME, EXPORTED, FIELDS, LINKS, ContributionFields, Kind
+from portal.contributions.measures import Measures
 from portal.contributions.models import Contribution, ContributionStatus, ContributionType, Programme
 from portal.core import clock, locking
 from portal.core.columns import utcnow
@@ -46,27 +46,6 @@ AGREEMENT_TYPES_FOR = {
     T.UMKM: {A.ECONOMIC_EMPOWERMENT, A.VOCATIONAL_TRAINING},
     T.OTHER: {A.OTHER},
 }
-
-
-@dataclass
-class ContributionFields:
-    type: ContributionType
-    title: str
-    started_on: date
-    ended_on: date | None = None
-    description: str = ""
-    participants_male: int | None = None
-    participants_female: int | None = None
-    participants_total: int | None = None
-    hours: Decimal | None = None
-    partner_people: str | None = None
-    location: str | None = None
-    agreement: Agreement | None = None
-    programme: Programme | None = None
-
-    @classmethod
-    def of(cls, contribution: Contribution) -> "ContributionFields":
-        return cls(**{field.name: getattr(contribution, field.name) for field in dataclass_fields(cls)})
 
 
 def contribution_types_under(agreement: Agreement) -> list[str]:
@@ -230,22 +209,11 @@ def waiting_count(status: ContributionStatus = C.SUBMITTED) -> int:
     return db.session.scalar(select(func.count(Contribution.id)).where(Contribution.status == status))
 
 
-@dataclass(frozen=True)
-class Totals:
-    """What verified contributions add up to; nothing else ever counts."""
-
-    contributions: int
-    participants: int
-    hours: Decimal
-
-
-def totals(*conditions) -> Totals:
-    """Verified contributions the acting organisation sees, narrowed by `conditions`."""
-    row = db.session.execute(select(
-        func.count(Contribution.id), func.coalesce(func.sum(Contribution.participants_total), 0),
-        func.coalesce(func.sum(Contribution.hours), 0),
-    ).where(Contribution.status == C.VERIFIED, *conditions)).one()
-    return Totals(int(row[0]), int(row[1]), Decimal(row[2]))
+def totals(*conditions) -> Measures:
+    """What the verified contributions the acting organisation sees add up to, narrowed by `conditions`; nothing
+    else ever counts."""
+    return Measures.of(db.session.execute(select(*measures.sums()).where(
+        Contribution.status == C.VERIFIED, *conditions)).one())
 
 
 def listed(status: str | None = None, kind: str | None = None):
@@ -259,18 +227,27 @@ def listed(status: str | None = None, kind: str | None = None):
     return query
 
 
+#: How an exported field's cells are formatted in a spreadsheet, by its kind (text otherwise).
+_CELL_KINDS = {Kind.DATE: "date", Kind.COUNT: "int", Kind.HOURS: "decimal"}
+
+
 def as_table(query) -> Table:
-    """A list of contributions as a table to export; rows stream from the database in batches."""
-    columns = (Column("started_on", _l("Start date"), "date"), Column("ended_on", _l("End date"), "date"),
-               Column("type", _l("Type")), Column("title", _l("Title")), Column("facility", _l("Facility")),
-               Column("partner", _l("Partner")), Column("male", _l("WBP participants: men"), "int"),
-               Column("female", _l("WBP participants: women"), "int"),
-               Column("total", _l("WBP participants: total"), "int"), Column("hours", _l("Hours"), "decimal"),
-               Column("status", _l("Status")))
-    rows = QueryRows(query, lambda c: (
-        c.started_on, c.ended_on, label(c.type), c.title, c.facility.name, c.partner.name, c.participants_male,
-        c.participants_female, c.participants_total, c.hours, label(c.status)))
-    return Table("contributions", _l("Contributions"), columns, rows)
+    """A list of contributions as a table to export (the declared fields with an export heading, its pair after
+    the required ones, its status last); rows stream from the database in batches."""
+    last_required = max(n for n, field in enumerate(EXPORTED) if field.required) + 1
+    pair = (Column("facility", _l("Facility")), Column("partner", _l("Partner")))
+    declared = [Column(field.name, field.export, _CELL_KINDS.get(field.kind, "text")) for field in EXPORTED]
+    columns = (*declared[:last_required], *pair, *declared[last_required:], Column("status", _l("Status")))
+
+    def row(contribution: Contribution) -> tuple:
+        cells = [_cell(field, getattr(contribution, field.name)) for field in EXPORTED]
+        return (*cells[:last_required], contribution.facility.name, contribution.partner.name,
+                *cells[last_required:], label(contribution.status))
+    return Table("contributions", _l("Contributions"), columns, QueryRows(query, row))
+
+
+def _cell(field, value):
+    return label(value) if field.kind == Kind.CHOICE else value
 
 
 # --- the machinery ------------------------------------------------------------------------
@@ -282,10 +259,11 @@ def _apply(contribution: Contribution, facility: Organisation, partner: Organisa
     found = problems(facility, partner, fields, signed=signed, earliest=earliest)
     if found:
         raise FieldErrors(found)
-    for name, value in vars(fields).items():
+    for field in FIELDS:
+        value = getattr(fields, field.name)
         if isinstance(value, str):
-            value = value.strip() or ("" if name in ("title", "description") else None)
-        setattr(contribution, name, value)
+            value = value.strip() or field.blank
+        setattr(contribution, field.name, value)
 
 
 def problems(facility: Organisation, partner: Organisation, fields: ContributionFields, *,
@@ -396,9 +374,11 @@ def _require_submitted(contribution: Contribution) -> None:
 
 
 def summary(contribution: Contribution) -> dict:
-    summary = {field.name: getattr(contribution, field.name) for field in dataclass_fields(ContributionFields)}
-    for link in ("agreement", "programme"):
-        summary[link] = summary[link].id if summary[link] is not None else None
+    """The contribution's fields for the audit trail (links by id), in `ContributionFields`' order."""
+    summary = {}
+    for name in ContributionFields.__dataclass_fields__:
+        value = getattr(contribution, name)
+        summary[name] = (value.id if value is not None else None) if BY_NAME[name].kind in LINKS else value
     return summary
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import delete, extract, func, select
+from sqlalchemy import delete, extract, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from portal.contributions.measures import Measures, sums
 from portal.contributions.models import Contribution, ContributionStatus, ContributionTally
 from portal.extensions import db
 
@@ -45,9 +46,7 @@ def rebuild() -> int:
     """Recompute every tally from the verified contributions; returns how many rows it wrote."""
     year, month = extract("year", Contribution.started_on), extract("month", Contribution.started_on)
     rows = db.session.execute(
-        select(Contribution.facility_id, Contribution.type, year, month, func.count(Contribution.id),
-               func.coalesce(func.sum(Contribution.participants_total), 0),
-               func.coalesce(func.sum(Contribution.hours), 0))
+        select(Contribution.facility_id, Contribution.type, year.label("year"), month.label("month"), *sums())
         .where(Contribution.status == ContributionStatus.VERIFIED)
         .group_by(Contribution.facility_id, Contribution.type, year, month)).all()
     db.session.execute(delete(ContributionTally))
@@ -55,7 +54,6 @@ def rebuild() -> int:
         from datetime import date
 
         db.session.execute(ContributionTally.__table__.insert(), [
-            {"facility_id": facility_id, "type": kind, "month": date(int(y), int(m), 1), "contributions": count,
-             "participants": int(people), "hours": Decimal(hours)}
-            for facility_id, kind, y, m, count, people, hours in rows])
+            {"facility_id": row.facility_id, "type": row.type, "month": date(int(row.year), int(row.month), 1),
+             **vars(Measures.of(row))} for row in rows])
     return len(rows)

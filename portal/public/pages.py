@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.agreements.models import Agreement, AgreementDocument, DocumentKind
+from portal.contributions.measures import Measures, tally_sums
 from portal.contributions.models import ContributionTally, ContributionType, Programme, ProgrammeStatus
 from portal.core import clock
 from portal.core.tenancy import reading_public
@@ -42,8 +43,8 @@ PROVINCE_BY_SLUG = {province_slug(name): name for name in PROVINCES}
 class Quarter:
     year: int
     number: int
-    #: Verified contributions, participants and hours by type.
-    by_type: dict[ContributionType, tuple[int, int, float]]
+    #: Verified work by type.
+    by_type: dict[ContributionType, Measures]
 
 
 @dataclass
@@ -129,18 +130,15 @@ def _first_month_shown(today: date) -> date:
 def _quarters(facility_id: int) -> list[Quarter]:
     """Verified contributions by quarter and type, newest quarter first, from the tallies verification keeps."""
     rows = db.session.execute(
-        select(ContributionTally.month, ContributionTally.type, ContributionTally.contributions,
-               ContributionTally.participants, ContributionTally.hours)
+        select(ContributionTally.month, ContributionTally.type, *tally_sums())
         .where(ContributionTally.facility_id == facility_id,
-               ContributionTally.month >= _first_month_shown(clock.today())))
-    totals: dict[tuple[int, int], dict] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0.0]))
-    for month, kind, count, participants, hours in rows:
-        figures = totals[(month.year, (month.month - 1) // 3 + 1)][kind]
-        figures[0] += count
-        figures[1] += participants
-        figures[2] += float(hours)
-    return [Quarter(year, number, {kind: tuple(values) for kind, values in by_type.items()})
-            for (year, number), by_type in sorted(totals.items(), reverse=True)]
+               ContributionTally.month >= _first_month_shown(clock.today()))
+        .group_by(ContributionTally.month, ContributionTally.type))
+    totals: dict[tuple[int, int], dict] = defaultdict(lambda: defaultdict(Measures))
+    for row in rows:
+        by_type = totals[(row.month.year, (row.month.month - 1) // 3 + 1)]
+        by_type[row.type] += Measures.of(row)
+    return [Quarter(year, number, dict(by_type)) for (year, number), by_type in sorted(totals.items(), reverse=True)]
 
 
 def news_item(facility_slug: str, news_slug: str) -> NewsItem | None:
@@ -175,11 +173,11 @@ def province_page(slug: str) -> ProvincePage | None:
         in_force = dict(db.session.execute(
             _in_force(clock.today()).with_only_columns(Agreement.facility_id, func.count())
             .where(Agreement.facility_id.in_(ids)).group_by(Agreement.facility_id)).all())
-        verified = dict(db.session.execute(
-            select(ContributionTally.facility_id, func.sum(ContributionTally.contributions))
+        verified = {row.facility_id: Measures.of(row).contributions for row in db.session.execute(
+            select(ContributionTally.facility_id, *tally_sums())
             .where(ContributionTally.facility_id.in_(ids),
                    ContributionTally.month >= _first_month_shown(clock.today()))
-            .group_by(ContributionTally.facility_id)).all())
+            .group_by(ContributionTally.facility_id))}
         news = list(db.session.scalars(_published_news().where(NewsItem.facility_id.in_(ids)).limit(NEWS_PER_PAGE)))
         figures = {i: (in_force.get(i, 0), int(verified.get(i) or 0)) for i in ids}
         return ProvincePage(province, slug, facilities, figures, news)

@@ -32,7 +32,7 @@ def render(facility: Organisation, month: date) -> bytes:
 def _build(report: reports.MonthlyReport) -> bytes:
     style = styles()
     period = report.period
-    by_type_total = report.by_type.total or (None, 0, 0, 0)
+    summary = report.summary
     story = [
         Paragraph(_("PARTNERSHIP ACTIVITY REPORT"), style["title"]),
         Paragraph(text(report.facility.name), style["title"]),
@@ -43,9 +43,9 @@ def _build(report: reports.MonthlyReport) -> bytes:
         Spacer(1, 10),
         Paragraph(_("Summary"), style["heading"]),
         _grid([[_("Agreements in force"), _number(len(report.agreements))],
-               [_("Verified contributions"), _number(by_type_total[1])],
-               [_("WBP participants reached"), _number(by_type_total[2])],
-               [_("Hours"), _number(by_type_total[3], "decimal")],
+               [_("Verified contributions"), _number(summary.contributions)],
+               [_("WBP participants reached"), _number(summary.participants)],
+               [_("Hours"), _number(summary.hours, "decimal")],
                [_("Programmes completed"), _number(len(report.programmes))]], widths=(9 * cm, 4 * cm)),
         Paragraph(_("Agreements in force"), style["heading"]),
         _agreements(report) if report.agreements else Paragraph(_("No agreement was in force."), style["body"]),

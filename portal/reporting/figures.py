@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from decimal import Decimal
 
 from flask_babel import format_date, lazy_gettext as _l
 from sqlalchemy import and_, extract, func, or_, select
 
 from portal.agreements.models import Agreement, AgreementStatus
 from portal.audit.models import AuditEntry
+from portal.contributions.measures import (
+    COLUMNS as MEASURE_COLUMNS, NAMES as MEASURE_NAMES, Measures, sums, tally_sums,
+)
 from portal.contributions.models import Contribution, ContributionTally, Programme, ProgrammeStatus
 from portal.core import clock
 from portal.core.exports import Column, Table
@@ -70,26 +72,19 @@ def agreements_in_force(period: Period, *conditions) -> list[Agreement]:
 
 @dataclass(frozen=True)
 class Line:
-    """One row of a breakdown: what it is about, and its verified totals."""
+    """One row of a breakdown: what it is about, and its verified measures."""
 
     key: object
-    contributions: int
-    participants: int
-    hours: Decimal
-
-
-def _sums(*group):
-    return (*group, func.count(Contribution.id), func.coalesce(func.sum(Contribution.participants_total), 0),
-            func.coalesce(func.sum(Contribution.hours), 0))
+    measures: Measures
 
 
 def contributions_by(dimension: str, filters: Filters) -> list[Line]:
     """Verified contributions by `partner`, `facility` or `type`, largest first; parties by name."""
     group = {"partner": Contribution.partner_id, "facility": Contribution.facility_id,
              "type": Contribution.type}[dimension]
-    rows = db.session.execute(select(*_sums(group)).where(*filters.contributions())
+    rows = db.session.execute(select(group.label("key"), *sums()).where(*filters.contributions())
                               .group_by(group).order_by(func.count(Contribution.id).desc(), group)).all()
-    lines = [Line(key, int(count), int(people), Decimal(hours)) for key, count, people, hours in rows]
+    lines = [Line(row.key, Measures.of(row)) for row in rows]
     if dimension in ("partner", "facility") and lines:
         names = dict(db.session.execute(select(Organisation.id, Organisation.name)
                                         .where(Organisation.id.in_([line.key for line in lines]))).all())
@@ -102,17 +97,14 @@ def monthly_trend(filters: Filters) -> list[Line]:
     months = filters.period.months(at_least=TREND_MONTHS)
     span = Period(months[0], filters.period.end, "custom")
     year, month = extract("year", Contribution.started_on), extract("month", Contribution.started_on)
-    rows = db.session.execute(select(*_sums(year, month)).where(*filters.contributions(period=span))
-                              .group_by(year, month)).all()
-    found = {(int(y), int(m)): Line(None, int(count), int(people), Decimal(hours))
-             for y, m, count, people, hours in rows}
-    return [replace(found.get((first.year, first.month), Line(None, 0, 0, Decimal(0))), key=first)
-            for first in months]
+    rows = db.session.execute(select(year.label("year"), month.label("month"), *sums())
+                              .where(*filters.contributions(period=span)).group_by(year, month)).all()
+    found = {(int(row.year), int(row.month)): Measures.of(row) for row in rows}
+    return [Line(first, found.get((first.year, first.month), Measures())) for first in months]
 
 
-def total_of(lines: list[Line]) -> Line:
-    return Line(None, sum(line.contributions for line in lines), sum(line.participants for line in lines),
-                sum((line.hours for line in lines), Decimal(0)))
+def total_of(lines: list[Line]) -> Measures:
+    return Measures.total(line.measures for line in lines)
 
 
 def programmes_completed(period: Period, *conditions) -> list[Programme]:
@@ -131,13 +123,15 @@ class FacilityRow:
 
     facility: Organisation
     active_agreements: int
-    contributions: int
-    participants: int
-    hours: Decimal
+    measures: Measures
     last_activity: datetime | None
 
+    def value(self, key: str):
+        """A figure of the row by its column's key (a measure's name, or one of the row's own)."""
+        return getattr(self.measures, key) if key in MEASURE_NAMES else getattr(self, key)
 
-SORTS = ("name", "active_agreements", "contributions", "participants", "hours", "last_activity")
+
+SORTS = ("name", "active_agreements", *MEASURE_NAMES, "last_activity")
 
 
 def facilities_overview(facilities: list[Organisation], filters: Filters, sort: str = "name") -> list[FacilityRow]:
@@ -148,36 +142,30 @@ def facilities_overview(facilities: list[Organisation], filters: Filters, sort: 
     ids = [facility.id for facility in facilities]
     work = _work_by_facility(filters, ids)
     last = _last_activity(ids)
-    none = Line(None, 0, 0, Decimal(0))
-    rows = [FacilityRow(facility, active.get(facility.id, 0), work.get(facility.id, none).contributions,
-                        work.get(facility.id, none).participants, work.get(facility.id, none).hours,
-                        last.get(facility.id))
+    rows = [FacilityRow(facility, active.get(facility.id, 0), work.get(facility.id, Measures()), last.get(facility.id))
             for facility in facilities]
     if sort in SORTS and sort != "name":
-        return sorted(rows, key=lambda row: (getattr(row, sort) is not None, getattr(row, sort) or 0), reverse=True)
+        return sorted(rows, key=lambda row: (row.value(sort) is not None, row.value(sort) or 0), reverse=True)
     return sorted(rows, key=lambda row: row.facility.name)
 
 
-def _work_by_facility(filters: Filters, facility_ids: list[int]) -> dict[int, Line]:
+def _work_by_facility(filters: Filters, facility_ids: list[int]) -> dict[int, Measures]:
     """Verified work per facility: whole months from the tallies, partial edge months from the contributions.
 
     Two queries whatever the period; the tallies hold a row per facility, type and month, so a national
     view adds up thousands of rows, not the million contributions behind them.
     """
     months = filters.period.whole_months()
-    found: dict[int, Line] = {}
+    found: dict[int, Measures] = {}
 
     def add(rows):
-        for key, count, people, hours in rows:
-            line = found.get(key, Line(key, 0, 0, Decimal(0)))
-            found[key] = Line(key, line.contributions + int(count), line.participants + int(people),
-                              line.hours + Decimal(hours))
+        for row in rows:
+            found[row.facility_id] = found.get(row.facility_id, Measures()) + Measures.of(row)
 
     if months:
         tally = ContributionTally
         add(db.session.execute(
-            select(tally.facility_id, func.sum(tally.contributions), func.sum(tally.participants),
-                   func.sum(tally.hours))
+            select(tally.facility_id, *tally_sums())
             .where(tally.facility_id.in_(facility_ids), tally.month >= months[0], tally.month <= months[1],
                    *([tally.type == filters.type] if filters.type else []))
             .group_by(tally.facility_id)).all())
@@ -185,7 +173,7 @@ def _work_by_facility(filters: Filters, facility_ids: list[int]) -> dict[int, Li
     if edges:
         in_edges = or_(*(and_(Contribution.started_on >= edge.start, Contribution.started_on <= edge.end)
                          for edge in edges))
-        add(db.session.execute(select(*_sums(Contribution.facility_id))
+        add(db.session.execute(select(Contribution.facility_id, *sums())
                                .where(*filters.contributions(period=Period(edges[0].start, edges[-1].end,
                                                                            "custom")), in_edges)
                                .group_by(Contribution.facility_id)).all())
@@ -204,15 +192,12 @@ def _last_activity(facility_ids: list[int]) -> dict[int, datetime]:
 
 # --- as tables: what a page shows is what its export contains ------------------------------------
 
-NUMBERS = (Column("contributions", _l("Contributions"), "int"),
-           Column("participants", _l("WBP participants"), "int"), Column("hours", _l("Hours"), "decimal"))
 
 
 def breakdown_table(name: str, title, heading, lines: list[Line], show=str) -> Table:
-    total = total_of(lines)
-    return Table(name, title, (Column("key", heading, "text"), *NUMBERS),
-                 [(show(line.key), line.contributions, line.participants, line.hours) for line in lines],
-                 total=(_l("Total"), total.contributions, total.participants, total.hours) if lines else None)
+    return Table(name, title, (Column("key", heading, "text"), *MEASURE_COLUMNS),
+                 [(show(line.key), *line.measures.cells()) for line in lines],
+                 total=(_l("Total"), *total_of(lines).cells()) if lines else None)
 
 
 def trend_table(lines: list[Line]) -> Table:
@@ -222,11 +207,11 @@ def trend_table(lines: list[Line]) -> Table:
 
 def overview_table(rows: list[FacilityRow]) -> Table:
     columns = (Column("name", _l("Facility"), "text"), Column("province", _l("Province"), "text"),
-               Column("active_agreements", _l("Active agreements"), "int"), *NUMBERS,
+               Column("active_agreements", _l("Active agreements"), "int"), *MEASURE_COLUMNS,
                Column("last_activity", _l("Last activity"), "datetime"))
     return Table("facilities", _l("Facilities in scope"), columns,
-                 [(row.facility.name, row.facility.province, row.active_agreements, row.contributions,
-                   row.participants, row.hours, row.last_activity) for row in rows],
+                 [(row.facility.name, row.facility.province, row.active_agreements, *row.measures.cells(),
+                   row.last_activity) for row in rows],
                  links=[row.facility.id for row in rows])
 
 
@@ -283,13 +268,16 @@ class MonthlyReport:
     by_type: Table
     programmes: list[Programme]
     trend: Table
+    #: The month's verified work, all types together (the report's summary).
+    summary: Measures
 
 
 def monthly_report(facility: Organisation, month: date) -> MonthlyReport:
     filters = Filters(Period.month_of(month), facility_id=facility.id)
+    by_type = contributions_by("type", filters)
     return MonthlyReport(
         facility, filters.period, agreements_in_force(filters.period, Agreement.facility_id == facility.id),
         breakdown_table("by-party", _l("By partner"), _l("Partner"), contributions_by("partner", filters)),
-        breakdown_table("by-type", _l("By type"), _l("Type"), contributions_by("type", filters), show=label),
+        breakdown_table("by-type", _l("By type"), _l("Type"), by_type, show=label),
         programmes_completed(filters.period, Programme.facility_id == facility.id),
-        trend_table(monthly_trend(filters)))
+        trend_table(monthly_trend(filters)), total_of(by_type))
