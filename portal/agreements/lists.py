@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal import policy
-from portal.agreements.models import Agreement, AgreementStatus, AgreementType, Party
+from portal.agreements.models import IN_REVIEW_STATES, Agreement, AgreementStatus, AgreementType, Party
 from portal.audit.models import AuditEntry
 from portal.core import clock
 from portal.core.exports import Column, QueryRows, Table
@@ -69,7 +69,7 @@ def filtered(organisation: Organisation, user: User | None, wanted: AgreementFil
                                 func.lower(Agreement.facility_number).like(pattern),
                                 func.lower(Agreement.partner_number).like(pattern)))
     if wanted.queue == "review":
-        query = query.where(Agreement.status.in_((S.SUBMITTED, S.FORWARDED)))
+        query = query.where(Agreement.status.in_(IN_REVIEW_STATES))
     elif wanted.queue == "to_sign":
         query = query.where(_waiting_for_signature(user))
     return query
@@ -105,7 +105,7 @@ def _waiting_for_signature(user: User):
 
 def queue_counts(organisation: Organisation, user: User) -> dict[str, int]:
     """How many agreements wait for review by the facility, and for this person's signature."""
-    review = func.count().filter(Agreement.status.in_((S.SUBMITTED, S.FORWARDED)))
+    review = func.count().filter(Agreement.status.in_(IN_REVIEW_STATES))
     to_sign = func.count().filter(_waiting_for_signature(user))
     changes = func.count().filter(Agreement.status == S.CHANGES_REQUESTED)
     row = db.session.execute(select(review, to_sign, changes).select_from(Agreement)).one()

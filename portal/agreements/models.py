@@ -71,8 +71,25 @@ class SignatureMethod(enum.StrEnum):
     PAPER = "paper"
 
 
-#: The states of an agreement that may be in force, on the days of its term (`Agreement.in_force_on`).
-IN_FORCE_STATES = (AgreementStatus.SIGNED, AgreementStatus.ACTIVE)
+# The groups of states that lists, counts, rules and pages read, each written here once
+# (tests/test_status_groups.py fails on a second spelling of a group elsewhere).
+_S = AgreementStatus
+#: Being drafted: its drafters may edit and submit it.
+EDITABLE_STATES = frozenset({_S.DRAFT, _S.CHANGES_REQUESTED})
+#: Submitted and waiting for the facility: an officer's review, then the head's decision.
+IN_REVIEW_STATES = frozenset({_S.SUBMITTED, _S.FORWARDED})
+#: Approved and waiting for the signatures: the partner's, then the facility's (`agreements.signing.SIGNS_IN`).
+AWAITING_SIGNATURE_STATES = frozenset({_S.APPROVED, _S.PARTNER_SIGNED})
+#: Between its submission and its second signature: what a dashboard counts as pending.
+PENDING_STATES = IN_REVIEW_STATES | {_S.CHANGES_REQUESTED} | AWAITING_SIGNATURE_STATES
+#: Signed by both and not ended: in force on the days of its term (`Agreement.in_force_on`), or waiting for its start.
+IN_FORCE_STATES = frozenset({_S.SIGNED, _S.ACTIVE})
+#: Signed by both at some point, whether in force yet, still, or no longer.
+SIGNED_STATES = IN_FORCE_STATES | {_S.EXPIRED, _S.TERMINATED}
+#: Its term began (and may have run out) and it was not ended early: what may be renewed.
+RENEWABLE_STATES = frozenset({_S.ACTIVE, _S.EXPIRED})
+#: Entered with a reason (the latest kept in `status_reason`), which the agreement's page shows.
+WITH_REASON_STATES = frozenset({_S.CHANGES_REQUESTED, _S.REJECTED, _S.TERMINATED})
 
 
 class Agreement(PairScoped, db.Model):
@@ -154,7 +171,7 @@ class Agreement(PairScoped, db.Model):
     @classmethod
     def ending_within(cls, days: int, today: date):
         """In force (signed or active) and ending between today and `days` from now: what "expiring" means."""
-        return and_(cls.status.in_((AgreementStatus.SIGNED, AgreementStatus.ACTIVE)),
+        return and_(cls.status.in_(IN_FORCE_STATES),
                     cls.end_date >= today, cls.end_date <= today + timedelta(days=days))
 
     def drafts(self) -> list["AgreementDocument"]:
@@ -176,6 +193,11 @@ class Agreement(PairScoped, db.Model):
 
     def signatory_for(self, party: Party):
         return self.facility_signatory if party == Party.FACILITY else self.partner_signatory
+
+    @property
+    def shown_reason(self) -> str | None:
+        """Why changes were requested, or it was rejected or terminated, while it is in that state."""
+        return self.status_reason if self.status in WITH_REASON_STATES else None
 
     @property
     def is_signed(self) -> bool:

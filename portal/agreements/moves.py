@@ -17,7 +17,10 @@ from flask_babel import lazy_gettext as _l
 from portal import policy
 from portal.accounts.models import User
 from portal.agreements import files as agreement_files
-from portal.agreements.models import Agreement, AgreementDocument, AgreementKind, AgreementStatus, DocumentKind
+from portal.agreements.models import (
+    EDITABLE_STATES, IN_FORCE_STATES, IN_REVIEW_STATES, RENEWABLE_STATES, Agreement, AgreementDocument,
+    AgreementKind, AgreementStatus, DocumentKind,
+)
 from portal.audit import chain as audit
 from portal.core import locking
 from portal.core.errors import DomainError
@@ -25,25 +28,22 @@ from portal.core.tenancy import current_scope
 from portal.core.vocabulary import AGREEMENT_ACTIONS, AGREEMENT_STATUS
 
 S = AgreementStatus
-EDITABLE = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
-IN_REVIEW = frozenset({S.SUBMITTED, S.FORWARDED})
-IN_FORCE = frozenset({S.SIGNED, S.ACTIVE})
 
 #: Who may do what, from which states: the one table the moves and the pages both read.
 #: Signing is not here: it depends on being the named signatory (`agreement_signing`).
 RULES = {
-    "edit": (EDITABLE, policy.can_edit_agreement),
-    "submit": (EDITABLE, policy.can_edit_agreement),
-    "request_changes": (IN_REVIEW, policy.can_review_agreement),
+    "edit": (EDITABLE_STATES, policy.can_edit_agreement),
+    "submit": (EDITABLE_STATES, policy.can_edit_agreement),
+    "request_changes": (IN_REVIEW_STATES, policy.can_review_agreement),
     "forward": (frozenset({S.SUBMITTED}), policy.can_review_agreement),
     "approve": (frozenset({S.FORWARDED}), policy.can_decide_agreement),
-    "reject": (IN_REVIEW, policy.can_decide_agreement),
+    "reject": (IN_REVIEW_STATES, policy.can_decide_agreement),
     # Paper is the other way to sign, not a second one: once a party signed here, the agreement is signed here.
     "upload_scan": (frozenset({S.APPROVED}), policy.can_edit_agreement),
     "confirm_scan": (frozenset({S.APPROVED}), policy.can_review_agreement),
-    "terminate": (IN_FORCE, policy.can_decide_agreement),
-    "renew": (frozenset({S.ACTIVE, S.EXPIRED}), policy.can_edit_agreement),
-    "amend": (IN_FORCE, policy.can_edit_agreement),
+    "terminate": (IN_FORCE_STATES, policy.can_decide_agreement),
+    "renew": (RENEWABLE_STATES, policy.can_edit_agreement),
+    "amend": (IN_FORCE_STATES, policy.can_edit_agreement),
 }
 #: Only an agreement itself is renewed or amended, never an addendum.
 AGREEMENT_ONLY = frozenset({"renew", "amend"})

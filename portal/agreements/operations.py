@@ -15,7 +15,7 @@ from portal import policy
 from portal.accounts.models import User
 from portal.agreements import moves, signing as agreement_signing
 from portal.agreements.models import (
-    Agreement, AgreementDocument, AgreementKind, AgreementStatus, AgreementType, DocumentKind, Party,
+    IN_FORCE_STATES, Agreement, AgreementDocument, AgreementKind, AgreementStatus, AgreementType, DocumentKind, Party,
 )
 from portal.core import clock
 from portal.core.errors import DomainError, FieldErrors
@@ -139,7 +139,7 @@ def terminate_agreement(agreement: Agreement, reason: str, *, actor: User) -> No
     reason = moves.reason_given(reason)
     moves.move(agreement, actor, S.TERMINATED, "agreement.terminated", reason=reason)
     for addendum in agreement.addenda:
-        if addendum.status in moves.IN_FORCE:
+        if addendum.status in IN_FORCE_STATES:
             moves.move(addendum, actor, S.TERMINATED, "agreement.terminated", reason=reason)
 
 
@@ -184,7 +184,7 @@ def tick(today: date) -> dict[str, int]:
     """
     counts = {"activated": 0, "expired": 0}
     due = db.session.scalars(select(Agreement).where(
-        Agreement.status.in_(moves.IN_FORCE),
+        Agreement.status.in_(IN_FORCE_STATES),
         (Agreement.end_date < today) | ((Agreement.status == S.SIGNED) & (Agreement.start_date <= today)),
     ).order_by(Agreement.id)).unique().all()
     for agreement in due:

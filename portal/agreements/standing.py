@@ -12,7 +12,9 @@ from flask_babel import gettext as _
 from portal.accounts import two_factor
 from portal.accounts.models import User
 from portal.agreements import signing as agreement_signing
-from portal.agreements.models import Agreement, AgreementStatus as S, Party
+from portal.agreements.models import (
+    AWAITING_SIGNATURE_STATES, IN_REVIEW_STATES, Agreement, AgreementStatus as S, Party,
+)
 from portal.core.i18n import long_date
 
 
@@ -29,8 +31,8 @@ class Standing:
 
 def of(agreement: Agreement, viewer: User) -> Standing:
     party = agreement_signing.signing_party(agreement, viewer)
-    yet_to_sign = party is not None and agreement.signature_of(party) is None and agreement.status in (
-        S.APPROVED, S.PARTNER_SIGNED, S.FORWARDED, S.SUBMITTED)
+    yet_to_sign = party is not None and agreement.signature_of(party) is None and (
+        agreement.status in IN_REVIEW_STATES | AWAITING_SIGNATURE_STATES)
     return Standing(text=_sentence(agreement, viewer, party), signs_later=yet_to_sign,
                     needs_two_factor=yet_to_sign and not two_factor.is_enabled(viewer))
 

@@ -12,7 +12,7 @@ from datetime import date
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
-from portal.agreements.models import Agreement, AgreementStatus
+from portal.agreements.models import SIGNED_STATES, Agreement, AgreementStatus
 from portal.contributions.models import Contribution, ContributionStatus, Programme, ProgrammeStatus
 from portal.core import clock, i18n, vocabulary
 from portal.core.errors import DomainError
@@ -21,7 +21,7 @@ from portal.organisations.models import Organisation
 from portal.public.news_models import NewsSource
 
 #: Agreements worth a report: signed by both, whether or not their period has begun or ended since.
-REPORTABLE_AGREEMENTS = (AgreementStatus.SIGNED, AgreementStatus.ACTIVE, AgreementStatus.EXPIRED)
+REPORTABLE_AGREEMENTS = SIGNED_STATES - {AgreementStatus.TERMINATED}
 
 
 class NotReportable(DomainError):

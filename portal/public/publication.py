@@ -6,14 +6,14 @@ from flask_babel import lazy_gettext as _l
 
 from portal import policy
 from portal.accounts.models import User
-from portal.agreements.models import Agreement, AgreementStatus, DocumentKind
+from portal.agreements.models import IN_FORCE_STATES, Agreement, DocumentKind
 from portal.audit import chain as audit
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.organisations.models import Organisation
 
 #: Agreements whose signed document may be shown: signed by both, in force or waiting for their start.
-PUBLISHABLE = (AgreementStatus.SIGNED, AgreementStatus.ACTIVE)
+PUBLISHABLE = IN_FORCE_STATES
 
 
 def set_public_page(facility: Organisation, on: bool, *, actor: User) -> None:

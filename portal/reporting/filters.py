@@ -10,16 +10,15 @@ from datetime import date, timedelta
 
 from sqlalchemy import Row, select
 
-from portal.agreements.models import Agreement, AgreementStatus
+from portal.agreements.models import SIGNED_STATES, Agreement
 from portal.contributions.models import Contribution, ContributionStatus, ContributionType
 from portal.core import clock
 from portal.extensions import db
 from portal.organisations.models import Organisation, OrgKind
 from portal.organisations.partnership_models import Partnership
 
-S = AgreementStatus
 #: Signed at some point: what "in force during a month" is chosen from, and what a dashboard may narrow to.
-SIGNED = (S.SIGNED, S.ACTIVE, S.EXPIRED, S.TERMINATED)
+SIGNED = SIGNED_STATES
 
 
 # --- what the URL asks for ---------------------------------------------------------------------
