@@ -271,15 +271,18 @@ def install_release() -> Path:
                        check=True, capture_output=True, timeout=600)
         wheel, = (folder / "dist").glob("mitrapas-*.whl")
         subprocess.run([sys.executable, "-m", "venv", str(folder / "venv")], check=True, timeout=300)
+        # pip sees what the venv holds, not the checkout: with the checkout on PYTHONPATH, the egg-info the build
+        # left there reads as mitrapas already installed, and pip installs nothing.
+        alone = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
         subprocess.run([str(folder / "venv" / "bin" / "pip"), "install", "--quiet", str(wheel)], check=True,
-                       capture_output=True, timeout=900)
+                       capture_output=True, timeout=900, env=alone)
         # The demo comes from the developer package, installed beside the release as an operator trying the portal
         # would (`flask portal seed-demo`); none of its own dependencies, which only the local stack needs.
         subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(folder / "dev"),
                         str(PROJECT_ROOT / "devtools")], check=True, capture_output=True, timeout=600)
         dev_wheel, = (folder / "dev").glob("mitrapas_dev-*.whl")
         subprocess.run([str(folder / "venv" / "bin" / "pip"), "install", "--quiet", "--no-deps", str(dev_wheel)],
-                       check=True, capture_output=True, timeout=300)
+                       check=True, capture_output=True, timeout=300, env=alone)
         _RELEASE.update(bin=folder / "venv" / "bin", wheel=wheel)
     return _RELEASE["bin"]
 
