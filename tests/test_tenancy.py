@@ -255,7 +255,8 @@ def test_the_scan_finds_each_way_the_rule_was_spelled():
     """The source scan below would have caught every copy this refactor removed."""
     copies = [
         "if scope.kind == OrgKind.OVERSIGHT and province:\n    q = select(O.id).where(O.province == province)",
-        "def f(oversight):\n    if oversight.province:\n        query = query.where(Organisation.province == oversight.province)",
+        "def f(oversight):\n    if oversight.province:\n"
+        "        query = query.where(Organisation.province == oversight.province)",
         "c = (O.kind == OrgKind.OVERSIGHT) & (O.province.is_(None) | (O.province == province))",
         "n = self.kind == OrgKind.OVERSIGHT and not self.province",
         "sql = 'oversight'\nif facility.province != office.province: pass",
