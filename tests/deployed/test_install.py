@@ -32,7 +32,7 @@ def test_the_production_steps_take_a_blank_database_to_a_signed_in_page(stack, t
         assert "audit-verify" in commands and "seed-demo" not in commands
         for developer_only in ("mitrapas_dev", "seaweedfs", "aiosmtpd"):
             found = subprocess.run([str(prefix / "venv" / "bin" / "python"), "-c", f"import {developer_only}"],
-                                   cwd=tmp_path, capture_output=True)
+                                   env=env, cwd=tmp_path, capture_output=True)
             assert found.returncode != 0, f"{developer_only} is installed in production"
         subprocess.run([mitrapas, "portal", "create-admin", "--email", ADMIN, "--name", "Admin Rutan Baru",
                         "--password", PASSWORD], env=env, cwd=tmp_path, check=True, capture_output=True)
