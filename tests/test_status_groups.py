@@ -17,13 +17,11 @@ ENUM_OF = {"AgreementStatus": S, "ContributionStatus": ContributionStatus}
 ENUMS = set(ENUM_OF)
 #: The one place groups are written: module-level `*_STATES` there.
 DEFINITIONS = {"portal/agreements/models.py", "portal/contributions/models.py"}
-#: Spellings in modules other helpers of issue 35 are rewriting at the time of writing (typed events; the
-#: contribution fields; the dashboard's measures), by the states they name: each to read its group, then to go.
+#: Spellings allowed elsewhere, by the states they name: who is told of what, which another helper of issue 35 is
+#: rewriting (it is to read AWAITING_SIGNATURE_STATES); and "not verified yet", the one spelling of a contribution
+#: group (it moves to portal/contributions/models.py when a second reader appears).
 NOT_YET = {
-    ("portal/notifications/operations.py", frozenset({S.APPROVED, S.PARTNER_SIGNED})),  # AWAITING_SIGNATURE_STATES
-    ("portal/reporting/figures.py", frozenset({S.SUBMITTED, S.CHANGES_REQUESTED, S.FORWARDED, S.APPROVED,
-                                               S.PARTNER_SIGNED})),  # PENDING_STATES
-    ("portal/contributions/operations.py", frozenset({S.SIGNED, S.ACTIVE, S.EXPIRED, S.TERMINATED})),  # SIGNED_STATES
+    ("portal/notifications/operations.py", frozenset({S.APPROVED, S.PARTNER_SIGNED})),
     ("portal/contributions/operations.py", frozenset({ContributionStatus.SUBMITTED, ContributionStatus.REJECTED})),
 }
 

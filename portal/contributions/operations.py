@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from portal import policy
 from portal.accounts.models import User
-from portal.agreements.models import Agreement, AgreementStatus, AgreementType
+from portal.agreements.models import SIGNED_STATES, Agreement, AgreementType
 from portal.audit import chain as audit
 from portal.contributions import measures, tallies
 from portal.contributions.fields import BY_NAME, EXPORTED, FIELDS, LINKS, ContributionFields, Kind
@@ -55,16 +55,12 @@ def contribution_types_under(agreement: Agreement) -> list[str]:
 
 # --- recording ------------------------------------------------------------------------------
 
-#: Agreements both parties signed (whether in force yet, still, or no longer): work can fall under them.
-SIGNED_AGREEMENT_STATES = (AgreementStatus.SIGNED, AgreementStatus.ACTIVE, AgreementStatus.EXPIRED,
-                           AgreementStatus.TERMINATED)
-
-
 def signed_agreements_of(facility: Organisation, partner: Organisation) -> list[Agreement]:
-    """What the contribution form offers; `agreements_for` then checks type and date."""
+    """What the contribution form offers (agreements both parties signed, whether in force yet, still, or no longer:
+    work can fall under them); `agreements_for` then checks type and date."""
     return list(db.session.scalars(select(Agreement).where(
         Agreement.facility_id == facility.id, Agreement.partner_id == partner.id,
-        Agreement.status.in_(SIGNED_AGREEMENT_STATES)).order_by(Agreement.title)).unique())
+        Agreement.status.in_(SIGNED_STATES)).order_by(Agreement.title)).unique())
 
 
 def agreements_for(facility: Organisation, partner: Organisation, kind: ContributionType,

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from flask_babel import format_date, lazy_gettext as _l
 from sqlalchemy import and_, extract, func, or_, select
 
-from portal.agreements.models import Agreement, AgreementStatus
+from portal.agreements.models import PENDING_STATES, SIGNED_STATES, Agreement, AgreementStatus
 from portal.audit.models import AuditEntry
 from portal.contributions.measures import (
     COLUMNS as MEASURE_COLUMNS, NAMES as MEASURE_NAMES, Measures, sums, tally_sums,
@@ -24,10 +24,9 @@ from portal.core.vocabulary import label
 from portal.extensions import db
 from portal.organisations import operations as organisations
 from portal.organisations.models import Organisation, OrgKind
-from portal.reporting.filters import SIGNED, Filters, Period
+from portal.reporting.filters import Filters, Period
 
 S = AgreementStatus
-PENDING = (S.SUBMITTED, S.CHANGES_REQUESTED, S.FORWARDED, S.APPROVED, S.PARTNER_SIGNED)
 EXPIRY_WINDOWS = (90, 30, 7)
 #: A trend chart covers at least this many months, ending with the period.
 TREND_MONTHS = 12
@@ -45,7 +44,8 @@ class AgreementCounts:
 
 def agreement_counts(*conditions, today: date | None = None) -> AgreementCounts:
     today = today or clock.today()
-    columns = [func.count().filter(Agreement.status == S.ACTIVE), func.count().filter(Agreement.status.in_(PENDING))]
+    columns = [func.count().filter(Agreement.status == S.ACTIVE),
+               func.count().filter(Agreement.status.in_(PENDING_STATES))]
     columns += [func.count().filter(Agreement.ending_within(days, today)) for days in EXPIRY_WINDOWS]
     row = db.session.execute(select(*columns).select_from(Agreement).where(*conditions)).one()
     return AgreementCounts(row[0], row[1], dict(zip(EXPIRY_WINDOWS, row[2:])))
@@ -64,7 +64,7 @@ def agreements_by_status(*conditions) -> Table:
 def agreements_in_force(period: Period, *conditions) -> list[Agreement]:
     """Signed agreements whose term overlaps the period (a monthly report lists them)."""
     return list(db.session.scalars(select(Agreement).where(
-        Agreement.status.in_(SIGNED), Agreement.start_date <= period.end, Agreement.end_date >= period.start,
+        Agreement.status.in_(SIGNED_STATES), Agreement.start_date <= period.end, Agreement.end_date >= period.start,
         *conditions).order_by(Agreement.end_date, Agreement.id)).unique())
 
 

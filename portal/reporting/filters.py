@@ -17,9 +17,6 @@ from portal.extensions import db
 from portal.organisations.models import Organisation, OrgKind
 from portal.organisations.partnership_models import Partnership
 
-#: Signed at some point: what "in force during a month" is chosen from, and what a dashboard may narrow to.
-SIGNED = SIGNED_STATES
-
 
 # --- what the URL asks for ---------------------------------------------------------------------
 
@@ -176,5 +173,5 @@ def filter_choices(organisation: Organisation) -> FilterChoices:
         Organisation.id.in_(select(other).where(mine == organisation.id))).order_by(Organisation.name)).all()
     own_agreement = Agreement.facility_id if organisation.kind == OrgKind.FACILITY else Agreement.partner_id
     agreements = db.session.execute(select(Agreement.id, Agreement.title).where(
-        own_agreement == organisation.id, Agreement.status.in_(SIGNED)).order_by(Agreement.title)).all()
+        own_agreement == organisation.id, Agreement.status.in_(SIGNED_STATES)).order_by(Agreement.title)).all()
     return FilterChoices(list(counterparts), list(agreements))
