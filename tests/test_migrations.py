@@ -82,7 +82,10 @@ def test_the_one_pair_rule_migration_gives_back_the_policies_it_found():
             before = policies()
             upgrade()
             assert policies() == after != before
-            assert [row[:5] for row in after] == [row[:5] for row in before], "same policies, commands and roles"
+            added = [row[:5] for row in after if row.policyname == "parties_only_delete"]
+            assert {row[2] for row in added} == {"DELETE"} and len(added) == 7
+            assert [row[:5] for row in after if row[:5] not in added] == [row[:5] for row in before], \
+                "the same policies, commands and roles, and the parties' restrictive DELETE policies"
             assert any("province" in (row.qual or "") for row in before)
             assert not any("province" in f"{row.qual} {row.with_check}" for row in after)
             db.engine.dispose()

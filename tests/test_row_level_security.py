@@ -455,7 +455,7 @@ def test_every_shared_tables_read_policy_calls_the_rules_functions():
         assert rule is not None, f"{table} has no pair_rule or facility_rule policy"
         cmd, using, check = rule
         assert "mitrapas_party_to(facility_id" in using and overseen in using, (table, using)
-        assert check.startswith("mitrapas_party_to(facility_id"), (table, check)
+        assert "mitrapas_party_to(facility_id" in check and overseen not in check, (table, check)
     cmd, using, check = policies["uploads", "pair_rule"]
     assert using == check == "mitrapas_party_to(facility_id, partner_id)", "oversight never sees an upload"
     cmd, using, _ = policies["audit_entries", "read"]
@@ -487,3 +487,179 @@ def test_the_overseen_facilities_are_those_the_acting_office_covers():
             facility.id for facility in (bengkulu, balikpapan) if visibility.covers(office, facility)}
     with unscoped("test: the escape hatch is not an office"):
         assert set(db.session.scalars(text("SELECT mitrapas_overseen_facilities()"))) == set()
+
+
+# --- review of the one-pair-rule change ----------------------------------------------------------------------------
+
+def test_the_overseen_facilities_function_pins_its_search_path():
+    """`mitrapas_overseen_facilities()` is PL/pgSQL: its body is parsed at run time under the caller's search_path
+    (0034's policies were parsed once, when created). 0033's `guard_user_columns` pins `pg_catalog, pg_temp`."""
+    config = db.session.scalar(text("SELECT proconfig FROM pg_proc WHERE proname = 'mitrapas_overseen_facilities'"))
+    assert any(setting.startswith("search_path=pg_catalog") for setting in config or ())
+
+
+def test_an_operator_planted_on_the_search_path_does_not_widen_the_pair_rule(database):
+    """The function compares `kind` and `province`, both varchar: PostgreSQL has no `=(varchar, varchar)`, so one
+    created in any schema on the caller's path is an exact match and wins over pg_catalog's text equality
+    (CVE-2018-1058's pattern). Whoever can create in such a schema (the login role itself, where `public` keeps
+    PostgreSQL <= 14's CREATE for PUBLIC) turns every organisation into a national office: a partner reads every
+    facility's pairs. 0034's policies, parsed when created, were immune."""
+    import uuid
+
+    from sqlalchemy import create_engine
+
+    schema = f"planted_{uuid.uuid4().hex[:8]}"
+    owner = create_engine(database.owner_url, isolation_level="AUTOCOMMIT")
+    with owner.connect() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+        connection.execute(text(f"CREATE FUNCTION {schema}.always(varchar, varchar) RETURNS boolean "
+                                "LANGUAGE sql IMMUTABLE AS 'SELECT true'"))
+        connection.execute(text(f"CREATE OPERATOR {schema}.= (LEFTARG = varchar, RIGHTARG = varchar, "
+                                f"FUNCTION = {schema}.always)"))
+        connection.execute(text(f"GRANT USAGE ON SCHEMA {schema} TO PUBLIC"))
+    try:
+        facility, partner, stranger = a_pair_and_a_stranger()
+        theirs = PartnershipFactory(facility=stranger, partner=PartnerFactory())
+        with acting_for(partner):
+            db.session.execute(text(f'SET LOCAL search_path = "$user", public, {schema}'))
+            assert theirs.id not in raw_pair_ids()
+            assert set(db.session.scalars(text("SELECT mitrapas_overseen_facilities()"))) == set()
+    finally:
+        db.session.rollback()
+        with owner.connect() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        owner.dispose()
+
+
+#: Plain-SQL deletes of records an oversight office reads (pre-existing: 0034's policies say the same).
+OVERSIGHT_DELETES = {
+    "news_items": "DELETE FROM news_items WHERE id = :news",
+    "news_photos": "DELETE FROM news_photos WHERE facility_id = :facility",
+    "materials": "DELETE FROM materials WHERE id = :material",
+    "partnerships": "DELETE FROM partnerships WHERE id = :pair",
+}
+
+
+@pytest.mark.parametrize("table", OVERSIGHT_DELETES)
+def test_oversight_deletes_no_shared_record_in_plain_sql(table):
+    """The pair and facility rules are FOR ALL policies; DELETE is judged by USING alone, and USING includes the
+    overseen facilities, so an office deletes what it reads. (Not widened by 0035, which kept the same meaning; it
+    is the rule the brief states: oversight never writes shared records.)"""
+    from tests.factories import MaterialFactory, NewsItemFactory
+
+    facility, partner = FacilityFactory(province="Bengkulu"), PartnerFactory()
+    pair = PartnershipFactory(facility=facility, partner=partner)
+    ids = {"pair": pair.id, "facility": facility.id, "material": MaterialFactory(facility=facility, partner=partner).id,
+           "news": NewsItemFactory(facility=facility).id}
+    with acting_for(OversightFactory(province="Bengkulu")):
+        with db.session.begin_nested():
+            deleted = db.session.execute(text(OVERSIGHT_DELETES[table]), ids).rowcount
+    assert deleted == 0, f"an oversight office deleted from {table}"
+
+
+# --- the fixes of that review --------------------------------------------------------------------------------------
+
+def planted_schema(database, argument_type: str):
+    """A schema of the owner's, usable by anyone, holding an `=` on `argument_type` that is always true."""
+    import uuid
+
+    from sqlalchemy import create_engine
+
+    schema = f"planted_{uuid.uuid4().hex[:8]}"
+    owner = create_engine(database.owner_url, isolation_level="AUTOCOMMIT")
+    with owner.connect() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+        connection.execute(text(f"CREATE FUNCTION {schema}.always({argument_type}, {argument_type}) "
+                                "RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT true'"))
+        connection.execute(text(f"CREATE OPERATOR {schema}.= (LEFTARG = {argument_type}, "
+                                f"RIGHTARG = {argument_type}, FUNCTION = {schema}.always)"))
+        connection.execute(text(f"GRANT USAGE ON SCHEMA {schema} TO PUBLIC"))
+    return schema, owner
+
+
+def test_an_integer_operator_put_first_on_the_path_does_not_widen_the_inlined_party_rule(database):
+    """`mitrapas_party_to` is inlined, so its body is parsed in each calling statement under the caller's path,
+    where a schema named before pg_catalog wins even over pg_catalog's exact `=(integer, integer)`. Its body
+    names pg_catalog's operator, so a partner still sees its own pairs and none of a stranger's."""
+    schema, owner = planted_schema(database, "integer")
+    try:
+        facility, partner, stranger = a_pair_and_a_stranger()
+        theirs = PartnershipFactory(facility=stranger, partner=PartnerFactory())
+        with acting_for(partner):
+            ours = raw_pair_ids()
+            db.session.execute(text(f"SET LOCAL search_path = {schema}, pg_catalog, public"))
+            assert db.session.scalar(text("SELECT 1 = 2")), "the planted operator answers the caller's own `=`"
+            assert raw_pair_ids() == ours and theirs.id not in ours
+            plan = "\n".join(db.session.scalars(text("EXPLAIN (COSTS OFF) SELECT id FROM partnerships")))
+            assert "mitrapas_party_to" not in plan, "still inlined"
+    finally:
+        db.session.rollback()
+        with owner.connect() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        owner.dispose()
+
+
+def test_the_party_rules_functions_name_their_operators_and_pin_their_path():
+    """What the two tests above rely on, read from the catalogue: the inlined function has no SET (which would
+    stop the inlining) and no unqualified `=`; the PL/pgSQL one runs under `pg_catalog, pg_temp`."""
+    functions = dict(db.session.execute(text(
+        "SELECT proname, prosrc FROM pg_proc "
+        "WHERE proname IN ('mitrapas_party_to', 'mitrapas_overseen_facilities')")).all())
+    party = functions["mitrapas_party_to"]
+    assert " = " not in party.replace("OPERATOR(pg_catalog.=)", "") and " current_setting" not in party
+    assert db.session.scalar(text("SELECT proconfig FROM pg_proc WHERE proname = 'mitrapas_party_to'")) is None
+    assert "public.organisations" in functions["mitrapas_overseen_facilities"]
+    assert not db.session.scalar(text("SELECT has_schema_privilege('public', 'public', 'CREATE')"))
+
+
+def test_every_table_the_portal_deletes_from_keeps_deletes_to_the_parties():
+    """Where the portal's role may DELETE and a permissive policy lets the overseen facilities through, a
+    restrictive DELETE policy keeps the delete to the parties (0035's `parties_only_delete`)."""
+    deletable = set(db.session.scalars(text(
+        "SELECT table_name FROM information_schema.role_table_grants "
+        "WHERE grantee = 'mitrapas_app' AND privilege_type = 'DELETE'")))
+    overseen = {table for table, name, cmd, using, _ in live_policies()
+                if cmd in ("ALL", "DELETE") and "mitrapas_overseen_facilities" in using}
+    guarded = {table for table, name, cmd, using, _ in live_policies()
+               if name in ("parties_only_delete", "only_rejected_drafts") and cmd == "DELETE"}
+    restrictive = set(db.session.scalars(text(
+        "SELECT tablename FROM pg_policies WHERE permissive = 'RESTRICTIVE' AND cmd = 'DELETE'")))
+    assert guarded <= restrictive
+    assert deletable & overseen == guarded, "a table an office may delete from, or a guard on one it may not"
+    assert {"partnerships", "materials", "material_versions", "news_items", "news_quotes", "news_photos",
+            "contribution_tallies"} <= guarded
+
+
+def test_the_parties_still_delete_what_they_may_in_plain_sql():
+    """The restrictive DELETE policies take nothing from the parties or the escape hatch."""
+    from tests.factories import MaterialFactory, NewsItemFactory
+
+    facility, partner = FacilityFactory(province="Bengkulu"), PartnerFactory()
+    PartnershipFactory(facility=facility, partner=partner)
+    material = MaterialFactory(facility=facility, partner=partner).id
+    news = NewsItemFactory(facility=facility).id, NewsItemFactory(facility=facility).id
+    with acting_for(partner):
+        with db.session.begin_nested():
+            assert db.session.execute(text("DELETE FROM materials WHERE id = :id"), {"id": material}).rowcount == 1
+        with db.session.begin_nested():
+            assert db.session.execute(text("DELETE FROM news_items WHERE id = :id"), {"id": news[0]}).rowcount == 0
+    with acting_for(facility):
+        with db.session.begin_nested():
+            assert db.session.execute(text("DELETE FROM news_items WHERE id = :id"), {"id": news[0]}).rowcount == 1
+    with unscoped("test: the retention purges delete through the escape hatch"):
+        with db.session.begin_nested():
+            assert db.session.execute(text("DELETE FROM news_items WHERE id = :id"), {"id": news[1]}).rowcount == 1
+
+
+def test_a_partner_cannot_file_a_facilitys_own_record_under_its_own_id_in_plain_sql():
+    """The facility tables' WITH CHECK wants the acting organisation to be the record's facility, and a facility."""
+    partner, facility = PartnerFactory(), FacilityFactory()
+    insert = text("INSERT INTO contribution_tallies (facility_id, type, month, contributions, participants, hours) "
+                  "VALUES (:facility, 'training', DATE '2026-01-01', 1, 1, 1)")
+    with acting_for(partner):
+        with pytest.raises(ProgrammingError, match="row-level security"):
+            with db.session.begin_nested():
+                db.session.execute(insert, {"facility": partner.id})
+    with acting_for(facility):
+        with db.session.begin_nested():
+            assert db.session.execute(insert, {"facility": facility.id}).rowcount == 1

@@ -9,14 +9,41 @@ the oversight join in three shapes. Python spells it once too: `portal/organisat
   organisation is the facility or the partner. A plain SQL function (no sub-select, no SET, not SECURITY
   DEFINER) that the planner inlines: a policy costs what the comparisons it replaces cost. It is every pair
   policy's WITH CHECK (so their narrower meaning stays: parties only), `uploads`' whole rule, and with NULL for
-  the partner a facility's own records' WITH CHECK (the facility alone).
+  the partner a facility's own records' WITH CHECK (the facility alone, and only an organisation of kind
+  facility: a partner cannot file a news item or a tally under its own id, as tenancy's write guard says).
+  Being inlined, its body is parsed again in every calling statement, under the caller's `search_path` (a SET
+  clause would stop the inlining), so it names every operator and function it uses by schema
+  (`OPERATOR(pg_catalog.=)`, `pg_catalog.current_setting`): an `=` planted in a schema the caller puts first on
+  its path changes nothing. The one unqualified lookup left is NULLIF's `=` (SQL gives it no schema), and that
+  cannot widen the rule: NULLIF(setting, '') is the setting or NULL whatever its `=` answers, and NULL is no
+  organisation.
 - `mitrapas_overseen_facilities()`: the ids of the facilities the acting organisation (`mitrapas.org_id`) covers
   as an oversight office; none for anyone else. The one place the database compares an office's province with a
   facility's. PL/pgSQL, so never inlined: a policy asks for it as `facility_id IN (SELECT overseen FROM
   mitrapas_overseen_facilities() overseen)`, an uncorrelated sub-select run once per statement and hashed, and
   `organisations` with its own policies no longer enters the calling statement's plan. It runs as the caller
   (under `organisations`' policies, which show the directory to anyone acting), reads only organisations' id,
-  kind and province and the acting organisation's setting, and so can show nobody anything new.
+  kind and province and the acting organisation's setting, and so can show nobody anything new. Its body is
+  parsed when it runs, under the path of whoever calls it, so it pins its own (`SET search_path = pg_catalog,
+  pg_temp`, as 0033's `guard_user_columns`) and names `public.organisations`: otherwise an `=(varchar,
+  varchar)` created in any schema on the caller's path (PostgreSQL has none, so it is an exact match and wins
+  over pg_catalog's text equality, CVE-2018-1058's pattern) would make every organisation an office covering
+  every facility. The SET costs nothing here: the function is never inlined anyway, and runs once a statement.
+- Parties only delete. The pair and facility rules are FOR ALL policies, and a DELETE is judged by their USING
+  alone, which includes the overseen facilities: an oversight office could delete, in plain SQL, the
+  partnerships, materials, news and tallies it reads (0034's policies said the same; the ORM's write guard
+  never let it). Each table the portal's role may delete from and that no restrictive DELETE policy already
+  guards gets one, `parties_only_delete`: `mitrapas_party_to(facility_id, partner_id)`, NULL for the partner on
+  a facility's own tables. What the portal deletes, it deletes as a party (a facility's news quotes and photos)
+  or through the escape hatch (the retention purges, `storage-reconcile`, the tallies' rebuild).
+  (`agreement_documents` has 0022's `only_rejected_drafts`, escape hatch only; `uploads`' rule is parties
+  only already; the other pair tables grant no DELETE.)
+- `REVOKE CREATE ON SCHEMA public FROM PUBLIC`: nobody but the schema's owner plants objects next to the
+  tables. PostgreSQL 15 and later create `public` that way already (a no-op there); on 14 and before it takes
+  back the default grant, and where the migrations' owner does not own the schema PostgreSQL says so with a
+  warning, and the DBA runs it. The portal's role never creates anything. The downgrade leaves it revoked:
+  0034's policies do not need it granted, and granting it again would reopen a hole the server's own default
+  keeps shut.
 
 Each read policy is now `mitrapas_party_to(facility_id, partner_id) OR facility_id IN (<overseen>)` (eight pair
 tables), the same with NULL for the partner (four facility tables), and for `audit_entries` the acting person's
@@ -30,7 +57,8 @@ What was tried first and dropped: the overseen facilities as an array (`facility
 compare linearly, row by row (PostgreSQL 15 hashes `= ANY` only for a constant array): Ditjen PAS's 550 made a
 count of 200,000 contributions 2x slower (380 against 190 ms). A set-returning call in the select list
 (`IN (SELECT mitrapas_overseen_facilities())`) keeps a statement off parallel workers. SECURITY DEFINER was not
-needed: the function reads nothing the caller cannot, and an invoker function has no `search_path` to pin.
+needed: the function reads nothing the caller cannot (an invoker function still parses its body under a
+path, hence the pinned one above).
 
 Measured on the bench generator's national data set (550 facilities, 3,000 partners, 8,000 partnerships,
 200,000 contributions and audit entries, a person and a session per organisation), as the login role, the two
@@ -76,6 +104,9 @@ FACILITY_TABLES = ("contribution_tallies", "news_items", "news_quotes", "news_ph
 _EVERY = "current_setting('mitrapas.every_tenant', true) = 'on'"
 _ORG = "nullif(current_setting('mitrapas.org_id', true), '')::integer"
 _PERSON = "nullif(current_setting('mitrapas.person_id', true), '')::integer"
+#: The same, for a function inlined into its callers (parsed under their search_path): every name qualified.
+_QUALIFIED_EVERY = "pg_catalog.current_setting('mitrapas.every_tenant', true) OPERATOR(pg_catalog.=) 'on'"
+_QUALIFIED_ORG = "nullif(pg_catalog.current_setting('mitrapas.org_id', true), '')::integer"
 #: The facilities the acting office oversees, as a policy asks for them: a sub-select FROM the function (one call per
 #: statement, hashed; a set-returning call in the select list would keep the statement off parallel workers).
 OVERSEEN = "(SELECT overseen FROM mitrapas_overseen_facilities() overseen)"
@@ -83,7 +114,7 @@ OVERSEEN = "(SELECT overseen FROM mitrapas_overseen_facilities() overseen)"
 FUNCTIONS = (
     f"""
 CREATE FUNCTION mitrapas_overseen_facilities() RETURNS SETOF integer
-LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     acting integer := {_ORG};
 BEGIN
@@ -99,10 +130,15 @@ $$""",
     f"""
 CREATE FUNCTION mitrapas_party_to(facility_id integer, partner_id integer) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT {_EVERY} OR facility_id = {_ORG} OR partner_id = {_ORG}
+    SELECT {_QUALIFIED_EVERY} OR facility_id OPERATOR(pg_catalog.=) {_QUALIFIED_ORG}
+        OR partner_id OPERATOR(pg_catalog.=) {_QUALIFIED_ORG}
 $$""",
 )
 FUNCTION_NAMES = ("mitrapas_party_to(integer, integer)", "mitrapas_overseen_facilities()")
+
+#: Tables the portal's role may delete from whose pair or facility rule lets an oversight office's DELETE through.
+#: (The other pair tables grant no DELETE; `agreement_documents` has 0022's restrictive policy, `uploads` no oversight.)
+DELETE_GUARDED = ("partnerships", "materials", "material_versions", *FACILITY_TABLES)
 
 
 def sees(facility: str, partner: str = "NULL") -> str:
@@ -114,11 +150,12 @@ def sees(facility: str, partner: str = "NULL") -> str:
 def _policies() -> list[tuple[str, str, str | None, str | None]]:
     """(table, policy, USING, WITH CHECK) as they are after this migration."""
     parties = "mitrapas_party_to(facility_id, partner_id)"
+    facility = ("mitrapas_party_to(facility_id, NULL) "
+                "AND facility_id IN (SELECT id FROM organisations WHERE kind = 'facility')")
     return [
         *((table, "pair_rule", sees("facility_id", "partner_id"), parties) for table in PAIR_TABLES),
         ("uploads", "pair_rule", parties, parties),
-        *((table, "facility_rule", sees("facility_id"), "mitrapas_party_to(facility_id, NULL)")
-          for table in FACILITY_TABLES),
+        *((table, "facility_rule", sees("facility_id"), facility) for table in FACILITY_TABLES),
         ("audit_entries", "read",
          f"actor_id = {_PERSON} OR {sees('facility_id', 'partner_id')} OR {sees('organisation_id')}", None),
     ]
@@ -165,11 +202,18 @@ def upgrade():
     for function in FUNCTIONS:
         op.execute(function)
     _alter(_policies())
+    for table in DELETE_GUARDED:
+        partner = "NULL" if table in FACILITY_TABLES else "partner_id"
+        op.execute(f"CREATE POLICY parties_only_delete ON {table} AS RESTRICTIVE FOR DELETE "
+                   f"USING (mitrapas_party_to(facility_id, {partner}))")
+    op.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
 
 
 def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
+    for table in DELETE_GUARDED:
+        op.execute(f"DROP POLICY parties_only_delete ON {table}")
     _alter(_previous_policies())
     for function in FUNCTION_NAMES:
         op.execute(f"DROP FUNCTION {function}")
