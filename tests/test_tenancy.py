@@ -274,3 +274,24 @@ def test_no_module_but_the_owner_compares_an_oversight_office_province():
             if relative != RULE_OWNER and (lines := province_comparisons(path.read_text())):
                 found[str(relative)] = lines
     assert found == {}, f"the oversight rule is spelled outside {RULE_OWNER}: use visibility.covers & co."
+
+
+# --- review of the one-pair-rule change: `is_party` in `_may_write_own` ---------------------------------------------
+
+def test_a_partner_never_writes_a_facilitys_own_record_even_under_its_own_id():
+    """A facility's own records (news, quotes, photos, tallies) are written by the facility alone. Before 79d9d59
+    `_may_write_own` asked for a FACILITY scope; `is_party(scope, facility_id, None)` takes any party whose id is the
+    record's facility_id, so a partner flushing a news item filed under its own id now passes the write guard (and
+    Row-Level Security's `mitrapas_party_to(facility_id, NULL)`, which never looked at the kind, lets it in too)."""
+    from datetime import date
+
+    from portal.public.news_models import NewsItem, NewsSource, NewsStatus
+
+    partner = PartnerFactory()
+    with acting_for(partner):
+        db.session.add(NewsItem(facility_id=partner.id, title="Bukan fasilitas", slug="bukan-fasilitas", body="x",
+                                happened_on=date.today(), source_kind=NewsSource.CONTRIBUTION, source_id=0,
+                                status=NewsStatus.DRAFT))
+        with pytest.raises(TenantViolation):
+            db.session.flush()
+    db.session.rollback()

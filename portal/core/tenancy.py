@@ -250,9 +250,9 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
 
 
 def _may_write_own(scope: Scope, record: FacilityOwned) -> bool:
-    """A facility's own record is a pair without a partner: the facility writes it."""
+    """A facility's own record is written by that facility alone."""
     facility_id = record.facility_id if record.facility_id is not None else getattr(record.facility, "id", None)
-    return visibility.is_party(scope, facility_id, None)
+    return visibility.is_owner(scope, facility_id)
 
 
 def require_writable(facility_id: int, partner_id: int) -> None:

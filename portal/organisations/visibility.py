@@ -56,6 +56,15 @@ def is_party(scope: Scope, facility_id: int | None, partner_id: int | None) -> b
     return scope.kind in PARTIES and scope.org_id is not None and scope.org_id in (facility_id, partner_id)
 
 
+def is_owner(scope: Scope, facility_id: int | None) -> bool:
+    """Whether `scope` may write a facility's own records (its news, its tallies): that facility (or the escape
+    hatch). A pair without a partner, but the one party must be a facility: a partner never writes a record
+    filed under its own id as a facility's."""
+    if scope.every_tenant:
+        return True
+    return scope.kind == OrgKind.FACILITY and is_party(scope, facility_id, None)
+
+
 def sees_pair(scope: Scope):
     """The pair rule for `scope` as the ORM filter applies it: a function of a shared model (or an alias of one)
     giving the condition its rows must meet.
