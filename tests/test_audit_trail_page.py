@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 import re
 
-from portal.audit import chain as audit, sentences as audit_sentences
+from portal.audit import chain as audit, events as audit_events, sentences as audit_sentences
 from portal.core.clock import today
 from portal.core.columns import utcnow
 from portal.core.tenancy import unscoped
@@ -75,7 +75,8 @@ def test_a_status_change_shows_both_statuses_by_their_indonesian_labels(login_as
 
 
 def test_every_action_the_services_record_has_a_sentence():
-    """Each action name the code passes to the trail (audit.record, and the helpers that call it with an action)."""
+    """Each action name the code passes to the trail (audit.record, and the helpers that call it with an action),
+    typed there or, for an event's, its verb's (`Verb.X.action`)."""
     recorders = {"record", "record_many", "_audit", "_record", "_move", "move", "add_document", "dict"}
     found = set()
     for path in Path("portal").rglob("*.py"):
@@ -84,6 +85,7 @@ def test_every_action_the_services_record_has_a_sentence():
                 for part in [*node.args, *(k.value for k in node.keywords if k.arg in (None, "action"))]:
                     found |= {c.value for c in ast.walk(part) if isinstance(c, ast.Constant)
                               and isinstance(c.value, str) and re.fullmatch(r"[a-z_]+\.[a-z_]+", c.value)}
+    found |= {verb.action for verb in audit_events.verbs() if verb.action}
     assert len(found) > 60, "the scan finds the recorded actions"
     assert sorted(found - set(audit_sentences.SENTENCES)) == []
 

@@ -21,6 +21,7 @@ from portal.agreements import (
     lists as agreement_lists, operations as agreements, signing as agreement_signing,
     standing as agreement_standing,
 )
+from portal.agreements.events import AgreementVerb
 from portal.agreements.models import Agreement, AgreementDocument, Party
 from portal.agreements.operations import AgreementFields
 from portal.core.session_pages import kept_for_session
@@ -153,17 +154,24 @@ class Step:
     final: bool = False
 
 
+#: The moves a button posts, keyed by their verb's segment of the address.
 STEPS = {
-    "submit": Step(agreements.submit_agreement, _l("The agreement has been submitted for review.")),
-    "forward": Step(agreements.forward_agreement, _l("The agreement has been forwarded to the head.")),
-    "approve": Step(agreements.approve_agreement, _l("The agreement has been approved. The partner signs first, then the head.")),
-    "request-changes": Step(agreements.request_changes, _l("Changes have been requested."), needs_reason=True),
-    "reject": Step(agreements.reject_agreement, _l("The agreement has been rejected."), needs_reason=True,
-                   final=True),
-    "terminate": Step(agreements.terminate_agreement, _l("The agreement has been terminated."), needs_reason=True,
-                      final=True),
-    "renew": Step(agreements.renew_agreement, _l("A renewal has been drafted."), opens_new=True),
-    "addendum": Step(agreements.start_addendum, _l("An addendum has been drafted."), opens_new=True),
+    AgreementVerb.SUBMIT.segment: Step(
+        agreements.submit_agreement, _l("The agreement has been submitted for review.")),
+    AgreementVerb.FORWARD.segment: Step(
+        agreements.forward_agreement, _l("The agreement has been forwarded to the head.")),
+    AgreementVerb.APPROVE.segment: Step(
+        agreements.approve_agreement, _l("The agreement has been approved. The partner signs first, then the head.")),
+    AgreementVerb.REQUEST_CHANGES.segment: Step(
+        agreements.request_changes, _l("Changes have been requested."), needs_reason=True),
+    AgreementVerb.REJECT.segment: Step(
+        agreements.reject_agreement, _l("The agreement has been rejected."), needs_reason=True, final=True),
+    AgreementVerb.TERMINATE.segment: Step(
+        agreements.terminate_agreement, _l("The agreement has been terminated."), needs_reason=True, final=True),
+    AgreementVerb.RENEW.segment: Step(
+        agreements.renew_agreement, _l("A renewal has been drafted."), opens_new=True),
+    AgreementVerb.AMEND.segment: Step(
+        agreements.start_addendum, _l("An addendum has been drafted."), opens_new=True),
 }
 
 

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from portal import policy
 from portal.accounts.models import User
 from portal.agreements import files as agreement_files
+from portal.agreements.events import AgreementVerb
 from portal.agreements.models import (
     EDITABLE_STATES, IN_FORCE_STATES, IN_REVIEW_STATES, RENEWABLE_STATES, Agreement, AgreementDocument,
     AgreementKind, AgreementStatus, DocumentKind,
@@ -32,21 +33,21 @@ S = AgreementStatus
 #: Who may do what, from which states: the one table the moves and the pages both read.
 #: Signing is not here: it depends on being the named signatory (`agreement_signing`).
 RULES = {
-    "edit": (EDITABLE_STATES, policy.can_edit_agreement),
-    "submit": (EDITABLE_STATES, policy.can_edit_agreement),
-    "request_changes": (IN_REVIEW_STATES, policy.can_review_agreement),
-    "forward": (frozenset({S.SUBMITTED}), policy.can_review_agreement),
-    "approve": (frozenset({S.FORWARDED}), policy.can_decide_agreement),
-    "reject": (IN_REVIEW_STATES, policy.can_decide_agreement),
+    AgreementVerb.EDIT: (EDITABLE_STATES, policy.can_edit_agreement),
+    AgreementVerb.SUBMIT: (EDITABLE_STATES, policy.can_edit_agreement),
+    AgreementVerb.REQUEST_CHANGES: (IN_REVIEW_STATES, policy.can_review_agreement),
+    AgreementVerb.FORWARD: (frozenset({S.SUBMITTED}), policy.can_review_agreement),
+    AgreementVerb.APPROVE: (frozenset({S.FORWARDED}), policy.can_decide_agreement),
+    AgreementVerb.REJECT: (IN_REVIEW_STATES, policy.can_decide_agreement),
     # Paper is the other way to sign, not a second one: once a party signed here, the agreement is signed here.
-    "upload_scan": (frozenset({S.APPROVED}), policy.can_edit_agreement),
-    "confirm_scan": (frozenset({S.APPROVED}), policy.can_review_agreement),
-    "terminate": (IN_FORCE_STATES, policy.can_decide_agreement),
-    "renew": (RENEWABLE_STATES, policy.can_edit_agreement),
-    "amend": (IN_FORCE_STATES, policy.can_edit_agreement),
+    AgreementVerb.UPLOAD_SCAN: (frozenset({S.APPROVED}), policy.can_edit_agreement),
+    AgreementVerb.CONFIRM_SCAN: (frozenset({S.APPROVED}), policy.can_review_agreement),
+    AgreementVerb.TERMINATE: (IN_FORCE_STATES, policy.can_decide_agreement),
+    AgreementVerb.RENEW: (RENEWABLE_STATES, policy.can_edit_agreement),
+    AgreementVerb.AMEND: (IN_FORCE_STATES, policy.can_edit_agreement),
 }
 #: Only an agreement itself is renewed or amended, never an addendum.
-AGREEMENT_ONLY = frozenset({"renew", "amend"})
+AGREEMENT_ONLY = frozenset({AgreementVerb.RENEW, AgreementVerb.AMEND})
 
 
 class IllegalTransition(DomainError):
@@ -61,20 +62,20 @@ class AgreementChanged(DomainError):
                             "reload the page and try again."))
 
 
-def begin(agreement: Agreement, actor: User | None, action: str, expected_version: int | None = None,
+def begin(agreement: Agreement, actor: User | None, verb: AgreementVerb, expected_version: int | None = None,
           states=None) -> None:
     """Who first, then lock the row and check the state as it is now, not as it was read."""
-    rule_states, allowed = RULES.get(action, (states, None))
+    rule_states, allowed = RULES.get(verb, (states, None))
     policy.require(allowed is None or allowed(actor, agreement))
     locking.lock(agreement, AgreementChanged, expected_version)
     if agreement.status not in (states or rule_states):
         raise IllegalTransition(_l('This agreement is "%(status)s": you cannot %(action)s it now.',
-                                   status=AGREEMENT_STATUS[agreement.status], action=AGREEMENT_ACTIONS[action]))
-    if action in AGREEMENT_ONLY and agreement.kind != AgreementKind.AGREEMENT:
+                                   status=AGREEMENT_STATUS[agreement.status], action=AGREEMENT_ACTIONS[verb]))
+    if verb in AGREEMENT_ONLY and agreement.kind != AgreementKind.AGREEMENT:
         raise IllegalTransition(_l("An addendum cannot be renewed or amended; act on its agreement instead."))
 
 
-def move(agreement: Agreement, actor: User | None, target: AgreementStatus, action: str,
+def move(agreement: Agreement, actor: User | None, target: AgreementStatus, verb: AgreementVerb,
          reason: str | None = None, **after) -> None:
     """Into `target`, saved (the version column refuses a stale write) and in the audit trail."""
     before = agreement.status
@@ -82,7 +83,7 @@ def move(agreement: Agreement, actor: User | None, target: AgreementStatus, acti
     if reason is not None:
         agreement.status_reason = reason
     save()
-    record(action, agreement, actor, before={"status": before},
+    record(verb, agreement, actor, before={"status": before},
            after={"status": target, **({"reason": reason} if reason else {}), **after})
 
 
@@ -91,11 +92,11 @@ def save() -> None:
     locking.save(AgreementChanged)
 
 
-def record(action: str, agreement: Agreement, actor: User | None, **changes) -> None:
-    """The audit entry of a move, in the name of whichever party is acting."""
+def record(verb: AgreementVerb, agreement: Agreement, actor: User | None, **changes) -> None:
+    """The audit entry of a move (its verb's action), in the name of whichever party is acting."""
     scope = current_scope()
     acting = next((org for org in (agreement.facility, agreement.partner) if org.id == scope.org_id), None)
-    audit.record(action, actor=actor, object_type="agreement", object_id=agreement.id, organisation=acting,
+    audit.record(verb.action, actor=actor, object_type="agreement", object_id=agreement.id, organisation=acting,
                  facility=agreement.facility, partner=agreement.partner, **changes)
 
 
@@ -107,8 +108,8 @@ def reason_given(reason: str | None) -> str:
 
 
 def add_document(agreement: Agreement, kind: DocumentKind, stream: BinaryIO, filename: str | None,
-                 actor: User, action: str) -> AgreementDocument:
+                 actor: User, verb: AgreementVerb) -> AgreementDocument:
     document = agreement_files.store_upload(agreement, kind, stream, filename, actor)
-    record(action, agreement, actor,
+    record(verb, agreement, actor,
            after={"version": document.number, "filename": document.filename, "sha256": document.sha256})
     return document

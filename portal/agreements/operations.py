@@ -14,6 +14,7 @@ from sqlalchemy import select
 from portal import policy
 from portal.accounts.models import User
 from portal.agreements import moves, signing as agreement_signing
+from portal.agreements.events import AgreementVerb
 from portal.agreements.models import (
     IN_FORCE_STATES, Agreement, AgreementDocument, AgreementKind, AgreementStatus, AgreementType, DocumentKind, Party,
 )
@@ -69,7 +70,7 @@ def create_agreement(facility: Organisation, partner: Organisation, fields: Agre
     _apply(agreement, fields)
     db.session.add(agreement)
     db.session.flush()
-    moves.record("agreement.created", agreement, actor, after={"title": agreement.title, "type": agreement.type})
+    moves.record(AgreementVerb.CREATE, agreement, actor, after={"title": agreement.title, "type": agreement.type})
     if document is not None:
         add_draft_document(agreement, document, filename, actor=actor)
     return agreement
@@ -78,91 +79,91 @@ def create_agreement(facility: Organisation, partner: Organisation, fields: Agre
 def update_agreement(agreement: Agreement, fields: AgreementFields, *, actor: User,
                      expected_version: int | None = None) -> None:
     """Change a draft's fields; refused once it left the drafters' hands."""
-    moves.begin(agreement, actor, "edit", expected_version)
+    moves.begin(agreement, actor, AgreementVerb.EDIT, expected_version)
     before = _summary(agreement)
     _apply(agreement, fields)
     changed = {key: value for key, value in _summary(agreement).items() if before.get(key) != value}
     moves.save()
     if changed:
-        moves.record("agreement.updated", agreement, actor, before={k: before[k] for k in changed}, after=changed)
+        moves.record(AgreementVerb.EDIT, agreement, actor, before={k: before[k] for k in changed}, after=changed)
 
 
 def add_draft_document(agreement: Agreement, stream: BinaryIO, filename: str | None, *,
                        actor: User) -> AgreementDocument:
     """A new version of the draft document (PDF or DOCX); earlier versions are kept."""
-    moves.begin(agreement, actor, "edit")
-    return moves.add_document(agreement, DocumentKind.DRAFT, stream, filename, actor, "agreement.document_added")
+    moves.begin(agreement, actor, AgreementVerb.EDIT)
+    return moves.add_document(agreement, DocumentKind.DRAFT, stream, filename, actor, AgreementVerb.ADD_DOCUMENT)
 
 
 def submit_agreement(agreement: Agreement, *, actor: User) -> None:
-    moves.begin(agreement, actor, "submit")
+    moves.begin(agreement, actor, AgreementVerb.SUBMIT)
     if agreement.latest_draft() is None:
         raise DomainError(_l("Upload the draft document (PDF or DOCX) before submitting."))
     if agreement.facility_signatory_id is None or agreement.partner_signatory_id is None:
         raise DomainError(_l("Name both signatories before submitting."))
-    moves.move(agreement, actor, S.SUBMITTED, "agreement.submitted", version=agreement.latest_draft().number)
+    moves.move(agreement, actor, S.SUBMITTED, AgreementVerb.SUBMIT, version=agreement.latest_draft().number)
 
 
 # --- review and decision --------------------------------------------------------------
 
 def request_changes(agreement: Agreement, reason: str, *, actor: User) -> None:
-    moves.begin(agreement, actor, "request_changes")
-    moves.move(agreement, actor, S.CHANGES_REQUESTED, "agreement.changes_requested",
+    moves.begin(agreement, actor, AgreementVerb.REQUEST_CHANGES)
+    moves.move(agreement, actor, S.CHANGES_REQUESTED, AgreementVerb.REQUEST_CHANGES,
                reason=moves.reason_given(reason))
 
 
 def forward_agreement(agreement: Agreement, *, actor: User) -> None:
     """The officer's review is done; the head decides."""
-    moves.begin(agreement, actor, "forward")
-    moves.move(agreement, actor, S.FORWARDED, "agreement.forwarded")
+    moves.begin(agreement, actor, AgreementVerb.FORWARD)
+    moves.move(agreement, actor, S.FORWARDED, AgreementVerb.FORWARD)
 
 
 def approve_agreement(agreement: Agreement, *, actor: User) -> None:
     """The head approves the latest draft version: exactly that file will be signed."""
-    moves.begin(agreement, actor, "approve")
+    moves.begin(agreement, actor, AgreementVerb.APPROVE)
     agreement.approved_document_number = agreement.latest_draft().number
     agreement.status_reason = None
-    moves.move(agreement, actor, S.APPROVED, "agreement.approved", version=agreement.approved_document_number,
+    moves.move(agreement, actor, S.APPROVED, AgreementVerb.APPROVE, version=agreement.approved_document_number,
                sha256=agreement.approved_document().sha256)
 
 
 def reject_agreement(agreement: Agreement, reason: str, *, actor: User) -> None:
-    moves.begin(agreement, actor, "reject")
-    moves.move(agreement, actor, S.REJECTED, "agreement.rejected", reason=moves.reason_given(reason))
+    moves.begin(agreement, actor, AgreementVerb.REJECT)
+    moves.move(agreement, actor, S.REJECTED, AgreementVerb.REJECT, reason=moves.reason_given(reason))
 
 
 # --- in force, and after -----------------------------------------------------------------
 
 def terminate_agreement(agreement: Agreement, reason: str, *, actor: User) -> None:
     """The facility head ends an agreement early; its addenda end with it."""
-    moves.begin(agreement, actor, "terminate")
+    moves.begin(agreement, actor, AgreementVerb.TERMINATE)
     reason = moves.reason_given(reason)
-    moves.move(agreement, actor, S.TERMINATED, "agreement.terminated", reason=reason)
+    moves.move(agreement, actor, S.TERMINATED, AgreementVerb.TERMINATE, reason=reason)
     for addendum in agreement.addenda:
         if addendum.status in IN_FORCE_STATES:
-            moves.move(addendum, actor, S.TERMINATED, "agreement.terminated", reason=reason)
+            moves.move(addendum, actor, S.TERMINATED, AgreementVerb.TERMINATE, reason=reason)
 
 
 def renew_agreement(agreement: Agreement, *, actor: User) -> Agreement:
     """A new draft continuing this agreement, for the same length of time after it ends."""
-    moves.begin(agreement, actor, "renew")
+    moves.begin(agreement, actor, AgreementVerb.RENEW)
     fields = _carried_over(agreement)
     fields.start_date = agreement.end_date + timedelta(days=1)
     fields.end_date = fields.start_date + (agreement.end_date - agreement.start_date)
     renewal = create_agreement(agreement.facility, agreement.partner, fields, actor=actor)
     renewal.renews = agreement
-    moves.record("agreement.renewed", agreement, actor, after={"renewal": renewal.id})
+    moves.record(AgreementVerb.RENEW, agreement, actor, after={"renewal": renewal.id})
     return renewal
 
 
 def start_addendum(agreement: Agreement, *, actor: User) -> Agreement:
     """A draft amendment of an agreement in force; it follows the same workflow."""
-    moves.begin(agreement, actor, "amend")
+    moves.begin(agreement, actor, AgreementVerb.AMEND)
     fields = _carried_over(agreement)
     fields.title = str(_l("Addendum %(n)d to %(title)s", n=len(agreement.addenda) + 1, title=agreement.title))
     addendum = create_agreement(agreement.facility, agreement.partner, fields, actor=actor)
     addendum.kind, addendum.amends = AgreementKind.ADDENDUM, agreement
-    moves.record("agreement.amended", agreement, actor, after={"addendum": addendum.id})
+    moves.record(AgreementVerb.AMEND, agreement, actor, after={"addendum": addendum.id})
     return addendum
 
 
@@ -189,24 +190,24 @@ def tick(today: date) -> dict[str, int]:
     ).order_by(Agreement.id)).unique().all()
     for agreement in due:
         if agreement.end_date < today:
-            moves.move(agreement, None, S.EXPIRED, "agreement.expired")
+            moves.move(agreement, None, S.EXPIRED, AgreementVerb.EXPIRE)
             counts["expired"] += 1
         else:
-            moves.move(agreement, None, S.ACTIVE, "agreement.activated")
+            moves.move(agreement, None, S.ACTIVE, AgreementVerb.ACTIVATE)
             counts["activated"] += 1
     return counts
 
 
 # --- what a page offers ------------------------------------------------------------------
 
-def available_actions(agreement: Agreement, user: User) -> set[str]:
+def available_actions(agreement: Agreement, user: User) -> set[AgreementVerb]:
     """What `user` can do to the agreement right now: the buttons a page shows."""
     actions = {action for action, (states, allowed) in moves.RULES.items()
                if agreement.status in states and allowed(user, agreement)
                and (action not in moves.AGREEMENT_ONLY or agreement.kind == AgreementKind.AGREEMENT)}
     party = agreement_signing.signing_party(agreement, user)
     if party is not None and agreement.status == agreement_signing.SIGNS_IN[party]:
-        actions.add("sign")
+        actions.add(AgreementVerb.SIGN)
     return actions
 
 

@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import or_, select
 
+from portal.agreements.events import AgreementVerb
 from portal.agreements.models import Agreement, AgreementStatus
 from portal.audit import chain as audit
 from portal.core import transactional_files as files
@@ -48,7 +49,7 @@ def purge(now: datetime | None = None, *, dry_run: bool = False) -> int:
             setattr(agreement, field, "")
         for field in SIGNATORIES:
             setattr(agreement, field, None)
-        audit.record("agreement.draft_emptied", actor=None, object_type="agreement", object_id=agreement.id,
+        audit.record(AgreementVerb.EMPTY_DRAFT.action, actor=None, object_type="agreement", object_id=agreement.id,
                      facility=agreement.facility, partner=agreement.partner)
     db.session.flush()
     return len(drafts)

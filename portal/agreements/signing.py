@@ -13,6 +13,7 @@ from portal import policy, signing
 from portal.accounts import operations as accounts, two_factor
 from portal.accounts.models import User
 from portal.agreements import files as agreement_files, moves
+from portal.agreements.events import AgreementVerb
 from portal.agreements.models import (
     Agreement, AgreementDocument, AgreementKind, AgreementStatus as S, DocumentKind, Party, Signature,
     SignatureMethod,
@@ -53,7 +54,7 @@ def sign_agreement(agreement: Agreement, password: str, code: str, *, actor: Use
     """
     party = signing_party(agreement, actor)
     policy.require(party is not None)
-    moves.begin(agreement, actor, "sign", states={SIGNS_IN[party]})
+    moves.begin(agreement, actor, AgreementVerb.SIGN, states={SIGNS_IN[party]})
     if not two_factor.is_enabled(actor):
         raise DomainError(_l("Turn on two-factor sign-in (in the menu under your name) before signing."))
     if not accounts.password_matches(actor, password):
@@ -69,10 +70,10 @@ def sign_agreement(agreement: Agreement, password: str, code: str, *, actor: Use
     signature = _signature(agreement, party, SignatureMethod.ELECTRONIC, document, actor)
     if party == Party.PARTNER:
         copy = agreement_files.store_signed(agreement, signed_pdf, actor)
-        moves.move(agreement, actor, S.PARTNER_SIGNED, "agreement.signed", party=party, sha256=document.sha256,
+        moves.move(agreement, actor, S.PARTNER_SIGNED, AgreementVerb.SIGN, party=party, sha256=document.sha256,
                    pdf_sha256=copy.sha256)
     else:
-        moves.record("agreement.signed", agreement, actor, after={"party": party, "sha256": document.sha256})
+        moves.record(AgreementVerb.SIGN, agreement, actor, after={"party": party, "sha256": document.sha256})
         _complete(agreement, actor, document, signed_pdf=signed_pdf)
     return signature
 
@@ -109,15 +110,15 @@ def _signed_pdf(agreement: Agreement, party: Party, approved: AgreementDocument,
 def upload_signed_scan(agreement: Agreement, stream: BinaryIO, filename: str | None, *,
                        actor: User) -> AgreementDocument:
     """The paper path: a scan of the PKS signed on paper, to be confirmed by a facility officer."""
-    moves.begin(agreement, actor, "upload_scan")
+    moves.begin(agreement, actor, AgreementVerb.UPLOAD_SCAN)
     return moves.add_document(agreement, DocumentKind.SIGNED_SCAN, stream, filename, actor,
-                              "agreement.scan_uploaded")
+                              AgreementVerb.UPLOAD_SCAN)
 
 
 def confirm_signed_scan(agreement: Agreement, *, signed_on: date | None, actor: User) -> None:
     """A facility officer confirms the paper signatures and the date written on the paper (the ceremony, which
     the reports tell of); the scan becomes the signed document."""
-    moves.begin(agreement, actor, "confirm_scan")
+    moves.begin(agreement, actor, AgreementVerb.CONFIRM_SCAN)
     scan = agreement.document_of(DocumentKind.SIGNED_SCAN)
     if scan is None:
         raise DomainError(_l("Upload the scan of the paper-signed agreement first."))
@@ -133,7 +134,7 @@ def confirm_signed_scan(agreement: Agreement, *, signed_on: date | None, actor: 
             signature = _signature(agreement, party, SignatureMethod.PAPER, scan, agreement.signatory_for(party),
                                    confirmed_by=actor)
             signature.signed_on = signed_on
-    moves.record("agreement.scan_confirmed", agreement, actor,
+    moves.record(AgreementVerb.CONFIRM_SCAN, agreement, actor,
                  after={"sha256": scan.sha256, "signed_on": signed_on.isoformat()})
     _complete(agreement, actor, scan)
 
@@ -175,7 +176,7 @@ def _complete(agreement: Agreement, actor: User | None, signed: AgreementDocumen
         final = agreement_files.issue_final_pdf(agreement, signed, actor)
     today = clock.today()
     target = S.EXPIRED if agreement.end_date < today else S.ACTIVE if agreement.start_date <= today else S.SIGNED
-    moves.move(agreement, actor, target, "agreement.completed", verification_code=agreement.verification_code,
+    moves.move(agreement, actor, target, AgreementVerb.COMPLETE, verification_code=agreement.verification_code,
                final_sha256=final.sha256)
     if agreement.kind == AgreementKind.ADDENDUM:
         _apply_addendum(agreement, actor)
@@ -188,5 +189,5 @@ def _apply_addendum(addendum: Agreement, actor: User | None) -> None:
         before = parent.end_date
         parent.end_date = addendum.end_date
         moves.save()
-        moves.record("agreement.addendum_applied", parent, actor, before={"end_date": before},
+        moves.record(AgreementVerb.APPLY_ADDENDUM, parent, actor, before={"end_date": before},
                      after={"end_date": parent.end_date, "addendum": addendum.id})

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from portal import policy
 from portal.accounts.models import User
+from portal.contributions.events import ContributionVerb
 from portal.contributions.models import Contribution, ContributionStatus as C
 from portal.core import links
 from portal.core.columns import utcnow
@@ -86,7 +87,7 @@ def _tell(facility: Organisation, partner: Organisation, ids: list[int]) -> None
         contribution = db.session.get(Contribution, ids[0])
         if contribution is None or contribution.status != C.SUBMITTED:
             return
-        notifications.notify(readers, "contribution.recorded", organisation=facility,
+        notifications.notify(readers, ContributionVerb.RECORD.action, organisation=facility,
                              link=notifications.contribution_link(ids[0], facility),
                              partner=partner.name, **notifications.contribution_params(contribution))
         return

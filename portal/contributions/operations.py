@@ -17,6 +17,7 @@ from portal.accounts.models import User
 from portal.agreements.models import SIGNED_STATES, Agreement, AgreementType
 from portal.audit import chain as audit
 from portal.contributions import measures, tallies
+from portal.contributions.events import ContributionVerb
 from portal.contributions.fields import BY_NAME, EXPORTED, FIELDS, LINKS, ContributionFields, Kind
 from portal.contributions.measures import Measures
 from portal.contributions.models import Contribution, ContributionStatus, ContributionType, Programme
@@ -83,7 +84,7 @@ def record_contribution(facility: Organisation, partner: Organisation, fields: C
     contribution.submission_key = submission_key
     db.session.add(contribution)
     db.session.flush()
-    _audit("contribution.recorded", contribution, actor, after=summary(contribution))
+    _audit(ContributionVerb.RECORD.action, contribution, actor, after=summary(contribution))
     return contribution
 
 
@@ -99,7 +100,7 @@ def new_contribution(facility: Organisation, partner: Organisation, fields: Cont
 def audit_recorded(facility: Organisation, partner: Organisation, recorded: list[Contribution], actor: User) -> None:
     """The trail's entries for many new contributions of one pair (an import): one look-up of the chain's end."""
     organisation = audit.party_of(actor, facility, partner)
-    audit.record_many([dict(action="contribution.recorded", actor=actor, object_type="contribution",
+    audit.record_many([dict(action=ContributionVerb.RECORD.action, actor=actor, object_type="contribution",
                             object_id=contribution.id, organisation=organisation, facility=facility,
                             partner=partner, after=summary(contribution)) for contribution in recorded])
 
@@ -180,7 +181,7 @@ def verify_contribution(contribution: Contribution, *, actor: User) -> None:
         _audit("contribution.superseded", replaced, actor, after={"by": contribution.id})
     tallies.count_in(contribution)
     _save()
-    _audit("contribution.verified", contribution, actor, before={"status": C.SUBMITTED},
+    _audit(ContributionVerb.VERIFY.action, contribution, actor, before={"status": C.SUBMITTED},
            after={"status": C.VERIFIED})
 
 
@@ -193,7 +194,7 @@ def reject_contribution(contribution: Contribution, reason: str, *, actor: User)
     _require_submitted(contribution)
     contribution.status, contribution.status_reason = C.REJECTED, reason
     _save()
-    _audit("contribution.rejected", contribution, actor, before={"status": C.SUBMITTED},
+    _audit(ContributionVerb.REJECT.action, contribution, actor, before={"status": C.SUBMITTED},
            after={"status": C.REJECTED, "reason": reason})
 
 

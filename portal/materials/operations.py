@@ -24,6 +24,7 @@ from portal.core.columns import utcnow
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.integrations import keyset
+from portal.materials.events import MaterialVerb
 from portal.materials.models import Material, MaterialCategory, MaterialVersion
 from portal.organisations import party_search as parties
 from portal.organisations.models import Organisation
@@ -63,7 +64,7 @@ def upload_materials(facility: Organisation, partner: Organisation, uploads: lis
         db.session.flush()
         version = _store_version(material, upload, actor)
         _refuse_duplicate(version, contribution)
-        audit.record("material.uploaded", actor=actor, object_type="material", object_id=material.id,
+        audit.record(MaterialVerb.UPLOAD.action, actor=actor, object_type="material", object_id=material.id,
                      organisation=audit.party_of(actor, material.facility, material.partner), facility=facility, partner=partner,
                      after={"filename": version.filename, "category": category, "sha256": version.sha256,
                             "size": version.size, "agreement": agreement.id if agreement else None})

@@ -29,6 +29,7 @@ from portal.core.tenancy import acting_for, as_person, presenting
 from portal.extensions import db
 from portal.notifications import delivery
 from portal.organisations import operations as organisations, partnerships
+from portal.organisations.events import InvitationVerb
 from portal.organisations.invitation_models import Invitation
 from portal.organisations.models import Membership, Organisation, OrgKind, PartnerCategory, Role
 
@@ -66,7 +67,7 @@ def resend(invitation: Invitation, *, actor: User) -> Invitation:
         raise DomainError(_l("This invitation has already been accepted or revoked."))
     token = _issue(invitation)
     _mail(invitation, token)
-    audit.record("invitation.resent", actor=actor, object_type="invitation", object_id=invitation.id,
+    audit.record(InvitationVerb.RESEND.action, actor=actor, object_type="invitation", object_id=invitation.id,
                  organisation=invitation.organisation)
     return invitation
 
@@ -76,7 +77,7 @@ def revoke(invitation: Invitation, *, actor: User) -> None:
     if not invitation.is_open:
         raise DomainError(_l("This invitation has already been accepted or revoked."))
     invitation.revoked_at = utcnow()
-    audit.record("invitation.revoked", actor=actor, object_type="invitation", object_id=invitation.id,
+    audit.record(InvitationVerb.REVOKE.action, actor=actor, object_type="invitation", object_id=invitation.id,
                  organisation=invitation.organisation)
 
 
@@ -169,7 +170,7 @@ def _accept(digest: str, answer: Acceptance, viewer: User | None) -> Membership:
                                 access_until=invitation.access_until)
         db.session.add(membership)
         invitation.accepted_at = utcnow()
-        audit.record("invitation.accepted", actor=user, object_type="invitation", object_id=invitation.id,
+        audit.record(InvitationVerb.ACCEPT.action, actor=user, object_type="invitation", object_id=invitation.id,
                      organisation=invitation.organisation,
                      after={"user": user.id, "role": invitation.role, "access_until": invitation.access_until})
         db.session.flush()
@@ -221,7 +222,7 @@ def _invite(organisation: Organisation, email: str, role: Role, *, actor: User, 
     token = _issue(invitation)
     db.session.flush()
     _mail(invitation, token, inviter=actor, on_behalf_of=on_behalf_of)
-    audit.record("invitation.sent", actor=actor, object_type="invitation", object_id=invitation.id,
+    audit.record(InvitationVerb.SEND.action, actor=actor, object_type="invitation", object_id=invitation.id,
                  organisation=on_behalf_of or organisation,
                  after={"organisation": organisation.name, "role": role,
                         "access_until": access_until})

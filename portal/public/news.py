@@ -23,6 +23,7 @@ from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.public import news_drafts
+from portal.public.events import NewsVerb
 from portal.public.news_models import NewsItem, NewsQuote, NewsStatus
 
 SOURCES = {"agreement": Agreement, "programme": Programme, "contribution": Contribution}
@@ -111,7 +112,7 @@ def publish(item: NewsItem, *, actor: User) -> None:
     if policy.can_approve_news(actor, item.facility) or not item.facility.news_needs_approval:
         _publish(item, actor)
     else:
-        _move(item, NewsStatus.AWAITING_APPROVAL, "news.submitted", actor)
+        _move(item, NewsStatus.AWAITING_APPROVAL, NewsVerb.SUBMIT.action, actor)
 
 
 def approve(item: NewsItem, *, actor: User) -> None:
@@ -127,7 +128,7 @@ def return_to_draft(item: NewsItem, *, actor: User) -> None:
     policy.require(policy.can_write_news(actor, item.facility))
     if item.status != NewsStatus.AWAITING_APPROVAL:
         raise DomainError(_l("This report is not waiting for approval."))
-    _move(item, NewsStatus.DRAFT, "news.returned", actor)
+    _move(item, NewsStatus.DRAFT, NewsVerb.RETURN.action, actor)
 
 
 def withdraw(item: NewsItem, *, actor: User) -> None:
@@ -140,7 +141,7 @@ def withdraw(item: NewsItem, *, actor: User) -> None:
 
 def _publish(item: NewsItem, actor: User) -> None:
     item.published_at = utcnow()
-    _move(item, NewsStatus.PUBLISHED, "news.published", actor, after={"slug": item.slug})
+    _move(item, NewsStatus.PUBLISHED, NewsVerb.PUBLISH.action, actor, after={"slug": item.slug})
 
 
 def _move(item: NewsItem, status: NewsStatus, action: str, actor: User, after: dict | None = None) -> None:

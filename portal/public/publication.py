@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal import policy
 from portal.accounts.models import User
+from portal.agreements.events import AgreementVerb
 from portal.agreements.models import IN_FORCE_STATES, Agreement, DocumentKind
 from portal.audit import chain as audit
 from portal.core.errors import DomainError
@@ -51,6 +52,7 @@ def set_document_public(agreement: Agreement, public: bool, *, actor: User) -> N
         return
     agreement.document_public = public
     db.session.flush()
-    audit.record("agreement.document_published" if public else "agreement.document_unpublished", actor=actor,
+    verb = AgreementVerb.PUBLISH_DOCUMENT if public else AgreementVerb.UNPUBLISH_DOCUMENT
+    audit.record(verb.action, actor=actor,
                  object_type="agreement", object_id=agreement.id, organisation=agreement.facility,
                  facility=agreement.facility, partner=agreement.partner)
