@@ -98,10 +98,8 @@ def test_whoever_could_act_before_the_table_still_can_and_nobody_else(kind, role
 # --- no second copy ------------------------------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parent.parent
-#: Where roles may be named: their definition, the table, their labels; and, until it asks `roles.holding`, who is
-#: told of what (`portal.notifications.operations`, being converted to typed events).
-ALLOWED = {"portal/organisations/models.py", "portal/organisations/roles.py", "portal/core/vocabulary.py",
-           "portal/notifications/operations.py"}
+#: Where roles may be named: their definition, the table, their labels (who is told of what asks `roles.holding`).
+ALLOWED = {"portal/organisations/models.py", "portal/organisations/roles.py", "portal/core/vocabulary.py"}
 
 
 def _role_rules(tree: ast.AST) -> list[int]:

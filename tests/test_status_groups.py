@@ -17,11 +17,9 @@ ENUM_OF = {"AgreementStatus": S, "ContributionStatus": ContributionStatus}
 ENUMS = set(ENUM_OF)
 #: The one place groups are written: module-level `*_STATES` there.
 DEFINITIONS = {"portal/agreements/models.py", "portal/contributions/models.py"}
-#: Spellings allowed elsewhere, by the states they name: who is told of what, which another helper of issue 35 is
-#: rewriting (it is to read AWAITING_SIGNATURE_STATES); and "not verified yet", the one spelling of a contribution
+#: Spellings allowed elsewhere, by the states they name: "not verified yet", the one spelling of a contribution
 #: group (it moves to portal/contributions/models.py when a second reader appears).
 NOT_YET = {
-    ("portal/notifications/operations.py", frozenset({S.APPROVED, S.PARTNER_SIGNED})),
     ("portal/contributions/operations.py", frozenset({ContributionStatus.SUBMITTED, ContributionStatus.REJECTED})),
 }
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 
 from portal.accounts.models import User
 from portal.agreements.events import AgreementEvent, AgreementVerb
-from portal.agreements.models import Agreement, AgreementKind, AgreementStatus, Party
+from portal.agreements.models import AWAITING_SIGNATURE_STATES, Agreement, AgreementKind, AgreementStatus, Party
 from portal.contributions.events import ContributionEvent, ContributionVerb
 from portal.contributions.models import Contribution, ContributionStatus
 from portal.core import clock, events, links
@@ -27,10 +27,9 @@ from portal.materials.events import MaterialEvent, MaterialVerb
 from portal.notifications.delivery import GROUPS, notify  # noqa: F401 (GROUPS: the profile page's)
 from portal.notifications.models import Notification
 from portal.organisations.events import InvitationEvent, InvitationVerb
-from portal.organisations.models import Organisation, Role
+from portal.organisations.models import Organisation
+from portal.organisations.roles import Capability as C, grants, holding
 from portal.public.events import NewsEvent, NewsVerb
-
-MANAGERS = (Role.HEAD, Role.OFFICER, Role.ADMIN)
 
 
 def unread_count(user: User) -> int:
@@ -94,7 +93,12 @@ def contribution_params(contribution: Contribution) -> dict:
             "facility": contribution.facility.name}
 
 
-def people_of(organisation: Organisation, roles=MANAGERS) -> list[User]:
+def people_of(organisation: Organisation, capability: C = C.DRAFT_AGREEMENT, *, unless: C | None = None
+              ) -> list[User]:
+    """The organisation's people (their membership not lapsed) whose role there holds `capability`, and not
+    `unless`. By default those who handle its agreements: a facility's head and officers, a partner's admins."""
+    kind = organisation.kind
+    roles = {role for role in holding(kind, capability) if unless is None or not grants(kind, role, unless)}
     return [m.user for m in organisation.memberships if m.role in roles and not m.has_lapsed()]
 
 
@@ -115,10 +119,12 @@ def _tell_party(organisation: Organisation, users, kind: str, agreement: Agreeme
 
 
 def _reviewers(facility: Organisation, actor_id: int | None) -> list[User]:
-    """Who reviews a submitted agreement: the facility's officers; its head(s) where no other officer is there to
-    (the head may review too, and would otherwise never hear of it)."""
-    officers = [user for user in people_of(facility, (Role.OFFICER,)) if user.id != actor_id]
-    return officers or people_of(facility, (Role.HEAD,))
+    """Who reviews a submitted agreement: those who review and leave the decision to another (the facility's
+    officers); those who decide (its head(s)) where no one else is there to review (the head may review too, and
+    would otherwise never hear of it)."""
+    officers = [user for user in people_of(facility, C.REVIEW_AGREEMENT, unless=C.DECIDE_AGREEMENT)
+                if user.id != actor_id]
+    return officers or people_of(facility, C.DECIDE_AGREEMENT)
 
 
 def subscribe(app: Flask) -> None:
@@ -160,17 +166,18 @@ def _submitted(agreement: Agreement, event: AgreementEvent, kind: str, actor_id:
 
 
 def _forwarded(agreement: Agreement, event: AgreementEvent, kind: str, actor_id: int | None) -> None:
-    _tell_party(agreement.facility, people_of(agreement.facility, (Role.HEAD,)), kind, agreement, actor_id=actor_id)
+    _tell_party(agreement.facility, people_of(agreement.facility, C.DECIDE_AGREEMENT), kind, agreement,
+                actor_id=actor_id)
 
 
 def _sent_back(agreement: Agreement, event: AgreementEvent, kind: str, actor_id: int | None) -> None:
-    _tell_party(agreement.partner, people_of(agreement.partner, (Role.ADMIN,)), kind, agreement, actor_id=actor_id)
+    _tell_party(agreement.partner, people_of(agreement.partner), kind, agreement, actor_id=actor_id)  # to redraft
 
 
 def _approved(agreement: Agreement, event: AgreementEvent, kind: str, actor_id: int | None) -> None:
     partner, signatory = agreement.partner, agreement.partner_signatory
     _tell_party(partner, [signatory], "agreement.to_sign_approved", agreement, actor_id=actor_id)
-    others = [user for user in people_of(partner, (Role.ADMIN,)) if user.id != agreement.partner_signatory_id]
+    others = [user for user in people_of(partner, C.SIGN_FOR_PARTNER) if user.id != agreement.partner_signatory_id]
     _tell_party(partner, others, kind, agreement, actor_id=actor_id, signatory=signatory.name if signatory else "")
 
 
@@ -186,8 +193,8 @@ def _signed(agreement: Agreement, event: AgreementEvent, kind: str, actor_id: in
 def _ended_or_in_force(agreement: Agreement, event: AgreementEvent, kind: str, actor_id: int | None) -> None:
     kind = "agreement.signed_by_both" if event.verb is AgreementVerb.COMPLETE else kind
     facility, partner = agreement.facility, agreement.partner
-    _tell_party(facility, people_of(facility, (Role.HEAD, Role.OFFICER)), kind, agreement, actor_id=actor_id)
-    _tell_party(partner, people_of(partner, (Role.ADMIN,)), kind, agreement, actor_id=actor_id)
+    for side in (facility, partner):
+        _tell_party(side, people_of(side), kind, agreement, actor_id=actor_id)
 
 
 #: Which moves of an agreement tell someone (`_on_agreement` reads every move, to mark its own notices read).
@@ -258,9 +265,8 @@ def _on_material(app: Flask, *, event: MaterialEvent) -> None:
         return
     uploaded_by = event.entry.organisation_id
     other = material.partner if uploaded_by == material.facility_id else material.facility
-    roles = (Role.ADMIN,) if other.kind == "partner" else (Role.HEAD, Role.OFFICER)
     by = material.facility if other == material.partner else material.partner
-    notify(people_of(other, roles), "material.added", organisation=other,
+    notify(people_of(other), "material.added", organisation=other,  # who handles the agreement it belongs to
            link=links.path("materials.show", org_slug=other.slug, material_id=material.id),
            category=str(material.category), **agreement_params(material.agreement, other), by=by.name)
 
@@ -273,7 +279,7 @@ def _on_news(app: Flask, *, event: NewsEvent) -> None:
     link = links.path("news.show", org_slug=item.facility.slug, news_id=item.id)
     named = {"news_source": str(item.source_kind), "news_date": item.happened_on.isoformat()}  # never its title
     if event.verb is NewsVerb.SUBMIT:
-        notify(people_of(item.facility, (Role.HEAD,)), event.verb.action, organisation=item.facility, link=link,
+        notify(people_of(item.facility, C.APPROVE_NEWS), event.verb.action, organisation=item.facility, link=link,
                **named)
     elif item.author_id not in (None, event.actor_id):
         notify([db.session.get(User, item.author_id)], event.verb.action, organisation=item.facility, link=link,
@@ -294,16 +300,15 @@ def remind(*, unsigned_days: int, queue_days: int) -> int:
             Agreement.ending_within(max(EXPIRY_WINDOWS), today))).unique():
         window = min(d for d in EXPIRY_WINDOWS if agreement.end_date <= today + timedelta(days=d))
         webhook_events.announce_expiring(agreement, days=window)
-        for organisation, roles in ((agreement.facility, (Role.HEAD, Role.OFFICER)),
-                                    (agreement.partner, (Role.ADMIN,))):
+        for organisation in (agreement.facility, agreement.partner):
             sent += len(notify(
-                people_of(organisation, roles), "reminder.expiring", organisation=organisation,
+                people_of(organisation), "reminder.expiring", organisation=organisation,
                 link=_agreement_link(agreement, organisation),
                 dedupe_key=f"agreement:{agreement.id}:expiring:{window}:{agreement.end_date}",
                 **agreement_params(agreement, organisation), days=window, end=agreement.end_date.isoformat()))
     stale = utcnow() - timedelta(days=unsigned_days)
     for agreement in db.session.scalars(select(Agreement).where(
-            Agreement.status.in_((AgreementStatus.APPROVED, AgreementStatus.PARTNER_SIGNED)),
+            Agreement.status.in_(AWAITING_SIGNATURE_STATES),
             Agreement.updated_at <= stale)).unique():
         signer, organisation = ((agreement.partner_signatory, agreement.partner)
                                 if agreement.status == AgreementStatus.APPROVED
@@ -318,7 +323,7 @@ def remind(*, unsigned_days: int, queue_days: int) -> int:
         .group_by(Contribution.facility_id)).all()
     for facility_id, count in rows:
         facility = db.session.get(Organisation, facility_id)
-        sent += len(notify(people_of(facility, (Role.HEAD, Role.OFFICER)), "reminder.verification",
+        sent += len(notify(people_of(facility, C.VERIFY_CONTRIBUTION), "reminder.verification",
                            organisation=facility,
                            link=links.path("contributions.index", org_slug=facility.slug, status="submitted"),
                            dedupe_key=f"facility:{facility.id}:queue:{today.isoformat()}",

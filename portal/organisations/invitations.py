@@ -31,7 +31,7 @@ from portal.notifications import delivery
 from portal.organisations import operations as organisations, partnerships
 from portal.organisations.events import InvitationVerb
 from portal.organisations.invitation_models import Invitation
-from portal.organisations.models import Membership, Organisation, OrgKind, PartnerCategory, Role
+from portal.organisations.models import FIRST_ROLE, Membership, Organisation, OrgKind, PartnerCategory, Role
 
 
 def invite_member(organisation: Organisation, email: str, role: Role, *, actor: User,
@@ -57,7 +57,7 @@ def invite_partner_admin(facility: Organisation, email: str, *, actor: User, par
         raise DomainError(_l("Only a partner organisation can be linked."))
     if not partnerships.pair_exists(facility, partner):
         partnerships.link_partner(facility, partner, actor=actor, focus=focus)
-    return _invite(partner, email, Role.ADMIN, actor=actor, on_behalf_of=facility)
+    return _invite(partner, email, FIRST_ROLE[OrgKind.PARTNER], actor=actor, on_behalf_of=facility)
 
 
 def resend(invitation: Invitation, *, actor: User) -> Invitation:
