@@ -51,7 +51,7 @@ $(STAMP): pyproject.toml devtools/pyproject.toml
 # poppler-utils, whose pdftoppm renders the monthly report in its test and whose pdfsig checks the signed
 # agreements, SoftHSM2, the PKCS#11 token the signing keys live in for their test, and axe-core (pinned in
 # tests/a11y/package-lock.json), which the accessibility test loads into the pages it checks. wrk loads a gunicorn
-# worker in tests/test_gunicorn_worker.py. zbarimg (zbar-tools) reads the QR codes the journeys' screenshots show.
+# worker in tests/ops/test_gunicorn_worker.py. zbarimg (zbar-tools) reads the QR codes the journeys' screenshots show.
 browser:
 	@{ command -v chromium && command -v pdftoppm && command -v pdfsig && command -v softhsm2-util && command -v zbarimg; } >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium, poppler-utils, softhsm2 and zbar-tools for the tests"; \

@@ -50,8 +50,8 @@ tables), the same with NULL for the partner (four facility tables), and for `aud
 own entries or the same rule over (facility, partner) and over the acting organisation. The policies keep their
 names, commands and roles (ALTER POLICY); 0033's restrictive "the pair is a partnership" policies stay as they
 are, their sub-select now planned under the cheaper partnerships policy; `memberships` and `users` read through
-`partnerships`, so they follow. tests/test_row_level_security.py fails if a policy spells the oversight join
-again, and tests/test_migrations.py checks that the downgrade restores 0034's policies exactly.
+`partnerships`, so they follow. tests/core/test_row_level_security.py fails if a policy spells the oversight join
+again, and tests/ops/test_migrations.py checks that the downgrade restores 0034's policies exactly.
 
 What was tried first and dropped: the overseen facilities as an array (`facility_id = ANY((SELECT ...))`)
 compare linearly, row by row (PostgreSQL 15 hashes `= ANY` only for a constant array): Ditjen PAS's 550 made a

@@ -72,7 +72,7 @@ class SignatureMethod(enum.StrEnum):
 
 
 # The groups of states that lists, counts, rules and pages read, each written here once
-# (tests/test_status_groups.py fails on a second spelling of a group elsewhere).
+# (tests/agreements/test_status_groups.py fails on a second spelling of a group elsewhere).
 _S = AgreementStatus
 #: Being drafted: its drafters may edit and submit it.
 EDITABLE_STATES = frozenset({_S.DRAFT, _S.CHANGES_REQUESTED})

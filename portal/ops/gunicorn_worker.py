@@ -5,7 +5,7 @@ among the workers. gunicorn 27.0.1 counts a connection out twice when its TLS en
 a request in flight, as wrk does to every connection when it stops, or before the handshake): the handler closes
 the socket, then `finish_request` counts it out, tries a graceful close of the closed socket, fails, and counts it
 out again. Once the count is below zero the cap never binds, and one worker ends up holding every connection of
-the next burst (`tests/test_gunicorn_worker.py`).
+the next burst (`tests/ops/test_gunicorn_worker.py`).
 """
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ def test_a_burst_of_visitors_is_not_piled_onto_one_worker_while_another_is_busy(
     took all of it and answered it on one core while the other idled (the 50/0 figures of tests/bench/README.md).
     `mitrapas serve` caps what a worker holds: here one worker is stopped while 2x its cap of visitors arrive, and the
     other answers every one of them but keeps no more connections than the cap. (That the cap keeps binding under
-    load tools that leave abruptly: tests/test_gunicorn_worker.py.)"""
+    load tools that leave abruptly: tests/ops/test_gunicorn_worker.py.)"""
     instance = stack.instances[0]
     stopped, awake = instance.worker_pids()[:2]
     visitors = 2 * WORKER_CONNECTIONS
