@@ -5,8 +5,8 @@ from flask_login import current_user
 
 from blueprints.admin import bp
 from blueprints.admin.forms import NewOrganisationForm
+from blueprints.commit_once import committed
 from blueprints.members.forms import AddMemberForm, ConfirmForm
-from blueprints.outcome import committed
 from portal import policy
 from portal.accounts import operations as accounts
 from portal.accounts.models import User

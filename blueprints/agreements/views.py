@@ -9,10 +9,10 @@ from blueprints.agreements import bp
 from blueprints.agreements.forms import (
     AgreementForm, ConfirmScanForm, FilterForm, FinalReasonForm, ReasonForm, ScanForm, SignForm,
 )
-from blueprints.background import in_background
+from blueprints.chosen_pair import chosen_pair
+from blueprints.commit_once import committed
 from blueprints.forms import ConfirmForm
-from blueprints.outcome import committed
-from blueprints.pairs import chosen_pair
+from blueprints.in_background import in_background
 from blueprints.query_args import filter_args, page_number
 from blueprints.stored_files import stored_file
 from blueprints.table_files import table_file

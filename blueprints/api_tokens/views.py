@@ -5,8 +5,8 @@ from flask_login import current_user
 
 from blueprints.api_tokens import bp
 from blueprints.api_tokens.forms import TokenForm
+from blueprints.commit_once import committed
 from blueprints.forms import ConfirmForm
-from blueprints.outcome import committed
 from portal.core.tenancy import current_org, get_owned_or_404
 from portal.integrations import api_tokens
 from portal.integrations.token_models import ApiToken

@@ -7,14 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from blueprints.background import in_background
+from blueprints.chosen_pair import chosen_pair
+from blueprints.commit_once import committed
 from blueprints.contributions import bp
 from blueprints.contributions.forms import (
     CloseProgrammeForm, ContributionForm, ImportForm, ProgrammeForm, ReasonForm, SessionsForm,
 )
 from blueprints.forms import ConfirmForm
-from blueprints.outcome import committed
-from blueprints.pairs import chosen_pair
+from blueprints.in_background import in_background
 from blueprints.query_args import filter_args, page_number, record_id
 from blueprints.table_files import table_file
 from portal import policy

@@ -5,8 +5,8 @@ from datetime import date
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from blueprints.background import in_background
 from blueprints.dashboard import bp
+from blueprints.in_background import in_background
 from blueprints.query_args import page_number
 from blueprints.table_files import table_file
 from portal import policy

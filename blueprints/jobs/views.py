@@ -1,8 +1,8 @@
 """A job's page (a plain page that refreshes itself) and its progress as JSON (for job-progress.js)."""
 from flask import abort, jsonify, redirect, render_template, url_for
 
+from blueprints.commit_once import committed
 from blueprints.jobs import bp
-from blueprints.outcome import committed
 from portal.core.tenancy import current_org
 from portal.core.vocabulary import JOB_KIND
 from portal.jobs import made_files as file_jobs, tracked as background

@@ -4,11 +4,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from blueprints.chosen_pair import chosen_pair
+from blueprints.commit_once import committed
 from blueprints.forms import ConfirmForm
 from blueprints.materials import bp
 from blueprints.materials.forms import FilterForm, UploadForm, VersionForm
-from blueprints.outcome import committed
-from blueprints.pairs import chosen_pair
 from blueprints.query_args import filter_args, page_number, record_id
 from blueprints.stored_files import stored_file
 from portal import policy

@@ -3,9 +3,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints.commit_once import committed
 from blueprints.members import bp
 from blueprints.members.forms import ChangeRoleForm, ConfirmForm, InviteMemberForm
-from blueprints.outcome import committed
 from portal import policy
 from portal.core.tenancy import current_org, get_owned_or_404
 from portal.organisations import invitations, operations as organisations

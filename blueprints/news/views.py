@@ -3,10 +3,10 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints.commit_once import committed
 from blueprints.members.forms import ConfirmForm
 from blueprints.news import bp
 from blueprints.news.forms import DraftFromForm, NewsForm, PhotoForm, PublicPageForm, QuoteForm
-from blueprints.outcome import committed
 from portal import policy
 from portal.agreements.models import Agreement
 from portal.core.tenancy import current_org, get_shared_or_404

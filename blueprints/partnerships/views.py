@@ -3,8 +3,8 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints.commit_once import committed
 from blueprints.members.forms import ConfirmForm
-from blueprints.outcome import committed
 from blueprints.partnerships import bp
 from blueprints.partnerships.forms import InvitePartnerForm, LinkPartnerForm
 from portal import policy

@@ -2,7 +2,7 @@
 from flask import abort, jsonify, request, url_for
 from flask_login import current_user
 
-from blueprints.outcome import committed_or_refused
+from blueprints.commit_once import committed_or_refused
 from blueprints.uploads import bp
 from portal.core.tenancy import get_shared_or_404
 from portal.materials import uploads

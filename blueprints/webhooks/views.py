@@ -3,8 +3,8 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints.commit_once import committed
 from blueprints.forms import ConfirmForm
-from blueprints.outcome import committed
 from blueprints.webhooks import bp
 from blueprints.webhooks.forms import EndpointForm
 from portal.core.tenancy import current_org, get_owned_or_404

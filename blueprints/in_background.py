@@ -4,7 +4,7 @@ from typing import Callable
 from flask import redirect, url_for
 from flask_login import current_user
 
-from blueprints.outcome import committed
+from blueprints.commit_once import committed
 from portal.core.tenancy import current_org
 from portal.jobs import tracked as background
 
