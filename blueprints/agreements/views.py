@@ -135,6 +135,7 @@ def show(agreement_id: int):
     agreement = get_shared_or_404(Agreement, agreement_id)
     return render_template(
         "agreements/show.html", agreement=agreement, actions=agreements.available_actions(agreement, _actor()),
+        verb=AgreementVerb,
         timeline=agreement_lists.timeline(agreement), confirm_form=ConfirmForm(), reason_form=ReasonForm(),
         sign_form=SignForm(), asks_passphrase=agreement_signing.asks_passphrase(agreement, _actor()),
         scan_form=ScanForm(), confirm_scan_form=ConfirmScanForm(),
