@@ -11,20 +11,23 @@ from blueprints.api.schemas import (
 )
 from portal.agreements.models import Agreement
 from portal.contributions import programmes
+from portal.contributions.fields import PROGRAMME_FIELDS, Kind, ProgrammeFields
 from portal.contributions.models import Programme
-from portal.contributions.programmes import ProgrammeFields
 from portal.core.tenancy import get_shared_or_404
 from portal.integrations import keyset
 
 
 def _programme(programme: Programme) -> ProgrammeOut:
-    return ProgrammeOut(
-        id=programme.id, name=programme.name, type=programme.type, status=programme.status,
-        facility=ref(programme.facility), partner=ref(programme.partner), agreement_id=programme.agreement_id,
-        category=programme.category, duration_days=programme.duration_days, start_date=programme.start_date,
-        end_date=programme.end_date, planned_participants=programme.planned_participants,
-        actual_participants=programme.actual_participants, certificates_issued=programme.certificates_issued,
-        closed_at=programme.closed_at)
+    return ProgrammeOut(facility=ref(programme.facility), partner=ref(programme.partner),
+                        **{name: getattr(programme, name) for name in ProgrammeOut.model_fields
+                           if name not in ("facility", "partner")})
+
+
+def _taken(field, value):
+    """A declared field's value as the API received it, as the service takes it (another pair's agreement: 404)."""
+    if field.kind == Kind.AGREEMENT:
+        return get_shared_or_404(Agreement, value) if value else None
+    return value
 
 
 @bp.get("/programmes")
@@ -57,11 +60,8 @@ def open_programme():
 
     def open_it():
         pair = pair_with(given)
-        fields = ProgrammeFields(
-            name=given.name, type=given.type, start_date=given.start_date, end_date=given.end_date,
-            category=given.category, duration_days=given.duration_days,
-            planned_participants=given.planned_participants,
-            agreement=get_shared_or_404(Agreement, given.agreement_id) if given.agreement_id else None)
+        fields = ProgrammeFields(**{field.name: _taken(field, getattr(given, field.api_name))
+                                    for field in PROGRAMME_FIELDS})
         return 201, _programme(programmes.create_programme(pair.facility, pair.partner, fields, actor=g.api_actor))
     return answered_once(open_it)
 

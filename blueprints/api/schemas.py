@@ -12,7 +12,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from spectree.model_adapter.pydantic_adapter import BaseFile
 
 from portal.agreements.models import AgreementKind, AgreementStatus, AgreementType, Party, SignatureMethod
-from portal.contributions.fields import FIELDS, LINKS, Field as DeclaredField, Kind, in_sheet_order
+from portal.contributions.fields import (
+    FIELDS, LINKS, PROGRAMME_FIELDS, Field as DeclaredField, Kind, in_sheet_order,
+)
 from portal.contributions.models import ContributionStatus, ContributionType, ProgrammeStatus
 from portal.materials.models import MaterialCategory
 from portal.organisations.models import OrgKind
@@ -171,21 +173,22 @@ def _given(field: DeclaredField, *, required: bool):
     return kind | None if field.blank is None else kind, Field(field.blank, **rules)
 
 
-def _out() -> dict:
+def _out(fields, status, *, pair_before, types=_OUT_TYPES) -> dict:
     """Every declared field as given out, with the record's id, status and pair (the status after its type, the
-    pair before its dates, as the description always listed them)."""
+    pair before the first field `pair_before` picks, as the description always listed them)."""
     out: dict = {"id": (int, ...)}
-    for field in FIELDS:
-        if field.kind == Kind.DATE and "facility" not in out:
+    for field in fields:
+        if pair_before(field) and "facility" not in out:
             out |= {"facility": (OrganisationRef, ...), "partner": (OrganisationRef, ...)}
-        kind = _OUT_TYPES[field.kind]
+        kind = types[field.kind]
         out[field.api_name] = (kind, ...) if field.blank == "" or field.required else (kind | None, None)
         if field.kind == Kind.CHOICE:
-            out["status"] = (ContributionStatus, ...)
+            out["status"] = (status, ...)
     return out
 
 
-ContributionOut = create_model("ContributionOut", __module__=__name__, **_out())
+ContributionOut = create_model("ContributionOut", __module__=__name__,
+                               **_out(FIELDS, ContributionStatus, pair_before=lambda field: field.kind == Kind.DATE))
 
 
 class ContributionPage(BaseModel):
@@ -289,23 +292,30 @@ class MaterialIn(OtherParty):
     agreement_id: FormRecordId = None
 
 
-class ProgrammeOut(BaseModel):
-    id: int
-    name: str
-    type: ContributionType
-    status: ProgrammeStatus
-    facility: OrganisationRef
-    partner: OrganisationRef
-    agreement_id: int | None = None
-    category: str | None = None
-    duration_days: int | None = None
-    start_date: date
-    end_date: date | None = None
-    planned_participants: int | None = None
+# --- programmes: built from their declared fields (`portal.contributions.fields.PROGRAMME_FIELDS`) -----------------
+
+#: What a programme is, then what it falls under, then its details: the order its description always had.
+_PROGRAMME_OUT = (*(field for field in PROGRAMME_FIELDS if field.required and field.kind != Kind.DATE),
+                  *(field for field in PROGRAMME_FIELDS if field.kind in LINKS),
+                  *(field for field in PROGRAMME_FIELDS if field.kind not in LINKS
+                    and not (field.required and field.kind != Kind.DATE)))
+
+
+class _ProgrammeClosed(BaseModel):
+    """What a programme's closing adds to it (not among its declared fields: the closing has its own form)."""
+
     #: Given when the programme closes, with the certificates handed over.
     actual_participants: int | None = None
     certificates_issued: int | None = None
     closed_at: datetime | None = None
+
+
+#: A programme's agreement is given out as a plain number, as the description always said.
+ProgrammeOut = create_model(
+    "ProgrammeOut", __module__=__name__,
+    **_out(_PROGRAMME_OUT, ProgrammeStatus, pair_before=lambda field: field.kind in LINKS,
+           types=_OUT_TYPES | {Kind.AGREEMENT: int}),
+    **{name: (info.annotation, info) for name, info in _ProgrammeClosed.model_fields.items()})
 
 
 class ProgrammePage(BaseModel):
@@ -317,19 +327,16 @@ class ProgrammeQuery(KeysetQuery):
     status: ProgrammeStatus | None = None
 
 
-class ProgrammeIn(OtherParty):
-    """A series of sessions the pair runs together, e.g. "Program Rehabilitasi Kategori II, 30 hari"."""
-
+class _ProgrammeGiven(OtherParty):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=300, pattern=NO_NUL)
-    type: ContributionType
-    start_date: Day
-    end_date: Day | None = None
-    category: str | None = Field(None, max_length=120, pattern=NO_NUL)
-    duration_days: Count | None = None
-    planned_participants: Count | None = None
-    agreement_id: RecordId | None = None
+
+ProgrammeIn = create_model(
+    "ProgrammeIn", __module__=__name__, __base__=_ProgrammeGiven,
+    __doc__='A series of sessions the pair runs together, e.g. "Program Rehabilitasi Kategori II, 30 hari".',
+    **{field.api_name: _given(field, required=True) for field in PROGRAMME_FIELDS if field.required},
+    **{field.api_name: _given(field, required=False) for field in in_sheet_order(PROGRAMME_FIELDS)
+       if not field.required})
 
 
 class ProgrammeClosing(BaseModel):

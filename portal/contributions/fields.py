@@ -1,10 +1,15 @@
-"""A contribution's fields, declared once: label, kind, checks, import column, export heading and API name.
+"""A contribution's fields, and a programme's, declared once: label, kind, checks, import column, export heading
+and API name.
 
 The form (`blueprints.contributions.forms`), the API's schemas (`blueprints.api.schemas`), the importer, the
 export, the audit summary and `ContributionFields` are all built from `FIELDS`, so a new field is one entry
 here, its column in the model and its migration. Where a field sits on the form page (`side`, `row`) is said
 here too, so the page lays out a new field without its template being touched. The rules that relate fields to
 each other (totals, dates, agreements) stay in `operations.problems`.
+
+A programme's fields (`PROGRAMME_FIELDS`) are declared the same way: its form, the API's schemas and
+`ProgrammeFields` are built from them (its closing, with its own form and schema, is not among them); the rules
+that relate them stay in `programmes.create_programme`.
 """
 from __future__ import annotations
 
@@ -68,6 +73,10 @@ class Field:
     side: bool = False
     #: Fields with the same row sit side by side on the form page.
     row: str | None = None
+    #: The least a number may be on the form (the API's `Count` allows no less than 0 anyway).
+    least: int | None = None
+    #: The model whose column holds it.
+    record: type = Contribution
 
     @property
     def api_name(self) -> str:
@@ -76,7 +85,7 @@ class Field:
     @property
     def blank(self):
         """What an empty value is kept as: None, or "" where the column may not be null."""
-        return None if Contribution.__table__.c[self.api_name].nullable else ""
+        return None if self.record.__table__.c[self.api_name].nullable else ""
 
     def example_value(self):
         return self.example() if callable(self.example) else self.example
@@ -128,15 +137,40 @@ _TYPES = {Kind.CHOICE: ContributionType, Kind.TEXT: str, Kind.LONG_TEXT: str, Ki
           Kind.HOURS: Decimal, Kind.AGREEMENT: Agreement, Kind.PROGRAMME: Programme}
 
 
-def _of(cls, contribution: Contribution):
-    """The fields as a contribution holds them (a form filled in to correct it; the API's change applied)."""
-    return cls(**{field.name: getattr(contribution, field.name) for field in FIELDS})
+def given_fields(name: str, fields: tuple[Field, ...]):
+    """What a record says, as the form, the API and the import give it to its service: the required fields first,
+    then the others (with their blank as default)."""
+
+    def of(cls, record):
+        """The fields as a record holds them (a form filled in to correct it; the API's change applied)."""
+        return cls(**{field.name: getattr(record, field.name) for field in fields})
+
+    return make_dataclass(
+        name, [(field.name, _TYPES[field.kind]) for field in fields if field.required]
+        + [(field.name, _TYPES[field.kind] | None, field.blank) for field in in_sheet_order(fields)
+           if not field.required],
+        namespace={"of": classmethod(of), "__module__": __name__})
 
 
-#: What a contribution says, as the form, the API and the import give it to `operations`: the required fields
-#: first, then the others (with their blank as default).
-ContributionFields = make_dataclass(
-    "ContributionFields",
-    [(field.name, _TYPES[field.kind]) for field in FIELDS if field.required]
-    + [(field.name, _TYPES[field.kind] | None, field.blank) for field in in_sheet_order() if not field.required],
-    namespace={"of": classmethod(_of), "__module__": __name__})
+ContributionFields = given_fields("ContributionFields", FIELDS)
+
+
+def _programmes(*args, **kwargs) -> Field:
+    return Field(*args, record=Programme, **kwargs)
+
+
+#: A programme's fields, in the order its form shows them.
+PROGRAMME_FIELDS: tuple[Field, ...] = (
+    _programmes("name", _l("Name of the programme"), Kind.TEXT, required=True, max_length=300),
+    _programmes("type", _l("Type"), Kind.CHOICE, required=True,
+                required_message=_l("Choose the type of the programme.")),
+    _programmes("category", _l("Category or level"), Kind.TEXT, max_length=120, help=_l("e.g. Kategori II")),
+    _programmes("duration_days", _l("Duration (days)"), Kind.COUNT, least=0),
+    _programmes("start_date", _l("Start date"), Kind.DATE, required=True, row="dates"),
+    _programmes("end_date", _l("End date"), Kind.DATE, row="dates"),
+    _programmes("planned_participants", _l("Planned participants"), Kind.COUNT, least=0),
+    _programmes("agreement", _l("Agreement it falls under"), Kind.AGREEMENT),
+)
+
+#: What a programme says when it opens, as the form and the API give it to `programmes.create_programme`.
+ProgrammeFields = given_fields("ProgrammeFields", PROGRAMME_FIELDS)

@@ -5,7 +5,6 @@ and the certificates handed over.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -13,25 +12,13 @@ from sqlalchemy import select
 
 from portal import policy
 from portal.accounts.models import User
-from portal.agreements.models import Agreement
 from portal.audit import chain as audit
-from portal.contributions.models import ContributionType, Programme, ProgrammeStatus
+from portal.contributions.fields import ProgrammeFields
+from portal.contributions.models import Programme, ProgrammeStatus
 from portal.core.columns import utcnow
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.organisations.models import Organisation
-
-
-@dataclass
-class ProgrammeFields:
-    name: str
-    type: ContributionType
-    start_date: date
-    end_date: date | None = None
-    category: str | None = None
-    duration_days: int | None = None
-    planned_participants: int | None = None
-    agreement: Agreement | None = None
 
 
 def create_programme(facility: Organisation, partner: Organisation, fields: ProgrammeFields, *,

@@ -1,21 +1,24 @@
-"""A contribution's fields are declared once (portal/contributions/fields.py): the form, the API's schemas, the
-importer, the export and the page read that declaration, and no second list of the fields creeps back; the
-dashboards' measures are read by name, added up in one place."""
+"""A contribution's fields, and a programme's, are declared once (portal/contributions/fields.py): the forms, the
+API's schemas, the importer, the export and the pages read that declaration, and no second list of the fields
+creeps back; the dashboards' measures are read by name, added up in one place."""
 import ast
 from dataclasses import fields as dataclass_fields
 from pathlib import Path
 import re
 
-from blueprints.api.schemas import ContributionChange, ContributionIn, ContributionOut
-from blueprints.contributions.forms import ContributionForm
+from blueprints.api.schemas import ContributionChange, ContributionIn, ContributionOut, ProgrammeIn, ProgrammeOut
+from blueprints.contributions.forms import ContributionForm, ProgrammeForm
 from portal.contributions import importer, measures, operations
-from portal.contributions.fields import EXPORTED, FIELDS, IMPORTED, LINKS, ContributionFields
-from portal.contributions.models import Contribution
+from portal.contributions.fields import (
+    EXPORTED, FIELDS, IMPORTED, LINKS, PROGRAMME_FIELDS, ContributionFields, ProgrammeFields,
+)
+from portal.contributions.models import Contribution, Programme
 from portal.reporting import figures
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = {field.name for field in FIELDS}
 COLUMNS = {field.column for field in FIELDS if field.column}
+PROGRAMME_NAMES = {field.name for field in PROGRAMME_FIELDS}
 #: The one module allowed to list them.
 DECLARATION = ROOT / "portal" / "contributions" / "fields.py"
 
@@ -123,6 +126,31 @@ def test_no_template_lists_the_form_fields_one_by_one():
         if len(named) >= 3:
             copies.append(f"{path.relative_to(ROOT)}: {sorted(named)}")
     assert not copies, f"lay the declared fields out with form.page_rows(): {copies}"
+
+
+# --- programmes ----------------------------------------------------------------------------------------------
+
+def test_every_declared_programme_field_is_the_models():
+    for field in PROGRAMME_FIELDS:
+        assert field.record is Programme and field.api_name in Programme.__table__.c, field.name
+        assert hasattr(Programme, field.name), field.name
+
+
+def test_the_programme_form_has_the_declared_fields_in_their_order_with_their_labels():
+    unbound = sorted(((name, value) for name, value in vars(ProgrammeForm).items() if hasattr(value, "_formfield")),
+                     key=lambda item: item[1].creation_counter)
+    assert [name for name, _value in unbound] == [field.name for field in PROGRAMME_FIELDS] + ["submit"]
+    for field in PROGRAMME_FIELDS:
+        assert vars(ProgrammeForm)[field.name].args[0] == field.label
+
+
+def test_the_programme_api_schemas_and_the_services_fields_are_the_declared_ones():
+    api_names = {field.api_name for field in PROGRAMME_FIELDS}
+    closing = {"actual_participants", "certificates_issued", "closed_at"}
+    assert set(ProgrammeOut.model_fields) == api_names | {"id", "status", "facility", "partner"} | closing
+    assert set(ProgrammeIn.model_fields) == api_names | {"facility_id", "partner_id"}
+    assert ProgrammeIn.model_json_schema()["required"] == [field.name for field in PROGRAMME_FIELDS if field.required]
+    assert {field.name for field in dataclass_fields(ProgrammeFields)} == PROGRAMME_NAMES
 
 
 # --- measures --------------------------------------------------------------------------------------------------
