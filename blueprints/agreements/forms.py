@@ -11,10 +11,10 @@ from blueprints.forms import Form, typed
 from portal.agreements import operations as agreements
 from portal.agreements.files import ACCEPTED
 from portal.agreements.lists import AgreementFilter
+from portal.agreements.labels import AGREEMENT_STATUS, AGREEMENT_TYPE
 from portal.agreements.models import AgreementStatus, AgreementType, DocumentKind
 from portal.agreements.operations import AgreementFields
 from portal.core import file_kinds
-from portal.core.vocabulary import AGREEMENT_STATUS, AGREEMENT_TYPE
 
 NIP = Regexp(r"^\d{18}$", message=_l("A NIP has 18 digits."))
 NOBODY = 0

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from blueprints.forms import Form
 from portal.accounts.operations import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from portal.core.vocabulary import NOTIFICATION_GROUPS
+from portal.notifications.labels import NOTIFICATION_GROUPS
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -4,8 +4,8 @@ from flask import abort, jsonify, redirect, render_template, url_for
 from blueprints.commit_once import committed
 from blueprints.jobs import bp
 from portal.core.tenancy import current_org
-from portal.core.vocabulary import JOB_KIND
 from portal.jobs import made_files as file_jobs, tracked as background
+from portal.jobs.labels import JOB_KIND
 
 #: The imported rows listed on the page; the contribution list holds them all.
 ROWS_SHOWN = 50

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from blueprints.forms import Form, typed
 from portal.core import file_kinds
-from portal.core.vocabulary import MATERIAL_CATEGORY
+from portal.materials.labels import MATERIAL_CATEGORY
 from portal.materials.models import MaterialCategory
 from portal.materials.operations import MaterialFilter
 

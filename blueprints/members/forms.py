@@ -5,14 +5,14 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from blueprints.forms import Form
 from portal.accounts.operations import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from portal.core import vocabulary
+from portal.organisations.labels import ROLE
 from portal.organisations.models import ROLES_BY_KIND
 from portal.organisations.operations import Person
 
 
 def role_choices(kind) -> list[tuple[str, str]]:
     """The roles that exist in this kind of organisation, labelled."""
-    return [(role.value, vocabulary.ROLE[role]) for role in ROLES_BY_KIND[kind]]
+    return [(role.value, ROLE[role]) for role in ROLES_BY_KIND[kind]]
 
 
 class PersonFields(Form):

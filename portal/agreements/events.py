@@ -1,6 +1,6 @@
 """What happens to an agreement: its verbs, spelled once, and the event each one sends.
 
-A verb's value is the name `moves.RULES`, the buttons and `vocabulary.AGREEMENT_ACTIONS` use; its `action` is the
+A verb's value is the name `moves.RULES`, the buttons and `labels.AGREEMENT_ACTIONS` use; its `action` is the
 audit trail's; its `webhook` the event `portal.integrations.webhook_events` announces it as; its `segment` the
 one in the agreement page's address (`blueprints/agreements` STEPS and routes).
 """

@@ -18,6 +18,7 @@ from portal import policy
 from portal.accounts.models import User
 from portal.agreements import files as agreement_files
 from portal.agreements.events import AgreementVerb
+from portal.agreements.labels import AGREEMENT_ACTIONS, AGREEMENT_STATUS
 from portal.agreements.models import (
     EDITABLE_STATES, IN_FORCE_STATES, IN_REVIEW_STATES, RENEWABLE_STATES, Agreement, AgreementDocument,
     AgreementKind, AgreementStatus, DocumentKind,
@@ -26,7 +27,6 @@ from portal.audit import chain as audit
 from portal.core import locking
 from portal.core.errors import DomainError
 from portal.core.tenancy import current_scope
-from portal.core.vocabulary import AGREEMENT_ACTIONS, AGREEMENT_STATUS
 
 S = AgreementStatus
 

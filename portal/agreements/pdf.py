@@ -18,10 +18,10 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from portal.agreements.labels import AGREEMENT_KIND, AGREEMENT_TYPE, SIGNATURE_METHOD
 from portal.agreements.models import Agreement, Party, Signature
 from portal.core import i18n
 from portal.core.pdf_kit import styles as _styles, text as _text
-from portal.core.vocabulary import AGREEMENT_KIND, AGREEMENT_TYPE, SIGNATURE_METHOD
 
 
 def _date(value: date | None) -> str:

@@ -21,25 +21,27 @@ from sqlalchemy import select
 
 from portal import policy
 from portal.accounts.models import User
+from portal.agreements.labels import AGREEMENT_STATUS, AGREEMENT_TYPE
 from portal.agreements.models import Agreement, AgreementStatus, AgreementType
 from portal.audit.models import AuditEntry
+from portal.contributions.labels import CONTRIBUTION_STATUS, CONTRIBUTION_TYPE
 from portal.contributions.models import Contribution, ContributionStatus, ContributionType, Programme
 from portal.core.columns import as_utc
 from portal.core.i18n import format_number, long_date
-from portal.core.vocabulary import (
-    AGREEMENT_STATUS, AGREEMENT_TYPE, CONTRIBUTION_STATUS, CONTRIBUTION_TYPE, MAIL_STATUS, MATERIAL_CATEGORY,
-    NEWS_STATUS, ORG_KIND, PARTNER_CATEGORY, ROLE,
-)
 from portal.extensions import db
 from portal.integrations.api_tokens import SCOPES
 from portal.integrations.token_models import ApiToken
 from portal.integrations.webhook_events import EVENTS
 from portal.integrations.webhook_models import WebhookEndpoint
+from portal.materials.labels import MATERIAL_CATEGORY
 from portal.materials.models import Material, MaterialCategory
+from portal.notifications.labels import MAIL_STATUS
 from portal.notifications.mail_models import MailStatus
 from portal.organisations.invitation_models import Invitation
+from portal.organisations.labels import ORG_KIND, PARTNER_CATEGORY, ROLE
 from portal.organisations.models import Membership, Organisation, OrgKind, PartnerCategory, Role
 from portal.organisations.partnership_models import Partnership
+from portal.public.labels import NEWS_STATUS
 from portal.public.news_models import NewsItem, NewsStatus
 from portal.signing.models import SigningCertificate
 

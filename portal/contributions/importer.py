@@ -26,10 +26,10 @@ from portal.agreements.models import Agreement
 from portal.contributions import operations as contributions
 from portal.contributions.models import Contribution, ContributionType
 from portal.contributions.fields import FIELDS, IMPORTED, LINKS, ContributionFields, Field, Kind
+from portal.contributions.labels import CONTRIBUTION_TYPE
 from portal.core import bulk, tenancy, transactional_files as files
 from portal.core.columns import utcnow
 from portal.core.errors import DomainError
-from portal.core.vocabulary import CONTRIBUTION_TYPE
 from portal.extensions import db
 from portal.organisations.models import Organisation
 

@@ -26,7 +26,7 @@ class BackgroundJob(db.Model):
 
     #: Random and unguessable: it is in the address of the page that follows the job.
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    #: e.g. "contribution-import"; `portal.core.vocabulary.JOB_KIND` names it for people.
+    #: e.g. "contribution-import"; `portal.jobs.labels.JOB_KIND` names it for people.
     kind: Mapped[str] = mapped_column(String(40))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

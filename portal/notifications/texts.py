@@ -17,7 +17,10 @@ from flask_babel import lazy_gettext as _l
 from portal.agreements.models import AgreementType
 from portal.contributions.models import ContributionType
 from portal.core.i18n import long_date
-from portal.core.vocabulary import AGREEMENT_TYPE, CONTRIBUTION_TYPE, MATERIAL_CATEGORY, NEWS_SOURCE
+from portal.agreements.labels import AGREEMENT_TYPE
+from portal.contributions.labels import CONTRIBUTION_TYPE
+from portal.materials.labels import MATERIAL_CATEGORY
+from portal.public.labels import NEWS_SOURCE
 from portal.materials.models import MaterialCategory
 from portal.public.news_models import NewsSource
 

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from blueprints.agreements.views import STEPS
 from portal.agreements import moves, operations as agreements
 from portal.agreements.events import AgreementVerb
+from portal.agreements.labels import AGREEMENT_ACTIONS
 from portal.agreements.models import AgreementStatus as S
 from portal.audit import chain, events as audit_events
 from portal.core import retry
 from portal.core.tenancy import as_person, unscoped
-from portal.core.vocabulary import AGREEMENT_ACTIONS, AUDIT_ACTIONS
+from portal.core.vocabulary import AUDIT_ACTIONS
 from portal.extensions import db
 from portal.integrations import webhook_events
 from portal.integrations.webhook_models import WebhookDelivery
@@ -107,7 +108,7 @@ def test_the_agreements_verbs_are_the_rules_the_buttons_the_labels_and_the_addre
 
 
 #: Tables of words keyed by the action stored in each audit entry (or notice): what a reader is shown, not a move.
-LABEL_TABLES = ("portal/core/vocabulary.py", "portal/audit/sentences.py", "portal/notifications/texts.py")
+LABEL_TABLES = ("portal/audit/sentences.py", "portal/notifications/texts.py")
 
 
 def test_no_agreement_action_is_typed_outside_its_verbs():
