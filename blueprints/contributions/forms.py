@@ -14,11 +14,11 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from blueprints.forms import Form
 from blueprints.materials.forms import accepted_files
 from portal.contributions import operations as contributions
-from portal.contributions.fields import FIELDS, LINKS, Field, Kind
-from portal.contributions.models import ContributionType
+from portal.contributions.fields import FIELDS, LINKS, PROGRAMME_FIELDS, Field, Kind, ProgrammeFields
+from portal.contributions.labels import CONTRIBUTION_TYPE
+from portal.contributions.models import Contribution, ContributionType
 from portal.contributions.operations import ContributionFields, contribution_types_under
-from portal.contributions.programmes import ProgrammeFields
-from portal.core.vocabulary import CONTRIBUTION_TYPE, label
+from portal.core.vocabulary import label
 
 NONE = 0
 #: "— pilih —" first: a type nobody chose is never recorded as the first of the list.
@@ -48,6 +48,7 @@ def declared_field(field: Field):
         return SelectField(field.label, coerce=int, default=NONE)
     checks = [DataRequired(message=field.required_message) if field.required else Optional()]
     checks += [Length(max=field.max_length)] if field.max_length else []
+    checks += [NumberRange(min=field.least)] if field.least is not None else []
     if field.kind == Kind.CHOICE:
         return SelectField(field.label, choices=TYPE_CHOICES, default="", validators=checks)
     return _FIELD_CLASSES[field.kind](field.label, validators=checks, **({"description": field.help}
@@ -66,6 +67,31 @@ class PageRow:
     def css(self) -> str | None:
         """The class of each field's column when side by side."""
         return ROW_CLASSES.get(self.name, "col") if self.name else None
+
+
+def page_rows(form, fields) -> list[PageRow]:
+    """The form's declared `fields` as its page shows them, in order; fields of one `row` together."""
+    rows: list[PageRow] = []
+    for field in fields:
+        if field.row is not None and rows and rows[-1].name == field.row:
+            rows[-1].fields.append(form[field.name])
+        else:
+            rows.append(PageRow(field.row, [form[field.name]]))
+    return rows
+
+
+def given(form, field: Field):
+    """A declared field as the form was given it, as its service takes it: a linked record from the form's
+    `_linked`; paragraphs left empty as their blank; a programme's short text left empty as its blank (null), a
+    contribution's as typed (its service reads it so, as it always did)."""
+    data = form[field.name].data
+    if field.kind == Kind.CHOICE:
+        return ContributionType(data) if data else None
+    if field.kind in LINKS:
+        return form._linked[field.kind].get(data)
+    if field.kind == Kind.LONG_TEXT or (field.kind == Kind.TEXT and field.record is not Contribution):
+        return data or field.blank
+    return data
 
 
 class ContributionForm(Form):
@@ -100,26 +126,11 @@ class ContributionForm(Form):
                 self[field.name].choices = [(NONE, _l("— none —"))] + [(p.id, p.name) for p in programmes]
 
     def fields(self) -> ContributionFields:
-        return ContributionFields(**{field.name: self._given(field) for field in FIELDS})
-
-    def _given(self, field: Field):
-        data = self[field.name].data
-        if field.kind == Kind.CHOICE:
-            return ContributionType(data) if data else None
-        if field.kind in LINKS:
-            return self._linked[field.kind].get(data)
-        return (data or field.blank) if field.kind == Kind.LONG_TEXT else data
+        return ContributionFields(**{field.name: given(self, field) for field in FIELDS})
 
     def page_rows(self, side: bool) -> list[PageRow]:
-        """The declared fields of one column of the page (`side`: the right-hand one), in order; fields of one
-        `row` together."""
-        rows: list[PageRow] = []
-        for field in (field for field in FIELDS if field.side == side):
-            if field.row is not None and rows and rows[-1].name == field.row:
-                rows[-1].fields.append(self[field.name])
-            else:
-                rows.append(PageRow(field.row, [self[field.name]]))
-        return rows
+        """The declared fields of one column of the page (`side`: the right-hand one)."""
+        return page_rows(self, (field for field in FIELDS if field.side == side))
 
     def validate(self, extra_validators=None) -> bool:
         """The form's own checks, then the service's rules (the ones the API and the import obey), all at once,
@@ -154,28 +165,22 @@ class ReasonForm(Form):
 
 
 class ProgrammeForm(Form):
-    name = StringField(_l("Name of the programme"), validators=[DataRequired(), Length(max=300)])
-    type = SelectField(_l("Type"), choices=TYPE_CHOICES, default="",
-                       validators=[DataRequired(message=_l("Choose the type of the programme."))])
-    category = StringField(_l("Category or level"), validators=[Optional(), Length(max=120)],
-                           description=_l("e.g. Kategori II"))
-    duration_days = IntegerField(_l("Duration (days)"), validators=[Optional(), NumberRange(min=0)])
-    start_date = DateField(_l("Start date"), validators=[DataRequired()])
-    end_date = DateField(_l("End date"), validators=[Optional()])
-    planned_participants = IntegerField(_l("Planned participants"), validators=[Optional(), NumberRange(min=0)])
-    agreement = SelectField(_l("Agreement it falls under"), coerce=int, default=NONE)
+    # The declared fields (`PROGRAMME_FIELDS`), made here so that they keep their place in the form's order.
+    vars().update({field.name: declared_field(field) for field in PROGRAMME_FIELDS})
     submit = SubmitField(_l("Start programme"))
 
     def __init__(self, *args, agreements, **kwargs):
         super().__init__(*args, **kwargs)
-        self._agreements = {a.id: a for a in agreements}
-        self.agreement.choices = [(NONE, _l("— none —"))] + [(a.id, a.title) for a in agreements]
+        self._linked = {Kind.AGREEMENT: {a.id: a for a in agreements}}
+        for field in PROGRAMME_FIELDS:
+            if field.kind == Kind.AGREEMENT:
+                self[field.name].choices = [(NONE, _l("— none —"))] + [(a.id, a.title) for a in agreements]
 
     def fields(self) -> ProgrammeFields:
-        return ProgrammeFields(
-            name=self.name.data, type=ContributionType(self.type.data), start_date=self.start_date.data,
-            end_date=self.end_date.data, category=self.category.data or None, duration_days=self.duration_days.data,
-            planned_participants=self.planned_participants.data, agreement=self._agreements.get(self.agreement.data))
+        return ProgrammeFields(**{field.name: given(self, field) for field in PROGRAMME_FIELDS})
+
+    def page_rows(self) -> list[PageRow]:
+        return page_rows(self, PROGRAMME_FIELDS)
 
 
 class CloseProgrammeForm(Form):
