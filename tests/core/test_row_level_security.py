@@ -504,19 +504,7 @@ def test_an_operator_planted_on_the_search_path_does_not_widen_the_pair_rule(dat
     (CVE-2018-1058's pattern). Whoever can create in such a schema (the login role itself, where `public` keeps
     PostgreSQL <= 14's CREATE for PUBLIC) turns every organisation into a national office: a partner reads every
     facility's pairs. 0034's policies, parsed when created, were immune."""
-    import uuid
-
-    from sqlalchemy import create_engine
-
-    schema = f"planted_{uuid.uuid4().hex[:8]}"
-    owner = create_engine(database.owner_url, isolation_level="AUTOCOMMIT")
-    with owner.connect() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-        connection.execute(text(f"CREATE FUNCTION {schema}.always(varchar, varchar) RETURNS boolean "
-                                "LANGUAGE sql IMMUTABLE AS 'SELECT true'"))
-        connection.execute(text(f"CREATE OPERATOR {schema}.= (LEFTARG = varchar, RIGHTARG = varchar, "
-                                f"FUNCTION = {schema}.always)"))
-        connection.execute(text(f"GRANT USAGE ON SCHEMA {schema} TO PUBLIC"))
+    schema, owner = planted_schema(database, "varchar")
     try:
         facility, partner, stranger = a_pair_and_a_stranger()
         theirs = PartnershipFactory(facility=stranger, partner=PartnerFactory())
