@@ -227,6 +227,16 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # Redis down must not take sign-in down: limits fall back to each process's memory meanwhile.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
+        # Password hashes: argon2id at one of the settings OWASP's Password Storage Cheat Sheet gives as equally
+        # strong (memory in KiB, passes, lanes), chosen on a 2-core server by measurement (tests/bench/README.md,
+        # "Signing in under load"); a stored hash made otherwise is renewed at its next sign-in.
+        "PASSWORD_HASH_MEMORY_KIB": int(os.environ.get("PASSWORD_HASH_MEMORY_KIB", "19456")),
+        "PASSWORD_HASH_TIME_COST": int(os.environ.get("PASSWORD_HASH_TIME_COST", "2")),
+        "PASSWORD_HASH_PARALLELISM": int(os.environ.get("PASSWORD_HASH_PARALLELISM", "1")),
+        # Hashes one process computes at once (each takes a core while it runs, the GIL let go), and how long a
+        # sign-in waits for a turn before it is asked to try again rather than holding a thread any longer.
+        "PASSWORD_HASHES_AT_ONCE": int(os.environ.get("PASSWORD_HASHES_AT_ONCE", str(os.cpu_count() or 1))),
+        "PASSWORD_HASH_WAIT_SECONDS": float(os.environ.get("PASSWORD_HASH_WAIT_SECONDS", "3")),
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 15 minutes"),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         # Second-factor codes checked for one account, right or wrong, from anywhere: ample for a person, hopeless

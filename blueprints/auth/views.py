@@ -14,7 +14,7 @@ from blueprints.auth.forms import (
     ResetPasswordForm, TwoFactorForm,
 )
 from blueprints.members.forms import ConfirmForm
-from portal.accounts import login_sessions, operations as accounts, password_reset, two_factor
+from portal.accounts import login_sessions, operations as accounts, password_hashes, password_reset, two_factor
 from portal.accounts.models import User
 from portal.audit import sentences as audit_sentences
 from portal.contributions import notices as contribution_notices
@@ -53,7 +53,12 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data)
+        except password_hashes.Busy as busy:  # nothing was checked or written; the form again, as it was sent
+            db.session.rollback()
+            form.password.errors.append(busy.message)
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": "5"}
         if user is not None and two_factor.is_enabled(user):
             pending = {"user": user.id, "next": _safe_next(request.args.get("next")), "since": int(time.time())}
             db.session.commit()  # a rehashed password is kept

@@ -8,13 +8,11 @@ from functools import cache
 from pathlib import Path
 import secrets
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal import policy
-from portal.accounts import login_sessions
+from portal.accounts import login_sessions, password_hashes
 from portal.accounts.models import User
 from portal.audit import chain as audit
 from portal.core.columns import utcnow
@@ -27,18 +25,10 @@ COMMON_PASSWORDS = Path(__file__).parent.parent / "data" / "common-passwords.txt
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 
-_hasher = PasswordHasher()
-
-
-@cache
-def _decoy_hash() -> str:
-    """A hash to verify against when the account does not exist, so timing does not tell."""
-    return _hasher.hash(secrets.token_urlsafe(16))
-
 
 def unusable_password() -> str:
     """A hash no password matches (nobody knows what was hashed): sign-in by password is over."""
-    return _hasher.hash(secrets.token_urlsafe(32))
+    return password_hashes.new_hash(secrets.token_urlsafe(32))
 
 
 #: Inside `sharing_hashes`: each password's hash, made once.
@@ -47,8 +37,8 @@ _shared_hashes: ContextVar[dict[str, str] | None] = ContextVar("mitrapas_shared_
 
 @contextmanager
 def sharing_hashes():
-    """Demo data: its people all have the one published password, so they share one hash of it (argon2 takes a
-    fifth of a second a hash on purpose; two dozen of them were 40% of loading the demo). Never for real people:
+    """Demo data: its people all have the one published password, so they share one hash of it (argon2 is slow on
+    purpose; at argon2-cffi's old defaults two dozen hashes were 40% of loading the demo). Never for real people:
     their hashes are salted each their own."""
     token = _shared_hashes.set({})
     try:
@@ -61,9 +51,9 @@ def hash_password(password: str) -> str:
     check_password_rules(password)
     shared = _shared_hashes.get()
     if shared is None:
-        return _hasher.hash(password)
+        return password_hashes.new_hash(password)
     if password not in shared:
-        shared[password] = _hasher.hash(password)
+        shared[password] = password_hashes.new_hash(password)
     return shared[password]
 
 
@@ -96,17 +86,16 @@ def find_user(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or None: one answer for every failure."""
+    """The active user with this email and password, or None: one answer for every failure. A hash made with
+    other settings than today's is renewed (bookkeeping, not audited: the password is the same); with no turn to
+    hash in time, `password_hashes.Busy` and nothing checked or written."""
     user = find_user(email)
-    try:
-        _hasher.verify(user.password_hash if user else _decoy_hash(), password or "")
-    except (VerificationError, InvalidHashError):
+    verdict = password_hashes.verify(user.password_hash if user else None, password, renew=True)
+    if user is None or not verdict.matches or not user.is_active:
         return None
-    if user is None or not user.is_active:
-        return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if verdict.renewed is not None:
         with as_person(user):
-            user.password_hash = _hasher.hash(password)
+            user.password_hash = verdict.renewed
             db.session.flush()
     return user
 
@@ -126,10 +115,7 @@ def create_user(*, email: str, name: str, password: str, position: str | None = 
 
 def password_matches(user: User, password: str) -> bool:
     """Re-check the password of someone already logged in (before signing, changing it)."""
-    try:
-        return _hasher.verify(user.password_hash, password or "")
-    except (VerificationError, InvalidHashError):
-        return False
+    return password_hashes.verify(user.password_hash, password).matches
 
 
 def change_password(user: User, *, current_password: str, new_password: str) -> None:

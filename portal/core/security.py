@@ -172,5 +172,6 @@ def account_key() -> str:
 
 
 def failed_login(response) -> bool:
-    """Only failed attempts use up the allowance; a successful login redirects."""
-    return response.status_code != 302
+    """Only failed attempts use up the allowance; a successful login redirects, and one refused for want of a turn
+    to hash (429: nothing was checked) is no attempt at the password."""
+    return response.status_code not in (302, 429)
