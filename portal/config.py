@@ -34,6 +34,14 @@ def shared_by_every_process(cache_type: str) -> bool:
 
 
 
+def _cores_per_worker() -> int:
+    """The machine's cores shared among the web workers `mitrapas serve` starts (WEB_CONCURRENCY), at least one:
+    together they hash about as many passwords at once as there are cores (tests/bench/README.md, "Signing in under
+    load": with two workers on two cores, one hash at a time in each kept a cheap page's p50 at 145 ms while 16
+    people signed in, two at a time 552 ms, for about as many sign-ins a second)."""
+    return max(1, (os.cpu_count() or 1) // max(1, int(os.environ.get("WEB_CONCURRENCY") or 1)))
+
+
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -233,9 +241,10 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "PASSWORD_HASH_MEMORY_KIB": int(os.environ.get("PASSWORD_HASH_MEMORY_KIB", "19456")),
         "PASSWORD_HASH_TIME_COST": int(os.environ.get("PASSWORD_HASH_TIME_COST", "2")),
         "PASSWORD_HASH_PARALLELISM": int(os.environ.get("PASSWORD_HASH_PARALLELISM", "1")),
-        # Hashes one process computes at once (each takes a core while it runs, the GIL let go), and how long a
-        # sign-in waits for a turn before it is asked to try again rather than holding a thread any longer.
-        "PASSWORD_HASHES_AT_ONCE": int(os.environ.get("PASSWORD_HASHES_AT_ONCE", str(os.cpu_count() or 1))),
+        # Hashes one process computes at once (each takes a core while it runs, the GIL let go): by default the
+        # cores shared among the web workers, and how long a sign-in waits for a turn before it is asked to try
+        # again rather than holding a thread any longer.
+        "PASSWORD_HASHES_AT_ONCE": int(os.environ.get("PASSWORD_HASHES_AT_ONCE", str(_cores_per_worker()))),
         "PASSWORD_HASH_WAIT_SECONDS": float(os.environ.get("PASSWORD_HASH_WAIT_SECONDS", "3")),
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 15 minutes"),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),

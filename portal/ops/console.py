@@ -48,6 +48,7 @@ def serve(bind: str, workers: int, threads: int, worker_connections: int | None,
     # worker that wakes first takes a whole burst and answers it on one core while the others idle (the 50/0
     # figures of tests/bench/README.md). Capped, a full worker stops accepting and closes the connections it
     # cannot keep after answering them; the clients reconnect to a worker with room.
+    os.environ["WEB_CONCURRENCY"] = str(workers)  # how many share the cores (PASSWORD_HASHES_AT_ONCE, portal/config.py)
     os.execv(executable, [executable, "--workers", str(workers), "--threads", str(threads), "--bind", bind,
                           "--worker-class", WORKER_CLASS,
                           "--worker-connections", str(worker_connections or CONNECTIONS_PER_THREAD * threads),

@@ -1,10 +1,12 @@
 """Password hashes: argon2id with the configured settings, renewed at sign-in, and only so many at once."""
+import os
 import threading
 
 from argon2 import PasswordHasher
 import pytest
 from sqlalchemy import func, select
 
+from portal import config as settings
 from portal.accounts import operations as accounts, password_hashes
 from portal.accounts.models import LoginSession
 from portal.audit.models import AuditEntry
@@ -57,6 +59,19 @@ def test_the_settings_come_from_the_config(app, monkeypatch):
     encoded = accounts.hash_password("sebuah kalimat panjang")
     assert settings_of(encoded) == "m=47104,t=1,p=1"
     assert password_hashes.verify(encoded, "sebuah kalimat panjang").matches
+
+
+@pytest.mark.parametrize("workers, at_once", [(None, 8), ("4", 2), ("16", 1)])
+def test_by_default_the_web_workers_share_the_cores_for_hashing(tmp_path, monkeypatch, workers, at_once):
+    """`mitrapas serve` says how many workers it starts (WEB_CONCURRENCY): together they hash about as many
+    passwords at once as the machine has cores."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    monkeypatch.delenv("PASSWORD_HASHES_AT_ONCE", raising=False)
+    if workers is None:
+        monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    else:
+        monkeypatch.setenv("WEB_CONCURRENCY", workers)
+    assert settings.load(tmp_path, {"ENV_NAME": "testing"})["PASSWORD_HASHES_AT_ONCE"] == at_once
 
 
 def test_a_hash_made_with_other_settings_is_renewed_at_the_next_sign_in_without_an_audit_entry(web, head):
