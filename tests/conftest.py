@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 from mitrapas_dev import demo
 from mitrapas_dev.seaweedfs import SeaweedFS
 from portal import create_app
-from portal.core import committed_writes, session_pages
+from portal.core import committed_writes, session_pages, whose_pages
 from portal.extensions import cache, db, limiter
 from tests.databases import Database, fresh_database
 
@@ -154,7 +154,8 @@ def _written_is_committed(connection, cursor, statement, parameters, context, ex
 @event.listens_for(ConnectionBoundSession, "after_commit")
 def _commit_is_told(session) -> None:
     """A request's commit (a savepoint here) tells what it wrote, as the commit it stands for does."""
-    committed_writes.tell(session.bind.info.pop(committed_writes.WRITTEN, None))
+    committed_writes.tell(session.bind.info.pop(committed_writes.WRITTEN, None),
+                          session.bind.info.pop(whose_pages.REACH, None))
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,9 @@ class User(UserMixin, db.Model):
     """A person; may belong to several organisations."""
 
     __tablename__ = "users"
+    #: No kept page shows these (`portal.core.whose_pages`): a hash upgraded at sign-in, a two-step code's last step.
+    #: Anything else about a person is shown on the pages of every counterpart: it reaches everyone's.
+    unshown_columns = frozenset({"password_hash", "totp_last_step"})
     #: A new person is not visible until they belong somewhere (RLS): no RETURNING.
     __table_args__ = {"implicit_returning": False}
 
@@ -74,6 +77,8 @@ class LoginSession(db.Model):
     """A server-side record of one login, so logout and deactivation revoke the cookie."""
 
     __tablename__ = "login_sessions"
+    #: Whose kept pages show it (`portal.core.whose_pages`): a session ended is its person's pages no longer answered.
+    shown_on_pages_of = ("user_id",)
 
     #: Random token kept in the signed session cookie.
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -92,6 +97,8 @@ class RecoveryCode(db.Model):
     """A one-time code to sign in without the authenticator; shown once, stored as a hash."""
 
     __tablename__ = "recovery_codes"
+    #: Whose kept pages show it (`portal.core.whose_pages`): its person's.
+    shown_on_pages_of = ("user_id",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

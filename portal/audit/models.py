@@ -14,6 +14,8 @@ class AuditEntry(db.Model):
     """One state change: who, for which organisation, what, before and after."""
 
     __tablename__ = "audit_entries"
+    #: Whose kept pages show it (`portal.core.whose_pages`): as its record: the pair, or the organisation acted for.
+    shown_on_pages_of = ("facility_id", "partner_id", "organisation_id")
     __table_args__ = (
         #: A record's timeline reads its entries by object.
         Index("ix_audit_entries_object", "object_type", "object_id"),

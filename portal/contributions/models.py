@@ -147,6 +147,8 @@ class ContributionTally(db.Model):
     """
 
     __tablename__ = "contribution_tallies"
+    #: Whose kept pages show it (`portal.core.whose_pages`): the facility's and its overseers' dashboards.
+    shown_on_pages_of = ("facility_id",)
 
     #: The first day of the month; first in the key, so a period's tallies are one range of it.
     month: Mapped[date] = mapped_column(Date, primary_key=True)

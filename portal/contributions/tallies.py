@@ -13,6 +13,7 @@ from sqlalchemy import delete, extract, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.contributions.measures import Measures, sums
+from portal.core import whose_pages
 from portal.contributions.models import Contribution, ContributionStatus, ContributionTally
 from portal.extensions import db
 
@@ -39,7 +40,8 @@ def _add(contribution: Contribution, sign: int) -> None:
         index_elements=[table.month, table.facility_id, table.type],
         set_={"contributions": table.contributions + statement.excluded.contributions,
               "participants": table.participants + statement.excluded.participants,
-              "hours": table.hours + statement.excluded.hours}))
+              "hours": table.hours + statement.excluded.hours})
+        .execution_options(**whose_pages.reaching(facility_id=contribution.facility_id)))
 
 
 def rebuild() -> int:

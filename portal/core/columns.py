@@ -43,6 +43,9 @@ class PairScoped:
     refuses to write one for a pair the acting organisation is not part of.
     """
 
+    #: Whose kept pages show it (`portal.core.whose_pages`): who may see it, by the pair rule.
+    shown_on_pages_of = ("facility_id", "partner_id")
+
     @declared_attr
     def facility_id(cls) -> Mapped[int]:
         return mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
@@ -63,6 +66,9 @@ class PairScoped:
 class FacilityOwned:
     """A record of one facility alone (its news and their photos): its own people see it, and the public once
     published. `portal.core.tenancy` filters every query of such records by the acting organisation."""
+
+    #: Whose kept pages show it (`portal.core.whose_pages`): the facility's and its overseers'.
+    shown_on_pages_of = ("facility_id",)
 
     @declared_attr
     def facility_id(cls) -> Mapped[int]:

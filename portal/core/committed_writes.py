@@ -1,4 +1,4 @@
-"""Which tables a transaction wrote, told once it is committed to whoever keeps drawn pages.
+"""Which tables a transaction wrote, and whose pages it reaches, told once it is committed to whoever keeps pages.
 
 The public pages (`public_cache`) and the pages kept for a session (`session_pages`) are retired by versions a
 committed write moves on. Noticing the writes is one thing, done here for both, at the engine: every statement
@@ -6,7 +6,9 @@ sent to the database that writes (the ORM's flushes, an `update()`, a `text()` U
 `exec_driver_sql`, a migration's DDL) is noted on its connection, whatever issued it, and told when that
 connection's transaction was committed and the connection went back to the pool (the commit is visible to
 every other connection by then). A statement run with `.execution_options(**BOOKKEEPING)` is not noted: it
-changes nothing a page shows (a session's "last seen").
+changes nothing a page shows (a session's "last seen"). Whose pages each write reaches (`whose_pages`) is noted
+beside its tables: the flush's rows by their model's declaration, a Core statement by what it declares, and any
+other write reaches everyone.
 
 What no process of the portal sends (psql, a restore) is not seen here: `mitrapas portal forget-kept-pages`
 is the operators' command for that.
@@ -21,6 +23,9 @@ from flask import has_app_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
+
+from portal.core import whose_pages
+from portal.core.whose_pages import Reach
 
 _BOOKKEEPING_OPTION = "mitrapas_bookkeeping"
 BOOKKEEPING = {_BOOKKEEPING_OPTION: True}
@@ -39,11 +44,14 @@ _LEADING_COMMENTS = re.compile(r"\s*(?:(?:/\*.*?\*/|--[^\n]*\n)\s*)*", re.DOTALL
 _WRITING_CTE = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 
 log = logging.getLogger(__name__)
-_listeners: list[Callable[[frozenset[str]], None]] = []
+_listeners: list[Callable[[frozenset[str], Reach | None], None]] = []
+#: On a connection: whom the transactions it committed reach, until told.
+COMMITTED_REACH = "mitrapas_committed_reach"
 
 
-def after_commit(listener: Callable[[frozenset[str]], None]):
-    """Call `listener` with the names of the tables each committed transaction wrote (never with none)."""
+def after_commit(listener: Callable[[frozenset[str], Reach | None], None]):
+    """Call `listener` with the names of the tables each committed transaction wrote (never with none) and whose
+    pages it reaches (None: everyone's)."""
     _listeners.append(listener)
     return listener
 
@@ -70,11 +78,11 @@ def tables_written(statement: str) -> set[str]:
     return {EVERY_TABLE}
 
 
-def tell(written) -> None:
-    """Tell every listener that a transaction writing `written` was committed."""
+def tell(written, reach: Reach | None = None) -> None:
+    """Tell every listener that a transaction writing `written` was committed (reaching everyone, unless told)."""
     if written:
         for listener in _listeners:
-            listener(frozenset(written))
+            listener(frozenset(written), reach)
 
 
 def written_by(statement: str, context) -> set[str]:
@@ -87,8 +95,14 @@ def written_by(statement: str, context) -> set[str]:
 @event.listens_for(Engine, "after_cursor_execute")
 def _note_written(connection, cursor, statement, parameters, context, executemany) -> None:
     tables = written_by(statement, context)
-    if tables:
-        connection.info.setdefault(WRITTEN, set()).update(tables)
+    if not tables:
+        return
+    connection.info.setdefault(WRITTEN, set()).update(tables)
+    declared = whose_pages.declared_reach(context)
+    if declared is not None:
+        whose_pages.note(connection, declared)
+    elif not all(whose_pages.accounted_for(connection, table) for table in tables):
+        whose_pages.note(connection, Reach(everyone=True))
 
 
 @event.listens_for(Engine, "commit")
@@ -96,14 +110,20 @@ def _committing(connection) -> None:
     if connection.invalidated:  # the database went away: nothing of it will be committed, nor can its notes be read
         return
     written = connection.info.pop(WRITTEN, None)
+    reach = connection.info.pop(whose_pages.REACH, None)
+    connection.info.pop(whose_pages.ACCOUNTED, None)
     if written:
         connection.info.setdefault(COMMITTED, set()).update(written)
+        if reach is None or reach.facilities:  # overseers not looked up (a commit no session saw): everyone
+            reach = Reach(everyone=True)
+        connection.info.setdefault(COMMITTED_REACH, Reach()).add(reach)
 
 
 @event.listens_for(Engine, "rollback")
 def _rolled_back(connection) -> None:
     if not connection.invalidated:  # an invalidated connection's notes went with it (and reading them raises)
         connection.info.pop(WRITTEN, None)
+        whose_pages.forget(connection)
 
 
 @event.listens_for(Pool, "checkin")
@@ -111,7 +131,7 @@ def _tell_when_returned(dbapi_connection, connection_record) -> None:
     """The commit was sent before the connection came back: every other connection now sees what it wrote.
     Without an application (a bare script's engine) there is no store to tell: it waits for the next return."""
     if has_app_context():
-        tell(connection_record.info.pop(COMMITTED, None))
+        tell(connection_record.info.pop(COMMITTED, None), connection_record.info.pop(COMMITTED_REACH, None))
     elif connection_record.info.get(COMMITTED):
         log.warning("a transaction writing %s was committed outside an application: its kept pages are retired "
                     "when this connection is next returned within one (or by `forget-kept-pages`)",

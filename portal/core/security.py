@@ -69,6 +69,7 @@ def register_security(app: Flask) -> None:
     app.before_request(_note_origin)
     app.before_request(_refuse_nul_characters)
     session_pages.remember_configuration(app)
+    session_pages.subscribe(app)
     app.before_request(session_pages.answer_if_kept)  # before anything loads the person from the database
     app.before_request(_require_login)
     app.after_request(_no_store_when_logged_in)

@@ -7,11 +7,15 @@ memberships, the tenant's Row-Level Security policies planned for every query, t
 
 A page of a view marked `kept_for_session` is kept in the shared store under a digest of the session's whole
 content (its login token, CSRF secret, language), the address, the date, the release and its configuration, with the
-*data version* it was drawn at. Every committed write to the database moves the data version on (but
-bookkeeping, as `committed_writes` tells them: a session's "last seen"), so the next request draws the page
-anew; nothing has to know which pages a change touched. The version is read before the page's data, so a page
-drawn from older data is only ever kept at a version already past. A version moved on by any write is coarse
-(a busy portal redraws often) but never shows a page older than the last commit.
+*data versions* it was drawn at: the portal's, its person's and its organisation's. A committed write moves on the
+versions of those whose pages may show it (`whose_pages`: a contribution moves its facility's, its partner's and
+the oversight offices' of the facility; a notice its person's; a name or a role, or a write that cannot say,
+the portal's), but bookkeeping (`committed_writes`: a session's "last seen"), so the next request of those draws
+the page anew; nothing has to know which pages a change touched, and a facility in another province writing
+every second leaves this head's pages kept. The portal's and the person's versions are read before the person
+is, the organisation's as soon as the address named it and before any of its data (`tenancy.organisation_entered`),
+so a page drawn from older data is only ever kept at a version already past. A kept page is never older than the
+last commit that reached it.
 
 A kept page is answered inside Flask after the session cookie was opened and flask-login's session protection
 checked its address and browser, but before the person is read from the database: a login session that
@@ -30,14 +34,29 @@ import hashlib
 from flask import current_app, g, request, session
 from werkzeug.wrappers import Response
 
-from portal.core import clock, committed_writes, data_versions
+from portal.core import clock, committed_writes, data_versions, tenancy
+from portal.core.whose_pages import Reach
 from portal.extensions import login_manager
 from portal.version import __version__
 
 DATA_VERSION_KEY = "data:version"
 ABOUT = "signed-in pages"
-#: The data version, as this process has read it (`data_versions`: it never goes back).
+#: The portal's data version, as this process has read it (`data_versions`: it never goes back).
 DATA_VERSION = data_versions.DataVersion(DATA_VERSION_KEY, ABOUT)
+_versions: dict[str, data_versions.DataVersion] = {}
+
+
+def version_of(kind: str, identifier) -> data_versions.DataVersion:
+    """The data version of one organisation (`kind` "org") or person ("person")."""
+    return _version_at(f"{DATA_VERSION_KEY}:{kind}:{identifier}")
+
+
+def _version_at(key: str) -> data_versions.DataVersion:
+    """One object per counter in this process, so each thread's highest read of it is remembered."""
+    found = _versions.get(key)
+    if found is None:
+        found = _versions.setdefault(key, data_versions.DataVersion(key, ABOUT))
+    return found
 
 
 def remember_configuration(app) -> None:
@@ -53,31 +72,67 @@ def kept_for_session(view):
 
 
 def answer_if_kept():
-    """Before the person is loaded: the kept page of this session and address, if the data has not moved on."""
+    """Before the person is loaded: the kept page of this session and address, if none of its versions moved on."""
     if not _keepable():
         return None
     if login_manager._session_protection_failed():  # flask-login's own check of the cookie's address and browser
         return None
     key = _key()
-    found = data_versions.ask("get_many", DATA_VERSION_KEY, key, about=ABOUT)
-    if found is None:
+    mine = (DATA_VERSION, version_of("person", session["_user_id"]))
+    found = data_versions.ask("get_many", *(version.key for version in mine), key, about=ABOUT)
+    versions = _checked(mine, found and found[:-1])
+    if versions is None:
         return None
-    version, kept = DATA_VERSION.checked(found[0]), found[1]
-    if version is None:
-        return None
-    if kept is not None and kept[0] == version:
+    kept = found[-1]
+    if kept is not None and _still_current(dict(kept[0]), versions):
         return Response(kept[1], content_type=kept[2])
-    g.session_page = (key, version)
+    g.session_page = (key, versions)
     return None
 
 
+def _checked(versions, stored) -> dict[str, int] | None:
+    """The versions to draw and keep at, from what the store held; None when it did not answer."""
+    if stored is None:
+        return None
+    checked = {version.key: version.checked(value) for version, value in zip(versions, stored)}
+    return None if None in checked.values() else checked
+
+
+def _still_current(kept_at: dict[str, int], read: dict[str, int]) -> bool:
+    """Whether the page was kept at the versions read now, and at its organisation's as it is now."""
+    if any(kept_at.get(key) != value for key, value in read.items()):
+        return False
+    rest = [_version_at(key) for key in kept_at if key not in read]
+    if not rest:
+        return True
+    now = _checked(rest, data_versions.ask("get_many", *(version.key for version in rest), about=ABOUT))
+    return now is not None and all(kept_at[key] == value for key, value in now.items())
+
+
+def subscribe(app) -> None:
+    """Hear, for this app's requests, which organisation each acts for."""
+    tenancy.organisation_entered.connect(_read_organisation_version, sender=app)
+
+
+def _read_organisation_version(app, *, organisation, **extra) -> None:
+    """The address named the organisation: read its version before any of its data is."""
+    if g.get("session_page") is None:
+        return
+    version = version_of("org", organisation.id)
+    read = _checked([version], data_versions.ask("get_many", version.key, about=ABOUT))
+    if read is None:
+        g.pop("session_page")
+        return
+    g.session_page[1].update(read)
+
+
 def keep_drawn(response: Response) -> Response:
-    """After a page was drawn: keep it at the version read before its data, unless drawing it changed the session."""
+    """After a page was drawn: keep it at the versions read before its data, unless drawing it changed the session."""
     pending = g.pop("session_page", None)
     if pending is None or response.status_code != 200 or response.is_streamed or session.modified:
         return response
-    key, version = pending
-    data_versions.ask("set", key, (version, response.get_data(), response.content_type),
+    key, versions = pending
+    data_versions.ask("set", key, (tuple(sorted(versions.items())), response.get_data(), response.content_type),
         current_app.config["SESSION_PAGE_SECONDS"], about=ABOUT)
     return response
 
@@ -96,13 +151,20 @@ def _key() -> str:
     return "session-page:" + hashlib.sha256(drawn_for.encode()).hexdigest()
 
 
-def move_on() -> None:
-    """Every kept signed-in page is out of date (a write was committed)."""
-    if current_app.config["SESSION_PAGE_SECONDS"] and not DATA_VERSION.move_on():
-        current_app.logger.error("signed-in pages: the data version could not be moved on; kept pages expire "
+def move_on(reach: Reach | None = None) -> None:
+    """The kept signed-in pages `reach` names are out of date (a write was committed); all of them without one."""
+    if not current_app.config["SESSION_PAGE_SECONDS"]:
+        return
+    if reach is None or reach.everyone:
+        moving = [DATA_VERSION]
+    else:
+        moving = [version_of("org", organisation) for organisation in sorted(reach.organisations)] \
+            + [version_of("person", person) for person in sorted(reach.persons)]
+    if not all([version.move_on() for version in moving]):
+        current_app.logger.error("signed-in pages: a data version could not be moved on; kept pages expire "
                                  "after SESSION_PAGE_SECONDS")
 
 
 @committed_writes.after_commit
-def _move_on_after_commit(written: frozenset[str]) -> None:
-    move_on()
+def _move_on_after_commit(written: frozenset[str], reach: Reach | None) -> None:
+    move_on(reach)

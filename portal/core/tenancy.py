@@ -34,7 +34,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, replace
 
-from flask import Blueprint, abort, g, has_app_context
+from blinker import Namespace
+from flask import Blueprint, abort, current_app, g, has_app_context
 from flask_login import current_user
 from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
@@ -72,6 +73,8 @@ class Scope:
 NOBODY = Scope()
 _scope: ContextVar[Scope] = ContextVar("mitrapas_tenant_scope", default=NOBODY)
 
+#: Sent with the organisation a request acts for, once it is known and before the view reads any of its data.
+organisation_entered = Namespace().signal("organisation-entered")
 #: The organisation of the current request (`/o/<org-slug>/...`), or None.
 current_org: Organisation | None = LocalProxy(lambda: g.get("org"))  # type: ignore[assignment]
 #: The current user's membership in `current_org`.
@@ -330,6 +333,7 @@ def _enter_organisation() -> None:
         abort(404)
     g.org, g.membership = organisation, membership
     g.tenant_token = activate(Scope.of(organisation))
+    organisation_entered.send(current_app._get_current_object(), organisation=organisation)
 
 
 def enter_platform() -> None:

@@ -16,6 +16,8 @@ class ApiToken(db.Model):
     """Named, scoped and expiring; the secret is shown once and only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"
+    #: Whose kept pages show it (`portal.core.whose_pages`): its organisation's.
+    shown_on_pages_of = ("organisation_id",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
@@ -42,6 +44,8 @@ class IdempotentRequest(db.Model):
     """A POST made with an `Idempotency-Key`: the same key and body answer the same again, and make nothing twice."""
 
     __tablename__ = "idempotent_requests"
+    #: Whose kept pages show it (`portal.core.whose_pages`): its organisation's.
+    shown_on_pages_of = ("organisation_id",)
     __table_args__ = (UniqueConstraint("token_id", "key", name="uq_idempotent_requests_token_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

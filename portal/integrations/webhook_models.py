@@ -28,6 +28,8 @@ class WebhookEndpoint(db.Model):
     """An organisation's receiving address and the events it asked for, with the secret its signatures use."""
 
     __tablename__ = "webhook_endpoints"
+    #: Whose kept pages show it (`portal.core.whose_pages`): its organisation's.
+    shown_on_pages_of = ("organisation_id",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
@@ -50,6 +52,8 @@ class WebhookDelivery(db.Model):
     """One event for one endpoint: its body is fixed when queued, its signature is made at each attempt."""
 
     __tablename__ = "webhook_deliveries"
+    #: Whose kept pages show it (`portal.core.whose_pages`): its organisation's.
+    shown_on_pages_of = ("organisation_id",)
     __table_args__ = (
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
         # An event announced twice (an expiry reminder run every hour) is queued once per endpoint.
@@ -80,6 +84,8 @@ class WebhookAttempt(db.Model):
     """What happened when the portal knocked: shown on the delivery log, so the receiver's team can mend it."""
 
     __tablename__ = "webhook_attempts"
+    #: Whose kept pages show it (`portal.core.whose_pages`): its organisation's.
+    shown_on_pages_of = ("organisation_id",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)

@@ -22,6 +22,8 @@ class BackgroundJob(db.Model):
     """One piece of background work; its progress while running lives beside the queue (`portal.jobs.queue`)."""
 
     __tablename__ = "background_jobs"
+    #: Whose kept pages show it (`portal.core.whose_pages`): the organisation and person it works for.
+    shown_on_pages_of = ("organisation_id", "user_id")
     __table_args__ = (Index("ix_background_jobs_organisation", "organisation_id", "created_at"),)
 
     #: Random and unguessable: it is in the address of the page that follows the job.

@@ -26,6 +26,8 @@ class OutboxMessage(db.Model):
     """
 
     __tablename__ = "outbox_messages"
+    #: Shown on no kept page (`portal.core.whose_pages`): the platform administrator's outbox is drawn each time.
+    shown_on_pages_of = ()
     #: Anyone may queue, only the mail worker reads (RLS): no RETURNING.
     __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at"), {"implicit_returning": False})
 

@@ -18,7 +18,7 @@ from portal.agreements.events import AgreementEvent, AgreementVerb
 from portal.agreements.models import AWAITING_SIGNATURE_STATES, Agreement, AgreementKind, AgreementStatus, Party
 from portal.contributions.events import ContributionEvent, ContributionVerb
 from portal.contributions.models import Contribution, ContributionStatus
-from portal.core import clock, events, links
+from portal.core import clock, events, links, whose_pages
 from portal.core.columns import utcnow
 from portal.core.tenancy import as_person, unscoped
 from portal.extensions import db
@@ -52,7 +52,8 @@ def open_notice(user: User, notice_id: int) -> Notification | None:
 
 def mark_all_read(user: User) -> None:
     db.session.execute(update(Notification).where(Notification.user_id == user.id,
-                                                  Notification.read_at.is_(None)).values(read_at=utcnow()))
+                                                  Notification.read_at.is_(None)).values(read_at=utcnow())
+                       .execution_options(**whose_pages.reaching(user_id=user.id)))
 
 
 # --- who hears about what -------------------------------------------------------------------------
@@ -216,7 +217,8 @@ def _turn_done(agreement: Agreement, actor: User | None) -> None:
             Notification.user_id == actor.id, Notification.read_at.is_(None),
             Notification.link.in_([_agreement_link(agreement, side) for side in (agreement.facility,
                                                                                  agreement.partner)]))
-            .values(read_at=utcnow()).execution_options(synchronize_session=False))
+            .values(read_at=utcnow())
+            .execution_options(synchronize_session=False, **whose_pages.reaching(user_id=actor.id)))
 
 
 def _on_contribution(app: Flask, *, event: ContributionEvent) -> None:
@@ -241,10 +243,12 @@ def _verification_done(contribution: Contribution) -> None:
     contributions still read "3 belum dibaca", two of them "menunggu verifikasi Anda"."""
     facility = contribution.facility
     with unscoped("the facility's notices of a contribution it has dealt with, whoever of its people dealt"):
-        db.session.execute(update(Notification).where(
+        readers = db.session.scalars(update(Notification).where(
             Notification.organisation_id == facility.id, Notification.read_at.is_(None),
             Notification.link == contribution_link(contribution.id, facility))
-            .values(read_at=utcnow()).execution_options(synchronize_session=False))
+            .values(read_at=utcnow()).returning(Notification.user_id)
+            .execution_options(synchronize_session=False, **whose_pages.reaching(organisation_id=facility.id))).all()
+    whose_pages.note(db.session.connection(), whose_pages.Reach(persons=set(readers)))  # their bells
 
 
 def _on_invitation(app: Flask, *, event: InvitationEvent) -> None:

@@ -14,6 +14,8 @@ class CommandRun(db.Model):
     """The last run of one periodic command (`mitrapas portal <name>`), kept per command, not per run."""
 
     __tablename__ = "command_runs"
+    #: Whose kept pages show it (`portal.core.whose_pages`): no kept page: the operators' log.
+    shown_on_pages_of = ()
 
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     started_at: Mapped[datetime] = mapped_column(Timestamp)

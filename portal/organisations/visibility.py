@@ -49,6 +49,13 @@ def overseers_of(facility_id):
     return select(overseer.id).join(facility, facility.id == facility_id).where(covers(overseer, facility))
 
 
+def overseers_of_facilities(facility_ids):
+    """(facility id, id of an office covering it, or None) for each of these facilities, as one statement."""
+    overseer, facility = aliased(Organisation, name="overseer"), aliased(Organisation, name="facility")
+    return (select(facility.id, overseer.id).select_from(facility)
+            .outerjoin(overseer, covers(overseer, facility)).where(facility.id.in_(sorted(facility_ids))))
+
+
 def is_party(scope: Scope, facility_id: int | None, partner_id: int | None) -> bool:
     """Whether `scope` may write the pair's records: the facility or the partner (or the escape hatch)."""
     if scope.every_tenant:

@@ -30,6 +30,8 @@ class DocumentAccess(db.Model):
     """
 
     __tablename__ = "document_accesses"
+    #: Whose kept pages show it (`portal.core.whose_pages`): the pair's, as the document it tells of, and its person's.
+    shown_on_pages_of = ("facility_id", "partner_id", "user_id")
     #: No RETURNING on insert: the row is not readable by whoever writes it (see above).
     __table_args__ = (Index("ix_document_accesses_file", "file_kind", "file_id"), {"implicit_returning": False})
 

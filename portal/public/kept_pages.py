@@ -225,6 +225,6 @@ def move_on() -> None:
 
 
 @committed_writes.after_commit
-def _move_on_after_commit(written: frozenset[str]) -> None:
+def _move_on_after_commit(written: frozenset[str], reach) -> None:
     if committed_writes.touches(written, PUBLIC_TABLES):
         move_on()

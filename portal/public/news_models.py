@@ -34,6 +34,8 @@ class NewsItem(FacilityOwned, db.Model):
     """One report, in the shape of the seeds: what, who, where, when, with whom, and quotes."""
 
     __tablename__ = "news_items"
+    #: Whose kept pages show it (`portal.core.whose_pages`): the facility's and its overseers', and the partner it names.
+    shown_on_pages_of = ("facility_id", "partner_id")
     __table_args__ = (UniqueConstraint("facility_id", "slug"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

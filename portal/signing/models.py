@@ -15,6 +15,8 @@ from portal.extensions import db
 
 class SigningCertificate(db.Model):
     __tablename__ = "signing_certificates"
+    #: Whose kept pages show it (`portal.core.whose_pages`): its holder's and their organisation's.
+    shown_on_pages_of = ("organisation_id", "user_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The certificate's serial number in hexadecimal (20 random bytes do not fit a BIGINT).

@@ -43,7 +43,7 @@ import psutil
 import requests
 from sqlalchemy import create_engine, text
 
-from tests.bench import data_generator
+from tests.bench import data_generator, kept_under_writes
 from tests.databases import server_url
 from tests.deployed.stack import connections_held, start_stack
 from tests.visitor import Visitor
@@ -63,8 +63,10 @@ class Page:
     email: str | None
     path: str
     dashboard: bool = False
-    #: Not a page with a goal: the least a signed-in request costs (sign-in, tenancy, one query), for scale.
+    #: The least a signed-in request costs (sign-in, tenancy, one query): the scale the pages are drawn on.
     floor: bool = False
+    #: Drawn anew for every request (never kept), as after each write that reached it.
+    drawn: bool = False
 
     @property
     def public(self) -> bool:
@@ -82,7 +84,12 @@ class Page:
 
     def goal_met(self, share: float, p99_ms: float) -> bool:
         """Issue 13: 20% of bare Flask and p99 < 150 ms (dashboards: p99 < 250 ms); issue 16: public pages 50%
-        and p99 < 50 ms (a shared report brings a spike)."""
+        and p99 < 50 ms (a shared report brings a spike); issue 36: the signed-in floor 15%, and drawn anew, a
+        list 5% with p99 < 300 ms, a dashboard 2% with p99 < 1 s."""
+        if self.floor:
+            return share >= 0.15
+        if self.drawn:
+            return share >= 0.02 and p99_ms < 1000 if self.dashboard else share >= 0.05 and p99_ms < 300
         if self.public:
             return share >= 0.5 and p99_ms < 50
         if self.dashboard:
@@ -143,7 +150,8 @@ def hot_pages(where: dict[str, str]) -> list[Page]:
     ]
     # The same pages drawn for every request: an argument the views ignore keeps them from being kept for the
     # session (portal/core/session_pages.py), as after every write.
-    drawn = [replace(page, name=f"{page.name} (drawn)", path=f"{page.path}?drawn=1") for page in signed_in]
+    drawn = [replace(page, name=f"{page.name} (drawn)", path=f"{page.path}?drawn=1", drawn=True)
+             for page in signed_in]
     return [
         Page("signed-in floor", head, f"{facility}/partners/names.json?q=zzzz", floor=True),
         *signed_in,
@@ -201,6 +209,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, nargs="+", default=[8, 50])
     parser.add_argument("--contributions", type=int, default=200_000)
+    parser.add_argument("--sessions", type=int, default=20, help="heads reloading in the kept-under-writes rows")
     parser.add_argument("--only", default="", help="measure only the pages whose name holds this, e.g. public")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -209,7 +218,8 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("bench-pages needs PostgreSQL: DATABASE_URL=postgresql+psycopg://... make bench-pages")
     with ExitStack() as resources:
         stack = start_stack(resources)
-        pages = [page for page in hot_pages(load_national_data(stack, args.contributions)) if args.only in page.name]
+        where = load_national_data(stack, args.contributions)
+        pages = [page for page in hot_pages(where) if args.only in page.name]
         hello = stack.start_instance(app="tests.bench.hello_app:app", ready_path="/")
         cookies = {email: session_cookie(stack, email) for email in {page.email for page in pages} if email}
         cookies[None] = ""
@@ -227,6 +237,8 @@ def main(argv: list[str] | None = None) -> None:
                              cookies[page.email])
                 rows.append((page.name, connections, result, baseline["rps"], page))
         report(rows, args.seconds)
+        if not args.only or args.only in "kept under writes":
+            kept_under_writes.report(kept_under_writes.measure(stack, where, sessions=args.sessions), args.sessions)
 
 
 def answer_once(stack, page: Page, cookie: str) -> None:
@@ -254,7 +266,7 @@ def report(rows, seconds: int) -> None:
     for name, connections, result, baseline, page in rows:
         share = result["rps"] / baseline
         goal = ""
-        if page is not None and connections >= 50 and not page.floor:
+        if page is not None and connections >= 50:
             goal = "met" if page.goal_met(share, result["p99_ms"]) else "no"
         size = result["bytes"] / max(result["requests"], 1) / 1024
         print(f"  {name:31} {connections:>5} {result['rps']:>8.1f} {share:>7.1%} {result['p50_ms']:>7.1f}ms "
