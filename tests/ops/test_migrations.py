@@ -90,3 +90,37 @@ def test_the_one_pair_rule_migration_gives_back_the_policies_it_found():
             assert not any("province" in f"{row.qual} {row.with_check}" for row in after)
             db.engine.dispose()
         engine.dispose()
+
+
+def test_the_people_policies_migration_gives_back_the_policies_it_found():
+    """0037 rewrites who reads a person and a membership (two functions); its downgrade restores 0035's policies
+    (0036 has none of its own) and drops the functions."""
+    with fresh_database("people_policies") as database:
+        if not database.is_postgres:
+            pytest.skip("Row-Level Security policies exist on PostgreSQL only")
+        app = make_app(database)
+        engine = create_engine(database.owner_url)
+
+        def policies():
+            with engine.connect() as connection:
+                return connection.execute(text(
+                    "SELECT tablename, policyname, cmd, permissive, roles, qual, with_check FROM pg_policies "
+                    "ORDER BY tablename, policyname")).all()
+
+        def functions():
+            with engine.connect() as connection:
+                return set(connection.execute(text(
+                    "SELECT proname FROM pg_proc WHERE proname LIKE 'mitrapas_sees_%'")).scalars())
+        with app.app_context():
+            after = policies()
+            assert functions() == {"mitrapas_sees_person", "mitrapas_sees_membership"}
+            downgrade(revision="0036")
+            before = policies()
+            assert functions() == set()
+            upgrade()
+            assert policies() == after != before
+            changed = {row[:2] for row in after if row not in before}
+            assert changed == {("users", "read"), ("memberships", "read")}, "audit_entries.read is written the same"
+            assert [row[:5] for row in after] == [row[:5] for row in before], "the same policies, commands and roles"
+            db.engine.dispose()
+        engine.dispose()
