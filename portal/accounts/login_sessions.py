@@ -18,6 +18,7 @@ from ua_parser import parse as parse_user_agent
 
 from portal.accounts.models import LoginSession, User
 from portal.audit import chain as audit
+from portal.core import whose_pages
 from portal.core.columns import as_utc, utcnow
 from portal.core.committed_writes import BOOKKEEPING
 from portal.core.errors import DomainError
@@ -60,7 +61,7 @@ def touch(session_id: str) -> None:
 def end(session_id: str, actor: User) -> None:
     db.session.execute(
         update(LoginSession).where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+        .values(revoked_at=utcnow()).execution_options(**whose_pages.reaching(user_id=actor.id))
     )
     audit.record("session.ended", actor=actor, object_type="user", object_id=actor.id)
 
@@ -70,7 +71,7 @@ def end_all(user: User) -> None:
     with as_person(user):
         db.session.execute(
             update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
+            .values(revoked_at=utcnow()).execution_options(**whose_pages.reaching(user_id=user.id))
         )
 
 

@@ -7,9 +7,9 @@ no longer retires the agreement list a head in Bengkulu keeps reloading.
 
 The rule, declared once per model as `shown_on_pages_of`, a tuple of its columns:
 
-- `facility_id`: that facility, and the oversight offices covering it (`visibility.overseers_of`, the pair
-  rule's own Python spelling);
-- `partner_id`, `organisation_id`: that organisation;
+- `facility_id`, `partner_id`, `organisation_id`: that organisation, and where it is a facility the oversight
+  offices covering it (`visibility.overseers_of_facilities`, the pair rule's own Python spelling: an office
+  reads the audit entries a facility records in its own name, not only its pairs');
 - `user_id`: that person.
 
 `PairScoped` declares its pair and `FacilityOwned` its facility, so a shared record reaches exactly who may see
@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import event, inspect
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.attributes import NO_VALUE
 
@@ -39,14 +40,15 @@ REACH = "mitrapas_written_reach"
 #: On a connection: the tables whose rows the flush under way has accounted for, row by row.
 ACCOUNTED = "mitrapas_accounted_tables"
 _REACHING_OPTION = "mitrapas_reaching"
-#: A column named so holds a facility: its overseers are reached too.
 FACILITY = "facility_id"
+#: A column named so holds a person; any other declared column, an organisation.
 PERSON = "user_id"
 
 
 @dataclass
 class Reach:
-    """Whom a transaction's writes reach. `facilities` still need their overseers looked up (`resolve`)."""
+    """Whom a transaction's writes reach. The overseers of `facilities` (organisations that may be facilities)
+    are still to be looked up (`resolve`)."""
 
     organisations: set[int] = field(default_factory=set)
     persons: set[int] = field(default_factory=set)
@@ -85,8 +87,7 @@ def _reach_of_values(values: dict) -> Reach:
             reach.persons.add(value)
             continue
         reach.organisations.add(value)
-        if column == FACILITY:
-            reach.facilities.add(value)
+        reach.facilities.add(value)
     return reach
 
 
@@ -154,6 +155,12 @@ def accounted_for(connection, table: str) -> bool:
     return table in connection.info.get(ACCOUNTED, ())
 
 
+@event.listens_for(Engine, "rollback_savepoint")
+def _flush_undone(connection, name, context) -> None:
+    """A flush that failed midway (back to a savepoint) accounts for no later write of its tables."""
+    connection.info.pop(ACCOUNTED, None)
+
+
 @event.listens_for(Session, "after_flush")
 def _flushed(session: Session, flush_context) -> None:
     connection = session.connection()
@@ -175,7 +182,7 @@ def resolve(connection) -> None:
     from portal.organisations import visibility
     facilities = set(reach.facilities)
     found = connection.execute(visibility.overseers_of_facilities(facilities)).all()
-    if {facility for facility, _ in found} != facilities:  # one it cannot see: whom it reaches is not known
+    if {organisation for organisation, _ in found} != facilities:  # one it cannot see: whom it reaches is unknown
         reach.everyone = True
     reach.organisations |= {overseer for _, overseer in found if overseer is not None}
     reach.facilities.clear()

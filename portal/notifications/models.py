@@ -14,8 +14,8 @@ class Notification(db.Model):
     """One notice for one person; its text is written in their language when shown, from `kind` and `params`."""
 
     __tablename__ = "notifications"
-    #: Whose kept pages show it (`portal.core.whose_pages`): its person's bell and their organisation's pages.
-    shown_on_pages_of = ("user_id", "organisation_id")
+    #: Whose kept pages show it (`portal.core.whose_pages`): its person's, in the bell of every page.
+    shown_on_pages_of = ("user_id",)
     #: No RETURNING on insert: whoever notifies someone else may not read that person's notices back.
     __table_args__ = (Index("ix_notifications_unread", "user_id", "read_at"), {"implicit_returning": False})
 

@@ -49,11 +49,12 @@ def overseers_of(facility_id):
     return select(overseer.id).join(facility, facility.id == facility_id).where(covers(overseer, facility))
 
 
-def overseers_of_facilities(facility_ids):
-    """(facility id, id of an office covering it, or None) for each of these facilities, as one statement."""
+def overseers_of_facilities(organisation_ids):
+    """(organisation id, id of an office covering it, or None) for each of these organisations (an office covers
+    facilities only), as one statement."""
     overseer, facility = aliased(Organisation, name="overseer"), aliased(Organisation, name="facility")
     return (select(facility.id, overseer.id).select_from(facility)
-            .outerjoin(overseer, covers(overseer, facility)).where(facility.id.in_(sorted(facility_ids))))
+            .outerjoin(overseer, covers(overseer, facility)).where(facility.id.in_(sorted(organisation_ids))))
 
 
 def is_party(scope: Scope, facility_id: int | None, partner_id: int | None) -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy import and_, or_, select
 
 from portal.accounts.models import User
 from portal.agreements.models import Agreement, AgreementDocument, Signature
+from portal.core import whose_pages
 from portal.core.columns import utcnow
 from portal.extensions import db
 from portal.materials.models import MaterialVersion
@@ -23,7 +24,9 @@ def record(file: AgreementDocument | MaterialVersion, *, actor: User, organisati
     kind = AccessedFile.AGREEMENT_DOCUMENT if isinstance(file, AgreementDocument) else AccessedFile.MATERIAL_VERSION
     db.session.execute(DocumentAccess.__table__.insert().values(
         at=utcnow(), user_id=actor.id, organisation_id=organisation.id, file_kind=kind, file_id=file.id,
-        filename=file.filename, how=how, facility_id=file.facility_id, partner_id=file.partner_id))
+        filename=file.filename, how=how, facility_id=file.facility_id, partner_id=file.partner_id)
+        .execution_options(**whose_pages.reaching(facility_id=file.facility_id, partner_id=file.partner_id,
+                                                  user_id=actor.id)))
 
 
 def of_files_naming(user: User) -> list[DocumentAccess]:

@@ -8,8 +8,10 @@ one that cannot say whom it reaches retires everyone's. These tests commit, so t
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select, text, update
+from sqlalchemy.exc import IntegrityError
 
+from portal.accounts import login_sessions
 from portal.accounts.models import User
 from portal.contributions import tallies
 from portal.contributions.models import Contribution
@@ -149,6 +151,31 @@ def a_tally_counted(country):
     tallies.count_in(contribution)
 
 
+def an_entry_in_the_facilitys_own_name(country):
+    from portal.audit import chain
+    chain.record("api_token.created", actor=None, object_type="api_token", object_id=1,
+                 organisation=db.session.get(Organisation, country["papua"]["org"]))
+
+
+def an_undeclared_update_after_a_flush_that_failed(country):
+    taken = ContributionFactory(facility=db.session.get(Organisation, country["papua"]["org"]),
+                                partner=db.session.get(Organisation, country["partner"]["org"])).id
+    try:
+        with db.session.begin_nested():
+            db.session.add(Contribution(id=taken, facility_id=country["papua"]["org"], title="Dua kali",
+                                        partner_id=country["partner"]["org"], type="health",
+                                        started_on=date.today()))
+            db.session.flush()
+    except IntegrityError:
+        pass
+    db.session.execute(update(Contribution).where(Contribution.facility_id == country["bengkulu"]["org"])
+                       .values(title=Contribution.title))
+
+
+def every_session_ended(country):
+    login_sessions.end_all(db.session.get(User, country["bengkulu"]["person"]))
+
+
 def a_plain_sql_update(country):
     db.session.execute(text("UPDATE contributions SET title = title"))
 
@@ -173,11 +200,16 @@ PAPUA_READERS = {"papua", "partner", "papua_office", "ditjenpas"}
     (a_contribution, PAPUA_READERS),
     (a_contribution_moved_to_another_pair, PAPUA_READERS | {"bengkulu", "bengkulu_office"}),
     (a_tally_counted, {"papua", "papua_office", "ditjenpas"}),
+    (an_entry_in_the_facilitys_own_name, {"papua", "papua_office", "ditjenpas"}),
+    (an_undeclared_update_after_a_flush_that_failed, {"portal"}),
+    (every_session_ended, {"bengkulu's person"}),
     (a_plain_sql_update, {"portal"}),
-    (a_notice, {"bengkulu", "bengkulu's person"}),
+    (a_notice, {"bengkulu's person"}),
     (a_password_upgraded, set()),
     (a_name_changed, {"portal"}),
 ], ids=["a contribution", "a contribution moved to another pair", "a tally counted by a Core upsert",
+        "an audit entry a facility records in its own name", "an undeclared update after a flush that failed",
+        "every session of a person ended",
         "a plain SQL update", "a notice", "a password's hash upgraded", "a name changed"])
 def test_a_committed_write_moves_on_the_versions_of_whom_it_reaches(committing_app, country, change, moved):
     assert moved_by(committing_app, country, change) == moved
