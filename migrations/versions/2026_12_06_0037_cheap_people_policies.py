@@ -45,6 +45,9 @@ How the functions are kept from widening what a caller sees:
   trigger and 0035's `mitrapas_overseen_facilities`: an operator or table planted on the caller's path is never
   looked up (functions and operators are never looked up in pg_temp). No dynamic SQL. The public scope
   (`mitrapas.public`) needs nothing here: both tables keep their restrictive `not_for_the_public` policies.
+- Only the portal's role may call them (EXECUTE revoked from PUBLIC, granted to `DATABASE_APP_ROLE`): a
+  function running with the owner's rights would otherwise let any other role of the database (one granted
+  nothing on these tables) ask, under settings of its choosing, who belongs where.
 
 Measured on the bench generator's national data set (550 facilities, 3,000 partners, 8,000 partnerships, 200,000
 contributions and audit entries, a person, a membership and a session per organisation, a third of the audit
@@ -82,7 +85,10 @@ Revision ID: 0037
 Revises: 0036
 Create Date: 2026-12-06 21:00:00
 """
+import re
+
 from alembic import op
+from flask import current_app
 
 revision = "0037"
 down_revision = "0036"
@@ -176,6 +182,13 @@ PREVIOUS_POLICIES = (
 )
 
 
+def _role() -> str:
+    role = current_app.config["DATABASE_APP_ROLE"]
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", role):
+        raise ValueError(f"DATABASE_APP_ROLE is not a plain role name: {role!r}")
+    return role
+
+
 def _alter(policies) -> None:
     for table, name, using in policies:
         op.execute(f"ALTER POLICY {name} ON {table} USING ({using})")
@@ -186,6 +199,9 @@ def upgrade():
         return
     for function in FUNCTIONS:
         op.execute(function)
+    for function in FUNCTION_NAMES:
+        op.execute(f"REVOKE EXECUTE ON FUNCTION {function} FROM PUBLIC")
+        op.execute(f"GRANT EXECUTE ON FUNCTION {function} TO {_role()}")
     _alter(POLICIES)
 
 

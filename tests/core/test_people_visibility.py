@@ -189,6 +189,27 @@ def world():
             db.engine.dispose()
 
 
+def test_the_people_functions_run_as_their_owner_on_a_pinned_path_for_the_portal_alone(world):
+    """SECURITY DEFINER (their reads do not re-enter other tables' policies), search_path pg_catalog, pg_temp, every
+    table named by schema, and callable by the portal's role only (the owner's rights for anyone else would show
+    who belongs where to a role granted nothing on these tables)."""
+    with world.owner.connect() as connection:
+        functions = connection.execute(text(
+            "SELECT proname, prosecdef, proconfig, prosrc, provolatile, "
+            "has_function_privilege('mitrapas_web', p.oid, 'EXECUTE') AS portal, "
+            "coalesce(array_to_string(proacl, ','), '') AS acl FROM pg_proc p "
+            "WHERE proname IN ('mitrapas_sees_person', 'mitrapas_sees_membership')")).all()
+    assert len(functions) == 2
+    for function in functions:
+        assert function.prosecdef and function.provolatile == "s", function.proname
+        assert function.proconfig == ["search_path=pg_catalog, pg_temp"], function.proname
+        assert function.portal and function.acl and not function.acl.startswith("=") and ",=" not in function.acl
+        tables = {word.split(".")[0] for word in function.prosrc.replace("(", " ").split()
+                  if word.endswith(("memberships", "partnerships", "login_sessions", "account_tokens",
+                                    "audit_entries", "organisations"))}
+        assert tables <= {"public"}, f"{function.proname} names a table without its schema"
+
+
 def test_every_scope_sees_the_same_rows_of_every_table_under_the_new_policies(world):
     assert {"users", "memberships", "audit_entries", "partnerships"} <= set(world.tables)
     seen = world.before
