@@ -13,6 +13,8 @@ from pathlib import Path
 
 import requests
 
+#: The links the portal gives in one answer (portal.materials.uploads.MAX_LINKS).
+LINKS_AT_ONCE = 20
 #: (method, url, json body or None) -> (status, answer)
 Call = Callable[[str, str, dict | None], tuple[int, dict]]
 
@@ -37,11 +39,14 @@ class BrowserUpload:
     def send(self, upload: dict, content: bytes | Path, parts: Iterable[int] | None = None) -> list[int]:
         """PUT the given parts (default: every part) straight to storage; the numbers sent."""
         numbers = list(parts) if parts is not None else list(range(1, upload["parts"] + 1))
+        links = {}
+        for start in range(0, len(numbers), LINKS_AT_ONCE):  # asked ahead, a batch at a time, as the page does
+            status, answer = self.call("POST", upload["links_url"], {"parts": numbers[start:start + LINKS_AT_ONCE]})
+            assert status == 200, answer
+            links.update(answer["links"])
 
         def put(number: int) -> int:
-            status, answer = self.call("POST", upload["links_url"], {"parts": [number]})
-            assert status == 200, answer
-            response = requests.put(answer["links"][str(number)], data=_piece(content, number, upload["part_size"]),
+            response = requests.put(links[str(number)], data=_piece(content, number, upload["part_size"]),
                                     timeout=120)
             response.raise_for_status()
             return number
@@ -56,7 +61,7 @@ class BrowserUpload:
         upload = self.open(content.stat().st_size if isinstance(content, Path) else len(content), filename, **owner)
         self.send(upload, content)
         status, answer = self.complete(upload)
-        assert status == 200, answer
+        assert status == 200, answer  # joined, or already checked where the background check runs at once
         return answer
 
 

@@ -53,7 +53,7 @@ def material_file(material_id: int, version_id: int):
 
 
 def _material(material: Material, newest: MaterialVersion | None) -> MaterialOut:
-    latest = None if newest is None else VersionOut(
+    latest = None if newest is None or newest.quarantined else VersionOut(
         id=newest.id, number=newest.number, filename=newest.filename, content_type=newest.content_type,
         size=newest.size, sha256=newest.sha256, uploaded_at=newest.uploaded_at)
     return MaterialOut(id=material.id, category=material.category, title=material.title,

@@ -1,5 +1,5 @@
 """JSON in, JSON out: each call is one service call; a broken rule answers 4xx with the message to show."""
-from flask import abort, jsonify, request, url_for
+from flask import abort, current_app, jsonify, request, url_for
 from flask_login import current_user
 
 from blueprints.commit_once import committed_or_refused
@@ -27,7 +27,8 @@ def _state(upload: ResumableUpload) -> dict:
             "parts": upload.part_count, "status": upload.status.value, "problem": upload.problem or None,
             "sha256": upload.sha256, "links_url": url_for("uploads.links", upload_id=upload.id),
             "complete_url": url_for("uploads.complete", upload_id=upload.id),
-            "state_url": url_for("uploads.state", upload_id=upload.id)}
+            "state_url": url_for("uploads.state", upload_id=upload.id),
+            "link_seconds": current_app.config["UPLOAD_PART_URL_SECONDS"]}
 
 
 @bp.route("", methods=["POST"])
@@ -41,7 +42,9 @@ def begin():
     with committed_or_refused():
         upload = uploads.begin(owner.facility, owner.partner, filename=body["filename"], size=size,
                                actor=current_user._get_current_object())
-    return jsonify(_state(upload)), 201
+        first = uploads.part_links(upload, list(range(1, min(uploads.FIRST_LINKS, upload.part_count) + 1)))
+    # The first parts' links come with it, so the first bytes leave without another round trip.
+    return jsonify(_state(upload) | {"links": {str(number): link for number, link in first.items()}}), 201
 
 
 @bp.route("/<string(length=32):upload_id>")
@@ -69,4 +72,5 @@ def complete(upload_id: str):
     upload = _own_or_404(upload_id)
     with committed_or_refused():
         uploads.complete(upload)
+    uploads.check_later(upload)
     return jsonify(_state(upload)), 422 if upload.status == UploadStatus.REJECTED else 200

@@ -53,10 +53,11 @@ def put(key: str, stream: BinaryIO, *, content_type: str = "application/octet-st
         raise StorageError(f"put {key}: {error}") from error
 
 
-def get(key: str, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
-    """The object's bytes, chunk by chunk."""
+def get(key: str, chunk_size: int = 1024 * 1024, *, first: int | None = None) -> Iterator[bytes]:
+    """The object's bytes, chunk by chunk (only its `first` bytes, if given: one ranged GET)."""
+    ranged = {"Range": f"bytes=0-{first - 1}"} if first else {}
     try:
-        body = _client().get_object(Bucket=_bucket(), Key=key)["Body"]
+        body = _client().get_object(Bucket=_bucket(), Key=key, **ranged)["Body"]
     except (BotoCoreError, ClientError) as error:
         raise StorageError(f"get {key}: {error}") from error
     try:
@@ -66,7 +67,7 @@ def get(key: str, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
 
 
 def head(key: str) -> dict | None:
-    """Size and type of an object, or None if there is none."""
+    """Size, type and ETag of an object, or None if there is none."""
     try:
         answer = _client().head_object(Bucket=_bucket(), Key=key)
     except ClientError as error:
@@ -75,7 +76,7 @@ def head(key: str) -> dict | None:
         raise StorageError(f"head {key}: {error}") from error
     except BotoCoreError as error:
         raise StorageError(f"head {key}: {error}") from error
-    return {"size": answer["ContentLength"], "content_type": answer.get("ContentType")}
+    return {"size": answer["ContentLength"], "content_type": answer.get("ContentType"), "etag": answer.get("ETag")}
 
 
 def delete(key: str) -> None:
@@ -133,9 +134,15 @@ def begin_upload(key: str, *, content_type: str = "application/octet-stream") ->
 
 def presigned_part(key: str, upload_id: str, number: int, *, seconds: int) -> str:
     """A link that accepts one PUT of part `number`, straight from the browser."""
-    return _client().generate_presigned_url(
+    return presigned_parts(key, upload_id, [number], seconds=seconds)[number]
+
+
+def presigned_parts(key: str, upload_id: str, numbers: list[int], *, seconds: int) -> dict[int, str]:
+    """Links for several parts, signed by one client (making a client costs more than signing 20 links)."""
+    client = _client()
+    return {number: client.generate_presigned_url(
         "upload_part", Params={"Bucket": _bucket(), "Key": key, "UploadId": upload_id, "PartNumber": number},
-        ExpiresIn=seconds)
+        ExpiresIn=seconds) for number in numbers}
 
 
 def uploaded_parts(key: str, upload_id: str) -> list[tuple[int, str, int]]:

@@ -76,7 +76,8 @@ class StoredFile:
     filename: str
     content_type: str
     size: int
-    sha256: str
+    #: None for a file sent in parts whose background check has not yet read it whole.
+    sha256: str | None
 
 
 def safe_filename(name: str | None, fallback: str = "dokumen") -> str:
@@ -151,6 +152,12 @@ def check_stored(key: str, *, filename: str | None, allowed: Iterable[str], max_
     return StoredFile(key, safe_filename(filename), content_type, size, digest.hexdigest())
 
 
+def check_head(key: str, *, filename: str | None, allowed: Iterable[str], max_bytes: int) -> str:
+    """The type of an object that arrived without passing through the portal, by its first bytes alone (one
+    ranged read), or the reason it is refused; the caller removes a refused object."""
+    return _accepted_type(read_head(key, SNIFF_BYTES), allowed, filename, max_bytes)
+
+
 def _accepted_type(head: bytes, allowed: Iterable[str], filename: str | None, max_bytes: int) -> str:
     """The content type the first bytes say, or the reason the file is refused (empty, or not allowed here),
     in words a person knows ("Word", "foto JPG/PNG"), whatever the file's name claims."""
@@ -209,7 +216,7 @@ def read_object(key: str) -> bytes:
 def read_head(key: str, size: int) -> bytes:
     """The first `size` bytes of an object (a file's header), without reading the rest."""
     head = b""
-    chunks = _read(key)
+    chunks = _read(key, first=size)
     try:
         for chunk in chunks:
             head += chunk
@@ -220,9 +227,9 @@ def read_head(key: str, size: int) -> bytes:
     return head[:size]
 
 
-def _read(key: str):
+def _read(key: str, first: int | None = None):
     try:
-        yield from storage.get(key)
+        yield from storage.get(key, first=first)
     except storage.StorageError as error:
         log.error("storage read failed: %s", error)
         raise DomainError(_l("The document store cannot be reached right now. Nothing was changed; "

@@ -23,6 +23,8 @@ AUDIT_ACTIONS = {
     "material.purged": _l("Deleted material purged"),
     "material.retention_expired": _l("Evidence photo removed after its retention period"),
     "material.version_lost": _l("Material file found missing"),
+    "material.checked": _l("Material file checked whole"),
+    "material.check_refused": _l("Material file refused by its check"),
 }
 
 LABELS = {MaterialCategory: MATERIAL_CATEGORY}

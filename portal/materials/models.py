@@ -69,7 +69,11 @@ class MaterialVersion(PairScoped, db.Model):
     #: Sniffed from the content, not taken from the browser.
     content_type: Mapped[str] = mapped_column(String(120))
     size: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    #: None while the background check reads a file the browser sent in parts (`portal.materials.uploads`): the
+    #: version is quarantined until then, listed as being checked and never downloadable.
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: Why the background check refused the file, in the words shown; it stays quarantined and its object is gone.
+    problem: Mapped[str | None] = mapped_column(Text)
     #: `f/<facility-id>/p/<partner-id>/materials/<random>`.
     storage_key: Mapped[str] = mapped_column(String(300), unique=True)
     #: A small JPEG beside the object, for images.
@@ -79,3 +83,8 @@ class MaterialVersion(PairScoped, db.Model):
 
     material: Mapped[Material] = relationship(back_populates="versions")
     uploaded_by: Mapped["User | None"] = relationship(lazy="joined")  # noqa: F821
+
+    @property
+    def quarantined(self) -> bool:
+        """Not yet checked whole (or refused by the check): shown as such, never offered for download."""
+        return self.sha256 is None

@@ -63,7 +63,8 @@ def upload_materials(facility: Organisation, partner: Organisation, uploads: lis
         db.session.add(material)
         db.session.flush()
         version = _store_version(material, upload, actor)
-        _refuse_duplicate(version, contribution)
+        if not version.quarantined:  # a quarantined file is compared when the background check has hashed it
+            _refuse_duplicate(version, contribution)
         audit.record(MaterialVerb.UPLOAD.action, actor=actor, object_type="material", object_id=material.id,
                      organisation=audit.party_of(actor, material.facility, material.partner), facility=facility, partner=partner,
                      after={"filename": version.filename, "category": category, "sha256": version.sha256,
@@ -194,6 +195,9 @@ def latest_versions(materials: list[Material]) -> dict[int, MaterialVersion]:
 
 def download_url(version: MaterialVersion, *, preview: bool = False, thumbnail: bool = False) -> str:
     """A short-lived link: inline only for a PDF or image preview, otherwise an attachment."""
+    if version.quarantined:
+        raise DomainError(version.problem or _l("This file is still being checked; it can be downloaded as soon as "
+                                                "the check is done. Reload the page in a moment."))
     key = version.thumbnail_key if thumbnail else version.storage_key
     if key is None:
         raise DomainError(_l("There is no preview of this file."))
@@ -213,10 +217,38 @@ def _store_version(material: Material, upload: Upload, actor: User) -> MaterialV
         material=material, facility_id=material.facility_id, partner_id=material.partner_id,
         number=1 + len(material.versions), filename=stored.filename, content_type=stored.content_type,
         size=stored.size, sha256=stored.sha256, storage_key=stored.key, uploaded_by=actor,
-        thumbnail_key=images.check_and_thumbnail(stored, prefix))
+        thumbnail_key=images.check_and_thumbnail(stored, prefix) if stored.sha256 else None)
     db.session.add(version)
     db.session.flush()
     return version
+
+
+def conclude_check(storage_key: str, checked: files.StoredFile | None, *, problem: str | None) -> None:
+    """The background check's word on a version made of a file sent in parts (`portal.materials.upload_checks`):
+    checked whole, it takes its fingerprint (and thumbnail) and may be downloaded, unless the pair has that file
+    already; refused, it stays quarantined with the reason, and its object goes."""
+    version = db.session.scalar(select(MaterialVersion).where(MaterialVersion.storage_key == storage_key))
+    if version is None:
+        return
+    material = version.material
+    if checked is not None:
+        version.sha256 = checked.sha256
+        try:
+            if version.number == 1:  # as upload_materials compares a first version, and add_version does not
+                _refuse_duplicate(version, material.contribution)
+            version.thumbnail_key = images.check_and_thumbnail(
+                checked, f"f/{material.facility_id}/p/{material.partner_id}/materials")
+        except DomainError as refusal:
+            version.sha256, problem = None, str(refusal.message)
+    where = dict(actor=None, object_type="material", object_id=material.id, facility=material.facility,
+                 partner=material.partner)
+    if problem is None:
+        audit.record("material.checked", **where, after={"version": version.number, "sha256": version.sha256})
+    else:
+        version.problem = problem
+        files.remove_after_commit(version.storage_key, db.session)
+        audit.record("material.check_refused", **where, after={"version": version.number, "problem": problem})
+    db.session.flush()
 
 
 class DuplicateFile(files.FileRefused):

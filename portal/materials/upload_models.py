@@ -14,6 +14,9 @@ from portal.extensions import db
 class UploadStatus(enum.StrEnum):
     #: Parts are arriving in storage; the object does not exist yet.
     UPLOADING = "uploading"
+    #: Proved whole when finished (every part at its size, the object their join by its ETag) and of an accepted
+    #: type by its first bytes: it may become a material's file, quarantined until the background check hashed it.
+    JOINED = "joined"
     #: Whole, of an accepted type by its content, hashed: it may now become a material's file.
     CHECKED = "checked"
     #: It failed a check; its object is gone and `problem` says why.
@@ -40,8 +43,12 @@ class ResumableUpload(PairScoped, db.Model):
     #: The object store's id of the multipart upload.
     multipart_id: Mapped[str] = mapped_column(String(300))
     status: Mapped[UploadStatus] = mapped_column(enum_column(UploadStatus), default=UploadStatus.UPLOADING)
+    #: The joined object's ETag (the MD5 of its parts' MD5s, "-" and their count), as finishing proved it: the
+    #: background check refuses an object that is no longer this one.
+    etag: Mapped[str | None] = mapped_column(String(80))
     #: Sniffed from the stored content once it is whole.
     content_type: Mapped[str | None] = mapped_column(String(120))
+    #: None until the background check has read the whole object.
     sha256: Mapped[str | None] = mapped_column(String(64))
     #: Why it was refused, in the words shown to the uploader.
     problem: Mapped[str] = mapped_column(Text, default="")

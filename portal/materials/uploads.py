@@ -2,16 +2,23 @@
 
 A partner on a shared rural link sends 8 MiB parts with presigned links; a
 dropped connection or a closed tab costs only the part in flight, because the
-store itself (ListParts) says which parts it already holds. Until the portal
-has joined the parts and checked the whole object (its size, its type by
-content, its SHA-256, an image's pixel count) nothing points at it: it is
-neither listed nor downloadable. Only a checked upload can become a
-material's file, once, by its uploader, for its own pair.
+store itself (ListParts) says which parts it already holds.
+
+Finishing proves what is cheap and leaves the reading to the background: every
+part at its size, the joined object of the announced size with the ETag of
+exactly those parts (S3's MD5 of their MD5s), its type by its first bytes and an
+image's pixel count by its header. The upload is then "joined": it may become a
+material's file at once, but that version has no SHA-256 and stays quarantined
+(listed as being checked, never downloadable) until the background check
+(`portal.materials.upload_checks`) has read the whole object, found it still that
+object, and hashed it. Only the uploader attaches an upload, once, for its own pair.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+import hashlib
 import logging
+import re
 import secrets
 
 from flask import current_app
@@ -24,6 +31,7 @@ from portal.core import images, storage, transactional_files as files
 from portal.core.columns import utcnow
 from portal.core.errors import DomainError
 from portal.extensions import db
+from portal.jobs import queue as jobs
 from portal.materials.upload_models import ResumableUpload, UploadStatus
 from portal.organisations.models import Organisation
 
@@ -31,8 +39,17 @@ log = logging.getLogger(__name__)
 
 #: The parts a browser may ask links for at once.
 MAX_LINKS = 20
+#: The links given with a new upload, for its first parts.
+FIRST_LINKS = 12
 #: S3 joins at most this many parts into one object.
 MAX_PARTS = 10_000
+#: The background check, by its dotted path (`portal.jobs.queue.run_later`).
+CHECK_JOB = "portal.materials.upload_checks.check_job"
+#: Statuses whose object is whole and may become a material's file.
+WHOLE = (UploadStatus.JOINED, UploadStatus.CHECKED)
+#: Said when the object in the store is not the one the parts make (or no longer is).
+NOT_WHOLE = _l("The file in the document store is not the one that was sent: it did not arrive whole, or it "
+               "changed after it arrived. It has been removed; please upload it again.")
 
 
 def begin(facility: Organisation, partner: Organisation, *, filename: str | None, size: int,
@@ -78,58 +95,92 @@ def part_links(upload: ResumableUpload, numbers: list[int]) -> dict[int, str]:
     wanted = sorted(set(numbers))
     if not wanted or len(wanted) > MAX_LINKS or wanted[0] < 1 or wanted[-1] > upload.part_count:
         raise DomainError(_l("Those parts do not belong to this file."))
-    seconds = current_app.config["UPLOAD_PART_URL_SECONDS"]
-    return {number: storage.presigned_part(upload.storage_key, upload.multipart_id, number, seconds=seconds)
-            for number in wanted}
+    return storage.presigned_parts(upload.storage_key, upload.multipart_id, wanted,
+                                   seconds=current_app.config["UPLOAD_PART_URL_SECONDS"])
 
 
 def complete(upload: ResumableUpload) -> ResumableUpload:
-    """Join the parts and check the whole file; a refused file is removed and the reason kept.
+    """Join the parts and prove the object whole without reading it; a refused file is removed and the reason kept.
 
-    The caller commits in both cases (a refusal is an outcome, not a failure to roll back).
+    The caller commits in both cases (a refusal is an outcome, not a failure to roll back), then calls
+    `check_later`: the whole-object check runs in the background.
     """
     if upload.status != UploadStatus.UPLOADING:
         return upload
-    parts = _parts(upload)
-    if sorted(number for number, _etag, _size in parts) != list(range(1, upload.part_count + 1)) \
-            or sum(size for _number, _etag, size in parts) != upload.size:
+    parts = sorted(_parts(upload))
+    if [number for number, _etag, _size in parts] != list(range(1, upload.part_count + 1)) \
+            or any(size != _expected_size(upload, number) for number, _etag, size in parts):
         raise DomainError(_l("Not every part of the file has arrived yet; the upload continues where it "
                              "stopped."))
     try:
         storage.complete_upload(upload.storage_key, upload.multipart_id,
-                                [(number, etag) for number, etag, _size in sorted(parts)])
+                                [(number, etag) for number, etag, _size in parts])
+        joined = storage.head(upload.storage_key)
     except storage.StorageError as error:
         log.error("could not join an upload: %s", error)
         raise files.StoreUnreachable() from error
-    try:  # the parts add up to upload.size (checked above): the limit is the real one, as a refusal names it
-        stored = files.check_stored(upload.storage_key, filename=upload.filename,
-                                    allowed=current_app.config["MATERIAL_TYPES"],
-                                    max_bytes=current_app.config["MATERIAL_MAX_BYTES"])
-        images.refuse_pixel_bomb(stored)
-    except DomainError as refusal:
-        _reject(upload, refusal.message)
+    expected = multipart_etag([etag for _number, etag, _size in parts])
+    if joined is None or joined["size"] != upload.size or (expected and bare_etag(joined["etag"]) != expected):
+        log.error("upload %s joined as %s, not %s bytes with ETag %s", upload.id, joined, upload.size, expected)
+        reject(upload, NOT_WHOLE)
         return upload
-    upload.content_type, upload.sha256 = stored.content_type, stored.sha256
-    upload.status, upload.checked_at = UploadStatus.CHECKED, utcnow()
+    try:  # the parts add up to upload.size (checked above): the limit is the real one, as a refusal names it
+        content_type = files.check_head(upload.storage_key, filename=upload.filename,
+                                        allowed=current_app.config["MATERIAL_TYPES"],
+                                        max_bytes=current_app.config["MATERIAL_MAX_BYTES"])
+        images.refuse_pixel_bomb(_stored(upload, content_type))
+    except DomainError as refusal:
+        reject(upload, refusal.message)
+        return upload
+    upload.content_type, upload.etag = content_type, bare_etag(joined["etag"])
+    upload.status = UploadStatus.JOINED
     db.session.flush()
     return upload
 
 
+def multipart_etag(part_etags: list[str]) -> str | None:
+    """The ETag S3 gives the join of parts with these ETags (the MD5 of their MD5s, "-" and their count); None
+    where a part's ETag is not its MD5 (a store encrypting with keys of its own): then the size alone proves it."""
+    bare = [bare_etag(etag) for etag in part_etags]
+    if not bare or not all(re.fullmatch(r"[0-9a-f]{32}", etag) for etag in bare):
+        return None
+    return f"{hashlib.md5(b''.join(bytes.fromhex(etag) for etag in bare)).hexdigest()}-{len(bare)}"
+
+
+def bare_etag(etag: str | None) -> str:
+    return (etag or "").strip('"').lower()
+
+
+def check_later(upload: ResumableUpload) -> None:
+    """Once the caller has committed: the whole-object check of a joined upload, in the background."""
+    if upload.status == UploadStatus.JOINED:
+        jobs.run_later(CHECK_JOB, upload.id)
+
+
 def attach(upload_ids: list[str], facility: Organisation, partner: Organisation,
            actor: User) -> list[files.StoredFile]:
-    """The checked files the actor uploaded for this pair, now taken by a material (each only once)."""
+    """The whole files the actor uploaded for this pair, now taken by a material (each only once); one the
+    background check has not yet hashed comes without its SHA-256, and its version stays quarantined."""
     stored = []
     for upload_id in dict.fromkeys(upload_ids):
-        upload = own_upload(upload_id, actor)
-        if upload is None or (upload.facility_id, upload.partner_id) != (facility.id, partner.id) \
-                or upload.status != UploadStatus.CHECKED:
+        # Locked: the background check concludes either before this (the file comes hashed) or after (on the version).
+        upload = db.session.scalar(select(ResumableUpload).where(ResumableUpload.id == upload_id)
+                                   .with_for_update(of=ResumableUpload).execution_options(populate_existing=True))
+        ours = upload is not None and upload.uploaded_by_id == actor.id \
+            and (upload.facility_id, upload.partner_id) == (facility.id, partner.id)
+        if ours and upload.status == UploadStatus.REJECTED and upload.problem:
+            raise files.FileRefused(upload.problem)
+        if not ours or upload.status not in WHOLE:
             raise files.FileRefused(_l("An uploaded file could not be found or is not checked yet; please choose "
                                        "it again."))
         upload.status = UploadStatus.ATTACHED
-        stored.append(files.StoredFile(upload.storage_key, upload.filename, upload.content_type, upload.size,
-                                       upload.sha256))
+        stored.append(_stored(upload, upload.content_type))
     db.session.flush()
     return stored
+
+
+def _stored(upload: ResumableUpload, content_type: str) -> files.StoredFile:
+    return files.StoredFile(upload.storage_key, upload.filename, content_type, upload.size, upload.sha256)
 
 
 def _unattached_since(older_than: timedelta, now: datetime | None, prefix: str):
@@ -176,7 +227,8 @@ def _expected_size(upload: ResumableUpload, number: int) -> int:
     return upload.part_size if number < upload.part_count else upload.size - upload.part_size * (upload.part_count - 1)
 
 
-def _reject(upload: ResumableUpload, problem) -> None:
+def reject(upload: ResumableUpload, problem) -> None:
+    """Refuse an upload not yet a material's file: its object goes after the commit, the reason stays."""
     upload.status, upload.problem, upload.checked_at = UploadStatus.REJECTED, str(problem), utcnow()
     files.remove_after_commit(upload.storage_key, db.session)
     db.session.flush()

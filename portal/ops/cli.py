@@ -161,7 +161,8 @@ def storage_reconcile(fix: bool, prefix: str, grace_minutes: int, abandoned_hour
         click.echo(f"{what} {row_id} without its object: {key}")
     if fix:
         click.echo(f"Removed {report.removed_objects} object(s) and {report.removed_rows} row(s); "
-                   f"aborted {report.aborted_uploads} unfinished upload(s).")
+                   f"aborted {report.aborted_uploads} unfinished upload(s); checked {report.checked_uploads} "
+                   "upload(s) whose background check had not run.")
     unrepaired = [row for row in report.missing_objects if row[0] != "material_version"] if fix else (
         report.orphan_objects + report.missing_objects + report.abandoned_uploads
         + ([report.unattached_uploads] if report.unattached_uploads else []))

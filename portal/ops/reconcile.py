@@ -17,7 +17,7 @@ from portal.audit import chain as audit
 from portal.core import storage
 from portal.extensions import db
 from portal.jobs import made_files as file_jobs
-from portal.materials import uploads
+from portal.materials import upload_checks, uploads
 from portal.materials.models import MaterialVersion
 from portal.public.news_models import NewsPhoto
 
@@ -40,6 +40,8 @@ class Report:
     removed_objects: int = 0
     removed_rows: int = 0
     aborted_uploads: int = 0
+    #: Uploads whose background check had waited longer than the grace period, checked now.
+    checked_uploads: int = 0
 
     @property
     def clean(self) -> bool:
@@ -77,6 +79,9 @@ def reconcile(*, fix: bool = False, prefix: str = "", now: datetime | None = Non
         for what, row_id, key in report.missing_objects:
             if what == "material_version":
                 report.removed_rows += _forget_version(row_id, key)
+        for upload_id in upload_checks.waiting_since(grace, now, prefix):  # a worker stopped before checking them
+            upload_checks.check_job(upload_id)  # commits what was fixed above, then its own conclusion
+            report.checked_uploads += 1
     return report
 
 
@@ -84,8 +89,9 @@ def _rows() -> dict[str, tuple[str, int]]:
     rows: dict[str, tuple[str, int]] = {}
     for row_id, key in db.session.execute(select(AgreementDocument.id, AgreementDocument.storage_key)):
         rows[key] = ("agreement_document", row_id)
-    for row_id, key, thumbnail in db.session.execute(
-            select(MaterialVersion.id, MaterialVersion.storage_key, MaterialVersion.thumbnail_key)):
+    for row_id, key, thumbnail in db.session.execute(  # a version its check refused has no object, by design
+            select(MaterialVersion.id, MaterialVersion.storage_key, MaterialVersion.thumbnail_key)
+            .where(MaterialVersion.problem.is_(None))):
         rows[key] = ("material_version", row_id)
         if thumbnail:
             rows[thumbnail] = ("material_thumbnail", row_id)

@@ -72,7 +72,7 @@ def candidates(item: NewsItem) -> list[MaterialVersion]:
     latest = (select(MaterialVersion)
               .join(Material, Material.id == MaterialVersion.material_id)
               .where(Material.facility_id == item.facility_id, Material.deleted_at.is_(None),
-                     MaterialVersion.content_type.in_(images.IMAGE_TYPES))
+                     MaterialVersion.content_type.in_(images.IMAGE_TYPES), MaterialVersion.sha256.is_not(None))
               .order_by(MaterialVersion.uploaded_at.desc(), MaterialVersion.id.desc()).limit(60))
     return list(db.session.scalars(latest))
 

@@ -1,14 +1,22 @@
 // Resumable uploads for forms marked data-resumable-upload: each chosen file goes straight to the object
-// store in parts (presigned links from the portal), four at a time. A dropped connection costs only the parts
-// in flight: sending resumes when the network returns, and after a reload choosing the same file again picks up
-// where the store says it stopped. When every file is whole and checked by the portal, the form is posted with
-// the uploads' ids instead of the files. Without this script (or without fetch and Blob.slice) the form posts
-// the files itself, as before.
+// store in parts (presigned links from the portal), four at a time. The links are asked for ahead of need, a
+// batch at a time, so no part waits on the portal; the bar is drawn a few times a second, not on every progress
+// event. A dropped connection costs only the parts in flight: sending resumes when the network returns, and after
+// a reload choosing the same file again picks up where the store says it stopped. When every file is whole (the
+// portal proves it without reading it; its full check runs in the background and the file stays quarantined
+// until then), the form is posted with the uploads' ids instead of the files. Without this script (or without
+// fetch and Blob.slice) the form posts the files itself, as before.
 (function () {
   "use strict";
   if (!window.fetch || !window.Blob || !Blob.prototype.slice || !window.localStorage) { return; }
 
   var PARALLEL = 4;
+  // Links asked at once (the portal gives at most 20), and how few may be left before the next batch is asked.
+  var BATCH = 12, LOW = PARALLEL + 2;
+  // The bar and its text are drawn at most this often.
+  var DRAW_MS = 250;
+  // A whole upload that needs no more sending: the portal joined it (and checks it in the background) or checked it.
+  var WHOLE = { joined: true, checked: true };
 
   function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
 
@@ -85,6 +93,42 @@
     this.say(this.data.msgSending.replace("{percent}", percent) + (left ? " · " + left : ""));
   };
 
+  // Presigned links for the parts in `todo`, in that order, asked for a batch at a time before they are needed
+  // (a new upload brings the first ones); one ask at a time, and a link older than half its life is asked for
+  // again rather than used.
+  function Links(uploader, upload, todo) {
+    var ready = [], asking = null, freshFor = (upload.link_seconds || 900) * 500;
+    if (upload.links) {  // a new upload comes with its first links: taken once, for the parts still to send
+      var given = upload.links, at = Date.now();
+      upload.links = null;
+      todo.slice().forEach(function (n) {
+        if (!given[String(n)]) { return; }
+        todo.splice(todo.indexOf(n), 1);
+        ready.push({ number: n, link: given[String(n)], asked: at });
+      });
+    }
+    function refill() {
+      if (asking || !todo.length) { return; }
+      var batch = todo.splice(0, BATCH), asked = Date.now();
+      asking = uploader.call(upload.links_url, "POST", { parts: batch }).then(function (answer) {
+        asking = null;
+        batch.forEach(function (n) { ready.push({ number: n, link: answer.links[String(n)], asked: asked }); });
+      }, function (error) {
+        asking = null;
+        Array.prototype.unshift.apply(todo, batch);
+        throw error;
+      });
+      asking.catch(function () {});  // the worker waiting on it hears of the failure
+    }
+    // The next part to send and its link, or null when every part has been handed out.
+    this.next = function next() {
+      while (ready.length && Date.now() - ready[0].asked > freshFor) { todo.unshift(ready.shift().number); }
+      if (ready.length <= LOW) { refill(); }
+      if (ready.length) { return Promise.resolve(ready.shift()); }
+      return asking ? asking.then(next) : Promise.resolve(null);
+    };
+  }
+
   // The upload this file had before (same file, same pair, same form), or a new one.
   Uploader.prototype.open = function (file) {
     var self = this, memory = "mitrapas-upload:" + this.data.owner + ":" + file.name + ":" + file.size + ":" +
@@ -92,7 +136,7 @@
     var earlier = localStorage.getItem(memory);
     var resumed = earlier ? this.call(earlier, "GET").catch(function () { return null; }) : Promise.resolve(null);
     return resumed.then(function (upload) {
-      if (upload && (upload.status === "uploading" || upload.status === "checked")) { upload.memory = memory; return upload; }
+      if (upload && (upload.status === "uploading" || WHOLE[upload.status])) { upload.memory = memory; return upload; }
       var wanted = { filename: file.name, size: file.size };
       wanted[self.data.ownerKind] = parseInt(self.data.ownerId, 10);
       return self.call(self.data.resumableUpload, "POST", wanted).then(function (fresh) {
@@ -124,14 +168,20 @@
   // Send every part the store does not hold yet; after a failure, wait for the network and ask the store again.
   Uploader.prototype.send = function (upload, file, position) {
     var self = this, startedAt = Date.now(), attempt = 0;
-    var inFlight = {}, doneBytes = 0, startBytes = 0;
+    var inFlight = {}, doneBytes = 0, startBytes = 0, drawing = null, drawnAt = 0;
     function partBytes(number) {
       return number < upload.parts ? upload.part_size : upload.size - upload.part_size * (upload.parts - 1);
     }
-    function report() {
+    function draw() {
+      drawing = null;
+      drawnAt = Date.now();
       var sent = doneBytes;
       Object.keys(inFlight).forEach(function (n) { sent += inFlight[n]; });
       self.show(position.before + sent, position.total, position.before + startBytes, startedAt);
+    }
+    // Progress events come many times a second per part: the bar follows at most every DRAW_MS.
+    function report() {
+      if (drawing === null) { drawing = setTimeout(draw, Math.max(0, DRAW_MS - (Date.now() - drawnAt))); }
     }
     function round(finished) {
       var todo = [], held = {};
@@ -140,23 +190,26 @@
       for (var n = 1; n <= upload.parts; n++) { if (held[n]) { doneBytes += partBytes(n); } else { todo.push(n); } }
       if (attempt === 0) { startBytes = doneBytes; }
       report();
-      var failed = null;
+      var failed = null, links = new Links(self, upload, todo);
       function worker() {
-        var number = todo.shift();
-        if (number === undefined || failed) { return Promise.resolve(); }
-        return self.call(upload.links_url, "POST", { parts: [number] }).then(function (answer) {
+        if (failed) { return Promise.resolve(); }
+        var number = null;
+        return links.next().then(function (next) {
+          if (next === null || failed) { return; }
+          number = next.number;
           inFlight[number] = 0;
-          return self.sendPart(upload, file, number, answer.links[String(number)], function (n, loaded) {
+          return self.sendPart(upload, file, number, next.link, function (n, loaded) {
             inFlight[n] = loaded; report();
+          }).then(function () {
+            delete inFlight[number]; doneBytes += partBytes(number); report();
+            return worker();
           });
-        }).then(function () {
-          delete inFlight[number]; doneBytes += partBytes(number); report();
-          return worker();
-        }, function (error) { delete inFlight[number]; failed = failed || error; });
+        }).catch(function (error) { if (number !== null) { delete inFlight[number]; } failed = failed || error; });
       }
       var workers = [];
       for (var i = 0; i < PARALLEL; i++) { workers.push(worker()); }
       return Promise.all(workers).then(function () {
+        if (drawing !== null) { clearTimeout(drawing); draw(); }
         if (!failed) { return; }
         if (failed.refused) { throw failed; }
         return recover();
@@ -173,13 +226,14 @@
           return recover();
         });
     }
-    if (upload.status === "checked") { return Promise.resolve(); }
+    if (WHOLE[upload.status]) { return Promise.resolve(); }
     return round(upload.finished || []);
   };
 
-  // Join and check the file; a refused file is gone from the store, so it is forgotten here too.
+  // Join the file and have the portal prove it whole (it reads it in the background); a refused file is gone
+  // from the store, so it is forgotten here too.
   Uploader.prototype.finish = function (upload) {
-    if (upload.status === "checked") { return Promise.resolve(upload); }
+    if (WHOLE[upload.status]) { return Promise.resolve(upload); }
     this.say(this.data.msgChecking);
     return this.call(upload.complete_url, "POST", {}).then(function (done) {
       done.memory = upload.memory;

@@ -1,19 +1,23 @@
 """A partner on a poor link sends a large file straight to storage in parts, resumes after a cut, and the
-portal lets it become a material only once it has checked the whole file."""
+portal proves it whole when it is finished; the material made of it stays quarantined until the background
+check has read the whole file, which refuses an object that is not the one sent."""
 from datetime import timedelta
 import hashlib
+import io
 import os
 import urllib.request
 
 import pytest
 from sqlalchemy import func, select
 
+from portal.audit.models import AuditEntry
 from portal.core import storage
 from portal.core.columns import utcnow
 from portal.core.tenancy import unscoped
 from portal.extensions import db
+from portal.materials import upload_checks, uploads
 from portal.materials.models import Material, MaterialVersion
-from portal.materials.upload_models import ResumableUpload, UploadStatus
+from portal.materials.upload_models import ResumableUpload
 from portal.ops import reconcile
 from portal.organisations.partnership_models import Partnership
 from tests import hostile_files
@@ -183,3 +187,134 @@ def test_reconcile_removes_uploads_never_attached_after_a_day(pks, login_as, sma
         assert db.session.scalar(select(func.count()).select_from(ResumableUpload)) == 0
         assert [u for u in storage.unfinished_uploads(ours)] == []
     assert storage.head(key) is None
+
+
+@pytest.fixture
+def held_checks(monkeypatch):
+    """The background checks asked for, held until the test runs them (inline, they would run at once)."""
+    held: list[str] = []
+    monkeypatch.setattr(uploads.jobs, "run_later", lambda job, upload_id: held.append(upload_id))
+    return held
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """How many bytes each read of the store asked for (None: the whole object)."""
+    asked: list[int | None] = []
+    real_get = storage.get
+
+    def get(key, chunk_size=1024 * 1024, *, first=None):
+        asked.append(first)
+        return real_get(key, chunk_size, first=first)
+
+    monkeypatch.setattr(storage, "get", get)
+    return asked
+
+
+def version_of(upload_id: str) -> MaterialVersion:
+    with unscoped("the test reads the version made of its upload"):
+        key = db.session.get(ResumableUpload, upload_id).storage_key
+        version = db.session.scalar(select(MaterialVersion).where(MaterialVersion.storage_key == key))
+        db.session.refresh(version)
+        return version
+
+
+def run_check(upload_id: str, pks) -> None:
+    """The background job, as the worker runs it: for no request, committing its own transaction."""
+    upload_checks.check_job(upload_id)
+    with unscoped("the job's commit expired the test's own records: they are read again"):
+        assert pks.partner.slug and pks.facility.id
+
+
+def entries(action: str) -> list[AuditEntry]:
+    with unscoped("the test reads the audit trail"):
+        return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)).all()
+
+
+def test_finishing_proves_the_file_whole_without_reading_it_and_the_material_waits_quarantined(
+        pks, login_as, small_parts, held_checks, reads):
+    web = login_as(pks.partner_member)
+    browser = browser_of(web, pks.partner.slug)
+    content = pdf_of(17 * MiB)
+    upload = browser.open(len(content), "modul-besar.pdf", pair=pair_of(pks))
+    browser.send(upload, content)
+    status, joined = browser.complete(upload)
+    assert status == 200 and joined["status"] == "joined" and joined["sha256"] is None
+    assert reads and None not in reads and max(reads) <= 64 * 1024, "finishing read only the file's first bytes"
+    assert held_checks == [upload["id"]]
+
+    page = attach(web, pks, upload["id"], description="Modul besar")
+    assert "1 berkas telah diunggah." in page.text and "Sedang diperiksa" in page.text  # listed, not as checked
+    version = version_of(upload["id"])
+    assert version.quarantined and version.sha256 is None
+    show = f"/o/{pks.partner.slug}/materials/{version.material_id}"
+    assert "Sedang diperiksa" in web.get(show).text
+    refused = web.get(f"{show}/versions/{version.id}/download", follow_redirects=True)
+    assert "Berkas ini masih diperiksa" in refused.text
+    assert not entries("material.checked")
+
+    # The worker never ran (stopped, say): storage-reconcile asks for the checks that waited too long.
+    with unscoped("reconciliation sees every tenant"):
+        report = reconcile.reconcile(fix=True, prefix=f"f/{pks.facility.id}/p/{pks.partner.id}/",
+                                     now=utcnow() + reconcile.GRACE + timedelta(minutes=1))
+    assert report.checked_uploads == 1
+    version = version_of(upload["id"])
+    assert version.sha256 == hashlib.sha256(content).hexdigest() and not version.quarantined
+    assert [entry.changes["after"]["sha256"] for entry in entries("material.checked")] == [version.sha256]
+    download = web.get(f"{show}/versions/{version.id}/download")
+    with urllib.request.urlopen(download.headers["Location"]) as response:
+        assert hashlib.sha256(response.read()).hexdigest() == version.sha256
+
+
+def test_an_object_changed_after_finishing_is_refused_by_the_check_and_stays_quarantined(
+        pks, login_as, small_parts, held_checks):
+    web = login_as(pks.partner_member)
+    browser = browser_of(web, pks.partner.slug)
+    content = pdf_of(11 * MiB)
+    upload = browser.open(len(content), "laporan-akhir.pdf", pair=pair_of(pks))
+    browser.send(upload, content)
+    assert browser.complete(upload)[1]["status"] == "joined"
+    attach(web, pks, upload["id"])
+    version = version_of(upload["id"])
+    corrupted = bytearray(content)
+    corrupted[-1] ^= 0xFF  # same size, same type: only the whole-object check can tell
+    storage.put(version.storage_key, io.BytesIO(bytes(corrupted)))
+
+    run_check(upload["id"], pks)
+    version = version_of(upload["id"])
+    assert version.quarantined and "tidak sama dengan yang dikirim" in version.problem
+    assert storage.head(version.storage_key) is None  # removed
+    page = web.get(f"/o/{pks.partner.slug}/materials/{version.material_id}").text
+    assert "Ditolak" in page and "tidak sama dengan yang dikirim" in page
+    refused = web.get(f"/o/{pks.partner.slug}/materials/{version.material_id}/versions/{version.id}/download",
+                      follow_redirects=True)
+    assert "tidak sama dengan yang dikirim" in refused.text
+    assert [entry.changes["after"]["problem"] for entry in entries("material.check_refused")] == [version.problem]
+    run_check(upload["id"], pks)  # asked twice (a queue may deliver twice): concluded once
+    assert len(entries("material.check_refused")) == 1
+    with unscoped("reconciliation sees every tenant"):
+        assert reconcile.reconcile(prefix=f"f/{pks.facility.id}/p/{pks.partner.id}/").missing_objects == []
+
+
+def test_a_file_the_check_refused_before_the_form_came_is_refused_with_its_reason(
+        pks, login_as, small_parts, held_checks):
+    web = login_as(pks.partner_member)
+    browser = browser_of(web, pks.partner.slug)
+    content = pdf_of(6 * MiB)
+    upload = browser.open(len(content), "ganda.pdf", pair=pair_of(pks))
+    browser.send(upload, content)
+    browser.complete(upload)
+    with unscoped("the test overwrites the joined object"):
+        key = db.session.get(ResumableUpload, upload["id"]).storage_key
+    storage.put(key, io.BytesIO(pdf_of(6 * MiB)))
+    run_check(upload["id"], pks)
+    assert browser.state(upload)["status"] == "rejected"
+    page = attach(web, pks, upload["id"])
+    assert "tidak sama dengan yang dikirim" in page.text and materials_count() == 0
+
+
+def test_the_multipart_etag_is_the_one_the_store_gives_the_joined_object():
+    parts = [b"a" * 10, b"b" * 7]
+    expected = hashlib.md5(b"".join(hashlib.md5(part).digest() for part in parts)).hexdigest() + "-2"
+    assert uploads.multipart_etag([f'"{hashlib.md5(part).hexdigest()}"' for part in parts]) == expected
+    assert uploads.multipart_etag(['"not-an-md5"']) is None  # a store's own ETags: the size alone proves it
