@@ -43,6 +43,10 @@ DATA_VERSION_KEY = "data:version"
 ABOUT = "signed-in pages"
 #: The portal's data version, as this process has read it (`data_versions`: it never goes back).
 DATA_VERSION = data_versions.DataVersion(DATA_VERSION_KEY, ABOUT)
+#: Moved on with every organisation's or person's version and read by every request: few threads read one
+#: organisation's counter, every thread reads this one, so a store that went back (a failover that lost recent
+#: increments, a snapshot restored) is noticed at once, and every kept page is retired.
+WRITES = data_versions.DataVersion(f"{DATA_VERSION_KEY}:writes", ABOUT)
 _versions: dict[str, data_versions.DataVersion] = {}
 
 
@@ -79,8 +83,10 @@ def answer_if_kept():
         return None
     key = _key()
     mine = (DATA_VERSION, version_of("person", session["_user_id"]))
-    found = data_versions.ask("get_many", *(version.key for version in mine), key, about=ABOUT)
-    versions = _checked(mine, found and found[:-1])
+    found = data_versions.ask("get_many", WRITES.key, *(version.key for version in mine), key, about=ABOUT)
+    if found is None or _went_back(found[0]):
+        return None
+    versions = _checked(mine, found[1:-1])
     if versions is None:
         return None
     kept = found[-1]
@@ -88,6 +94,18 @@ def answer_if_kept():
         return Response(kept[1], content_type=kept[2])
     g.session_page = (key, versions)
     return None
+
+
+def _went_back(writes) -> bool:
+    """Whether the store is behind the writes this thread saw: then no kept page is trusted (all are retired)."""
+    if (0 if writes is None else int(writes)) >= WRITES.highest:
+        WRITES.checked(writes)
+        return False
+    current_app.logger.warning("signed-in pages: the store lost writes (%s, after %s): every kept page is retired",
+                               writes, WRITES.highest)
+    WRITES.checked(writes)
+    DATA_VERSION.move_on()
+    return True
 
 
 def _checked(versions, stored) -> dict[str, int] | None:
@@ -159,7 +177,7 @@ def move_on(reach: Reach | None = None) -> None:
         moving = [DATA_VERSION]
     else:
         moving = [version_of("org", organisation) for organisation in sorted(reach.organisations)] \
-            + [version_of("person", person) for person in sorted(reach.persons)]
+            + [version_of("person", person) for person in sorted(reach.persons)] + [WRITES]
     if not all([version.move_on() for version in moving]):
         current_app.logger.error("signed-in pages: a data version could not be moved on; kept pages expire "
                                  "after SESSION_PAGE_SECONDS")

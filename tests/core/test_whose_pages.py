@@ -6,6 +6,7 @@ their next page (issue 36).
 A committed write retires the kept pages of the organisations and people it reaches (portal/core/whose_pages.py);
 one that cannot say whom it reaches retires everyone's. These tests commit, so they use a database of their own."""
 from datetime import date, timedelta
+import threading
 
 import pytest
 from sqlalchemy import event, select, text, update
@@ -213,3 +214,26 @@ PAPUA_READERS = {"papua", "partner", "papua_office", "ditjenpas"}
         "a plain SQL update", "a notice", "a password's hash upgraded", "a name changed"])
 def test_a_committed_write_moves_on_the_versions_of_whom_it_reaches(committing_app, country, change, moved):
     assert moved_by(committing_app, country, change) == moved
+
+
+def test_a_store_gone_back_to_before_a_session_ended_answers_none_of_its_kept_pages(committing_app, country):
+    """Redis restored from a snapshot (or failed over to a replica that lost recent writes) holds a page kept for
+    a session, and the person's version it was kept at, from before the session was ended in another worker. This
+    thread never read that person's newer version; it read the writes counter moved with it, on someone else's
+    page, and finds the store behind it."""
+    analyst, colleague = signed_in(committing_app, country["bengkulu_office"]), signed_in(committing_app,
+                                                                                          country["papua_office"])
+    with committing_app.app_context():
+        store = cache.cache._cache  # the tests' store: cachelib's SimpleCache, one dict of (expiry, value)
+        snapshot = dict(store)
+
+    def elsewhere():
+        with committing_app.app_context(), unscoped("test: the analyst ends every session from another device"):
+            login_sessions.end_all(db.session.get(User, country["bengkulu_office"]["person"]))
+            db.session.commit()
+    worker = threading.Thread(target=elsewhere)
+    worker.start(), worker.join()
+    colleague.get(page_of(country["papua_office"]))
+    store.update(snapshot)
+    answer = analyst.get(page_of(country["bengkulu_office"]))
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
