@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--browser-mib", type=int, default=256)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", choices=("client", "browser"), help="one of the two comparisons")
+    parser.add_argument("--trace", action="store_true", help="when each request of the portal's page began and ended")
     args = parser.parse_args(argv)
     with ExitStack() as resources:
         print("Starting the deployed stack ...", flush=True)
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
         folder = Path(resources.enter_context(tempfile.TemporaryDirectory(prefix="mitrapas-bench-uploads-")))
         if args.only != "client":
             browser_uploads.run(stack, pdf_of(folder / "rekaman-browser.pdf", args.browser_mib), rounds=args.rounds,
-                                intern=INTERN, part=PART, parallel=PARALLEL)
+                                intern=INTERN, part=PART, parallel=PARALLEL, trace=args.trace)
         if args.only == "browser":
             return
         path = pdf_of(folder / "rekaman-sesi.pdf", args.mib)
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
             sent.append(transfer)
             checked.append(whole)
             print(f"round {round_number + 1}: boto3 {args.mib / baseline[-1]:.1f} MiB/s, portal transfer "
-                  f"{args.mib / transfer:.1f} MiB/s, until checked {args.mib / whole:.1f} MiB/s", flush=True)
+                  f"{args.mib / transfer:.1f} MiB/s, until proved whole {args.mib / whole:.1f} MiB/s", flush=True)
         attached = intern.post(f"/o/{org}/materials/new?pair={pair}",
                                {"category": "report", "agreement": "0", "uploaded-0": upload_id})
         assert attached.status_code == 302, attached.text[-1000:]
