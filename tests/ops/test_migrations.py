@@ -1,9 +1,11 @@
 """Migrations: an empty database upgraded to head has exactly the models' schema, both ways."""
 from datetime import datetime, timezone
+from functools import partial
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
+
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
@@ -63,6 +65,14 @@ def test_upgrading_seals_the_totp_secrets_stored_before_and_downgrading_opens_th
         engine.dispose()
 
 
+def live_policies(engine) -> list:
+    """Every Row-Level Security policy as the database holds it now."""
+    with engine.connect() as connection:
+        return connection.execute(text(
+            "SELECT tablename, policyname, cmd, permissive, roles, qual, with_check FROM pg_policies "
+            "ORDER BY tablename, policyname")).all()
+
+
 def test_the_one_pair_rule_migration_gives_back_the_policies_it_found():
     """0035 rewrites thirteen policies to call its two functions; its downgrade restores each as 0034 had it."""
     with fresh_database("policies") as database:
@@ -71,11 +81,7 @@ def test_the_one_pair_rule_migration_gives_back_the_policies_it_found():
         app = make_app(database)
         engine = create_engine(database.owner_url)
 
-        def policies():
-            with engine.connect() as connection:
-                return connection.execute(text(
-                    "SELECT tablename, policyname, cmd, permissive, roles, qual, with_check FROM pg_policies "
-                    "ORDER BY tablename, policyname")).all()
+        policies = partial(live_policies, engine)
         with app.app_context():
             after = policies()
             downgrade(revision="0034")
@@ -101,11 +107,7 @@ def test_the_people_policies_migration_gives_back_the_policies_it_found():
         app = make_app(database)
         engine = create_engine(database.owner_url)
 
-        def policies():
-            with engine.connect() as connection:
-                return connection.execute(text(
-                    "SELECT tablename, policyname, cmd, permissive, roles, qual, with_check FROM pg_policies "
-                    "ORDER BY tablename, policyname")).all()
+        policies = partial(live_policies, engine)
 
         def functions():
             with engine.connect() as connection:
