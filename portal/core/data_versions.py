@@ -6,7 +6,8 @@ again at 1 when a write increments it, and a store restored from a snapshot (or 
 failover) holds an older counter together with the pages kept at it. So:
 
 - a counter is never used below `FLOOR`: one that is missing, or was just made again by an increment, is
-  increased by a random number above `FLOOR`, so it cannot meet the pages kept under an earlier one;
+  increased by a random number above `FLOOR` (and above the highest this thread read of it), so it cannot meet
+  the pages kept under an earlier one;
 - each thread remembers the highest version it read and, finding the store behind it, increases the store past
   it (`JUMP` ahead). Threads, not processes: a thread's reads follow one another, so a lower number is the store
   going back, never another thread's read overtaking this one's.
@@ -69,7 +70,7 @@ class DataVersion:
         whatever else was asked); None when the store did not answer a repair."""
         value = int(stored) if stored is not None else None
         if value is None or value < FLOOR:
-            return self._increase(FLOOR + secrets.randbelow(RANDOM_SPAN))
+            return self._increase(FLOOR + secrets.randbelow(RANDOM_SPAN) + self.highest)
         if value < self.highest:
             current_app.logger.warning("%s: the store's version went back from %s to %s; moving it past both",
                                        self.about, self.highest, value)
