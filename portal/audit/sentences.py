@@ -125,6 +125,8 @@ SENTENCES = {
     "material.purged": _l("The deleted material %(record)s was removed for good"),
     "material.retention_expired": _l("The evidence photo %(record)s was removed after its retention period"),
     "material.version_lost": _l("A file of the material %(record)s was found missing from storage"),
+    "material.checked": _l("The file of the material %(record)s was checked whole and may now be downloaded"),
+    "material.check_refused": _l("The file of the material %(record)s was refused by its check"),
     "organisation.public_page_on": _l("%(who)s turned on the public page of %(record)s"),
     "organisation.public_page_off": _l("%(who)s turned off the public page of %(record)s"),
     "organisation.news_approval_changed": _l("%(who)s changed who approves the news of %(record)s"),
@@ -144,7 +146,7 @@ SOMETHING_CHANGED = _l("%(who)s made a change to %(record)s")
 
 #: What a change's fields are called; a key not here is shown with the technical details.
 FIELD_LABELS = {
-    "status": _l("Status"), "reason": _l("Reason"), "title": _l("Title"), "type": _l("Type"),
+    "status": _l("Status"), "reason": _l("Reason"), "problem": _l("Why it was refused"), "title": _l("Title"), "type": _l("Type"),
     "category": _l("Category"), "filename": _l("File"), "size": _l("Size"), "version": _l("Version"),
     "role": _l("Role"), "access_until": _l("Access until"), "organisation": _l("Organisation"),
     "focus": _l("Focus of the partnership"), "partner": _l("Partner"), "name": _l("Name"),
@@ -180,6 +182,8 @@ SHOWN = {
     "partnership.created": ("focus",),
     "material.uploaded": ("category", "agreement"),
     "material.version_added": ("version",),
+    "material.checked": ("version",),
+    "material.check_refused": ("version", "problem"),
     "agreement.document_added": ("version",),
     "agreement.scan_uploaded": ("version",),
     "signing_certificate.issued": (),
