@@ -61,10 +61,6 @@ class Reach:
         self.facilities |= other.facilities
         self.everyone = self.everyone or other.everyone
 
-    @property
-    def nobody(self) -> bool:
-        return not (self.everyone or self.organisations or self.persons or self.facilities)
-
 
 def reaching(*, facility_id: int | None = None, partner_id: int | None = None,
              organisation_id: int | None = None, user_id: int | None = None) -> dict:
@@ -99,7 +95,7 @@ def reach_of_row(record, *, moving: bool) -> Reach:
     columns = getattr(type(record), "shown_on_pages_of", None)
     if columns is None:
         return Reach(everyone=True)
-    values: dict = {}
+    reach = Reach()
     for column in columns:
         now = state.dict.get(column, NO_VALUE)
         if now is NO_VALUE:  # not loaded (expired): whose it is cannot be told without asking
@@ -110,10 +106,6 @@ def reach_of_row(record, *, moving: bool) -> Reach:
             if history.added and not history.deleted and state.persistent:  # changed, its old value never read
                 return Reach(everyone=True)
             found += list(history.deleted)
-        for value in found:
-            values.setdefault(column, set()).add(value)
-    reach = Reach()
-    for column, found in values.items():
         for value in found:
             reach.add(_reach_of_values({column: value}))
     return reach
