@@ -245,6 +245,7 @@ def test_finishing_proves_the_file_whole_without_reading_it_and_the_material_wai
 
     page = attach(web, pks, upload["id"], description="Modul besar")
     assert "1 berkas telah diunggah." in page.text and "Sedang diperiksa" in page.text  # listed, not as checked
+    assert "Dapat diunduh setelah diperiksa; muat ulang halaman sebentar lagi." in page.text  # and says what it means
     version = version_of(upload["id"])
     assert version.quarantined and version.sha256 is None
     show = f"/o/{pks.partner.slug}/materials/{version.material_id}"
