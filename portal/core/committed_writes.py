@@ -110,8 +110,7 @@ def _committing(connection) -> None:
     if connection.invalidated:  # the database went away: nothing of it will be committed, nor can its notes be read
         return
     written = connection.info.pop(WRITTEN, None)
-    reach = connection.info.pop(whose_pages.REACH, None)
-    connection.info.pop(whose_pages.ACCOUNTED, None)
+    reach = whose_pages.taken(connection)
     if written:
         connection.info.setdefault(COMMITTED, set()).update(written)
         if reach is None or reach.facilities:  # overseers not looked up (a commit no session saw): everyone
@@ -123,7 +122,7 @@ def _committing(connection) -> None:
 def _rolled_back(connection) -> None:
     if not connection.invalidated:  # an invalidated connection's notes went with it (and reading them raises)
         connection.info.pop(WRITTEN, None)
-        whose_pages.forget(connection)
+        whose_pages.taken(connection)
 
 
 @event.listens_for(Pool, "checkin")

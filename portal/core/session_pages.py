@@ -98,14 +98,14 @@ def answer_if_kept():
 
 def _went_back(writes) -> bool:
     """Whether the store is behind the writes this thread saw: then no kept page is trusted (all are retired)."""
-    if (0 if writes is None else int(writes)) >= WRITES.highest:
-        WRITES.checked(writes)
-        return False
-    current_app.logger.warning("signed-in pages: the store lost writes (%s, after %s): every kept page is retired",
-                               writes, WRITES.highest)
+    went_back = (0 if writes is None else int(writes)) < WRITES.highest
+    if went_back:
+        current_app.logger.warning("signed-in pages: the store lost writes (%s, after %s): every kept page is "
+                                   "retired", writes, WRITES.highest)
     WRITES.checked(writes)
-    DATA_VERSION.move_on()
-    return True
+    if went_back:
+        DATA_VERSION.move_on()
+    return went_back
 
 
 def _checked(versions, stored) -> dict[str, int] | None:
@@ -116,6 +116,11 @@ def _checked(versions, stored) -> dict[str, int] | None:
     return None if None in checked.values() else checked
 
 
+def _read(versions) -> dict[str, int] | None:
+    """These versions as the store holds them now (checked); None when it did not answer."""
+    return _checked(versions, data_versions.ask("get_many", *(version.key for version in versions), about=ABOUT))
+
+
 def _still_current(kept_at: dict[str, int], read: dict[str, int]) -> bool:
     """Whether the page was kept at the versions read now, and at its organisation's as it is now."""
     if any(kept_at.get(key) != value for key, value in read.items()):
@@ -123,7 +128,7 @@ def _still_current(kept_at: dict[str, int], read: dict[str, int]) -> bool:
     rest = [_version_at(key) for key in kept_at if key not in read]
     if not rest:
         return True
-    now = _checked(rest, data_versions.ask("get_many", *(version.key for version in rest), about=ABOUT))
+    now = _read(rest)
     return now is not None and all(kept_at[key] == value for key, value in now.items())
 
 
@@ -136,8 +141,7 @@ def _read_organisation_version(app, *, organisation, **extra) -> None:
     """The address named the organisation: read its version before any of its data is."""
     if g.get("session_page") is None:
         return
-    version = version_of("org", organisation.id)
-    read = _checked([version], data_versions.ask("get_many", version.key, about=ABOUT))
+    read = _read([version_of("org", organisation.id)])
     if read is None:
         g.pop("session_page")
         return

@@ -180,6 +180,7 @@ def resolve(connection) -> None:
     reach.facilities.clear()
 
 
-def forget(connection) -> None:
-    connection.info.pop(REACH, None)
+def taken(connection) -> Reach | None:
+    """Whom the connection's transaction reached, now that it ended (its notes are cleared)."""
     connection.info.pop(ACCOUNTED, None)
+    return connection.info.pop(REACH, None)
