@@ -133,7 +133,7 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "MIGRATION_DATABASE_URL": os.environ.get("MIGRATION_DATABASE_URL", ""),
         "DATABASE_APP_ROLE": os.environ.get("DATABASE_APP_ROLE", "mitrapas_app"),
         # A database error names the statement, never the values (a title may hold a WBP's name): UU PDP.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},  # idle connections are pinged (portal._tune_engine)
         # PAdES signatures (portal/signing): where the portal CA keeps its keys, what seals them, who stamps time.
         "SIGNING_KEY_DIR": overrides.get("SIGNING_KEY_DIR") or _signing_key_dir(instance_path, environment),
         "SIGNING_KEY_PASSPHRASE": overrides.get("SIGNING_KEY_PASSPHRASE") or _signing_passphrase(instance_path,
@@ -167,6 +167,17 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "S3_ACCESS_KEY_ID": os.environ.get("S3_ACCESS_KEY_ID", ""),
         "S3_SECRET_ACCESS_KEY": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
         "S3_PRESIGN_SECONDS": int(os.environ.get("S3_PRESIGN_SECONDS", "120")),
+        # Backups (`mitrapas backup`, portal/ops/backup.py): where they go (a folder or s3://bucket/prefix), the age
+        # public keys (age1..., comma-separated) they are encrypted to, another S3's address and keys for an s3://
+        # target (else the S3_* above), and how old the last may be before `mitrapas doctor` says so.
+        "BACKUP_TARGET": os.environ.get("BACKUP_TARGET", ""),
+        "BACKUP_RECIPIENTS": tuple(value.strip() for value in os.environ.get("BACKUP_RECIPIENTS", "").split(",")
+                                   if value.strip()),
+        "BACKUP_S3_ENDPOINT_URL": os.environ.get("BACKUP_S3_ENDPOINT_URL", ""),
+        "BACKUP_S3_REGION": os.environ.get("BACKUP_S3_REGION", ""),
+        "BACKUP_S3_ACCESS_KEY_ID": os.environ.get("BACKUP_S3_ACCESS_KEY_ID", ""),
+        "BACKUP_S3_SECRET_ACCESS_KEY": os.environ.get("BACKUP_S3_SECRET_ACCESS_KEY", ""),
+        "BACKUP_MAX_AGE_HOURS": int(os.environ.get("BACKUP_MAX_AGE_HOURS", "26")),
         # Agreements: the address printed on certificates, and the size limit of their documents.
         "PUBLIC_URL": public_url,
         # The hosts a request may name (Flask answers any other 400): in production, PUBLIC_URL's own unless set.

@@ -47,7 +47,7 @@ class RequestPerContextClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
-def make_app(database, **overrides):
+def make_app(database, migrated: bool = True, **overrides):
     config = {
         "ENV_NAME": "testing",
         "SECRET_KEY": "test-secret-key",
@@ -65,8 +65,9 @@ def make_app(database, **overrides):
     config.update(overrides)
     app = create_app(config)
     app.test_client_class = RequestPerContextClient
-    with app.app_context():
-        upgrade()
+    if migrated:  # else left empty (a restore's target)
+        with app.app_context():
+            upgrade()
     return app
 
 

@@ -7,6 +7,8 @@ Rotation is README's: put a new key first, restart, `mitrapas portal rotate-secr
 """
 from __future__ import annotations
 
+import hashlib
+
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 from sqlalchemy import String, select, type_coerce, update
@@ -19,6 +21,12 @@ class UnreadableSecret(RuntimeError):
 
 def new_key() -> str:
     return Fernet.generate_key().decode()
+
+
+def key_id(key: str) -> str:
+    """A key's name that reveals nothing of it (the first 16 hex digits of its SHA-256): a backup's manifest says
+    which keys its sealed values need, and a restore whether they are here."""
+    return hashlib.sha256(key.strip().encode()).hexdigest()[:16]
 
 
 def _box() -> MultiFernet:
@@ -93,3 +101,22 @@ def stale_values(session, metadata) -> tuple[int, int]:
                 else:
                     unreadable += 1
     return unreadable, older
+
+
+def keys_in_use(session, metadata) -> dict[str, int]:
+    """How many stored values each configured key seals, by `key_id` (those no key opens under "none")."""
+    boxes = [(key_id(key), Fernet(key)) for key in current_app.config["SECRETS_KEYS"]]
+    counts: dict[str, int] = {}
+    for column in sealed_columns(metadata):
+        for token in session.scalars(select(type_coerce(column, String)).where(column.is_not(None))):
+            opener = next((name for name, box in boxes if _opens_with(box, token)), "none")
+            counts[opener] = counts.get(opener, 0) + 1
+    return counts
+
+
+def _opens_with(box: Fernet, token: str) -> bool:
+    try:
+        box.decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True

@@ -103,6 +103,17 @@ def objects(prefix: str = "") -> Iterator[tuple[str, datetime]]:
         raise StorageError(f"list {prefix}: {error}") from error
 
 
+def listing(prefix: str = "") -> Iterator[tuple[str, int, str]]:
+    """Every (key, size, ETag) under `prefix`: what a backup compares with its last one, without reading objects."""
+    paginator = _client().get_paginator("list_objects_v2")
+    try:
+        for page in paginator.paginate(Bucket=_bucket(), Prefix=prefix):
+            for item in page.get("Contents", []):
+                yield item["Key"], item["Size"], item["ETag"]
+    except (BotoCoreError, ClientError) as error:
+        raise StorageError(f"list {prefix}: {error}") from error
+
+
 def unfinished_uploads(prefix: str = "") -> Iterator[tuple[str, str, datetime]]:
     """Every (key, upload id, started) of a multipart upload begun and neither completed nor aborted.
 

@@ -102,9 +102,9 @@ def kept_file(job: BackgroundJob) -> dict | None:
     return found if job.status == JobStatus.DONE and found and not found.get("removed") else None
 
 
-def kept_keys() -> set[str]:
-    """Keys of job files still kept (for `storage-reconcile`: not orphans)."""
-    return {found["key"] for job in db.session.scalars(_with_files()) if (found := kept_file(job))}
+def kept_keys(session=None) -> set[str]:
+    """Keys of job files still kept (for `storage-reconcile`: not orphans; a backup copies them)."""
+    return {found["key"] for job in (session or db.session).scalars(_with_files()) if (found := kept_file(job))}
 
 
 def purge_expired(now: datetime | None = None, *, dry_run: bool = False) -> int:

@@ -10,6 +10,7 @@ from importlib.metadata import entry_points
 
 import click
 from flask import current_app
+from flask_babel import gettext as _
 from flask.cli import AppGroup, with_appcontext
 
 from portal.accounts import operations as accounts
@@ -61,6 +62,105 @@ def doctor() -> None:
         click.echo(f"{found} problem(s) found.")
         raise SystemExit(1)
     click.echo("Everything the deployment needs is in place.")
+
+
+@click.command("backup")
+@click.option("--to", "location", default=None, help="A folder or s3://bucket/prefix (default: BACKUP_TARGET).")
+@click.option("--recipient", "recipients", multiple=True,
+              help="An age public key (age1...) to encrypt to, repeatable (default: BACKUP_RECIPIENTS); "
+                   "without one the backup is not encrypted.")
+@with_appcontext
+def backup(location: str | None, recipients: tuple[str, ...]) -> None:
+    """Back up the database and every file it points at (README, Backup and restore); recorded for `doctor`.
+    Exit 1 if a file the database names was missing from the store (the rest is backed up)."""
+    from portal.ops import backup as backups
+    from portal.ops.backup_format import BackupError, Sealing
+    from portal.ops.backup_targets import TargetError, open_target
+
+    location = location or current_app.config["BACKUP_TARGET"]
+    if not location:
+        raise click.UsageError(_("Say where the backup goes: --to <folder> or s3://bucket/prefix, or BACKUP_TARGET."))
+    try:
+        sealing_to = Sealing.to(recipients or current_app.config["BACKUP_RECIPIENTS"])
+    except ValueError as error:
+        raise click.UsageError(_("%(value)s is not an age public key (age1...).", value=error)) from None
+    with operations.recorded("backup"):
+        try:
+            made = backups.take(open_target(location, current_app.config), sealing_to=sealing_to,
+                                progress=click.echo)
+        except (BackupError, TargetError, storage.StorageError) as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(_("Backup %(name)s written: %(files)d files (%(mib).1f MiB), %(copied)d of them copied now "
+                     "(%(copied_mib).1f MiB)%(sealed)s.", name=made["name"], files=made["object_count"],
+                     mib=made["object_bytes"] / 2**20, copied=made["copied_count"],
+                     copied_mib=made["copied_bytes"] / 2**20,
+                     sealed=_(", encrypted") if made["encryption"] else _(", not encrypted")))
+        if made["missing"]:
+            raise click.ClickException(_("%(count)d file(s) the database names were missing from the store; the "
+                                         "manifest lists them.", count=len(made["missing"])))
+
+
+@click.command("restore")
+@click.option("--from", "location", required=True, help="The folder or s3://bucket/prefix backups were written to.")
+@click.option("--backup", "name", default=None, help="Which backup (its name); default the newest finished one.")
+@click.option("--identity", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The age key file (AGE-SECRET-KEY-...) an encrypted backup opens with.")
+@click.option("--force", is_flag=True, help="Replace a database that is not empty; write over a bucket that is not.")
+@with_appcontext
+def restore(location: str, name: str | None, identity: str | None, force: bool) -> None:
+    """Restore a backup into an empty database and bucket, migrate it to this release, and check it whole;
+    exit 1 if anything is missing (everything else is restored)."""
+    import pyrage
+
+    from portal.ops import restore as restoring
+    from portal.ops.backup_format import BackupError, read_identities
+    from portal.ops.backup_targets import TargetError, open_target
+
+    try:
+        identities = read_identities(identity) if identity else None
+    except (ValueError, pyrage.IdentityError):
+        raise click.UsageError(_("%(path)s holds no age key (AGE-SECRET-KEY-...).", path=identity)) from None
+    try:
+        target = open_target(location, current_app.config)
+        manifest = restoring.choose(target, name)
+        report = restoring.restore(target, manifest, identities=identities, force=force, progress=click.echo)
+    except (BackupError, TargetError, storage.StorageError) as error:
+        raise click.ClickException(str(error)) from None
+    if not _retire_kept_pages():
+        report.notes.append(_("The page store (REDIS_URL) did not answer: run `mitrapas portal forget-kept-pages` "
+                              "once it does, so no page kept before the restore is shown."))
+    click.echo(_("Backup %(name)s restored (release %(release)s, taken %(created)s).", name=manifest["name"],
+                 release=manifest["release"], created=manifest["created_at"]))
+    for line in report.done:
+        click.echo(f"  ok    {line}")
+    for line in report.notes:
+        click.echo("  " + _("note") + "  " + line)
+    for line in report.problems:
+        click.echo("  " + _("MISSING") + "  " + line)
+    if report.problems:
+        raise click.ClickException(_("%(count)d problem(s) found; everything else was restored.",
+                                     count=len(report.problems)))
+    click.echo(_("Restore complete: nothing is missing."))
+
+
+@click.command("backup-key")
+@click.option("--out", type=click.Path(dir_okay=False), required=True,
+              help="Where the new private key is written (kept apart from the backups).")
+def backup_key(out: str) -> None:
+    """Make a key for encrypted backups: the private key into --out (readable by its owner only), the public key
+    printed for BACKUP_RECIPIENTS."""
+    import os
+
+    from pyrage import x25519
+
+    identity = x25519.Identity.generate()
+    try:
+        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise click.UsageError(_("%(path)s exists already: a key is never written over.", path=out)) from None
+    with os.fdopen(descriptor, "w") as key_file:
+        key_file.write(f"# public key: {identity.to_public()}\n{identity}\n")
+    click.echo(str(identity.to_public()))
 
 
 @portal_cli.command("audit-verify")
@@ -214,13 +314,16 @@ def rebuild_tallies() -> None:
 @portal_cli.command("forget-kept-pages")
 def forget_kept_pages() -> None:
     """Retire every kept page, public and signed-in (after data was changed outside the portal: psql, a restore)."""
+    if not _retire_kept_pages():
+        raise click.ClickException("The page store (REDIS_URL) did not answer: kept pages were not retired.")
+    click.echo("Every kept page (public and signed-in) is retired; the next visit draws it anew.")
+
+
+def _retire_kept_pages() -> bool:
     from portal.core import session_pages
     from portal.public import kept_pages as public_cache
 
-    moved = [version.move_on() for version in (public_cache.PUBLICATION_VERSION, session_pages.DATA_VERSION)]
-    if not all(moved):
-        raise click.ClickException("The page store (REDIS_URL) did not answer: kept pages were not retired.")
-    click.echo("Every kept page (public and signed-in) is retired; the next visit draws it anew.")
+    return all([version.move_on() for version in (public_cache.PUBLICATION_VERSION, session_pages.DATA_VERSION)])
 
 
 @portal_cli.command("send-mail")

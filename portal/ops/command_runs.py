@@ -48,14 +48,24 @@ def stale_commands(now: datetime | None = None) -> list[str]:
     runs = {run.name: run for run in db.session.scalars(select(CommandRun))}
     problems = []
     for name, allowed in PERIODIC.items():
-        run = runs.get(name)
-        if run is None or run.succeeded_at is None:
-            problems.append(f"`mitrapas portal {name}` has never finished successfully (is its timer enabled?)")
-        elif now - as_utc(run.succeeded_at) > allowed:
-            problems.append(f"`mitrapas portal {name}` last succeeded at {run.succeeded_at:%Y-%m-%d %H:%M} UTC, "
-                            f"more than {_hours(allowed)} ago")
-        if run is not None and run.finished_at is not None and not run.ok:
-            problems.append(f"`mitrapas portal {name}` failed on its last run ({run.finished_at:%Y-%m-%d %H:%M} UTC)")
+        problems += _late_or_failed(runs.get(name), f"mitrapas portal {name}", allowed, now)
+    return problems
+
+
+def stale_backup(allowed: timedelta, now: datetime | None = None) -> list[str]:
+    """What is wrong with the backups (`mitrapas backup`, its own timer): never, too long ago, or failed."""
+    return _late_or_failed(db.session.get(CommandRun, "backup"), "mitrapas backup", allowed, now or utcnow())
+
+
+def _late_or_failed(run: CommandRun | None, command: str, allowed: timedelta, now: datetime) -> list[str]:
+    problems = []
+    if run is None or run.succeeded_at is None:
+        problems.append(f"`{command}` has never finished successfully (is its timer enabled?)")
+    elif now - as_utc(run.succeeded_at) > allowed:
+        problems.append(f"`{command}` last succeeded at {run.succeeded_at:%Y-%m-%d %H:%M} UTC, "
+                        f"more than {_hours(allowed)} ago")
+    if run is not None and run.finished_at is not None and not run.ok:
+        problems.append(f"`{command}` failed on its last run ({run.finished_at:%Y-%m-%d %H:%M} UTC)")
     return problems
 
 

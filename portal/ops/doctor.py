@@ -6,6 +6,7 @@ the command prints every check and exits 1 when any problem was found.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 import smtplib
 from typing import Callable
 import urllib.error
@@ -201,6 +202,11 @@ def periodic_commands() -> list[str]:
     return operations.stale_commands()
 
 
+def backups() -> list[str]:
+    """`mitrapas backup` succeeded within BACKUP_MAX_AGE_HOURS (its runs are recorded like the timers')."""
+    return operations.stale_backup(timedelta(hours=current_app.config["BACKUP_MAX_AGE_HOURS"]))
+
+
 CHECKS = (
     Check("database role and Row-Level Security", database_role),
     Check("migrations", migrations),
@@ -213,6 +219,7 @@ CHECKS = (
     Check("signing keys", signing_keys),
     Check("translation catalogs", catalogs),
     Check("periodic commands", periodic_commands),
+    Check("backups", backups),
 )
 
 

@@ -57,7 +57,7 @@ def reconcile(*, fix: bool = False, prefix: str = "", now: datetime | None = Non
     if fix:  # first, so that their objects and parts are not counted again below
         report.removed_rows += uploads.sweep_unattached(abandoned, now, prefix)
         db.session.flush()
-    rows = {key: row for key, row in _rows().items() if key.startswith(prefix)}
+    rows = {key: row for key, row in referenced_objects().items() if key.startswith(prefix)}
     # Browser uploads not yet attached (maybe not joined yet) and files made by jobs: not orphans.
     waiting = uploads.unattached_keys() | file_jobs.kept_keys()
     stored = set()
@@ -85,17 +85,20 @@ def reconcile(*, fix: bool = False, prefix: str = "", now: datetime | None = Non
     return report
 
 
-def _rows() -> dict[str, tuple[str, int]]:
+def referenced_objects(session=None) -> dict[str, tuple[str, int]]:
+    """Every key a row points at, with (what, row id): documents, material files and thumbnails, news photos
+    (also what a backup copies, read from its snapshot's `session`)."""
+    session = session or db.session
     rows: dict[str, tuple[str, int]] = {}
-    for row_id, key in db.session.execute(select(AgreementDocument.id, AgreementDocument.storage_key)):
+    for row_id, key in session.execute(select(AgreementDocument.id, AgreementDocument.storage_key)):
         rows[key] = ("agreement_document", row_id)
-    for row_id, key, thumbnail in db.session.execute(  # a version its check refused has no object, by design
+    for row_id, key, thumbnail in session.execute(  # a version its check refused has no object, by design
             select(MaterialVersion.id, MaterialVersion.storage_key, MaterialVersion.thumbnail_key)
             .where(MaterialVersion.problem.is_(None))):
         rows[key] = ("material_version", row_id)
         if thumbnail:
             rows[thumbnail] = ("material_thumbnail", row_id)
-    for row_id, large, small in db.session.execute(select(NewsPhoto.id, NewsPhoto.large_key, NewsPhoto.small_key)):
+    for row_id, large, small in session.execute(select(NewsPhoto.id, NewsPhoto.large_key, NewsPhoto.small_key)):
         rows[large] = rows[small] = ("news_photo", row_id)
     return rows
 
