@@ -242,8 +242,9 @@ def _keys(manifest: dict, sealed_unreadable: int, report: Report) -> None:
     """What a restore without the backup's keys can and cannot do (README, Backup and restore)."""
     if sealed_unreadable:
         report.notes.append(_("%(count)d sealed secret(s) open with none of SECRETS_KEYS (the backup's were sealed "
-                              "with keys %(keys)s): those people cannot use two-factor sign-in until the key is put "
-                              "back, or they enrol again.", count=sealed_unreadable,
+                              "with keys %(keys)s): until the key is put back, those people cannot use two-factor "
+                              "sign-in (they enrol again) and those webhooks cannot be signed (their organisations "
+                              "set a new secret).", count=sealed_unreadable,
                               keys=", ".join(sorted(k for k in manifest["keys"]["sealed_values"] if k != "none"))))
     root, here = manifest["keys"].get("signing_root"), signing_root()
     if root and here != root:

@@ -12,12 +12,14 @@ from pathlib import Path
 import uuid
 
 from alembic.script import ScriptDirectory
+from cryptography.fernet import Fernet
 from flask_migrate import downgrade
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from mitrapas_dev import demo
-from portal.core import paths, storage
+from portal import signing
+from portal.core import paths, sealing, storage
 from portal.core.tenancy import unscoped
 from portal.extensions import db
 from portal.ops import doctor, reconcile
@@ -85,6 +87,12 @@ def stored(app) -> dict[str, str]:
     """Every object of the app's bucket and its SHA-256."""
     with app.app_context():
         return {key: hashlib.sha256(b"".join(storage.get(key))).hexdigest() for key in storage.keys()}
+
+
+def escape_hatch(connection) -> None:
+    """What `unscoped` tells PostgreSQL: the users trigger guards credentials even from the owner."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT set_config('mitrapas.every_tenant', 'on', true)"))
 
 
 def referenced(app) -> set[str]:
@@ -237,6 +245,38 @@ def test_an_encrypted_backup_opens_with_its_key_only(source, seaweed, tmp_path):
         assert opened.exit_code == 0, opened.output
         assert rows(restored) == rows(source)
         assert stored(restored)[signed["key"]] == signed["sha256"]
+
+
+def test_a_restore_without_the_keys_says_what_they_were_needed_for(source, seaweed, tmp_path):
+    with source.app_context():
+        secret = sealing.seal("JBSWY3DPEHPK3PXP")  # a two-factor secret, as enrolment seals it
+    owner = create_engine(source.config["MIGRATION_DATABASE_URL"])
+    with owner.begin() as connection:  # through the escape hatch: the users trigger guards credentials
+        escape_hatch(connection)
+        connection.execute(text("UPDATE users SET totp_secret = :secret WHERE id = (SELECT min(id) FROM users)"),
+                           {"secret": secret})
+    try:
+        manifest = backed_up(source, tmp_path)
+    finally:
+        with owner.begin() as connection:
+            escape_hatch(connection)
+            connection.execute(text("UPDATE users SET totp_secret = NULL WHERE totp_secret = :secret"),
+                               {"secret": secret})
+        owner.dispose()
+    key_id = sealing.key_id(source.config["SECRETS_KEYS"][0])
+    assert manifest["keys"]["secrets_keys"] == [key_id] and manifest["keys"]["sealed_values"] == {key_id: 1}
+    assert manifest["keys"]["signing_root"]
+    with fresh_database("without_keys") as database, \
+            portal_on(seaweed, database, f"keys-{uuid.uuid4().hex[:8]}", migrated=False,
+                      SECRETS_KEYS=(Fernet.generate_key().decode(),), SIGNING_KEY_DIR=str(tmp_path / "another-ca")) \
+            as restored:
+        with restored.app_context():
+            signing.authority().root_certificate()  # the CA this installation made for itself
+        result = run(restored, "restore", "--from", str(tmp_path))
+        assert result.exit_code == 0, result.output  # nothing is missing: the keys are not in any backup
+        assert f"catatan  1 rahasia tersegel tidak terbuka dengan kunci mana pun di SECRETS_KEYS (rahasia di cadangan " \
+               f"disegel dengan kunci {key_id})" in result.output
+        assert f"CA portal di sini bukan CA cadangan (akar {manifest['keys']['signing_root'][:16]})" in result.output
 
 
 def test_an_older_releases_backup_is_upgraded_to_this_release(seaweed, tmp_path):

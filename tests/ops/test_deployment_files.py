@@ -17,8 +17,9 @@ def unit(path) -> ConfigParser:
 
 
 def periodic_commands() -> set[str]:
-    """The README's Operations lines that say how often they run."""
-    return set(re.findall(r"mitrapas portal ([a-z-]+)[^\n]*# (?:daily|hourly|weekly|cron)", README))
+    """The README's Operations lines that say how often they run (`mitrapas portal <name>`, or `mitrapas <name>`
+    for a command of its own, the backup)."""
+    return set(re.findall(r"mitrapas (?:portal )?([a-z-]+)[^\n]*# (?:daily|hourly|weekly|cron)", README))
 
 
 def test_every_periodic_command_has_a_timer_and_every_timer_a_command(app):
@@ -27,9 +28,14 @@ def test_every_periodic_command_has_a_timer_and_every_timer_a_command(app):
     assert periodic_commands() and set(timers) == periodic_commands()
     commands = set(app.cli.get_command(app.app_context(), "portal").commands)
     for name, timer in timers.items():
+        assert timer["Timer"]["OnCalendar"]
+        if timer["Timer"]["Unit"] == f"mitrapas-{name}.service":  # a command of its own: its own service runs it
+            assert app.cli.get_command(app.app_context(), name) is not None, f"the timer {name} runs no command"
+            service = unit(DEPLOY / f"mitrapas-{name}.service")["Service"]
+            assert service["ExecStart"].split()[:2] == ["/srv/mitrapas/venv/bin/mitrapas", name]
+            continue
         assert name in commands, f"the timer {name} runs no command"
         assert timer["Timer"]["Unit"] == f"mitrapas-task@{name}.service"
-        assert timer["Timer"]["OnCalendar"]
 
 
 def test_every_unit_runs_the_installed_command_with_the_environment_file():
