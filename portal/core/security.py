@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import SecurityError
 
-from portal.accounts import login_sessions, operations as accounts
+from portal.accounts import kept_people, login_sessions, operations as accounts
 from portal.audit import chain as audit
 from portal.core import session_pages, storage, tenancy
 from portal.extensions import db, limiter, login_manager, talisman
@@ -96,7 +96,7 @@ def _load_user(user_id: str):
         return None
     person_id = int(user_id)
     tenancy.enter_person(person_id, presented=session_id)
-    user, seen_due = login_sessions.user_of(session_id, person_id)
+    user, seen_due = kept_people.user_of(session_id, person_id)
     if user is None:
         tenancy.leave_person(announce=True)
     elif seen_due:

@@ -89,11 +89,27 @@ def answer_if_kept():
     versions = _checked(mine, found[1:-1])
     if versions is None:
         return None
+    g.person_versions = (session["_user_id"], dict(versions))
     kept = found[-1]
     if kept is not None and _still_current(dict(kept[0]), versions):
         return Response(kept[1], content_type=kept[2])
     g.session_page = (key, versions)
     return None
+
+
+def person_versions(person_id) -> dict[str, int] | None:
+    """The portal's and this person's versions now, read once per request (the kept page's look-up may have read
+    them), before the person is: what a person kept in this process (`accounts.kept_people`) is compared with.
+    None when nothing is kept (no shared store moves them) or the store did not answer."""
+    if not current_app.config["SESSION_PAGE_SECONDS"]:
+        return None
+    read = g.get("person_versions")
+    if read is None or str(read[0]) != str(person_id):
+        mine = (DATA_VERSION, version_of("person", person_id))
+        found = data_versions.ask("get_many", WRITES.key, *(version.key for version in mine), about=ABOUT)
+        read = (person_id, None if found is None or _went_back(found[0]) else _checked(mine, found[1:]))
+        g.person_versions = read
+    return read[1]
 
 
 def _went_back(writes) -> bool:

@@ -287,17 +287,28 @@ def _apply_database_scope(connection, scope: Scope) -> None:
     })
 
 
+_DATABASE_BEGUN = "mitrapas_database_begun"
+
+
 @event.listens_for(Session, "after_begin")
 def _set_database_scope(session: Session, transaction, connection) -> None:
+    session.info[_DATABASE_BEGUN] = True
     _apply_database_scope(connection, current_scope())
 
 
+@event.listens_for(Session, "after_transaction_end")
+def _database_ended(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_DATABASE_BEGUN, None)
+
+
 def _sync_database_scope() -> None:
-    """Re-announce the scope inside a transaction that is already open."""
+    """Re-announce the scope inside a database transaction that is already open. A session that only began on its
+    own side (objects merged in, nothing asked yet) tells the database when it asks (`_set_database_scope`)."""
     if not has_app_context():
         return
     session = db.session()
-    if session.in_transaction():
+    if session.info.get(_DATABASE_BEGUN) and session.in_transaction():
         _apply_database_scope(session.connection(), current_scope())
 
 
