@@ -101,6 +101,7 @@ def refuse_unless_empty(url: str, force: bool) -> None:
     if tables and not force:
         raise BackupError(_("The database is not empty (%(count)d tables): restore only into an empty database, "
                             "or add --force to replace what it holds.", count=len(tables)))
+    storage.ensure_bucket()  # a new installation's bucket may not be made yet
     if not force and next(storage.keys(), None) is not None:
         raise BackupError(_("The bucket %(bucket)s is not empty: restore only into an empty bucket, or add --force "
                             "(objects of the backup are written over; others stay, storage-reconcile lists them).",

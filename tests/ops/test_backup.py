@@ -117,6 +117,21 @@ def test_a_restored_portal_holds_the_same_rows_and_files(source, seaweed, tmp_pa
             assert db.session.scalar(text("SELECT count(*) FROM agreements")) == manifest["tables"]["agreements"]
 
 
+def test_a_backup_kept_in_another_bucket_restores_the_same(source, seaweed):
+    bucket = f"backups-{uuid.uuid4().hex[:8]}"
+    with source.app_context():  # the operator's bucket for backups (here on the same SeaweedFS, BACKUP_S3_* unset)
+        storage._client().create_bucket(Bucket=bucket)
+    first = run(source, "backup", "--to", f"s3://{bucket}/nightly")
+    second = run(source, "backup", "--to", f"s3://{bucket}/nightly")
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    assert ", 0 di antaranya disalin sekarang (0.0 MiB)" in second.output
+    with empty_portal(seaweed, "from-bucket") as restored:
+        result = run(restored, "restore", "--from", f"s3://{bucket}/nightly")
+        assert result.exit_code == 0, result.output
+        assert rows(restored) == rows(source)
+        assert set(stored(restored)) == referenced(source)
+
+
 def test_the_manifest_says_what_the_backup_holds_and_never_a_key(source, tmp_path):
     manifest = backed_up(source, tmp_path)
     with source.app_context(), unscoped("test: the chain's last link"):
