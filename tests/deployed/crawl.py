@@ -122,14 +122,14 @@ def _form_variants(form: dict) -> list[str]:
             for variant in variants]
 
 
-def crawl(visitor: Visitor, start: str = "/") -> Crawl:
-    """Breadth first from `start`, through everything this signed-in visitor is shown."""
+def crawl(visitor: Visitor, start: str = "/", limit: int = MAX_FETCHES) -> Crawl:
+    """Breadth first from `start`, through everything this signed-in visitor is shown (the first `limit` answers)."""
     origin = urlsplit(visitor.base).netloc
     result = Crawl(visitor.email or "anonymous")
     queue: list[tuple[str, str | None]] = [(start, None)]
     seen: set[str] = set()
     per_path: Counter = Counter()
-    while queue and len(result.visits) < MAX_FETCHES:
+    while queue and len(result.visits) < limit:
         path, source = queue.pop(0)
         key = _normal(path)
         if key in seen or per_path[urlsplit(key).path] >= MAX_PER_PATH:
