@@ -6,7 +6,7 @@ import time
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, InvalidatePoolError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as settings
@@ -66,7 +66,7 @@ def register_extensions(app: Flask) -> None:
 
 
 #: A pooled connection unused for longer than this is asked whether it still works before it is handed out.
-PING_AFTER_IDLE_SECONDS = 10.0
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def _tune_engine(engine) -> None:
@@ -94,9 +94,9 @@ def _tune_engine(engine) -> None:
 def _ping_after_idle(engine) -> None:
     """SQLAlchemy's pool_pre_ping asks before every checkout: one more round trip of every request, about a tenth of
     the cheapest signed-in page. A connection in steady use needs no asking; one idle for a while (a quiet night,
-    the server restarted meanwhile) is asked, and a dead one replaced before a request sees it. After a restart
-    under traffic, the requests on connections already in use get the 503 page once, and SQLAlchemy replaces
-    the whole pool."""
+    the server restarted meanwhile) is asked, and when the server has gone away the whole pool is replaced before a
+    request sees it, as pool_pre_ping does. A connection ended within a second of its last use (a restart under
+    traffic) reaches one request, which gets the 503 page, and SQLAlchemy replaces the pool then."""
 
     @event.listens_for(engine, "checkin")
     def _note_idle_from(dbapi_connection, record):
@@ -104,11 +104,14 @@ def _ping_after_idle(engine) -> None:
 
     @event.listens_for(engine, "checkout")
     def _ping(dbapi_connection, record, proxy):
-        if time.monotonic() - record.info.pop("idle_from", 0.0) < PING_AFTER_IDLE_SECONDS:
-            return
+        idle_from = record.info.pop("idle_from", None)
+        if idle_from is None or time.monotonic() - idle_from < PING_AFTER_IDLE_SECONDS:
+            return  # just made, or in steady use
         try:
             engine.dialect.do_ping(dbapi_connection)
-        except Exception as error:  # noqa: BLE001  (whatever the driver raises, the connection is not to be used)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise InvalidatePoolError(str(error)) from error  # the server went away: every connection is dead
             raise DisconnectionError(str(error)) from error
 
 

@@ -9,14 +9,18 @@ kept pages are read at (`session_pages.person_versions`, read before the person 
 versions equal those the person was kept at, takes the person from here, merged into the request's database session
 without a query; any other answer (a form sent, the store away, a version moved on) reads the database, as before.
 
-Forms (anything but GET and HEAD) always read the database: the columns no page shows (a password hash, a two-step
-code's last step) reach nobody when written, so a kept person may hold an old one, and only forms check them.
+A kept person lives SESSION_PAGE_SECONDS at most, as a kept page does: should a version move be lost (the store did
+not answer a commit's increments, a failover or a restored snapshot lost them), the next read of the database after
+that says what is true. Forms (anything but GET and HEAD) always read the database: the columns no page shows (a
+password hash, a two-step code's last step) reach nobody when written, so a kept person would hold an old one; the
+copy holds none of them (nor the two-step secret), and a page that needs one reads it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 import threading
+import time
 
 from cachetools import LRUCache
 from flask import current_app, request
@@ -31,6 +35,9 @@ from portal.extensions import db
 #: Sessions kept per process: a worker serves a few hundred people at most; the least recently seen go first.
 KEPT_SESSIONS = 5000
 READING = frozenset({"GET", "HEAD"})
+#: What the copy does not hold: secrets, and what a form may change in place.
+NOT_KEPT = ("password_hash", "totp_secret", "totp_last_step", "muted_notifications")
+_now = time.monotonic
 
 
 @dataclass
@@ -39,6 +46,8 @@ class _Kept:
     user: User  # detached: merged into each request's session, never used in one itself
     #: When this process last had "last seen" written (or found it written lately).
     last_seen_at: datetime
+    #: `_now()` after which the database is asked again, whatever the versions say.
+    until: float
 
 
 _kept: LRUCache = LRUCache(KEPT_SESSIONS)
@@ -52,13 +61,17 @@ def user_of(session_id: str, user_id: int) -> tuple[User | None, bool]:
     if versions is not None:
         with _lock:
             kept = _kept.get(key)
-        if kept is not None and kept.versions == versions and kept.user.id == user_id:
+        if kept is not None and kept.versions == versions and kept.user.id == user_id and _now() < kept.until:
             return db.session.merge(kept.user, load=False), _seen_due(kept)
     user, seen_due = login_sessions.user_of(session_id, user_id)
-    if versions is not None and user is not None:
-        kept = _Kept(versions, _detached_copy(user), utcnow())  # written now, or known written lately
-        with _lock:
-            _kept[key] = kept
+    keeping = None if user is None or versions is None else _Kept(
+        versions, _detached_copy(user), utcnow(),  # "last seen" written now, or known written lately
+        _now() + current_app.config["SESSION_PAGE_SECONDS"])
+    with _lock:
+        if keeping is not None:
+            _kept[key] = keeping
+        elif user is None:  # the session ended: nothing of it stays
+            _kept.pop(key, None)
     return user, seen_due
 
 
@@ -85,6 +98,7 @@ def _detached_copy(user: User) -> User:
     scratch = Session()
     try:
         copy = scratch.merge(user, load=False)
+        scratch.expire(copy, NOT_KEPT)
         scratch.expunge_all()
     finally:
         scratch.close()

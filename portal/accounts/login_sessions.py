@@ -45,6 +45,7 @@ def user_of(session_id: str, user_id: int) -> tuple[User | None, bool]:
     login = db.session.scalars(
         select(LoginSession).where(LoginSession.id == session_id)
         .options(joinedload(LoginSession.user).joinedload(User.memberships).joinedload(Membership.organisation))
+        .execution_options(populate_existing=True)  # as stored now, even if the request had read the person before
     ).unique().one_or_none()
     if login is None or login.revoked_at is not None or login.user_id != user_id or not login.user.is_active:
         return None, False

@@ -88,6 +88,11 @@ class DataVersion:
         self._saw(moved)
         return True
 
+    def jump(self) -> bool:
+        """Retire every page (and person) kept at any version this store has held: far ahead, not one on, so a
+        store that went back cannot land on an old version again (a repair: the store lost writes, a restore)."""
+        return self._increase(JUMP + secrets.randbelow(RANDOM_SPAN)) is not None
+
     def _increase(self, by: int) -> int | None:
         value = ask("inc", self.key, by, about=self.about)
         if value is not None:

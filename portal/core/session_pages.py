@@ -120,7 +120,7 @@ def _went_back(writes) -> bool:
                                    "retired", writes, WRITES.highest)
     WRITES.checked(writes)
     if went_back:
-        DATA_VERSION.move_on()
+        DATA_VERSION.jump()
     return went_back
 
 

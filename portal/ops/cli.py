@@ -323,7 +323,7 @@ def _retire_kept_pages() -> bool:
     from portal.core import session_pages
     from portal.public import kept_pages as public_cache
 
-    return all([version.move_on() for version in (public_cache.PUBLICATION_VERSION, session_pages.DATA_VERSION)])
+    return all([version.jump() for version in (public_cache.PUBLICATION_VERSION, session_pages.DATA_VERSION)])
 
 
 @portal_cli.command("send-mail")

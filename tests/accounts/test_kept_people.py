@@ -4,14 +4,17 @@ her account turned off. A write anywhere else in the country leaves her known (i
 
 These tests commit (the versions move on with commits), so they use a database of their own."""
 from datetime import date, timedelta
+import threading
 
 import pytest
 from sqlalchemy import delete, event, select
 
-from portal.accounts import login_sessions
+from portal.accounts import kept_people, login_sessions
 from portal.accounts.models import LoginSession, User
+from portal.core import data_versions, session_pages
 from portal.core.tenancy import unscoped
-from portal.extensions import db
+from portal.extensions import cache, db
+from portal.ops.cli import _retire_kept_pages
 from portal.organisations.models import Membership, Organisation, Role
 from tests.conftest import Web, app_of_its_own
 from tests.databases import server_url
@@ -140,3 +143,73 @@ def test_a_form_she_sends_reads_who_she_is_from_the_database(committing_app, ben
     reads_of_login_sessions(committing_app, head, "/account/sessions")
     _, reads = reads_of_login_sessions(committing_app, head, "/account/sessions/end", session="nothing")
     assert reads >= 1
+
+
+# --- when the store misses a version's move (review of the change) ------------------------------------------------
+
+def store_away_for_increments(monkeypatch):
+    """The shared store does not answer one commit's increments (a timeout), then answers again."""
+    answering = data_versions.ask
+    monkeypatch.setattr(data_versions, "ask", lambda operation, *args, **kwargs: None if operation == "inc"
+                        else answering(operation, *args, **kwargs))
+    return lambda: monkeypatch.setattr(data_versions, "ask", answering)
+
+
+def later(monkeypatch, seconds: float) -> None:
+    now = kept_people._now()
+    monkeypatch.setattr(kept_people, "_now", lambda: now + seconds)
+
+
+def test_her_session_ended_while_the_store_missed_it_is_seen_once_she_is_no_longer_kept(committing_app, bengkulu,
+                                                                                        monkeypatch):
+    laptop = signed_in(committing_app, bengkulu)
+    reads_of_login_sessions(committing_app, laptop, floor(bengkulu))
+    assert reads_of_login_sessions(committing_app, laptop, floor(bengkulu))[1] == 0
+
+    answering_again = store_away_for_increments(monkeypatch)
+    committed(committing_app, lambda: login_sessions.end_all(db.session.get(User, bengkulu["person"])))
+    answering_again()
+
+    later(monkeypatch, committing_app.config["SESSION_PAGE_SECONDS"] + 1)
+    answer, reads = reads_of_login_sessions(committing_app, laptop, floor(bengkulu))
+    assert answer.status_code == 302 and reads == 1
+
+
+def test_a_restored_snapshot_of_the_store_then_forget_kept_pages_keeps_no_one_from_before(committing_app, bengkulu):
+    laptop = signed_in(committing_app, bengkulu)
+    with committing_app.app_context():
+        keys = [session_pages.DATA_VERSION.key, session_pages.WRITES.key,
+                session_pages.version_of("person", bengkulu["person"]).key]
+        snapshot = {key: cache.cache.get(key) for key in keys}  # the store's nightly snapshot
+
+    def renamed():  # a write that reaches everyone
+        db.session.get(Organisation, bengkulu["partner"]).name = "Koperasi Produsen Warga Binaan"
+    committed(committing_app, renamed)
+    assert reads_of_login_sessions(committing_app, laptop, floor(bengkulu))[1] == 1  # kept at the version after
+    committed(committing_app, lambda: login_sessions.end_all(db.session.get(User, bengkulu["person"])))
+
+    with committing_app.app_context():
+        for key, value in snapshot.items():  # the store restored from its snapshot
+            cache.cache.set(key, value, timeout=0)
+    found = []
+
+    def the_operator_then_another_worker():  # a thread of its own: it has read none of the versions since
+        with committing_app.app_context():
+            assert _retire_kept_pages()  # `mitrapas portal forget-kept-pages`, as the README says
+        found.append(reads_of_login_sessions(committing_app, laptop, floor(bengkulu)))
+    other = threading.Thread(target=the_operator_then_another_worker)
+    other.start()
+    other.join()
+    answer, reads = found[0]
+    assert answer.status_code == 302 and reads == 1
+
+
+def test_the_kept_copy_holds_no_secret_and_her_profile_still_shows_her_choices(committing_app, bengkulu):
+    head = signed_in(committing_app, bengkulu)
+    reads_of_login_sessions(committing_app, head, floor(bengkulu))
+    with committing_app.app_context():
+        copies = [kept.user for key, kept in kept_people._kept.items() if key[0] == id(committing_app)
+                  and kept.user.id == bengkulu["person"]]
+    assert copies and all(not set(kept_people.NOT_KEPT) & set(vars(copy)) for copy in copies)
+    profile, reads = reads_of_login_sessions(committing_app, head, "/account/profile")
+    assert profile.status_code == 200 and reads == 0 and 'name="mail"' in profile.text

@@ -78,3 +78,12 @@ def test_a_connection_the_server_ended_while_it_lay_idle_is_replaced_before_a_re
     pings = pings_counted(pooled_app, monkeypatch)
     assert a_request(pooled_app) != ended
     assert pings
+
+
+@pytest.mark.own_database
+def test_a_connection_just_made_is_not_pinged(pooled_app, monkeypatch):
+    with pooled_app.app_context():
+        db.engine.dispose()
+    pings = pings_counted(pooled_app, monkeypatch)
+    a_request(pooled_app)
+    assert pings == []
