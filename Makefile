@@ -7,7 +7,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 CATALOGS = $(wildcard portal/translations/*/LC_MESSAGES/*.po)
 
-.PHONY: run test test-deployed load install browser i18n-extract i18n-update i18n-compile bench bench-pages bench-uploads dist clean
+.PHONY: run test test-deployed load install browser i18n-extract i18n-update i18n-compile bench bench-pages bench-uploads bench-backup dist clean
 
 run: install
 	$(BIN)/python -m mitrapas_dev.devstack
@@ -89,6 +89,10 @@ bench-pages: install
 # portal's check) against boto3 to the same server, on the deployed stack, in one run.
 bench-uploads: install
 	DATABASE_URL=$${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/python -m tests.bench.uploads $(BENCH_ARGS)
+
+# `mitrapas backup` and `restore` of the national data set and 2 GiB of files, against pg_dump and a plain copy.
+bench-backup: install
+	DATABASE_URL=$${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/python -m tests.bench.backup $(BENCH_ARGS)
 
 # What ships: the sdist and the wheel built from it (templates, migrations, assets, compiled catalogs inside).
 dist: install

@@ -11,6 +11,8 @@ the portal then reads it as its own login role, as in production.
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from sqlalchemy import text
 
 PROVINCES = (
@@ -123,6 +125,23 @@ def tallies(connection) -> None:
         SELECT facility_id, type, date_trunc('month', started_on)::date, count(*),
                coalesce(sum(participants_total), 0), coalesce(sum(hours), 0)
         FROM contributions WHERE status = 'verified' GROUP BY 1, 2, 3"""))
+
+
+def chain_audit(engine) -> None:
+    """Link every audit entry to the one before it, as the portal's own writes do (the bulk insert above writes
+    placeholder hashes, which no page reads): for what verifies the trail, such as the backup benchmark's restore."""
+    from portal.audit.chain import entry_hash
+
+    with engine.begin() as connection:
+        rows = connection.execute(text(
+            "SELECT id, created_at, actor_id, organisation_id, facility_id, partner_id, action, object_type, "
+            "object_id, changes, ip FROM audit_entries ORDER BY id")).mappings().all()
+        previous, links = "", []
+        for row in rows:
+            entry = SimpleNamespace(**row, prev_hash=previous)
+            links.append({"id": row["id"], "prev_hash": previous, "hash": entry_hash(entry)})
+            previous = links[-1]["hash"]
+        connection.execute(text("UPDATE audit_entries SET prev_hash = :prev_hash, hash = :hash WHERE id = :id"), links)
 
 
 def vacuum(engine) -> None:
