@@ -10,7 +10,7 @@ from datetime import timedelta
 import os
 from pathlib import Path
 import secrets
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from cryptography.fernet import Fernet
 
@@ -40,6 +40,22 @@ def _cores_per_worker() -> int:
     load": with two workers on two cores, one hash at a time in each kept a cheap page's p50 at 145 ms while 16
     people signed in, two at a time 552 ms, for about as many sign-ins a second)."""
     return max(1, (os.cpu_count() or 1) // max(1, int(os.environ.get("WEB_CONCURRENCY") or 1)))
+
+
+#: How long a request waits for the page store (seconds): every signed-in page reads its versions there, and a store
+#: that stopped answering (a host gone, a network cut without a reset) must cost a moment, not hold the worker.
+STORE_TIMEOUT_SECONDS = 1
+
+
+def _answering_in_time(redis_url: str) -> str:
+    """The store's address with redis-py's own timeouts, unless the address sets them."""
+    if not redis_url:
+        return redis_url
+    parts = urlsplit(redis_url)
+    asked = parse_qs(parts.query)
+    added = {name: STORE_TIMEOUT_SECONDS for name in ("socket_timeout", "socket_connect_timeout") if name not in asked}
+    query = "&".join(part for part in (parts.query, urlencode(added)) if part)
+    return urlunsplit(parts._replace(query=query))
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -209,7 +225,7 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "SESSION_PAGE_SECONDS": int(os.environ.get("SESSION_PAGE_SECONDS", "120" if redis_url else "0")),
         # Drawn public pages: in Redis when there is one (shared by every worker), else in the process.
         "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
-        "CACHE_REDIS_URL": redis_url,
+        "CACHE_REDIS_URL": _answering_in_time(redis_url),
         "CACHE_KEY_PREFIX": "mitrapas:",
         "SIGN_LIMIT": os.environ.get("SIGN_LIMIT", "10 per 15 minutes"),
         # Materials: what may be uploaded (sniffed types), how big, how long deleted ones are kept.

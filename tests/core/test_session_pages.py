@@ -1,12 +1,20 @@
 """Story: a head reloads the agreement queue and the dashboard all morning. The portal answers the pages it kept
 for that session, without the database, until anything at all is written; never to someone else, to a session
 that ended or to another browser holding the cookie."""
+import socket
+import threading
+import time
+
+from flask import Flask
+from flask_caching import Cache
 import pytest
+import redis
 from sqlalchemy import event
 
 from portal import config as settings
 from portal.accounts import login_sessions
 from portal.agreements.models import AgreementStatus as S
+from portal.core import session_pages
 from portal.core.tenancy import unscoped
 from portal.extensions import db
 from tests.conftest import Web
@@ -123,3 +131,29 @@ def test_pages_are_kept_only_with_a_store_every_worker_shares(tmp_path, monkeypa
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.delenv("SESSION_PAGE_SECONDS", raising=False)
     assert settings.load(tmp_path, {})["SESSION_PAGE_SECONDS"] == seconds
+
+
+def test_a_store_that_stops_answering_holds_a_page_back_a_moment_not_for_ever(tmp_path, monkeypatch):
+    """Every signed-in page asks the store for its versions: one that accepts and never answers must not hold the
+    worker's thread (redis-py waits for ever unless told)."""
+    silent = socket.create_server(("127.0.0.1", 0))
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(silent.accept()), daemon=True).start()
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{silent.getsockname()[1]}/0")
+    config = settings.load(tmp_path, {})
+    bare = Flask("store-check")
+    bare.config.update({key: value for key, value in config.items() if key.startswith("CACHE_")})
+    store, outcome = Cache(bare), []
+
+    def ask():
+        try:
+            store.cache.get(session_pages.DATA_VERSION_KEY)
+            outcome.append("answered")
+        except redis.exceptions.TimeoutError:
+            outcome.append("gave up")
+    asking = threading.Thread(target=ask, daemon=True)
+    started = time.monotonic()
+    asking.start()
+    asking.join(10)
+    assert outcome == ["gave up"] and time.monotonic() - started < 5
+    silent.close()
