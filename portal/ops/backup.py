@@ -27,6 +27,7 @@ from pathlib import Path
 import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 from typing import Callable
 
@@ -45,8 +46,8 @@ from portal.extensions import db
 from portal.jobs import made_files
 from portal.ops import reconcile
 from portal.ops.backup_format import (
-    FORMAT, BackupError, HashingReader, Sealing, backup_names, blob_name, kind_of, libpq, postgres_program,
-    read_manifest, write_manifest,
+    FORMAT, BackupError, HashingReader, Sealing, backup_names, blob_name, each_at_once, kind_of, libpq,
+    postgres_program, read_manifest, write_manifest,
 )
 from portal.version import __version__
 
@@ -191,14 +192,12 @@ def signing_root() -> str | None:
 
 def copy_objects(target, wanted: dict[str, tuple[str, int]], sealing_to: Sealing, work: Path,
                  progress: Progress) -> tuple[list[dict], list[dict]]:
-    """Copy (or reference) each object `wanted` names; (manifest entries, missing objects)."""
+    """Copy (or reference) each object `wanted` names; (manifest entries, missing objects), in key order."""
     previous = _previous_entries(target, sealing_to)
     present = set(target.names(f"objects/{sealing_to.vault}/"))
     listed = {key: (size, etag) for key, size, etag in storage.listing() if key in wanted}
-    entries, missing = [], []
-    copied = copied_bytes = 0
-    said = time.monotonic()
-    for number, key in enumerate(sorted(wanted), start=1):
+    entries, missing, changed = {}, [], []
+    for key in sorted(wanted):
         what, row_id = wanted[key]
         if key not in listed:
             missing.append({"key": key, "what": what, "id": row_id})
@@ -207,20 +206,26 @@ def copy_objects(target, wanted: dict[str, tuple[str, int]], sealing_to: Sealing
         size, etag = listed[key]
         before = previous.get(key)
         if before and before["size"] == size and before["etag"] == etag and before["blob"] in present:
-            entries.append({**before, "what": what, "id": row_id, "copied": False})
+            entries[key] = {**before, "what": what, "id": row_id, "copied": False}
         else:
-            entry = _copy(target, key, sealing_to, present, work)
-            if entry is None:
-                missing.append({"key": key, "what": what, "id": row_id})
-                continue
-            entries.append({**entry, "what": what, "id": row_id})
+            changed.append(key)
+    stored = (present, threading.Lock())
+    copied = copied_bytes = 0
+    said = time.monotonic()
+    copies = each_at_once(lambda key: _copy(target, key, sealing_to, stored, work), changed)
+    for number, (key, entry) in enumerate(zip(changed, copies), start=1):
+        what, row_id = wanted[key]
+        if entry is None:
+            missing.append({"key": key, "what": what, "id": row_id})
+        else:
+            entries[key] = {**entry, "what": what, "id": row_id}
             copied += entry["copied"]
             copied_bytes += entry["size"] if entry["copied"] else 0
-        if time.monotonic() - said > 2 or number == len(wanted):
+        if time.monotonic() - said > 2 or number == len(changed):
             said = time.monotonic()
             progress(_("Files: %(done)d of %(total)d, %(copied)d copied (%(mib).1f MiB), the rest unchanged",
-                       done=number, total=len(wanted), copied=copied, mib=copied_bytes / 2**20))
-    return entries, missing
+                       done=len(entries) + len(missing), total=len(wanted), copied=copied, mib=copied_bytes / 2**20))
+    return [entries[key] for key in sorted(entries)], sorted(missing, key=lambda item: item["key"])
 
 
 def _previous_entries(target, sealing_to: Sealing) -> dict[str, dict]:
@@ -234,8 +239,9 @@ def _previous_entries(target, sealing_to: Sealing) -> dict[str, dict]:
     return {}
 
 
-def _copy(target, key: str, sealing_to: Sealing, present: set[str], work: Path) -> dict | None:
-    """Read `key` once, hashing it, and store it under its digest unless the same bytes are already there."""
+def _copy(target, key: str, sealing_to: Sealing, stored: tuple[set[str], threading.Lock], work: Path) -> dict | None:
+    """Read `key` once, hashing it, and store it under its digest unless the same bytes are already there (or
+    another copier is storing them: `stored` is the digests at the target and the lock that claims one)."""
     info = storage.head(key)
     if info is None:  # deleted since it was listed
         return None
@@ -243,11 +249,13 @@ def _copy(target, key: str, sealing_to: Sealing, present: set[str], work: Path) 
         reader = HashingReader(storage.get(key))
         sealing_to.write(reader, spool)
         blob = blob_name(sealing_to.vault, reader.sha256, sealing_to.suffix)
-        copy = blob not in present
+        present, claims = stored
+        with claims:
+            copy = blob not in present
+            present.add(blob)
         if copy:
             spool.seek(0)
             target.write(blob, spool)
-            present.add(blob)
     return {"key": key, "sha256": reader.sha256, "size": reader.size, "etag": info["etag"],
             "content_type": info["content_type"] or "application/octet-stream", "blob": blob, "copied": copy}
 

@@ -11,6 +11,7 @@ only the public key. Encryption is age (pyrage, the Rust `age` crate), to X25519
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 import hashlib
 import io
@@ -19,12 +20,28 @@ from pathlib import Path
 import shutil
 from typing import BinaryIO, Iterable, Iterator
 
+from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
 import pyrage
 from pyrage import x25519
 from sqlalchemy.engine import make_url
 
 from portal.ops.backup_targets import TargetError
+
+#: Files read and written at once: the store and the target each answer several requests at a time, and hashing and
+#: encrypting run outside the GIL (hashlib, age), so four copies take about the time of one (`make bench-backup`).
+COPIERS = 4
+
+
+def each_at_once(function, items: Iterable) -> Iterator:
+    """`function(item)` for every item, COPIERS at a time, each in this application's context; results in order."""
+    app = current_app._get_current_object()
+
+    def in_context(item):
+        with app.app_context():
+            return function(item)
+    with ThreadPoolExecutor(COPIERS) as pool:
+        yield from pool.map(in_context, items)
 
 #: Bumped when a manifest changes shape; a restore refuses a format it does not know.
 FORMAT = 1

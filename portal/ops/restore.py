@@ -39,7 +39,7 @@ from portal.extensions import db
 from portal.ops import reconcile
 from portal.ops.backup import owner_url, signing_root
 from portal.ops.backup_format import (
-    BackupError, backup_names, file_chunks, kind_of, libpq, postgres_program, read_manifest, unsealed,
+    BackupError, backup_names, each_at_once, file_chunks, kind_of, libpq, postgres_program, read_manifest, unsealed,
 )
 from portal.ops.backup_targets import TargetError
 
@@ -169,33 +169,41 @@ def _migration(url: str) -> str | None:
 
 def _restore_objects(target, manifest: dict, identities, report: Report, progress) -> None:
     restored = size = 0
-    for number, entry in enumerate(manifest["objects"], start=1):
+    entries = manifest["objects"]
+    for number, (entry, outcome) in enumerate(
+            zip(entries, each_at_once(lambda entry: _restore_object(target, entry, identities), entries)), start=1):
         named = {"key": entry["key"], "what": kind_of(entry["what"]), "id": entry["id"]}
-        try:
-            with target.read(entry["blob"]) as stream, tempfile.TemporaryFile() as plain:
-                unsealed(stream, plain, identities)
-                plain.seek(0)
-                whole = _sha256_of(plain) == entry["sha256"]
-                if whole:
-                    plain.seek(0)
-                    storage.put(entry["key"], plain, content_type=entry["content_type"])
-        except TargetError:
+        if outcome == "missing":
             report.problems.append(_("Missing from the backup: %(key)s (%(what)s %(id)s)", **named))
-            continue
-        except pyrage.DecryptError:
-            whole = False
-        if not whole:
+        elif outcome == "damaged":
             report.problems.append(_("Damaged in the backup (its checksum differs): %(key)s (%(what)s %(id)s)",
                                      **named))
-            continue
-        restored, size = restored + 1, size + entry["size"]
+        else:
+            restored, size = restored + 1, size + entry["size"]
         if number % 200 == 0:
-            progress(_("Files: %(done)d of %(total)d", done=number, total=len(manifest["objects"])))
+            progress(_("Files: %(done)d of %(total)d", done=number, total=len(entries)))
     for entry in manifest.get("missing", []):
         report.problems.append(_("Missing when the backup was taken: %(key)s (%(what)s %(id)s)", key=entry["key"],
                                  what=kind_of(entry["what"]), id=entry["id"]))
     report.done.append(_("Files: %(restored)d of %(total)d restored (%(mib).1f MiB).", restored=restored,
-                         total=len(manifest["objects"]), mib=size / 2**20))
+                         total=len(entries), mib=size / 2**20))
+
+
+def _restore_object(target, entry: dict, identities) -> str:
+    """Write one file back, if the backup's copy opens and is whole: "restored", "missing" or "damaged"."""
+    try:
+        with target.read(entry["blob"]) as stream, tempfile.TemporaryFile() as plain:
+            unsealed(stream, plain, identities)
+            plain.seek(0)
+            if _sha256_of(plain) != entry["sha256"]:
+                return "damaged"
+            plain.seek(0)
+            storage.put(entry["key"], plain, content_type=entry["content_type"])
+            return "restored"
+    except TargetError:
+        return "missing"
+    except pyrage.DecryptError:
+        return "damaged"
 
 
 def verify(manifest: dict, report: Report, progress) -> None:
@@ -217,7 +225,8 @@ def verify(manifest: dict, report: Report, progress) -> None:
     for what, row_id, key in found.missing_objects:
         report.problems.append(_("storage-reconcile: %(what)s %(id)s without its file %(key)s", what=kind_of(what),
                                  id=row_id, key=key))
-    damaged = [entry for entry in manifest["objects"] if _stored_sha256(entry["key"]) not in (entry["sha256"], None)]
+    stored = each_at_once(lambda entry: _stored_sha256(entry["key"]), manifest["objects"])
+    damaged = [entry for entry, sha256 in zip(manifest["objects"], stored) if sha256 not in (entry["sha256"], None)]
     for entry in damaged:
         report.problems.append(_("Checksum differs after restore: %(key)s", key=entry["key"]))
     report.done.append(_("%(count)d restored files read back and their checksums checked.",
