@@ -26,6 +26,11 @@ class StorageError(RuntimeError):
     """The object store did not do what was asked (down, refused, missing)."""
 
 
+def not_found(error: ClientError) -> bool:
+    """Whether the store answered that there is no such object (S3 and SeaweedFS say it in three ways)."""
+    return error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound")
+
+
 def _client(connect_timeout: int = 5, attempts: int = 3):
     config = current_app.config
     return boto3.client(
@@ -71,7 +76,7 @@ def head(key: str) -> dict | None:
     try:
         answer = _client().head_object(Bucket=_bucket(), Key=key)
     except ClientError as error:
-        if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+        if not_found(error):
             return None
         raise StorageError(f"head {key}: {error}") from error
     except BotoCoreError as error:

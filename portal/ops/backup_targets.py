@@ -19,6 +19,8 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
+from portal.core import storage
+
 #: Parts of 8 MiB, as the portal's own uploads: memory stays flat whatever an object's size.
 TRANSFER = TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024,
                           max_concurrency=4, use_threads=True)
@@ -99,7 +101,7 @@ class S3Target:
         try:
             self.client.head_object(Bucket=self.bucket, Key=self.prefix + name)
         except ClientError as error:
-            if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            if storage.not_found(error):
                 return False
             raise TargetError(f"{self}{name}: {error}") from error
         except BotoCoreError as error:
