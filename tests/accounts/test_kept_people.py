@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import threading
 
 import pytest
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, select
 
 from portal.accounts import kept_people, login_sessions
 from portal.accounts.models import LoginSession, User
@@ -19,6 +19,7 @@ from portal.organisations.models import Membership, Organisation, Role
 from tests.conftest import Web, app_of_its_own
 from tests.databases import server_url
 from tests.factories import PASSWORD, ContributionFactory, FacilityFactory, PartnerFactory, member_of
+from tests.statements import statements_sent
 
 pytestmark = pytest.mark.own_database
 
@@ -49,15 +50,8 @@ def floor(who: dict) -> str:
 
 def statements_for(app, web: Web, address: str, **post):
     """The answer to `address`, and the statements sent to the database to give it."""
-    statements = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with statements_sent(app) as statements:
         answer = web.post(address, post) if post else web.get(address)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     return answer, statements
 
 

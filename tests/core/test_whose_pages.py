@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import threading
 
 import pytest
-from sqlalchemy import event, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts import login_sessions
@@ -25,6 +25,7 @@ from portal.organisations.partnership_models import Partnership
 from tests.conftest import Web, app_of_its_own
 from tests.factories import (PASSWORD, ContributionFactory, FacilityFactory, OversightFactory, PartnerFactory,
                              member_of)
+from tests.statements import statements_sent
 
 pytestmark = pytest.mark.own_database
 
@@ -64,15 +65,8 @@ def page_of(who: dict) -> str:
 
 
 def statements_answering(app, web: Web, address: str) -> tuple[int, str]:
-    statements = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with statements_sent(app) as statements:
         answer = web.get(address)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert answer.status_code == 200
     return len(statements), answer.text
 
