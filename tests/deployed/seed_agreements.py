@@ -1,7 +1,8 @@
-"""`python -m tests.deployed.seed_agreements N`: N approved PKS between Rutan Tamiang Layang and RSUD Tamiang Layang.
+"""`python -m tests.deployed.seed_agreements N [PAIR]`: N approved PKS of one pair (PAIRS; default Rutan Tamiang
+Layang and RSUD Tamiang Layang).
 
 Run with the deployed stack's environment, through the same services people use,
-so a fault test has many agreements waiting for their signatures.
+so a story has many agreements waiting for their signatures.
 """
 from datetime import date
 import io
@@ -16,17 +17,28 @@ from portal.core.tenancy import unscoped
 from portal.extensions import db
 from portal.organisations.models import Organisation
 
+#: name -> (facility, partner, its head, the partner's signatory, the facility's officer, type, title before "N").
+PAIRS = {
+    "tamiang-layang": ("Rutan Kelas IIB Tamiang Layang", "RSUD Tamiang Layang", "agung.novarianto@mitrapas.test",
+                       "vinny.safari@mitrapas.test", "pelayanan@rutan-tamiang-layang.mitrapas.test",
+                       AgreementType.HEALTH_REFERRAL, "Rujukan kesehatan tahap"),
+    # Nobody else's story signs for this pair: its signatories' two-factor sign-in is the backup story's.
+    "purwokerto": ("Lapas Narkotika Kelas IIB Purwokerto", "Program Pemagangan Kemnaker (MagangHub)",
+                   "kalapas@lapas-purwokerto.mitrapas.test", "magang@kemnaker.mitrapas.test",
+                   "yudi.suhartono@mitrapas.test", AgreementType.COUNSELLING, "Konsultasi menjelang bebas tahap"),
+}
 
-def main(count: int) -> None:
+
+def main(count: int, pair: str = "tamiang-layang") -> None:
+    facility_name, partner_name, head_email, director_email, officer_email, kind, title = PAIRS[pair]
     app = create_app()
     with app.app_context(), unscoped("test set-up across both parties"):
-        facility = db.session.query(Organisation).filter_by(name="Rutan Kelas IIB Tamiang Layang").one()
-        partner = db.session.query(Organisation).filter_by(name="RSUD Tamiang Layang").one()
-        head, director = (accounts.find_user("agung.novarianto@mitrapas.test"),
-                          accounts.find_user("vinny.safari@mitrapas.test"))
-        officer = accounts.find_user("pelayanan@rutan-tamiang-layang.mitrapas.test")
+        facility = db.session.query(Organisation).filter_by(name=facility_name).one()
+        partner = db.session.query(Organisation).filter_by(name=partner_name).one()
+        head, director = accounts.find_user(head_email), accounts.find_user(director_email)
+        officer = accounts.find_user(officer_email)
         for number in range(1, count + 1):
-            fields = AgreementFields(type=AgreementType.HEALTH_REFERRAL, title=f"Rujukan kesehatan tahap {number}",
+            fields = AgreementFields(type=kind, title=f"{title} {number}",
                                      start_date=date(2026, 1, 1), end_date=date(2027, 12, 31),
                                      facility_signatory=head, partner_signatory=director)
             agreement = agreements.create_agreement(facility, partner, fields, actor=director)
@@ -39,4 +51,4 @@ def main(count: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(int(sys.argv[1]), *sys.argv[2:3])
