@@ -215,6 +215,13 @@ def unattached_keys() -> set[str]:
         ResumableUpload.status != UploadStatus.ATTACHED)))
 
 
+def whole_unattached(session=None) -> dict[str, str]:
+    """Keys of uploads whole in storage and not yet a material's file, with their ids: a backup copies them, so
+    that the person who sent one can still save it as a material after a restore."""
+    return dict((session or db.session).execute(select(ResumableUpload.storage_key, ResumableUpload.id).where(
+        ResumableUpload.status.in_(WHOLE))).all())
+
+
 def _parts(upload: ResumableUpload) -> list[tuple[int, str, int]]:
     try:
         return storage.uploaded_parts(upload.storage_key, upload.multipart_id)

@@ -44,6 +44,7 @@ from portal.core.columns import utcnow
 from portal.core.tenancy import unscoped
 from portal.extensions import db
 from portal.jobs import made_files
+from portal.materials import uploads
 from portal.ops import reconcile
 from portal.ops.backup_format import (
     FORMAT, BackupError, HashingReader, Sealing, backup_names, blob_name, each_at_once, kind_of, libpq,
@@ -169,6 +170,8 @@ def _read_snapshot(connection, dump: Path, engine: str) -> Snapshot:
         with unscoped("a backup copies every tenant's files"):
             objects = reconcile.referenced_objects(session)
             objects.update({key: ("job_file", 0) for key in made_files.kept_keys(session) if key not in objects})
+            objects.update({key: ("upload", upload_id) for key, upload_id in uploads.whole_unattached(session).items()
+                            if key not in objects})
             sealed = sealing.keys_in_use(session, db.metadata)
     finally:
         session.close()

@@ -11,10 +11,9 @@ restored into a new database and a new bucket, is one moment of the portal and n
 - `storage-reconcile` and `audit-verify` are clean on the restored installation;
 - the restored rows are one moment: everything committed before the backup started is there, and nothing the
   first portal did not hold when it finished;
-- every upload the restored database says is whole (joined, checked) should have its object, or the person who
-  had sent a file and not yet saved the form would save it on the restored portal as a material without its
-  file. The backup copies only what rows point at, so today it has not: that test is xfail (strict) until the
-  backup copies those objects too.
+- every upload the restored database says is whole (joined, checked) has its object, or the person who had sent a
+  file and not yet saved the form would save it on the restored portal as a material without its file (the
+  backup copied only what material rows pointed at, until this story found it).
 """
 from __future__ import annotations
 
@@ -375,9 +374,6 @@ def test_storage_reconcile_and_audit_verify_are_clean_on_the_restored_portal(in_
     assert "Audit trail intact." in in_flight.restored.flask("portal", "audit-verify").stdout
 
 
-@pytest.mark.xfail(strict=True, reason="issue 40: the backup copies the objects rows point at, not those of browser "
-                                       "uploads finished but not yet saved as a material (uploads.status joined or "
-                                       "checked): the row is restored without its object")
 def test_a_file_sent_but_not_yet_saved_is_restored_with_its_object(stack, in_flight):
     """The intern had sent a recording whole and was still filling in the form when the backup ran: the restored
     portal holds the upload as whole (joined or checked), so saving the form there would make a material of it;
