@@ -162,13 +162,15 @@ def hot_pages(where: dict[str, str]) -> list[Page]:
     ]
 
 
-def session_cookie(stack, email: str) -> str:
+def session_cookie(stack, email: str, landing: str = "/") -> str:
     """A signed-in session, made with the User-Agent wrk sends, as a Cookie header: as the browser holds it after
-    the first page (which gives the session its form secret; wrk sends the same cookie all along)."""
+    a first page of the organisation measured (which gives the session its form secret and its last organisation;
+    wrk sends the same cookie all along, so a session still naming another organisation would be changed, and not
+    kept, by every page: a person of two organisations, as the head and the partner's admin are here)."""
     visitor = Visitor(stack.url, verify=stack.ca_file)
     visitor.http.headers["User-Agent"] = USER_AGENT
     visitor.login(email)
-    visitor.get("/")
+    visitor.get(landing)
     return "; ".join(f"{cookie.name}={cookie.value}" for cookie in visitor.http.cookies)
 
 
@@ -221,7 +223,9 @@ def main(argv: list[str] | None = None) -> None:
         where = load_national_data(stack, args.contributions)
         pages = [page for page in hot_pages(where) if args.only in page.name]
         hello = stack.start_instance(app="tests.bench.hello_app:app", ready_path="/")
-        cookies = {email: session_cookie(stack, email) for email in {page.email for page in pages} if email}
+        # Each person's organisation's home page: every page of theirs measured is of that one organisation.
+        landings = {page.email: "/".join(page.path.split("/")[:3]) + "/" for page in pages}
+        cookies = {email: session_cookie(stack, email, landing) for email, landing in landings.items() if email}
         cookies[None] = ""
         for page in pages:  # one answer each first: a page that fails is a defect, not a figure
             answer_once(stack, page, cookies[page.email])
