@@ -14,11 +14,12 @@ def test_the_doctor_finds_the_deployment_sound_once_its_timers_have_run(stack):
     assert before.returncode == 1 and "`mitrapas portal remind` has never finished successfully" in before.stdout
     for command in PERIODIC:
         stack.flask("portal", *command)
-    assert "`mitrapas backup` has never finished successfully" in stack.flask("doctor", check=False).stdout
+    # The backup stories may have backed this stack up already (the tier shares one stack); the doctor's backup
+    # check before any backup, and after a failed one, is tests/ops/test_backup.py's.
     stack.flask("backup", "--to", str(stack.folder / "doctor-backups"))
     after = stack.flask("doctor", check=False)
     assert after.returncode == 0, after.stdout
-    assert "Everything the deployment needs is in place." in after.stdout
+    assert "ok    backups" in after.stdout and "Everything the deployment needs is in place." in after.stdout
 
 
 def test_the_doctor_names_each_thing_broken_on_purpose(stack):
