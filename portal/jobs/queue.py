@@ -136,11 +136,25 @@ def _nothing_committed(session) -> None:
     session.info.pop(_AFTER_COMMIT, None)
 
 
+def _give_back_the_connection() -> None:
+    """End the transaction a round left open (a sweep that found nothing due has only read) and give its
+    connection back: a worker idle in a transaction between rounds, for hours, holds back VACUUM on every table
+    and makes a deploy's migration wait for its lock, with every request queued behind the migration."""
+    db.session.remove()
+
+
 def work(app, *, sweep: Callable[[], object], every: int, burst: bool = False) -> None:
     """Run an RQ worker inside the app; between jobs, and while Redis is down, run `sweep` every `every` s."""
     from redis.exceptions import ConnectionError as RedisDown
     from rq import SimpleWorker
     from sqlalchemy.exc import OperationalError as DatabaseDown
+
+    class Worker(SimpleWorker):
+        def execute_job(self, job, queue):
+            try:
+                return super().execute_job(job, queue)
+            finally:
+                _give_back_the_connection()
 
     mail, work_queue = queue(app.config["REDIS_URL"]), queue(app.config["REDIS_URL"], WORK_QUEUE)
     with app.app_context():
@@ -150,8 +164,10 @@ def work(app, *, sweep: Callable[[], object], every: int, burst: bool = False) -
             except DatabaseDown as error:  # a restarting database: try again on the next round
                 db.session.rollback()
                 log.warning("the database is not answering (%s); trying again shortly", error)
+            finally:
+                _give_back_the_connection()
             try:
-                SimpleWorker([mail, work_queue], connection=mail.connection).work(burst=burst, max_idle_time=every)
+                Worker([mail, work_queue], connection=mail.connection).work(burst=burst, max_idle_time=every)
             except RedisDown as error:
                 log.warning("Redis is down (%s); sweeping without it meanwhile", error)
                 time.sleep(every)
