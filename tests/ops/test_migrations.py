@@ -114,15 +114,47 @@ def test_the_people_policies_migration_gives_back_the_policies_it_found():
                 return set(connection.execute(text(
                     "SELECT proname FROM pg_proc WHERE proname LIKE 'mitrapas_sees_%'")).scalars())
         with app.app_context():
+            downgrade(revision="0037")  # 0038 rewrites every policy that reads a setting: its own test below
             after = policies()
             assert functions() == {"mitrapas_sees_person", "mitrapas_sees_membership"}
             downgrade(revision="0036")
             before = policies()
             assert functions() == set()
-            upgrade()
+            upgrade(revision="0037")
             assert policies() == after != before
             changed = {row[:2] for row in after if row not in before}
             assert changed == {("users", "read"), ("memberships", "read")}, "audit_entries.read is written the same"
+            assert [row[:5] for row in after] == [row[:5] for row in before], "the same policies, commands and roles"
+            db.engine.dispose()
+        engine.dispose()
+
+
+def test_the_scope_once_migration_gives_back_the_policies_it_found():
+    """0038 rewrites every policy that read a setting (or called the pair rule) per row; its downgrade reverses
+    exactly that rewrite and drops its functions."""
+    with fresh_database("scope_once_policies") as database:
+        if not database.is_postgres:
+            pytest.skip("Row-Level Security policies exist on PostgreSQL only")
+        app = make_app(database)
+        engine = create_engine(database.owner_url)
+        policies = partial(live_policies, engine)
+
+        def functions():
+            with engine.connect() as connection:
+                return sorted(connection.execute(text(
+                    "SELECT proname || '/' || pronargs FROM pg_proc WHERE proname IN "
+                    "('mitrapas_party_to', 'mitrapas_every_tenant', 'mitrapas_acting_org')")).scalars())
+        with app.app_context():
+            after = policies()
+            assert functions() == ["mitrapas_acting_org/0", "mitrapas_every_tenant/0", "mitrapas_party_to/2",
+                                   "mitrapas_party_to/5"]
+            downgrade(revision="0037")
+            before = policies()
+            assert functions() == ["mitrapas_party_to/2"]
+            assert not any("mitrapas_acting_org" in f"{row[5]} {row[6]}" for row in before)
+            upgrade()
+            assert policies() == after != before
+            assert len([row for row in after if row not in before]) > 40, "every policy that read a setting"
             assert [row[:5] for row in after] == [row[:5] for row in before], "the same policies, commands and roles"
             db.engine.dispose()
         engine.dispose()
