@@ -81,6 +81,21 @@ def app_of_its_own(label: str, owner: bool = False):
             db.engine.dispose()
 
 
+@contextmanager
+def postgres_of_its_own(label: str):
+    """(app, database) on a PostgreSQL database of its own at head, for what exists there only (Row-Level Security,
+    its policies and functions); skips where the tests run on SQLite."""
+    with fresh_database(label) as database:
+        if not database.is_postgres:
+            pytest.skip("Row-Level Security exists on PostgreSQL only (CI runs this with DATABASE_URL)")
+        app = make_app(database)
+        try:
+            yield app, database
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def database():
     with fresh_database("main") as database:

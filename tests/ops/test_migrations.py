@@ -1,17 +1,16 @@
 """Migrations: an empty database upgraded to head has exactly the models' schema, both ways."""
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import partial
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-
-import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from portal.core import sealing
 from portal.extensions import db
-from tests.conftest import make_app
+from tests.conftest import make_app, postgres_of_its_own
 from tests.databases import fresh_database
 
 
@@ -73,88 +72,73 @@ def live_policies(engine) -> list:
             "ORDER BY tablename, policyname")).all()
 
 
+def live_functions(engine, *names: str) -> list[str]:
+    """Which of the functions named exist now, as "name/number of arguments"."""
+    with engine.connect() as connection:
+        return sorted(connection.execute(text(
+            "SELECT proname || '/' || pronargs FROM pg_proc WHERE proname = ANY(:names)"), {"names": list(names)})
+            .scalars())
+
+
+@contextmanager
+def policies_at_head(name: str):
+    """On a PostgreSQL database of its own at head, inside its app (skips on SQLite): (policies now, functions now)."""
+    with postgres_of_its_own(name) as (app, database):
+        engine = create_engine(database.owner_url)
+        try:
+            with app.app_context():
+                yield partial(live_policies, engine), partial(live_functions, engine)
+        finally:
+            engine.dispose()
+
+
 def test_the_one_pair_rule_migration_gives_back_the_policies_it_found():
     """0035 rewrites thirteen policies to call its two functions; its downgrade restores each as 0034 had it."""
-    with fresh_database("policies") as database:
-        if not database.is_postgres:
-            pytest.skip("Row-Level Security policies exist on PostgreSQL only")
-        app = make_app(database)
-        engine = create_engine(database.owner_url)
-
-        policies = partial(live_policies, engine)
-        with app.app_context():
-            after = policies()
-            downgrade(revision="0034")
-            before = policies()
-            upgrade()
-            assert policies() == after != before
-            added = [row[:5] for row in after if row.policyname == "parties_only_delete"]
-            assert {row[2] for row in added} == {"DELETE"} and len(added) == 7
-            assert [row[:5] for row in after if row[:5] not in added] == [row[:5] for row in before], \
-                "the same policies, commands and roles, and the parties' restrictive DELETE policies"
-            assert any("province" in (row.qual or "") for row in before)
-            assert not any("province" in f"{row.qual} {row.with_check}" for row in after)
-            db.engine.dispose()
-        engine.dispose()
+    with policies_at_head("policies") as (policies, _):
+        after = policies()
+        downgrade(revision="0034")
+        before = policies()
+        upgrade()
+        assert policies() == after != before
+        added = [row[:5] for row in after if row.policyname == "parties_only_delete"]
+        assert {row[2] for row in added} == {"DELETE"} and len(added) == 7
+        assert [row[:5] for row in after if row[:5] not in added] == [row[:5] for row in before], \
+            "the same policies, commands and roles, and the parties' restrictive DELETE policies"
+        assert any("province" in (row.qual or "") for row in before)
+        assert not any("province" in f"{row.qual} {row.with_check}" for row in after)
 
 
 def test_the_people_policies_migration_gives_back_the_policies_it_found():
     """0037 rewrites who reads a person and a membership (two functions); its downgrade restores 0035's policies
     (0036 has none of its own) and drops the functions."""
-    with fresh_database("people_policies") as database:
-        if not database.is_postgres:
-            pytest.skip("Row-Level Security policies exist on PostgreSQL only")
-        app = make_app(database)
-        engine = create_engine(database.owner_url)
-
-        policies = partial(live_policies, engine)
-
-        def functions():
-            with engine.connect() as connection:
-                return set(connection.execute(text(
-                    "SELECT proname FROM pg_proc WHERE proname LIKE 'mitrapas_sees_%'")).scalars())
-        with app.app_context():
-            downgrade(revision="0037")  # 0038 rewrites every policy that reads a setting: its own test below
-            after = policies()
-            assert functions() == {"mitrapas_sees_person", "mitrapas_sees_membership"}
-            downgrade(revision="0036")
-            before = policies()
-            assert functions() == set()
-            upgrade(revision="0037")
-            assert policies() == after != before
-            changed = {row[:2] for row in after if row not in before}
-            assert changed == {("users", "read"), ("memberships", "read")}, "audit_entries.read is written the same"
-            assert [row[:5] for row in after] == [row[:5] for row in before], "the same policies, commands and roles"
-            db.engine.dispose()
-        engine.dispose()
+    people = ("mitrapas_sees_person", "mitrapas_sees_membership")
+    with policies_at_head("people_policies") as (policies, functions):
+        downgrade(revision="0037")  # 0038 rewrites every policy that reads a setting: its own test below
+        after = policies()
+        assert functions(*people) == ["mitrapas_sees_membership/2", "mitrapas_sees_person/1"]
+        downgrade(revision="0036")
+        before = policies()
+        assert functions(*people) == []
+        upgrade(revision="0037")
+        assert policies() == after != before
+        changed = {row[:2] for row in after if row not in before}
+        assert changed == {("users", "read"), ("memberships", "read")}, "audit_entries.read is written the same"
+        assert [row[:5] for row in after] == [row[:5] for row in before], "the same policies, commands and roles"
 
 
 def test_the_scope_once_migration_gives_back_the_policies_it_found():
     """0038 rewrites every policy that read a setting (or called the pair rule) per row; its downgrade reverses
-    exactly that rewrite and drops its functions."""
-    with fresh_database("scope_once_policies") as database:
-        if not database.is_postgres:
-            pytest.skip("Row-Level Security policies exist on PostgreSQL only")
-        app = make_app(database)
-        engine = create_engine(database.owner_url)
-        policies = partial(live_policies, engine)
-
-        def functions():
-            with engine.connect() as connection:
-                return sorted(connection.execute(text(
-                    "SELECT proname || '/' || pronargs FROM pg_proc WHERE proname IN "
-                    "('mitrapas_party_to', 'mitrapas_every_tenant', 'mitrapas_acting_org')")).scalars())
-        with app.app_context():
-            after = policies()
-            assert functions() == ["mitrapas_acting_org/0", "mitrapas_every_tenant/0", "mitrapas_party_to/2",
-                                   "mitrapas_party_to/5"]
-            downgrade(revision="0037")
-            before = policies()
-            assert functions() == ["mitrapas_party_to/2"]
-            assert not any("mitrapas_acting_org" in f"{row[5]} {row[6]}" for row in before)
-            upgrade()
-            assert policies() == after != before
-            assert len([row for row in after if row not in before]) > 40, "every policy that read a setting"
-            assert [row[:5] for row in after] == [row[:5] for row in before], "the same policies, commands and roles"
-            db.engine.dispose()
-        engine.dispose()
+    that rewrite (as PostgreSQL prints the expressions: the same tests) and drops its functions."""
+    scope = ("mitrapas_party_to", "mitrapas_every_tenant", "mitrapas_acting_org")
+    with policies_at_head("scope_once_policies") as (policies, functions):
+        after = policies()
+        assert functions(*scope) == ["mitrapas_acting_org/0", "mitrapas_every_tenant/0", "mitrapas_party_to/2",
+                                     "mitrapas_party_to/5"]
+        downgrade(revision="0037")
+        before = policies()
+        assert functions(*scope) == ["mitrapas_party_to/2"]
+        assert not any("mitrapas_acting_org" in f"{row[5]} {row[6]}" for row in before)
+        upgrade()
+        assert policies() == after != before
+        assert len([row for row in after if row not in before]) > 40, "every policy that read a setting"
+        assert [row[:5] for row in after] == [row[:5] for row in before], "the same policies, commands and roles"
