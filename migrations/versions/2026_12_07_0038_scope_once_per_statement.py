@@ -19,8 +19,15 @@ name and, for the organisation, a text-to-integer cast. Two changes, the visibil
 - **Every other bare setting in a policy is a sub-select too**: `current_setting('mitrapas.public', true)` becomes
   `(SELECT current_setting('mitrapas.public', true))`, and so on, in every policy (the public pages' reads that
   every pair table ORs in, `not_for_the_public`, the directory, sessions, notifications...). The policies are
-  rewritten from their live text, one rule for all of them, and the downgrade reverses exactly that rewrite
-  (tests/ops/test_migrations.py checks both ways).
+  rewritten from their live text, one rule for all of them, and the downgrade reverses that rewrite: the same
+  expressions, as PostgreSQL prints them (`agreements.public_read`'s `IN ('signed', 'active')` comes back as an
+  array of two casts instead of one cast array, the same test). tests/ops/test_migrations.py checks both ways.
+
+What a setting read once changes, besides the cost: a statement judges all its rows by the scope it started with.
+A cursor left open while the scope changes (a server-side stream outliving an `unscoped()` block) would go on
+with the first scope, where it was judged row by row before; nothing in the portal changes the scope inside a
+stream (exports stream inside `stream_in_scope`, which holds one scope), and every statement it sends is judged
+by one scope anyway.
 
 Measured on the bench generator's national data set (550 facilities, 200,000 contributions), as the login role,
 EXPLAIN ANALYZE after a warm run: a facility's count of its 5,699 contributions 6.3 ms before, 2.4-2.7 ms after
@@ -104,7 +111,7 @@ def once_per_row(expression: str) -> str:
 
 def _rewrite(change) -> None:
     policies = op.get_bind().exec_driver_sql(
-        "SELECT tablename, policyname, qual, with_check FROM pg_policies WHERE schemaname = current_schema() "
+        "SELECT tablename, policyname, qual, with_check FROM pg_policies WHERE schemaname = 'public' "
         "ORDER BY tablename, policyname").all()
     for table, name, using, check in policies:
         clauses = [f"{word} ({change(expression)})" for word, expression in (("USING", using), ("WITH CHECK", check))

@@ -7,7 +7,8 @@ which covers every facility. A facility's own records (its news, its tallies) ar
 This module is the rule's one Python spelling, read by everything that asks it: `tenancy`'s ORM filter and write
 guard, the audit trail's reader, the webhooks' recipients, the dashboards' facilities. No other module compares an
 office's province with a facility's (tests/core/test_tenancy.py scans the source for one). The database's own spelling,
-which every Row-Level Security policy calls, is migration 0035's two SQL functions, `mitrapas_party_to` and
+which every Row-Level Security policy calls, is two SQL functions: `mitrapas_party_to` (migration 0035; since 0038
+it takes the acting scope as arguments, which the policies read once per statement) and
 `mitrapas_overseen_facilities` (tests/core/test_row_level_security.py reads the live policies for another).
 """
 from __future__ import annotations
