@@ -5,6 +5,7 @@ from portal.agreements.models import (
     Agreement, AgreementDocument, AgreementKind, AgreementStatus, AgreementType, DocumentKind, Party, Signature,
     SignatureMethod,
 )
+from portal.agreements.chain_models import AgreementStep, ApprovalChain, StepActor, StepState
 from portal.audit.models import AuditEntry
 from portal.contributions.models import (
     Contribution, ContributionStatus, ContributionTally, ContributionType, Programme, ProgrammeStatus,
@@ -29,7 +30,7 @@ from portal.public.news_models import NewsItem, NewsPhoto, NewsQuote, NewsSource
 from portal.signing.models import SigningCertificate
 
 __all__ = [
-    "Agreement", "AgreementDocument", "AgreementKind", "AgreementStatus", "AgreementType",
+    "Agreement", "AgreementDocument", "AgreementStep", "ApprovalChain", "StepActor", "StepState", "AgreementKind", "AgreementStatus", "AgreementType",
     "DocumentKind", "Party", "Signature", "SignatureMethod", "Material", "MaterialCategory", "MaterialVersion",
     "Contribution", "ContributionStatus", "ContributionTally", "ContributionType", "Programme", "ProgrammeStatus",
     "AuditEntry", "FACILITY_CLASSES", "FIRST_ROLE", "LoginSession", "Membership", "Organisation",

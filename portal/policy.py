@@ -8,9 +8,11 @@ Deny by default: a missing, anonymous or inactive user is always "no".
 from __future__ import annotations
 
 from portal.accounts.models import User
+from portal.agreements.chain_models import StepActor
 from portal.agreements.models import Party
 from portal.core.errors import NotAllowed
 from portal.organisations.models import Organisation
+from portal.organisations import visibility
 from portal.organisations.roles import Capability as C, holds, is_active as _active, role_of
 
 
@@ -88,6 +90,64 @@ def can_review_agreement(user: User | None, agreement) -> bool:
 def can_decide_agreement(user: User | None, agreement) -> bool:
     """Only the facility head approves, rejects and terminates."""
     return holds(user, agreement.facility, C.DECIDE_AGREEMENT)
+
+
+#: What acting at an approval step takes, by who acts there (`portal.agreements.chains`).
+STEP_CAPABILITY = {
+    StepActor.OFFICER: C.REVIEW_AGREEMENT,
+    StepActor.LEGAL: C.REVIEW_LEGAL,
+    StepActor.SECTION: C.CHECK_SECTION,
+    StepActor.KANWIL: C.ACKNOWLEDGE_AGREEMENT,
+    StepActor.HEAD: C.DECIDE_AGREEMENT,
+}
+
+
+def can_set_approval_chain(user: User | None, facility: Organisation) -> bool:
+    """The head sets the steps the facility's agreements take."""
+    return holds(user, facility, C.SET_APPROVAL_CHAIN) and facility.is_active
+
+
+def can_complete_step(user: User | None, agreement) -> bool:
+    """The facility's people of the current step complete it (an agreement without steps: its reviewers, as
+    before approval chains). The Kanwil's step is acknowledged, not completed; the head's is decided."""
+    actor = agreement.current_step_actor
+    if actor in (None, StepActor.HEAD):  # no chain, or its review over: the reviewers, as before chains
+        return can_review_agreement(user, agreement)
+    if actor == StepActor.KANWIL:
+        return False
+    return holds(user, agreement.facility, STEP_CAPABILITY[actor])
+
+
+def can_acknowledge_for(user: User | None, office: Organisation) -> bool:
+    """Whether the person acknowledges agreements for `office`: its analysts, if it is a regional office (one of a
+    province: Ditjen PAS, which covers every province, reads but does not acknowledge)."""
+    return visibility.is_regional(office) and office.is_active and holds(user, office, C.ACKNOWLEDGE_AGREEMENT)
+
+
+def kanwil_of(user: User | None, facility: Organisation) -> Organisation | None:
+    """The regional office covering the facility in which the person may acknowledge its agreements."""
+    if not _active(user):
+        return None
+    return next((membership.organisation for membership in user.memberships
+                 if visibility.covers(membership.organisation, facility)
+                 and can_acknowledge_for(user, membership.organisation)), None)
+
+
+def can_acknowledge_agreement(user: User | None, agreement) -> bool:
+    """Only at its Kanwil step, by the analysts of the Kanwil covering the facility: the one write an oversight
+    office makes on a facility's agreement (Row-Level Security allows it the same, and nothing more)."""
+    return agreement.current_step_actor == StepActor.KANWIL and kanwil_of(user, agreement.facility) is not None
+
+
+def can_return_agreement(user: User | None, agreement) -> bool:
+    """Sending a draft back for changes: the facility's reviewers at any step (as before chains), and the people
+    of a step that may send it back."""
+    if can_review_agreement(user, agreement):
+        return True
+    step = agreement.current_step
+    if step is None or not step.may_return or step.actor == StepActor.KANWIL:  # the Kanwil acknowledges only
+        return False
+    return holds(user, agreement.facility, STEP_CAPABILITY[step.actor])
 
 
 #: What signing for each party takes.

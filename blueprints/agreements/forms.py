@@ -3,18 +3,22 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField, SubmitField, TextAreaField,
+    BooleanField, DateField, FieldList, Form as RowForm, FormField, HiddenField, IntegerField, PasswordField,
+    SelectField, StringField, SubmitField, TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from blueprints.forms import Form, typed
 from portal.agreements import operations as agreements
+from portal.agreements.chain_models import StepActor
+from portal.agreements.chains import MOST_DAYS, MOST_STEPS, REVIEWERS, Chain, ChainStep
 from portal.agreements.files import ACCEPTED
 from portal.agreements.lists import AgreementFilter
-from portal.agreements.labels import AGREEMENT_STATUS, AGREEMENT_TYPE
+from portal.agreements.labels import AGREEMENT_STATUS, AGREEMENT_TYPE, STEP_ACTOR
 from portal.agreements.models import AgreementStatus, AgreementType, DocumentKind
 from portal.agreements.operations import AgreementFields
 from portal.core import file_kinds
+from portal.core.i18n import FormTranslations
 
 NIP = Regexp(r"^\d{18}$", message=_l("A NIP has 18 digits."))
 NOBODY = 0
@@ -160,7 +164,7 @@ class FilterForm(Form):
         return AgreementFilter(
             status=_member(AgreementStatus, self.status.data), type=_member(AgreementType, self.type.data),
             party=typed(self.party), expiring=bool(self.expiring.data), search=typed(self.q),
-            queue=self.queue.data if self.queue.data in ("review", "to_sign") else None)
+            queue=self.queue.data if self.queue.data in ("review", "to_sign", "acknowledge") else None)
 
 
 def _member(enum_class, value):
@@ -168,3 +172,45 @@ def _member(enum_class, value):
         return enum_class(value)
     except ValueError:
         return None
+
+
+class ChainStepForm(RowForm):
+    """One review step of an approval chain; a row whose "who acts" is empty is not a step."""
+
+    class Meta:
+        def get_translations(self, form):
+            return FormTranslations()
+
+    name = StringField(_l("Name of the step"), validators=[Optional(), Length(max=120)],
+                       description=_l("Empty: called by who acts, e.g. \"Legal review (Subbag Umum)\"."))
+    actor = SelectField(_l("Who acts"), default="",
+                        choices=[("", _l("— no step —"))] + [(actor.value, STEP_ACTOR[actor]) for actor in REVIEWERS])
+    days = IntegerField(_l("Working days"), default=5,
+                        validators=[Optional(), NumberRange(min=1, max=MOST_DAYS,
+                                                            message=_l("Between 1 and 60 working days."))])
+    may_return = BooleanField(_l("May send the draft back to the partner"))
+
+
+class ApprovalChainForm(Form):
+    """A facility's review steps, in order, then the head's decision."""
+
+    steps = FieldList(FormField(ChainStepForm), min_entries=1, max_entries=MOST_STEPS)
+    decision_days = IntegerField(_l("Working days for the head's decision"), default=5,
+                                 validators=[InputRequired(), NumberRange(min=1, max=MOST_DAYS,
+                                                                         message=_l("Between 1 and 60 working days."))])
+    save = SubmitField(_l("Save the steps"))
+
+    @classmethod
+    def of(cls, chain: Chain, formdata=None) -> "ApprovalChainForm":
+        """The form showing `chain`, with two empty rows to add steps (up to MOST_STEPS)."""
+        rows = [{"name": step.name, "actor": step.actor.value, "days": step.days, "may_return": step.may_return}
+                for step in chain.steps]
+        rows += [{"actor": "", "days": 5}] * max(0, min(2, MOST_STEPS - len(rows)))
+        form = cls(formdata=formdata, data={"steps": rows, "decision_days": chain.decision_days})
+        return form
+
+    def chain_steps(self) -> list[ChainStep]:
+        rows = [row.form for row in self.steps]  # row.name is the row's own name ("steps-0"): ask its form
+        return [ChainStep(StepActor(row.actor.data), row.days.data or 0, (row.name.data or "").strip(),
+                          bool(row.may_return.data))
+                for row in rows if row.actor.data]

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from blueprints.agreements import bp
 from blueprints.agreements.forms import (
-    AgreementForm, ConfirmScanForm, FilterForm, FinalReasonForm, ReasonForm, ScanForm, SignForm,
+    AgreementForm, ApprovalChainForm, ConfirmScanForm, FilterForm, FinalReasonForm, ReasonForm, ScanForm, SignForm,
 )
 from blueprints.chosen_pair import chosen_pair
 from blueprints.commit_once import committed
@@ -18,11 +18,11 @@ from blueprints.stored_files import stored_file
 from blueprints.table_files import table_file
 from portal import policy
 from portal.agreements import (
-    lists as agreement_lists, operations as agreements, signing as agreement_signing,
+    chains, lists as agreement_lists, operations as agreements, signing as agreement_signing,
     standing as agreement_standing,
 )
 from portal.agreements.events import AgreementVerb
-from portal.agreements.models import Agreement, AgreementDocument, Party
+from portal.agreements.models import Agreement, AgreementDocument, AgreementStatus, AgreementType, Party
 from portal.agreements.operations import AgreementFields
 from portal.core.session_pages import kept_for_session
 from portal.core.tenancy import current_org, get_shared_or_404
@@ -46,7 +46,47 @@ def index():
                            filter_args=filter_args(),
                            queues=agreement_lists.queue_counts(current_org, _actor()),
                            can_draft=policy.can_draft_agreements(_actor(), current_org)
-                           and agreement_lists.may_draft_any(current_org))
+                           and agreement_lists.may_draft_any(current_org),
+                           can_set_chain=policy.can_set_approval_chain(_actor(), current_org))
+
+
+@bp.route("/approval-steps", methods=["GET", "POST"])
+def approval_chain():
+    """The head sets the steps the facility's agreements take before the head's decision (for every type, or for
+    one type: `?type=`)."""
+    if not policy.can_set_approval_chain(_actor(), current_org):
+        abort(403)
+    try:
+        agreement_type = AgreementType(request.args["type"]) if request.args.get("type") else None
+    except ValueError:
+        abort(404)
+    here = url_for("agreements.approval_chain", type=agreement_type.value if agreement_type else None)
+    chain = chains.chain_for(current_org, agreement_type)
+    form = ApprovalChainForm.of(chain, request.form if request.method == "POST" else None)
+    if request.method == "POST" and "reset" in request.form:
+        if not ConfirmForm().validate_on_submit():
+            flash(_("The form has expired; please try again."), "danger")
+            return redirect(here)
+        with committed() as outcome:
+            chains.reset_chain(current_org, agreement_type, actor=_actor())
+        if outcome.ok:
+            flash(_("The steps of this type now follow the facility's steps for every type.")
+                  if agreement_type else _("The facility's agreements now take the default steps."), "success")
+        return redirect(here)
+    if form.validate_on_submit():
+        with committed(form) as outcome:
+            chains.set_chain(current_org, agreement_type, form.chain_steps(), form.decision_days.data,
+                             actor=_actor())
+        if outcome.ok:
+            flash(_("The approval steps have been saved. Agreements already submitted keep the steps they started "
+                    "with."), "success")
+            return redirect(here)
+    elif request.method == "POST":
+        flash(_("Some fields need attention; nothing was saved."), "danger")
+    return render_template("agreements/approval_chain.html", form=form, chain=chain, agreement_type=agreement_type,
+                           chains={kind: chains.summary(found) for kind, found in chains.chains_of(current_org).items()},
+                           default=chains.summary(chains.DEFAULT), types=AgreementType, here=here,
+                           has_kanwil=chains.has_kanwil(current_org), confirm_form=ConfirmForm())
 
 
 @bp.route("/export.<file_format>", methods=["GET", "POST"])
@@ -140,7 +180,7 @@ def show(agreement_id: int):
         sign_form=SignForm(), asks_passphrase=agreement_signing.asks_passphrase(agreement, _actor()),
         scan_form=ScanForm(), confirm_scan_form=ConfirmScanForm(),
         may_publish_document=publication.may_show_document(_actor(), agreement),
-        standing=agreement_standing.of(agreement, _actor()))
+        standing=agreement_standing.of(agreement, _actor()), steps=chains.steps_of(agreement))
 
 
 @dataclass(frozen=True)
@@ -153,6 +193,8 @@ class Step:
     opens_new: bool = False
     #: Nothing undoes it: the reason and a tick saying so.
     final: bool = False
+    #: What the person is told instead when the agreement is still in review after it (a step of a longer chain).
+    done_mid_chain: str | None = None
 
 
 #: The moves a button posts, keyed by their verb's segment of the address.
@@ -160,7 +202,10 @@ STEPS = {
     AgreementVerb.SUBMIT.segment: Step(
         agreements.submit_agreement, _l("The agreement has been submitted for review.")),
     AgreementVerb.FORWARD.segment: Step(
-        agreements.forward_agreement, _l("The agreement has been forwarded to the head.")),
+        agreements.forward_agreement, _l("The agreement has been forwarded to the head."),
+        done_mid_chain=_l("The approval step is done; the agreement has moved on.")),
+    AgreementVerb.ACKNOWLEDGE.segment: Step(
+        agreements.acknowledge_agreement, _l("The agreement has been acknowledged for the regional office.")),
     AgreementVerb.APPROVE.segment: Step(
         agreements.approve_agreement, _l("The agreement has been approved. The partner signs first, then the head.")),
     AgreementVerb.REQUEST_CHANGES.segment: Step(
@@ -190,7 +235,8 @@ def act(agreement_id: int, step: str):
     with committed() as outcome:
         result = chosen.run(agreement, *reason, actor=_actor())
     if outcome.ok:
-        flash(str(chosen.done), "success")
+        mid_chain = chosen.done_mid_chain and agreement.status == AgreementStatus.SUBMITTED
+        flash(str(chosen.done_mid_chain if mid_chain else chosen.done), "success")
         if chosen.opens_new:
             return redirect(url_for("agreements.edit", agreement_id=result.id))
     return redirect(url_for("agreements.show", agreement_id=agreement.id))

@@ -8,10 +8,10 @@ from blueprints.api import bp, spec
 from blueprints.api.access import REFUSALS, ref, require
 from blueprints.api.schemas import (
     AgreementDetail, AgreementHistory, AgreementOut, AgreementPage, AgreementQuery, HistoryStep, OrganisationOut,
-    PartnershipOut, Problem, SignatureOut,
+    PartnershipOut, Problem, SignatureOut, StepOut,
 )
 from blueprints.stored_files import stored_file
-from portal.agreements import lists as agreement_lists
+from portal.agreements import chains, lists as agreement_lists
 from portal.agreements.lists import AgreementFilter
 from portal.agreements.models import Agreement, DocumentKind
 from portal.core import vocabulary
@@ -63,7 +63,11 @@ def agreement(agreement_id: int):
     found = get_shared_or_404(Agreement, agreement_id)
     signatures = [SignatureOut(party=s.party, name=s.name, organisation=s.organisation_name, method=s.method,
                                signed_at=s.signed_at, signed_on=s.signed_on) for s in found.signatures]
-    return AgreementDetail(**_agreement(found), signatures=signatures)
+    steps = [StepOut(position=number, name=step.name, actor=step.actor, status=step.state, current=step.current,
+                     due_on=step.due_on, late=step.late, decided_at=step.decided_at, decided_by=step.decided_by,
+                     decided_for=step.decided_for)
+             for number, step in enumerate(chains.steps_of(found), start=1)]
+    return AgreementDetail(**_agreement(found), signatures=signatures, steps=steps)
 
 
 @bp.get("/agreements/<int:agreement_id>/history")

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from spectree.model_adapter.pydantic_adapter import BaseFile
 
+from portal.agreements.chain_models import StepActor, StepState
 from portal.agreements.models import AgreementKind, AgreementStatus, AgreementType, Party, SignatureMethod
 from portal.contributions.fields import (
     FIELDS, LINKS, PROGRAMME_FIELDS, Field as DeclaredField, Kind, in_sheet_order,
@@ -102,8 +103,27 @@ class SignatureOut(BaseModel):
     signed_on: date | None = None
 
 
+class StepOut(BaseModel):
+    """One step of the agreement's latest round of approval (issue 37)."""
+
+    position: int
+    name: str
+    #: Who acts: a role of the facility (officer, legal, section), the Kanwil, or the head (the decision).
+    actor: StepActor
+    status: StepState
+    #: The current step (the first open one while the agreement is in review).
+    current: bool
+    due_on: date | None = None
+    late: bool = False
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    #: The organisation in whose name it was decided (the facility, or the Kanwil).
+    decided_for: str | None = None
+
+
 class AgreementDetail(AgreementOut):
     signatures: list[SignatureOut]
+    steps: list[StepOut]
 
 
 class AgreementPage(BaseModel):

@@ -52,7 +52,8 @@ def index():
         page.update(sort_url=lambda key: url_for("dashboard.index", **(args | {"sort": key})), sort_keys=reports.SORTS,
                     rows_offset=(page_number("rows") - 1) * OVERSIGHT_ROWS, rows_limit=OVERSIGHT_ROWS,
                     rows_url=lambda n: url_for("dashboard.index", **(args | {"rows": n})),
-                    link=lambda facility_id: any_facility.replace("/facilities/0", f"/facilities/{facility_id}", 1))
+                    link=lambda facility_id: any_facility.replace("/facilities/0", f"/facilities/{facility_id}", 1),
+                    queues=queues.of_oversight(current_org, current_user._get_current_object()))
     else:
         page.update(
             partnerships=partnerships.newest_partnerships(DASHBOARD_ROWS), partner_count=partnerships.count_visible(),

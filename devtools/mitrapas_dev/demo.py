@@ -37,6 +37,8 @@ FACILITIES = [
     ("Rutan Kelas IIB Bengkulu", "Rutan Kelas IIB", "Bengkulu", "Kota Bengkulu", [
         DemoPerson("yulian.fernando@mitrapas.test", "Yulian Fernando", "Kepala Rutan (Karutan)", Role.HEAD),
         DemoPerson("rafi.rizaldi@mitrapas.test", "Rafi Rizaldi", "Kasubsi Pelayanan Tahanan", Role.OFFICER),
+        # Its general affairs (Urusan Umum) reviews each PKS's legal side: the second step of its approval chain.
+        DemoPerson("umum@rutan-bengkulu.mitrapas.test", "Kaur Umum Rutan Bengkulu", "Kepala Urusan Umum", Role.LEGAL),
         DemoPerson("humas@rutan-bengkulu.mitrapas.test", "Humas Rutan Bengkulu", "Petugas Humas", Role.HUMAS),
     ]),
     ("Rutan Kelas IIA Balikpapan", "Rutan Kelas IIA", "Kalimantan Timur", "Kota Balikpapan", [

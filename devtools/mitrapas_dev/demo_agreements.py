@@ -6,11 +6,16 @@ carries both PAdES signatures and the archival timestamp, made when the demo is 
 the moment it was really made, never the ceremony's date (signatures cannot be changed afterwards: the
 portal's database role may not update them).
 The others wait where the lifecycle puts them, so every agreement page has something to show.
+
+Rutan Kelas IIB Bengkulu sets its own approval chain (issue 37): the officer's check, the legal review of its
+general affairs (Urusan Umum), the acknowledgement of Kanwil Ditjenpas Bengkulu, then the head. Its PKS with Dinas
+Koperasi dan UKM waits at the Kanwil; its PKS with the Kemnaker internship programme was submitted two weeks before
+the demo is loaded and its legal review is late.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 import io
 import time
 
@@ -19,9 +24,15 @@ from sqlalchemy import delete
 
 from portal.accounts import two_factor
 from portal.accounts.models import RecoveryCode, User
-from portal.agreements import operations as agreements, pdf as agreement_pdf, signing as agreement_signing
+from portal.agreements import (
+    chains, operations as agreements, pdf as agreement_pdf, signing as agreement_signing,
+)
+from portal.agreements.chain_models import StepActor
+from portal.agreements.chains import ChainStep
 from portal.agreements.models import AgreementType
 from portal.agreements.operations import AgreementFields
+from portal.core import clock, working_days
+from portal.core.tenancy import acting_for
 from portal.extensions import db
 from portal.organisations.models import Organisation
 
@@ -30,13 +41,30 @@ from portal.organisations.models import Organisation
 class DemoAgreement:
     facility: str
     partner: str
-    #: The furthest step taken: draft, submitted, forwarded, approved or signed (electronically).
+    #: The furthest step taken: draft, submitted, forwarded, approved or signed (electronically); with an approval
+    #: chain, "submitted" after `steps_done` of its review steps.
     reached: str
     drafter: str
     officer: str
     head: str
     partner_signatory: str
     fields: dict
+    #: Who completes each review step of the facility's chain, in order (the officer's alone without one).
+    reviewers: tuple[str, ...] = ()
+    steps_done: int = 0
+    #: Submitted this many days before the demo is loaded (its current step's deadline counts from then).
+    submitted_days_ago: int = 0
+
+
+#: Rutan Bengkulu's own approval chain, set by its head.
+BENGKULU = "Rutan Kelas IIB Bengkulu"
+BENGKULU_CHAIN = [
+    ChainStep(StepActor.OFFICER, 3, "Pemeriksaan kelengkapan berkas", may_return=True),
+    ChainStep(StepActor.LEGAL, 5, "Reviu hukum Urusan Umum", may_return=True),
+    ChainStep(StepActor.KANWIL, 5, "Pengetahuan Kanwil Ditjenpas Bengkulu"),
+]
+BENGKULU_REVIEWERS = ("rafi.rizaldi@mitrapas.test", "umum@rutan-bengkulu.mitrapas.test",
+                      "analis.bengkulu@mitrapas.test")
 
 
 AGREEMENTS = [
@@ -60,6 +88,7 @@ AGREEMENTS = [
         "Rutan Kelas IIB Bengkulu", "Dinas Koperasi dan UKM Provinsi Bengkulu", "submitted",
         drafter="admin@diskopukm.mitrapas.test", officer="rafi.rizaldi@mitrapas.test",
         head="yulian.fernando@mitrapas.test", partner_signatory="admin@diskopukm.mitrapas.test",
+        reviewers=BENGKULU_REVIEWERS, steps_done=2, submitted_days_ago=6,
         fields=dict(
             type=AgreementType.ECONOMIC_EMPOWERMENT, title="Pembinaan UMKM Warga Binaan Rutan Bengkulu",
             scope="Pendampingan usaha, pelatihan produksi dan akses pasar bagi produk warga binaan.",
@@ -73,6 +102,15 @@ AGREEMENTS = [
             type=AgreementType.VOCATIONAL_TRAINING, title="Pelatihan Kewirausahaan dan Keterampilan Produksi",
             scope="Pelatihan keterampilan produksi bersertifikat bagi warga binaan.",
             start_date=date(2026, 2, 2), end_date=date(2027, 2, 1))),
+    DemoAgreement(
+        "Rutan Kelas IIB Bengkulu", "Program Pemagangan Kemnaker (MagangHub)", "submitted",
+        drafter="magang@kemnaker.mitrapas.test", officer="rafi.rizaldi@mitrapas.test",
+        head="yulian.fernando@mitrapas.test", partner_signatory="magang@kemnaker.mitrapas.test",
+        reviewers=BENGKULU_REVIEWERS, steps_done=1, submitted_days_ago=14,
+        fields=dict(
+            type=AgreementType.INTERNSHIP, title="Pemagangan Psikologi dan Sosiologi di Rutan Bengkulu",
+            scope="Konseling psikologis dan pendampingan sosial warga binaan oleh peserta magang MagangHub.",
+            start_date=date(2026, 1, 5), end_date=date(2026, 12, 31))),
     DemoAgreement(
         "Rutan Kelas IIA Balikpapan", "SEKATA Balikpapan", "approved",
         drafter="admin@sekata.mitrapas.test", officer="agus.salim@mitrapas.test",
@@ -88,6 +126,9 @@ _ORDER = ("draft", "submitted", "forwarded", "approved", "signed")
 
 def load(by_name: dict[str, Organisation], person, *, password: str) -> None:
     """Walk each demo agreement through the real services, as its people would."""
+    head = person("yulian.fernando@mitrapas.test")
+    with acting_for(by_name[BENGKULU]):
+        chains.set_chain(by_name[BENGKULU], None, BENGKULU_CHAIN, 5, actor=head)
     for demo in AGREEMENTS:
         facility, partner = by_name[demo.facility], by_name[demo.partner]
         drafter, officer, head = person(demo.drafter), person(demo.officer), person(demo.head)
@@ -98,6 +139,27 @@ def load(by_name: dict[str, Organisation], person, *, password: str) -> None:
                                       f"Draf PKS {partner.name}.pdf", actor=drafter)
         _walk(agreement, _ORDER.index(demo.reached), drafter=drafter, officer=officer, head=head,
               partner_signatory=fields.partner_signatory, password=password)
+        if demo.reviewers:
+            _through_the_chain(agreement, demo, person)
+
+
+def _through_the_chain(agreement, demo: DemoAgreement, person) -> None:
+    """Submitted `submitted_days_ago` days before today, and its first `steps_done` steps done since, each by its
+    people (the Kanwil's in the regional office's name): what a facility finds after two weeks of work."""
+    began = datetime.now(timezone.utc) - timedelta(days=demo.submitted_days_ago)
+    for number in range(demo.steps_done):
+        step = agreement.current_step
+        step.started_at = began + timedelta(days=number)
+        reviewer = person(demo.reviewers[number])
+        with acting_for(next(membership.organisation for membership in reviewer.memberships)):
+            if step.actor == StepActor.KANWIL:
+                agreements.acknowledge_agreement(agreement, actor=reviewer)
+            else:
+                agreements.forward_agreement(agreement, actor=reviewer)
+    current = agreement.current_step
+    current.started_at = began + timedelta(days=demo.steps_done)
+    current.due_on = working_days.add_working_days(clock.local_date(current.started_at), current.days)
+    db.session.flush()
 
 
 def _walk(agreement, steps: int, *, drafter: User, officer: User, head: User, partner_signatory: User,

@@ -18,7 +18,13 @@ class AgreementVerb(Verb):
     ADD_DOCUMENT = "add_document", "agreement.document_added"
     SUBMIT = "submit", "agreement.submitted", "agreement.submitted"
     REQUEST_CHANGES = "request_changes", "agreement.changes_requested"
-    FORWARD = "forward", "agreement.forwarded"
+    #: The facility's last review step done (with the default chain, the officer's review): the head decides.
+    FORWARD = "forward", "agreement.forwarded", "agreement.step_completed"
+    #: A review step of the facility's approval chain done, with more before the head's decision.
+    COMPLETE_STEP = "complete_step", "agreement.step_completed", "agreement.step_completed"
+    #: The Kanwil's step: the regional office acknowledged the agreement (and, if the head's decision is next,
+    #: forwarded it: one entry).
+    ACKNOWLEDGE = "acknowledge", "agreement.acknowledged", "agreement.step_completed"
     APPROVE = "approve", "agreement.approved", "agreement.approved"
     REJECT = "reject", "agreement.rejected"
     #: One party's signature; both parties' is COMPLETE, announced as the same webhook event (`fully_signed`).
@@ -37,6 +43,8 @@ class AgreementVerb(Verb):
     EMPTY_DRAFT = "empty_draft", "agreement.draft_emptied"
     #: Ends within 90, 30 or 7 days: told by `flask portal remind`, never audited.
     EXPIRING = "expiring", None, "agreement.expiring"
+    #: Its current approval step passed its deadline: told by `flask portal remind`, never audited.
+    STEP_LATE = "step_late", None, "agreement.step_late"
 
 
 @dataclass(eq=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from portal.agreements.chain_models import StepActor, StepState
 from portal.agreements.events import AgreementVerb as V
 from portal.agreements.models import AgreementKind, AgreementStatus, AgreementType, DocumentKind, SignatureMethod
 
@@ -74,6 +75,8 @@ AGREEMENT_ACTIONS = {
     V.SUBMIT: _l("submit"),
     V.REQUEST_CHANGES: _l("request changes"),
     V.FORWARD: _l("forward to the head"),
+    V.COMPLETE_STEP: _l("complete this approval step"),
+    V.ACKNOWLEDGE: _l("acknowledge"),
     V.APPROVE: _l("approve"),
     V.REJECT: _l("reject"),
     V.SIGN: _l("sign"),
@@ -92,6 +95,8 @@ AUDIT_ACTIONS = {
     V.SUBMIT.action: _l("Submitted for review"),
     V.REQUEST_CHANGES.action: _l("Changes requested"),
     V.FORWARD.action: _l("Forwarded to the head"),
+    V.COMPLETE_STEP.action: _l("Approval step completed"),
+    V.ACKNOWLEDGE.action: _l("Acknowledged by the regional office (Kanwil)"),
     V.APPROVE.action: _l("Approved by the head"),
     V.REJECT.action: _l("Rejected by the head"),
     V.SIGN.action: _l("Signed"),
@@ -108,6 +113,22 @@ AUDIT_ACTIONS = {
     V.UNPUBLISH_DOCUMENT.action: _l("Signed document taken off the public page"),
 }
 
+#: Who acts at an approval step, as the settings page offers it and an unnamed step is called.
+STEP_ACTOR = {
+    StepActor.OFFICER: _l("Officer review"),
+    StepActor.LEGAL: _l("Legal review (Subbag Umum)"),
+    StepActor.SECTION: _l("Section head's check"),
+    StepActor.KANWIL: _l("Acknowledgement by the Kanwil"),
+    StepActor.HEAD: _l("Head's decision"),
+}
+
+STEP_STATE = {
+    StepState.OPEN: _l("Waiting"),
+    StepState.DONE: _l("Done"),
+    StepState.RETURNED: _l("Sent back for changes"),
+    StepState.CLOSED: _l("Ended"),
+}
+
 #: Each coded value's table, for `portal.core.vocabulary.label`.
 LABELS = {
     AgreementStatus: AGREEMENT_STATUS,
@@ -115,5 +136,7 @@ LABELS = {
     AgreementKind: AGREEMENT_KIND,
     DocumentKind: DOCUMENT_KIND,
     SignatureMethod: SIGNATURE_METHOD,
+    StepActor: STEP_ACTOR,
+    StepState: STEP_STATE,
 }
 STATUS_COLOUR = AGREEMENT_STATUS_COLOUR

@@ -10,6 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal import policy
+from portal.agreements import chains
+from portal.agreements.chain_models import StepActor
 from portal.agreements.models import IN_REVIEW_STATES, Agreement, AgreementStatus, AgreementType, Party
 from portal.audit.models import AuditEntry
 from portal.core import clock
@@ -36,7 +38,8 @@ class AgreementFilter:
     party: str | None = None
     expiring: bool = False
     search: str | None = None
-    #: "review" (waiting for the facility) or "to_sign" (waiting for me to sign).
+    #: "review" (waiting for the facility), "to_sign" (waiting for me to sign) or "acknowledge" (waiting at a Kanwil's
+    #: step, for the oversight office).
     queue: str | None = None
 
     def as_params(self) -> dict:
@@ -72,6 +75,8 @@ def filtered(organisation: Organisation, user: User | None, wanted: AgreementFil
         query = query.where(Agreement.status.in_(IN_REVIEW_STATES))
     elif wanted.queue == "to_sign":
         query = query.where(_waiting_for_signature(user))
+    elif wanted.queue == "acknowledge":
+        query = query.where(chains.waiting_at(StepActor.KANWIL))
     return query
 
 

@@ -158,6 +158,9 @@ class Agreement(PairScoped, db.Model):
         back_populates="agreement", order_by="AgreementDocument.id")
     signatures: Mapped[list["Signature"]] = relationship(
         back_populates="agreement", order_by="Signature.id")
+    #: Its approval steps, every round (`portal.agreements.chain_models`).
+    steps: Mapped[list["AgreementStep"]] = relationship(  # noqa: F821
+        back_populates="agreement", order_by="[AgreementStep.round, AgreementStep.position]")
 
     def __repr__(self) -> str:
         return f"<Agreement {self.id} {self.status}>"
@@ -202,6 +205,25 @@ class Agreement(PairScoped, db.Model):
     @property
     def is_signed(self) -> bool:
         return self.signed_at is not None
+
+    @property
+    def round_steps(self) -> list:
+        """The steps of its latest round of approval (none for an agreement submitted before chains)."""
+        last = max((step.round for step in self.steps), default=None)
+        return [step for step in self.steps if step.round == last]
+
+    @property
+    def current_step(self):
+        """The step its approval waits on: the first open one of its latest round, while it is in review."""
+        if self.status not in IN_REVIEW_STATES:
+            return None
+        return next((step for step in self.round_steps if step.state == "open"), None)
+
+    @property
+    def current_step_actor(self):
+        """Who acts at the current step (None: no chain, as before approval chains)."""
+        step = self.current_step
+        return step.actor if step is not None else None
 
 
 class AgreementDocument(PairScoped, db.Model):

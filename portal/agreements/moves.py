@@ -27,6 +27,8 @@ from portal.audit import chain as audit
 from portal.core import locking
 from portal.core.errors import DomainError
 from portal.core.tenancy import current_scope
+from portal.extensions import db
+from portal.organisations.models import Organisation
 
 S = AgreementStatus
 
@@ -35,8 +37,10 @@ S = AgreementStatus
 RULES = {
     AgreementVerb.EDIT: (EDITABLE_STATES, policy.can_edit_agreement),
     AgreementVerb.SUBMIT: (EDITABLE_STATES, policy.can_edit_agreement),
-    AgreementVerb.REQUEST_CHANGES: (IN_REVIEW_STATES, policy.can_review_agreement),
-    AgreementVerb.FORWARD: (frozenset({S.SUBMITTED}), policy.can_review_agreement),
+    AgreementVerb.REQUEST_CHANGES: (IN_REVIEW_STATES, policy.can_return_agreement),
+    # A review step of the approval chain (`chains`): its people complete it; the Kanwil's, it acknowledges.
+    AgreementVerb.FORWARD: (frozenset({S.SUBMITTED}), policy.can_complete_step),
+    AgreementVerb.ACKNOWLEDGE: (frozenset({S.SUBMITTED}), policy.can_acknowledge_agreement),
     AgreementVerb.APPROVE: (frozenset({S.FORWARDED}), policy.can_decide_agreement),
     AgreementVerb.REJECT: (IN_REVIEW_STATES, policy.can_decide_agreement),
     # Paper is the other way to sign, not a second one: once a party signed here, the agreement is signed here.
@@ -96,6 +100,8 @@ def record(verb: AgreementVerb, agreement: Agreement, actor: User | None, **chan
     """The audit entry of a move (its verb's action), in the name of whichever party is acting."""
     scope = current_scope()
     acting = next((org for org in (agreement.facility, agreement.partner) if org.id == scope.org_id), None)
+    if acting is None and scope.org_id is not None:  # the Kanwil acknowledging, in its own name
+        acting = db.session.get(Organisation, scope.org_id)
     audit.record(verb.action, actor=actor, object_type="agreement", object_id=agreement.id, organisation=acting,
                  facility=agreement.facility, partner=agreement.partner, **changes)
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from portal import policy
 from portal.accounts.models import User
-from portal.agreements import moves, signing as agreement_signing
+from portal.agreements import chains, moves, signing as agreement_signing
 from portal.agreements.events import AgreementVerb
 from portal.agreements.models import (
     IN_FORCE_STATES, Agreement, AgreementDocument, AgreementKind, AgreementStatus, AgreementType, DocumentKind, Party,
@@ -102,20 +102,26 @@ def submit_agreement(agreement: Agreement, *, actor: User) -> None:
     if agreement.facility_signatory_id is None or agreement.partner_signatory_id is None:
         raise DomainError(_l("Name both signatories before submitting."))
     moves.move(agreement, actor, S.SUBMITTED, AgreementVerb.SUBMIT, version=agreement.latest_draft().number)
+    chains.start(agreement)
 
 
 # --- review and decision --------------------------------------------------------------
 
 def request_changes(agreement: Agreement, reason: str, *, actor: User) -> None:
     moves.begin(agreement, actor, AgreementVerb.REQUEST_CHANGES)
+    chains.returned(agreement, actor)
     moves.move(agreement, actor, S.CHANGES_REQUESTED, AgreementVerb.REQUEST_CHANGES,
                reason=moves.reason_given(reason))
 
 
 def forward_agreement(agreement: Agreement, *, actor: User) -> None:
-    """The officer's review is done; the head decides."""
-    moves.begin(agreement, actor, AgreementVerb.FORWARD)
-    moves.move(agreement, actor, S.FORWARDED, AgreementVerb.FORWARD)
+    """The current review step is done: the next one's turn, or, after the last, the head decides."""
+    chains.complete(agreement, actor, AgreementVerb.FORWARD)
+
+
+def acknowledge_agreement(agreement: Agreement, *, actor: User) -> None:
+    """The Kanwil covering the facility acknowledges the agreement at its step of the chain."""
+    chains.complete(agreement, actor, AgreementVerb.ACKNOWLEDGE)
 
 
 def approve_agreement(agreement: Agreement, *, actor: User) -> None:
@@ -123,12 +129,14 @@ def approve_agreement(agreement: Agreement, *, actor: User) -> None:
     moves.begin(agreement, actor, AgreementVerb.APPROVE)
     agreement.approved_document_number = agreement.latest_draft().number
     agreement.status_reason = None
+    chains.decided(agreement, actor, approved=True)
     moves.move(agreement, actor, S.APPROVED, AgreementVerb.APPROVE, version=agreement.approved_document_number,
                sha256=agreement.approved_document().sha256)
 
 
 def reject_agreement(agreement: Agreement, reason: str, *, actor: User) -> None:
     moves.begin(agreement, actor, AgreementVerb.REJECT)
+    chains.decided(agreement, actor, approved=False)
     moves.move(agreement, actor, S.REJECTED, AgreementVerb.REJECT, reason=moves.reason_given(reason))
 
 

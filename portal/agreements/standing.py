@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 
 from portal.accounts import two_factor
 from portal.accounts.models import User
-from portal.agreements import signing as agreement_signing
+from portal.agreements import chains, signing as agreement_signing
+from portal.agreements.chain_models import StepActor
 from portal.agreements.models import (
     AWAITING_SIGNATURE_STATES, IN_REVIEW_STATES, Agreement, AgreementStatus as S, Party,
 )
@@ -44,6 +45,15 @@ def _sentence(agreement: Agreement, viewer: User, party: Party | None) -> str:
     if status == S.CHANGES_REQUESTED:
         return _("%(facility)s asked for changes: waiting for the draft to be changed and submitted again.",
                  facility=facility)
+    step = agreement.current_step
+    # A chain of the facility's own (more than the default officer's review before the head): which step, whose.
+    if status == S.SUBMITTED and step is not None and (len(agreement.round_steps) > 2 or step.actor != StepActor.OFFICER):
+        where = dict(n=step.position, total=len(agreement.round_steps), day=long_date(step.due_on))
+        if step.actor == StepActor.KANWIL:
+            return _("Waiting for the acknowledgement of the regional office (Kanwil) of %(province)s: step %(n)d "
+                     "of %(total)d, due %(day)s.", province=agreement.facility.province or "-", **where)
+        return _("Waiting for “%(step)s” at %(facility)s: step %(n)d of %(total)d, due %(day)s.",
+                 step=chains.display_name(step), facility=facility, **where)
     if status == S.SUBMITTED:
         return _("Waiting for %(facility)s to review it.", facility=facility)
     if status == S.FORWARDED:

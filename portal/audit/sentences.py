@@ -92,6 +92,9 @@ SENTENCES = {
     "agreement.submitted": _l("%(who)s submitted the PKS %(record)s for review"),
     "agreement.changes_requested": _l("%(who)s asked for changes to the PKS %(record)s"),
     "agreement.forwarded": _l("%(who)s forwarded the PKS %(record)s to the head"),
+    "agreement.step_completed": _l("%(who)s completed an approval step of the PKS %(record)s"),
+    "agreement.acknowledged": _l("%(who)s acknowledged the PKS %(record)s for the regional office (Kanwil)"),
+    "approval_chain.updated": _l("%(who)s changed the approval steps of the agreements of %(record)s"),
     "agreement.approved": _l("%(who)s approved the PKS %(record)s"),
     "agreement.rejected": _l("%(who)s rejected the PKS %(record)s"),
     "agreement.signed": _l("%(who)s signed the PKS %(record)s"),
@@ -167,6 +170,8 @@ FIELD_LABELS = {
     "facility_class": _l("Facility class"), "partner_category": _l("Partner category"),
     "is_platform_admin": _l("Platform administrator"), "values": _l("Secrets sealed again"),
     "versions": _l("Versions"), "token": _l("Through the API token"),
+    "step": _l("Approval step"), "next_step": _l("Next step"), "steps": _l("Approval steps"),
+    "agreement_type": _l("Type of agreement"), "decision_days": _l("Working days for the head's decision"),
 }
 #: Keys that are for checking, not reading: behind the "technical details" disclosure.
 TECHNICAL = {"sha256", "pdf_sha256", "final_sha256", "verification_code", "serial", "slug", "source",

@@ -45,6 +45,8 @@ from portal.organisations.models import Organisation
 #: What an endpoint may ask for, in the words the person registering it reads (the names are the verbs').
 EVENTS = {
     AgreementVerb.SUBMIT.webhook: _l("An agreement was submitted for the facility's approval"),
+    AgreementVerb.COMPLETE_STEP.webhook: _l("A step of an agreement's approval was completed"),
+    AgreementVerb.STEP_LATE.webhook: _l("A step of an agreement's approval passed its deadline"),
     AgreementVerb.APPROVE.webhook: _l("An agreement was approved"),
     AgreementVerb.SIGN.webhook: _l("An agreement was signed by one party, or by both"),
     AgreementVerb.EXPIRING.webhook: _l("An agreement ends in 90, 30 or 7 days"),
@@ -100,6 +102,17 @@ def announce_expiring(agreement: Agreement, *, days: int) -> int:
     data.update(days=days)
     key = f"agreement:{agreement.id}:expiring:{days}:{agreement.end_date.isoformat()}"
     return _queue(listening, kind, key, data, utcnow())
+
+
+def announce_step_late(agreement: Agreement, *, step_id: int, due_on) -> int:
+    """The agreement's current approval step passed its deadline (from `flask portal remind`); once per step."""
+    kind = AgreementVerb.STEP_LATE.webhook
+    listening = _listening(kind, agreement.facility_id, agreement.partner_id)
+    data = _describe("agreement", agreement.id)
+    if not listening or data is None:
+        return 0
+    data.update(due_on=due_on.isoformat())
+    return _queue(listening, kind, f"agreement:{agreement.id}:step_late:{step_id}", data, utcnow())
 
 
 def queue_test(endpoint: WebhookEndpoint) -> None:

@@ -14,6 +14,8 @@ from flask import Flask
 from sqlalchemy import func, select, update
 
 from portal.accounts.models import User
+from portal.agreements import chains
+from portal.agreements.chain_models import StepActor
 from portal.agreements.events import AgreementEvent, AgreementVerb
 from portal.agreements.models import AWAITING_SIGNATURE_STATES, Agreement, AgreementKind, AgreementStatus, Party
 from portal.contributions.events import ContributionEvent, ContributionVerb
@@ -27,7 +29,7 @@ from portal.materials.events import MaterialEvent, MaterialVerb
 from portal.notifications.delivery import GROUPS, notify  # noqa: F401 (GROUPS: the profile page's)
 from portal.notifications.models import Notification
 from portal.organisations.events import InvitationEvent, InvitationVerb
-from portal.organisations.models import Organisation
+from portal.organisations.models import Organisation, OrgKind
 from portal.organisations.roles import Capability as C, grants, holding
 from portal.public.events import NewsEvent, NewsVerb
 
@@ -163,7 +165,24 @@ def _on_agreement(app: Flask, *, event: AgreementEvent) -> None:
 def _submitted(agreement: Agreement, event: AgreementEvent, kind: str, actor_id: int | None) -> None:
     facility, partner = agreement.facility, agreement.partner
     by = partner if event.entry.organisation_id in (None, partner.id) else facility
+    step = agreement.current_step
+    if step is not None and step.actor != StepActor.OFFICER:  # a chain that begins elsewhere: its first people
+        _step_turn(agreement, event, "agreement.step_turn", actor_id)
+        return
     _tell_party(facility, _reviewers(facility, actor_id), kind, agreement, actor_id=actor_id, by=by.name)
+
+
+def _step_turn(agreement: Agreement, event: AgreementEvent, kind: str, actor_id: int | None) -> None:
+    """A step of the facility's approval chain done, or begun at submission: the people of the step now current;
+    the head when only the decision is left (the Kanwil's acknowledgement may be the last step)."""
+    step = agreement.current_step
+    if step is None:
+        return
+    if step.actor == StepActor.HEAD:
+        _forwarded(agreement, event, AgreementVerb.FORWARD.action, actor_id)
+        return
+    for organisation, people in chains.people_of_step(agreement, step, people_of):
+        _tell_party(organisation, people, "agreement.step_turn", agreement, actor_id=actor_id)
 
 
 def _forwarded(agreement: Agreement, event: AgreementEvent, kind: str, actor_id: int | None) -> None:
@@ -201,6 +220,7 @@ def _ended_or_in_force(agreement: Agreement, event: AgreementEvent, kind: str, a
 #: Which moves of an agreement tell someone (`_on_agreement` reads every move, to mark its own notices read).
 _AGREEMENT_NOTICES = {
     AgreementVerb.SUBMIT: _submitted, AgreementVerb.FORWARD: _forwarded, AgreementVerb.REQUEST_CHANGES: _sent_back,
+    AgreementVerb.COMPLETE_STEP: _step_turn, AgreementVerb.ACKNOWLEDGE: _step_turn,
     AgreementVerb.REJECT: _sent_back, AgreementVerb.APPROVE: _approved, AgreementVerb.SIGN: _signed,
     AgreementVerb.COMPLETE: _ended_or_in_force, AgreementVerb.EXPIRE: _ended_or_in_force,
     AgreementVerb.TERMINATE: _ended_or_in_force,
@@ -321,6 +341,7 @@ def remind(*, unsigned_days: int, queue_days: int) -> int:
                            link=_agreement_link(agreement, organisation),
                            dedupe_key=f"agreement:{agreement.id}:unsigned:{agreement.status}",
                            **agreement_params(agreement, organisation), days=unsigned_days))
+    sent += _remind_late_steps(today)
     waiting_since = utcnow() - timedelta(days=queue_days)
     rows = db.session.execute(select(Contribution.facility_id, func.count(Contribution.id)).where(
         Contribution.status == ContributionStatus.SUBMITTED, Contribution.created_at <= waiting_since)
@@ -332,6 +353,32 @@ def remind(*, unsigned_days: int, queue_days: int) -> int:
                            link=links.path("contributions.index", org_slug=facility.slug, status="submitted"),
                            dedupe_key=f"facility:{facility.id}:queue:{today.isoformat()}",
                            count=count, days=queue_days))
+    return sent
+
+
+def _remind_late_steps(today) -> int:
+    """Approval steps past their deadline (issue 37): each person of a late step hears once a day of all that is
+    late for them together, not once per agreement; a step late by its own length again is told to the head, once;
+    each late step is announced once to the webhooks that asked."""
+    sent, late_for = 0, {}
+    for step in chains.late_steps(today):
+        agreement = step.agreement
+        webhook_events.announce_step_late(agreement, step_id=step.id, due_on=step.due_on)
+        for organisation, people in chains.people_of_step(agreement, step, people_of):
+            for person in people:
+                late_for.setdefault(person.id, [person, organisation, 0, step.due_on])[2] += 1
+        if step.actor != StepActor.HEAD and chains.past_second_deadline(step, today):
+            facility = agreement.facility
+            sent += len(notify(people_of(facility, C.DECIDE_AGREEMENT), "reminder.step_overdue",
+                               organisation=facility, link=_agreement_link(agreement, facility),
+                               dedupe_key=f"agreement_step:{step.id}:overdue", **agreement_params(agreement, facility),
+                               due=step.due_on.isoformat()))
+    for person, organisation, count, oldest in late_for.values():
+        queue = "acknowledge" if organisation.kind == OrgKind.OVERSIGHT else "review"
+        sent += len(notify([person], "reminder.steps_late", organisation=organisation,
+                           link=links.path("agreements.index", org_slug=organisation.slug, queue=queue),
+                           dedupe_key=f"user:{person.id}:steps_late:{today.isoformat()}", count=count,
+                           due=oldest.isoformat()))
     return sent
 
 

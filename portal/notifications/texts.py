@@ -29,6 +29,7 @@ NOTIFICATIONS = {
     "agreement.submitted": _l("%(by)s submitted %(agreement)s for review."),
     "agreement.forwarded": _l("%(agreement)s, submitted by %(partner)s, has been reviewed and waits for your "
                               "decision."),
+    "agreement.step_turn": _l("%(agreement)s, submitted by %(partner)s, waits for your step of its approval."),
     "agreement.changes_requested": _l("%(facility)s asks for changes to %(agreement)s; the reason is on its page."),
     "agreement.approved": _l("%(facility)s approved %(agreement)s; it now waits for the signature of "
                              "%(signatory)s."),
@@ -54,6 +55,10 @@ NOTIFICATIONS = {
     "reminder.expiring": _l("%(agreement)s ends within %(days)s days (%(end)s)."),
     "reminder.unsigned": _l("%(agreement)s has waited more than %(days)s days for your signature."),
     "reminder.verification": _l("%(count)s contribution(s) have waited more than %(days)s days for verification."),
+    "reminder.steps_late": _l("%(count)s agreement(s) have passed the deadline of your approval step; the oldest was "
+                              "due %(due)s."),
+    "reminder.step_overdue": _l("%(agreement)s has waited at one approval step twice as long as it was given (due "
+                                "%(due)s)."),
 }
 
 #: What notices kept from before said (their params hold `ref`, the record's number, instead of its name).

@@ -15,6 +15,8 @@ ROLE = {
     Role.MEMBER: _l("Partner member"),
     Role.ANALYST: _l("Analyst"),
     Role.HUMAS: _l("Public relations (Humas)"),
+    Role.LEGAL: _l("Legal review (Subbag Umum)"),
+    Role.SECTION: _l("Section head (Kepala Seksi)"),
 }
 
 ORG_KIND = {

@@ -27,11 +27,15 @@ class Role(enum.StrEnum):
     ANALYST = "analyst"
     #: A facility's public-relations officer (Humas): drafts and publishes news, marks photos publishable.
     HUMAS = "humas"
+    #: A facility's general-affairs section (Subbag/Urusan Umum) reviewing an agreement's legal side.
+    LEGAL = "legal"
+    #: A facility's section head (Kepala Seksi) checking an agreement their section will carry out.
+    SECTION = "section"
 
 
 #: Which roles exist inside which kind of organisation (DESIGN.md, "Who uses it").
 ROLES_BY_KIND: dict[OrgKind, tuple[Role, ...]] = {
-    OrgKind.FACILITY: (Role.HEAD, Role.OFFICER, Role.HUMAS, Role.VIEWER),
+    OrgKind.FACILITY: (Role.HEAD, Role.OFFICER, Role.LEGAL, Role.SECTION, Role.HUMAS, Role.VIEWER),
     OrgKind.PARTNER: (Role.ADMIN, Role.MEMBER),
     OrgKind.OVERSIGHT: (Role.ANALYST,),
 }

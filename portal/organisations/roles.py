@@ -43,6 +43,15 @@ class Capability(enum.StrEnum):
     WRITE_NEWS = "write_news"
     #: Approve news written by others.
     APPROVE_NEWS = "approve_news"
+    #: Complete an approval step that asks for the legal review of a draft (Subbag/Urusan Umum).
+    REVIEW_LEGAL = "review_legal"
+    #: Complete an approval step that asks the section carrying out the work to check a draft.
+    CHECK_SECTION = "check_section"
+    #: As the regional office (Kanwil) covering the facility, acknowledge an agreement at its approval step: the
+    #: oversight office's one write on a facility's agreement (`portal.agreements.chains`).
+    ACKNOWLEDGE_AGREEMENT = "acknowledge_agreement"
+    #: Set the facility's approval chains (its agreements' steps before the head's decision).
+    SET_APPROVAL_CHAIN = "set_approval_chain"
 
 
 C = Capability
@@ -52,9 +61,12 @@ CAPABILITIES: dict[OrgKind, dict[Role, frozenset[Capability]]] = {
         Role.HEAD: frozenset({
             C.MANAGE_MEMBERS, C.MANAGE_INTEGRATIONS, C.READ_AUDIT, C.LINK_PARTNER, C.DRAFT_AGREEMENT,
             C.REVIEW_AGREEMENT, C.DECIDE_AGREEMENT, C.SIGN_FOR_FACILITY, C.SHARE_MATERIALS, C.VERIFY_CONTRIBUTION,
-            C.MANAGE_PUBLIC_PAGE, C.WRITE_NEWS, C.APPROVE_NEWS}),
+            C.MANAGE_PUBLIC_PAGE, C.WRITE_NEWS, C.APPROVE_NEWS, C.SET_APPROVAL_CHAIN}),
         Role.OFFICER: frozenset({
             C.LINK_PARTNER, C.DRAFT_AGREEMENT, C.REVIEW_AGREEMENT, C.SHARE_MATERIALS, C.VERIFY_CONTRIBUTION}),
+        #: The general affairs' legal review and a section head's check: their steps of an approval chain, no more.
+        Role.LEGAL: frozenset({C.REVIEW_LEGAL}),
+        Role.SECTION: frozenset({C.CHECK_SECTION}),
         Role.HUMAS: frozenset({C.WRITE_NEWS}),
         Role.VIEWER: frozenset(),
     },
@@ -67,7 +79,7 @@ CAPABILITIES: dict[OrgKind, dict[Role, frozenset[Capability]]] = {
     },
     OrgKind.OVERSIGHT: {
         #: An oversight office's people are all analysts: they connect its own dashboards.
-        Role.ANALYST: frozenset({C.MANAGE_INTEGRATIONS, C.READ_AUDIT}),
+        Role.ANALYST: frozenset({C.MANAGE_INTEGRATIONS, C.READ_AUDIT, C.ACKNOWLEDGE_AGREEMENT}),
     },
 }
 #: The capabilities that make a person sign agreements for their organisation.

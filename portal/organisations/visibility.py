@@ -44,6 +44,18 @@ def overseen_facilities(oversight_id):
     return select(facility.id).join(overseer, overseer.id == oversight_id).where(covers(overseer, facility))
 
 
+def is_regional(office) -> bool:
+    """An oversight office of one province (a Kanwil): not Ditjen PAS, which covers every province."""
+    return office.kind == OrgKind.OVERSIGHT and office.province is not None
+
+
+def regional_offices_of(facility_id):
+    """The ids of the regional offices (Kanwil) covering the facility with this id, as a sub-select."""
+    overseer, facility = aliased(Organisation, name="overseer"), aliased(Organisation, name="facility")
+    return select(overseer.id).join(facility, facility.id == facility_id).where(
+        covers(overseer, facility), overseer.province != None)  # noqa: E711
+
+
 def overseers_of(facility_id):
     """The ids of the oversight offices covering the facility with this id, as a sub-select."""
     overseer, facility = aliased(Organisation, name="overseer"), aliased(Organisation, name="facility")

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from flask_babel import format_date, lazy_gettext as _l
 from sqlalchemy import and_, extract, func, or_, select
 
+from portal.agreements import chains
 from portal.agreements.models import PENDING_STATES, SIGNED_STATES, Agreement, AgreementStatus
 from portal.audit.models import AuditEntry
 from portal.contributions.measures import (
@@ -215,6 +216,37 @@ def overview_table(rows: list[FacilityRow]) -> Table:
                  links=[row.facility.id for row in rows])
 
 
+def approval_steps_table(period: Period, *conditions) -> Table:
+    """Where agreements get stuck (issue 37): each kind of approval step, how long it took in the period."""
+    columns = (Column("step", _l("Approval step"), "text"), Column("decided", _l("Decided in the period"), "int"),
+               Column("median_days", _l("Median days"), "decimal"), Column("slowest_days", _l("Slowest (days)"),
+                                                                           "decimal"),
+               Column("waiting", _l("Waiting now"), "int"), Column("late", _l("Late now"), "int"))
+    return Table("approval-steps", _l("Approval steps: days taken and waiting now"), columns,
+                 [(label(row.actor), row.decided, row.median_days, row.slowest_days, row.waiting, row.late)
+                  for row in chains.step_figures(period.start, period.end, *conditions)])
+
+
+#: How many of the agreements waiting longest a dashboard lists.
+WAITING_LONGEST = 10
+
+
+def waiting_longest_table(*conditions) -> Table:
+    columns = (Column("agreement", _l("Agreement"), "text"), Column("facility", _l("Facility"), "text"),
+               Column("partner", _l("Partner"), "text"), Column("step", _l("Waiting at"), "text"),
+               Column("since", _l("Since"), "datetime"), Column("due_on", _l("Due"), "date"))
+    found = chains.waiting_longest(WAITING_LONGEST, *conditions)
+    return Table("waiting-longest", _l("Agreements waiting longest at one step"), columns,
+                 [(agreement.title, agreement.facility.name, agreement.partner.name, chains.display_name(step),
+                   step.started_at, step.due_on) for agreement, step in found],
+                 links=[agreement.id for agreement, _step in found])
+
+
+def add_stuck(dashboard: "Dashboard", *conditions) -> None:
+    dashboard.add(approval_steps_table(dashboard.filters.period, *conditions))
+    dashboard.add(waiting_longest_table(*conditions))
+
+
 @dataclass
 class Dashboard:
     """The tables of one dashboard view, by name (the export URL names one)."""
@@ -237,12 +269,15 @@ def party_dashboard(other_party: str, filters: Filters) -> Dashboard:
                                   show=label))
     dashboard.add(trend_table(monthly_trend(filters)))
     dashboard.add(agreements_by_status(*filters.agreements()))
+    if other_party == "partner":  # a facility's (or an office's look into one): where its agreements get stuck
+        add_stuck(dashboard, *filters.agreements())
     return dashboard
 
 
 def oversight_dashboard(facilities: list[Organisation], filters: Filters, sort: str) -> Dashboard:
     dashboard = Dashboard(filters)
     dashboard.add(overview_table(facilities_overview(facilities, filters, sort)))
+    add_stuck(dashboard)
     return dashboard
 
 

@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 
 from portal import policy
 from portal.accounts.models import User
-from portal.agreements import operations as agreements
+from portal.agreements import chains, operations as agreements
+from portal.agreements.chain_models import AgreementStep, StepActor, StepState
 from portal.agreements.models import Agreement, AgreementKind, AgreementStatus as S, Party
 from portal.contributions.models import Contribution, ContributionStatus as C
 from portal.extensions import db
@@ -49,14 +50,16 @@ class _Turn:
     """A state that waits for one side, and how someone on that side takes it on."""
 
     side: Party
-    #: An agreement's move (`agreements.available_actions`), or a contribution's rule in `portal.policy`.
-    move: str | Callable
+    #: An agreement's moves (`agreements.available_actions`; any of them), or a contribution's rule in
+    #: `portal.policy`.
+    move: str | tuple[str, ...] | Callable
     #: Which of the viewer's lines counts it when it is theirs.
     yours: str
 
 
 AGREEMENT_TURNS = {
-    S.SUBMITTED: _Turn(Party.FACILITY, "forward", "review"),
+    # A step of the facility's approval chain: its people complete it, the Kanwil's acknowledges it.
+    S.SUBMITTED: _Turn(Party.FACILITY, ("forward", "acknowledge"), "review"),
     S.FORWARDED: _Turn(Party.FACILITY, "approve", "decision"),
     S.CHANGES_REQUESTED: _Turn(Party.PARTNER, "submit", "changes"),
     S.APPROVED: _Turn(Party.PARTNER, "sign", "signature"),
@@ -77,6 +80,8 @@ YOURS = {
     "verification": (_l("Contributions waiting for verification"), "contributions.index",
                      {"status": C.SUBMITTED.value}),
     "correction": (_l("Contributions sent back for correction"), "contributions.index", {"status": C.REJECTED.value}),
+    "acknowledgement": (_l("Agreements waiting for your acknowledgement"), "agreements.index",
+                        {"queue": "acknowledge"}),
 }
 
 #: Waiting for someone else, by (record, state, whether it waits for the viewer's own side); `%(party)s` is the
@@ -114,16 +119,23 @@ class _Group:
     kind: AgreementKind | None = None
     facility_signatory_id: int | None = None
     partner_signatory_id: int | None = None
+    #: Who acts at the agreement's current approval step (`portal.agreements.chains`).
+    current_step_actor: StepActor | None = None
+    #: The rules read only who acts at the step from a group (whether a step may send back is the page's).
+    current_step = None
 
 
 def of(organisation: Organisation, user: User) -> Queues:
     """What waits in the records `organisation` sees (the tenancy filter decides which), as `user` reads it there."""
+    step = (select(AgreementStep.actor).where(AgreementStep.agreement_id == Agreement.id,
+                                              AgreementStep.state == StepState.OPEN)
+            .order_by(AgreementStep.round.desc(), AgreementStep.position).limit(1).scalar_subquery())
     agreement_rows = db.session.execute(
         select(Agreement.status, Agreement.facility_id, Agreement.partner_id, func.count(), Agreement.kind,
-               Agreement.facility_signatory_id, Agreement.partner_signatory_id)
+               Agreement.facility_signatory_id, Agreement.partner_signatory_id, step.label("actor"))
         .where(Agreement.status.in_(AGREEMENT_TURNS))
         .group_by(Agreement.status, Agreement.facility_id, Agreement.partner_id, Agreement.kind,
-                  Agreement.facility_signatory_id, Agreement.partner_signatory_id)).all()
+                  Agreement.facility_signatory_id, Agreement.partner_signatory_id, "actor")).all()
     contribution_rows = db.session.execute(
         select(Contribution.status, Contribution.facility_id, Contribution.partner_id, func.count())
         .where(Contribution.status.in_(CONTRIBUTION_TURNS))
@@ -138,13 +150,21 @@ def of(organisation: Organisation, user: User) -> Queues:
     for row in agreement_rows:
         found = group(row)
         turn = AGREEMENT_TURNS[found.status]
-        tally.add("agreement", found, turn,
-                  mine=turn.move in agreements.available_actions(found, user))
+        moves = (turn.move,) if isinstance(turn.move, str) else turn.move
+        tally.add("agreement", found, turn, mine=bool(set(moves) & agreements.available_actions(found, user)))
     for row in contribution_rows:
         found = group(row)
         turn = CONTRIBUTION_TURNS[found.status]
         tally.add("contribution", found, turn, mine=turn.move(user, found))
     return tally.queues()
+
+
+def of_oversight(office: Organisation, user: User) -> Queues:
+    """An oversight office waits on nothing of its own but a Kanwil's acknowledgements (one question, however many
+    facilities it covers)."""
+    count = chains.waiting_for_kanwil(office, user)
+    key = "acknowledgement"
+    return Queues([Line(key, str(YOURS[key][0]), count, *YOURS[key][1:])] if count else [], [])
 
 
 class _Tally:
@@ -160,7 +180,8 @@ class _Tally:
 
     def add(self, record: str, found: _Group, turn: _Turn, *, mine: bool) -> None:
         own_side = Party.FACILITY if found.facility.id == self.organisation.id else Party.PARTNER
-        if mine and turn.side == own_side:
+        # An oversight office acts on nothing but a Kanwil's step of a facility's agreement, on the facility's turn.
+        if mine and (turn.side == own_side or self.organisation.kind == OrgKind.OVERSIGHT):
             self.yours[turn.yours] = self.yours.get(turn.yours, 0) + found.count
             self.acting.add((record, found.status.value))
             return

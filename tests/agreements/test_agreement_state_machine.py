@@ -30,6 +30,8 @@ EXPECTED = {
     "submit": dict.fromkeys(DRAFTERS, EDITABLE),
     "request_changes": dict.fromkeys(REVIEWERS, IN_REVIEW),
     "forward": dict.fromkeys(REVIEWERS, {S.SUBMITTED}),
+    # Only a Kanwil, only at its step of a chain: the default chain has none (tests/agreements/test_approval_chains.py).
+    "acknowledge": {},
     "approve": {"facility_head": {S.FORWARDED}},
     "reject": {"facility_head": IN_REVIEW},
     # Only the named signatories sign: the partner's first, then the facility head.
@@ -68,6 +70,7 @@ def attempt(pks, agreement, action, user):
         "submit": lambda: agreements.submit_agreement(agreement, actor=user),
         "request_changes": lambda: agreements.request_changes(agreement, "Perbaiki", actor=user),
         "forward": lambda: agreements.forward_agreement(agreement, actor=user),
+        "acknowledge": lambda: agreements.acknowledge_agreement(agreement, actor=user),
         "approve": lambda: agreements.approve_agreement(agreement, actor=user),
         "reject": lambda: agreements.reject_agreement(agreement, "Tidak sesuai", actor=user),
         "sign": lambda: agreement_signing.sign_agreement(agreement, PASSWORD, fresh_code(user.id), actor=user),

@@ -77,6 +77,16 @@ def test_a_whole_journey_alternating_between_two_instances(stack, two):
     act(officer, f"{facility}contributions/{contribution_id}/verify",
         token_from=f"{facility}contributions/{contribution_id}")
     act(officer, f"{facility}agreements/{agreement_id}/forward", token_from=f"{facility}agreements/{agreement_id}")
+    # Rutan Bengkulu's own approval chain (issue 37): Urusan Umum's legal review, then Kanwil Bengkulu's
+    # acknowledgement from the regional office's own pages, then the head.
+    legal = person(stack, two, "umum@rutan-bengkulu.mitrapas.test")
+    assert ("success", "Langkah persetujuan selesai; PKS berlanjut ke langkah berikutnya.") in act(
+        legal, f"{facility}agreements/{agreement_id}/forward", token_from=f"{facility}agreements/{agreement_id}")
+    kanwil = person(stack, two, "analis.bengkulu@mitrapas.test")
+    office = org_path(kanwil)
+    assert 'data-testid="waiting-acknowledgement">' in kanwil.get(office).text, "Menunggu tindakan Anda, for the Kanwil"
+    assert ("success", "PKS telah diketahui untuk kantor wilayah.") in act(
+        kanwil, f"{office}agreements/{agreement_id}/acknowledge", token_from=f"{office}agreements/{agreement_id}")
 
     head = person(stack, two, "yulian.fernando@mitrapas.test")
     bell = head.get("/").text

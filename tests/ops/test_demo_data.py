@@ -94,9 +94,30 @@ def test_the_agreements_wait_where_their_lifecycle_puts_them(loaded):
     assert all(found_.intact and found_.trusted for found_ in (partner, facility, archive))
     assert found == {("RSUD Tamiang Layang", AgreementStatus.ACTIVE),
                      ("Dinas Koperasi dan UKM Provinsi Bengkulu", AgreementStatus.SUBMITTED),
+                     ("Program Pemagangan Kemnaker (MagangHub)", AgreementStatus.SUBMITTED),
                      ("Balai Latihan Kerja Bengkulu", AgreementStatus.DRAFT),
                      ("SEKATA Balikpapan", AgreementStatus.APPROVED)}
     assert rsud.verification_code and rsud.facility_signatory.name == "Agung Novarianto"
+
+
+def test_rutan_bengkulu_uses_its_four_step_chain_one_pks_waits_at_the_kanwil_and_one_step_is_late(loaded):
+    """Issue 37's demo: officer, Urusan Umum's legal review, Kanwil Bengkulu's acknowledgement, the head."""
+    from portal.agreements import chains
+    from portal.agreements.chain_models import StepActor
+
+    bengkulu = loaded["Rutan Kelas IIB Bengkulu"]
+    assert people(bengkulu, Role.LEGAL) == ["Kaur Umum Rutan Bengkulu"]
+    with unscoped("test reads Bengkulu's agreements"):
+        assert chains.summary(chains.chain_for(bengkulu)) == (
+            "Pemeriksaan kelengkapan berkas → Reviu hukum Urusan Umum → Pengetahuan Kanwil Ditjenpas Bengkulu → "
+            "Keputusan Kepala")
+        waiting = {a.partner.name: a for a in db.session.scalars(select(Agreement).where(
+            Agreement.facility_id == bengkulu.id, Agreement.status == AgreementStatus.SUBMITTED))}
+        umkm, internship = waiting["Dinas Koperasi dan UKM Provinsi Bengkulu"], \
+            waiting["Program Pemagangan Kemnaker (MagangHub)"]
+        assert umkm.current_step_actor == StepActor.KANWIL and umkm.current_step.due_on >= clock.today()
+        assert [step.decided_by_name for step in umkm.round_steps[:2]] == ["Rafi Rizaldi", "Kaur Umum Rutan Bengkulu"]
+        assert internship.current_step_actor == StepActor.LEGAL and internship.current_step.due_on < clock.today()
 
 
 def test_the_five_seed_reports_are_published_on_the_facilities_public_pages(loaded, client):

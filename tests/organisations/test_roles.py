@@ -19,16 +19,20 @@ WHO_HOLDS_WHAT = {
     (OrgKind.FACILITY, Role.HEAD): {
         "manage_members", "manage_integrations", "read_audit", "link_partner", "draft_agreement", "review_agreement",
         "decide_agreement", "sign_for_facility", "share_materials", "verify_contribution", "manage_public_page",
-        "write_news", "approve_news"},
+        "write_news", "approve_news", "set_approval_chain"},
     (OrgKind.FACILITY, Role.OFFICER): {
         "link_partner", "draft_agreement", "review_agreement", "share_materials", "verify_contribution"},
+    # Issue 37: the general affairs' legal review and a section head's check, each their step of a chain alone.
+    (OrgKind.FACILITY, Role.LEGAL): {"review_legal"},
+    (OrgKind.FACILITY, Role.SECTION): {"check_section"},
     (OrgKind.FACILITY, Role.HUMAS): {"write_news"},
     (OrgKind.FACILITY, Role.VIEWER): set(),
     (OrgKind.PARTNER, Role.ADMIN): {
         "manage_members", "manage_integrations", "read_audit", "draft_agreement", "sign_for_partner",
         "share_materials", "record_contribution"},
     (OrgKind.PARTNER, Role.MEMBER): {"share_materials", "record_contribution"},
-    (OrgKind.OVERSIGHT, Role.ANALYST): {"manage_integrations", "read_audit"},
+    # A regional office's analysts acknowledge agreements at its step (`policy.can_acknowledge_for`: a Kanwil only).
+    (OrgKind.OVERSIGHT, Role.ANALYST): {"manage_integrations", "read_audit", "acknowledge_agreement"},
 }
 
 
