@@ -46,6 +46,15 @@ def submitted(pks, **changes):
     return pks.in_state(S.SUBMITTED, **changes)
 
 
+def at_the_kanwil(pks, **changes):
+    """Submitted, its officer's check and legal review done: waiting for Kanwil's acknowledgement."""
+    agreement = submitted(pks, **changes)
+    for person in (pks.officer, pks.legal):
+        with pks.acting(person):
+            agreements.forward_agreement(agreement, actor=person)
+    return agreement
+
+
 def current(agreement):
     step = agreement.current_step
     return (step.actor, step.name) if step else None
@@ -179,11 +188,7 @@ def test_a_rejection_closes_the_round(pks):
 
 def test_the_kanwil_of_another_province_and_ditjen_cannot_acknowledge(bengkulu, login_as):
     pks = bengkulu
-    agreement = submitted(pks)
-    with pks.acting(pks.officer):
-        agreements.forward_agreement(agreement, actor=pks.officer)
-    with pks.acting(pks.legal):
-        agreements.forward_agreement(agreement, actor=pks.legal)
+    agreement = at_the_kanwil(pks)
     elsewhere = OversightFactory(province="Bengkulu" if pks.facility.province != "Bengkulu" else "Aceh")
     stranger = member_of(elsewhere, Role.ANALYST)
     ditjen = OversightFactory(province=None)
@@ -198,11 +203,7 @@ def test_the_kanwil_of_another_province_and_ditjen_cannot_acknowledge(bengkulu, 
 
 def test_the_kanwil_acknowledges_from_its_own_pages(bengkulu, login_as):
     pks = bengkulu
-    agreement = submitted(pks, title="PKS menunggu Kanwil")
-    with pks.acting(pks.officer):
-        agreements.forward_agreement(agreement, actor=pks.officer)
-    with pks.acting(pks.legal):
-        agreements.forward_agreement(agreement, actor=pks.legal)
+    agreement = at_the_kanwil(pks, title="PKS menunggu Kanwil")
     web = login_as(pks.analyst)
     dashboard = web.get(f"/o/{pks.kanwil.slug}/").text
     assert 'data-testid="waiting-acknowledgement">1<' in dashboard, "Menunggu tindakan Anda, on the Kanwil's dashboard"
@@ -285,11 +286,7 @@ def test_row_level_security_lets_the_kanwil_decide_its_step_and_nothing_else(ben
     if db.session.get_bind().dialect.name != "postgresql":
         pytest.skip("Row-Level Security exists on PostgreSQL only")
     pks = bengkulu
-    agreement = submitted(pks)
-    with pks.acting(pks.officer):
-        agreements.forward_agreement(agreement, actor=pks.officer)
-    with pks.acting(pks.legal):
-        agreements.forward_agreement(agreement, actor=pks.legal)
+    agreement = at_the_kanwil(pks)
     kanwil_step = agreement.current_step
     refused = {
         "the agreement's title": f"UPDATE agreements SET title = 'Diubah' WHERE id = {agreement.id}",
