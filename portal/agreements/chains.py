@@ -27,7 +27,7 @@ from portal.accounts.models import User
 from portal.agreements import moves
 from portal.agreements.chain_models import AgreementStep, ApprovalChain, StepActor, StepState
 from portal.agreements.events import AgreementVerb
-from portal.agreements.labels import STEP_ACTOR
+from portal.agreements.labels import STEP_ACTOR, step_name
 from portal.agreements.models import IN_REVIEW_STATES, Agreement, AgreementStatus as S, AgreementType
 from portal.audit import chain as audit
 from portal.core import clock, working_days
@@ -201,7 +201,7 @@ def complete(agreement: Agreement, actor: User, verb: AgreementVerb) -> None:
     _decide(step, actor, StepState.DONE)
     following = _after(agreement, step)
     _begin(following)
-    described = {"step": display_name(step), "next_step": display_name(following)}
+    described = {"step": step_name(step), "next_step": step_name(following)}
     if verb == AgreementVerb.ACKNOWLEDGE:  # one entry, forwarding too when the head's decision is next
         if following.actor == StepActor.HEAD:
             moves.move(agreement, actor, S.FORWARDED, AgreementVerb.ACKNOWLEDGE, **described)
@@ -209,7 +209,7 @@ def complete(agreement: Agreement, actor: User, verb: AgreementVerb) -> None:
             moves.save()
             moves.record(AgreementVerb.ACKNOWLEDGE, agreement, actor, after=described)
     elif following.actor == StepActor.HEAD:
-        moves.move(agreement, actor, S.FORWARDED, AgreementVerb.FORWARD, step=display_name(step))
+        moves.move(agreement, actor, S.FORWARDED, AgreementVerb.FORWARD, step=step_name(step))
     else:
         moves.save()
         moves.record(AgreementVerb.COMPLETE_STEP, agreement, actor, after=described)
@@ -243,14 +243,9 @@ def _after(agreement: Agreement, step: AgreementStep) -> AgreementStep:
     return steps[steps.index(step) + 1]
 
 
-def display_name(step: AgreementStep | ChainStep) -> str:
-    """A step as people call it: the name the facility gave it, else who acts ("Keputusan Kepala")."""
-    return step.name or str(STEP_ACTOR[step.actor])
-
-
 def summary(chain: Chain) -> str:
     """A chain in one line: "Reviu petugas → Reviu hukum → Pengetahuan Kanwil → Keputusan Kepala"."""
-    return " → ".join([*(display_name(step) for step in chain.steps), str(STEP_ACTOR[StepActor.HEAD])])
+    return " → ".join([*(step_name(step) for step in chain.steps), str(STEP_ACTOR[StepActor.HEAD])])
 
 
 @dataclass(frozen=True)
@@ -270,7 +265,7 @@ class StepView:
 
 def steps_of(agreement: Agreement) -> list[StepView]:
     current, today = agreement.current_step, clock.today()
-    return [StepView(display_name(step), step.actor, step.state, step is current, step.due_on,
+    return [StepView(step_name(step), step.actor, step.state, step is current, step.due_on,
                      step is current and step.due_on is not None and step.due_on < today,
                      step.decided_at, step.decided_by_name,
                      step.decided_for.name if step.decided_for is not None else None)

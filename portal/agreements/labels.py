@@ -129,6 +129,11 @@ STEP_STATE = {
     StepState.CLOSED: _l("Ended"),
 }
 
+def step_name(step) -> str:
+    """An approval step as people call it: the name the facility gave it, else who acts ("Keputusan Kepala")."""
+    return step.name or str(STEP_ACTOR[step.actor])
+
+
 #: Each coded value's table, for `portal.core.vocabulary.label`.
 LABELS = {
     AgreementStatus: AGREEMENT_STATUS,

@@ -18,9 +18,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from portal.agreements.labels import AGREEMENT_KIND, AGREEMENT_TYPE, SIGNATURE_METHOD
+from portal.agreements.labels import AGREEMENT_KIND, AGREEMENT_TYPE, SIGNATURE_METHOD, step_name
 from portal.agreements.models import Agreement, Party, Signature
-from portal.core import i18n
+from portal.core import clock, i18n
 from portal.core.pdf_kit import styles as _styles, text as _text
 
 
@@ -135,6 +135,8 @@ def certificate_page(facts: CertificateFacts) -> bytes:
                 [Paragraph(_("Second party"), bold), Paragraph(_text(agreement.partner.name), cell)],
                 [Paragraph(_("Period"), bold), Paragraph(
                     f"{_date(agreement.start_date)} – {_date(agreement.end_date)}", cell)],
+                *([[Paragraph(_("Approval"), bold), Paragraph(_approval(agreement), cell)]]
+                  if agreement.round_steps else []),
                 [Paragraph(_("SHA-256 of the signed document"), bold),
                  Paragraph(facts.document_sha256, style["small"])],
             ], [5 * cm, 12 * cm]),
@@ -161,6 +163,19 @@ def certificate_page(facts: CertificateFacts) -> bytes:
         story.append(Paragraph(_("Issued by MitraPAS on %(moment)s.", moment=_moment(facts.issued_at)),
                                style["small"]))
         return _render(story)
+
+
+def _approval(agreement: Agreement) -> str:
+    """The approval steps of its last round on one line (issue 37): "1. Reviu petugas: Rafi Rizaldi (Rutan ...),
+    7 Desember 2026; 2. ..."; names are the facility's own, escaped."""
+    steps = []
+    for number, step in enumerate(agreement.round_steps, start=1):
+        who = step.decided_by_name or "-"
+        if step.decided_for is not None:
+            who = f"{who} ({step.decided_for.name})"
+        when = _date(clock.local_date(step.decided_at)) if step.decided_at else "-"
+        steps.append(f"{number}. {_text(step_name(step))}: {_text(who)}, {when}")
+    return "; ".join(steps)
 
 
 def _electronic_page(facts: CertificateFacts, story: list, style) -> bytes:

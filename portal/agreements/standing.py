@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 
 from portal.accounts import two_factor
 from portal.accounts.models import User
-from portal.agreements import chains, signing as agreement_signing
+from portal.agreements import signing as agreement_signing
 from portal.agreements.chain_models import StepActor
+from portal.agreements.labels import step_name
 from portal.agreements.models import (
     AWAITING_SIGNATURE_STATES, IN_REVIEW_STATES, Agreement, AgreementStatus as S, Party,
 )
@@ -53,7 +54,7 @@ def _sentence(agreement: Agreement, viewer: User, party: Party | None) -> str:
             return _("Waiting for the acknowledgement of the regional office (Kanwil) of %(province)s: step %(n)d "
                      "of %(total)d, due %(day)s.", province=agreement.facility.province or "-", **where)
         return _("Waiting for “%(step)s” at %(facility)s: step %(n)d of %(total)d, due %(day)s.",
-                 step=chains.display_name(step), facility=facility, **where)
+                 step=step_name(step), facility=facility, **where)
     if status == S.SUBMITTED:
         return _("Waiting for %(facility)s to review it.", facility=facility)
     if status == S.FORWARDED:

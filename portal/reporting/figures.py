@@ -13,6 +13,7 @@ from flask_babel import format_date, lazy_gettext as _l
 from sqlalchemy import and_, extract, func, or_, select
 
 from portal.agreements import chains
+from portal.agreements.labels import step_name
 from portal.agreements.models import PENDING_STATES, SIGNED_STATES, Agreement, AgreementStatus
 from portal.audit.models import AuditEntry
 from portal.contributions.measures import (
@@ -237,7 +238,7 @@ def waiting_longest_table(*conditions) -> Table:
                Column("since", _l("Since"), "datetime"), Column("due_on", _l("Due"), "date"))
     found = chains.waiting_longest(WAITING_LONGEST, *conditions)
     return Table("waiting-longest", _l("Agreements waiting longest at one step"), columns,
-                 [(agreement.title, agreement.facility.name, agreement.partner.name, chains.display_name(step),
+                 [(agreement.title, agreement.facility.name, agreement.partner.name, step_name(step),
                    step.started_at, step.due_on) for agreement, step in found],
                  links=[agreement.id for agreement, _step in found])
 

@@ -438,3 +438,34 @@ def test_the_dashboards_exports_and_api_show_where_agreements_get_stuck(bengkulu
     secret = issue(pks, pks.head, pks.facility, scopes=("figures:read",))
     tables = {table["name"]: table for table in call(client, "/figures", secret).json["tables"]}
     assert [row[0] for row in tables["waiting-longest"]["rows"]] == ["PKS yang tertahan", "PKS yang berjalan"]
+
+
+def test_the_certificate_page_names_each_step_and_who_decided_it(bengkulu):
+    import io
+
+    from pypdf import PdfReader
+
+    from portal.agreements import signing as agreement_signing
+    from portal.agreements.models import DocumentKind
+    from portal.core import storage
+    from tests.factories import PASSWORD, fresh_code
+
+    pks = bengkulu
+    agreement = at_the_kanwil(pks)
+    with acting_for(pks.kanwil):
+        agreements.acknowledge_agreement(agreement, actor=pks.analyst)
+    with pks.acting(pks.head):
+        agreements.approve_agreement(agreement, actor=pks.head)
+    for signer in (pks.partner_admin, pks.head):
+        with pks.acting(signer):
+            agreement_signing.sign_agreement(agreement, PASSWORD, fresh_code(signer.id), actor=signer)
+    body = b"".join(storage.get(agreement.document_of(DocumentKind.FINAL).storage_key))
+    from tests.agreements.test_agreement_lifecycle import ARTIFACTS
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "pks-chain-final.pdf").write_bytes(body)  # for a person to look at
+    reader = PdfReader(io.BytesIO(body))
+    assert len(reader.pages) == 2, "still one certificate page after the signed one"
+    certificate = " ".join(reader.pages[-1].extract_text().split())
+    for expected in ("Persetujuan", "1. Pemeriksaan kelengkapan: Petugas Pelayanan", "2. Reviu hukum Subbag Umum",
+                     f"3. Pengetahuan Kanwil: {pks.analyst.name} ({pks.kanwil.name})", "4. Keputusan Kepala"):
+        assert expected in certificate, expected
