@@ -134,9 +134,14 @@ def kanwil_of(user: User | None, facility: Organisation) -> Organisation | None:
 
 
 def can_acknowledge_agreement(user: User | None, agreement) -> bool:
-    """Only at its Kanwil step, by the analysts of the Kanwil covering the facility: the one write an oversight
-    office makes on a facility's agreement (Row-Level Security allows it the same, and nothing more)."""
-    return agreement.current_step_actor == StepActor.KANWIL and kanwil_of(user, agreement.facility) is not None
+    """Only at its Kanwil step, by the analysts of the Kanwil covering the facility, acting for that office (never
+    as another organisation they also belong to): the one write an oversight office makes on a facility's
+    agreement (Row-Level Security allows it the same, and nothing more)."""
+    from portal.core.tenancy import current_scope
+
+    office = kanwil_of(user, agreement.facility)
+    return (agreement.current_step_actor == StepActor.KANWIL and office is not None
+            and office.id == current_scope().org_id)
 
 
 def can_return_agreement(user: User | None, agreement) -> bool:

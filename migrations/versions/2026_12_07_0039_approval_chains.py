@@ -9,9 +9,11 @@ general-affairs and section-head roles, and the Kanwil's one narrow write.
 - **The Kanwil's acknowledgement.** An oversight office writes nothing of a facility's, but for this: an office
   with a province (a Kanwil, never Ditjen PAS) may, on an agreement of a facility it covers,
   (1) update that agreement's open steps: decide its own step and begin the next (`kanwil_acknowledges` on
-  `agreement_steps`), and (2) move a submitted agreement to forwarded (`kanwil_forwards` on `agreements`). The
-  trigger `kanwil_changes_only` refuses any other column an oversight office changes, and a step other than the
-  Kanwil's being decided by one. `mitrapas_kanwil_facilities()`: the facilities the acting organisation covers
+  `agreement_steps`), and (2) move a submitted agreement to forwarded (`kanwil_forwards` on `agreements`). Those
+  policies only say which new rows may be written: `pair_rule` (FOR ALL) already lets an overseer's UPDATE reach
+  every row it reads. The trigger `kanwil_changes_only` says the rest row by row (GUARD_FUNCTION): its own current
+  step decided in its name, the next begun, the agreement forwarded once only the head is left; any other change an
+  oversight office tries is refused. `mitrapas_kanwil_facilities()`: the facilities the acting organisation covers
   (`mitrapas_overseen_facilities()`, the one comparison of provinces) when it is an office of a province (PL/pgSQL,
   its search path pinned, as that one).
 """
@@ -61,31 +63,66 @@ BEGIN
 END $$
 """
 
+#: The Kanwil's acknowledgement and nothing else, row by row. The policies alone cannot say it: `pair_rule` (FOR
+#: ALL) lets an overseer's UPDATE see every row it reads, so `kanwil_acknowledges` and `kanwil_forwards` only
+#: decide which new rows pass. Checked here whatever path the statement took (from the review of issue 37):
+#: - a step: its own Kanwil step, the current one (no open step before it in the latest round of a submitted
+#:   agreement), open -> done, in the acting office's name (and person's, when one acts); or the step right after
+#:   the Kanwil's step the office decided, begun (its start from nothing); no other column, no other state;
+#: - an agreement: submitted -> forwarded, its version one up, once the office decided its Kanwil step and only the
+#:   head's decision is left. The portal decides the step (and flushes) before it moves the agreement.
 GUARD_FUNCTION = """
 CREATE FUNCTION kanwil_changes_only() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    acting integer := NULLIF(current_setting('mitrapas.org_id', true), '')::integer;
+    person integer := NULLIF(current_setting('mitrapas.person_id', true), '')::integer;
     acting_kind text;
 BEGIN
-    SELECT kind INTO acting_kind FROM public.organisations
-     WHERE id = NULLIF(current_setting('mitrapas.org_id', true), '')::integer;
+    SELECT kind INTO acting_kind FROM public.organisations WHERE id = acting;
     IF acting_kind IS DISTINCT FROM 'oversight' OR current_setting('mitrapas.every_tenant', true) = 'on' THEN
         RETURN NEW;
     END IF;
     IF (to_jsonb(NEW) - TG_ARGV) IS DISTINCT FROM (to_jsonb(OLD) - TG_ARGV) THEN
-        RAISE EXCEPTION 'an oversight office changes only % of %', TG_ARGV, TG_TABLE_NAME
-            USING ERRCODE = '42501';
+        RAISE EXCEPTION 'an oversight office changes only % of %', TG_ARGV, TG_TABLE_NAME USING ERRCODE = '42501';
     END IF;
     -- Nested: PL/pgSQL does not stop at a false AND, and a record has only its own table's fields.
     IF TG_TABLE_NAME = 'agreement_steps' THEN
-        IF NEW.state IS DISTINCT FROM OLD.state
-           AND NOT (OLD.actor = 'kanwil' AND OLD.state = 'open' AND NEW.state = 'done') THEN
-            RAISE EXCEPTION 'an oversight office decides only its own step' USING ERRCODE = '42501';
+        IF OLD.actor = 'kanwil' AND OLD.state = 'open' AND NEW.state = 'done'
+           AND NEW.decided_for_id IS NOT DISTINCT FROM acting
+           AND (person IS NULL OR NEW.decided_by_id IS NOT DISTINCT FROM person)
+           AND NEW.started_at IS NOT DISTINCT FROM OLD.started_at AND NEW.due_on IS NOT DISTINCT FROM OLD.due_on
+           AND EXISTS (SELECT 1 FROM public.agreements a WHERE a.id = OLD.agreement_id AND a.status = 'submitted')
+           AND NOT EXISTS (SELECT 1 FROM public.agreement_steps other WHERE other.agreement_id = OLD.agreement_id
+                           AND (other.round > OLD.round OR (other.round = OLD.round
+                                AND other.position < OLD.position AND other.state <> 'done'))) THEN
+            RETURN NEW;
         END IF;
+        IF OLD.state = 'open' AND NEW.state = 'open' AND OLD.started_at IS NULL
+           AND NEW.decided_at IS NOT DISTINCT FROM OLD.decided_at
+           AND NEW.decided_by_id IS NOT DISTINCT FROM OLD.decided_by_id
+           AND NEW.decided_by_name IS NOT DISTINCT FROM OLD.decided_by_name
+           AND NEW.decided_for_id IS NOT DISTINCT FROM OLD.decided_for_id
+           AND EXISTS (SELECT 1 FROM public.agreement_steps kanwil WHERE kanwil.agreement_id = OLD.agreement_id
+                       AND kanwil.round = OLD.round AND kanwil.position = OLD.position - 1
+                       AND kanwil.actor = 'kanwil' AND kanwil.state = 'done' AND kanwil.decided_for_id = acting) THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'an oversight office decides its own current step and begins the next, nothing else'
+            USING ERRCODE = '42501';
     ELSIF TG_TABLE_NAME = 'agreements' THEN
-        IF NOT (OLD.status = 'submitted' AND NEW.status IN ('submitted', 'forwarded')) THEN
-            RAISE EXCEPTION 'an oversight office only forwards a submitted agreement' USING ERRCODE = '42501';
+        IF OLD.status = 'submitted' AND NEW.status = 'forwarded' AND NEW.version = OLD.version + 1
+           AND EXISTS (SELECT 1 FROM public.agreement_steps kanwil
+                       JOIN public.agreement_steps head ON head.agreement_id = kanwil.agreement_id
+                        AND head.round = kanwil.round AND head.position = kanwil.position + 1
+                       WHERE kanwil.agreement_id = OLD.id AND kanwil.actor = 'kanwil' AND kanwil.state = 'done'
+                         AND kanwil.decided_for_id = acting AND head.actor = 'head' AND head.state = 'open'
+                         AND NOT EXISTS (SELECT 1 FROM public.agreement_steps later
+                                         WHERE later.agreement_id = OLD.id AND later.round > kanwil.round)) THEN
+            RETURN NEW;
         END IF;
+        RAISE EXCEPTION 'an oversight office only forwards an agreement whose Kanwil step it decided'
+            USING ERRCODE = '42501';
     END IF;
     RETURN NEW;
 END $$

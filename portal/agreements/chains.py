@@ -141,6 +141,8 @@ def _described(steps) -> str:
 
 def chain_problems(facility: Organisation, steps: list[ChainStep], decision_days: int) -> dict[str, object]:
     found: dict[str, object] = {}
+    if not steps:
+        found["steps"] = _l("Give at least one step before the head's decision (the default is an officer's review).")
     if len(steps) > MOST_STEPS:
         found["steps"] = _l("A chain has at most %(n)d steps before the head's decision.", n=MOST_STEPS)
     for number, step in enumerate(steps, start=1):
@@ -193,12 +195,16 @@ def _begin(step: AgreementStep) -> None:
 def complete(agreement: Agreement, actor: User, verb: AgreementVerb) -> None:
     """The current review step done (FORWARD: by the facility's people of the step; ACKNOWLEDGE: by the Kanwil):
     the next becomes current, and when only the head's decision is left the agreement is forwarded."""
+    seen = agreement.current_step
     moves.begin(agreement, actor, verb)
-    step = agreement.current_step
-    if step is None:  # submitted before approval chains: one review, as then
+    step = _as_it_is_now(agreement)
+    if step is None and seen is None:  # submitted before approval chains: one review, as then
         moves.move(agreement, actor, S.FORWARDED, AgreementVerb.FORWARD)
         return
+    if step is None or seen is None or step.id != seen.id:  # someone completed it while this person looked
+        raise moves.AgreementChanged()
     _decide(step, actor, StepState.DONE)
+    moves.save()  # the step decided before the next begins: the database checks them in this order (0039)
     following = _after(agreement, step)
     _begin(following)
     described = {"step": step_name(step), "next_step": step_name(following)}
@@ -229,6 +235,13 @@ def decided(agreement: Agreement, actor: User, approved: bool) -> None:
                 _decide(step, actor, StepState.DONE if approved else StepState.CLOSED)
             else:
                 step.state = StepState.CLOSED
+
+
+def _as_it_is_now(agreement: Agreement) -> AgreementStep | None:
+    """The current step as committed now (the agreement's row is locked: nobody else moves its steps meanwhile)."""
+    db.session.execute(select(AgreementStep).where(AgreementStep.agreement_id == agreement.id)
+                       .execution_options(populate_existing=True)).all()
+    return agreement.current_step
 
 
 def _decide(step: AgreementStep, actor: User, state: StepState) -> None:
@@ -395,6 +408,8 @@ KANWIL_WRITES = {
 
 
 def _kanwil_may_write(scope, record) -> bool:
+    """The acknowledgement and nothing else: the Kanwil's own current step decided in its name, the step after it
+    begun, and the agreement forwarded when only the head's decision is left."""
     office = db.session.get(Organisation, scope.org_id) if scope.org_id else None
     if office is None or not visibility.is_regional(office) or not visibility.covers(office, record.facility):
         return False
@@ -403,9 +418,30 @@ def _kanwil_may_write(scope, record) -> bool:
     if not changed <= KANWIL_WRITES[type(record)]:
         return False
     if isinstance(record, Agreement):
-        return record.status == S.FORWARDED and state.attrs.status.history.deleted == [S.SUBMITTED]
-    decided = "state" in changed
-    return not decided or (record.actor == StepActor.KANWIL and record.state == StepState.DONE)
+        done = _acknowledged_by(record, office)
+        return (record.status == S.FORWARDED and state.attrs.status.history.deleted == [S.SUBMITTED]
+                and done is not None and _after(record, done).actor == StepActor.HEAD
+                and _after(record, done).state == StepState.OPEN)
+    steps = record.agreement.round_steps
+    if record not in steps:
+        return False
+    if "state" in changed:  # its own step, current until now, decided in its name
+        earlier = steps[:steps.index(record)]
+        return (state.attrs.state.history.deleted == [StepState.OPEN] and record.state == StepState.DONE
+                and record.actor == StepActor.KANWIL and record.decided_for_id == office.id
+                and all(step.state == StepState.DONE for step in earlier)
+                and not changed & {"started_at", "due_on"})
+    # the step after the Kanwil's, begun
+    position = steps.index(record)
+    return (position > 0 and steps[position - 1] is _acknowledged_by(record.agreement, office)
+            and record.state == StepState.OPEN and list(state.attrs.started_at.history.deleted) in ([None], [])
+            and not changed & {"decided_at", "decided_by_id", "decided_by_name", "decided_for_id"})
+
+
+def _acknowledged_by(agreement: Agreement, office: Organisation) -> AgreementStep | None:
+    """The Kanwil step of the agreement's latest round that `office` decided, if any."""
+    return next((step for step in agreement.round_steps if step.actor == StepActor.KANWIL
+                 and step.state == StepState.DONE and step.decided_for_id == office.id), None)
 
 
 tenancy.NARROW_WRITES.update({model: _kanwil_may_write for model in KANWIL_WRITES})

@@ -365,8 +365,8 @@ def _remind_late_steps(today) -> int:
         agreement = step.agreement
         webhook_events.announce_step_late(agreement, step_id=step.id, due_on=step.due_on)
         for organisation, people in chains.people_of_step(agreement, step, people_of):
-            for person in people:
-                late_for.setdefault(person.id, [person, organisation, 0, step.due_on])[2] += 1
+            for person in people:  # per organisation: each reminder links to that organisation's list
+                late_for.setdefault((person.id, organisation.id), [person, organisation, 0, step.due_on])[2] += 1
         if step.actor != StepActor.HEAD and chains.past_second_deadline(step, today):
             facility = agreement.facility
             sent += len(notify(people_of(facility, C.DECIDE_AGREEMENT), "reminder.step_overdue",
@@ -377,7 +377,8 @@ def _remind_late_steps(today) -> int:
         queue = "acknowledge" if organisation.kind == OrgKind.OVERSIGHT else "review"
         sent += len(notify([person], "reminder.steps_late", organisation=organisation,
                            link=links.path("agreements.index", org_slug=organisation.slug, queue=queue),
-                           dedupe_key=f"user:{person.id}:steps_late:{today.isoformat()}", count=count,
+                           dedupe_key=f"user:{person.id}:org:{organisation.id}:steps_late:{today.isoformat()}",
+                           count=count,
                            due=oldest.isoformat()))
     return sent
 

@@ -233,13 +233,16 @@ WAITING_LONGEST = 10
 
 
 def waiting_longest_table(*conditions) -> Table:
-    columns = (Column("agreement", _l("Agreement"), "text"), Column("facility", _l("Facility"), "text"),
-               Column("partner", _l("Partner"), "text"), Column("step", _l("Waiting at"), "text"),
-               Column("since", _l("Since"), "datetime"), Column("due_on", _l("Due"), "date"))
+    """The agreements waiting longest, by number and type, never by title: the table also goes to exports and to
+    any API token that reads figures, and a title may name a person (as notices never do)."""
+    columns = (Column("agreement", _l("Agreement"), "text"), Column("type", _l("Type"), "text"),
+               Column("facility", _l("Facility"), "text"), Column("partner", _l("Partner"), "text"),
+               Column("step", _l("Waiting at"), "text"), Column("since", _l("Since"), "datetime"),
+               Column("due_on", _l("Due"), "date"))
     found = chains.waiting_longest(WAITING_LONGEST, *conditions)
     return Table("waiting-longest", _l("Agreements waiting longest at one step"), columns,
-                 [(agreement.title, agreement.facility.name, agreement.partner.name, step_name(step),
-                   step.started_at, step.due_on) for agreement, step in found],
+                 [(f"PKS #{agreement.id}", label(agreement.type), agreement.facility.name, agreement.partner.name,
+                   step_name(step), step.started_at, step.due_on) for agreement, step in found],
                  links=[agreement.id for agreement, _step in found])
 
 

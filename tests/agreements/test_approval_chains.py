@@ -12,7 +12,7 @@ from portal.agreements import chains, operations as agreements
 from portal.agreements.chain_models import StepActor, StepState
 from portal.agreements.chains import ChainStep
 from portal.agreements.models import AgreementStatus as S, AgreementType
-from portal.agreements.moves import IllegalTransition
+from portal.agreements.moves import AgreementChanged, IllegalTransition
 from portal.core import working_days
 from portal.core.columns import utcnow
 from portal.core.errors import FieldErrors, NotAllowed
@@ -301,14 +301,16 @@ def test_row_level_security_lets_the_kanwil_decide_its_step_and_nothing_else(ben
                 result = db.session.execute(text(statement))
                 assert result.rowcount == 1, what  # a row the policy hides is no refusal: it must be seen
     ditjen = OversightFactory(province=None)  # covers (reads) every facility; acknowledges none
-    with acting_for(ditjen), pytest.raises(DBAPIError, match="row-level security"):
+    with acting_for(ditjen), pytest.raises(DBAPIError, match="row-level security|oversight office"):
         with db.session.begin_nested():
             db.session.execute(text(f"UPDATE agreement_steps SET state = 'done' WHERE id = {kanwil_step.id}"))
     with acting_for(pks.kanwil):
         assert db.session.execute(text(
-            f"UPDATE agreement_steps SET state = 'done' WHERE id = {kanwil_step.id}")).rowcount == 1
+            f"UPDATE agreement_steps SET state = 'done', decided_for_id = {pks.kanwil.id} "
+            f"WHERE id = {kanwil_step.id}")).rowcount == 1
         assert db.session.execute(text(
-            f"UPDATE agreements SET status = 'forwarded' WHERE id = {agreement.id}")).rowcount == 1
+            f"UPDATE agreements SET status = 'forwarded', version = version + 1 WHERE id = {agreement.id}")
+        ).rowcount == 1
 
 
 def test_each_step_s_people_are_told_when_it_is_their_turn(bengkulu):
@@ -418,26 +420,28 @@ def test_the_dashboards_exports_and_api_show_where_agreements_get_stuck(bengkulu
     with pks.acting(pks.officer):
         agreements.forward_agreement(moving, actor=pks.officer)
     late(stuck, 2)
+    stuck_id, moving_id = stuck.id, moving.id
     with pks.acting(pks.head):
         board = figures.dashboard_of(pks.facility, Filters.from_args({}))
     steps = {row[0]: row[1:] for row in board.tables["approval-steps"].rows}
     assert steps["Reviu petugas"] == (1, Decimal("3.0"), Decimal("3.0"), 1, 1), "decided once in 3 days; one late now"
     assert steps["Reviu hukum (Subbag Umum)"][:1] == (0,) and steps["Reviu hukum (Subbag Umum)"][3] == 1
     longest = board.tables["waiting-longest"]
-    assert [row[0] for row in longest.rows] == ["PKS yang tertahan", "PKS yang berjalan"]
+    assert [row[0] for row in longest.rows] == [f"PKS #{stuck_id}", f"PKS #{moving_id}"]
+    assert not any("tertahan" in str(cell) for row in longest.rows for cell in row), "never a title someone typed"
     web = login_as(pks.head)
     page = web.get(f"/o/{pks.facility.slug}/").text
-    assert 'data-testid="stuck"' in page and "PKS yang tertahan" in page
-    assert f'/o/{pks.facility.slug}/agreements/{stuck.id}"' in page, "each waiting agreement links to its page"
+    assert 'data-testid="stuck"' in page and f"PKS #{stuck_id}" in page
+    assert f'/o/{pks.facility.slug}/agreements/{stuck_id}"' in page, "each waiting agreement links to its page"
     exported = web.get(f"/o/{pks.facility.slug}/export/approval-steps.csv").text
     assert "Reviu petugas" in exported.splitlines()[1]
     web.logout()
     analyst = login_as(pks.analyst)
-    assert "PKS yang tertahan" in analyst.get(f"/o/{pks.kanwil.slug}/").text, "the Kanwil's dashboard too"
+    assert f"PKS #{stuck_id}" in analyst.get(f"/o/{pks.kanwil.slug}/").text, "the Kanwil's dashboard too"
     analyst.logout()
     secret = issue(pks, pks.head, pks.facility, scopes=("figures:read",))
     tables = {table["name"]: table for table in call(client, "/figures", secret).json["tables"]}
-    assert [row[0] for row in tables["waiting-longest"]["rows"]] == ["PKS yang tertahan", "PKS yang berjalan"]
+    assert [row[0] for row in tables["waiting-longest"]["rows"]] == [f"PKS #{stuck_id}", f"PKS #{moving_id}"]
 
 
 def test_the_certificate_page_names_each_step_and_who_decided_it(bengkulu):
@@ -469,3 +473,86 @@ def test_the_certificate_page_names_each_step_and_who_decided_it(bengkulu):
     for expected in ("Persetujuan", "1. Pemeriksaan kelengkapan: Petugas Pelayanan", "2. Reviu hukum Subbag Umum",
                      f"3. Pengetahuan Kanwil: {pks.analyst.name} ({pks.kanwil.name})", "4. Keputusan Kepala"):
         assert expected in certificate, expected
+
+
+@pytest.mark.postgres
+def test_row_level_security_refuses_the_kanwil_every_other_change_a_review_tried(bengkulu):
+    """Found by the adversarial review: `pair_rule` lets an overseer's UPDATE reach every row it reads, so the
+    database itself must say which change of them is the acknowledgement."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("Row-Level Security exists on PostgreSQL only")
+    pks = bengkulu
+    approved = at_the_kanwil(pks, title="Sudah diputus")
+    with acting_for(pks.kanwil):
+        agreements.acknowledge_agreement(approved, actor=pks.analyst)
+    with pks.acting(pks.head):
+        agreements.approve_agreement(approved, actor=pks.head)
+    early = submitted(pks, title="Belum sampai Kanwil")  # at the officer's step
+    waiting = at_the_kanwil(pks, title="Menunggu Kanwil")
+    default = FacilityFactory(province=pks.facility.province)
+    refused = {
+        "who approved, rewritten": f"UPDATE agreement_steps SET decided_by_name = 'Orang lain' "
+                                   f"WHERE agreement_id = {approved.id} AND actor = 'head'",
+        "a deadline moved": f"UPDATE agreement_steps SET due_on = '2099-12-31' WHERE agreement_id = {waiting.id} "
+                            f"AND actor = 'kanwil'",
+        "its step decided before its turn": f"UPDATE agreement_steps SET state = 'done', decided_for_id = "
+                                            f"{pks.kanwil.id} WHERE agreement_id = {early.id} AND actor = 'kanwil'",
+        "forwarded without its step": f"UPDATE agreements SET status = 'forwarded', version = version + 1 "
+                                      f"WHERE id = {early.id}",
+        "its step decided in another's name": f"UPDATE agreement_steps SET state = 'done', decided_for_id = "
+                                              f"{pks.facility.id} WHERE agreement_id = {waiting.id} "
+                                              f"AND actor = 'kanwil'",
+        "a version bumped": f"UPDATE agreements SET version = version + 5 WHERE id = {waiting.id}",
+    }
+    for what, statement in refused.items():
+        with acting_for(pks.kanwil), pytest.raises(DBAPIError):
+            with db.session.begin_nested():
+                result = db.session.execute(text(statement))
+                assert result.rowcount >= 1, what  # a row the policy hides is no refusal: it must be seen
+    assert default.id  # a facility of the province with no chain: nothing of it to forward either
+
+
+def test_the_orm_write_guard_lets_the_kanwil_acknowledge_and_nothing_else(bengkulu):
+    from portal.core.tenancy import TenantViolation
+
+    pks = bengkulu
+    agreement = at_the_kanwil(pks)
+    step = agreement.current_step
+    for change in (lambda: setattr(step, "due_on", date(2099, 12, 31)),
+                   lambda: setattr(agreement.round_steps[0], "decided_by_name", "Orang lain"),
+                   lambda: setattr(agreement, "status", S.APPROVED)):
+        with acting_for(pks.kanwil), pytest.raises(TenantViolation):
+            with db.session.begin_nested():
+                change()
+                db.session.flush()
+
+
+def test_a_step_two_people_complete_at_once_is_done_once(bengkulu):
+    pks = bengkulu
+    agreement = submitted(pks)
+    seen = agreement.current_step
+    with unscoped("test: another officer completed it a moment ago, in their own transaction"):
+        db.session.execute(text(f"UPDATE agreement_steps SET state = 'done' WHERE id = {seen.id}"))
+    entries = len(trail())
+    with pks.acting(pks.officer), pytest.raises(AgreementChanged):
+        agreements.forward_agreement(agreement, actor=pks.officer)
+    assert len(trail()) == entries
+
+
+def test_only_acting_for_the_kanwil_may_one_acknowledge(bengkulu):
+    from tests.factories import also_member_of
+
+    pks = bengkulu
+    agreement = at_the_kanwil(pks)
+    both = also_member_of(pks.analyst, pks.facility, Role.OFFICER)
+    with acting_for(pks.facility), pytest.raises(NotAllowed):
+        agreements.acknowledge_agreement(agreement, actor=both)
+    with acting_for(pks.kanwil):
+        agreements.acknowledge_agreement(agreement, actor=both)
+    assert agreement.round_steps[2].decided_for_id == pks.kanwil.id
+
+
+def test_a_chain_needs_a_step_before_the_head(pks):
+    with pks.acting(pks.head), pytest.raises(FieldErrors) as refused:
+        chains.set_chain(pks.facility, None, [], 5, actor=pks.head)
+    assert "steps" in refused.value.problems
