@@ -181,11 +181,10 @@ class ChainStepForm(RowForm):
         def get_translations(self, form):
             return FormTranslations()
 
-    name = StringField(_l("Name of the step"), validators=[Optional(), Length(max=120)],
-                       description=_l("Empty: called by who acts, e.g. \"Legal review (Subbag Umum)\"."))
+    name = StringField(_l("Name of the step"), validators=[Optional(), Length(max=120)])
     actor = SelectField(_l("Who acts"), default="",
                         choices=[("", _l("— no step —"))] + [(actor.value, STEP_ACTOR[actor]) for actor in REVIEWERS])
-    days = IntegerField(_l("Working days"), default=5,
+    days = IntegerField(_l("Working days"),
                         validators=[Optional(), NumberRange(min=1, max=MOST_DAYS,
                                                             message=_l("Between 1 and 60 working days."))])
     may_return = BooleanField(_l("May send the draft back to the partner"))
@@ -205,7 +204,7 @@ class ApprovalChainForm(Form):
         """The form showing `chain`, with two empty rows to add steps (up to MOST_STEPS)."""
         rows = [{"name": step.name, "actor": step.actor.value, "days": step.days, "may_return": step.may_return}
                 for step in chain.steps]
-        rows += [{"actor": "", "days": 5}] * max(0, min(2, MOST_STEPS - len(rows)))
+        rows += [{"actor": "", "days": None}] * max(0, min(2, MOST_STEPS - len(rows)))
         form = cls(formdata=formdata, data={"steps": rows, "decision_days": chain.decision_days})
         return form
 

@@ -61,7 +61,7 @@ BENGKULU = "Rutan Kelas IIB Bengkulu"
 BENGKULU_CHAIN = [
     ChainStep(StepActor.OFFICER, 3, "Pemeriksaan kelengkapan berkas", may_return=True),
     ChainStep(StepActor.LEGAL, 5, "Reviu hukum Urusan Umum", may_return=True),
-    ChainStep(StepActor.KANWIL, 5, "Pengetahuan Kanwil Ditjenpas Bengkulu"),
+    ChainStep(StepActor.KANWIL, 5, "Diketahui Kanwil Ditjenpas Bengkulu"),
 ]
 BENGKULU_REVIEWERS = ("rafi.rizaldi@mitrapas.test", "umum@rutan-bengkulu.mitrapas.test",
                       "analis.bengkulu@mitrapas.test")

@@ -161,6 +161,10 @@ def chain_problems(facility: Organisation, steps: list[ChainStep], decision_days
                                           n=number)
     if [step.actor for step in steps].count(StepActor.KANWIL) > 1:
         found["steps"] = _l("The Kanwil acknowledges once in a chain.")
+    # Every problem of the steps in one message, shown above them: a form shows them all at once.
+    said = [str(found.pop(key)) for key in [key for key in found if key.startswith("steps")]]
+    if said:
+        found["steps"] = " ".join(said)
     if not 1 <= decision_days <= MOST_DAYS:
         found["decision_days"] = _l("Give the head between 1 and %(most)d working days.", most=MOST_DAYS)
     return found
@@ -222,9 +226,13 @@ def complete(agreement: Agreement, actor: User, verb: AgreementVerb) -> None:
 
 
 def returned(agreement: Agreement, actor: User) -> None:
-    """Sent back for changes: the current step says so; the next submission begins a new round."""
+    """Sent back for changes: the current step says so, the rest of the round ends; the next submission begins a
+    new round."""
     if (step := agreement.current_step) is not None:
         _decide(step, actor, StepState.RETURNED)
+    for later in agreement.round_steps:
+        if later.state == StepState.OPEN:
+            later.state = StepState.CLOSED
 
 
 def decided(agreement: Agreement, actor: User, approved: bool) -> None:
@@ -339,8 +347,9 @@ def waiting_for_kanwil(office: Organisation, user: User) -> int:
 
 @dataclass(frozen=True)
 class StepFigures:
-    """One kind of step (by who acts) over a period: how many were decided, in how many days (median and
-    slowest, calendar days from becoming current), and how many wait at one now, late or not."""
+    """One kind of step (by who acts) over a period: how many were decided, in how many working days (median and
+    slowest, from the day it became current to the day it was decided: the unit of its deadline), and how many
+    wait at one now, late or not."""
 
     actor: StepActor
     decided: int
@@ -363,9 +372,10 @@ def step_figures(start, end, *conditions) -> list[StepFigures]:
     today = clock.today()
     current = db.session.execute(select(AgreementStep.actor, AgreementStep.due_on).join(AgreementStep.agreement)
                                  .where(waiting_at_current(), *conditions)).all()
-    days: dict[StepActor, list[float]] = {}
+    days: dict[StepActor, list[int]] = {}
     for actor, started, ended in decided:
-        days.setdefault(actor, []).append((as_utc(ended) - as_utc(started)).total_seconds() / 86400)
+        days.setdefault(actor, []).append(working_days.working_days_between(
+            clock.local_date(as_utc(started)), clock.local_date(as_utc(ended))))
     found = []
     for actor in (*REVIEWERS, StepActor.HEAD):
         spans = days.get(actor, [])
@@ -392,7 +402,7 @@ def waiting_at_current():
 
 
 def _days(value: float) -> Decimal:
-    return Decimal(str(round(value, 1)))
+    return Decimal(str(round(float(value), 1)))
 
 
 # --- the Kanwil's one write ---------------------------------------------------------------

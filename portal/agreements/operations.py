@@ -101,8 +101,8 @@ def submit_agreement(agreement: Agreement, *, actor: User) -> None:
         raise DomainError(_l("Upload the draft document (PDF or DOCX) before submitting."))
     if agreement.facility_signatory_id is None or agreement.partner_signatory_id is None:
         raise DomainError(_l("Name both signatories before submitting."))
+    chains.start(agreement)  # first: whoever hears of the submission is told by its first step
     moves.move(agreement, actor, S.SUBMITTED, AgreementVerb.SUBMIT, version=agreement.latest_draft().number)
-    chains.start(agreement)
 
 
 # --- review and decision --------------------------------------------------------------

@@ -217,11 +217,18 @@ def overview_table(rows: list[FacilityRow]) -> Table:
                  links=[row.facility.id for row in rows])
 
 
+def _naming():
+    """How notices name an agreement (imported when asked: the notices read this module's windows)."""
+    from portal.notifications.operations import agreement_params
+    from portal.notifications.texts import agreement_name
+    return agreement_params, agreement_name
+
+
 def approval_steps_table(period: Period, *conditions) -> Table:
     """Where agreements get stuck (issue 37): each kind of approval step, how long it took in the period."""
     columns = (Column("step", _l("Approval step"), "text"), Column("decided", _l("Decided in the period"), "int"),
-               Column("median_days", _l("Median days"), "decimal"), Column("slowest_days", _l("Slowest (days)"),
-                                                                           "decimal"),
+               Column("median_days", _l("Median (working days)"), "decimal"),
+               Column("slowest_days", _l("Slowest (working days)"), "decimal"),
                Column("waiting", _l("Waiting now"), "int"), Column("late", _l("Late now"), "int"))
     return Table("approval-steps", _l("Approval steps: days taken and waiting now"), columns,
                  [(label(row.actor), row.decided, row.median_days, row.slowest_days, row.waiting, row.late)
@@ -233,16 +240,19 @@ WAITING_LONGEST = 10
 
 
 def waiting_longest_table(*conditions) -> Table:
-    """The agreements waiting longest, by number and type, never by title: the table also goes to exports and to
-    any API token that reads figures, and a title may name a person (as notices never do)."""
-    columns = (Column("agreement", _l("Agreement"), "text"), Column("type", _l("Type"), "text"),
-               Column("facility", _l("Facility"), "text"), Column("partner", _l("Partner"), "text"),
-               Column("step", _l("Waiting at"), "text"), Column("since", _l("Since"), "datetime"),
-               Column("due_on", _l("Due"), "date"))
-    found = chains.waiting_longest(WAITING_LONGEST, *conditions)
+    """The agreements waiting longest, named as notices name them (by a number of theirs, else by type and
+    parties), never by title: the table also goes to exports and to any API token that reads figures, and a title
+    may name a person."""
+    columns = (Column("agreement", _l("Agreement"), "text"), Column("step", _l("Waiting at"), "text"),
+               Column("since", _l("Since"), "datetime"), Column("due_on", _l("Due"), "date"),
+               Column("late", _l("Late"), "text"))
+    found, today = chains.waiting_longest(WAITING_LONGEST, *conditions), clock.today()
+    agreement_params, agreement_name = _naming()
     return Table("waiting-longest", _l("Agreements waiting longest at one step"), columns,
-                 [(f"PKS #{agreement.id}", label(agreement.type), agreement.facility.name, agreement.partner.name,
-                   step_name(step), step.started_at, step.due_on) for agreement, step in found],
+                 [(agreement_name(agreement_params(agreement, agreement.facility)), step_name(step),
+                   step.started_at, step.due_on,
+                   str(_l("Yes")) if step.due_on is not None and step.due_on < today else "")
+                  for agreement, step in found],
                  links=[agreement.id for agreement, _step in found])
 
 

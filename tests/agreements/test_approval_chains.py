@@ -27,7 +27,7 @@ from tests.integrations.test_webhooks import receiver  # noqa: F401 (a fixture: 
 FOUR_STEPS = [
     ChainStep(StepActor.OFFICER, 3, "Pemeriksaan kelengkapan", may_return=True),
     ChainStep(StepActor.LEGAL, 5, "Reviu hukum Subbag Umum", may_return=True),
-    ChainStep(StepActor.KANWIL, 5, "Pengetahuan Kanwil"),
+    ChainStep(StepActor.KANWIL, 5, "Diketahui Kanwil"),
 ]
 
 
@@ -101,7 +101,7 @@ def test_a_four_step_chain_goes_officer_legal_kanwil_head(bengkulu):
         "agreement.approved"], "one entry per step: the Kanwil's forwards it too"
     acknowledged = entries[-2]
     assert acknowledged.organisation_id == pks.kanwil.id and acknowledged.changes["after"] == {
-        "status": "forwarded", "step": "Pengetahuan Kanwil", "next_step": "Keputusan Kepala"}
+        "status": "forwarded", "step": "Diketahui Kanwil", "next_step": "Keputusan Kepala"}
 
 
 def test_a_step_done_by_the_wrong_role_is_refused_and_changes_nothing(bengkulu):
@@ -210,10 +210,10 @@ def test_the_kanwil_acknowledges_from_its_own_pages(bengkulu, login_as):
     waiting = web.get(f"/o/{pks.kanwil.slug}/agreements/?queue=acknowledge").text
     assert "PKS menunggu Kanwil" in waiting
     page = web.get(f"/o/{pks.kanwil.slug}/agreements/{agreement.id}").text
-    assert 'data-testid="approval-steps"' in page and "Pengetahuan Kanwil" in page
-    assert "Ketahui sebagai Kanwil" in page
+    assert 'data-testid="approval-steps"' in page and "Diketahui Kanwil" in page
+    assert "Tandai sudah diketahui Kanwil" in page
     done = web.post(f"/o/{pks.kanwil.slug}/agreements/{agreement.id}/acknowledge", follow_redirects=True)
-    assert "PKS telah diketahui untuk kantor wilayah." in done.text
+    assert "PKS telah ditandai sudah diketahui Kanwil." in done.text
     with unscoped("test: the agreement as it is now"):
         db.session.refresh(agreement)
         assert agreement.status == S.FORWARDED
@@ -232,11 +232,11 @@ def test_the_head_sets_the_chain_on_its_settings_page(pks, login_as):
         "steps-2-actor": "kanwil", "steps-2-name": "", "steps-2-days": "5",
         "decision_days": "2"}, follow_redirects=True)
     assert "Langkah persetujuan telah disimpan." in saved.text
-    assert "Reviu petugas → Reviu hukum → Pengetahuan Kanwil → Keputusan Kepala" in saved.text
+    assert "Reviu petugas → Reviu hukum → Diketahui Kanwil → Keputusan Kepala" in saved.text
     twice = web.post(f"/o/{pks.facility.slug}/agreements/approval-steps", {
         "steps-0-actor": "kanwil", "steps-0-days": "5", "steps-1-actor": "kanwil", "steps-1-days": "5",
         "decision_days": "2"})
-    assert "Kanwil memberi pengetahuan sekali dalam satu rangkaian." in twice.text
+    assert "Langkah Kanwil hanya boleh ada sekali dalam satu rangkaian." in twice.text
     too_long = web.post(f"/o/{pks.facility.slug}/agreements/approval-steps", {
         "steps-0-actor": "officer", "steps-0-days": "5", "decision_days": "61"})
     assert "Antara 1 dan 60 hari kerja." in too_long.text and 'aria-invalid="true"' in too_long.text
@@ -255,11 +255,15 @@ def test_a_chain_is_refused_with_reasons(pks):
     head = member_of(far, Role.HEAD)
     with acting_for(far), pytest.raises(FieldErrors) as refused:
         chains.set_chain(far, None, [ChainStep(StepActor.KANWIL, 5)], 5, actor=head)
-    assert "steps-1" in refused.value.problems
+    assert refused.value.problems["steps"].startswith("Langkah 1: belum ada kantor wilayah (Kanwil)")
     with pks.acting(pks.head), pytest.raises(FieldErrors) as refused:
         chains.set_chain(pks.facility, None, [ChainStep(StepActor.OFFICER, 0), ChainStep(StepActor.HEAD, 2),
                                               *[ChainStep(StepActor.OFFICER, 1)] * 8], 99, actor=pks.head)
-    assert {"steps", "steps-1", "steps-2", "decision_days"} <= set(refused.value.problems)
+    problems = refused.value.problems
+    assert set(problems) == {"steps", "decision_days"}, "every problem of the steps together, above them"
+    for said in ("Paling banyak 8 langkah", "Langkah 1: beri antara 1 dan 60 hari kerja.",
+                 "Langkah 2: Kepala memutuskan paling akhir"):
+        assert said in problems["steps"]
     with pks.acting(pks.officer), pytest.raises(NotAllowed):
         chains.set_chain(pks.facility, None, FOUR_STEPS, 5, actor=pks.officer)
 
@@ -404,7 +408,7 @@ def test_the_api_and_the_webhooks_carry_the_steps(bengkulu, client, receiver):
     detail = call(client, f"/agreements/{agreement_id}", secret).json
     assert [(step["name"], step["actor"], step["status"], step["current"]) for step in detail["steps"]] == [
         ("Pemeriksaan kelengkapan", "officer", "done", False), ("Reviu hukum Subbag Umum", "legal", "open", True),
-        ("Pengetahuan Kanwil", "kanwil", "open", False), ("Keputusan Kepala", "head", "open", False)]
+        ("Diketahui Kanwil", "kanwil", "open", False), ("Keputusan Kepala", "head", "open", False)]
     assert detail["steps"][0]["decided_by"] == "Petugas Pelayanan" and detail["steps"][1]["late"] is True
 
 
@@ -420,28 +424,37 @@ def test_the_dashboards_exports_and_api_show_where_agreements_get_stuck(bengkulu
     with pks.acting(pks.officer):
         agreements.forward_agreement(moving, actor=pks.officer)
     late(stuck, 2)
-    stuck_id, moving_id = stuck.id, moving.id
+    from portal.notifications.operations import agreement_params
+    from portal.notifications.texts import agreement_name
+
+    stuck_id = stuck.id
+    with pks.acting(pks.head):
+        named = agreement_name(agreement_params(stuck, pks.facility))  # as its notices name it
+    assert named.startswith("PKS W17.PAS") and "tertahan" not in named
     with pks.acting(pks.head):
         board = figures.dashboard_of(pks.facility, Filters.from_args({}))
     steps = {row[0]: row[1:] for row in board.tables["approval-steps"].rows}
-    assert steps["Reviu petugas"] == (1, Decimal("3.0"), Decimal("3.0"), 1, 1), "decided once in 3 days; one late now"
-    assert steps["Reviu hukum (Subbag Umum)"][:1] == (0,) and steps["Reviu hukum (Subbag Umum)"][3] == 1
+    took = Decimal(working_days.working_days_between(date.today() - timedelta(days=3), date.today()))
+    assert steps["Reviu petugas"] == (1, took, took, 1, 1), "decided once, in working days; one late now"
+    legal = steps["Reviu hukum (Subbag/Urusan Umum)"]
+    assert legal[0] == 0 and legal[3] == 1
     longest = board.tables["waiting-longest"]
-    assert [row[0] for row in longest.rows] == [f"PKS #{stuck_id}", f"PKS #{moving_id}"]
+    assert [(row[0], row[-1]) for row in longest.rows] == [(named, "Ya"), (named, "")], "the late one says so"
     assert not any("tertahan" in str(cell) for row in longest.rows for cell in row), "never a title someone typed"
     web = login_as(pks.head)
     page = web.get(f"/o/{pks.facility.slug}/").text
-    assert 'data-testid="stuck"' in page and f"PKS #{stuck_id}" in page
+    assert 'data-testid="stuck"' in page and named in page
     assert f'/o/{pks.facility.slug}/agreements/{stuck_id}"' in page, "each waiting agreement links to its page"
     exported = web.get(f"/o/{pks.facility.slug}/export/approval-steps.csv").text
     assert "Reviu petugas" in exported.splitlines()[1]
     web.logout()
     analyst = login_as(pks.analyst)
-    assert f"PKS #{stuck_id}" in analyst.get(f"/o/{pks.kanwil.slug}/").text, "the Kanwil's dashboard too"
+    assert f"/o/{pks.kanwil.slug}/agreements/{stuck_id}" in analyst.get(f"/o/{pks.kanwil.slug}/").text, \
+        "the Kanwil's dashboard too"
     analyst.logout()
     secret = issue(pks, pks.head, pks.facility, scopes=("figures:read",))
     tables = {table["name"]: table for table in call(client, "/figures", secret).json["tables"]}
-    assert [row[0] for row in tables["waiting-longest"]["rows"]] == [f"PKS #{stuck_id}", f"PKS #{moving_id}"]
+    assert [row[0] for row in tables["waiting-longest"]["rows"]] == [named, named]
 
 
 def test_the_certificate_page_names_each_step_and_who_decided_it(bengkulu):
@@ -471,7 +484,7 @@ def test_the_certificate_page_names_each_step_and_who_decided_it(bengkulu):
     assert len(reader.pages) == 2, "still one certificate page after the signed one"
     certificate = " ".join(reader.pages[-1].extract_text().split())
     for expected in ("Persetujuan", "1. Pemeriksaan kelengkapan: Petugas Pelayanan", "2. Reviu hukum Subbag Umum",
-                     f"3. Pengetahuan Kanwil: {pks.analyst.name} ({pks.kanwil.name})", "4. Keputusan Kepala"):
+                     f"3. Diketahui Kanwil: {pks.analyst.name} ({pks.kanwil.name})", "4. Keputusan Kepala"):
         assert expected in certificate, expected
 
 

@@ -85,7 +85,7 @@ def test_a_whole_journey_alternating_between_two_instances(stack, two):
     kanwil = person(stack, two, "analis.bengkulu@mitrapas.test")
     office = org_path(kanwil)
     assert 'data-testid="waiting-acknowledgement">' in kanwil.get(office).text, "Menunggu tindakan Anda, for the Kanwil"
-    assert ("success", "PKS telah diketahui untuk kantor wilayah.") in act(
+    assert ("success", "PKS telah ditandai sudah diketahui Kanwil.") in act(
         kanwil, f"{office}agreements/{agreement_id}/acknowledge", token_from=f"{office}agreements/{agreement_id}")
 
     head = person(stack, two, "yulian.fernando@mitrapas.test")

@@ -154,7 +154,9 @@ def test_the_figures_are_the_dashboards_verified_work_for_each_kind_of_organisat
     oversight = issue(world, world.analyst, world.kanwil, scopes=("figures:read",))
     overview = client.get("/api/v1/figures", headers=auth(oversight)).json
     assert overview["agreements"] is None
-    facilities, = overview["tables"]
+    tables = {table["name"]: table for table in overview["tables"]}
+    assert set(tables) == {"facilities", "approval-steps", "waiting-longest"}, "and where agreements get stuck"
+    facilities = tables["facilities"]
     assert "Rutan Kelas IIB Tamiang Layang" in [row[0] for row in facilities["rows"]]
     assert client.get("/api/v1/figures?period=week", headers=auth(facility)).status_code == 400
     reader = issue(world, world.head, world.facility, scopes=("agreements:read",), name="Tanpa angka")

@@ -16,7 +16,7 @@ LEGAL = "umum@rutan-bengkulu.mitrapas.test"
 KANWIL = "analis.bengkulu@mitrapas.test"
 PARTNER = "admin@blk.mitrapas.test"
 TITLE = "Pelatihan Kewirausahaan dan Keterampilan Produksi"
-STEPS = ("Pemeriksaan kelengkapan berkas", "Reviu hukum Urusan Umum", "Pengetahuan Kanwil Ditjenpas Bengkulu",
+STEPS = ("Pemeriksaan kelengkapan berkas", "Reviu hukum Urusan Umum", "Diketahui Kanwil Ditjenpas Bengkulu",
          "Keputusan Kepala")
 
 #: The menu's Perjanjian, "Langkah persetujuan", the legal review's days, "Simpan langkah".
@@ -56,15 +56,15 @@ def test_a_pks_goes_through_the_facilitys_four_steps_each_person_from_their_home
     legal = trip.person(LEGAL, "urusan-umum")
     legal.sign_in()
     act(legal, "waiting-review", f"Selesaikan “{STEPS[1]}”")
-    expect(legal.page.get_by_test_id("standing")).to_contain_text("Menunggu pengetahuan kantor wilayah (Kanwil)")
+    expect(legal.page.get_by_test_id("standing")).to_contain_text("Menunggu diketahui kantor wilayah (Kanwil)")
 
     kanwil = trip.person(KANWIL, "kanwil-bengkulu")
     kanwil.sign_in()
     with kanwil.budget("acknowledging from the Kanwil's dashboard", ACTING + 1):
         kanwil.click(kanwil.page.get_by_test_id("waiting-acknowledgement"))
         kanwil.click(kanwil.page.get_by_test_id("agreement-list").get_by_role("link", name=TITLE))
-        kanwil.click(kanwil.page.get_by_role("button", name="Ketahui sebagai Kanwil"))
-    expect(kanwil.page.get_by_text("PKS telah diketahui untuk kantor wilayah.")).to_be_visible()
+        kanwil.click(kanwil.page.get_by_role("button", name="Tandai sudah diketahui Kanwil"))
+    expect(kanwil.page.get_by_text("PKS telah ditandai sudah diketahui Kanwil.")).to_be_visible()
     expect(kanwil.page.get_by_test_id("status-badge")).to_have_text("Menunggu keputusan Kepala")
 
     act(head, "waiting-decision", "Setujui", home=True)

@@ -92,7 +92,8 @@ def test_each_audited_action_is_one_verbs_and_webhook_events_are_read_off_the_ve
     assert len(actions) == len(set(actions)) == len(audit_events.BY_ACTION)
     assert set(webhook_events.EVENTS) == {verb.webhook for verb in verbs if verb.webhook}
     assert webhook_events.ANNOUNCED == tuple(verb for verb in verbs if verb.webhook and verb.action)
-    assert {verb.webhook for verb in webhook_events.ANNOUNCED} | {AgreementVerb.EXPIRING.webhook} == \
+    assert {verb.webhook for verb in webhook_events.ANNOUNCED} | {AgreementVerb.EXPIRING.webhook,
+                                                                  AgreementVerb.STEP_LATE.webhook} == \
         set(webhook_events.EVENTS)
 
 

@@ -57,7 +57,8 @@ def told(monkeypatch):
 def _agreement():
     return types.SimpleNamespace(
         facility=_organisation(OrgKind.FACILITY), partner=_organisation(OrgKind.PARTNER, number=2),
-        partner_signatory=None, partner_signatory_id=None, facility_signatory=None)
+        partner_signatory=None, partner_signatory_id=None, facility_signatory=None,
+        current_step=None)  # no approval chain: the default's officers (tests/agreements/test_approval_chains.py)
 
 
 @pytest.mark.parametrize("notice, run", [

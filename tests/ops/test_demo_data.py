@@ -109,7 +109,7 @@ def test_rutan_bengkulu_uses_its_four_step_chain_one_pks_waits_at_the_kanwil_and
     assert people(bengkulu, Role.LEGAL) == ["Kaur Umum Rutan Bengkulu"]
     with unscoped("test reads Bengkulu's agreements"):
         assert chains.summary(chains.chain_for(bengkulu)) == (
-            "Pemeriksaan kelengkapan berkas → Reviu hukum Urusan Umum → Pengetahuan Kanwil Ditjenpas Bengkulu → "
+            "Pemeriksaan kelengkapan berkas → Reviu hukum Urusan Umum → Diketahui Kanwil Ditjenpas Bengkulu → "
             "Keputusan Kepala")
         waiting = {a.partner.name: a for a in db.session.scalars(select(Agreement).where(
             Agreement.facility_id == bengkulu.id, Agreement.status == AgreementStatus.SUBMITTED))}
