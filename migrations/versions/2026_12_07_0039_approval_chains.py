@@ -249,7 +249,8 @@ def downgrade():
         op.execute("DROP FUNCTION kanwil_changes_only()")
         op.execute("DROP FUNCTION mitrapas_kanwil_facilities()")
     for table in ("memberships", "invitations"):
-        op.execute(sa.text(f"UPDATE {table} SET role = 'officer' WHERE role IN ('legal', 'section')"))
+        # The least a person of those roles may do before them: read (not an officer's review and verification).
+        op.execute(sa.text(f"UPDATE {table} SET role = 'viewer' WHERE role IN ('legal', 'section')"))
         with op.batch_alter_table(table) as batch:
             batch.alter_column("role", type_=_roles(OLD_ROLES), existing_type=_roles(NEW_ROLES),
                                existing_nullable=False)

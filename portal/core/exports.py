@@ -118,10 +118,20 @@ def table_csv(table: Table) -> Iterator[str]:
 _NUMBER_FORMATS = {"int": "#,##0", "decimal": "#,##0.0", "date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm"}
 
 
+#: What Excel refuses in a sheet's name (and openpyxl with it).
+_NOT_IN_SHEET_TITLES = str.maketrans({character: " " for character in "[]:*?/\\"})
+
+
+def sheet_title(title: str) -> str:
+    """A table's title as a sheet's name: at most 31 characters, none of those Excel refuses (a title such as
+    "Langkah persetujuan: ..." was a 500)."""
+    return " ".join(title.translate(_NOT_IN_SHEET_TITLES).split())[:31].strip() or "Sheet"
+
+
 def table_xlsx(table: Table) -> Iterator[bytes]:
     """The table as an XLSX workbook; openpyxl's write-only mode keeps memory flat however many rows."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(str(table.title)[:31])
+    sheet = workbook.create_sheet(sheet_title(str(table.title)))
     sheet.freeze_panes = "A2"
     header = []
     for column in table.columns:

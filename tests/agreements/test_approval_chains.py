@@ -447,6 +447,9 @@ def test_the_dashboards_exports_and_api_show_where_agreements_get_stuck(bengkulu
     assert f'/o/{pks.facility.slug}/agreements/{stuck_id}"' in page, "each waiting agreement links to its page"
     exported = web.get(f"/o/{pks.facility.slug}/export/approval-steps.csv").text
     assert "Reviu petugas" in exported.splitlines()[1]
+    for table in ("approval-steps", "waiting-longest"):
+        for kind in ("csv", "xlsx"):
+            assert web.get(f"/o/{pks.facility.slug}/export/{table}.{kind}").status_code == 200, (table, kind)
     web.logout()
     analyst = login_as(pks.analyst)
     assert f"/o/{pks.kanwil.slug}/agreements/{stuck_id}" in analyst.get(f"/o/{pks.kanwil.slug}/").text, \
