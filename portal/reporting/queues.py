@@ -88,7 +88,8 @@ YOURS = {
 #: other side, by name where it is one organisation.
 OTHERS = {
     ("agreement", S.SUBMITTED, False): _l("Agreements waiting for review by %(party)s"),
-    ("agreement", S.SUBMITTED, True): _l("Agreements waiting for an officer's review"),
+    # Any step of the facility's approval chain (an officer's, the legal review's, the Kanwil's), not only an officer's.
+    ("agreement", S.SUBMITTED, True): _l("Agreements in the facility's approval steps"),
     ("agreement", S.FORWARDED, False): _l("Agreements waiting for the decision of the head of %(party)s"),
     ("agreement", S.FORWARDED, True): _l("Agreements waiting for the head's decision"),
     ("agreement", S.CHANGES_REQUESTED, False): _l("Agreements waiting for changes by %(party)s"),

@@ -57,7 +57,7 @@ def test_a_viewer_acts_on_nothing_and_reads_what_waits_for_the_officers(pks, log
     pks.in_state(S.SUBMITTED)
     page = board(login_as(pks.viewer), pks.facility)
     assert 'data-testid="waiting-nothing"' in page
-    assert "Perjanjian menunggu tinjauan petugas: 1" in others(page, "agreement-submitted")
+    assert "Perjanjian dalam langkah persetujuan UPT: 1" in others(page, "agreement-submitted")
 
 
 def test_the_partners_queue_leaves_out_contributions_waiting_for_the_facility(pks, login_as):
