@@ -55,6 +55,16 @@ def at_the_kanwil(pks, **changes):
     return agreement
 
 
+def refused_to_the_kanwil(pks, statements: dict[str, str]) -> None:
+    """Each statement, run as Kanwil Bengkulu in plain SQL, is refused by the database (not merely given no rows:
+    a row the policy hides is no refusal, so each must reach one)."""
+    for what, statement in statements.items():
+        with acting_for(pks.kanwil), pytest.raises(DBAPIError):
+            with db.session.begin_nested():
+                result = db.session.execute(text(statement))
+                assert result.rowcount >= 1, what
+
+
 def current(agreement):
     step = agreement.current_step
     return (step.actor, step.name) if step else None
@@ -299,11 +309,7 @@ def test_row_level_security_lets_the_kanwil_decide_its_step_and_nothing_else(ben
                                 f"AND actor = 'head'",
         "approving": f"UPDATE agreements SET status = 'approved' WHERE id = {agreement.id}",
     }
-    for what, statement in refused.items():
-        with acting_for(pks.kanwil), pytest.raises(DBAPIError):
-            with db.session.begin_nested():
-                result = db.session.execute(text(statement))
-                assert result.rowcount == 1, what  # a row the policy hides is no refusal: it must be seen
+    refused_to_the_kanwil(pks, refused)
     ditjen = OversightFactory(province=None)  # covers (reads) every facility; acknowledges none
     with acting_for(ditjen), pytest.raises(DBAPIError, match="row-level security|oversight office"):
         with db.session.begin_nested():
@@ -520,11 +526,7 @@ def test_row_level_security_refuses_the_kanwil_every_other_change_a_review_tried
                                               f"AND actor = 'kanwil'",
         "a version bumped": f"UPDATE agreements SET version = version + 5 WHERE id = {waiting.id}",
     }
-    for what, statement in refused.items():
-        with acting_for(pks.kanwil), pytest.raises(DBAPIError):
-            with db.session.begin_nested():
-                result = db.session.execute(text(statement))
-                assert result.rowcount >= 1, what  # a row the policy hides is no refusal: it must be seen
+    refused_to_the_kanwil(pks, refused)
     assert default.id  # a facility of the province with no chain: nothing of it to forward either
 
 
