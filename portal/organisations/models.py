@@ -107,8 +107,10 @@ class Organisation(db.Model):
     news_needs_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
+    #: In the order people joined: without an order, PostgreSQL answers in the rows' physical order, which an
+    #: update changes (a restored backup then listed them otherwise, from the deployed backup story).
     memberships: Mapped[list["Membership"]] = relationship(
-        back_populates="organisation", cascade="all, delete-orphan"
+        back_populates="organisation", cascade="all, delete-orphan", order_by="Membership.id"
     )
 
     def __repr__(self) -> str:

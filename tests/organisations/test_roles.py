@@ -135,3 +135,23 @@ def test_templates_ask_the_policy_not_the_role():
 
 def test_the_scan_finds_a_role_rule():
     assert _role_rules(ast.parse("ok = role_of(u, o) in (Role.HEAD, Role.OFFICER)\nx = r == Role.ADMIN")) == [1, 2]
+
+
+def test_an_organisations_people_are_listed_in_the_order_they_joined_whatever_was_updated_since():
+    """PostgreSQL answers an unordered question in the rows' physical order, which an UPDATE changes: the admin's
+    page of an organisation listed its people in another order after a backup was restored."""
+    from sqlalchemy import text
+
+    from portal.core.tenancy import unscoped
+    from portal.extensions import db
+
+    facility = FacilityFactory()
+    first, second, third = (member_of(facility, role) for role in (Role.OFFICER, Role.HUMAS, Role.VIEWER))
+    with unscoped("test: the first row written anew behind the ORM's back, as a restore or migration may"):
+        row = dict(db.session.execute(text("SELECT * FROM memberships WHERE user_id = :id"), {"id": first.id})
+                   .mappings().one())
+        db.session.execute(text("DELETE FROM memberships WHERE id = :id"), {"id": row["id"]})
+        db.session.execute(text(f"INSERT INTO memberships ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"),
+                           row)
+        db.session.expire(facility, ["memberships"])
+        assert [membership.user_id for membership in facility.memberships] == [first.id, second.id, third.id]
