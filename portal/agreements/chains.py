@@ -73,17 +73,19 @@ def chain_for(facility: Organisation, agreement_type: AgreementType | None = Non
     found = {chain.agreement_type: chain for chain in db.session.scalars(
         select(ApprovalChain).where(ApprovalChain.facility_id == facility.id))}
     chain = found.get(agreement_type) or found.get(None)
-    if chain is None:
-        return DEFAULT
-    return Chain(steps=tuple(ChainStep(StepActor(step["actor"]), int(step["days"]), step.get("name") or "",
-                                       bool(step.get("may_return"))) for step in chain.steps),
-                 decision_days=chain.decision_days, own=True)
+    return DEFAULT if chain is None else _as_chain(chain)
 
 
 def chains_of(facility: Organisation) -> dict[AgreementType | None, Chain]:
     """Every chain the facility set, by type (None: for every type)."""
-    return {chain.agreement_type: chain_for(facility, chain.agreement_type) for chain in db.session.scalars(
+    return {chain.agreement_type: _as_chain(chain) for chain in db.session.scalars(
         select(ApprovalChain).where(ApprovalChain.facility_id == facility.id))}
+
+
+def _as_chain(row: ApprovalChain) -> Chain:
+    return Chain(steps=tuple(ChainStep(StepActor(step["actor"]), int(step["days"]), step.get("name") or "",
+                                       bool(step.get("may_return"))) for step in row.steps),
+                 decision_days=row.decision_days, own=True)
 
 
 def has_kanwil(facility: Organisation) -> bool:
