@@ -115,6 +115,11 @@ def can_complete_step(user: User | None, agreement) -> bool:
         return can_review_agreement(user, agreement)
     if actor == StepActor.KANWIL:
         return False
+    return _acts_at(user, agreement, actor)
+
+
+def _acts_at(user: User | None, agreement, actor: StepActor) -> bool:
+    """Whether the person's role at the facility acts at a step of `actor`'s."""
     return holds(user, agreement.facility, STEP_CAPABILITY[actor])
 
 
@@ -152,7 +157,7 @@ def can_return_agreement(user: User | None, agreement) -> bool:
     step = agreement.current_step
     if step is None or not step.may_return or step.actor == StepActor.KANWIL:  # the Kanwil acknowledges only
         return False
-    return holds(user, agreement.facility, STEP_CAPABILITY[step.actor])
+    return _acts_at(user, agreement, step.actor)
 
 
 #: What signing for each party takes.

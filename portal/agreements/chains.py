@@ -104,11 +104,8 @@ def set_chain(facility: Organisation, agreement_type: AgreementType | None, step
     problems = chain_problems(facility, steps, decision_days)
     if problems:
         raise FieldErrors(problems)
-    chain = db.session.scalar(select(ApprovalChain).where(
-        ApprovalChain.facility_id == facility.id, ApprovalChain.agreement_type == agreement_type)
-        if agreement_type is not None else select(ApprovalChain).where(
-        ApprovalChain.facility_id == facility.id, ApprovalChain.agreement_type.is_(None)))
-    before = list(chain.steps) if chain else None
+    chain = _stored(facility, agreement_type)
+    before = _as_chain(chain).steps if chain else None
     if chain is None:
         chain = ApprovalChain(facility=facility, agreement_type=agreement_type)
         db.session.add(chain)
@@ -119,26 +116,30 @@ def set_chain(facility: Organisation, agreement_type: AgreementType | None, step
     audit.record("approval_chain.updated", actor=actor, object_type="organisation", object_id=facility.id,
                  organisation=facility, facility=facility,
                  before={"steps": _described(before)} if before is not None else None,
-                 after={"steps": _described(chain.steps), "decision_days": decision_days,
+                 after={"steps": _described(steps), "decision_days": decision_days,
                         **({"agreement_type": agreement_type.value} if agreement_type else {})})
 
 
 def reset_chain(facility: Organisation, agreement_type: AgreementType | None, *, actor: User) -> None:
     """Back to the facility's chain for every type (or, for that one, to the default)."""
     policy.require(policy.can_set_approval_chain(actor, facility))
-    for chain in db.session.scalars(select(ApprovalChain).where(ApprovalChain.facility_id == facility.id)):
-        if chain.agreement_type == agreement_type:
-            audit.record("approval_chain.updated", actor=actor, object_type="organisation", object_id=facility.id,
-                         organisation=facility, facility=facility, before={"steps": _described(chain.steps)},
-                         after={"steps": "", **({"agreement_type": agreement_type.value} if agreement_type else {})})
-            db.session.delete(chain)
+    if (chain := _stored(facility, agreement_type)) is not None:
+        audit.record("approval_chain.updated", actor=actor, object_type="organisation", object_id=facility.id,
+                     organisation=facility, facility=facility, before={"steps": _described(_as_chain(chain).steps)},
+                     after={"steps": "", **({"agreement_type": agreement_type.value} if agreement_type else {})})
+        db.session.delete(chain)
     db.session.flush()
+
+
+def _stored(facility: Organisation, agreement_type: AgreementType | None) -> ApprovalChain | None:
+    """The facility's own chain for the type (None: for every type), if it set one (`== None` is IS NULL)."""
+    return db.session.scalar(select(ApprovalChain).where(
+        ApprovalChain.facility_id == facility.id, ApprovalChain.agreement_type == agreement_type))
 
 
 def _described(steps) -> str:
     """A chain as one line for the audit trail: "Reviu petugas (5), Reviu hukum (3), Kanwil (5)"."""
-    return ", ".join(f"{step.get('name') or STEP_ACTOR[StepActor(step['actor'])]} ({step['days']})"
-                     for step in (steps or []))
+    return ", ".join(f"{step_name(step)} ({step.days})" for step in steps)
 
 
 def chain_problems(facility: Organisation, steps: list[ChainStep], decision_days: int) -> dict[str, object]:
