@@ -118,7 +118,7 @@ def _ping_after_idle(engine) -> None:
 def register_blueprints(app: Flask) -> None:
     from blueprints import (
         admin, agreements, api, api_tokens, audit, auth, contributions, dashboard, home, jobs, materials, members,
-        news, notifications, partnerships, pki, public, uploads, verify, webhooks,
+        news, notifications, partnerships, pki, public, umkm, uploads, verify, webhooks,
     )
     from blueprints.query_args import RecordIdConverter
 
@@ -126,7 +126,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth.bp, home.bp, admin.bp, dashboard.bp, members.bp, partnerships.bp, agreements.bp,
                       materials.bp, contributions.bp, jobs.bp, uploads.bp, audit.bp, verify.bp, notifications.bp,
-                      news.bp, public.bp, api_tokens.bp, api.bp, webhooks.bp, pki.bp, audit.export_bp):
+                      news.bp, umkm.bp, public.bp, api_tokens.bp, api.bp, webhooks.bp, pki.bp, audit.export_bp):
         app.register_blueprint(blueprint)
 
 
@@ -136,8 +136,9 @@ def register_subscribers(app: Flask) -> None:
     from portal.audit import events as audit_events
     from portal.integrations import webhook_events
     from portal.notifications import operations as notifications
+    from portal.umkm import notices as umkm_notices
 
-    for consumer in (audit_events, notifications, webhook_events):
+    for consumer in (audit_events, notifications, umkm_notices, webhook_events):
         consumer.subscribe(app)
 
 

@@ -28,6 +28,9 @@ from portal.organisations.partnership_models import Partnership
 from portal.privacy.access_models import AccessedFile, AccessHow, DocumentAccess
 from portal.public.news_models import NewsItem, NewsPhoto, NewsQuote, NewsSource, NewsStatus
 from portal.signing.models import SigningCertificate
+from portal.umkm.models import (
+    Inquiry, Product, ProductCertificate, ProductHelper, ProductPhoto, Sale, SkillInterest,
+)
 
 __all__ = [
     "Agreement", "AgreementDocument", "AgreementStep", "ApprovalChain", "StepActor", "StepState", "AgreementKind", "AgreementStatus", "AgreementType",
@@ -39,4 +42,5 @@ __all__ = [
     "BackgroundJob", "JobStatus", "ResumableUpload", "UploadStatus", "CommandRun", "AccessedFile", "AccessHow", "DocumentAccess",
     "NewsItem", "NewsPhoto", "NewsQuote", "NewsSource", "NewsStatus", "ApiToken", "IdempotentRequest",
     "DeliveryStatus", "SigningCertificate", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
+    "Inquiry", "Product", "ProductCertificate", "ProductHelper", "ProductPhoto", "Sale", "SkillInterest",
 ]

@@ -202,6 +202,10 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "VERIFY_LIMIT": os.environ.get("VERIFY_LIMIT", "30 per minute"),
         # Public pages: per visitor's address (a shared report brings many visitors, each reads a few pages).
         "PUBLIC_LIMIT": os.environ.get("PUBLIC_LIMIT", "240 per minute"),
+        #: Buyers' inquiries from one visitor (the public catalogue's form).
+        "PUBLIC_INQUIRY_LIMIT": os.environ.get("PUBLIC_INQUIRY_LIMIT", "10 per hour"),
+        #: Buyers' inquiries to one facility from everyone together (a flood from many addresses).
+        "PUBLIC_INQUIRY_FACILITY_LIMIT": os.environ.get("PUBLIC_INQUIRY_FACILITY_LIMIT", "200 per day"),
         # Calls to /api/v1 per token.
         "API_LIMIT": os.environ.get("API_LIMIT", "600 per minute"),
         # Webhooks: never to loopback, private or link-local networks unless allowed (a test's receiver, an
@@ -249,6 +253,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "RETENTION_DEPARTED_DAYS": int(os.environ.get("RETENTION_DEPARTED_DAYS", "90")),
         "RETENTION_EVIDENCE_PHOTO_DAYS": int(os.environ.get("RETENTION_EVIDENCE_PHOTO_DAYS", "730")),
         "RETENTION_REJECTED_DRAFT_DAYS": int(os.environ.get("RETENTION_REJECTED_DRAFT_DAYS", "365")),
+        #: A paid or closed buyer's inquiry keeps the buyer's name and contact this long after its last move.
+        "RETENTION_BUYER_CONTACT_DAYS": int(os.environ.get("RETENTION_BUYER_CONTACT_DAYS", "365")),
         # Contributions: how many days ahead a date may be (0: nothing in the future).
         "CONTRIBUTION_FUTURE_DAYS": int(os.environ.get("CONTRIBUTION_FUTURE_DAYS", "0")),
         # Redis backs the rate limiter (and later the mail queue) when present.

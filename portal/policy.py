@@ -11,7 +11,7 @@ from portal.accounts.models import User
 from portal.agreements.chain_models import StepActor
 from portal.agreements.models import Party
 from portal.core.errors import NotAllowed
-from portal.organisations.models import Organisation
+from portal.organisations.models import Organisation, OrgKind
 from portal.organisations import visibility
 from portal.organisations.roles import Capability as C, holds, is_active as _active, role_of
 
@@ -225,6 +225,14 @@ def can_write_news(user: User | None, facility: Organisation) -> bool:
 
 def can_approve_news(user: User | None, facility: Organisation) -> bool:
     return holds(user, facility, C.APPROVE_NEWS)
+
+
+# --- UMKM: products, inquiries, sales -----------------------------------------------------
+
+def can_manage_products(user: User | None, facility: Organisation) -> bool:
+    """The facility's head, officers and section heads (Kegiatan Kerja) keep its products, count its inmates'
+    interests, answer buyers and record sales; partners and oversight offices read."""
+    return facility.kind == OrgKind.FACILITY and holds(user, facility, C.MANAGE_PRODUCTS)
 
 
 def require(allowed: bool) -> None:

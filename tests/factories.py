@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from functools import cache
 import time
 
@@ -28,6 +29,9 @@ from portal.organisations.invitation_models import Invitation
 from portal.organisations.models import Membership, Organisation, OrgKind, PartnerCategory, Role
 from portal.organisations.partnership_models import Partnership
 from portal.public.news_models import NewsItem, NewsPhoto, NewsQuote, NewsSource, NewsStatus
+from portal.umkm.models import (
+    CertificateKind, CertificateStatus, Inquiry, Product, ProductCategory, ProductCertificate, ProductPhoto,
+)
 
 #: Every factory-made user's password.
 PASSWORD = "benar-sekali-42"
@@ -407,3 +411,40 @@ class NewsItemFactory(Factory):
     photos = factory.LazyAttributeSequence(lambda item, n: [NewsPhoto(
         facility=item.facility, caption="Ruang konseling", large_key=f"f/0/news/{n}-besar",
         small_key=f"f/0/news/{n}-kecil", width=1280, height=853)])
+
+
+class ProductFactory(Factory):
+    """A facility's product (UMKM) with a photo, an issued certificate and a partner who helps (rows only: the
+    photo's objects are not stored)."""
+
+    class Meta:
+        model = Product
+
+    facility = factory.SubFactory(FacilityFactory)
+    name = factory.Sequence(lambda n: f"Kain batik besurek {n}")
+    slug = factory.Sequence(lambda n: f"kain-batik-besurek-{n}")
+    category = ProductCategory.HANDICRAFT
+    description = "Batik tulis motif besurek."
+    price_min = Decimal("250000")
+    price_max = Decimal("450000")
+    unit = "lembar"
+    makers = 6
+    photos = factory.LazyAttributeSequence(lambda product, n: [ProductPhoto(
+        facility=product.facility, caption="Kain batik", large_key=f"f/0/products/{n}-besar",
+        small_key=f"f/0/products/{n}-kecil", width=1280, height=853)])
+    certificates = factory.LazyAttribute(lambda product: [ProductCertificate(
+        facility=product.facility, kind=CertificateKind.TRADEMARK, status=CertificateStatus.ISSUED,
+        issuer="DJKI", number="IDM000123")])
+
+
+class InquiryFactory(Factory):
+    """A buyer's inquiry about a facility's product."""
+
+    class Meta:
+        model = Inquiry
+
+    product = factory.SubFactory(ProductFactory)
+    facility = factory.LazyAttribute(lambda inquiry: inquiry.product.facility)
+    buyer_name = "Ibu Sari"
+    phone = "0812 3456 7890"
+    quantity = 10

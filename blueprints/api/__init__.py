@@ -41,5 +41,5 @@ limiter.limit(_limit, key_func=_token_key)(bp)
 answer_errors_under(bp.url_prefix + "/", problem)
 
 from blueprints.api import (  # noqa: E402,F401
-    access, agreements, contributions, description, figures, materials, programmes,
+    access, agreements, contributions, description, figures, materials, programmes, umkm,
 )

@@ -19,6 +19,8 @@ from portal.contributions.fields import (
 from portal.contributions.models import ContributionStatus, ContributionType, ProgrammeStatus
 from portal.materials.models import MaterialCategory
 from portal.organisations.models import OrgKind
+from portal.umkm.fields import PRODUCT_FIELDS, SALE_FIELDS, Kind as UmkmKind
+from portal.umkm.models import CertificateKind, CertificateStatus, HelpKind, InquiryState, ProductCategory
 
 
 def _whole(value):
@@ -389,7 +391,7 @@ Cell = int | str | None
 class FigureColumn(BaseModel):
     key: str
     heading: str
-    #: text, int, decimal, date or datetime.
+    #: text, int, decimal, rupiah (a decimal string, "1250000.00"), date or datetime.
     kind: str
 
 
@@ -421,3 +423,87 @@ class Figures(BaseModel):
     #: A facility's or partner's agreements (null for an oversight office: its table has them per facility).
     agreements: AgreementFigures | None = None
     tables: list[FigureTable]
+
+
+# --- UMKM: products, inquiries, sales (issue 38), from their declared fields (`portal.umkm.fields`) ---------------
+
+#: What the API gives out for a declared field of each kind: Rupiah as a decimal string ("1250000.00"), never a float.
+_UMKM_OUT = {UmkmKind.TEXT: str, UmkmKind.LONG_TEXT: str, UmkmKind.RUPIAH: str, UmkmKind.COUNT: int,
+             UmkmKind.DATE: date}
+
+
+def _umkm_out(field) -> tuple:
+    kind = field.choices if field.kind == UmkmKind.CHOICE else _UMKM_OUT.get(field.kind)
+    if field.required or field.kind in (UmkmKind.TEXT, UmkmKind.LONG_TEXT):
+        return kind, ...
+    return kind | None, None
+
+
+class CertificateOut(BaseModel):
+    kind: CertificateKind
+    status: CertificateStatus
+    issuer: str
+    number: str | None = None
+    issued_on: date | None = None
+    expires_on: date | None = None
+
+
+class HelperOut(BaseModel):
+    partner: OrganisationRef
+    help: HelpKind
+    contribution_id: int | None = None
+
+
+ProductOut = create_model(
+    "ProductOut", __module__=__name__, __doc__="A product a facility makes; prices in Rupiah as decimal strings.",
+    id=(int, ...), facility=(OrganisationRef, ...),
+    **{field.api_name: _umkm_out(field) for field in PRODUCT_FIELDS},
+    in_catalogue=(bool, ...), archived=(bool, ...), certificates=(list[CertificateOut], ...),
+    helpers=(list[HelperOut], ...), updated_at=(datetime, ...))
+
+
+class ProductPage(BaseModel):
+    items: list[ProductOut]
+    next: int | None = None
+
+
+class ProductQuery(KeysetQuery):
+    category: ProductCategory | None = None
+
+
+SaleOut = create_model(
+    "SaleOut", __module__=__name__, __doc__="A sale of a product; the amount in Rupiah as a decimal string.",
+    id=(int, ...), facility=(OrganisationRef, ...), partner=(OrganisationRef | None, None),
+    product_id=(int, ...), product_name=(str, ...), category=(ProductCategory, ...), inquiry_id=(int | None, None),
+    **{field.api_name: _umkm_out(field) for field in SALE_FIELDS if field.kind != UmkmKind.PARTNER},
+    delivered_on=(date | None, None), paid_on=(date | None, None), cancelled=(bool, ...))
+
+
+class SalePage(BaseModel):
+    items: list[SaleOut]
+    next: int | None = None
+
+
+class InquiryOut(BaseModel):
+    """A buyer's inquiry from the public catalogue; its buyer's contact is the facility's alone."""
+
+    id: int
+    product_id: int
+    state: InquiryState
+    buyer_name: str
+    buyer_organisation: str
+    phone: str
+    email: str
+    quantity: int | None = None
+    message: str
+    received_at: datetime
+    sale_id: int | None = None
+
+
+class InquiryPage(BaseModel):
+    items: list[InquiryOut]
+    next: int | None = None
+
+
+class InquiryQuery(KeysetQuery):
+    state: InquiryState | None = None

@@ -14,4 +14,4 @@ def _slow_down():
         abort(429)
 
 
-from blueprints.public import views  # noqa: E402,F401
+from blueprints.public import catalogue, views  # noqa: E402,F401

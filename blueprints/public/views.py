@@ -6,6 +6,7 @@ from flask import Response, abort, current_app, render_template, request, send_f
 from blueprints.public import bp, feeds
 from portal.core import links, storage
 from portal.public import kept_pages as public_cache, pages as public_pages
+from portal.umkm import catalogue
 
 #: Pages of news beyond this are not offered (nor drawn for anyone who guesses them).
 MAX_PAGE = 200
@@ -103,7 +104,7 @@ def province_feed(province_slug: str):
 @public_cache.cached_page()
 def sitemap():
     body = render_template("public/sitemap.xml", directory=public_pages.directory(),
-                           news=public_pages.all_news_addresses())
+                           news=public_pages.all_news_addresses(), products=catalogue.addresses())
     return Response(body, content_type="application/xml; charset=utf-8")
 
 

@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from mitrapas_dev import demo_agreements, demo_materials, demo_news
+from mitrapas_dev import demo_agreements, demo_materials, demo_news, demo_umkm
 from portal.accounts import operations as accounts
 from portal.contributions import operations as contributions, programmes
 from portal.contributions.models import ContributionType
@@ -215,6 +215,7 @@ def load() -> None:
         demo_agreements.load(by_name, accounts.find_user, password=DEMO_PASSWORD)
         demo_materials.load(by_name, accounts.find_user)
         demo_news.load(by_name, accounts.find_user)
+        demo_umkm.load(by_name, accounts.find_user)
 
 
 def _load_contributions(by_name: dict[str, Organisation]) -> None:

@@ -17,9 +17,10 @@ from portal.contributions.events import ContributionEvent
 from portal.materials.events import MaterialEvent
 from portal.organisations.events import InvitationEvent
 from portal.public.events import NewsEvent
+from portal.umkm.events import InquiryEvent, SaleEvent
 
 #: Every concept whose verbs are events.
-KINDS = (AgreementEvent, ContributionEvent, InvitationEvent, MaterialEvent, NewsEvent)
+KINDS = (AgreementEvent, ContributionEvent, InvitationEvent, MaterialEvent, NewsEvent, InquiryEvent, SaleEvent)
 #: An audited action's event kind and verb.
 BY_ACTION = {verb.action: (kind, verb) for kind in KINDS for verb in kind.verbs if verb.action}
 

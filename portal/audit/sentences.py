@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Callable
 
 from flask import url_for
-from flask_babel import lazy_gettext as _l, to_user_timezone
+from flask_babel import format_date, lazy_gettext as _l, to_user_timezone
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
@@ -27,6 +27,7 @@ from portal.audit.models import AuditEntry
 from portal.contributions.labels import CONTRIBUTION_STATUS, CONTRIBUTION_TYPE
 from portal.contributions.models import Contribution, ContributionStatus, ContributionType, Programme
 from portal.core.columns import as_utc
+from portal.core import money
 from portal.core.i18n import format_number, long_date
 from portal.extensions import db
 from portal.integrations.api_tokens import SCOPES
@@ -44,6 +45,12 @@ from portal.organisations.partnership_models import Partnership
 from portal.public.labels import NEWS_STATUS
 from portal.public.news_models import NewsItem, NewsStatus
 from portal.signing.models import SigningCertificate
+from portal.umkm.labels import (
+    BUYER_KIND, CERTIFICATE_KIND, CERTIFICATE_STATUS, HELP_KIND, INQUIRY_STATE, PRODUCT_CATEGORY,
+)
+from portal.umkm.models import (
+    BuyerKind, CertificateKind, CertificateStatus, HelpKind, Inquiry, InquiryState, Product, ProductCategory, Sale,
+)
 
 #: What each action says. %(who)s is the person (or "The system"), %(record)s the record, %(pair)s the partnership
 #: (the other party's name, both for oversight), %(file)s a document's file name.
@@ -143,6 +150,26 @@ SENTENCES = {
     "news.returned": _l("%(who)s returned the news %(record)s to its draft"),
     "news.published": _l("%(who)s published the news %(record)s"),
     "news.withdrawn": _l("%(who)s withdrew the news %(record)s from the public page"),
+    "product.created": _l("%(who)s added the product %(record)s"),
+    "product.edited": _l("%(who)s changed the product %(record)s"),
+    "product.shown": _l("%(who)s showed the product %(record)s in the public catalogue"),
+    "product.hidden": _l("%(who)s took the product %(record)s off the public catalogue"),
+    "product.archived": _l("%(who)s marked the product %(record)s as no longer made"),
+    "product.photo_added": _l("%(who)s added a photo in which no WBP can be recognised to the product %(record)s"),
+    "product.photo_removed": _l("%(who)s removed a photo from the product %(record)s"),
+    "product.certificate_saved": _l("%(who)s saved a certificate of the product %(record)s"),
+    "product.certificate_removed": _l("%(who)s removed a certificate of the product %(record)s"),
+    "product.helper_added": _l("%(who)s linked a partner to the product %(record)s"),
+    "product.helper_removed": _l("%(who)s unlinked a partner from the product %(record)s"),
+    "skills.counted": _l("%(who)s counted the interests and skills of inmates"),
+    "inquiry.received": _l("A buyer sent %(record)s from the public catalogue"),
+    "inquiry.answered": _l("%(who)s contacted the buyer of %(record)s"),
+    "inquiry.agreed": _l("%(who)s agreed a sale with the buyer of %(record)s"),
+    "inquiry.delivered": _l("%(who)s delivered the order of %(record)s"),
+    "inquiry.paid": _l("%(who)s received the payment for %(record)s"),
+    "inquiry.closed": _l("%(who)s closed %(record)s without a sale"),
+    "sale.recorded": _l("%(who)s recorded a sale of %(record)s"),
+    "sale.cancelled": _l("%(who)s cancelled a sale of %(record)s"),
 }
 #: An action the list above does not know yet still reads as a sentence.
 SOMETHING_CHANGED = _l("%(who)s made a change to %(record)s")
@@ -172,6 +199,11 @@ FIELD_LABELS = {
     "versions": _l("Versions"), "token": _l("Through the API token"),
     "step": _l("Approval step"), "next_step": _l("Next step"), "steps": _l("Approval steps"),
     "agreement_type": _l("Type of agreement"), "decision_days": _l("Working days for the head's decision"),
+    "product_category": _l("Category"), "price_min": _l("Lowest price"), "price_max": _l("Highest price"),
+    "certificate": _l("Certificate"), "certificate_status": _l("Status"), "help": _l("What the partner does"),
+    "quantity": _l("Quantity"), "amount": _l("Amount"), "buyer_kind": _l("Buyer"), "state": _l("State"),
+    "period": _l("Month"), "interested": _l("Interested"), "trained": _l("Trained"), "product": _l("Product"),
+    "sale": _l("Sale"),
 }
 #: Keys that are for checking, not reading: behind the "technical details" disclosure.
 TECHNICAL = {"sha256", "pdf_sha256", "final_sha256", "verification_code", "serial", "slug", "source",
@@ -200,6 +232,14 @@ SHOWN = {
     "member.removed": ("role",),
     "api_token.created": ("scopes", "expires_on"),
     "api_token.revoked": (),
+    "product.created": ("product_category",),
+    "product.photo_added": (),
+    "product.certificate_saved": ("certificate", "certificate_status", "expires_on"),
+    "product.helper_added": ("partner", "help"),
+    "inquiry.received": ("quantity",),
+    "inquiry.agreed": (),
+    "sale.recorded": ("quantity", "amount", "buyer_kind"),
+    "sale.cancelled": (),
 }
 PROFILE_FIELDS = {"name": _l("Name"), "position": _l("Position"), "nip": _l("NIP"), "phone": _l("Phone"),
                   "locale": _l("Language")}
@@ -323,6 +363,13 @@ def _label(labels: dict, codes, value) -> str:
         return str(value)
 
 
+def _month(value) -> str:
+    try:
+        return format_date(date.fromisoformat(str(value)[:10]), "MMMM y")
+    except ValueError:
+        return str(value)
+
+
 def _yes_no(value) -> str:
     return str(_l("Yes") if value else _l("No"))
 
@@ -335,6 +382,15 @@ _FORMATS: dict[str, Callable] = {
                      "certificates", "sessions", "values", "versions", "version"), format_number),
     **dict.fromkeys(("no_wbp_recognisable", "required", "is_active", "deleted", "is_platform_admin"), _yes_no),
     "size": human_size,
+    **dict.fromkeys(("quantity", "interested", "trained"), format_number),
+    **dict.fromkeys(("amount", "price_min", "price_max"), money.rupiah),
+    "period": lambda v: _month(v),
+    "product_category": lambda v: _label(PRODUCT_CATEGORY, ProductCategory, v),
+    "certificate": lambda v: _label(CERTIFICATE_KIND, CertificateKind, v),
+    "certificate_status": lambda v: _label(CERTIFICATE_STATUS, CertificateStatus, v),
+    "help": lambda v: _label(HELP_KIND, HelpKind, v),
+    "buyer_kind": lambda v: _label(BUYER_KIND, BuyerKind, v),
+    "state": lambda v: _label(INQUIRY_STATE, InquiryState, v),
     "category": lambda v: _label(MATERIAL_CATEGORY, MaterialCategory, v),
     "role": lambda v: _label(ROLE, Role, v),
     "kind": lambda v: _label(ORG_KIND, OrgKind, v),
@@ -363,6 +419,9 @@ _MODELS = {
     "api_token": (ApiToken, ("name",), None, None),
     "webhook_endpoint": (WebhookEndpoint, ("url",), None, None),
     "signing_certificate": (SigningCertificate, ("name",), None, None),
+    "product": (Product, ("name",), "umkm.product", "product_id"),
+    "sale": (Sale, ("product_name",), None, None),
+    "inquiry": (Inquiry, ("id",), "umkm.inquiry", "inquiry_id"),
 }
 #: What an entry keeps of its record's name, when the record is gone or out of the reader's sight.
 _NAMED_BY = {"agreement": ("title",), "material": ("filename", "title"), "contribution": ("title",),
@@ -373,7 +432,9 @@ _UNNAMED = {"agreement": _l("(a PKS no longer shown)"), "material": _l("(a mater
             "contribution": _l("(a contribution no longer shown)"), "programme": _l("(a programme no longer shown)"),
             "news": _l("(a news item no longer shown)"), "user": _l("(an account)"),
             "membership": _l("(a former member)"), "invitation": _l("(an invitation)"),
-            "outbox_message": _l("(an e-mail)"), "webhook_delivery": _l("(a delivery)")}
+            "outbox_message": _l("(an e-mail)"), "webhook_delivery": _l("(a delivery)"),
+            "product": _l("(a product no longer shown)"), "sale": _l("(a sale no longer shown)"),
+            "inquiry": _l("(a buyer's inquiry)")}
 
 
 def _object_id(entry: AuditEntry) -> int | None:
@@ -447,6 +508,8 @@ class _Known:
             return None
         if kind == "news" and not policy.can_write_news(self.viewer, self.reader):
             return None
+        if kind == "inquiry" and not policy.can_manage_products(self.viewer, self.reader):
+            return None
         _model, _columns, endpoint, argument = _MODELS[kind]
         return url_for(endpoint, **{argument: row.id})
 
@@ -461,6 +524,8 @@ class _Known:
                 return self.name_of("user", user_id)
         if kind == "signing_certificate" and after.get("position"):
             kept = f"{after.get('name') or ''}, {after['position']}".strip(", ")
+        if kind == "inquiry" and record_id:  # named by its number: the buyer's name stays on its own page
+            kept = str(_l("inquiry no. %(number)s", number=record_id))
         if kind == "webhook_delivery" and after.get("event"):
             return str(EVENTS.get(after["event"], _UNNAMED["webhook_delivery"]))
         name = self.name_of(kind, record_id, kept)

@@ -77,3 +77,19 @@ class FacilityOwned:
     @declared_attr
     def facility(cls) -> Mapped["Organisation"]:  # noqa: F821
         return relationship("Organisation", foreign_keys=[cls.facility_id], lazy="joined")
+
+
+class SharedWithPartners:
+    """A facility's record that its partners read too (its products, its counts of inmates' interests): the facility
+    writes it; the partners it has a partnership with, the offices covering it, and (where its table's policy says
+    so) the public read it. `portal.core.tenancy` filters every query of such records by that rule.
+
+    It declares no `shown_on_pages_of`: a write reaches every kept page (whose partners see it is not a column)."""
+
+    @declared_attr
+    def facility_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+
+    @declared_attr
+    def facility(cls) -> Mapped["Organisation"]:  # noqa: F821
+        return relationship("Organisation", foreign_keys=[cls.facility_id], lazy="joined")

@@ -68,12 +68,12 @@ class QueryRows:
 class Column:
     key: str
     heading: str
-    #: text, int, decimal, date or datetime: decides alignment on the page and the number format in XLSX.
+    #: text, int, decimal, rupiah, date or datetime: decides alignment on the page and the number format in XLSX.
     kind: str = "text"
 
     @property
     def numeric(self) -> bool:
-        return self.kind in ("int", "decimal")
+        return self.kind in ("int", "decimal", "rupiah")
 
 
 @dataclass
@@ -105,17 +105,22 @@ def _plain(value):
     return str(value) if value is not None and not isinstance(value, (int, float, Decimal)) else value
 
 
+#: Decimals as a CSV writes them: hours with one place, Rupiah with their two (sen).
+_CSV_PLACES = {"decimal": Decimal("0.1"), "rupiah": Decimal("0.01")}
+
+
 def table_csv(table: Table) -> Iterator[str]:
     def cells(row):
         for column, value in zip(table.columns, row):
-            if column.kind == "decimal" and value is not None:
-                value = Decimal(value).quantize(Decimal("0.1"))  # the same on every database
+            if column.kind in _CSV_PLACES and value is not None:
+                value = Decimal(value).quantize(_CSV_PLACES[column.kind])  # the same on every database
             yield _plain(value)
     return csv_stream(table.headings(), (list(cells(row)) for row in table.all_rows()))
 
 
 #: Excel shows these with the reader's own separators (1.234,5 in an Indonesian locale).
-_NUMBER_FORMATS = {"int": "#,##0", "decimal": "#,##0.0", "date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm"}
+_NUMBER_FORMATS = {"int": "#,##0", "decimal": "#,##0.0", "rupiah": '"Rp" #,##0', "date": "dd/mm/yyyy",
+                   "datetime": "dd/mm/yyyy hh:mm"}
 
 
 #: What Excel refuses in a sheet's name (and openpyxl with it).

@@ -42,6 +42,9 @@ def register_i18n(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["long_datetime"] = long_datetime
     app.jinja_env.filters["number"] = format_number
+    from portal.core import money  # which writes its numbers with format_number, below
+
+    app.jinja_env.filters["rupiah"] = money.rupiah
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.filters["label"] = vocabulary.label
     app.jinja_env.filters["audit_action"] = vocabulary.audit_action

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import logging
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from flask_babel import lazy_gettext as _l
 
 from portal.core import transactional_files as files
@@ -26,6 +26,12 @@ THUMBNAIL_SIZE = (320, 320)
 THUMBNAIL_MAX_BYTES = 25 * 1024 * 1024
 #: Where a PNG or JPEG says how many pixels it has: the first bytes (after a JPEG's EXIF block).
 HEADER_BYTES = 256 * 1024
+#: The longest side of a published photo's page copy and of its small one (lists, cards, Open Graph previews use the
+#: page's), and their JPEG quality.
+LARGE, SMALL = 1280, 480
+QUALITY = 82
+#: Read into memory to re-encode: larger originals are refused (a phone photo is 3 to 8 MB).
+MAX_SOURCE_BYTES = 25 * 1024 * 1024
 #: Pillow's own limit (about 89 million pixels, e.g. 10,000 x 8,900), which a 108-megapixel photo only just passes.
 MAX_PIXELS = Image.MAX_IMAGE_PIXELS
 
@@ -78,3 +84,26 @@ def refuse_pixel_bomb_in(header: bytes) -> None:
         return
     if width * height > MAX_PIXELS:
         raise ImageTooLarge()
+
+
+def web_copies(original: bytes) -> tuple[bytes, bytes, tuple[int, int]]:
+    """Two JPEGs drawn from the pixels (a news or product photo for the public): turned upright as the camera said,
+    then without any metadata (no EXIF, no GPS position, no camera serial). A JPEG is decoded at the smallest scale
+    still larger than the page's copy, and each copy is made from the one before: a phone's 50-megapixel photo is
+    never held whole, several times over, in memory."""
+    refuse_pixel_bomb_in(original)
+    try:
+        with Image.open(io.BytesIO(original)) as opened:
+            opened.draft("RGB", (LARGE, LARGE))
+            large = ImageOps.exif_transpose(opened).convert("RGB")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+        raise DomainError(_l("This photo could not be read. Upload it again as JPEG or PNG.")) from error
+    large.thumbnail((LARGE, LARGE))
+    small = large.copy()
+    small.thumbnail((SMALL, SMALL))
+    copies = []
+    for copy in (large, small):
+        output = io.BytesIO()
+        copy.save(output, "JPEG", quality=QUALITY, optimize=True, progressive=True)  # no exif= : none is written
+        copies.append(output.getvalue())
+    return copies[0], copies[1], large.size

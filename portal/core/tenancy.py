@@ -31,6 +31,7 @@ form for requests is `enter_platform`, for the platform admin's pages.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from functools import lru_cache
 from contextvars import ContextVar, Token
 from typing import Callable
 from dataclasses import dataclass, replace
@@ -42,7 +43,7 @@ from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from werkzeug.local import LocalProxy
 
-from portal.core.columns import FacilityOwned, PairScoped
+from portal.core.columns import FacilityOwned, PairScoped, SharedWithPartners
 from portal.extensions import db
 from portal.organisations import visibility
 from portal.organisations.models import Membership, Organisation, OrgKind
@@ -230,7 +231,18 @@ def _filter_shared_records(state: ORMExecuteState) -> None:
     state.statement = state.statement.options(
         with_loader_criteria(PairScoped, visibility.sees_pair(scope), include_aliases=True),
         with_loader_criteria(FacilityOwned, visibility.sees_facility(scope), include_aliases=True),
+        with_loader_criteria(SharedWithPartners, visibility.sees_shared_with_partners(scope), include_aliases=True),
+        *(_public_rows() if scope.public else ()),
     )
+
+
+@lru_cache(maxsize=1)
+def _public_rows() -> tuple:
+    """What an anonymous visitor reads of a model that says so (`public_rows`, a function of its class), beyond the
+    facility publishing: the same rows as its table's `public_read` policy (a product shown in the catalogue, its
+    photos; none of a buyer's inquiry, a sale, the interest counts)."""
+    return tuple(with_loader_criteria(mapper.class_, mapper.class_.public_rows, include_aliases=True)
+                 for mapper in db.Model.registry.mappers if "public_rows" in vars(mapper.class_))
 
 
 # --- the write guard ---------------------------------------------------------
@@ -260,11 +272,14 @@ def _guard_writes(session: Session, flush_context, instances) -> None:
             raise TenantViolation(
                 f"{type(record).__name__} of pair {_pair_of(record)} is not writable by {scope}"
             )
-        if isinstance(record, FacilityOwned) and not _may_write_own(scope, record):
+        if getattr(type(record), "written_by_facility", False) and not _may_write_own(scope, record):
+            raise TenantViolation(f"{type(record).__name__} of facility {record.facility_id} is the facility's to "
+                                  f"write, not {scope}'s")
+        if isinstance(record, (FacilityOwned, SharedWithPartners)) and not _may_write_own(scope, record):
             raise TenantViolation(f"{type(record).__name__} of facility {record.facility_id} is not writable by {scope}")
 
 
-def _may_write_own(scope: Scope, record: FacilityOwned) -> bool:
+def _may_write_own(scope: Scope, record: FacilityOwned | SharedWithPartners) -> bool:
     """A facility's own record is written by that facility alone."""
     facility_id = record.facility_id if record.facility_id is not None else getattr(record.facility, "id", None)
     return visibility.is_owner(scope, facility_id)

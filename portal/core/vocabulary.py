@@ -22,10 +22,11 @@ from portal.organisations import labels as organisations
 from portal.privacy import labels as privacy
 from portal.public import labels as public
 from portal.signing import labels as signing
+from portal.umkm import labels as umkm
 
 #: Every concept's labels module (the jobs' headings, `portal.jobs.labels.JOB_KIND`, are keyed by no stored enum).
 CONCEPTS = (accounts, organisations, agreements, signing, materials, contributions, public, integrations, privacy,
-            notifications, ops)
+            notifications, ops, umkm)
 
 _LABELS_BY_TYPE = {kind: table for concept in CONCEPTS for kind, table in concept.LABELS.items()}
 
@@ -44,6 +45,12 @@ def audit_action(code: str) -> str:
 def label(code) -> str:
     """The label of any coded value the portal stores (a status, a type, a kind...)."""
     return str(_LABELS_BY_TYPE[type(code)][code])
+
+
+def labels_of(codes: type) -> dict:
+    """Every value of a coded type with its label, still lazy (a form's choices, made once, read in each request's
+    language)."""
+    return _LABELS_BY_TYPE[codes]
 
 
 def programme_name(programme) -> str:

@@ -34,6 +34,9 @@ SCOPES = {
     "figures:read": _l("Read the dashboard's figures"),
     "contributions:write": _l("Record contributions and open or close programmes"),
     "contributions:verify": _l("Verify or return contributions (facility officers)"),
+    "products:read": _l("Read products (UMKM) and their certificates"),
+    "sales:read": _l("Read sales of products"),
+    "inquiries:read": _l("Read buyers' inquiries, with their contact (facilities only)"),
 }
 #: A token lives at most this long; the creator chooses a shorter life.
 MAX_DAYS = 366

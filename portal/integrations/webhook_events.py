@@ -41,6 +41,8 @@ from portal.materials.events import MaterialVerb
 from portal.materials.models import Material
 from portal.organisations import visibility
 from portal.organisations.models import Organisation
+from portal.umkm.events import InquiryVerb, SaleVerb
+from portal.umkm.models import Inquiry, Sale
 
 #: What an endpoint may ask for, in the words the person registering it reads (the names are the verbs').
 EVENTS = {
@@ -53,7 +55,11 @@ EVENTS = {
     ContributionVerb.RECORD.webhook: _l("A contribution was recorded"),
     ContributionVerb.VERIFY.webhook: _l("A contribution was verified"),
     MaterialVerb.UPLOAD.webhook: _l("A material was uploaded"),
+    InquiryVerb.RECEIVE.webhook: _l("A buyer sent an inquiry about a product from the public catalogue"),
+    SaleVerb.RECORD.webhook: _l("A sale of a product was recorded"),
 }
+#: Events of records the facility alone reads through the API (a buyer's inquiry holds the buyer's contact).
+FACILITY_ONLY = (InquiryVerb.RECEIVE.webhook,)
 #: The audited verbs announced, each as its `webhook` event (read off the verbs, never typed here).
 ANNOUNCED = tuple(verb for verb in audit_events.verbs() if verb.webhook and verb.action)
 #: Seconds to wait after the n-th failed attempt: the last try is about a day after the first.
@@ -82,6 +88,8 @@ def _announce(app: Flask, *, event: Happened) -> None:
     if entry.facility_id is None:
         return
     listening = _listening(kind, entry.facility_id, entry.partner_id)
+    if kind in FACILITY_ONLY:
+        listening = [endpoint for endpoint in listening if endpoint.organisation_id == entry.facility_id]
     if not listening:
         return
     data = _describe(entry.object_type, event.record_id)
@@ -141,16 +149,19 @@ def _describe(object_type: str, object_id: int) -> dict | None:
     """The thin body's `data`: which record, its state, its parties, and the API address that tells the rest."""
     model, endpoint, arg = {"agreement": (Agreement, "api.agreement", "agreement_id"),
                             "contribution": (Contribution, "api.contribution", "contribution_id"),
-                            "material": (Material, "api.material_list", None)}[object_type]
+                            "material": (Material, "api.material_list", None),
+                            "inquiry": (Inquiry, "api.inquiry", "inquiry_id"),
+                            "sale": (Sale, "api.sale", "sale_id")}[object_type]
     with unscoped("the event's record is read for its endpoints' bodies, in its own transaction"):
         record = db.session.get(model, object_id)
         if record is None:
             return None
+        partner = getattr(record, "partner", None)  # an inquiry has none; a sale, when a partner helped it
         data = {"object": object_type, "id": record.id,
                 "facility": {"id": record.facility_id, "name": record.facility.name},
-                "partner": {"id": record.partner_id, "name": record.partner.name}}
-        if hasattr(record, "status"):
-            data["status"] = str(record.status)
+                "partner": {"id": partner.id, "name": partner.name} if partner else None}
+        if hasattr(record, "status") or hasattr(record, "state"):
+            data["status"] = str(getattr(record, "status", None) or record.state)
         if object_type == "material":
             data["agreement_id"] = record.agreement_id
     data["url"] = links.absolute(endpoint, **({arg: object_id} if arg else {}))

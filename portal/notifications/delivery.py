@@ -14,7 +14,7 @@ from portal.notifications.models import Notification
 from portal.organisations.models import Organisation
 
 #: What a person may switch off by e-mail (the bell always shows everything).
-GROUPS = ("agreements", "contributions", "people", "materials", "news", "reminders")
+GROUPS = ("agreements", "contributions", "people", "materials", "news", "inquiries", "reminders")
 #: A facility's verifiers hear of new contributions each, or several at once, or in a daily summary, as each chooses
 #: (`User.contribution_notices`, on their profile page) rather than by switching a group's e-mail off.
 NEW_CONTRIBUTION_KINDS = (ContributionVerb.RECORD.action, "contribution.recorded_many", "contribution.digest")
@@ -26,7 +26,7 @@ def group_of(kind: str) -> str:
     if kind in NEW_CONTRIBUTION_KINDS:  # how these come is the verifier's own choice (`contribution_notices`)
         return "new_contributions"
     return {"agreement": "agreements", "contribution": "contributions", "invitation": "people",
-            "material": "materials", "news": "news"}.get(kind.split(".")[0], "agreements")
+            "material": "materials", "news": "news", "inquiry": "inquiries"}.get(kind.split(".")[0], "agreements")
 
 
 def notify(users, kind: str, *, organisation: Organisation, link: str, dedupe_key: str | None = None,

@@ -18,6 +18,7 @@ NOTIFICATION_GROUPS = {
     "people": _l("People: invitations accepted"),
     "materials": _l("Materials added to an agreement"),
     "news": _l("News: waiting for approval, published or returned"),
+    "inquiries": _l("UMKM: buyers' inquiries from the public catalogue"),
     "reminders": _l("Reminders: agreements ending or unsigned, verification waiting"),
 }
 

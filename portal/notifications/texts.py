@@ -23,6 +23,8 @@ from portal.materials.labels import MATERIAL_CATEGORY
 from portal.public.labels import NEWS_SOURCE
 from portal.materials.models import MaterialCategory
 from portal.public.news_models import NewsSource
+from portal.umkm.labels import CERTIFICATE_KIND, PRODUCT_CATEGORY
+from portal.umkm.models import CertificateKind, ProductCategory
 
 #: What each kind of notice says; `notice_text` fills in the names.
 NOTIFICATIONS = {
@@ -59,6 +61,10 @@ NOTIFICATIONS = {
                               "due %(due)s."),
     "reminder.step_overdue": _l("%(agreement)s has waited at one approval step twice as long as it was given (due "
                                 "%(due)s)."),
+    "inquiry.received": _l("A buyer asked about a product of %(facility)s (%(product_category)s) in the public "
+                           "catalogue: inquiry no. %(number)s waits for your answer."),
+    "reminder.certificate_expiring": _l("The %(certificate_kind)s of a product of %(facility)s (%(product_category)s) "
+                                        "expires within %(days)s days (%(end)s)."),
 }
 
 #: What notices kept from before said (their params hold `ref`, the record's number, instead of its name).
@@ -124,6 +130,10 @@ def _names(params) -> dict:
                                                       params["contribution_type"])))
     if "category" in params:
         names["category"] = _label_of(MATERIAL_CATEGORY, MaterialCategory, params["category"])
+    if "product_category" in params:
+        names["product_category"] = _label_of(PRODUCT_CATEGORY, ProductCategory, params["product_category"])
+    if "certificate_kind" in params:
+        names["certificate_kind"] = _label_of(CERTIFICATE_KIND, CertificateKind, params["certificate_kind"])
     if "news_source" in params:
         names["source"] = _label_of(NEWS_SOURCE, NewsSource, params["news_source"])
         names["date"] = _date(params.get("news_date"))

@@ -357,7 +357,8 @@ def mail_worker_command(burst: bool) -> None:
 @portal_cli.command("remind")
 @periodic
 def remind() -> None:
-    """Daily (cron): expiring agreements, approved ones still unsigned, verification queues waiting; and the daily
+    """Daily (cron): expiring agreements and product certificates, approved agreements still unsigned, verification
+    queues waiting; and the daily
     summary of new contributions, for the facilities' verifiers who chose it.
 
     Idempotent: each reminder is sent once, however often this runs, and each contribution is in one summary at
@@ -365,10 +366,12 @@ def remind() -> None:
     """
     from portal.contributions import notices as contribution_notices
     from portal.notifications import operations as notifications
+    from portal.umkm import notices as umkm_notices
 
     with unscoped("reminders look at every tenant's agreements and queues"):
         count = notifications.remind(unsigned_days=current_app.config["REMIND_UNSIGNED_DAYS"],
                                      queue_days=current_app.config["REMIND_VERIFICATION_DAYS"])
+        count += umkm_notices.remind_certificates()
         db.session.commit()
     click.echo(f"{count} reminder(s) sent.")
     with unscoped("the summary looks at every facility's new contributions"):

@@ -21,7 +21,7 @@ from werkzeug.sansio.utils import host_is_trusted
 from portal import signing
 from portal.config import shared_by_every_process
 from portal.core import paths, sealing, storage
-from portal.core.columns import FacilityOwned, PairScoped
+from portal.core.columns import FacilityOwned, PairScoped, SharedWithPartners
 from portal.core.tenancy import unscoped
 from portal.extensions import db
 from portal.ops import command_runs as operations
@@ -37,7 +37,8 @@ TENANT_TABLES = ("audit_entries", "invitations", "background_jobs", "outbox_mess
 def rls_tables() -> list[str]:
     """Tables whose rows belong to a pair (every PairScoped model), an organisation or a person: RLS must be on
     and forced."""
-    return sorted({model.__tablename__ for model in (*PairScoped.__subclasses__(), *FacilityOwned.__subclasses__())}
+    return sorted({model.__tablename__ for model in (*PairScoped.__subclasses__(), *FacilityOwned.__subclasses__(),
+                                                    *SharedWithPartners.__subclasses__())}
                   | set(PERSONAL_TABLES)
                   | set(TENANT_TABLES))
 

@@ -52,6 +52,9 @@ class Capability(enum.StrEnum):
     ACKNOWLEDGE_AGREEMENT = "acknowledge_agreement"
     #: Set the facility's approval chains (its agreements' steps before the head's decision).
     SET_APPROVAL_CHAIN = "set_approval_chain"
+    #: Keep the facility's products (UMKM), their certificates and helpers, the counts of inmates' interests, and
+    #: answer buyers' inquiries and record sales (the Kegiatan Kerja section's work).
+    MANAGE_PRODUCTS = "manage_products"
 
 
 C = Capability
@@ -61,12 +64,13 @@ CAPABILITIES: dict[OrgKind, dict[Role, frozenset[Capability]]] = {
         Role.HEAD: frozenset({
             C.MANAGE_MEMBERS, C.MANAGE_INTEGRATIONS, C.READ_AUDIT, C.LINK_PARTNER, C.DRAFT_AGREEMENT,
             C.REVIEW_AGREEMENT, C.DECIDE_AGREEMENT, C.SIGN_FOR_FACILITY, C.SHARE_MATERIALS, C.VERIFY_CONTRIBUTION,
-            C.MANAGE_PUBLIC_PAGE, C.WRITE_NEWS, C.APPROVE_NEWS, C.SET_APPROVAL_CHAIN}),
+            C.MANAGE_PUBLIC_PAGE, C.WRITE_NEWS, C.APPROVE_NEWS, C.SET_APPROVAL_CHAIN, C.MANAGE_PRODUCTS}),
         Role.OFFICER: frozenset({
-            C.LINK_PARTNER, C.DRAFT_AGREEMENT, C.REVIEW_AGREEMENT, C.SHARE_MATERIALS, C.VERIFY_CONTRIBUTION}),
+            C.LINK_PARTNER, C.DRAFT_AGREEMENT, C.REVIEW_AGREEMENT, C.SHARE_MATERIALS, C.VERIFY_CONTRIBUTION,
+            C.MANAGE_PRODUCTS}),
         #: The general affairs' legal review and a section head's check: their steps of an approval chain, no more.
         Role.LEGAL: frozenset({C.REVIEW_LEGAL}),
-        Role.SECTION: frozenset({C.CHECK_SECTION}),
+        Role.SECTION: frozenset({C.CHECK_SECTION, C.MANAGE_PRODUCTS}),
         Role.HUMAS: frozenset({C.WRITE_NEWS}),
         Role.VIEWER: frozenset(),
     },

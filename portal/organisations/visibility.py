@@ -115,5 +115,20 @@ def sees_facility(scope: Scope):
     return lambda cls: false()
 
 
+def sees_shared_with_partners(scope: Scope):
+    """Whose records shared with partners `scope` sees: as `sees_facility`, and a partner those of the facilities it
+    has a partnership with (the SQL spelling: `mitrapas_partnered_facilities()`, migration 0040)."""
+    if scope.kind == OrgKind.PARTNER:
+        org_id = scope.org_id
+        return lambda cls: cls.facility_id.in_(partnered_facilities(org_id))
+    return sees_facility(scope)
+
+
+def partnered_facilities(partner_id):
+    """The ids of the facilities the organisation with this id has a partnership with, as a sub-select."""
+    from portal.organisations.partnership_models import Partnership
+    return select(Partnership.facility_id).where(Partnership.partner_id == partner_id)
+
+
 def _publishing_facilities():
     return select(Organisation.id).where(Organisation.kind == OrgKind.FACILITY, Organisation.public_page.is_(True))

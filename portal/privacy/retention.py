@@ -30,6 +30,7 @@ from portal.materials import operations as materials
 from portal.notifications.models import Notification
 from portal.privacy import pseudonyms
 from portal.privacy.access_models import DocumentAccess
+from portal.umkm import sales
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,10 @@ RULES = (
          _l("so that the organisation can see what its systems were sent, and send it again"),
          _l("the organisation's own systems"),
          "WEBHOOK_LOG_DAYS", "days", expires=WebhookDelivery.created_at),
+    Rule("buyer_contacts", _l("Name, organisation, phone, e-mail and message of a buyer who asked about a product"),
+         _l("so that the facility can answer, deliver and be paid; the inquiry and its sale stay, without them"),
+         _l("the facility's staff who keep its products"),
+         "RETENTION_BUYER_CONTACT_DAYS", "days", purge=sales.forget_buyers),
     Rule("api_retries", _l("The API's answers to requests sent with an Idempotency-Key"),
          _l("so that a system sending a request again (after a time-out) changes nothing twice"),
          _l("the organisation's own systems"),

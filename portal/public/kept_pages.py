@@ -43,7 +43,8 @@ REFUSED = "mitrapas.public.refused"
 NOT_KEPT_HEADERS = frozenset({"date", "content-length", "set-cookie", "etag", "cache-control", "vary"})
 #: The tables whose rows the public pages show; a committed change to any of them redraws them.
 PUBLIC_TABLES = frozenset({"organisations", "partnerships", "agreements", "contributions", "contribution_tallies",
-                           "programmes", "news_items", "news_quotes", "news_photos"})
+                           "programmes", "news_items", "news_quotes", "news_photos", "products", "product_photos",
+                           "product_certificates", "product_helpers"})
 
 
 def cached_page(*, vary_on: tuple[str, ...] = ()):

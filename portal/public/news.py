@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from slugify import slugify
 from sqlalchemy import select
 
 from portal import policy
@@ -18,6 +17,7 @@ from portal.accounts.models import User
 from portal.agreements.models import Agreement
 from portal.audit import chain as audit
 from portal.contributions.models import Contribution, Programme
+from portal.core import slugs
 from portal.core.columns import utcnow
 from portal.core.errors import DomainError
 from portal.extensions import db
@@ -61,7 +61,8 @@ def draft(facility: Organisation, source: Agreement | Programme | Contribution, 
     text = news_drafts.draft_of(source)
     item = NewsItem(facility=facility, partner=text.partner, title=text.title[:300], body=text.body,
                     place=text.place, happened_on=text.happened_on, source_kind=text.source_kind,
-                    source_id=text.source_id, author_id=actor.id, slug=_free_slug(facility, text.title))
+                    source_id=text.source_id, author_id=actor.id,
+                    slug=slugs.free_slug(NewsItem, facility, text.title, fallback="berita"))
     db.session.add(item)
     db.session.flush()
     _record("news.drafted", item, actor, after={"source": f"{text.source_kind}:{text.source_id}"})
@@ -75,7 +76,7 @@ def edit(item: NewsItem, fields: NewsFields, *, actor: User) -> None:
     before = {"title": item.title}
     item.title, item.body = fields.title.strip(), fields.body.strip()
     item.place, item.happened_on = (fields.place or "").strip() or None, fields.happened_on
-    item.slug = _free_slug(item.facility, item.title, keep=item)
+    item.slug = slugs.free_slug(NewsItem, item.facility, item.title, fallback="berita", keep=item)
     db.session.flush()
     _record("news.edited", item, actor, before=before, after={"title": item.title})
 
@@ -154,19 +155,6 @@ def require_draft(item: NewsItem, actor: User) -> None:
     policy.require(policy.can_write_news(actor, item.facility))
     if item.status != NewsStatus.DRAFT:
         raise NotEditable()
-
-
-def _free_slug(facility: Organisation, title: str, keep: NewsItem | None = None) -> str:
-    """A readable address unique within the facility: the title's words, numbered if taken."""
-    base = slugify(title, max_length=120, word_boundary=True) or "berita"
-    query = select(NewsItem.slug).where(NewsItem.facility_id == facility.id, NewsItem.slug.like(f"{base}%"))
-    if keep is not None:
-        query = query.where(NewsItem.id != keep.id)
-    taken = set(db.session.scalars(query))
-    slug, number = base, 2
-    while slug in taken:
-        slug, number = f"{base}-{number}", number + 1
-    return slug
 
 
 def _record(action: str, item: NewsItem, actor: User, *, before: dict | None = None, after: dict | None = None):

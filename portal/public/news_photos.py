@@ -5,9 +5,6 @@ The original stays a private material of its pair; only the copies are served on
 """
 from __future__ import annotations
 
-import io
-
-from PIL import Image, ImageOps, UnidentifiedImageError
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -20,12 +17,7 @@ from portal.materials.models import Material, MaterialVersion
 from portal.public import news
 from portal.public.news_models import NewsItem, NewsPhoto
 
-#: The longest side of the page's copy and of the small one (lists, cards, Open Graph previews use the page's).
-LARGE, SMALL = 1280, 480
-QUALITY = 82
 MAX_PHOTOS = 6
-#: Read into memory to re-encode: larger originals are refused (a phone photo is 3 to 8 MB).
-MAX_SOURCE_BYTES = 25 * 1024 * 1024
 
 
 def add_photo(item: NewsItem, version: MaterialVersion, *, caption: str, no_wbp_recognisable: bool,
@@ -36,11 +28,11 @@ def add_photo(item: NewsItem, version: MaterialVersion, *, caption: str, no_wbp_
         raise DomainError(_l("Confirm that no WBP can be recognised in the photo before it is published."))
     if version.facility_id != item.facility_id or version.content_type not in images.IMAGE_TYPES:
         raise DomainError(_l("Choose a JPEG or PNG photo among the facility's materials."))
-    if version.size > MAX_SOURCE_BYTES:
+    if version.size > images.MAX_SOURCE_BYTES:
         raise DomainError(_l("This photo is too large to publish (at most 25 MB)."))
     if len(item.photos) >= MAX_PHOTOS:
         raise DomainError(_l("A report holds at most %(count)s photos.", count=MAX_PHOTOS))
-    large, small, (width, height) = _web_copies(files.read_object(version.storage_key))
+    large, small, (width, height) = images.web_copies(files.read_object(version.storage_key))
     prefix = f"f/{version.facility_id}/p/{version.partner_id}/news/{item.id}"
     keys = [files.store_bytes(data, filename=f"foto-{size}.jpg", prefix=prefix, content_type="image/jpeg",
                               session=db.session).key for size, data in (("besar", large), ("kecil", small))]
@@ -75,21 +67,3 @@ def candidates(item: NewsItem) -> list[MaterialVersion]:
                      MaterialVersion.content_type.in_(images.IMAGE_TYPES), MaterialVersion.sha256.is_not(None))
               .order_by(MaterialVersion.uploaded_at.desc(), MaterialVersion.id.desc()).limit(60))
     return list(db.session.scalars(latest))
-
-
-def _web_copies(original: bytes) -> tuple[bytes, bytes, tuple[int, int]]:
-    """Two JPEGs drawn from the pixels: turned upright as the camera said, then without any metadata."""
-    images.refuse_pixel_bomb_in(original)
-    try:
-        with Image.open(io.BytesIO(original)) as opened:
-            upright = ImageOps.exif_transpose(opened).convert("RGB")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
-        raise DomainError(_l("This photo could not be read. Upload it again as JPEG or PNG.")) from error
-    copies = []
-    for longest in (LARGE, SMALL):
-        copy = upright.copy()
-        copy.thumbnail((longest, longest))
-        output = io.BytesIO()
-        copy.save(output, "JPEG", quality=QUALITY, optimize=True, progressive=True)  # no exif= : none is written
-        copies.append((output.getvalue(), copy.size))
-    return copies[0][0], copies[1][0], copies[0][1]

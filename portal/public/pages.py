@@ -25,6 +25,7 @@ from portal.organisations.models import PROVINCES, Organisation, OrgKind
 from portal.organisations.partnership_models import Partnership
 from portal.public import publication
 from portal.public.news_models import NewsItem, NewsPhoto, NewsStatus
+from portal.umkm import catalogue
 
 NEWS_PER_PAGE = 10
 #: How far back the totals by quarter go.
@@ -59,6 +60,8 @@ class FacilityPage:
     more: bool = False
     #: The newest published photo of its news: the picture a shared link to the page shows.
     photo: NewsPhoto | None = None
+    #: Its products in the public catalogue.
+    products: list = field(default_factory=list)
 
 
 @dataclass
@@ -110,7 +113,8 @@ def facility_page(slug: str, page: int = 1) -> FacilityPage | None:
         news = list(db.session.scalars(_published_news().where(NewsItem.facility_id == found.id)
                                        .offset((page - 1) * NEWS_PER_PAGE).limit(NEWS_PER_PAGE + 1)))
         return FacilityPage(found, partners, agreements, _quarters(found.id), programmes, news[:NEWS_PER_PAGE],
-                            page, len(news) > NEWS_PER_PAGE, _newest_photo(found.id))
+                            page, len(news) > NEWS_PER_PAGE, _newest_photo(found.id),
+                            catalogue.of_facility(found.id) if page == 1 else [])
 
 
 def _newest_photo(facility_id: int) -> NewsPhoto | None:

@@ -27,6 +27,7 @@ from portal.extensions import db
 from portal.organisations import operations as organisations
 from portal.organisations.models import Organisation, OrgKind
 from portal.reporting.filters import Filters, Period
+from portal.umkm import figures as umkm_figures
 
 S = AgreementStatus
 EXPIRY_WINDOWS = (90, 30, 7)
@@ -285,13 +286,25 @@ def party_dashboard(other_party: str, filters: Filters) -> Dashboard:
     dashboard.add(agreements_by_status(*filters.agreements()))
     if other_party == "partner":  # a facility's (or an office's look into one): where its agreements get stuck
         add_stuck(dashboard, *filters.agreements())
+    add_sales(dashboard, other_party)
     return dashboard
+
+
+def add_sales(dashboard: "Dashboard", other_party: str) -> None:
+    """What the facility sells (issue 38): a facility's by partner, a partner's (the sales it helped) by facility,
+    an office's by facility; each by category and by month."""
+    conditions = dashboard.filters.sales()
+    dashboard.add(umkm_figures.by_partner(conditions) if other_party == "partner"
+                  else umkm_figures.by_facility(conditions))
+    dashboard.add(umkm_figures.by_category(conditions))
+    dashboard.add(umkm_figures.by_month(conditions))
 
 
 def oversight_dashboard(facilities: list[Organisation], filters: Filters, sort: str) -> Dashboard:
     dashboard = Dashboard(filters)
     dashboard.add(overview_table(facilities_overview(facilities, filters, sort)))
     add_stuck(dashboard)
+    add_sales(dashboard, "facility")
     return dashboard
 
 
@@ -319,6 +332,9 @@ class MonthlyReport:
     trend: Table
     #: The month's verified work, all types together (the report's summary).
     summary: Measures
+    #: What the facility sold in the month, by category and by the partner who helped.
+    sales_by_category: Table
+    sales_by_partner: Table
 
 
 def monthly_report(facility: Organisation, month: date) -> MonthlyReport:
@@ -329,4 +345,5 @@ def monthly_report(facility: Organisation, month: date) -> MonthlyReport:
         breakdown_table("by-party", _l("By partner"), _l("Partner"), contributions_by("partner", filters)),
         breakdown_table("by-type", _l("By type"), _l("Type"), by_type, show=label),
         programmes_completed(filters.period, Programme.facility_id == facility.id),
-        trend_table(monthly_trend(filters)), total_of(by_type))
+        trend_table(monthly_trend(filters)), total_of(by_type), umkm_figures.by_category(filters.sales()),
+        umkm_figures.by_partner(filters.sales()))

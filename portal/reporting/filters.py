@@ -16,6 +16,7 @@ from portal.core import clock
 from portal.extensions import db
 from portal.organisations.models import Organisation, OrgKind
 from portal.organisations.partnership_models import Partnership
+from portal.umkm.models import Sale
 
 
 # --- what the URL asks for ---------------------------------------------------------------------
@@ -132,6 +133,16 @@ class Filters:
         for column, value in ((Contribution.type, self.type), (Contribution.partner_id, self.partner_id),
                               (Contribution.facility_id, self.facility_id),
                               (Contribution.agreement_id, self.agreement_id)):
+            if value:
+                conditions.append(column == value)
+        return conditions
+
+    def sales(self, *, period: Period | None = None) -> list:
+        """Conditions on sales that happened (not cancelled): the period (or another) and parties. The contribution
+        type and agreement filters are not about sales."""
+        period = period or self.period
+        conditions = [Sale.cancelled.is_(False), Sale.sold_on >= period.start, Sale.sold_on <= period.end]
+        for column, value in ((Sale.partner_id, self.partner_id), (Sale.facility_id, self.facility_id)):
             if value:
                 conditions.append(column == value)
         return conditions

@@ -24,6 +24,7 @@ from portal.agreements.models import Agreement, AgreementKind, AgreementStatus a
 from portal.contributions.models import Contribution, ContributionStatus as C
 from portal.extensions import db
 from portal.organisations.models import Organisation, OrgKind
+from portal.umkm import sales
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ YOURS = {
     "correction": (_l("Contributions sent back for correction"), "contributions.index", {"status": C.REJECTED.value}),
     "acknowledgement": (_l("Agreements waiting for your acknowledgement"), "agreements.index",
                         {"queue": "acknowledge"}),
+    "inquiries": (_l("Buyers' inquiries waiting for an answer"), "umkm.inquiries", {"state": "new"}),
 }
 
 #: Waiting for someone else, by (record, state, whether it waits for the viewer's own side); `%(party)s` is the
@@ -157,7 +159,11 @@ def of(organisation: Organisation, user: User) -> Queues:
         found = group(row)
         turn = CONTRIBUTION_TURNS[found.status]
         tally.add("contribution", found, turn, mine=turn.move(user, found))
-    return tally.queues()
+    queues = tally.queues()
+    if organisation.kind == OrgKind.FACILITY and (count := sales.waiting_count(organisation)):
+        line = Line("inquiries", str(YOURS["inquiries"][0]), count, *YOURS["inquiries"][1:])
+        (queues.yours if policy.can_manage_products(user, organisation) else queues.others).append(line)
+    return queues
 
 
 def of_oversight(office: Organisation, user: User) -> Queues:

@@ -128,12 +128,15 @@ def load_national_data(stack, contributions: int) -> dict[str, str]:
         news = connection.execute(text(
             "SELECT n.slug FROM news_items n JOIN organisations o ON o.id = n.facility_id "
             "WHERE o.slug = 'rutan-kelas-iib-tamiang-layang' AND n.status = 'published'")).scalar()
+        product = connection.execute(text(
+            "SELECT o.slug || '/produk/' || p.slug FROM products p JOIN organisations o ON o.id = p.facility_id "
+            "WHERE p.public ORDER BY p.id LIMIT 1")).scalar()
     data_generator.vacuum(engine)
     engine.dispose()
     print(f"data: busiest facility {facility.slug} ({partners} partners), busiest partner {partner.slug}, "
           f"{contributions:,} generated contributions")
     return {"facility": facility.slug, "partner": partner.slug, "agreement": str(agreement),
-            "oversight": oversight, "news": news}
+            "oversight": oversight, "news": news, "product": product}
 
 
 def hot_pages(where: dict[str, str]) -> list[Page]:
@@ -159,6 +162,9 @@ def hot_pages(where: dict[str, str]) -> list[Page]:
         Page("public facility page", None, "/publik/rutan-kelas-iib-tamiang-layang"),
         Page("public news item", None, f"/publik/rutan-kelas-iib-tamiang-layang/berita/{where['news']}"),
         Page("public province page", None, "/publik/provinsi/kalimantan-tengah"),
+        Page("public catalogue", None, "/publik/katalog"),
+        Page("public catalogue search", None, "/publik/katalog?provinsi=Bengkulu&kategori=handicraft"),
+        Page("public product page", None, f"/publik/{where['product']}"),
     ]
 
 

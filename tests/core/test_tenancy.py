@@ -11,11 +11,12 @@ from portal.extensions import db
 from portal.organisations import visibility
 from portal.organisations.models import Organisation, OrgKind, Role
 from portal.organisations.partnership_models import Partnership
+from portal.umkm.models import HelpKind, ProductHelper
 from tests.factories import (
     AgreementDocumentFactory, AgreementFactory, ApiTokenFactory, BackgroundJobFactory, ContributionFactory,
-    FacilityFactory, InvitationFactory, MaterialVersionFactory, NewsItemFactory, OversightFactory, PartnerFactory,
-    PartnershipFactory, ProgrammeFactory, ResumableUploadFactory, WebhookDeliveryFactory, WebhookEndpointFactory,
-    member_of,
+    FacilityFactory, InquiryFactory, InvitationFactory, MaterialVersionFactory, NewsItemFactory, OversightFactory,
+    PartnerFactory, PartnershipFactory, ProductFactory, ProgrammeFactory, ResumableUploadFactory,
+    WebhookDeliveryFactory, WebhookEndpointFactory, member_of,
 )
 
 
@@ -47,6 +48,13 @@ def world():
     w.their_news = NewsItemFactory(facility=w.balikpapan, partner=w.sekata)
     # Opened (notionally) by our head, for their pair: only the pair rule stands in the way.
     w.their_upload = ResumableUploadFactory(facility=w.balikpapan, partner=w.sekata, uploaded_by_id=w.head.id)
+    w.their_product = ProductFactory(facility=w.balikpapan)
+    w.their_helper = ProductHelper(product=w.their_product, facility_id=w.balikpapan.id, partner_id=w.sekata.id,
+                                   help=HelpKind.TRAINED_MAKERS)
+    with unscoped("test data is set up across tenants"):
+        db.session.add(w.their_helper)
+        db.session.flush()
+    w.their_inquiry = InquiryFactory(product=w.their_product)
     return w
 
 
@@ -138,9 +146,15 @@ FOREIGN_RECORDS = {
     "photo_id": lambda w: w.their_news.photos[0].id,
     "move": lambda w: "withdraw",
     "choice": lambda w: "show",
+    "product_id": lambda w: w.their_product.id,
+    "certificate_id": lambda w: w.their_product.certificates[0].id,
+    "helper_id": lambda w: w.their_helper.id,
+    "inquiry_id": lambda w: w.their_inquiry.id,
+    "size": lambda w: "kecil",
+    "inquiry_move": lambda w: "answer",
 }
 #: Arguments that name no record: with only these, the URL is the organisation's own and answers it.
-NOT_RECORDS = {"step", "how", "decision", "action", "table", "file_format", "move", "choice"}
+NOT_RECORDS = {"step", "how", "decision", "action", "table", "file_format", "move", "choice", "size", "inquiry_move"}
 
 
 def tenant_rules(app):

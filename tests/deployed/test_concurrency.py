@@ -48,15 +48,17 @@ def fifty_tabs(person: Visitor, page: str) -> list[Visitor]:
 
 def test_fifty_approvals_at_once_move_the_agreement_once(stack, visitor):
     agreement_id, status = agreement(stack, "Pembinaan UMKM Warga Binaan Rutan Bengkulu")
-    # Submitted before the upgrade to approval chains (the stack's demo is downgraded and upgraded again): no steps of
-    # its own, so the default's rule holds, the officer forwards (the chain's own story: test_two_instances.py).
+    # The demo's PKS waits at Kanwil Bengkulu's step of Rutan Bengkulu's chain: its analyst acknowledges it, and
+    # only the head's decision is left (the chain's own story: test_two_instances.py).
     assert status == "submitted"
-    officer = visitor()
-    officer.login("rafi.rizaldi@mitrapas.test")
-    page = f"{org_path(officer)}agreements/{agreement_id}"
-    assert officer.post(f"{page}/forward", token_from=page).status_code == 302
+    kanwil = visitor()
+    kanwil.login("analis.bengkulu@mitrapas.test")
+    office_page = f"{org_path(kanwil)}agreements/{agreement_id}"
+    assert kanwil.post(f"{office_page}/acknowledge", token_from=office_page).status_code == 302
+    assert agreement(stack, "Pembinaan UMKM Warga Binaan Rutan Bengkulu")[1] == "forwarded"
     head = visitor()
     head.login("yulian.fernando@mitrapas.test")
+    page = f"{org_path(head)}agreements/{agreement_id}"
 
     codes = all_at_once(fifty_tabs(head, page), lambda tab, token, referer: tab.http.post(
         tab.url(f"{page}/approve"), data={"csrf_token": token}, headers={"Referer": referer},

@@ -54,8 +54,8 @@ def test_a_whole_journey_alternating_between_two_instances(stack, two):
     agreement_id = stack.sql("SELECT id FROM agreements WHERE title = :t", t=DRAFT)[0][0]
     before_mail = len(stack.mail.messages)
 
-    # Rutan Bengkulu's head sets its approval chain on the settings page (issue 37; the stack's demo was upgraded
-    # from before chains, so it has none): the officer's check, then Kanwil Bengkulu's acknowledgement, then the head.
+    # Rutan Bengkulu's head sets its approval chain on the settings page (issue 37), in place of the demo's four
+    # steps: the officer's check, then Kanwil Bengkulu's acknowledgement, then the head.
     head = person(stack, two, "yulian.fernando@mitrapas.test")
     steps_page = f"{org_path(head)}agreements/approval-steps"
     assert any("Langkah persetujuan telah disimpan" in text for kind, text in act(head, steps_page, {

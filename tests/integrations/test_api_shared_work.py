@@ -1,7 +1,7 @@
 """The API beyond agreements and contributions: RSUD's system shares a referral form as a material, the Rutan's
 system opens the 30-day rehabilitation programme and closes it with 18 certificates, and both read the figures
 their dashboards show; another organisation's records stay out of reach."""
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 import io
 
@@ -16,10 +16,11 @@ from portal.extensions import db
 from portal.integrations import api_tokens
 from portal.materials.models import Material
 from portal.organisations.models import Role
+from portal.umkm.models import BuyerKind, Sale
 from tests import sample_files
 from tests.factories import (
-    AgreementFactory, ContributionFactory, FacilityFactory, MaterialVersionFactory, ProgrammeFactory, member_of,
-    trail,
+    AgreementFactory, ContributionFactory, FacilityFactory, InquiryFactory, MaterialVersionFactory, ProductFactory,
+    ProgrammeFactory, member_of, trail,
 )
 from tests.integrations.test_api import issue
 
@@ -155,7 +156,8 @@ def test_the_figures_are_the_dashboards_verified_work_for_each_kind_of_organisat
     overview = client.get("/api/v1/figures", headers=auth(oversight)).json
     assert overview["agreements"] is None
     tables = {table["name"]: table for table in overview["tables"]}
-    assert set(tables) == {"facilities", "approval-steps", "waiting-longest"}, "and where agreements get stuck"
+    assert set(tables) == {"facilities", "approval-steps", "waiting-longest", "sales-by-facility", "sales-by-category",
+                           "sales-by-month"}, "and where agreements get stuck, and what the facilities sell"
     facilities = tables["facilities"]
     assert "Rutan Kelas IIB Tamiang Layang" in [row[0] for row in facilities["rows"]]
     assert client.get("/api/v1/figures?period=week", headers=auth(facility)).status_code == 400
@@ -177,9 +179,16 @@ def test_every_api_address_of_another_organisations_record_answers_404(world, cl
     with unscoped("the test makes one record of every kind for the PKS's pair"):
         pair = {"facility": world.facility, "partner": world.partner}
         version = MaterialVersionFactory(material__facility=world.facility, material__partner=world.partner)
+        inquiry = InquiryFactory(product=ProductFactory(facility=world.facility))
+        sale = Sale(facility_id=world.facility.id, partner_id=world.partner.id, product_id=inquiry.product_id,
+                    product_name=inquiry.product.name, category=inquiry.product.category, sold_on=date.today(),
+                    quantity=1, amount=Decimal("1000"), buyer_kind=BuyerKind.PERSON)
+        db.session.add(sale)
+        db.session.flush()
         ids = {"agreement_id": AgreementFactory(**pair, status=S.ACTIVE).id,
                "contribution_id": ContributionFactory(**pair).id, "programme_id": ProgrammeFactory(**pair).id,
-               "material_id": version.material_id, "version_id": version.id}
+               "material_id": version.material_id, "version_id": version.id, "product_id": inquiry.product_id,
+               "inquiry_id": inquiry.id, "sale_id": sale.id}
     db.session.commit()
     outsider = issue(world, world.outsider_head, world.outsider, scopes=list(api_tokens.SCOPES), name="Luar")
     named = [rule for rule in app.url_map.iter_rules()

@@ -225,7 +225,7 @@ def test_a_person_keeps_their_profile_and_chooses_their_mail(login_as, pks, mail
     db.session.refresh(officer)
     assert (officer.name, officer.nip, officer.phone, officer.locale) == (
         "Sri Wahyuni", "198702142010012003", "+62 812 3456 7890", "en")
-    assert officer.muted_notifications == ["agreements", "materials", "news", "people"]
+    assert officer.muted_notifications == ["agreements", "inquiries", "materials", "news", "people"]
     assert "Profile" in web.get("/account/profile").text  # now in English
     bad = web.post("/account/profile", {"name": "Sri", "nip": "123", "locale": "id"})
     assert bad.status_code == 200 and "18" in bad.text

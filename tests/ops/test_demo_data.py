@@ -148,3 +148,30 @@ def test_the_demo_people_share_one_hash_of_the_published_password_and_nobody_els
                   for email, _name, _what in demo.logins()}
     assert len(set(hashes.values())) == 1
     assert accounts.hash_password(demo.DEMO_PASSWORD) not in hashes.values()
+
+
+def test_rutan_bengkulus_products_are_in_the_catalogue_with_their_helpers_an_inquiry_and_sales(loaded, client):
+    """The Bengkulu report's UMKM: a batik whose makers BLK trained, a processed food whose PIRT the cooperative office
+    arranges, the mapping of interests, a buyer's inquiry waiting, and sales the cooperative office sees."""
+    from portal.umkm.models import (
+        CertificateKind, CertificateStatus, HelpKind, Inquiry, InquiryState, Product, ProductHelper, Sale, SkillInterest,
+    )
+
+    with unscoped("the test reads every facility's products"):
+        shown = {product.name: product for product in db.session.scalars(select(Product)).unique()}
+        assert {p.facility.name for p in shown.values()} == {"Rutan Kelas IIB Bengkulu"} and len(shown) == 2
+        batik, cake = shown["Kain batik besurek tulis"], shown["Kue bay tat nanas"]
+        helpers = {(h.product.name, h.partner.name, h.help) for h in db.session.scalars(
+            select(ProductHelper))}
+        assert (batik.name, "Balai Latihan Kerja Bengkulu", HelpKind.TRAINED_MAKERS) in helpers
+        assert (cake.name, "Dinas Koperasi dan UKM Provinsi Bengkulu", HelpKind.CERTIFICATION) in helpers
+        assert (CertificateKind.PIRT, CertificateStatus.IN_PROGRESS) in {(c.kind, c.status) for c in cake.certificates}
+        assert all(product.public and len(product.photos) == 1 for product in shown.values())
+        assert db.session.scalars(select(Inquiry)).one().state == InquiryState.NEW
+        assert {sale.partner.name if sale.partner else None for sale in db.session.scalars(select(Sale))} == {
+            "Dinas Koperasi dan UKM Provinsi Bengkulu", None}
+        assert sum(row.interested for row in db.session.scalars(select(SkillInterest))) > 0
+        slug, batik_slug = batik.facility.slug, batik.slug
+    catalogue = client.get("/publik/katalog").text
+    assert "Kain batik besurek tulis" in catalogue and "Kue bay tat nanas" in catalogue
+    assert "Balai Latihan Kerja Bengkulu" in client.get(f"/publik/{slug}/produk/{batik_slug}").text

@@ -19,12 +19,14 @@ WHO_HOLDS_WHAT = {
     (OrgKind.FACILITY, Role.HEAD): {
         "manage_members", "manage_integrations", "read_audit", "link_partner", "draft_agreement", "review_agreement",
         "decide_agreement", "sign_for_facility", "share_materials", "verify_contribution", "manage_public_page",
-        "write_news", "approve_news", "set_approval_chain"},
+        "write_news", "approve_news", "set_approval_chain", "manage_products"},
     (OrgKind.FACILITY, Role.OFFICER): {
-        "link_partner", "draft_agreement", "review_agreement", "share_materials", "verify_contribution"},
-    # Issue 37: the general affairs' legal review and a section head's check, each their step of a chain alone.
+        "link_partner", "draft_agreement", "review_agreement", "share_materials", "verify_contribution",
+        "manage_products"},
+    # Issue 37: the general affairs' legal review and a section head's check, each their step of a chain alone;
+    # issue 38: the section head (Kegiatan Kerja) keeps the facility's products too.
     (OrgKind.FACILITY, Role.LEGAL): {"review_legal"},
-    (OrgKind.FACILITY, Role.SECTION): {"check_section"},
+    (OrgKind.FACILITY, Role.SECTION): {"check_section", "manage_products"},
     (OrgKind.FACILITY, Role.HUMAS): {"write_news"},
     (OrgKind.FACILITY, Role.VIEWER): set(),
     (OrgKind.PARTNER, Role.ADMIN): {
