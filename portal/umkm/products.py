@@ -67,14 +67,12 @@ def create(facility: Organisation, fields: ProductFields, *, actor: User) -> Pro
 
 
 def edit(product: Product, fields: ProductFields, *, actor: User) -> None:
-    """Change what the product says; its address stays once it has been shown in the catalogue."""
+    """Change what the product says; its address stays as it was made (a link shared once keeps working)."""
     _require(product, actor)
     _check(fields)
     before = {"name": product.name, "price_min": _money(product.price_min), "price_max": _money(product.price_max)}
     for name, value in _values(fields).items():
         setattr(product, name, value)
-    if not product.public:
-        product.slug = slugs.free_slug(Product, product.facility, product.name, fallback="produk", keep=product)
     db.session.flush()
     _record("product.edited", product, actor, before=before,
             after={"name": product.name, "price_min": _money(product.price_min),

@@ -136,3 +136,33 @@ def test_the_database_keeps_buyers_sales_and_counts_from_who_may_not_read_them(m
         assert db.session.get(Product, hidden_id).name == "Produk belum tampil"
         assert len(db.session.scalars(select(Sale)).all()) == 2
         assert db.session.scalars(select(SkillInterest)).one().interested == 5
+
+
+def test_the_public_reads_only_what_the_catalogue_shows_whatever_the_database(market, web):
+    """The ORM's own rule for anonymous visitors says what migration 0040's `public_read` policies say (on SQLite
+    it is the only wall): a product shown and still made, its photos and issued certificates; never a hidden product,
+    a certificate being applied for, a buyer's inquiry, a sale or the interest counts."""
+    from portal.umkm import products
+    from portal.umkm.models import CertificateKind, CertificateStatus, ProductCertificate, ProductPhoto
+    from portal.umkm.products import CertificateFields
+
+    batik = market.shown(market.batik())
+    batik_id, address = batik.id, f"/publik/{market.facility.slug}/produk/{batik.slug}/tanya"
+    hidden_id = market.batik(name="Produk belum tampil").id
+    assert web.post(address, BUYER).status_code == 302
+    with acting_for(market.facility):
+        batik = db.session.get(Product, batik_id)
+        products.save_certificate(batik, CertificateFields(CertificateKind.PIRT, CertificateStatus.IN_PROGRESS,
+                                                           "Dinas Kesehatan"), actor=market.officer)
+        products.save_certificate(batik, CertificateFields(CertificateKind.HALAL, CertificateStatus.ISSUED, "BPJPH",
+                                                           "ID123"), actor=market.officer)
+        sales.record_sale(market.facility, batik, _sale(), actor=market.officer)
+        interests.count(market.facility, date.today(), {SkillArea.SEWING: Count(5, 1)}, actor=market.officer)
+        db.session.commit()
+    with reading_public():
+        assert db.session.scalars(select(Product.id)).all() == [batik_id]
+        assert db.session.get(Product, hidden_id) is None
+        assert [c.kind for c in db.session.scalars(select(ProductCertificate))] == [CertificateKind.HALAL]
+        assert db.session.scalars(select(ProductPhoto)).all() == []
+        for model in (Inquiry, Sale, SkillInterest):
+            assert db.session.scalars(select(model)).all() == [], model
