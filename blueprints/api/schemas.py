@@ -474,7 +474,8 @@ class ProductQuery(KeysetQuery):
 SaleOut = create_model(
     "SaleOut", __module__=__name__, __doc__="A sale of a product; the amount in Rupiah as a decimal string.",
     id=(int, ...), facility=(OrganisationRef, ...), partner=(OrganisationRef | None, None),
-    product_id=(int, ...), product_name=(str, ...), category=(ProductCategory, ...), inquiry_id=(int | None, None),
+    product_id=(int, ...), product_name=(str, ...), category=(ProductCategory, ...), unit=(str, ...),
+    inquiry_id=(int | None, None),
     **{field.api_name: _umkm_out(field) for field in SALE_FIELDS if field.kind != UmkmKind.PARTNER},
     delivered_on=(date | None, None), paid_on=(date | None, None), cancelled=(bool, ...))
 

@@ -63,7 +63,7 @@ def _sale(sale: Sale) -> SaleOut:
     declared = {field.api_name: _text(getattr(sale, field.api_name)) if field.kind == Kind.RUPIAH
                 else getattr(sale, field.api_name) for field in SALE_FIELDS if field.kind != Kind.PARTNER}
     return SaleOut(id=sale.id, facility=ref(sale.facility), partner=ref(sale.partner) if sale.partner else None,
-                   product_id=sale.product_id, product_name=sale.product_name, category=sale.category,
+                   product_id=sale.product_id, product_name=sale.product_name, category=sale.category, unit=sale.unit,
                    inquiry_id=sale.inquiry_id, **declared, delivered_on=sale.delivered_on, paid_on=sale.paid_on,
                    cancelled=sale.cancelled)
 

@@ -11,6 +11,7 @@ from wtforms.widgets import TextInput
 
 from blueprints.forms import Form
 from portal.core import money
+from portal.core.i18n import long_date
 from portal.core.vocabulary import label, labels_of
 from portal.umkm.fields import PRODUCT_FIELDS, SALE_FIELDS, Field, Kind, ProductFields, SaleFields
 from portal.umkm.models import CertificateKind, CertificateStatus, HelpKind, SkillArea
@@ -152,7 +153,7 @@ class HelperForm(Form):
         super().__init__(*args, **kwargs)
         self.partner.choices = [(0, _l("— choose —"))] + [(p.id, p.name) for p in partners]
         self.contribution.choices = [(0, _l("— none —"))] + [
-            (c.id, f"{label(c.type)} · {c.started_on.strftime('%d/%m/%Y')} · {c.partner.name}") for c in contributions]
+            (c.id, f"{c.partner.name} · {label(c.type)} · {long_date(c.started_on)}") for c in contributions]
 
 
 class InquiryForm(Form):
@@ -175,9 +176,12 @@ class CloseForm(Form):
     submit = SubmitField(_l("Close inquiry"))
 
 
-class DayForm(Form):
-    on = DateField(_l("Date"), validators=[Optional()])
-    submit = SubmitField(_l("Save"))
+class DeliveredForm(Form):
+    on = DateField(_l("Date delivered"), validators=[Optional()])
+
+
+class PaidForm(Form):
+    on = DateField(_l("Date paid"), validators=[Optional()])
 
 
 class SkillRow(RowForm):
@@ -187,8 +191,7 @@ class SkillRow(RowForm):
 
 
 class InterestForm(Form):
-    period = StringField(_l("Month of the mapping"), validators=[DataRequired()], render_kw={"type": "month"},
-                         description=_l("e.g. 2025-11"))
+    period = StringField(_l("Month of the mapping"), validators=[DataRequired()], render_kw={"type": "month"})
     rows = FieldList(FormField(SkillRow), min_entries=0)
     submit = SubmitField(_l("Save counts"))
 

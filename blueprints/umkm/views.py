@@ -12,7 +12,7 @@ from blueprints.forms import ConfirmForm
 from blueprints.stored_files import stored_file
 from blueprints.umkm import bp
 from blueprints.umkm.forms import (
-    CertificateForm, CloseForm, DayForm, HelperForm, InterestForm, PhotoForm, ProductForm, SaleForm,
+    CertificateForm, CloseForm, DeliveredForm, HelperForm, InterestForm, PaidForm, PhotoForm, ProductForm, SaleForm,
 )
 from portal import policy
 from portal.contributions.models import Contribution, ContributionStatus
@@ -25,6 +25,10 @@ from portal.umkm import interests, products, sales
 from portal.umkm.events import InquiryVerb
 from portal.umkm.models import CertificateKind, CertificateStatus, HelpKind, InquiryState, SkillArea
 from portal.umkm.products import CertificateFields
+
+
+#: The day a move happened, each with its own label ("Tanggal dikirim", "Tanggal dibayar").
+DAY_FORMS = {InquiryVerb.DELIVER: DeliveredForm, InquiryVerb.PAY: PaidForm}
 
 
 @bp.context_processor
@@ -88,18 +92,25 @@ def new_product():
 
 @bp.route("/products/<int:product_id>")
 def product(product_id: int):
-    shown = _product_or_404(product_id)
+    return _product_page(_product_or_404(product_id))
+
+
+def _product_page(shown, *, status: int = 200, opened: str | None = None, **forms):
+    """The product's page; a form that was refused comes back as it was filled in (`forms`), its disclosure
+    (`opened`) open, its errors beside its fields."""
     own = shown.facility_id == current_org.id and _managing()
     partners = products.partners_of(shown.facility) if own else []
-    contributions = _contributions_of(shown) if own else []
+    page_forms = dict(
+        photo_form=PhotoForm(formdata=None), certificate_form=CertificateForm(formdata=None),
+        helper_form=HelperForm(formdata=None, partners=partners, contributions=_contributions_of(shown) if own else []),
+        sale_form=SaleForm(formdata=None, partners=partners, data={"sold_on": date.today()}) if own else None)
+    page_forms.update(forms)
     return render_template(
         "umkm/product.html", product=shown, helpers=products.helpers_of(shown), managing=own,
-        photo_form=PhotoForm(), certificate_form=CertificateForm(), confirm_form=ConfirmForm(),
-        helper_form=HelperForm(partners=partners, contributions=contributions),
-        sale_form=SaleForm(partners=partners, data={"sold_on": date.today()}) if own else None,
-        sales=sales.sales_of_product(shown), catalogue_on=bool(shown.facility.public_page),
+        confirm_form=ConfirmForm(), opened=opened, sales=sales.sales_of_product(shown),
+        catalogue_on=bool(shown.facility.public_page),
         public_url=url_for("public.product", slug=shown.facility.slug, product_slug=shown.slug)
-        if shown.public and shown.facility.public_page else None)
+        if shown.public and shown.facility.public_page else None, **page_forms), status
 
 
 def _contributions_of(product) -> list:
@@ -154,14 +165,13 @@ def add_photo(product_id: int):
     form = PhotoForm()
     if form.validate_on_submit():
         upload = form.photo.data
-        with committed() as outcome:
+        with committed(form, file_field="photo") as outcome:
             products.add_photo(shown, upload.stream, filename=upload.filename, caption=form.caption.data or "",
                                no_wbp_recognisable=form.no_wbp_recognisable.data, actor=_actor())
         if outcome.ok:
             flash(_("The photo was added, without its EXIF and location data."), "success")
-    else:
-        _flash_errors(form)
-    return redirect(url_for("umkm.product", product_id=shown.id, _anchor="foto"))
+            return redirect(url_for("umkm.product", product_id=shown.id, _anchor="foto"))
+    return _product_page(shown, status=422, photo_form=form)
 
 
 @bp.route("/products/<int:product_id>/photos/<int:photo_id>/remove", methods=["POST"])
@@ -196,15 +206,14 @@ def save_certificate(product_id: int, certificate_id: int | None = None):
         fields = CertificateFields(CertificateKind(form.kind.data), CertificateStatus(form.status.data),
                                    form.issuer.data or "", form.number.data or "", form.issued_on.data,
                                    form.expires_on.data)
-        with committed() as outcome:
+        with committed(form, file_field="document") as outcome:
             products.save_certificate(shown, fields, document=upload.stream if upload else None,
                                       filename=upload.filename if upload else None, actor=_actor(),
                                       certificate=certificate)
         if outcome.ok:
             flash(_("The certificate was saved."), "success")
-    else:
-        _flash_errors(form)
-    return redirect(url_for("umkm.product", product_id=shown.id, _anchor="sertifikat"))
+            return redirect(url_for("umkm.product", product_id=shown.id, _anchor="sertifikat"))
+    return _product_page(shown, status=422, opened="certificate", certificate_form=form)
 
 
 @bp.route("/products/<int:product_id>/certificates/<int:certificate_id>/remove", methods=["POST"])
@@ -239,9 +248,8 @@ def add_helper(product_id: int):
                                 contribution=contribution, actor=_actor())
         if outcome.ok:
             flash(_("The partner is linked to the product."), "success")
-    else:
-        _flash_errors(form)
-    return redirect(url_for("umkm.product", product_id=shown.id, _anchor="mitra"))
+            return redirect(url_for("umkm.product", product_id=shown.id, _anchor="mitra"))
+    return _product_page(shown, status=422, opened="helper", helper_form=form)
 
 
 @bp.route("/products/<int:product_id>/helpers/<int:helper_id>/remove", methods=["POST"])
@@ -263,9 +271,8 @@ def record_sale(product_id: int):
             sales.record_sale(current_org, shown, form.fields(), actor=_actor())
         if outcome.ok:
             flash(_("The sale was recorded."), "success")
-    else:
-        _flash_errors(form)
-    return redirect(url_for("umkm.product", product_id=shown.id, _anchor="penjualan"))
+            return redirect(url_for("umkm.product", product_id=shown.id, _anchor="penjualan"))
+    return _product_page(shown, status=422, opened="sale", sale_form=form)
 
 
 # --- buyers' inquiries --------------------------------------------------------------------------------
@@ -282,13 +289,20 @@ def inquiries():
 @bp.route("/inquiries/<int:inquiry_id>")
 def inquiry(inquiry_id: int):
     _require_managing()
-    found = sales.inquiry_of(current_org, inquiry_id) or abort(404)
-    return render_template("umkm/inquiry.html", inquiry=found, confirm_form=ConfirmForm(), close_form=CloseForm(),
-                           day_forms={verb: DayForm(prefix=verb.value, data={"on": date.today()})
-                                      for verb in (InquiryVerb.DELIVER, InquiryVerb.PAY)}, moves=sales.MOVES_FROM,
-                           sale_form=SaleForm(partners=products.partners_of(current_org),
-                                              data={"sold_on": date.today(), "quantity": found.quantity}),
-                           verbs=InquiryVerb)
+    return _inquiry_page(sales.inquiry_of(current_org, inquiry_id) or abort(404))
+
+
+def _inquiry_page(found, *, status: int = 200, **forms):
+    """The inquiry's page; a refused form comes back as it was filled in, its errors beside its fields."""
+    page_forms = dict(
+        close_form=CloseForm(formdata=None),
+        day_forms={verb: DAY_FORMS[verb](formdata=None, prefix=verb.value, data={"on": date.today()})
+                   for verb in DAY_FORMS},
+        sale_form=SaleForm(formdata=None, partners=products.partners_of(current_org),
+                           data={"sold_on": date.today(), "quantity": found.quantity}))
+    page_forms.update(forms)
+    return render_template("umkm/inquiry.html", inquiry=found, confirm_form=ConfirmForm(), moves=sales.MOVES_FROM,
+                           verbs=InquiryVerb, **page_forms), status
 
 
 @bp.route("/inquiries/<int:inquiry_id>/<any(answer, agree, deliver, pay, close):inquiry_move>", methods=["POST"])
@@ -299,8 +313,7 @@ def move(inquiry_id: int, inquiry_move: str):
     if move == "agree":
         form = SaleForm(partners=products.partners_of(current_org))
         if not form.validate_on_submit():
-            _flash_errors(form)
-            return redirect(url_for("umkm.inquiry", inquiry_id=found.id))
+            return _inquiry_page(found, status=422, sale_form=form)
         call = lambda: sales.agree(found, form.fields(), actor=_actor())  # noqa: E731
     elif move == "close":
         form = CloseForm()
@@ -308,10 +321,13 @@ def move(inquiry_id: int, inquiry_move: str):
             return redirect(url_for("umkm.inquiry", inquiry_id=found.id))
         call = lambda: sales.close(found, reason=form.reason.data or "", actor=_actor())  # noqa: E731
     elif move in ("deliver", "pay"):
-        form = DayForm(prefix=move)
+        verb = InquiryVerb(move)
+        form = DAY_FORMS[verb](prefix=move)
         if not form.validate_on_submit():
-            _flash_errors(form)
-            return redirect(url_for("umkm.inquiry", inquiry_id=found.id))
+            return _inquiry_page(found, status=422, day_forms={
+                other: form if other is verb else DAY_FORMS[other](formdata=None, prefix=other.value,
+                                                                   data={"on": date.today()})
+                for other in DAY_FORMS})
         call = lambda: getattr(sales, move)(found, on=form.on.data, actor=_actor())  # noqa: E731
     else:
         if not ConfirmForm().validate_on_submit():
@@ -328,7 +344,10 @@ def move(inquiry_id: int, inquiry_move: str):
 
 @bp.route("/sales")
 def sales_list():
-    return render_template("umkm/sales.html", sales=sales.sales_of(current_org, limit=200))
+    """The sales the organisation sees; `?facility=` one facility's (an office's drill-down links here)."""
+    facility_id = request.args.get("facility", "")
+    facility_id = int(facility_id) if facility_id.isdigit() and len(facility_id) < 10 else None
+    return render_template("umkm/sales.html", sales=sales.sales_of(current_org, facility_id=facility_id, limit=200))
 
 
 @bp.route("/interests", methods=["GET", "POST"])
@@ -353,15 +372,15 @@ def interest_counts():
     elif request.method == "POST":
         _flash_errors(form)
     mappings = interests.seen_mappings(current_org)
-    if facility_page and request.method == "GET":
-        latest = mappings[0][1] if mappings else None
+    if facility_page and request.method == "GET":  # this month as counted so far (nothing: zeros), never a copy
         form.period.data = date.today().strftime("%Y-%m")
-        form.fill(latest)
+        form.fill(interests.mapping_of(current_org, date.today()))
     return render_template("umkm/interests.html", form=form, mappings=mappings,
                            managing=facility_page and _managing(), skills=list(SkillArea))
 
 
 def _flash_errors(form) -> None:
+    """For a form whose page is not drawn again (the interest counts' rows): each error at the top."""
     for name, errors in form.errors.items():
         if name == "csrf_token":
             flash(_("The form had expired. Please try again."), "danger")

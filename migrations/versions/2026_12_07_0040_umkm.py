@@ -203,6 +203,7 @@ def upgrade():
                                 ondelete="SET NULL"),
         sa.Column("product_name", sa.String(200), nullable=False),
         sa.Column("category", _enum(CATEGORIES, "productcategory"), nullable=False),
+        sa.Column("unit", sa.String(60), nullable=False),
         sa.Column("sold_on", sa.Date(), nullable=False), sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("amount", sa.Numeric(15, 2), nullable=False),
         sa.Column("buyer_kind", _enum(BUYER_KINDS, "buyerkind"), nullable=False),

@@ -14,7 +14,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from portal.core import exports
+from portal.core import exports, money
 from portal.core.pdf_kit import fonts, styles, text
 from portal.core.vocabulary import label
 from portal.organisations.models import Organisation
@@ -80,14 +80,18 @@ def _build(report: reports.MonthlyReport) -> bytes:
 
 
 def _report_table(table: exports.Table):
+    cell = styles()["cell"]
     rows = [[str(column.heading) for column in table.columns]]
-    for row in table.all_rows():
-        rows.append([_number(value, column.kind) if column.numeric else str(value)
+    for row in table.rows:  # names wrap in their cell ("Dinas Koperasi dan UKM Provinsi Bengkulu")
+        rows.append([_number(value, column.kind) if column.numeric else Paragraph(text(str(value)), cell)
                      for column, value in zip(table.columns, row)])
+    if table.total:  # in the grid's bold, as drawn
+        rows.append([_number(value, column.kind) if column.numeric else str(value)
+                     for column, value in zip(table.columns, table.total)])
     if len(rows) == 1:
         return Paragraph(_("No verified contributions in this period."), styles()["body"])
-    widths = (8.4 * cm, 2.8 * cm, 3 * cm, 2.2 * cm) if len(table.columns) == 4 else (
-        5.2 * cm, 1.8 * cm, 1.8 * cm, 3.8 * cm, 3.8 * cm)  # sales: two amounts in Rupiah
+    widths = (6.6 * cm, 2.0 * cm, 3.6 * cm, 4.2 * cm) if table.name.startswith("sales-") else (
+        8.4 * cm, 2.8 * cm, 3 * cm, 2.2 * cm)  # sales: two amounts in Rupiah
     return _grid(rows, widths=widths, header=True, total=bool(table.total))
 
 
@@ -135,7 +139,7 @@ def _number(value, kind: str = "int") -> str:
     if value is None:
         return "-"
     if kind == "rupiah":
-        return f"Rp {format_decimal(value, format='#,##0.##')}"
+        return money.rupiah(value)
     return format_decimal(value, format="#,##0.0") if kind == "decimal" else format_decimal(value)
 
 

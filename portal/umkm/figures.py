@@ -14,11 +14,11 @@ from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.umkm.models import Sale
 
-_SUMS = (func.count(Sale.id).label("sales"), func.coalesce(func.sum(Sale.quantity), 0).label("units"),
-         func.coalesce(func.sum(Sale.amount), 0).label("amount"),
+#: Counted sales and summed Rupiah; never their quantities (6 lembar and 100 kotak are not 106 of anything).
+_SUMS = (func.count(Sale.id).label("sales"), func.coalesce(func.sum(Sale.amount), 0).label("amount"),
          func.coalesce(func.sum(case((Sale.partner_id.is_not(None), Sale.amount), else_=0)), 0).label("helped"))
-_COLUMNS = (Column("sales", _l("Sales"), "int"), Column("units", _l("Units"), "int"),
-            Column("amount", _l("Amount"), "rupiah"), Column("helped", _l("With a partner's help"), "rupiah"))
+_COLUMNS = (Column("sales", _l("Sales"), "int"), Column("amount", _l("Amount"), "rupiah"),
+            Column("helped", _l("With a partner's help"), "rupiah"))
 
 
 def _rows(key, conditions, order) -> list:
@@ -26,10 +26,9 @@ def _rows(key, conditions, order) -> list:
 
 
 def _table(name: str, title, heading, rows, show=str, links=None) -> Table:
-    cells = [(show(row.key), int(row.sales), int(row.units), Decimal(row.amount), Decimal(row.helped))
-             for row in rows]
-    total = (_l("Total"), sum(c[1] for c in cells), sum(c[2] for c in cells), sum((c[3] for c in cells), Decimal(0)),
-             sum((c[4] for c in cells), Decimal(0))) if cells else None
+    cells = [(show(row.key), int(row.sales), Decimal(row.amount), Decimal(row.helped)) for row in rows]
+    total = (_l("Total"), sum(c[1] for c in cells), sum((c[2] for c in cells), Decimal(0)),
+             sum((c[3] for c in cells), Decimal(0))) if cells else None
     return Table(name, title, (Column("key", heading, "text"), *_COLUMNS), cells, total=total, links=links)
 
 

@@ -290,6 +290,8 @@ class Sale(PairScoped, db.Model):
     #: What was sold, as it was then (its partner reads the sale, not the product's later changes).
     product_name: Mapped[str] = mapped_column(String(200))
     category: Mapped[ProductCategory] = mapped_column(enum_column(ProductCategory))
+    #: What one of its quantity is ("lembar", "kotak"): quantities of different products are never added up.
+    unit: Mapped[str] = mapped_column(String(60), default="")
     sold_on: Mapped[date] = mapped_column(Date, index=True)
     quantity: Mapped[int]
     amount: Mapped[Decimal] = mapped_column(Rupiah)

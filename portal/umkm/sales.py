@@ -193,10 +193,12 @@ def record_sale(facility: Organisation, product: Product, fields: SaleFields, *,
     return sale
 
 
-def sales_of(organisation: Organisation, *, limit: int = 100) -> list[Sale]:
+def sales_of(organisation: Organisation, *, facility_id: int | None = None, limit: int = 100) -> list[Sale]:
     """The sales the organisation sees (a facility's own, a partner's helped ones, an office's facilities'), newest
-    first."""
+    first; of one facility, if asked."""
     query = select(Sale).order_by(Sale.sold_on.desc(), Sale.id.desc()).limit(limit)
+    if facility_id is not None:
+        query = query.where(Sale.facility_id == facility_id)
     if organisation.kind == OrgKind.FACILITY:
         query = query.where(Sale.facility_id == organisation.id)
     elif organisation.kind == OrgKind.PARTNER:
@@ -231,7 +233,8 @@ def _record_sale(facility: Organisation, product: Product, fields: SaleFields, a
         if partner is None:
             raise DomainError(_l("Only a partner the facility works with can be named as helping the sale."))
     sale = Sale(facility_id=facility.id, partner_id=partner.id if partner else None, product_id=product.id,
-                inquiry=inquiry, product_name=product.name, category=product.category, sold_on=fields.sold_on,
+                inquiry=inquiry, product_name=product.name, category=product.category, unit=product.unit,
+                sold_on=fields.sold_on,
                 quantity=fields.quantity, amount=fields.amount, buyer_kind=fields.buyer_kind,
                 recorded_by_id=actor.id)
     db.session.add(sale)
