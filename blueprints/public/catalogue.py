@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from ipaddress import ip_address, ip_network
 
-from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 
 from blueprints.public import bp
-from blueprints.public.views import _page_number
+from blueprints.public.views import _page_number, published_jpeg
 from blueprints.umkm.forms import InquiryForm, choices_of
-from portal.core import rate_limits, storage
+from portal.core import rate_limits
 from portal.core.errors import FieldErrors
 from portal.extensions import db, limiter
 from portal.organisations.models import PROVINCES
@@ -129,7 +129,4 @@ def inquiry_sent(slug: str, product_slug: str):
 @bp.get("/publik/<slug>/produk-foto/<int:photo_id>-<any(besar, kecil):size>.jpg")
 @public_cache.cached_page()
 def product_photo(slug: str, photo_id: int, size: str):
-    key = catalogue.photo_key(slug, photo_id, small=size == "kecil")
-    if key is None:
-        abort(404)
-    return Response(b"".join(storage.get(key)), content_type="image/jpeg")
+    return published_jpeg(catalogue.photo_key(slug, photo_id, small=size == "kecil"))

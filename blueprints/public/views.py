@@ -54,7 +54,11 @@ def news(slug: str, news_slug: str):
 @bp.get("/publik/<slug>/foto/<int:photo_id>-<any(besar, kecil):size>.jpg")
 @public_cache.cached_page()
 def photo(slug: str, photo_id: int, size: str):
-    key = public_pages.photo_key(slug, photo_id, small=size == "kecil")
+    return published_jpeg(public_pages.photo_key(slug, photo_id, small=size == "kecil"))
+
+
+def published_jpeg(key: str | None) -> Response:
+    """A published photo's copy (a report's, a product's), whole (it is kept, as its page is), or 404."""
     if key is None:
         abort(404)
     return Response(b"".join(storage.get(key)), content_type="image/jpeg")
