@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ipaddress import ip_address, ip_network
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 
 from blueprints.public import bp
@@ -114,7 +114,16 @@ def inquiry(slug: str, product_slug: str):
             if received is None:
                 abort(404)
             return redirect(url_for("public.inquiry_sent", slug=slug, product_slug=product_slug))
-    return render_template("public/inquiry.html", form=form, product=page.product, facility=page.product.facility)
+    return _never_kept(render_template("public/inquiry.html", form=form, product=page.product,
+                                       facility=page.product.facility))
+
+
+def _never_kept(body: str):
+    """The one public page that takes input: it carries a form's token (and so a session cookie), and no browser or
+    proxy may keep or share it."""
+    answer = make_response(body)
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
 
 
 @bp.get("/publik/<slug>/produk/<product_slug>/terkirim")
@@ -123,7 +132,8 @@ def inquiry_sent(slug: str, product_slug: str):
     page = catalogue.product_page(slug, product_slug)
     if page is None:
         abort(404)
-    return render_template("public/inquiry_sent.html", product=page.product, facility=page.product.facility)
+    return _never_kept(render_template("public/inquiry_sent.html", product=page.product,
+                                       facility=page.product.facility))
 
 
 @bp.get("/publik/<slug>/produk-foto/<int:photo_id>-<any(besar, kecil):size>.jpg")

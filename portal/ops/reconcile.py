@@ -20,6 +20,7 @@ from portal.jobs import made_files as file_jobs
 from portal.materials import upload_checks, uploads
 from portal.materials.models import MaterialVersion
 from portal.public.news_models import NewsPhoto
+from portal.umkm.models import ProductCertificate, ProductPhoto
 
 #: An object younger than this may belong to an upload still in progress: never touched.
 GRACE = timedelta(hours=1)
@@ -86,8 +87,8 @@ def reconcile(*, fix: bool = False, prefix: str = "", now: datetime | None = Non
 
 
 def referenced_objects(session=None) -> dict[str, tuple[str, int]]:
-    """Every key a row points at, with (what, row id): documents, material files and thumbnails, news photos
-    (also what a backup copies, read from its snapshot's `session`)."""
+    """Every key a row points at, with (what, row id): documents, material files and thumbnails, news and product
+    photos, product certificates' scans (also what a backup copies, read from its snapshot's `session`)."""
     session = session or db.session
     rows: dict[str, tuple[str, int]] = {}
     for row_id, key in session.execute(select(AgreementDocument.id, AgreementDocument.storage_key)):
@@ -100,6 +101,12 @@ def referenced_objects(session=None) -> dict[str, tuple[str, int]]:
             rows[thumbnail] = ("material_thumbnail", row_id)
     for row_id, large, small in session.execute(select(NewsPhoto.id, NewsPhoto.large_key, NewsPhoto.small_key)):
         rows[large] = rows[small] = ("news_photo", row_id)
+    for row_id, large, small in session.execute(
+            select(ProductPhoto.id, ProductPhoto.large_key, ProductPhoto.small_key)):
+        rows[large] = rows[small] = ("product_photo", row_id)
+    for row_id, key in session.execute(select(ProductCertificate.id, ProductCertificate.document_key)
+                                       .where(ProductCertificate.document_key.is_not(None))):
+        rows[key] = ("product_certificate", row_id)
     return rows
 
 

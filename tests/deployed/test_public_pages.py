@@ -22,14 +22,21 @@ def whole(answer) -> bool:
     return answer.status_code == 200 and kind in ENDINGS and answer.content.rstrip().endswith(ENDINGS[kind])
 
 
+#: The one public page that takes input, a buyer's inquiry (issue 38): never kept, and it carries a form's token.
+FORMS = re.compile(r"/produk/[^/]+/tanya$")
+
+
 def public_addresses(reader) -> set[str]:
-    """Every public address a visitor reaches from the index by following links, plus the feeds and sitemap."""
+    """Every public address a visitor reaches from the index by following links, plus the feeds and sitemap; the
+    inquiry forms it links to are listed, not opened (`test_a_buyers_form_is_the_one_public_page_never_kept`)."""
     seen, queue = set(), ["/publik/", "/sitemap.xml", "/robots.txt"]
     while queue:
         address = queue.pop()
         if address in seen:
             continue
         seen.add(address)
+        if FORMS.search(address):
+            continue
         answer = reader.get(address)
         assert whole(answer), f"{address}: {answer.status_code} {answer.content[-200:]!r}"
         if answer.headers["Content-Type"].startswith(("text/html", "application/xml")):
@@ -47,6 +54,17 @@ def test_every_public_page_feed_and_photo_answers_whole_without_a_cookie(visitor
     assert not reader.http.cookies, "a public page sets no cookie (it could not be shared by caches)"
     photo = next(a for a in addresses if a.endswith("-besar.jpg"))
     assert not Image.open(io.BytesIO(reader.get(photo).content)).getexif()
+    assert any("/produk/" in a and not FORMS.search(a) for a in addresses), "the catalogue's products"
+
+
+def test_a_buyers_form_is_the_one_public_page_never_kept(visitor):
+    """It takes input, so it carries a form's token in a session cookie: no browser or proxy may keep or share it."""
+    reader = visitor()
+    forms = [a for a in public_addresses(reader) if FORMS.search(a)]
+    assert forms, "a product in the catalogue links to its inquiry form"
+    answer = reader.get(forms[0])
+    assert whole(answer) and 'name="csrf_token"' in answer.text
+    assert answer.headers["Cache-Control"] == "no-store" and "ETag" not in answer.headers
 
 
 def test_a_drawn_page_is_shared_by_the_workers_and_revalidated_with_its_etag(visitor):

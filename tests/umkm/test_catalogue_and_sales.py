@@ -60,8 +60,10 @@ def test_the_catalogue_shows_products_a_publishing_facility_chose_to_show(market
 
 def test_a_buyer_asks_without_an_account_and_the_facility_hears(market, web):
     batik = market.shown(market.batik())
-    form = web.get(_inquiry_address(market, batik)).get_data(as_text=True)
+    asked = web.get(_inquiry_address(market, batik))
+    form = asked.get_data(as_text=True)
     assert "Nama Anda" in form and "csrf_token" in form
+    assert asked.headers["Cache-Control"] == "no-store", "a form's token is never kept by a browser or proxy"
     inquiry = _sent_inquiry(market, batik, web)
     thanked = web.get(f"/publik/{market.facility.slug}/produk/{batik.slug}/terkirim").get_data(as_text=True)
     assert "telah menerima pertanyaan Anda" in thanked

@@ -218,3 +218,25 @@ def test_categories_and_kinds_have_words_in_both_languages(app):
     with app.test_request_context(), force_locale("id"):
         assert label(ProductCategory.PROCESSED_FOOD) == "Kuliner olahan"
         assert label(CertificateKind.PIRT).startswith("PIRT")
+
+
+def test_a_products_photos_and_certificate_scan_are_files_reconcile_and_backups_know(market):
+    """From the deployed tier: `storage-reconcile` called them objects without a row (and `--fix` would have deleted
+    them), and a backup would not have copied them."""
+    from datetime import timedelta as span
+
+    from portal.ops import reconcile
+
+    batik = market.batik()
+    with acting_for(market.facility):
+        photo = products.add_photo(batik, io.BytesIO(_photo_with_location()), filename="batik.jpg", caption="",
+                                   actor=market.officer, no_wbp_recognisable=True)
+        certificate = products.save_certificate(batik, CertificateFields(
+            CertificateKind.PIRT, CertificateStatus.IN_PROGRESS, "Dinas Kesehatan"), actor=market.officer,
+            document=io.BytesIO(b"%PDF-1.4\n%permohonan PIRT\n"), filename="permohonan.pdf")
+        db.session.commit()
+        keys = {photo.large_key, photo.small_key, certificate.document_key}
+    with unscoped("test: the command looks at every tenant"):
+        assert keys <= reconcile.referenced_objects().keys()
+        report = reconcile.reconcile(prefix=f"f/{market.facility.id}/", grace=span(0))
+    assert not set(report.orphan_objects) & keys and not report.missing_objects
