@@ -49,6 +49,7 @@ MANIFEST = "manifest.json"
 #: What each kind of file a row points at is called in the reports (`reconcile.referenced_objects`' codes).
 KINDS = {"agreement_document": _l("agreement document"), "material_version": _l("material file"),
          "material_thumbnail": _l("material thumbnail"), "news_photo": _l("news photo"),
+         "product_photo": _l("product photo"), "product_certificate": _l("scan of a product's certificate"),
          "job_file": _l("file made in the background"), "upload": _l("upload not yet saved as a material")}
 
 

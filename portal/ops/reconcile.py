@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from portal.agreements.models import AgreementDocument
 from portal.audit import chain as audit
@@ -101,6 +101,8 @@ def referenced_objects(session=None) -> dict[str, tuple[str, int]]:
             rows[thumbnail] = ("material_thumbnail", row_id)
     for row_id, large, small in session.execute(select(NewsPhoto.id, NewsPhoto.large_key, NewsPhoto.small_key)):
         rows[large] = rows[small] = ("news_photo", row_id)
+    if not inspect(session.connection()).has_table(ProductPhoto.__tablename__):
+        return rows  # a database of a release before products (0040), which a backup may copy as it is
     for row_id, large, small in session.execute(
             select(ProductPhoto.id, ProductPhoto.large_key, ProductPhoto.small_key)):
         rows[large] = rows[small] = ("product_photo", row_id)
