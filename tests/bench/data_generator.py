@@ -127,6 +127,20 @@ def tallies(connection) -> None:
         FROM contributions WHERE status = 'verified' GROUP BY 1, 2, 3"""))
 
 
+def products(connection, facility_slug: str = "rutan-kelas-iib-bengkulu", count: int = 60) -> None:
+    """A publishing facility's catalogue (issue 38): `count` products shown, of every category, for the public
+    catalogue's pages (the demo's own went with the stack's downgrade of the newest migration)."""
+    connection.execute(text("""
+        INSERT INTO products (facility_id, slug, name, category, description, price_min, price_max, unit,
+                              monthly_capacity, makers, public, archived, created_at, updated_at)
+        SELECT o.id, 'produk-' || n, 'Produk binaan ' || n,
+               (ARRAY['handicraft', 'processed_food', 'workshop', 'agriculture', 'garment', 'other'])[1 + n % 6],
+               'Dibuat di bengkel kerja; ukuran dan warna dapat dipesan.', 25000 + n * 1000, 50000 + n * 1500,
+               'buah', 40, 6, true, false, now(), now()
+        FROM organisations o, generate_series(1, :count) n WHERE o.slug = :slug"""),
+                       {"count": count, "slug": facility_slug})
+
+
 def chain_audit(engine) -> None:
     """Link every audit entry to the one before it, as the portal's own writes do (the bulk insert above writes
     placeholder hashes, which no page reads): for what verifies the trail, such as the backup benchmark's restore."""

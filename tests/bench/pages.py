@@ -105,6 +105,7 @@ def load_national_data(stack, contributions: int) -> dict[str, str]:
         data_generator.partnerships_and_agreements(connection)
         data_generator.contributions(connection, contributions)
         data_generator.tallies(connection)
+        data_generator.products(connection)
         facility = connection.execute(text(
             "SELECT o.id, o.slug FROM organisations o JOIN partnerships p ON p.facility_id = o.id "
             "WHERE o.slug LIKE 'upt-%' GROUP BY o.id ORDER BY count(*) DESC LIMIT 1")).one()
