@@ -5,7 +5,6 @@ from datetime import date
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from blueprints.commit_once import committed
 from blueprints.forms import ConfirmForm
@@ -15,11 +14,9 @@ from blueprints.umkm.forms import (
     CertificateForm, CloseForm, DeliveredForm, HelperForm, InterestForm, PaidForm, PhotoForm, ProductForm, SaleForm,
 )
 from portal import policy
-from portal.contributions.models import Contribution, ContributionStatus
 from portal.core.errors import DomainError
 from portal.core.tenancy import current_org
 from portal.core.vocabulary import label
-from portal.extensions import db
 from portal.organisations.models import OrgKind
 from portal.umkm import interests, products, sales
 from portal.umkm.events import InquiryVerb
@@ -102,7 +99,7 @@ def _product_page(shown, *, status: int = 200, opened: str | None = None, **form
     partners = products.partners_of(shown.facility) if own else []
     page_forms = dict(
         photo_form=PhotoForm(formdata=None), certificate_form=CertificateForm(formdata=None),
-        helper_form=HelperForm(formdata=None, partners=partners, contributions=_contributions_of(shown) if own else []),
+        helper_form=HelperForm(formdata=None, partners=partners, contributions=products.contributions_to_name(shown) if own else []),
         sale_form=SaleForm(formdata=None, partners=partners, data={"sold_on": date.today()}) if own else None)
     page_forms.update(forms)
     return render_template(
@@ -111,13 +108,6 @@ def _product_page(shown, *, status: int = 200, opened: str | None = None, **form
         catalogue_on=bool(shown.facility.public_page),
         public_url=url_for("public.product", slug=shown.facility.slug, product_slug=shown.slug)
         if shown.public and shown.facility.public_page else None, **page_forms), status
-
-
-def _contributions_of(product) -> list:
-    """The facility's verified contributions a helper's link may name (newest first)."""
-    return list(db.session.scalars(select(Contribution).where(
-        Contribution.facility_id == product.facility_id, Contribution.status == ContributionStatus.VERIFIED)
-        .order_by(Contribution.started_on.desc()).limit(100)))
 
 
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
@@ -237,15 +227,15 @@ def certificate_document(product_id: int, certificate_id: int):
 def add_helper(product_id: int):
     shown = _own_product_or_404(product_id)
     partners = products.partners_of(shown.facility)
-    form = HelperForm(partners=partners, contributions=_contributions_of(shown))
+    form = HelperForm(partners=partners, contributions=products.contributions_to_name(shown))
     if form.validate_on_submit():
         partner = next((p for p in partners if p.id == form.partner.data), None)
-        contribution = db.session.get(Contribution, form.contribution.data) if form.contribution.data else None
         with committed() as outcome:
             if partner is None:
                 raise DomainError(_("Only a partner the facility works with can be linked to its product."))
             products.add_helper(shown, partner, HelpKind(form.help.data), note=form.note.data or "",
-                                contribution=contribution, actor=_actor())
+                                contribution=products.contribution_named(shown, form.contribution.data),
+                                actor=_actor())
         if outcome.ok:
             flash(_("The partner is linked to the product."), "success")
             return redirect(url_for("umkm.product", product_id=shown.id, _anchor="mitra"))

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from portal import policy
 from portal.accounts.models import User
 from portal.audit import chain as audit
-from portal.contributions.models import Contribution
+from portal.contributions.models import Contribution, ContributionStatus
 from portal.core import images, slugs, transactional_files as files
 from portal.core.errors import DomainError
 from portal.extensions import db
@@ -231,6 +231,23 @@ def partners_of(facility: Organisation) -> list[Organisation]:
     """The partners the facility has a partnership with: those who may help a product or a sale."""
     return list(db.session.scalars(select(Organisation).join(Partnership, Partnership.partner_id == Organisation.id)
                                    .where(Partnership.facility_id == facility.id).order_by(Organisation.name)))
+
+
+def contributions_to_name(product: Product, limit: int = 100) -> list[Contribution]:
+    """The facility's verified contributions a partner's link to the product may name, newest first."""
+    return list(db.session.scalars(select(Contribution).where(
+        Contribution.facility_id == product.facility_id, Contribution.status == ContributionStatus.VERIFIED)
+        .order_by(Contribution.started_on.desc()).limit(limit)))
+
+
+def contribution_named(product: Product, contribution_id: int | None) -> Contribution | None:
+    """The contribution a form names (none for 0), as the acting organisation sees it; `add_helper` checks its pair."""
+    if not contribution_id:
+        return None
+    found = db.session.get(Contribution, contribution_id)
+    if found is None:
+        raise DomainError(_l("Choose a contribution of this partner at this facility."))
+    return found
 
 
 def helpers_of(product: Product) -> list[ProductHelper]:
