@@ -58,6 +58,9 @@ def test_a_buyer_asks_the_facility_sells_and_the_cooperative_office_sees_the_sal
         officer.click(page.get_by_role("button", name="Pembayaran diterima"))
     expect(page.get_by_test_id("inquiry-state")).to_have_text("Dibayar")
     expect(page.get_by_test_id("inquiry-sale")).to_contain_text("Rp 3.500.000")
+    with officer.budget("the product the buyer asked about", 1):  # its photo, certificates, partners and sales
+        officer.click(page.get_by_role("link", name=PRODUCT))
+    expect(page.get_by_test_id("sales")).to_contain_text("Rp 3.500.000")
 
     cooperative = trip.person(COOPERATIVE, "admin-diskop")
     cooperative.sign_in()
