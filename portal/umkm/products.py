@@ -23,6 +23,7 @@ from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.organisations.partnership_models import Partnership
+from portal.reporting.figures import EXPIRY_WINDOWS  # an agreement's reminders: told 90, 30 and 7 days before
 from portal.umkm.fields import PRODUCT_FIELDS, ProductFields
 from portal.umkm.models import (
     CertificateKind, CertificateStatus, HelpKind, Product, ProductCertificate, ProductHelper, ProductPhoto,
@@ -32,8 +33,6 @@ MAX_PHOTOS = 6
 #: A certificate's scan: a PDF or a photo of it.
 CERTIFICATE_TYPES = ("application/pdf", "image/jpeg", "image/png")
 CERTIFICATE_MAX_BYTES = 10 * 1024 * 1024
-#: Days before a certificate lapses that its facility is told (the agreements' windows).
-EXPIRY_WINDOWS = (90, 30, 7)
 
 
 def products_of(facility: Organisation, *, archived: bool = False) -> list[Product]:
@@ -251,8 +250,7 @@ def contribution_named(product: Product, contribution_id: int | None) -> Contrib
 
 
 def helpers_of(product: Product) -> list[ProductHelper]:
-    return list(db.session.scalars(select(ProductHelper).where(ProductHelper.product_id == product.id)
-                                   .order_by(ProductHelper.id)))
+    return helpers_of_many([product]).get(product.id, [])
 
 
 def helpers_of_many(found: list[Product]) -> dict[int, list[ProductHelper]]:
