@@ -118,7 +118,7 @@ def _ping_after_idle(engine) -> None:
 def register_blueprints(app: Flask) -> None:
     from blueprints import (
         admin, agreements, api, api_tokens, audit, auth, contributions, dashboard, home, jobs, materials, members,
-        news, notifications, partnerships, pki, public, umkm, uploads, verify, webhooks,
+        news, notifications, partnerships, pki, provider_hooks, public, umkm, uploads, verify, webhooks,
     )
     from blueprints.query_args import RecordIdConverter
 
@@ -126,7 +126,8 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth.bp, home.bp, admin.bp, dashboard.bp, members.bp, partnerships.bp, agreements.bp,
                       materials.bp, contributions.bp, jobs.bp, uploads.bp, audit.bp, verify.bp, notifications.bp,
-                      news.bp, umkm.bp, public.bp, api_tokens.bp, api.bp, webhooks.bp, pki.bp, audit.export_bp):
+                      news.bp, umkm.bp, public.bp, api_tokens.bp, api.bp, webhooks.bp, pki.bp, audit.export_bp,
+                      provider_hooks.bp):
         app.register_blueprint(blueprint)
 
 

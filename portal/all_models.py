@@ -16,6 +16,7 @@ from portal.integrations.webhook_models import DeliveryStatus, WebhookAttempt, W
 from portal.jobs.models import BackgroundJob, JobStatus
 from portal.materials.models import Material, MaterialCategory, MaterialVersion
 from portal.materials.upload_models import ResumableUpload, UploadStatus
+from portal.notifications.channel_models import ChannelMessage, MessageStatus, PhoneChannel
 from portal.notifications.mail_models import MailStatus, OutboxMessage
 from portal.notifications.models import Notification
 from portal.ops.models import CommandRun

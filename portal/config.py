@@ -296,6 +296,27 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "6")),
         #: The mail worker also sends what is due this often, so nothing waits on a lost wake-up.
         "MAIL_SWEEP_SECONDS": int(os.environ.get("MAIL_SWEEP_SECONDS", "60")),
+        # WhatsApp and SMS (issue 39): each is offered to people once its provider is configured. WhatsApp through the
+        # WhatsApp Business Platform's Cloud API (two approved templates: the notice's three body parameters, and an
+        # authentication template for codes); SMS through one HTTP gateway shape (portal/notifications/providers).
+        "WHATSAPP_API_URL": os.environ.get("WHATSAPP_API_URL", "https://graph.facebook.com/v21.0"),
+        "WHATSAPP_PHONE_NUMBER_ID": os.environ.get("WHATSAPP_PHONE_NUMBER_ID", ""),
+        "WHATSAPP_ACCESS_TOKEN": os.environ.get("WHATSAPP_ACCESS_TOKEN", ""),
+        "WHATSAPP_APP_SECRET": os.environ.get("WHATSAPP_APP_SECRET", ""),
+        "WHATSAPP_VERIFY_TOKEN": os.environ.get("WHATSAPP_VERIFY_TOKEN", ""),
+        "WHATSAPP_NOTICE_TEMPLATE": os.environ.get("WHATSAPP_NOTICE_TEMPLATE", "mitrapas_pemberitahuan"),
+        "WHATSAPP_CODE_TEMPLATE": os.environ.get("WHATSAPP_CODE_TEMPLATE", "mitrapas_kode_verifikasi"),
+        "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", ""),
+        "SMS_GATEWAY_TOKEN": os.environ.get("SMS_GATEWAY_TOKEN", ""),
+        "SMS_GATEWAY_SECRET": os.environ.get("SMS_GATEWAY_SECRET", ""),
+        "SMS_SENDER_ID": os.environ.get("SMS_SENDER_ID", "MITRAPAS"),
+        "CHANNEL_TIMEOUT_SECONDS": float(os.environ.get("CHANNEL_TIMEOUT_SECONDS", "10")),
+        #: Tries of a WhatsApp or SMS message before its notice goes the next way (waits of 1, 2, 5 minutes).
+        "CHANNEL_MAX_ATTEMPTS": int(os.environ.get("CHANNEL_MAX_ATTEMPTS", "4")),
+        #: The hour, in each person's time zone, their morning summary goes.
+        "DIGEST_HOUR": int(os.environ.get("DIGEST_HOUR", "7")),
+        #: Verification codes one person may ask for (each goes to a phone: not a way to flood someone's number).
+        "PHONE_CODE_LIMIT": os.environ.get("PHONE_CODE_LIMIT", "5 per hour"),
         "REMIND_UNSIGNED_DAYS": int(os.environ.get("REMIND_UNSIGNED_DAYS", "7")),
         "REMIND_VERIFICATION_DAYS": int(os.environ.get("REMIND_VERIFICATION_DAYS", "7")),
         "INVITATION_DAYS": int(os.environ.get("INVITATION_DAYS", "7")),

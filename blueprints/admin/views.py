@@ -12,7 +12,7 @@ from portal.accounts import operations as accounts
 from portal.accounts.models import User
 from portal.core.tenancy import enter_platform
 from portal.extensions import db
-from portal.notifications import outbox
+from portal.notifications import channel_outbox, outbox
 from portal.notifications.mail_models import OutboxMessage
 from portal.organisations import operations as organisations
 from portal.organisations.invitation_models import Invitation
@@ -75,8 +75,10 @@ def deactivate_user(user_id: int):
 
 @bp.route("/outbox")
 def outbox_index():
-    """Mail that has not gone out: waiting for a retry, or dead after MAIL_MAX_ATTEMPTS."""
-    return render_template("admin/outbox.html", messages=outbox.undelivered(), confirm_form=ConfirmForm())
+    """Mail that has not gone out (waiting for a retry, or dead after MAIL_MAX_ATTEMPTS), and WhatsApp and SMS
+    messages that failed or wait for a retry (what became of their notice: the next channel it went by)."""
+    return render_template("admin/outbox.html", messages=outbox.undelivered(), confirm_form=ConfirmForm(),
+                           phone_messages=channel_outbox.undelivered())
 
 
 @bp.route("/outbox/<int:message_id>/requeue", methods=["POST"])

@@ -1,14 +1,13 @@
 """Forms for logging in, passwords, invitations and one's profile."""
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    EmailField, PasswordField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField,
+    EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField,
     ValidationError, widgets,
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from blueprints.forms import Form
 from portal.accounts.operations import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from portal.notifications.labels import NOTIFICATION_GROUPS
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -75,17 +74,7 @@ class ProfileForm(Form):
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30),
                                                  Regexp(r"^\+?[0-9 ()-]{6,30}$", message=_l("Digits only, e.g. +62 812 3456 7890."))])
     locale = SelectField(_l("Language"), choices=[("id", "Bahasa Indonesia"), ("en", "English")])
-    mail = MultiCheckboxField(_l("Also send me by e-mail"))
-    #: Only for whoever verifies contributions somewhere; the view takes it away for everyone else.
-    contribution_notices = RadioField(_l("New contributions to verify"), choices=[
-        ("each", _l("Tell me of each one as it is recorded, in the portal and by e-mail")),
-        ("daily", _l("One summary a day, in the morning, in the portal and by e-mail (nothing when there is nothing "
-                     "new)"))])
     submit = SubmitField(_l("Save"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.mail.choices = [(group, label) for group, label in NOTIFICATION_GROUPS.items()]
 
 
 class TwoFactorForm(Form):

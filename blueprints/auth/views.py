@@ -17,11 +17,9 @@ from blueprints.members.forms import ConfirmForm
 from portal.accounts import login_sessions, operations as accounts, password_hashes, password_reset, two_factor
 from portal.accounts.models import User
 from portal.audit import sentences as audit_sentences
-from portal.contributions import notices as contribution_notices
 from portal.core import i18n, security, tenancy
 from portal.core.errors import DomainError
 from portal.extensions import db, limiter
-from portal.notifications import operations as notifications
 from portal.organisations import invitations
 from portal.privacy import personal_data, pseudonyms
 
@@ -187,19 +185,13 @@ def _acceptance(form) -> invitations.Acceptance:
 @bp.route("/account/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    """Name, jabatan, NIP, phone, language, and which notifications also come by e-mail."""
+    """Name, jabatan, NIP, phone and language (how notices reach the person: `notifications.settings`)."""
     user = current_user._get_current_object()
     form = ProfileForm(obj=user)
-    verifies = contribution_notices.hears_of_new_contributions(user)
-    if not verifies:
-        del form.contribution_notices
-    if request.method == "GET":
-        form.mail.data = [group for group in notifications.GROUPS if group not in (user.muted_notifications or [])]
     if form.validate_on_submit():
         accounts.update_profile(user, accounts.Profile(
             name=form.name.data, position=form.position.data, nip=form.nip.data, phone=form.phone.data,
-            locale=form.locale.data, muted=[g for g in notifications.GROUPS if g not in (form.mail.data or [])],
-            contribution_notices=form.contribution_notices.data if verifies else None))
+            locale=form.locale.data))
         session[i18n.LANGUAGE_KEY] = user.locale
         db.session.commit()
         flash(_("Your profile has been saved."), "success")

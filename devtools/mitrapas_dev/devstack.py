@@ -1,8 +1,9 @@
 """`make run`: the whole portal on one machine, with nothing installed by hand.
 
-Starts SeaweedFS on free loopback ports (data under instance/) and a local SMTP
+Starts SeaweedFS on free loopback ports (data under instance/), a local SMTP
 server (messages land in instance/mail/ as .eml files, sent every few seconds
-from the outbox), applies the migrations, loads the demo data into an empty
+from the outbox) and a local WhatsApp and SMS provider (each message it takes is
+printed, and reported delivered to the portal), applies the migrations, loads the demo data into an empty
 database, and serves the app on http://127.0.0.1:5000. Ctrl-C stops everything
 it started.
 """
@@ -14,6 +15,7 @@ import signal
 import sys
 
 from mitrapas_dev.local_mail import LocalMailServer, OutboxSender
+from mitrapas_dev.local_phone import LocalPhoneProviders
 from mitrapas_dev.seaweedfs import SeaweedFS
 from portal import PROJECT_ROOT
 
@@ -27,6 +29,7 @@ def main() -> int:
     using_own_storage = not os.environ.get("S3_ENDPOINT_URL")
     seaweed = SeaweedFS(Path(instance / "seaweedfs")) if using_own_storage else None
     mail = None if os.environ.get("MAIL_SERVER") else LocalMailServer(instance / "mail")
+    phones = None if os.environ.get("WHATSAPP_PHONE_NUMBER_ID") else LocalPhoneProviders(announce=True)
     # Ctrl-C must work even when started from a shell that ignores SIGINT for background jobs.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -40,12 +43,20 @@ def main() -> int:
             mail.start()
             os.environ.update(mail.settings())
             print(f"Local SMTP server at 127.0.0.1:{mail.port}; mail is saved in instance/mail/", flush=True)
+        if phones:
+            phones.hooks = {"whatsapp": f"http://{HOST}:{PORT}/hooks/whatsapp", "sms": f"http://{HOST}:{PORT}/hooks/sms"}
+            phones.start()
+            os.environ.update(phones.settings())
+            print(f"Local WhatsApp and SMS providers at {phones.url}; each message they take is printed here",
+                  flush=True)
         serve(send_mail_every=5 if mail else None)
     except KeyboardInterrupt:
         pass
     finally:
         if mail:
             mail.stop()
+        if phones:
+            phones.stop()
         if seaweed:
             seaweed.stop()
             print("SeaweedFS stopped.", flush=True)

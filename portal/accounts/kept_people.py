@@ -36,7 +36,7 @@ from portal.extensions import db
 KEPT_SESSIONS = 5000
 READING = frozenset({"GET", "HEAD"})
 #: What the copy does not hold: secrets, and what a form may change in place.
-NOT_KEPT = ("password_hash", "totp_secret", "totp_last_step", "muted_notifications")
+NOT_KEPT = ("password_hash", "totp_secret", "totp_last_step", "notice_routes", "digest_groups")
 _now = time.monotonic
 
 

@@ -46,8 +46,20 @@ class User(UserMixin, db.Model):
     #: "id" or "en".
     locale: Mapped[str] = mapped_column(String(5), default="id")
     phone: Mapped[str | None] = mapped_column(String(30))
-    #: Notification groups this person does not want by e-mail (the bell shows them all the same).
-    muted_notifications: Mapped[list] = mapped_column(JSON, default=list)
+    #: How each notice group reaches this person beyond the bell: {group: "email" | "whatsapp" | "sms" | "bell"};
+    #: a group not named goes by e-mail (`portal.notifications.preferences`).
+    notice_routes: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: Groups told in one summary a day instead of one message per notice.
+    digest_groups: Mapped[list] = mapped_column(JSON, default=list)
+    #: When the next daily summary is due (None: no group is summarised), and the last notice one took.
+    digest_due_at: Mapped[datetime | None] = mapped_column(Timestamp, index=True)
+    digested_notice_id: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: The person's time zone (WIB, WITA or WIT), for their quiet hours and their morning summary.
+    time_zone: Mapped[str] = mapped_column(String(32), default="Asia/Jakarta", server_default="Asia/Jakarta")
+    #: Quiet hours, local: from `quiet_from` o'clock until `quiet_until` o'clock no notice goes by WhatsApp or SMS
+    #: (None: no quiet hours).
+    quiet_from: Mapped[int | None] = mapped_column(default=21, server_default="21")
+    quiet_until: Mapped[int | None] = mapped_column(default=6, server_default="6")
     #: How a facility's verifier hears of new contributions: "each" as it is recorded, or "daily" in one summary
     #: (`notifications.NEW_CONTRIBUTION_NOTICES`).
     contribution_notices: Mapped[str] = mapped_column(String(10), default="each", server_default="each")

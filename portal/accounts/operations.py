@@ -175,10 +175,6 @@ class Profile:
     nip: str | None
     phone: str | None
     locale: str
-    #: Notification groups not wanted by e-mail.
-    muted: list[str]
-    #: How a verifier hears of new contributions (`contribution_notices.CHOICES`); None leaves it as it is.
-    contribution_notices: str | None = None
 
 
 def update_profile(user: User, profile: Profile) -> None:
@@ -186,18 +182,9 @@ def update_profile(user: User, profile: Profile) -> None:
     if not profile.name.strip():
         raise DomainError(_l("Please give your full name."))
     before = {field: getattr(user, field) for field in ("name", "position", "nip", "phone", "locale")}
-    before["muted_notifications"] = list(user.muted_notifications or [])
     user.name, user.position = profile.name.strip(), profile.position or None
     user.nip, user.phone, user.locale = profile.nip or None, profile.phone or None, profile.locale
-    user.muted_notifications = sorted(profile.muted)
-    before["contribution_notices"] = user.contribution_notices
-    if profile.contribution_notices is not None:
-        if profile.contribution_notices not in ("each", "daily"):
-            raise DomainError(_l("Choose how you hear of new contributions."))
-        user.contribution_notices = profile.contribution_notices
     after = {field: getattr(user, field) for field in ("name", "position", "nip", "phone", "locale")}
-    after["muted_notifications"] = user.muted_notifications
-    after["contribution_notices"] = user.contribution_notices
     changed = [field for field in after if after[field] != before[field]]
     if changed:  # which fields, not their values: the trail keeps no personal details (it is never rewritten)
         audit.record("user.profile_updated", actor=user, object_type="user", object_id=user.id,

@@ -70,6 +70,11 @@ SENTENCES = {
     "user.password_reset": _l("%(who)s set a new password through the link sent by e-mail"),
     "mail.requeued": _l("%(who)s had an undelivered e-mail sent again"),
     "user.profile_updated": _l("%(who)s updated their profile"),
+    "user.notice_settings_changed": _l("%(who)s changed how their notifications reach them"),
+    "phone.code_sent": _l("%(who)s asked for a code to verify their mobile number"),
+    "phone.verified": _l("%(who)s verified their mobile number"),
+    "phone.removed": _l("%(who)s removed their mobile number"),
+    "phone.stopped": _l("%(who)s replied STOP to a message: nothing more goes to them that way"),
     "user.two_factor_enabled": _l("%(who)s turned on two-step sign-in"),
     "user.recovery_code_used": _l("%(who)s signed in with a recovery code"),
     "signing_certificate.issued": _l("%(who)s received an electronic signing certificate for %(record)s"),
@@ -187,7 +192,7 @@ FIELD_LABELS = {
     "participants_female": _l("Female participants"), "hours": _l("Hours"), "certificates": _l("Certificates issued"),
     "speaker": _l("Speaker"), "no_wbp_recognisable": _l("No WBP recognisable"),
     "required": _l("The head approves news before it is published"), "locale": _l("Language"),
-    "is_active": _l("Can sign in"), "deleted": _l("Deleted"), "changed": _l("Changed"), "device": _l("Device"),
+    "is_active": _l("Can sign in"), "deleted": _l("Deleted"), "changed": _l("Changed"), "channel": _l("Channel"), "device": _l("Device"),
     "sessions": _l("Sessions ended"), "scopes": _l("Allowed"), "events": _l("Events"), "event": _l("Event"),
     "url": _l("Address"), "location": _l("Place"), "description": _l("Description"),
     "partner_people": _l("Partner's people involved"), "agreement": _l("PKS"), "programme": _l("Programme"),
@@ -242,7 +247,9 @@ SHOWN = {
     "sale.cancelled": (),
 }
 PROFILE_FIELDS = {"name": _l("Name"), "position": _l("Position"), "nip": _l("NIP"), "phone": _l("Phone"),
-                  "locale": _l("Language")}
+                  "locale": _l("Language"), "routes": _l("Channels of notices"), "digest": _l("Morning summary"),
+                  "time_zone": _l("Time zone"), "quiet_hours": _l("Quiet hours"),
+                  "contribution_notices": _l("New contributions to verify")}
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
 PARTIES = {"facility": _l("The facility (UPT)"), "partner": _l("The partner")}
 #: Each status field's labels, by the kind of record it is a status of.
@@ -396,6 +403,7 @@ _FORMATS: dict[str, Callable] = {
     "kind": lambda v: _label(ORG_KIND, OrgKind, v),
     "partner_category": lambda v: _label(PARTNER_CATEGORY, PartnerCategory, v),
     "party": lambda v: str(PARTIES.get(v, v)),
+    "channel": lambda v: {"whatsapp": "WhatsApp", "sms": "SMS"}.get(v, v),
     "locale": lambda v: LANGUAGES.get(v, v),
     "changed": lambda v: ", ".join(str(PROFILE_FIELDS.get(k, k)) for k in v or ()),
     "scopes": lambda v: "; ".join(str(SCOPES.get(k, k)) for k in v or ()),

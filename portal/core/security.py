@@ -20,6 +20,7 @@ PUBLIC_ENDPOINTS = frozenset({
     "bootstrap.static",
     "verify.index", "verify.show",
     "pki.root", "pki.crl", "pki.ocsp", "pki.ocsp_by_get",
+    "provider_hooks.whatsapp_subscription", "provider_hooks.callback",
 })
 #: Blueprints anyone may open: the public pages of facilities that publish.
 PUBLIC_BLUEPRINTS = frozenset({"public"})

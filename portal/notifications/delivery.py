@@ -9,11 +9,11 @@ from sqlalchemy import select
 from portal.accounts.models import User
 from portal.contributions.events import ContributionVerb
 from portal.extensions import db
-from portal.notifications import channels
+from portal.notifications import channels, preferences
 from portal.notifications.models import Notification
 from portal.organisations.models import Organisation
 
-#: What a person may switch off by e-mail (the bell always shows everything).
+#: The groups of notices a person chooses a channel for, and a summary (the bell always shows everything).
 GROUPS = ("agreements", "contributions", "people", "materials", "news", "inquiries", "reminders")
 #: A facility's verifiers hear of new contributions each, or several at once, or in a daily summary, as each chooses
 #: (`User.contribution_notices`, on their profile page) rather than by switching a group's e-mail off.
@@ -31,8 +31,8 @@ def group_of(kind: str) -> str:
 
 def notify(users, kind: str, *, organisation: Organisation, link: str, dedupe_key: str | None = None,
            mail: str = "notification", mail_context: dict | None = None, **params) -> list[Notification]:
-    """One notice per active person (each once), and through each channel they chose for its group (e-mail unless
-    they switched the group off); the e-mail is `templates/mail/<mail>.*` (the notice's sentence unless told
+    """One notice per active person (each once), and through the channel they chose for its group (e-mail unless
+    they chose WhatsApp, SMS or the bell alone; nothing now if they chose the morning summary for it); the e-mail is `templates/mail/<mail>.*` (the notice's sentence unless told
     otherwise), given `mail_context` besides."""
     made = []
     for user in {user.id: user for user in users if user is not None and user.is_active}.values():
@@ -43,7 +43,10 @@ def notify(users, kind: str, *, organisation: Organisation, link: str, dedupe_ke
                               link=link, dedupe_key=key)
         db.session.add(notice)
         made.append(notice)
-        for channel in channels.chosen_for(user, group_of(kind)):
+        group = group_of(kind)
+        if preferences.summarised(user, group):
+            continue  # told in the person's morning summary (`digests`), in the bell at once
+        for channel in channels.chosen_for(user, group):
             channel.send_notice(user, notice, mail, link, **(mail_context or {}))
     db.session.flush()
     return made

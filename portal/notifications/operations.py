@@ -26,7 +26,7 @@ from portal.core.tenancy import as_person, unscoped
 from portal.extensions import db
 from portal.integrations import webhook_events
 from portal.materials.events import MaterialEvent, MaterialVerb
-from portal.notifications.delivery import GROUPS, notify  # noqa: F401 (GROUPS: the profile page's)
+from portal.notifications.delivery import notify
 from portal.notifications.models import Notification
 from portal.organisations.events import InvitationEvent, InvitationVerb
 from portal.organisations.models import Organisation, OrgKind

@@ -120,8 +120,8 @@ def _failed(message: OutboxMessage, error: Exception, now: datetime) -> None:
 
 def _wake_worker_after_commit() -> None:
     """With Redis configured, an RQ worker sends right after the commit; otherwise cron runs send-mail."""
-    jobs.enqueue_after_commit(_SEND_DUE_JOB)
+    jobs.enqueue_after_commit(SEND_DUE_JOB)
 
 
 #: The job a wake-up asks for (by name: the worker's module imports this one, not the other way round).
-_SEND_DUE_JOB = "portal.ops.worker.send_due_job"
+SEND_DUE_JOB = "portal.ops.worker.send_due_job"

@@ -67,6 +67,40 @@ NOTIFICATIONS = {
                                         "expires within %(days)s days (%(end)s)."),
 }
 
+#: Each kind of notice in a few words: what a phone's lock screen shows first (a WhatsApp or SMS message's
+#: headline, `portal.notifications.messages`).
+HEADLINES = {
+    "agreement.submitted": _l("A PKS was submitted for review"),
+    "agreement.forwarded": _l("A PKS waits for your decision"),
+    "agreement.step_turn": _l("A PKS waits for your approval step"),
+    "agreement.changes_requested": _l("Changes are asked to a PKS"),
+    "agreement.approved": _l("A PKS was approved"),
+    "agreement.to_sign_approved": _l("A PKS waits for your signature"),
+    "agreement.to_sign_partner_signed": _l("A PKS waits for your signature"),
+    "agreement.rejected": _l("A PKS was rejected"),
+    "agreement.signed_by_both": _l("A PKS is signed by both parties"),
+    "agreement.expired": _l("A PKS has expired"),
+    "agreement.terminated": _l("A PKS was terminated"),
+    "contribution.verified": _l("A contribution was verified"),
+    "contribution.rejected": _l("A contribution was sent back"),
+    "contribution.recorded": _l("A contribution waits for your verification"),
+    "contribution.recorded_many": _l("Contributions wait for your verification"),
+    "contribution.digest": _l("Today's new contributions"),
+    "invitation.accepted": _l("An invitation was accepted"),
+    "material.added": _l("New material for a PKS"),
+    "news.submitted": _l("A report waits for your approval"),
+    "news.published": _l("A report was published"),
+    "news.returned": _l("A report was returned"),
+    "reminder.expiring": _l("A PKS ends soon"),
+    "reminder.unsigned": _l("A PKS waits for your signature"),
+    "reminder.verification": _l("Contributions wait for verification"),
+    "reminder.steps_late": _l("Approval steps are past their deadline"),
+    "reminder.step_overdue": _l("An approval step is long overdue"),
+    "inquiry.received": _l("A buyer's inquiry waits for your answer"),
+    "reminder.certificate_expiring": _l("A product certificate expires soon"),
+}
+OTHER_HEADLINE = _l("A new notice in MitraPAS")
+
 #: What notices kept from before said (their params hold `ref`, the record's number, instead of its name).
 NOTIFICATIONS_BY_NUMBER = {
     "agreement.submitted": _l("%(partner)s submitted agreement %(ref)s for review."),

@@ -27,7 +27,8 @@ from portal.extensions import db
 from portal.ops import command_runs as operations
 
 #: Tables of one person's rows (migration 0019) and the log of document openings (0017).
-PERSONAL_TABLES = ("login_sessions", "recovery_codes", "account_tokens", "notifications", "document_accesses")
+PERSONAL_TABLES = ("login_sessions", "recovery_codes", "account_tokens", "notifications", "document_accesses",
+                   "phone_channels", "channel_messages")
 #: Tables of one organisation's rows (0020) and its people (0021).
 TENANT_TABLES = ("audit_entries", "invitations", "background_jobs", "outbox_messages", "users", "memberships",
                  "organisations", "api_tokens", "idempotent_requests", "webhook_endpoints", "webhook_deliveries",
@@ -129,6 +130,22 @@ def mail() -> list[str]:
     return []
 
 
+def phone_channels() -> list[str]:
+    """Each configured WhatsApp or SMS provider answers the portal's token and can sign its callbacks (neither
+    configured is fine: notices go by e-mail)."""
+    from portal.notifications.channel_outbox import PROVIDERS
+
+    config, problems = current_app.config, []
+    for provider in PROVIDERS.values():
+        if provider.configured(config):
+            problems += provider.check(config)
+    if config["WHATSAPP_PHONE_NUMBER_ID"] and not config["WHATSAPP_ACCESS_TOKEN"]:
+        problems.append("WHATSAPP_PHONE_NUMBER_ID is set but WHATSAPP_ACCESS_TOKEN is not: WhatsApp is not offered")
+    if config["SMS_GATEWAY_URL"] and not config["SMS_GATEWAY_TOKEN"]:
+        problems.append("SMS_GATEWAY_URL is set but SMS_GATEWAY_TOKEN is not: SMS is not offered")
+    return problems
+
+
 def settings() -> list[str]:
     config, problems = current_app.config, []
     secret = config["SECRET_KEY"] or ""
@@ -214,6 +231,7 @@ CHECKS = (
     Check("object store", bucket),
     Check("Redis", redis),
     Check("mail", mail),
+    Check("WhatsApp and SMS", phone_channels),
     Check("settings", settings),
     Check("hosts and kept pages", hosts_and_kept_pages),
     Check("sealed secrets", sealed_secrets),

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from portal.integrations import webhook_events
 from portal.jobs import queue as jobs
-from portal.notifications import outbox
+from portal.notifications import channel_outbox, digests, outbox
 
 
 def send_due_job() -> None:
-    """The job: send what is due, in the worker's app context."""
+    """The job: send the mail and the WhatsApp and SMS messages that are due, in the worker's app context."""
     outbox.send_due()
+    channel_outbox.send_due()
 
 
 def deliver_webhooks_job() -> None:
@@ -23,8 +24,11 @@ def deliver_webhooks_job() -> None:
 
 
 def sweep() -> None:
-    """What is due of both, also what waited for a retry (and everything, after Redis was down)."""
+    """What is due of each, also what waited for a retry or the end of quiet hours (and everything, after Redis was
+    down), and the morning summaries due."""
+    digests.send_due()
     outbox.send_due()
+    channel_outbox.send_due()
     webhook_events.deliver_due()
 
 

@@ -23,6 +23,7 @@ from portal.core.tenancy import unscoped
 from portal.core.vocabulary import label
 from portal.extensions import db
 from portal.materials.models import Material
+from portal.notifications import phones
 from portal.notifications.models import Notification
 from portal.notifications.texts import notice_text
 from portal.organisations.invitation_models import Invitation
@@ -47,7 +48,10 @@ def gather(user: User) -> dict:
             "profile": {field: _iso(getattr(user, field)) for field in (
                 "name", "email", "position", "nip", "phone", "locale", "created_at", "password_changed_at")}
             | {"two_factor_since": _iso(user.totp_enabled_at) if two_factor.is_enabled(user) else None,
-               "notifications_not_by_email": list(user.muted_notifications or [])},
+               "notice_routes": dict(user.notice_routes or {}), "summarised_groups": list(user.digest_groups or []),
+               "time_zone": user.time_zone, "quiet_hours": [user.quiet_from, user.quiet_until],
+               "phone_channels": [{"channel": row.channel, "phone": row.phone, "verified_at": _iso(row.verified_at),
+                                   "stopped_at": _iso(row.stopped_at)} for row in phones.numbers_of(user).values()]},
             "memberships": [{"organisation": m.organisation.name, "role": str(label(m.role)),
                              "since": _iso(m.created_at), "access_until": _iso(m.access_until)}
                             for m in user.memberships],

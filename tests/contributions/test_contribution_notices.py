@@ -121,23 +121,23 @@ def test_a_long_day_lists_the_first_fifty_and_says_how_many_more(pks, app, mailb
     assert mail.text.count("RSUD Tamiang Layang (") == 2 and "Dan 1 lainnya." in mail.text
 
 
-def test_a_verifier_chooses_on_their_profile_page_and_a_partners_member_is_not_asked(pks, login_as):
+def test_a_verifier_chooses_on_their_notification_settings_and_a_partners_member_is_not_asked(pks, login_as):
     web = login_as(pks.officer)
-    page = web.get("/account/profile").text
+    page = web.get("/notifications/settings").text
     assert "Kontribusi baru yang perlu diverifikasi" in page and "Satu ringkasan sehari" in page
-    assert web.post("/account/profile", {"name": "Petugas Pelayanan", "locale": "id",
-                                         "contribution_notices": "daily"}).status_code == 302
+    assert web.post("/notifications/settings", {"time_zone": "Asia/Jakarta", "quiet_from": "21", "quiet_until": "6",
+                                                "contribution_notices": "daily"}).status_code == 302
     with unscoped("test: the saved choice"):
         db.session.refresh(pks.officer)
         assert pks.officer.contribution_notices == "daily"
     web.logout()
-    assert 'data-testid="contribution-notices"' not in login_as(pks.partner_member).get("/account/profile").text
+    assert 'data-testid="contribution-notices"' not in login_as(pks.partner_member).get("/notifications/settings").text
 
 
 def test_a_head_who_is_not_told_of_new_contributions_is_not_asked_how(pks, login_as):
     """The head's profile offered the choice, but with an officer at the facility the head is never told: the
     choice changed nothing (found walking the head's screens)."""
-    assert 'data-testid="contribution-notices"' not in login_as(pks.head).get("/account/profile").text
+    assert 'data-testid="contribution-notices"' not in login_as(pks.head).get("/notifications/settings").text
 
 
 def test_once_verified_a_contribution_waits_for_nobody_and_its_notices_are_read(pks, login_as):

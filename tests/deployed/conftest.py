@@ -21,7 +21,7 @@ HERE = Path(__file__).parent
 #: comes after every story that reads Bengkulu's contribution list, and the faults go last. The backup taken
 #: in flight comes after the load and long before the faults' 200 MiB uploads (it copies every file).
 STORY_ORDER = ("test_release", "test_install", "test_umkm", "test_crawl", "test_backup", "test_load", "test_backup_in_flight", "test_concurrency", "test_two_instances", "test_background_jobs",
-               "test_resumable_uploads", "test_sealed_secrets", "test_login_sessions", "test_password_reset", "test_personal_data", "test_public_pages", "test_api", "test_webhooks", "test_canaries", "test_faults", "test_doctor")
+               "test_resumable_uploads", "test_sealed_secrets", "test_login_sessions", "test_password_reset", "test_personal_data", "test_public_pages", "test_api", "test_webhooks", "test_canaries", "test_channels", "test_faults", "test_doctor")
 
 
 def pytest_collection_modifyitems(config, items):

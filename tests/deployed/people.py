@@ -35,6 +35,21 @@ def enrol_two_factor(visitor: Visitor) -> Authenticator:
     return authenticator
 
 
+#: The authenticator app of each person a story turned two-factor sign-in on for: the tier's stories share it (a
+#: second enrolment would find it on already).
+AUTHENTICATORS: dict[str, Authenticator] = {}
+
+
+def authenticator_of(visitor_factory, email: str) -> Authenticator:
+    """The person's authenticator, turning two-factor sign-in on for them first if no story did."""
+    if email not in AUTHENTICATORS:
+        person = visitor_factory()
+        person.login(email)
+        AUTHENTICATORS[email] = enrol_two_factor(person)
+        person.logout()
+    return AUTHENTICATORS[email]
+
+
 def sign_in_with_code(visitor: Visitor, email: str, authenticator: Authenticator) -> None:
     """Password, then a code the portal has not seen from this person."""
     password = visitor.post("/login", {"email": email, "password": DEMO_PASSWORD})

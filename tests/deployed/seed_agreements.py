@@ -1,5 +1,5 @@
-"""`python -m tests.deployed.seed_agreements N [PAIR]`: N approved PKS of one pair (PAIRS; default Rutan Tamiang
-Layang and RSUD Tamiang Layang).
+"""`python -m tests.deployed.seed_agreements N [PAIR [TITLE]]`: N approved PKS of one pair (PAIRS; default Rutan
+Tamiang Layang and RSUD Tamiang Layang), titled "TITLE 1", ... (the pair's own title unless told).
 
 Run with the deployed stack's environment, through the same services people use,
 so a story has many agreements waiting for their signatures.
@@ -29,8 +29,9 @@ PAIRS = {
 }
 
 
-def main(count: int, pair: str = "tamiang-layang") -> None:
-    facility_name, partner_name, head_email, director_email, officer_email, kind, title = PAIRS[pair]
+def main(count: int, pair: str = "tamiang-layang", title: str | None = None) -> None:
+    facility_name, partner_name, head_email, director_email, officer_email, kind, pair_title = PAIRS[pair]
+    title = title or pair_title
     app = create_app()
     with app.app_context(), unscoped("test set-up across both parties"):
         facility = db.session.query(Organisation).filter_by(name=facility_name).one()
@@ -51,4 +52,4 @@ def main(count: int, pair: str = "tamiang-layang") -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), *sys.argv[2:3])
+    main(int(sys.argv[1]), *sys.argv[2:4])

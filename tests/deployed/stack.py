@@ -28,6 +28,7 @@ import requests
 import trustme
 
 from mitrapas_dev.local_mail import LocalMailServer
+from mitrapas_dev.local_phone import LocalPhoneProviders
 from mitrapas_dev.seaweedfs import SeaweedFS, free_port
 from portal import PROJECT_ROOT
 from portal.ops.console import CONNECTIONS_PER_THREAD, WORKER_CLASS
@@ -172,6 +173,8 @@ class DeployedStack:
     postgres: PostgresServer | None = None
     #: The partner systems' side: where the stories register webhooks (HTTPS on loopback, its own CA).
     webhooks: WebhookReceiver | None = None
+    #: The WhatsApp Cloud API and the SMS gateway: our own fakes on loopback, calling the portal's hooks back.
+    phones: LocalPhoneProviders | None = None
     ca_file: str = ""
     #: The release's `bin/` (its `mitrapas` and gunicorn) and the folder its processes run in.
     release_bin: Path = BIN
@@ -204,6 +207,17 @@ class DeployedStack:
         try:
             with engine.connect() as connection:
                 return list(connection.execute(text(statement), params))
+        finally:
+            engine.dispose()
+
+    def write(self, statement: str, **params) -> None:
+        """Run `statement` as the owner and commit it (a story moving the clock of a record, as time would)."""
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.env["MIGRATION_DATABASE_URL"])
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(statement), params)
         finally:
             engine.dispose()
 
@@ -312,8 +326,10 @@ def start_stack(resources: ExitStack) -> DeployedStack:
     resources.callback(redis_server.stop)
     receiver = WebhookReceiver().start()
     resources.callback(receiver.stop)
+    phones = LocalPhoneProviders().start()
+    resources.callback(phones.stop)
     stack = DeployedStack(folder=folder, mail=mail, seaweed=seaweed, redis=redis_server, postgres=postgres,
-                          webhooks=receiver, release_bin=install_release(), workdir=folder / "run")
+                          webhooks=receiver, phones=phones, release_bin=install_release(), workdir=folder / "run")
     stack.workdir.mkdir()
     stack.ca_file = make_certificate(folder)
     port_hint = "127.0.0.1"
@@ -340,6 +356,7 @@ def start_stack(resources: ExitStack) -> DeployedStack:
         "PYTHONDONTWRITEBYTECODE": "1",
         **seaweed.settings(),
         **mail.settings(),
+        **phones.settings(),
     }
     resources.callback(stack.stop)
     # An upgrade with data in it: the demo is loaded, the newest migration taken back (the schema the previous
@@ -355,5 +372,7 @@ def start_stack(resources: ExitStack) -> DeployedStack:
     # The previous release never wrote them; reconcile removes them, as an operator does after a downgrade.
     stack.flask("portal", "storage-reconcile", "--grace-minutes", "0", "--fix")
     stack.start_instance()
+    phones.hooks = {channel: f"{stack.url}/hooks/{channel}" for channel in ("whatsapp", "sms")}
+    phones.hook_ca = stack.ca_file
     stack.start_mail_worker()
     return stack

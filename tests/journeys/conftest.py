@@ -48,12 +48,24 @@ def demo_database(seaweed):
         yield database
 
 
+@pytest.fixture(scope="session")
+def phone_providers():
+    """The WhatsApp Cloud API and SMS gateway the journeys' portals send through (our own fakes, on loopback)."""
+    from mitrapas_dev.local_phone import LocalPhoneProviders
+
+    providers = LocalPhoneProviders().start()
+    providers.deliver = False
+    yield providers
+    providers.stop()
+
+
 @pytest.fixture
-def journey_portal(demo_database, seaweed, local_mail, webhook_receiver):
+def journey_portal(demo_database, seaweed, local_mail, webhook_receiver, phone_providers):
     """The base URL of a portal of this test's own, in the demo's state."""
+    phone_providers.clear()
     with copied_database(demo_database, "journey") as database:
         with serving_portal(seaweed, local_mail, webhook_receiver, database=database, load_demo=False,
-                            S3_BUCKET=BUCKET) as base:
+                            S3_BUCKET=BUCKET, **phone_providers.settings()) as base:
             yield base
 
 

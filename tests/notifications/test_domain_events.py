@@ -3,7 +3,6 @@ everything the portal tells a person through one delivery path whose channels ar
 import ast
 from datetime import datetime, timedelta
 from pathlib import Path
-import types
 
 from flask import Flask
 from sqlalchemy import select
@@ -164,27 +163,19 @@ def test_only_the_email_channel_writes_to_the_outbox():
         assert "outbox.queue(" not in file.read_text(), f"{file.relative_to(ROOT)} bypasses the channels"
 
 
-def test_a_second_channel_is_one_module(app, pks, monkeypatch):
-    """A channel module added to CHANNELS hears each notice of a group its person wants, and messages to an
-    address; e-mail goes on as before."""
-    told, sent = [], []
-    sms = types.SimpleNamespace(
-        NAME="sms", address_of=lambda user: None, wants=lambda user, group: group == "agreements",
-        send_notice=lambda user, notice, template, link, **context: told.append((user.id, notice.kind)),
-        send_to_address=lambda address, template, *, locale, **context: sent.append((address, template)),
-        forget=lambda user, known, scrub: None)
-    monkeypatch.setattr(channels, "CHANNELS", (*channels.CHANNELS, sms))
-    pks.in_state(S.SUBMITTED)
-    assert (pks.officer.id, "agreement.submitted") in told
-    with unscoped("test: the officer's mail"):
-        assert db.session.scalars(select(OutboxMessage).where(OutboxMessage.to == pks.officer.email)).all()
-    delivery.to_address("+6281234", "invitation", locale="id", through="sms", link="https://x")
-    assert sent == [("+6281234", "invitation")]
+def test_every_channel_is_one_module_of_one_shape():
+    """E-mail, WhatsApp and SMS each offer what `notify`, the morning summary and pseudonymisation call; e-mail
+    alone carries messages to an address."""
+    for channel in channels.CHANNELS:
+        for name in ("NAME", "available", "send_notice", "send_summary", "address_of", "forget"):
+            assert hasattr(channel, name), f"{channel.__name__} lacks {name}"
+    assert [channel.NAME for channel in channels.CHANNELS] == ["email", "whatsapp", "sms"]
+    assert channels.own_channel(None).NAME == "email"
 
 
 def test_a_message_about_ones_own_account_goes_whatever_notices_one_switched_off(app, pks):
     with as_person(pks.officer):  # their own profile
-        pks.officer.muted_notifications = list(delivery.GROUPS)
+        pks.officer.notice_routes = {group: "bell" for group in delivery.GROUPS}
         db.session.flush()
     delivery.to_person(pks.officer, "password_reset", user=pks.officer, link="https://x/reset", hours=2)
     with unscoped("test: the officer's mail"):

@@ -165,9 +165,9 @@ def test_every_notice_goes_to_a_member_of_one_party_of_its_record(pks, mailbox):
             assert pks.stranger_facility.name not in str(notice.params)
 
 
-def test_a_muted_group_comes_only_in_the_bell(pks, mailbox):
+def test_a_group_kept_to_the_bell_comes_only_in_the_bell(pks, mailbox):
     with as_person(pks.officer):
-        pks.officer.muted_notifications = ["agreements"]
+        pks.officer.notice_routes = {"agreements": "bell"}
         db.session.flush()
     pks.in_state(S.FORWARDED)
     assert notices_of(pks.officer) and mails_to(pks.officer) == []
@@ -219,13 +219,20 @@ def test_a_person_keeps_their_profile_and_chooses_their_mail(login_as, pks, mail
     assert web.get("/account/profile").status_code == 200
     response = web.post("/account/profile", {
         "name": "Sri Wahyuni", "position": "Kasubsi Pelayanan Tahanan", "nip": "198702142010012003",
-        "phone": "+62 812 3456 7890", "locale": "en", "mail": ["contributions", "reminders"]})
+        "phone": "+62 812 3456 7890", "locale": "en"})
     assert response.status_code == 302
+    settings = web.get("/notifications/settings").text
+    assert web.post("/notifications/settings", {
+        **{f"route_{group}": "bell" for group in ("agreements", "inquiries", "materials", "news", "people")},
+        "route_contributions": "email", "route_reminders": "email", "route_new_contributions": "email",
+        "time_zone": "Asia/Jakarta", "quiet": "y", "quiet_from": "21", "quiet_until": "6",
+        "contribution_notices": "each"}).status_code == 302, settings
     officer = pks.officer
     db.session.refresh(officer)
     assert (officer.name, officer.nip, officer.phone, officer.locale) == (
         "Sri Wahyuni", "198702142010012003", "+62 812 3456 7890", "en")
-    assert officer.muted_notifications == ["agreements", "inquiries", "materials", "news", "people"]
+    assert officer.notice_routes == {group: "bell" for group in ("agreements", "inquiries", "materials", "news",
+                                                                  "people")}
     assert "Profile" in web.get("/account/profile").text  # now in English
     bad = web.post("/account/profile", {"name": "Sri", "nip": "123", "locale": "id"})
     assert bad.status_code == 200 and "18" in bad.text

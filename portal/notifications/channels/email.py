@@ -1,7 +1,8 @@
 """The e-mail channel: a message is rendered into the outbox in the event's transaction and sent by its worker.
 
-Notices go by e-mail unless the person switched the notice's group off (`User.muted_notifications`, on their
-profile page); messages about their own account (a reset link) and invitations always go.
+Notices of the groups a person did not send elsewhere (`User.notice_routes`, on their notification settings) go by
+e-mail, and so does whatever could not go by WhatsApp or SMS; messages about their own account (a reset link) and
+invitations always go.
 """
 from __future__ import annotations
 
@@ -23,14 +24,20 @@ def address_of(user: User) -> str | None:
     return user.email
 
 
-def wants(user: User, group: str) -> bool:
-    return group not in (user.muted_notifications or [])
+def available() -> bool:
+    return True
 
 
 def send_notice(user: User, notice: Notification, template: str, link: str, /, **context) -> None:
     """`templates/mail/<template>.*` (the notice's sentence, `notification`, unless told otherwise)."""
     outbox.queue(user.email, template, locale=user.locale, notice=notice, user=user, link=links.absolute(link),
                  **context)
+
+
+def send_summary(user: User, parts: list[str], listed: list[tuple[str, str]]) -> None:
+    """A morning summary (`portal.notifications.digests`), or one that could not go by WhatsApp or SMS: its
+    counts, and each notice's sentence and link in `listed`."""
+    outbox.queue(user.email, "notice_summary", locale=user.locale, user=user, parts=list(parts), listed=listed)
 
 
 def send_to_address(address: str, template: str, /, *, locale: str, **context) -> None:

@@ -1,0 +1,110 @@
+"""A person's numbers for WhatsApp and SMS: proven theirs by a one-time code sent over that very channel, removed
+by them, stopped by their reply STOP (or BERHENTI). Every change is in the audit trail, never the number itself.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+import hashlib
+import hmac
+import secrets
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+import phonenumbers
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.audit import chain as audit
+from portal.core.columns import as_utc, utcnow
+from portal.core.errors import DomainError
+from portal.extensions import db
+from portal.notifications import channel_outbox, channels, messages, preferences
+from portal.notifications.channel_models import PhoneChannel
+
+#: Wrong codes before a code is spent (a new one must be asked for).
+CODE_TRIES = 5
+
+
+def normalised(typed: str) -> str:
+    """A mobile number as typed in Indonesia ("0812-3456-7890", "+62 812 ...") in E.164; a clear refusal else."""
+    try:
+        number = phonenumbers.parse((typed or "").strip(), "ID")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in (
+            phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
+        raise DomainError(_l("That is not a mobile number; type it as on your phone, e.g. 0812 3456 7890."))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def shown(phone: str) -> str:
+    """A number as people write it: +62 812-3456-7890."""
+    return phonenumbers.format_number(phonenumbers.parse(phone, "ID"), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def numbers_of(user: User) -> dict[str, PhoneChannel]:
+    return {row.channel: row for row in db.session.scalars(select(PhoneChannel).where(PhoneChannel.user_id == user.id))}
+
+
+def usable_channels(user: User) -> list[str]:
+    """The phone channels the person may choose: offered here, with a verified number not stopped."""
+    numbers = numbers_of(user)
+    return [channel for channel in channel_outbox.offered() if channel in numbers and numbers[channel].usable]
+
+
+def send_code(user: User, channel: str, typed: str) -> PhoneChannel:
+    """A new code to the number through `channel`; until it is entered, the channel is not the person's."""
+    if channel not in channel_outbox.offered():
+        raise DomainError(_l("This portal does not send messages by %(channel)s.",
+                             channel=preferences.CHANNEL_NAMES.get(channel, channel)))
+    phone = normalised(typed)
+    row = numbers_of(user).get(channel) or PhoneChannel(user_id=user.id, channel=channel)
+    if row.phone != phone:
+        row.verified_at = None
+    code = f"{secrets.randbelow(10 ** 6):06d}"
+    row.phone, row.code_digest, row.code_attempts = phone, _digest(user, channel, code), 0
+    row.code_expires_at = utcnow() + timedelta(minutes=messages.CODE_MINUTES)
+    db.session.add(row)
+    channels.by_name(channel).send_code(user, code)
+    audit.record("phone.code_sent", actor=user, object_type="user", object_id=user.id, after={"channel": channel})
+    return row
+
+
+def confirm(user: User, channel: str, code: str) -> None:
+    """The code the person received: the number is theirs, and the channel on again if they had stopped it."""
+    row = numbers_of(user).get(channel)
+    if row is None or row.code_digest is None:
+        raise DomainError(_l("Ask for a code first."))
+    if as_utc(row.code_expires_at) < utcnow() or row.code_attempts >= CODE_TRIES:
+        raise DomainError(_l("This code has expired or was typed wrong too often: ask for a new one."))
+    if not hmac.compare_digest(row.code_digest, _digest(user, channel, (code or "").strip())):
+        row.code_attempts += 1
+        raise DomainError(_l("That code is not right. Check the last message from MitraPAS."))
+    row.verified_at, row.stopped_at, row.code_digest, row.code_expires_at = utcnow(), None, None, None
+    audit.record("phone.verified", actor=user, object_type="user", object_id=user.id, after={"channel": channel})
+
+
+def remove(user: User, channel: str) -> None:
+    """The person's number for `channel` is gone; the groups that went there go by e-mail."""
+    row = numbers_of(user).get(channel)
+    if row is None:
+        return
+    db.session.delete(row)
+    user.notice_routes = {group: route for group, route in (user.notice_routes or {}).items() if route != channel}
+    audit.record("phone.removed", actor=user, object_type="user", object_id=user.id, after={"channel": channel})
+
+
+def stopped(channel: str, phone: str) -> None:
+    """Whoever has `phone` for `channel` replied STOP: nothing more goes there until they verify it again (their
+    notices go the next way: `channel_outbox.fall_back`). Called in the provider callback's escape hatch."""
+    for row in db.session.scalars(select(PhoneChannel).where(PhoneChannel.channel == channel,
+                                                             PhoneChannel.phone == phone,
+                                                             PhoneChannel.stopped_at.is_(None))):
+        row.stopped_at = utcnow()
+        audit.record("phone.stopped", actor=db.session.get(User, row.user_id), object_type="user",
+                     object_id=row.user_id, after={"channel": channel})
+
+
+def _digest(user: User, channel: str, code: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"phone-code:{user.id}:{channel}:{code}".encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,136 @@
+"""Story (issue 39): on the deployed portal (gunicorn, PostgreSQL under RLS, Redis, the mail worker), the head of
+Rutan Tamiang Layang chose WhatsApp for agreements: seconds after RSUD's director signs, the (fake) WhatsApp Cloud
+API has "PKS menunggu tanda tangan Anda" for him, and its delivery status comes back through the signed webhook.
+The officer chose SMS: his quiet hours hold a notice until he turns them off, his morning summary holds the next one
+until the morning comes, and replying BERHENTI stops his SMS."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+import subprocess
+import sys
+import time
+from zoneinfo import ZoneInfo
+
+from portal import PROJECT_ROOT
+from tests.deployed.people import authenticator_of, org_path, sign_in_with_code
+
+HEAD, DIRECTOR = "agung.novarianto@mitrapas.test", "vinny.safari@mitrapas.test"
+OFFICER = "pelayanan@rutan-tamiang-layang.mitrapas.test"
+HEAD_PHONE, OFFICER_PHONE = "+6281270001001", "+6285270002002"
+TITLE = "Layanan kesehatan jiwa tahap"
+GROUPS = ("agreements", "contributions", "people", "materials", "news", "inquiries", "reminders")
+
+
+def seed(stack) -> int:
+    """One more approved PKS of the pair (the officer is told it was submitted)."""
+    subprocess.run([sys.executable, "-m", "tests.deployed.seed_agreements", "1", "tamiang-layang", TITLE],
+                   cwd=PROJECT_ROOT, env=stack.env, check=True, timeout=300)
+    return stack.sql("SELECT max(id) FROM agreements WHERE title = :title", title=f"{TITLE} 1")[0][0]
+
+
+def verify_number(person, phones, channel: str, typed: str, phone: str) -> None:
+    settings = "/notifications/settings"
+    assert person.post(f"{settings}/{channel}/code", {f"{channel}-phone": typed}, token_from=settings
+                       ).status_code == 302
+    code = phones.code_sent_to(phone, channel)
+    assert person.post(f"{settings}/{channel}/verify", {f"{channel}-code-code": code}, token_from=settings
+                       ).status_code == 302
+
+
+def choose(person, quiet: tuple[int, int] | None = None, digest: tuple[str, ...] = (), **routes) -> None:
+    form = {f"route_{group}": routes.get(group, "email") for group in GROUPS}
+    form.update({f"digest_{group}": "y" for group in digest})
+    form.update({"time_zone": "Asia/Jakarta", "quiet_from": "21", "quiet_until": "6",
+                 "contribution_notices": "each"})
+    if quiet:
+        form.update({"quiet": "y", "quiet_from": str(quiet[0]), "quiet_until": str(quiet[1])})
+    answer = person.post("/notifications/settings", form)
+    assert answer.status_code == 302, answer.text[-2000:]
+
+
+def status_of(stack, provider_id: str) -> str:
+    return stack.sql("SELECT status FROM channel_messages WHERE provider_id = :id", id=provider_id)[0][0]
+
+
+def until(check, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if (found := check()):
+            return found
+        time.sleep(0.25)
+    raise AssertionError(f"{what} within {seconds} s")
+
+
+def test_a_head_who_chose_whatsapp_hears_within_seconds_of_the_partners_signature(stack, visitor):
+    phones = stack.phones
+    agreement_id = seed(stack)
+    head_app, director_app = authenticator_of(visitor, HEAD), authenticator_of(visitor, DIRECTOR)
+    head = visitor()
+    sign_in_with_code(head, HEAD, head_app)
+    verify_number(head, phones, "whatsapp", "0812-7000-1001", HEAD_PHONE)
+    choose(head, agreements="whatsapp")
+
+    director = visitor()
+    sign_in_with_code(director, DIRECTOR, director_app)
+    page = f"{org_path(director)}agreements/{agreement_id}"
+    signed_at = time.monotonic()
+    assert director.post(f"{page}/sign", {"password": "mitrapas-demo-2025", "code": director_app.code(),
+                                          "agree": "y"}, token_from=page).status_code == 302
+    told = phones.wait_for(lambda m: m.to == HEAD_PHONE and m.parameters[:1] == ["PKS menunggu tanda tangan Anda"],
+                           timeout=20)
+    took = time.monotonic() - signed_at
+    assert took < 20, f"{took:.1f} s after the signature"
+    assert told.template == "mitrapas_pemberitahuan" and told.language == "id"
+    assert "RSUD Tamiang Layang" in told.parameters[1] and "/agreements/" in told.parameters[2]
+
+    # The fake provider reports "sent" then "delivered" to /hooks/whatsapp, signed with the app secret.
+    until(lambda: status_of(stack, told.id) == "delivered", 20, "the delivered status")
+    assert "Sampai di ponsel" in head.get("/notifications/settings").text
+    forged = phones.status_request(told, "read", secret="not-the-app-secret")
+    answer = head.http.post(head.url(forged[0]), data=forged[1], headers=forged[2], timeout=30)
+    assert answer.status_code == 403 and status_of(stack, told.id) == "delivered"
+
+
+def test_quiet_hours_and_the_morning_summary_hold_and_release_the_officers_sms(stack, visitor):
+    phones = stack.phones
+    officer = visitor()
+    officer.login(OFFICER)
+    verify_number(officer, phones, "sms", "0852 7000 2002", OFFICER_PHONE)
+    hour = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Jakarta")).hour
+    choose(officer, quiet=(hour, (hour + 2) % 24), agreements="sms")
+
+    head = visitor()
+    sign_in_with_code(head, HEAD, authenticator_of(visitor, HEAD))
+    agreement_id = stack.sql("SELECT max(id) FROM agreements WHERE title = :title", title=f"{TITLE} 1")[0][0]
+    page = f"{org_path(head)}agreements/{agreement_id}"
+    assert head.post(f"{page}/sign", {"password": "mitrapas-demo-2025", "code": authenticator_of(visitor, HEAD).code(),
+                                      "agree": "y"}, token_from=page).status_code == 302
+    held = until(lambda: stack.sql(
+        "SELECT m.id FROM channel_messages m JOIN users u ON u.id = m.user_id WHERE u.email = :email "
+        "AND m.kind = 'agreement.signed_by_both' AND m.status = 'queued' AND m.next_attempt_at > now()",
+        email=OFFICER), 20, "the notice held by the quiet hours")
+    time.sleep(5)  # the worker sweeps every 2 s: it looked, and held it
+    assert not [m for m in phones.inbox if m.to == OFFICER_PHONE and "kedua pihak" in m.text]
+    assert "ditahan sampai" in officer.get("/notifications/settings").text
+    choose(officer, agreements="sms")  # quiet hours off: what they held goes now
+    released = phones.wait_for(lambda m: m.to == OFFICER_PHONE and "PKS ditandatangani kedua pihak" in m.text,
+                               timeout=20)
+    assert released.channel == "sms" and released.text.startswith("MitraPAS: PKS ditandatangani kedua pihak.")
+    assert held
+
+    choose(officer, agreements="sms", digest=("agreements",))
+    seed(stack)  # RSUD submits another PKS: the officer is told in the morning, not now
+    time.sleep(6)
+    assert not [m for m in phones.inbox if m.to == OFFICER_PHONE and "Ringkasan" in m.text]
+    assert not [m for m in phones.inbox if m.to == OFFICER_PHONE and "diajukan untuk ditelaah" in m.text]
+    # The morning comes: 07.00 WIB (the owner moves the officer's summary time, as the clock would).
+    stack.write("UPDATE users SET digest_due_at = now() - interval '1 minute' WHERE email = :email", email=OFFICER)
+    summary = phones.wait_for(lambda m: m.to == OFFICER_PHONE and m.text.startswith("MitraPAS: Ringkasan MitraPAS Anda"),
+                              timeout=20)
+    assert "pemberitahuan baru sejak kemarin" in summary.text and "PKS" in summary.text
+
+    assert phones.reply("sms", OFFICER_PHONE, "BERHENTI") == 200
+    stopped = stack.sql("SELECT p.stopped_at FROM phone_channels p JOIN users u ON u.id = p.user_id "
+                        "WHERE u.email = :email AND p.channel = 'sms'", email=OFFICER)[0][0]
+    assert stopped is not None
+    assert "Dihentikan" in officer.get("/notifications/settings").text
