@@ -248,6 +248,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "PRIVACY_CONTACT": os.environ.get("PRIVACY_CONTACT", ""),
         # Retention of records about people (portal/privacy/retention.py; the privacy notice says the same).
         "RETENTION_NOTIFICATION_DAYS": int(os.environ.get("RETENTION_NOTIFICATION_DAYS", "365")),
+        #: WhatsApp and SMS messages (the number they went to, their words, their statuses).
+        "RETENTION_PHONE_MESSAGE_DAYS": int(os.environ.get("RETENTION_PHONE_MESSAGE_DAYS", "90")),
         "RETENTION_LOGIN_DAYS": int(os.environ.get("RETENTION_LOGIN_DAYS", "180")),
         "RETENTION_ACCESS_LOG_DAYS": int(os.environ.get("RETENTION_ACCESS_LOG_DAYS", "365")),
         "RETENTION_DEPARTED_DAYS": int(os.environ.get("RETENTION_DEPARTED_DAYS", "90")),
@@ -317,6 +319,12 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "DIGEST_HOUR": int(os.environ.get("DIGEST_HOUR", "7")),
         #: Verification codes one person may ask for (each goes to a phone: not a way to flood someone's number).
         "PHONE_CODE_LIMIT": os.environ.get("PHONE_CODE_LIMIT", "5 per hour"),
+        #: ... to one number in an hour, by anyone's account; codes typed by one person (right or wrong).
+        "PHONE_CODES_PER_NUMBER": int(os.environ.get("PHONE_CODES_PER_NUMBER", "3")),
+        "PHONE_CODE_CHECK_LIMIT": os.environ.get("PHONE_CODE_CHECK_LIMIT", "10 per hour"),
+        #: The countries whose mobile numbers may be verified (country calling codes, comma-separated).
+        "PHONE_COUNTRY_CODES": tuple(code.strip() for code in os.environ.get("PHONE_COUNTRY_CODES", "62").split(",")
+                                     if code.strip()),
         "REMIND_UNSIGNED_DAYS": int(os.environ.get("REMIND_UNSIGNED_DAYS", "7")),
         "REMIND_VERIFICATION_DAYS": int(os.environ.get("REMIND_VERIFICATION_DAYS", "7")),
         "INVITATION_DAYS": int(os.environ.get("INVITATION_DAYS", "7")),

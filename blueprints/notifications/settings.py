@@ -21,6 +21,10 @@ def _code_limit() -> str:
     return current_app.config["PHONE_CODE_LIMIT"]
 
 
+def _check_limit() -> str:
+    return current_app.config["PHONE_CODE_CHECK_LIMIT"]
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
     user = _me()
@@ -97,6 +101,7 @@ def send_code(channel: str):
 
 
 @bp.route("/settings/<channel>/verify", methods=["POST"])
+@limiter.limit(_check_limit, key_func=lambda: f"phone-code-check:{current_user.get_id()}")
 def verify_code(channel: str):
     if channel not in channel_outbox.offered():
         abort(404)

@@ -1,5 +1,6 @@
 """The providers' callbacks: checked by their signature, read by the provider's module, handed to the outbox."""
 import hmac
+import json
 
 from flask import abort, current_app, request
 
@@ -16,7 +17,8 @@ def whatsapp_subscription():
     """Meta's check when the webhook is registered: echo its challenge if it knows our verify token."""
     token = current_app.config["WHATSAPP_VERIFY_TOKEN"]
     given = request.args.get("hub.verify_token", "")
-    if request.args.get("hub.mode") != "subscribe" or not token or not hmac.compare_digest(given, token):
+    if request.args.get("hub.mode") != "subscribe" or not token or not hmac.compare_digest(
+            given.encode("utf-8", "replace"), token.encode()):
         abort(403)
     return request.args.get("hub.challenge", ""), 200, {"Content-Type": "text/plain"}
 
@@ -29,10 +31,13 @@ def callback(channel: str):
     body = request.get_data(cache=False)
     if not provider.configured(current_app.config) or not provider.signed(current_app.config, body, request.headers):
         abort(403)
-    payload = request.get_json(force=True, silent=True)
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        abort(400)
     if not isinstance(payload, dict):
         abort(400)
-    updates, replies = provider.read_callback(payload)
+    updates, replies = provider.read_callback(current_app.config, payload)
     channel_outbox.provider_said(channel, updates, replies)
     db.session.commit()
     return "", 200

@@ -134,12 +134,13 @@ class LocalPhoneProviders:
             entry["errors"] = [{"code": error[0], "title": error[1]}]
         return self._signed("whatsapp", _whatsapp_change({"statuses": [entry]}), secret)
 
-    def reply_request(self, channel: str, phone: str, text: str) -> tuple[str, bytes, dict]:
-        """A person answers a message from their phone (STOP, BERHENTI, ...)."""
+    def reply_request(self, channel: str, phone: str, text: str, at: float | None = None) -> tuple[str, bytes, dict]:
+        """A person answers a message from their phone (STOP, BERHENTI, MULAI, ...), now or `at` (Unix time)."""
+        stamp = str(int(at or time.time()))
         if channel == "sms":
-            return self._signed("sms", {"type": "reply", "from": phone, "text": text})
+            return self._signed("sms", {"type": "reply", "from": phone, "text": text, "timestamp": stamp})
         return self._signed("whatsapp", _whatsapp_change({"messages": [{
-            "from": phone.lstrip("+"), "id": f"wamid.in{next(self._ids)}", "timestamp": str(int(time.time())),
+            "from": phone.lstrip("+"), "id": f"wamid.in{next(self._ids)}", "timestamp": stamp,
             "type": "text", "text": {"body": text}}]}))
 
     def report(self, message: Received, status: str, error: tuple[int, str] | None = None) -> int:

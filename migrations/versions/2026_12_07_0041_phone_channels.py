@@ -5,7 +5,8 @@ hours (`users`), their verified numbers (`phone_channels`) and the messages' out
 routed to "bell" (the bell only); the downgrade turns "bell" back into muted, and WhatsApp or SMS into e-mail.
 
 On PostgreSQL both new tables are a person's own (as 0019's): the person reads and changes their own rows; anyone
-acting may queue a message for someone (a notice), without reading it back; the worker and the providers' callbacks
+acting may queue a notice's message for someone, without reading it back (a verification code, only for
+oneself); the worker and the providers' callbacks
 see every row through the escape hatch.
 
 Revision ID: 0041
@@ -39,8 +40,10 @@ POLICIES = {
         f"CREATE POLICY read_own ON channel_messages FOR SELECT USING ({_EVERY} OR user_id = {_PERSON})",
         f"CREATE POLICY release_own ON channel_messages FOR UPDATE USING ({_EVERY} OR user_id = {_PERSON})",
         f"CREATE POLICY purge ON channel_messages FOR DELETE USING ({_EVERY})",
-        f"CREATE POLICY queue ON channel_messages FOR INSERT "
-        f"WITH CHECK ({_EVERY} OR {_ORG} IS NOT NULL OR {_PERSON} IS NOT NULL)",
+        # Anyone acting may queue a notice for someone; a verification code (urgent) only for oneself.
+        f"CREATE POLICY queue ON channel_messages FOR INSERT WITH CHECK ({_EVERY} OR "
+        f"(({_ORG} IS NOT NULL OR {_PERSON} IS NOT NULL) AND kind <> 'verification_code' AND NOT urgent) "
+        f"OR user_id = {_PERSON})",
     ],
 }
 STATUSES = ("queued", "sent", "delivered", "read", "failed", "dead", "digested")

@@ -75,6 +75,7 @@ SENTENCES = {
     "phone.verified": _l("%(who)s verified their mobile number"),
     "phone.removed": _l("%(who)s removed their mobile number"),
     "phone.stopped": _l("%(who)s replied STOP to a message: nothing more goes to them that way"),
+    "phone.restarted": _l("%(who)s replied MULAI to a message: messages may go to them that way again"),
     "user.two_factor_enabled": _l("%(who)s turned on two-step sign-in"),
     "user.recovery_code_used": _l("%(who)s signed in with a recovery code"),
     "signing_certificate.issued": _l("%(who)s received an electronic signing certificate for %(record)s"),

@@ -22,6 +22,8 @@ PUBLIC_ENDPOINTS = frozenset({
     "pki.root", "pki.crl", "pki.ocsp", "pki.ocsp_by_get",
     "provider_hooks.whatsapp_subscription", "provider_hooks.callback",
 })
+#: The largest JSON body read (the API's and the providers' callbacks): files come as uploads, never as JSON.
+MAX_JSON_BODY = 10 * 1024 * 1024
 #: Blueprints anyone may open: the public pages of facilities that publish.
 PUBLIC_BLUEPRINTS = frozenset({"public"})
 #: Blueprints that sign their callers in themselves: the API (a bearer token, not a session).
@@ -139,6 +141,8 @@ def _refuse_nul_characters():
     """No text a person types holds a NUL character, and PostgreSQL refuses one in any string (a 500 deep in a
     query); found by schemathesis in the API's search and then in the pages' `party` filter. Files may hold them:
     only the address, form fields and JSON bodies are looked at."""
+    if request.is_json and (request.content_length or 0) > MAX_JSON_BODY:
+        abort(413)  # read into memory below: a JSON body is never an upload
     if b"\x00" in request.query_string or b"%00" in request.query_string \
             or any("\x00" in value for value in request.form.values()) \
             or (request.is_json and b"\\u0000" in request.get_data()):

@@ -91,7 +91,8 @@ class ChannelMessage(db.Model):
     status: Mapped[MessageStatus] = mapped_column(enum_column(MessageStatus), default=MessageStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
-    #: The number it went to (set when sent; blanked when the person is pseudonymised).
+    #: The number it went to (set when sent; a code's from the start: how many went to one number is counted);
+    #: blanked when the person is pseudonymised.
     sent_to: Mapped[str | None] = mapped_column(String(20))
     #: The provider's id of it (a WhatsApp "wamid...", the gateway's), which its status callbacks name.
     provider_id: Mapped[str | None] = mapped_column(String(128), index=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+import logging
 
 from flask import current_app
 from sqlalchemy import or_, select
@@ -19,23 +20,26 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.models import User
 from portal.core import retry
 from portal.core.columns import utcnow
+from portal.core.errors import DomainError
 from portal.core.tenancy import unscoped
 from portal.extensions import db
 from portal.jobs import queue as jobs
 from portal.notifications import messages, outbox, preferences
 from portal.notifications.channel_models import STATUS_ORDER, ChannelMessage, MessageStatus as S, PhoneChannel
 from portal.notifications.models import Notification
-from portal.notifications.providers import Refused, Reply, Unavailable, Update, sms_gateway, whatsapp_cloud
+from portal.notifications.providers import Refused, Reply, Update, sms_gateway, whatsapp_cloud
 
 #: Each phone channel's provider, in the order a notice falls back through them (then e-mail).
 PROVIDERS = {preferences.WHATSAPP: whatsapp_cloud, preferences.SMS: sms_gateway}
 #: Minutes to wait after the n-th failure: a notice that cannot go by WhatsApp reaches the person some other way
 #: within about ten minutes (CHANNEL_MAX_ATTEMPTS), not after a day of tries.
 BACKOFF = retry.minutes(1, 2, 5)
-#: What a person replies to be sent nothing more through that channel.
+#: What a person replies to be sent nothing more through that channel, and to be sent messages again.
 STOP_WORDS = frozenset({"STOP", "BERHENTI", "UNSUBSCRIBE", "STOP ALL"})
+START_WORDS = frozenset({"START", "MULAI"})
 #: Failures a person's settings page shows, from this far back.
 FAILURES_SHOWN = timedelta(days=30)
+log = logging.getLogger(__name__)
 
 
 def offered() -> list[str]:
@@ -44,10 +48,11 @@ def offered() -> list[str]:
 
 
 def queue(user: User, channel: str, kind: str, parts: list[str], *, notice: Notification | None = None,
-          urgent: bool = False) -> None:
-    """Write a message for `user` through `channel` into this transaction."""
+          urgent: bool = False, to: str | None = None) -> None:
+    """Write a message for `user` through `channel` into this transaction (`to`: a code's number, being
+    verified; any other message goes to the number verified when it is sent)."""
     db.session.add(ChannelMessage(user_id=user.id, channel=channel, kind=kind, parts=parts, notification=notice,
-                                  text=messages.as_text(kind, parts, user.locale), urgent=urgent))
+                                  text=messages.as_text(kind, parts, user.locale), urgent=urgent, sent_to=to))
     wake_worker_after_commit()
 
 
@@ -57,10 +62,12 @@ def queue_notice(user: User, channel: str, notice: Notification) -> None:
 
 def number_of(user_id: int, channel: str, *, verifying: bool = False) -> PhoneChannel | None:
     """The person's verified number for `channel`, unless they stopped it; the number being verified, for its
-    code."""
+    code (never one that replied STOP)."""
     found = db.session.scalar(select(PhoneChannel).where(PhoneChannel.user_id == user_id,
                                                          PhoneChannel.channel == channel))
-    return found if found is not None and (found.usable or verifying and found.code_digest) else None
+    if found is None or found.stopped_at is not None:
+        return None
+    return found if found.usable or verifying and found.code_digest else None
 
 
 # --- the worker -------------------------------------------------------------------------------------------------
@@ -71,12 +78,7 @@ def send_due(*, now: datetime | None = None, limit: int = 100) -> tuple[int, int
         sent = failed = 0
         now = now or utcnow()
         for _ in range(limit):
-            query = (select(ChannelMessage).where(ChannelMessage.status == S.QUEUED,
-                                                  ChannelMessage.next_attempt_at <= now)
-                     .order_by(ChannelMessage.next_attempt_at, ChannelMessage.id).limit(1))
-            if db.session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            message = db.session.scalar(query)
+            message = outbox.next_due(ChannelMessage, S.QUEUED, now)
             if message is None:
                 break
             outcome = _send(message, now)
@@ -86,7 +88,11 @@ def send_due(*, now: datetime | None = None, limit: int = 100) -> tuple[int, int
 
 
 def _send(message: ChannelMessage, now: datetime) -> bool | None:
-    """True: the provider took it; False: it failed (and may be tried again); None: held for the quiet hours."""
+    """True: the provider took it; False: it failed (and may be tried again); None: held for the quiet hours.
+
+    The try is claimed (committed, with its next time) before the provider is called: a worker that dies after
+    the provider took the message, or a write that fails after, sends it again only after a wait, and at most
+    CHANNEL_MAX_ATTEMPTS times."""
     user = db.session.get(User, message.user_id)
     if user is None or not user.is_active:
         message.status, message.last_error = S.DEAD, "the account is no longer active"
@@ -101,18 +107,25 @@ def _send(message: ChannelMessage, now: datetime) -> bool | None:
     if number is None:
         return _give_up(message, user, S.FAILED, "no verified number (or the person replied STOP)")
     message.attempts += 1
+    message.next_attempt_at = now + BACKOFF.waits[0]
+    attempts, phone, kind, parts, text, locale = (message.attempts, number.phone, message.kind, list(message.parts),
+                                                  message.text, user.locale)
+    db.session.commit()  # the claim
     try:
-        message.provider_id = provider.send(config, number.phone, message.kind, list(message.parts), message.text,
-                                            user.locale)
+        provider_id = provider.send(config, phone, kind, parts, text, locale)
     except Refused as error:
         return _give_up(message, user, S.FAILED, str(error))
-    except Unavailable as error:
-        again = BACKOFF.next_attempt(message.attempts, now, attempts=config["CHANNEL_MAX_ATTEMPTS"])
+    except Exception as error:  # noqa: BLE001 - Unavailable, and whatever else: tried again after a wait
+        log.warning("%s message %s not sent: %s", message.channel, message.id, error)
+        again = BACKOFF.next_attempt(attempts, now, attempts=config["CHANNEL_MAX_ATTEMPTS"])
         if again is None:
             return _give_up(message, user, S.DEAD, str(error))
         message.next_attempt_at, message.last_error = again, str(error)[:2000]
         return False
-    message.status, message.sent_to, message.sent_at, message.last_error = S.SENT, number.phone, utcnow(), None
+    message.status, message.sent_to, message.sent_at, message.last_error = S.SENT, phone, utcnow(), None
+    message.provider_id = provider_id[:128]
+    if kind == messages.CODE:  # sent: nobody needs its code again, and it is not kept
+        message.text, message.parts = "", []
     return True
 
 
@@ -171,8 +184,15 @@ def provider_said(channel: str, updates: list[Update], replies: list[Reply]) -> 
             if message.status in STATUS_ORDER and STATUS_ORDER.index(new) > STATUS_ORDER.index(message.status):
                 message.status, message.status_at = new, now
         for reply in replies:
-            if reply.text.strip().upper().rstrip(".!") in STOP_WORDS:
-                phones.stopped(channel, reply.phone)
+            try:
+                phone = phones.normalised(reply.phone)
+            except DomainError:
+                continue  # not a number we could have sent to
+            word = reply.text.strip().upper().rstrip(".!")
+            if word in STOP_WORDS:
+                phones.stopped(channel, phone, reply.at)
+            elif word in START_WORDS:
+                phones.restarted(channel, phone)
 
 
 # --- what people and the platform admin see ---------------------------------------------------------------------
@@ -205,7 +225,7 @@ def forget(user: User, known: dict[str, str], scrub: Callable[[str], str]) -> No
     for number in db.session.scalars(select(PhoneChannel).where(PhoneChannel.user_id == user.id)):
         db.session.delete(number)
     for message in db.session.scalars(select(ChannelMessage).where(ChannelMessage.user_id == user.id)):
-        message.text, message.parts, message.sent_to = "", [], None
+        message.text, message.parts, message.sent_to, message.last_error = "", [], None, None
         if message.status == S.QUEUED:
             message.status, message.last_error = S.DEAD, "pseudonymised"
     mentions = or_(*(ChannelMessage.text.contains(value) for value in known))

@@ -38,7 +38,10 @@ def send_due(*, now: datetime | None = None, limit: int = 100) -> int:
             user = db.session.scalar(query)
             if user is None:
                 break
-            summarise(user, now)
+            if user.is_active:
+                summarise(user, now)
+            else:  # switched off, or left: no summary, now or later
+                user.digest_due_at = None
             db.session.commit()
             done += 1
     return done

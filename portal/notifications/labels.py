@@ -41,6 +41,7 @@ AUDIT_ACTIONS = {
     "phone.verified": _l("Number verified"),
     "phone.removed": _l("Number removed"),
     "phone.stopped": _l("Messages stopped by reply"),
+    "phone.restarted": _l("Messages started again by reply"),
 }
 
 LABELS = {MailStatus: MAIL_STATUS, MessageStatus: MESSAGE_STATUS}

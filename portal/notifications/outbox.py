@@ -53,12 +53,7 @@ def send_due(*, now: datetime | None = None, limit: int = 100) -> tuple[int, int
 def _send_due(now: datetime, limit: int) -> tuple[int, int]:
     sent = failed = 0
     for _ in range(limit):
-        query = (select(OutboxMessage).where(OutboxMessage.status == MailStatus.QUEUED,
-                                             OutboxMessage.next_attempt_at <= now)
-                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(1))
-        if db.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        message = db.session.scalar(query)
+        message = next_due(OutboxMessage, MailStatus.QUEUED, now)
         if message is None:
             break
         try:
@@ -71,6 +66,16 @@ def _send_due(now: datetime, limit: int) -> tuple[int, int]:
             sent += 1
         db.session.commit()
     return sent, failed
+
+
+def next_due(model, queued, now: datetime):
+    """The outbox's (or `model`'s, of the same shape) oldest message due, locked so that no other worker takes it
+    (the others skip it and take the next)."""
+    query = (select(model).where(model.status == queued, model.next_attempt_at <= now)
+             .order_by(model.next_attempt_at, model.id).limit(1))
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return db.session.scalar(query)
 
 
 def undelivered(limit: int = 200) -> list[OutboxMessage]:

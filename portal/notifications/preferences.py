@@ -114,6 +114,10 @@ def save(user: User, settings: Settings, *, offered: list[str], channels: list[s
     if settings.new_contributions not in (None, "each", "daily"):
         raise DomainError(_l("Choose how you hear of new contributions."))
     before = _choices(user)
+    if user.digest_due_at is not None and set(user.digest_groups or []) - set(settings.digest):
+        from portal.notifications import digests  # what the summary held so far goes now, not never
+
+        digests.summarise(user, utcnow())
     routes = {group: route for group, route in (user.notice_routes or {}).items() if group not in offered}
     routes.update({group: route for group, route in settings.routes.items() if route != EMAIL})
     user.notice_routes = routes

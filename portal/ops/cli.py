@@ -22,7 +22,7 @@ from portal.core.tenancy import unscoped
 from portal.extensions import db
 from portal.integrations import webhook_events
 from portal.materials import operations as materials
-from portal.notifications import outbox
+from portal.notifications import channel_outbox, digests, outbox
 from portal.ops import command_runs as operations, reconcile
 from portal.privacy import retention
 
@@ -329,9 +329,13 @@ def _retire_kept_pages() -> bool:
 @portal_cli.command("send-mail")
 @periodic
 def send_mail() -> None:
-    """Send the e-mail that is due from the outbox (cron, every minute); failed messages are retried later."""
+    """Send the e-mail, WhatsApp and SMS messages that are due, and the morning summaries (cron, every minute);
+    failed messages are retried later."""
+    summaries = digests.send_due()
     sent, failed = outbox.send_due()
+    by_phone, phone_failed = channel_outbox.send_due()
     click.echo(f"{sent} sent, {failed} failed (will be retried, or dead after MAIL_MAX_ATTEMPTS).")
+    click.echo(f"{by_phone} WhatsApp or SMS sent, {phone_failed} failed; {summaries} morning summaries.")
 
 
 @portal_cli.command("deliver-webhooks")
@@ -347,8 +351,12 @@ def deliver_webhooks() -> None:
 def mail_worker_command(burst: bool) -> None:
     """With REDIS_URL: an RQ worker that sends mail and webhooks right after the transaction that queued them
     commits, and runs the long work people start (imports, from the `mitrapas-work` queue)."""
+    import faulthandler
+    import signal
+
     from portal.ops import worker as mail_worker
 
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>`: where is it now (in its log)
     if not current_app.config.get("REDIS_URL"):
         raise click.UsageError("REDIS_URL is not set; use `flask portal send-mail` from cron instead.")
     mail_worker.work(current_app._get_current_object(), burst=burst)

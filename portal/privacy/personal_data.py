@@ -23,7 +23,8 @@ from portal.core.tenancy import unscoped
 from portal.core.vocabulary import label
 from portal.extensions import db
 from portal.materials.models import Material
-from portal.notifications import phones
+from portal.notifications import messages, phones
+from portal.notifications.channel_models import ChannelMessage
 from portal.notifications.models import Notification
 from portal.notifications.texts import notice_text
 from portal.organisations.invitation_models import Invitation
@@ -52,6 +53,11 @@ def gather(user: User) -> dict:
                "time_zone": user.time_zone, "quiet_hours": [user.quiet_from, user.quiet_until],
                "phone_channels": [{"channel": row.channel, "phone": row.phone, "verified_at": _iso(row.verified_at),
                                    "stopped_at": _iso(row.stopped_at)} for row in phones.numbers_of(user).values()]},
+            "phone_messages": [{"channel": m.channel, "to": m.sent_to, "message": messages.headline_of(m),
+                                "status": m.status.value, "created_at": _iso(m.created_at),
+                                "sent_at": _iso(m.sent_at)}
+                               for m in db.session.scalars(select(ChannelMessage).where(
+                                   ChannelMessage.user_id == user.id).order_by(ChannelMessage.id))],
             "memberships": [{"organisation": m.organisation.name, "role": str(label(m.role)),
                              "since": _iso(m.created_at), "access_until": _iso(m.access_until)}
                             for m in user.memberships],

@@ -27,6 +27,7 @@ from portal.integrations.token_models import IdempotentRequest
 from portal.integrations.webhook_models import WebhookDelivery
 from portal.jobs import made_files as file_jobs
 from portal.materials import operations as materials
+from portal.notifications.channel_models import ChannelMessage
 from portal.notifications.models import Notification
 from portal.privacy import pseudonyms
 from portal.privacy.access_models import DocumentAccess
@@ -66,6 +67,9 @@ RULES = (
     Rule("notifications", _l("Notifications in the bell"),
          _l("to tell you what concerns you"), _l("you"),
          "RETENTION_NOTIFICATION_DAYS", "days", expires=Notification.created_at),
+    Rule("phone_messages", _l("WhatsApp and SMS messages sent to you: the number, what they said, whether they arrived"),
+         _l("to send you your notices and show you what became of them"), _l("you"),
+         "RETENTION_PHONE_MESSAGE_DAYS", "days", expires=ChannelMessage.created_at),
     Rule("login_history", _l("Login history: device, IP address, time"),
          _l("to show you where you are logged in and to investigate misuse"), _l("you"),
          "RETENTION_LOGIN_DAYS", "days", expires=LoginSession.created_at),

@@ -198,12 +198,12 @@ def test_a_restored_snapshot_of_the_store_then_forget_kept_pages_keeps_no_one_fr
     assert answer.status_code == 302 and reads == 1
 
 
-def test_the_kept_copy_holds_no_secret_and_her_profile_still_shows_her_choices(committing_app, bengkulu):
+def test_the_kept_copy_holds_no_secret_and_her_notification_settings_still_show_her_choices(committing_app, bengkulu):
     head = signed_in(committing_app, bengkulu)
     reads_of_login_sessions(committing_app, head, floor(bengkulu))
     with committing_app.app_context():
         copies = [kept.user for key, kept in kept_people._kept.items() if key[0] == id(committing_app)
                   and kept.user.id == bengkulu["person"]]
     assert copies and all(not set(kept_people.NOT_KEPT) & set(vars(copy)) for copy in copies)
-    profile, reads = reads_of_login_sessions(committing_app, head, "/account/profile")
-    assert profile.status_code == 200 and reads == 0 and 'name="mail"' in profile.text
+    settings, reads = reads_of_login_sessions(committing_app, head, "/notifications/settings")
+    assert settings.status_code == 200 and reads == 0 and 'name="route_agreements"' in settings.text

@@ -14,7 +14,8 @@ from portal.core.tenancy import acting_for, as_person, presenting, unscoped
 from portal.extensions import db
 from portal.integrations.token_models import ApiToken, IdempotentRequest
 from portal.integrations.webhook_models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from portal.notifications import outbox
+from portal.notifications import channel_outbox, outbox
+from portal.notifications.channel_models import ChannelMessage, PhoneChannel
 from portal.organisations.models import Role
 from portal.signing.models import SigningCertificate
 from tests.factories import (
@@ -144,8 +145,9 @@ def test_rls_keeps_a_facilitys_tallies_to_it_and_its_overseers():
                                    {"f": balikpapan.id})
 
 
-#: A person's own rows (migration 0019), and the log of who opened which document (0017).
-PERSONAL_TABLES = ("login_sessions", "recovery_codes", "account_tokens", "notifications", "document_accesses")
+#: A person's own rows (migrations 0019 and 0041), and the log of who opened which document (0017).
+PERSONAL_TABLES = ("login_sessions", "recovery_codes", "account_tokens", "notifications", "document_accesses",
+                   "phone_channels", "channel_messages")
 
 
 def personal_rows_of(person) -> dict[str, int]:
@@ -170,6 +172,10 @@ def test_a_persons_rows_are_hidden_from_nobody_and_from_anyone_else():
             "INSERT INTO document_accesses (at, user_id, organisation_id, file_kind, file_id, filename, how, "
             "facility_id, partner_id) VALUES (now(), :u, :o, 'agreement_document', 1, 'x.pdf', 'download', :o, :p)"),
             {"u": person.id, "o": facility.id, "p": PartnerFactory().id})
+        db.session.add_all([PhoneChannel(user_id=person.id, channel="whatsapp", phone="+6281234567890",
+                                         verified_at=utcnow()),
+                            ChannelMessage(user_id=person.id, channel="whatsapp", kind="digest", parts=[], text="")])
+        db.session.flush()
         everything = personal_rows_of(person)
     assert set(everything.values()) == {1}
     assert set(personal_rows_of(person).values()) == {0}, "no scope: nothing"
@@ -183,6 +189,27 @@ def test_a_persons_rows_are_hidden_from_nobody_and_from_anyone_else():
         shown = personal_rows_of(person)
     assert shown["login_sessions"] == 1 and shown["recovery_codes"] == shown["notifications"] == 0, \
         "a session's token shows that session only"
+
+
+def test_anyone_acting_may_queue_a_phone_message_for_someone_and_read_none_back():
+    """A notice's WhatsApp message is written by whoever caused it; only its person (and the worker) reads it, and
+    nobody else reads or changes a person's numbers."""
+    facility = FacilityFactory()
+    person, colleague = member_of(facility, Role.HEAD), member_of(facility, Role.OFFICER)
+    with acting_for(facility):
+        channel_outbox.queue(person, "whatsapp", "agreement.forwarded", ["PKS", "…", "https://x"])
+        db.session.flush()
+        assert personal_rows_of(person)["channel_messages"] == 0
+        with pytest.raises(ProgrammingError):  # RLS: a row of someone else's
+            with db.session.begin_nested():
+                db.session.execute(text("INSERT INTO phone_channels (user_id, channel, phone, code_attempts, "
+                                        "created_at) VALUES (:id, 'sms', '+6281111111111', 0, now())"),
+                                   {"id": person.id})
+    with as_person(person):
+        assert personal_rows_of(person)["channel_messages"] == 1
+    with as_person(colleague):
+        assert db.session.execute(text("UPDATE channel_messages SET status = 'dead' WHERE user_id = :id"),
+                                  {"id": person.id}).rowcount == 0
 
 
 def test_every_personal_table_has_forced_row_level_security():
@@ -375,8 +402,8 @@ def test_an_organisation_cannot_bring_in_a_new_platform_admin():
         with db.session.begin_nested():
             db.session.execute(text(
                 "INSERT INTO users (email, name, password_hash, is_platform_admin, is_active, locale, "
-                "muted_notifications, created_at, password_changed_at) VALUES (:email, 'Baru', 'x', :admin, true, "
-                "'id', '[]', now(), now())"), {"email": f"baru-{admin}@contoh.go.id", "admin": admin})
+                "created_at, password_changed_at) VALUES (:email, 'Baru', 'x', :admin, true, "
+                "'id', now(), now())"), {"email": f"baru-{admin}@contoh.go.id", "admin": admin})
 
     with acting_for(facility):
         bring_in(False)

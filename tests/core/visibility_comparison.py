@@ -31,9 +31,9 @@ def migration(number: str):
 
 
 PEOPLE = """
-INSERT INTO users (email, name, password_hash, is_platform_admin, is_active, locale, muted_notifications, created_at,
+INSERT INTO users (email, name, password_hash, is_platform_admin, is_active, locale, created_at,
                    password_changed_at)
-SELECT 'p' || o.id || '-' || n || '@contoh.go.id', 'Orang ' || o.id || '-' || n, 'x', false, true, 'id', '[]', now(),
+SELECT 'p' || o.id || '-' || n || '@contoh.go.id', 'Orang ' || o.id || '-' || n, 'x', false, true, 'id', now(),
        now()
 FROM organisations o CROSS JOIN generate_series(1, 3) n;
 INSERT INTO memberships (user_id, organisation_id, role, created_at)
@@ -46,9 +46,9 @@ SELECT u.id, (SELECT f.id FROM organisations f WHERE f.kind = 'facility' ORDER B
 FROM organisations o JOIN users u ON u.email = 'p' || o.id || '-2@contoh.go.id'
 WHERE o.kind = 'partner' AND o.id % 5 = 0;
 -- a newcomer who belongs nowhere yet, holding a reset link and a session
-INSERT INTO users (email, name, password_hash, is_platform_admin, is_active, locale, muted_notifications, created_at,
+INSERT INTO users (email, name, password_hash, is_platform_admin, is_active, locale, created_at,
                    password_changed_at)
-VALUES ('baru@contoh.go.id', 'Orang Baru', 'x', false, true, 'id', '[]', now(), now());
+VALUES ('baru@contoh.go.id', 'Orang Baru', 'x', false, true, 'id', now(), now());
 INSERT INTO login_sessions (id, user_id, created_at) SELECT 's' || id, id, now() FROM users;
 INSERT INTO account_tokens (purpose, token_hash, user_id, created_at, expires_at)
 SELECT 'password_reset', 't' || id, id, now(), now() + interval '1 hour' FROM users WHERE id % 3 = 0

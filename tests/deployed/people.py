@@ -59,6 +59,33 @@ def sign_in_with_code(visitor: Visitor, email: str, authenticator: Authenticator
     assert answer.status_code == 302, f"two-factor sign-in of {email} failed"
 
 
+#: The groups of notices everyone is offered a channel for (a verifier also has "new_contributions").
+NOTICE_GROUPS = ("agreements", "contributions", "people", "materials", "news", "inquiries", "reminders")
+
+
+def verify_number(person, phones, channel: str, typed: str, phone: str) -> None:
+    """On their notification settings, the person asks for a code to `typed` and types what their phone got."""
+    settings = "/notifications/settings"
+    assert person.post(f"{settings}/{channel}/code", {f"{channel}-phone": typed}, token_from=settings
+                       ).status_code == 302
+    code = phones.code_sent_to(phone, channel)
+    assert person.post(f"{settings}/{channel}/verify", {f"{channel}-code-code": code}, token_from=settings
+                       ).status_code == 302
+
+
+def choose(person, quiet: tuple[int, int] | None = None, digest: tuple[str, ...] = (), **routes) -> None:
+    """The settings saved: `routes` ({group: channel}, the rest by e-mail), the summary for `digest`, quiet hours
+    only if given."""
+    form = {f"route_{group}": routes.get(group, "email") for group in NOTICE_GROUPS}
+    form.update({f"digest_{group}": "y" for group in digest})
+    form.update({"time_zone": "Asia/Jakarta", "quiet_from": "21", "quiet_until": "6",
+                 "contribution_notices": "each"})
+    if quiet:
+        form.update({"quiet": "y", "quiet_from": str(quiet[0]), "quiet_until": str(quiet[1])})
+    answer = person.post("/notifications/settings", form)
+    assert answer.status_code == 302, answer.text[-2000:]
+
+
 def intern_pair_at_bengkulu(stack) -> int:
     """The pair MagangHub's psychology intern records for: Rutan Kelas IIB Bengkulu and the programme."""
     return stack.sql("SELECT p.id FROM partnerships p JOIN organisations f ON f.id = p.facility_id "

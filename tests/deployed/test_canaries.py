@@ -1,13 +1,13 @@
 """Story: a partner types a prisoner's name and NIK into every free-text field it fills, as happens by mistake in
 real reports; on the deployed portal the name and number stay where they were typed (the records and the partner's
-own exports) and reach no log line, address, e-mail subject, notice or overseer's export."""
+own exports) and reach no log line, address, e-mail subject, notice, WhatsApp message or overseer's export."""
 from __future__ import annotations
 
 import re
 from urllib.parse import unquote_plus
 
 from tests import sample_files
-from tests.deployed.people import org_path, submission_key
+from tests.deployed.people import NOTICE_GROUPS, choose, org_path, submission_key, verify_number
 from tests.deployed.stack import MAIL_WAIT
 from tests.deployed.test_faults import bengkulu_pair, upload
 
@@ -16,6 +16,8 @@ NAME, NIK = "Bambang Sutrisno bin Wagiman", "3271046504870002"
 CANARY = f"WBP {NAME} NIK {NIK}"
 
 PARTNER = "admin@diskopukm.mitrapas.test"
+#: The partner's admin reads her notices on WhatsApp.
+PARTNER_PHONE = "+6281290001111"
 OFFICER = "rafi.rizaldi@mitrapas.test"
 ANALYST = "analis.bengkulu@mitrapas.test"
 #: How notices name the PKS drafted here (its number fields hold no number).
@@ -70,6 +72,8 @@ def test_a_prisoners_name_typed_by_a_partner_stays_in_its_records(stack, visitor
     mail_before, addresses = len(stack.mail.messages), []
     partner = watched(visitor, addresses)
     partner.login(PARTNER)
+    verify_number(partner, stack.phones, "whatsapp", "0812 9000 1111", PARTNER_PHONE)
+    choose(partner, **{group: "whatsapp" for group in NOTICE_GROUPS})
     home = org_path(partner)
     sent_back = record(partner, home, pair, f"Pendampingan {CANARY}")
     kept = record(partner, home, pair, f"Pelatihan {CANARY}")
@@ -104,9 +108,13 @@ def test_a_prisoners_name_typed_by_a_partner_stays_in_its_records(stack, visitor
     assert not carries(bell) and not carries(facility_bell), "a notice names the record, never its text"
     for page in (partner.get(home).text, officer.get(facility).text):
         assert not carries(_header(page)), "the bell preview in the page header"
-    # Two contribution decisions, the submitted PKS (to the officer), the changes asked (to the partner's admin).
-    messages = stack.mail.wait_for(mail_before + 4, timeout=MAIL_WAIT)[mail_before:]
+    # The submitted PKS, by e-mail to the officer; two contribution decisions and the changes asked, by WhatsApp to
+    # the partner's admin.
+    messages = stack.mail.wait_for(mail_before + 1, timeout=MAIL_WAIT)[mail_before:]
     assert messages and not [m["Subject"] for m in messages if carries(m["Subject"])]
+    told = [stack.phones.wait_for(lambda m, words=words: m.to == PARTNER_PHONE and words in m.words, timeout=60)
+            for words in ("mengembalikan kontribusi", "memverifikasi kontribusi", "perubahan pada")]
+    assert not [m.words for m in told if carries(m.words)], "a WhatsApp message names the record, never its text"
 
     analyst = watched(visitor, addresses)
     analyst.login(ANALYST)

@@ -5,20 +5,22 @@ The officer chose SMS: his quiet hours hold a notice until he turns them off, hi
 until the morning comes, and replying BERHENTI stops his SMS."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timezone
+import os
+import signal
 import subprocess
 import sys
 import time
 from zoneinfo import ZoneInfo
 
 from portal import PROJECT_ROOT
-from tests.deployed.people import authenticator_of, org_path, sign_in_with_code
+from tests.deployed.people import authenticator_of, choose, org_path, sign_in_with_code, verify_number
 
 HEAD, DIRECTOR = "agung.novarianto@mitrapas.test", "vinny.safari@mitrapas.test"
 OFFICER = "pelayanan@rutan-tamiang-layang.mitrapas.test"
 HEAD_PHONE, OFFICER_PHONE = "+6281270001001", "+6285270002002"
 TITLE = "Layanan kesehatan jiwa tahap"
-GROUPS = ("agreements", "contributions", "people", "materials", "news", "inquiries", "reminders")
 
 
 def seed(stack) -> int:
@@ -26,26 +28,6 @@ def seed(stack) -> int:
     subprocess.run([sys.executable, "-m", "tests.deployed.seed_agreements", "1", "tamiang-layang", TITLE],
                    cwd=PROJECT_ROOT, env=stack.env, check=True, timeout=300)
     return stack.sql("SELECT max(id) FROM agreements WHERE title = :title", title=f"{TITLE} 1")[0][0]
-
-
-def verify_number(person, phones, channel: str, typed: str, phone: str) -> None:
-    settings = "/notifications/settings"
-    assert person.post(f"{settings}/{channel}/code", {f"{channel}-phone": typed}, token_from=settings
-                       ).status_code == 302
-    code = phones.code_sent_to(phone, channel)
-    assert person.post(f"{settings}/{channel}/verify", {f"{channel}-code-code": code}, token_from=settings
-                       ).status_code == 302
-
-
-def choose(person, quiet: tuple[int, int] | None = None, digest: tuple[str, ...] = (), **routes) -> None:
-    form = {f"route_{group}": routes.get(group, "email") for group in GROUPS}
-    form.update({f"digest_{group}": "y" for group in digest})
-    form.update({"time_zone": "Asia/Jakarta", "quiet_from": "21", "quiet_until": "6",
-                 "contribution_notices": "each"})
-    if quiet:
-        form.update({"quiet": "y", "quiet_from": str(quiet[0]), "quiet_until": str(quiet[1])})
-    answer = person.post("/notifications/settings", form)
-    assert answer.status_code == 302, answer.text[-2000:]
 
 
 def status_of(stack, provider_id: str) -> str:
@@ -61,7 +43,37 @@ def until(check, seconds: float, what: str):
     raise AssertionError(f"{what} within {seconds} s")
 
 
+@contextmanager
+def telling_the_worker(stack):
+    try:
+        yield
+    except AssertionError as error:
+        for process in stack._workers:  # where it is now, in its log (faulthandler)
+            os.kill(process.pid, signal.SIGUSR1)
+        time.sleep(1)
+        worker = (stack.folder / "mail-worker.log").read_text(errors="replace")[-6000:]
+        rows = stack.sql("SELECT m.id, u.email, m.channel, m.kind, m.status, m.attempts, m.next_attempt_at, now(), "
+                         "m.last_error, u.quiet_from, u.quiet_until FROM channel_messages m "
+                         "JOIN users u ON u.id = m.user_id ORDER BY m.id")
+        rows += stack.sql("SELECT u.email, u.digest_due_at, u.digested_notice_id, u.digest_groups::text, "
+                          "u.notice_routes::text, now() FROM users u WHERE u.digest_groups::text <> '[]'")
+        rows += stack.sql("SELECT n.id, n.kind, n.read_at, n.created_at FROM notifications n JOIN users u ON "
+                          "u.id = n.user_id WHERE u.email = :email ORDER BY n.id DESC LIMIT 5", email=OFFICER)
+        raise AssertionError(f"{error}\nthe messages:\n" + "\n".join(map(str, rows))
+                             + f"\nthe worker said:\n{worker}\ngunicorn said:\n{stack.log_text()[-3000:]}") from None
+
+
 def test_a_head_who_chose_whatsapp_hears_within_seconds_of_the_partners_signature(stack, visitor):
+    with telling_the_worker(stack):
+        the_head_hears_within_seconds(stack, visitor)
+
+
+def test_quiet_hours_and_the_morning_summary_hold_and_release_the_officers_sms(stack, visitor):
+    with telling_the_worker(stack):
+        the_officers_sms_are_held_and_released(stack, visitor)
+
+
+def the_head_hears_within_seconds(stack, visitor):
     phones = stack.phones
     agreement_id = seed(stack)
     head_app, director_app = authenticator_of(visitor, HEAD), authenticator_of(visitor, DIRECTOR)
@@ -91,7 +103,7 @@ def test_a_head_who_chose_whatsapp_hears_within_seconds_of_the_partners_signatur
     assert answer.status_code == 403 and status_of(stack, told.id) == "delivered"
 
 
-def test_quiet_hours_and_the_morning_summary_hold_and_release_the_officers_sms(stack, visitor):
+def the_officers_sms_are_held_and_released(stack, visitor):
     phones = stack.phones
     officer = visitor()
     officer.login(OFFICER)
@@ -125,7 +137,7 @@ def test_quiet_hours_and_the_morning_summary_hold_and_release_the_officers_sms(s
     assert not [m for m in phones.inbox if m.to == OFFICER_PHONE and "diajukan untuk ditelaah" in m.text]
     # The morning comes: 07.00 WIB (the owner moves the officer's summary time, as the clock would).
     stack.write("UPDATE users SET digest_due_at = now() - interval '1 minute' WHERE email = :email", email=OFFICER)
-    summary = phones.wait_for(lambda m: m.to == OFFICER_PHONE and m.text.startswith("MitraPAS: Ringkasan MitraPAS Anda"),
+    summary = phones.wait_for(lambda m: m.to == OFFICER_PHONE and m.text.startswith("MitraPAS: Ringkasan"),
                               timeout=20)
     assert "pemberitahuan baru sejak kemarin" in summary.text and "PKS" in summary.text
 

@@ -5,6 +5,7 @@ signed webhooks, fallback WhatsApp → SMS → e-mail, and STOP. The providers a
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+import time
 
 import pytest
 from sqlalchemy import select
@@ -211,6 +212,26 @@ def test_the_morning_summary_holds_the_groups_notices_and_tells_them_once_at_sev
     assert phone.inbox == [], "nothing new, nothing sent"
 
 
+def test_turning_the_summary_off_sends_what_it_held_and_someone_switched_off_gets_none(pks, login_as, phone):
+    web = login_as(pks.officer)
+    chose(web, digest=["agreements"])
+    pks.in_state(S.SUBMITTED)
+    chose(web)
+    [held] = [m for m in mails_to(pks.officer) if m.kind == "notice_summary"]
+    assert "1 pemberitahuan baru sejak kemarin: 1 PKS." in held.text
+    chose(web, digest=["agreements"])
+    with unscoped("test: the officer is switched off, and the morning comes"):
+        pks.officer.is_active = False
+        due = as_utc(pks.officer.digest_due_at)
+        db.session.flush()
+    pks.in_state(S.SUBMITTED)
+    send(due)
+    assert len([m for m in mails_to(pks.officer) if m.kind == "notice_summary"]) == 1
+    with unscoped("test: no summary is due any more"):
+        db.session.refresh(pks.officer)
+        assert pks.officer.digest_due_at is None
+
+
 def test_a_summary_by_email_lists_each_notice(pks, login_as, phone):
     web = login_as(pks.officer)
     chose(web, digest=["agreements"])
@@ -277,7 +298,7 @@ def test_replying_stop_or_berhenti_turns_the_channel_off_and_notices_go_by_email
     assert client.post(path, data=body, headers=headers).status_code == 200
     with as_person(pks.head):
         assert phones.numbers_of(pks.head)["whatsapp"].stopped_at is not None
-    assert "Dihentikan: Anda membalas BERHENTI" in web.get("/notifications/settings").text
+    assert "Dihentikan: +62 812-3456-7890 membalas BERHENTI" in web.get("/notifications/settings").text
     phone.clear()
     pks.in_state(S.PARTNER_SIGNED)
     send()
@@ -286,9 +307,56 @@ def test_replying_stop_or_berhenti_turns_the_channel_off_and_notices_go_by_email
     with unscoped("test: the trail"):
         assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "phone.stopped",
                                                           AuditEntry.actor_id == pks.head.id))
-    verified(web, phone)
+    refused = web.post("/notifications/settings/whatsapp/code", {"whatsapp-phone": HEAD_TYPED})
+    assert "membalas STOP (atau BERHENTI)" in refused.text, "no code goes to a number that said STOP"
+    send()
+    assert phone.inbox == []
+    path, body, headers = phone.reply_request("whatsapp", HEAD_PHONE, "Mulai")
+    assert client.post(path, data=body, headers=headers).status_code == 200
     with as_person(pks.head):
-        assert phones.numbers_of(pks.head)["whatsapp"].usable, "verified again, it is on again"
+        assert phones.numbers_of(pks.head)["whatsapp"].usable, "MULAI: on again, still verified"
+
+
+def test_a_stop_sent_again_after_the_number_came_back_changes_nothing(pks, login_as, phone, client):
+    web = login_as(pks.head)
+    verified(web, phone)
+    old_stop = phone.reply_request("whatsapp", HEAD_PHONE, "STOP", at=time.time() - 3600)
+    assert client.post(old_stop[0], data=old_stop[1], headers=old_stop[2]).status_code == 200
+    with as_person(pks.head):
+        assert phones.numbers_of(pks.head)["whatsapp"].usable, "a STOP from before the number was verified"
+
+
+def test_nobody_can_flood_a_number_with_codes(pks, login_as, phone, app):
+    victim = "0812 5555 6666"
+    asked = []
+    for person in (pks.head, pks.officer, pks.partner_admin):
+        web = login_as(person)
+        asked.append(web.post("/notifications/settings/whatsapp/code", {"whatsapp-phone": victim}).status_code)
+        web.logout()
+    assert asked == [302, 302, 302]
+    web = login_as(pks.partner_member)
+    refused = web.post("/notifications/settings/whatsapp/code", {"whatsapp-phone": victim})
+    assert "Terlalu banyak kode dikirim ke nomor ini" in refused.text, "three an hour to one number, whoever asks"
+    abroad = web.post("/notifications/settings/whatsapp/code", {"whatsapp-phone": "+1 202 555 0143"})
+    assert "Hanya nomor ponsel Indonesia (+62)" in abroad.text
+    send()
+    assert len([m for m in phone.inbox if m.to == "+6281255556666"]) == 3
+    with unscoped("test: a sent code is not kept"):
+        assert {m.text for m in db.session.scalars(select(ChannelMessage).where(
+            ChannelMessage.kind == "verification_code", ChannelMessage.status == MessageStatus.SENT))} == {""}
+
+
+def test_a_callback_with_a_strange_signature_is_refused_not_an_error(phone, client):
+    path, body, headers = phone.status_request(phone_message(), "delivered")
+    assert client.post(path, data=body, headers={**headers, "X-Hub-Signature-256": "sha256=ä€"}).status_code == 403
+    assert client.get("/hooks/whatsapp", query_string={"hub.mode": "subscribe", "hub.challenge": "1",
+                                                       "hub.verify_token": "ä€"}).status_code == 403
+
+
+def phone_message():
+    from mitrapas_dev.local_phone import Received
+
+    return Received("whatsapp", "wamid.nothing", HEAD_PHONE)
 
 
 def test_a_message_names_its_record_and_parties_never_what_someone_typed(pks, login_as, phone, client):
@@ -334,12 +402,12 @@ def test_without_providers_only_email_is_offered(pks, login_as, mailbox):
 
 
 def test_a_pseudonymised_person_loses_their_numbers_and_messages(pks, login_as, phone):
-    from portal.notifications.channels import whatsapp
+    from portal.notifications import channels
 
     web = login_as(pks.head)
     verified(web, phone)
     with unscoped("test: what pseudonymisation calls"):
         head = db.session.get(type(pks.head), pks.head.id)
-        whatsapp.forget(head, {head.email: "x@pseudonym"}, lambda text: text)
+        channels.by_name("whatsapp").forget(head, {head.email: "x@pseudonym"}, lambda text: text)
         assert not db.session.scalars(select(PhoneChannel).where(PhoneChannel.user_id == head.id)).all()
     assert [m.text for m in messages_of(pks.head)] == [""]

@@ -1,11 +1,12 @@
-"""How a notice or a message leaves the portal: one module per channel (e-mail, WhatsApp, SMS), chosen per person and
-per group of notices (`portal.notifications.preferences`).
+"""How a notice or a message leaves the portal: a channel each for e-mail (a module), WhatsApp and SMS (two of one
+class, `phone`), chosen per person and per group of notices (`portal.notifications.preferences`).
 
-A channel is a module that offers:
+A channel offers:
 
 - `NAME`, how preferences and tests call it;
 - `available()`: whether this deployment can send through it (a phone channel needs its provider configured);
 - `send_notice(user, notice, template, link, **context)`: tell of a notice already in their bell;
+- `send_summary(user, parts, listed)`: a morning summary (`portal.notifications.digests`);
 - `address_of(user)`: where it reaches a person, or None;
 - `forget(user, known, scrub)`: what it keeps for or about a person whose details (`known`, each mapped to its
   pseudonym) are replaced; `scrub` replaces them in a text.
@@ -20,10 +21,10 @@ from types import ModuleType
 
 from portal.accounts.models import User
 from portal.notifications import preferences
-from portal.notifications.channels import email, sms, whatsapp
+from portal.notifications.channels import email, phone
 
 #: Every channel, the one that reaches a person about their own account (a reset link, a request) first.
-CHANNELS: tuple[ModuleType, ...] = (email, whatsapp, sms)
+CHANNELS: tuple[ModuleType | phone.ByPhone, ...] = (email, phone.WHATSAPP, phone.SMS)
 
 
 def route_for(user: User, group: str) -> str:
@@ -35,7 +36,7 @@ def route_for(user: User, group: str) -> str:
     return email.NAME
 
 
-def chosen_for(user: User, group: str) -> list[ModuleType]:
+def chosen_for(user: User, group: str) -> list[ModuleType | phone.ByPhone]:
     """The channels through which `user` hears of notices of `group`, as they chose."""
     route = route_for(user, group)
     return [] if route == preferences.BELL else [by_name(route)]
@@ -46,5 +47,5 @@ def own_channel(user: User) -> ModuleType:
     return email
 
 
-def by_name(name: str) -> ModuleType:
+def by_name(name: str) -> ModuleType | phone.ByPhone:
     return next(channel for channel in CHANNELS if channel.NAME == name)

@@ -8,11 +8,15 @@ A provider is a module offering:
   back to the next channel at once) and `Unavailable` when it may later (a timeout, a 5xx, a 429: try again);
 - `check(config)`: `mitrapas doctor`'s problems with it, one sentence each;
 - `signed(config, body, headers)`: whether a callback really comes from it;
-- `read_callback(payload)`: the statuses (`Update`) and the replies (`Reply`) a callback carries.
+- `read_callback(config, payload)`: the statuses (`Update`) and the replies (`Reply`) a callback carries (for the
+  portal's own number: one app may serve several).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
+import hashlib
+import hmac
 import json
 
 import urllib3
@@ -37,10 +41,20 @@ class Update:
 
 @dataclass(frozen=True)
 class Reply:
-    """A message a person sent back (STOP, BERHENTI, ...), from their number (E.164)."""
+    """A message a person sent back (STOP, BERHENTI, ...), from their number as the provider wrote it, and when
+    (a STOP from before the number was verified again is a replay, not a new wish)."""
 
     phone: str
     text: str
+    at: datetime | None = None
+
+
+def moment(epoch) -> datetime | None:
+    """A provider's Unix timestamp (seconds, as a number or a string), or None."""
+    try:
+        return datetime.fromtimestamp(int(epoch), timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 _POOL = urllib3.PoolManager(num_pools=4, maxsize=8, retries=False)
@@ -59,6 +73,13 @@ def call(method: str, url: str, *, token: str, body: dict | None = None, timeout
     except ValueError:
         data = {}
     return answer.status, data if isinstance(data, dict) else {}
+
+
+def signature_holds(secret: str, body: bytes, given: str) -> bool:
+    """`given` is "sha256=" and the HMAC-SHA256 of `body` with `secret` (compared as bytes: a header of any
+    characters is refused, never an error)."""
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return bool(secret) and hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode())
 
 
 def judged(status: int, words: str) -> Exception:

@@ -3,7 +3,7 @@
 - out: `POST {SMS_GATEWAY_URL}/messages` with `Authorization: Bearer {SMS_GATEWAY_TOKEN}` and
   `{"to": "+62...", "from": SMS_SENDER_ID, "text": ..., "reference": ...}`; it answers 2xx `{"id": ...}`;
 - in: the gateway POSTs to `/hooks/sms` `{"type": "status", "id": ..., "status": "delivered" | "failed",
-  "error": ...}` or `{"type": "reply", "from": "+62...", "text": ...}`, signed
+  "error": ...}` or `{"type": "reply", "from": "+62...", "text": ..., "timestamp": <Unix seconds>}`, signed
   `X-Signature-256: sha256=<HMAC-SHA256 of the body with SMS_GATEWAY_SECRET>`;
 - its account: `GET {SMS_GATEWAY_URL}/account` answers 200 with the portal's token (what the doctor checks).
 
@@ -11,10 +11,7 @@ A gateway of another shape is one more module beside this one.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-
-from portal.notifications.providers import Reply, Update, call, judged
+from portal.notifications.providers import Reply, Update, call, judged, moment, signature_holds
 
 NAME = "sms"
 STATUSES = {"sent": "sent", "delivered": "delivered", "failed": "failed", "undelivered": "failed"}
@@ -47,14 +44,12 @@ def check(config) -> list[str]:
 
 
 def signed(config, body: bytes, headers) -> bool:
-    secret = config["SMS_GATEWAY_SECRET"]
-    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return bool(secret) and hmac.compare_digest(headers.get("X-Signature-256", ""), expected)
+    return signature_holds(config["SMS_GATEWAY_SECRET"], body, headers.get("X-Signature-256", ""))
 
 
-def read_callback(payload: dict) -> tuple[list[Update], list[Reply]]:
+def read_callback(config, payload: dict) -> tuple[list[Update], list[Reply]]:
     if payload.get("type") == "status" and payload.get("id") and payload.get("status") in STATUSES:
         return [Update(str(payload["id"]), STATUSES[payload["status"]], payload.get("error") or None)], []
     if payload.get("type") == "reply" and payload.get("from"):
-        return [], [Reply("+" + str(payload["from"]).lstrip("+"), str(payload.get("text", "")))]
+        return [], [Reply(str(payload["from"]), str(payload.get("text", "")), moment(payload.get("timestamp")))]
     return [], []

@@ -8,11 +8,8 @@ authentication template: the code). Business-initiated messages must be template
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 from portal.notifications.messages import CODE
-from portal.notifications.providers import Reply, Update, call, judged
+from portal.notifications.providers import Reply, Update, call, judged, moment, signature_holds
 
 NAME = "whatsapp"
 #: The template languages the person's locale maps to.
@@ -59,17 +56,16 @@ def check(config) -> list[str]:
 
 def signed(config, body: bytes, headers) -> bool:
     """`X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body with the app secret>`."""
-    secret = config["WHATSAPP_APP_SECRET"]
-    given = headers.get("X-Hub-Signature-256", "")
-    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return bool(secret) and hmac.compare_digest(given, expected)
+    return signature_holds(config["WHATSAPP_APP_SECRET"], body, headers.get("X-Hub-Signature-256", ""))
 
 
-def read_callback(payload: dict) -> tuple[list[Update], list[Reply]]:
+def read_callback(config, payload: dict) -> tuple[list[Update], list[Reply]]:
     updates, replies = [], []
     for entry in payload.get("entry") or []:
         for change in entry.get("changes") or []:
             value = change.get("value") or {}
+            if str((value.get("metadata") or {}).get("phone_number_id", "")) != config["WHATSAPP_PHONE_NUMBER_ID"]:
+                continue  # another number of the same app (a staging portal's)
             for status in value.get("statuses") or []:
                 if status.get("status") in STATUSES and status.get("id"):
                     errors = status.get("errors") or [{}]
@@ -78,7 +74,8 @@ def read_callback(payload: dict) -> tuple[list[Update], list[Reply]]:
             for message in value.get("messages") or []:
                 if message.get("type") == "text" and message.get("from"):
                     replies.append(Reply("+" + str(message["from"]).lstrip("+"),
-                                         str((message.get("text") or {}).get("body", ""))))
+                                         str((message.get("text") or {}).get("body", "")),
+                                         moment(message.get("timestamp"))))
     return updates, replies
 
 
