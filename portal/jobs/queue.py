@@ -156,6 +156,15 @@ def work(app, *, sweep: Callable[[], object], every: int, burst: bool = False) -
             finally:
                 _give_back_the_connection()
 
+        def subscribe(self):
+            """RQ's, with its pub/sub thread looking up every second, not every 60: redis-py 8.2 waits for that
+            thread to end when the worker stops after `every` idle seconds, and the worker stood still up to a
+            minute each time (a WhatsApp notice "within seconds" waited for it)."""
+            self.pubsub = self.connection.pubsub()
+            self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+            self.pubsub_thread = self.pubsub.run_in_thread(sleep_time=1, daemon=True,
+                                                           exception_handler=self._pubsub_exception_handler)
+
     mail, work_queue = queue(app.config["REDIS_URL"]), queue(app.config["REDIS_URL"], WORK_QUEUE)
     with app.app_context():
         while True:
