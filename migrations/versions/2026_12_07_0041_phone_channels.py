@@ -46,7 +46,7 @@ POLICIES = {
         f"OR user_id = {_PERSON})",
     ],
 }
-STATUSES = ("queued", "sent", "delivered", "read", "failed", "dead", "digested")
+STATUSES = ("queued", "sent", "delivered", "read", "failed", "dead", "digested", "skipped")
 
 
 def _moment(name: str, nullable: bool = True) -> sa.Column:

@@ -58,6 +58,8 @@ class MessageStatus(enum.StrEnum):
     DEAD = "dead"
     #: Taken into a daily summary instead (never sent alone).
     DIGESTED = "digested"
+    #: Not sent: its notice was read in the portal while it waited (the quiet hours, a retry).
+    SKIPPED = "skipped"
 
 
 #: What a provider's later word may change a status to, from which (a "delivered" arriving after "read" changes

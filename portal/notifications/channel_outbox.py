@@ -4,7 +4,8 @@
 `send_due` is the worker's: it looks up the person's verified number as it sends, holds a notice until the
 person's quiet hours end, hands the message to its provider, tries again after a failure, and when the message
 cannot go (no usable number, the provider refuses it, or it gave up after CHANNEL_MAX_ATTEMPTS) its notice goes by
-the next channel: WhatsApp, then SMS, then e-mail. `provider_said` takes what the providers' webhooks report: a
+the next channel: WhatsApp, then SMS, then e-mail. A notice read in the portal while its message waited (the quiet
+hours of the night) is not sent at all. `provider_said` takes what the providers' webhooks report: a
 message delivered, read or failed, and a person's reply STOP (or BERHENTI), which turns that channel off for them.
 """
 from __future__ import annotations
@@ -97,6 +98,9 @@ def _send(message: ChannelMessage, now: datetime) -> bool | None:
     if user is None or not user.is_active:
         message.status, message.last_error = S.DEAD, "the account is no longer active"
         return False
+    if message.notification is not None and message.notification.read_at is not None:
+        message.status, message.status_at = S.SKIPPED, utcnow()  # handled in the portal while it waited
+        return None
     if not message.urgent and (end := preferences.quiet_end(user, now)) is not None:
         message.next_attempt_at = end
         return None

@@ -21,6 +21,7 @@ MESSAGE_STATUS = {
     MessageStatus.FAILED: _l("Failed"),
     MessageStatus.DEAD: _l("Failed (gave up)"),
     MessageStatus.DIGESTED: _l("In the summary"),
+    MessageStatus.SKIPPED: _l("Not sent: already read in the portal"),
 }
 
 NOTIFICATION_GROUPS = {

@@ -168,6 +168,24 @@ def test_quiet_hours_hold_a_notice_until_morning_in_the_persons_own_time_zone(pk
     assert phone.code_sent_to(HEAD_PHONE), "a verification code is never held"
 
 
+def test_a_notice_read_in_the_portal_during_the_night_is_not_sent_in_the_morning(pks, login_as, phone):
+    web = login_as(pks.head)
+    verified(web, phone)
+    chose(web, agreements="whatsapp", quiet=(21, 6))
+    pks.in_state(S.PARTNER_SIGNED)
+    evening = datetime(2026, 12, 7, 15, 30, tzinfo=timezone.utc)  # 22.30 WIB
+    phone.clear()
+    send(evening)
+    [notice] = notices_of(pks.head, "agreement.to_sign_partner_signed")
+    assert web.get(f"/notifications/{notice.id}").status_code == 302  # he opens it from the bell
+    db.session.expire_all()  # as the worker's own session reads it
+    send(datetime(2026, 12, 7, 23, 0, tzinfo=timezone.utc))  # 06.00 WIB
+    assert not [m for m in phone.inbox if m.parameters[:1] == ["PKS menunggu tanda tangan Anda"]]
+    [skipped] = [m for m in messages_of(pks.head) if m.kind == "agreement.to_sign_partner_signed"]
+    assert skipped.status == MessageStatus.SKIPPED
+    assert "Tidak dikirim: sudah dibaca di portal" in web.get("/notifications/settings").text
+
+
 def test_turning_quiet_hours_off_releases_what_they_held(pks, login_as, phone):
     web = login_as(pks.head)
     verified(web, phone)
@@ -256,8 +274,9 @@ def test_a_whatsapp_refused_goes_by_sms_and_one_that_cannot_go_at_all_by_email(p
     send()
     send()
     sms = phone.wait_for(lambda m: m.channel == "sms")
-    assert sms.text.startswith("MitraPAS: PKS menunggu keputusan Anda.") and sms.to == HEAD_PHONE
-    refused = next(m for m in messages_of(pks.head) if m.channel == "whatsapp" and m.kind != "verification_code")
+    # (the notice that it waited for his decision was read as he approved it: it was not sent at all)
+    assert sms.text.startswith("MitraPAS: PKS menunggu tanda tangan Anda.") and sms.to == HEAD_PHONE
+    refused = next(m for m in messages_of(pks.head) if m.kind == "agreement.to_sign_partner_signed")
     assert refused.status == MessageStatus.FAILED and refused.fell_back_to == "sms" and "131026" in refused.last_error
 
     phone.refuse(503, times=40)  # both providers down for good: tried with waits, then by e-mail
@@ -364,6 +383,7 @@ def test_a_message_names_its_record_and_parties_never_what_someone_typed(pks, lo
     verified(web, phone, channel="sms", typed="0813 4444 5555")
     chose(web, agreements="sms", contributions="sms", reminders="sms")
     agreement = pks.in_state(S.SUBMITTED, title=f"Layanan {CANARY}", scope=CANARY, facility_number=CANARY)
+    send()
     from portal.agreements import operations as agreements
     with pks.acting(pks.officer):
         agreements.request_changes(agreement, f"Hapus {CANARY}", actor=pks.officer)
