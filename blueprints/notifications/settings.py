@@ -68,19 +68,27 @@ def _settings_form(user, *, submitted: bool):
 def _page(user, form, *, phone_forms=None, code_forms=None):
     numbers = phones.numbers_of(user)
     offered = channel_outbox.offered()
+    held = channel_outbox.held_of(user)
     return render_template(
         "notifications/settings.html", form=form, offered=offered, numbers=numbers, user=user,
-        phone_forms={channel: PhoneForm(prefix=channel, formdata=None) for channel in offered} | (phone_forms or {}),
+        phone_forms={channel: PhoneForm(prefix=channel, formdata=None, data=_number_typed(numbers.get(channel)))
+                     for channel in offered} | (phone_forms or {}),
         code_forms={channel: CodeForm(prefix=f"{channel}-code", formdata=None) for channel in offered}
         | (code_forms or {}),
-        confirm_form=ConfirmForm(), recent=channel_outbox.recent_of(user), held=channel_outbox.held_of(user),
+        confirm_form=ConfirmForm(), recent=channel_outbox.recent_of(user), held=held, held_ids={m.id for m in held},
         zone=preferences.zone_name(user), shown_phone=phones.shown, local_time=preferences.local_time,
         message_headline=messages.headline_of, channel_names=preferences.CHANNEL_NAMES,
         digest_hour=f"{current_app.config['DIGEST_HOUR']:02d}.00")
 
 
+def _number_typed(number) -> dict:
+    """The number being verified, ready to be sent a new code (not a verified one: that form is to change it)."""
+    return {"phone": phones.shown(number.phone)} if number is not None and number.verified_at is None else {}
+
+
 @bp.route("/settings/<channel>/code", methods=["POST"])
-@limiter.limit(_code_limit, key_func=lambda: f"phone-code:{current_user.get_id()}")
+@limiter.limit(_code_limit, key_func=lambda: f"phone-code:{current_user.get_id()}",
+               deduct_when=lambda response: response.status_code == 302)  # a code sent; not a number refused
 def send_code(channel: str):
     if channel not in channel_outbox.offered():
         abort(404)

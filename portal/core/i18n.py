@@ -31,6 +31,14 @@ def select_locale() -> str:
     return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def select_timezone() -> str | None:
+    """A signed-in person's own time zone (WIB, WITA or WIT, on their notification settings): the times the
+    portal shows them are their clock's. Public pages, commands and jobs keep the portal's (BABEL_DEFAULT_TIMEZONE)."""
+    if has_request_context() and request.blueprint != "public" and current_user and current_user.is_authenticated:
+        return getattr(current_user, "time_zone", None) or None
+    return None
+
+
 def public_locale(asked: str | None, config) -> str:
     """The public pages' language is in their address (`?lang=en`): the same address is the same page for
     everyone, so it can be kept and shared."""
@@ -38,7 +46,7 @@ def public_locale(asked: str | None, config) -> str:
 
 
 def register_i18n(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["long_datetime"] = long_datetime
     app.jinja_env.filters["number"] = format_number
@@ -85,7 +93,8 @@ def long_date(value) -> str:
 
 
 def long_datetime(value) -> str:
-    """"d MMMM y HH:mm" in the portal's time zone (Asia/Jakarta unless configured)."""
+    """"d MMMM y HH:mm" in the reader's time zone (their own once signed in; else the portal's, Asia/Jakarta
+    unless configured)."""
     if not value:
         return ""
     local = to_user_timezone(value)

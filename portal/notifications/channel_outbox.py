@@ -111,7 +111,7 @@ def _send(message: ChannelMessage, now: datetime) -> bool | None:
     if number is None:
         return _give_up(message, user, S.FAILED, "no verified number (or the person replied STOP)")
     message.attempts += 1
-    message.next_attempt_at = now + BACKOFF.waits[0]
+    message.next_attempt_at = BACKOFF.next_attempt(1, now)  # were it lost on the way: tried again after a wait
     attempts, phone, kind, parts, text, locale = (message.attempts, number.phone, message.kind, list(message.parts),
                                                   message.text, user.locale)
     db.session.commit()  # the claim

@@ -102,7 +102,8 @@ def confirm(user: User, channel: str, code: str) -> None:
         raise DomainError(_l("Ask for a code first."))
     if as_utc(row.code_expires_at) < utcnow() or row.code_attempts >= CODE_TRIES:
         raise DomainError(_l("This code has expired or was typed wrong too often: ask for a new one."))
-    if not hmac.compare_digest(row.code_digest, _digest(user, channel, row.phone, (code or "").strip())):
+    typed = "".join(character for character in code or "" if character.isdigit())  # "074 378" is 074378
+    if not hmac.compare_digest(row.code_digest, _digest(user, channel, row.phone, typed)):
         row.code_attempts += 1
         raise DomainError(_l("That code is not right. Check the last message from MitraPAS."))
     row.verified_at, row.code_digest, row.code_expires_at = utcnow(), None, None

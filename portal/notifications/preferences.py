@@ -55,7 +55,7 @@ def local_time(user: User, moment: datetime) -> str:
     """A moment as the person reads a clock: "06.00 WITA" (with the date when it is not today)."""
     local = as_utc(moment).astimezone(_zone(user.time_zone))
     today = utcnow().astimezone(_zone(user.time_zone)).date()
-    clock = f"{local:%H.%M} {zone_name(user)}"
+    clock = f"{local:%H:%M} {zone_name(user)}"
     return clock if local.date() == today else f"{long_date(local.date())}, {clock}"
 
 

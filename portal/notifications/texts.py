@@ -70,7 +70,7 @@ NOTIFICATIONS = {
 #: Each kind of notice in a few words: what a phone's lock screen shows first (a WhatsApp or SMS message's
 #: headline, `portal.notifications.messages`).
 HEADLINES = {
-    "agreement.submitted": _l("A PKS was submitted for review"),
+    "agreement.submitted": _l("A PKS was submitted for your review"),
     "agreement.forwarded": _l("A PKS waits for your decision"),
     "agreement.step_turn": _l("A PKS waits for your approval step"),
     "agreement.changes_requested": _l("Changes are asked to a PKS"),

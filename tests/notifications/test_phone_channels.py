@@ -140,6 +140,33 @@ def test_the_delivery_status_comes_back_through_the_signed_webhook(pks, login_as
     assert "Kode verifikasi" in page and "Dibaca" in page
 
 
+def test_a_code_typed_with_a_space_counts_and_numbers_refused_do_not_use_up_the_codes(pks, login_as, phone, app):
+    web = login_as(pks.officer)
+    for _ in range(6):  # more than PHONE_CODE_LIMIT: none of them was sent
+        assert "Itu bukan nomor ponsel" in web.post("/notifications/settings/whatsapp/code",
+                                                    {"whatsapp-phone": "0812"}).text
+    page = web.post("/notifications/settings/whatsapp/code", {"whatsapp-phone": "0813 1111 2222"})
+    assert page.status_code == 302
+    assert 'value="+62 813-1111-2222"' in web.get("/notifications/settings").text, "ready for a new code"
+    send()
+    code = phone.code_sent_to("+6281311112222")
+    assert web.post("/notifications/settings/whatsapp/verify",
+                    {"whatsapp-code-code": f"{code[:3]} {code[3:]}"}).status_code == 302
+
+
+def test_a_person_in_wita_reads_every_time_in_wita(pks, login_as, phone):
+    from portal.notifications.models import Notification
+
+    web = login_as(pks.officer)
+    chose(web, zone="Asia/Makassar")
+    with unscoped("test: a notice of a known moment"):
+        db.session.add(Notification(user_id=pks.officer.id, organisation_id=pks.facility.id, kind="reminder.verification",
+                                    params={"count": 1, "days": 7}, link="/",
+                                    created_at=datetime(2026, 12, 7, 12, 25, tzinfo=timezone.utc)))
+        db.session.flush()
+    assert "7 Desember 2026 20:25" in web.get("/notifications/").text, "19:25 WIB is 20:25 WITA"
+
+
 def test_meta_checks_the_webhook_with_its_verify_token(phone, client):
     asked = {"hub.mode": "subscribe", "hub.challenge": "1158201444", "hub.verify_token": VERIFY_TOKEN}
     assert client.get("/hooks/whatsapp", query_string=asked).text == "1158201444"
