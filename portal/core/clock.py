@@ -19,16 +19,17 @@ def today() -> date:
 def today_for(config) -> date:
     """today() given the settings (the layer in front of Flask has them at hand): the portal's own zone, looked
     up once (Babel looked it up again on every call, a tenth of a kept public page's time)."""
-    return datetime.now(_zone(config["BABEL_DEFAULT_TIMEZONE"])).date()
+    return datetime.now(zone(config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 @lru_cache(maxsize=8)
-def _zone(name: str) -> ZoneInfo:
+def zone(name: str) -> ZoneInfo:
+    """A time zone by its name, looked up once."""
     return ZoneInfo(name)
 
 
 def local_date(moment: datetime) -> date:
     """The date a stored moment fell on where the portal's users are (SQLite hands moments back without their
     zone: they are UTC)."""
-    zone = _zone(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(zone).date()
+    portal_zone = zone(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(portal_zone).date()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 import enum
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.columns import Timestamp, enum_column, utcnow
@@ -108,3 +108,8 @@ class ChannelMessage(db.Model):
 
     notification: Mapped["Notification | None"] = relationship()  # noqa: F821
     user: Mapped["User"] = relationship()  # noqa: F821
+
+    @classmethod
+    def held(cls, now: datetime):
+        """Waiting for its person's quiet hours to end: never tried, and due later than `now`."""
+        return and_(cls.status == MessageStatus.QUEUED, cls.attempts == 0, cls.next_attempt_at > now)

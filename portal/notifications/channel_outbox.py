@@ -211,8 +211,7 @@ def recent_of(user: User, limit: int = 10) -> list[ChannelMessage]:
 def held_of(user: User) -> list[ChannelMessage]:
     """Messages waiting for the person's quiet hours to end."""
     return list(db.session.scalars(select(ChannelMessage).where(
-        ChannelMessage.user_id == user.id, ChannelMessage.status == S.QUEUED, ChannelMessage.attempts == 0,
-        ChannelMessage.next_attempt_at > utcnow()).order_by(ChannelMessage.id)))
+        ChannelMessage.user_id == user.id, ChannelMessage.held(utcnow())).order_by(ChannelMessage.id)))
 
 
 def undelivered(limit: int = 200) -> list[ChannelMessage]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -17,12 +16,12 @@ from sqlalchemy import func, select, update
 
 from portal.accounts.models import User
 from portal.audit import chain as audit
+from portal.core import clock, whose_pages
 from portal.core.columns import as_utc, utcnow
 from portal.core.errors import DomainError
-from portal.core import whose_pages
 from portal.core.i18n import long_date
 from portal.extensions import db
-from portal.notifications.channel_models import ChannelMessage, MessageStatus
+from portal.notifications.channel_models import ChannelMessage
 from portal.notifications.models import Notification
 
 #: Where a group's notices go beyond the bell; a group a person never chose for goes by e-mail.
@@ -42,9 +41,9 @@ def summarised(user: User, group: str) -> bool:
     return group in (user.digest_groups or []) and route_of(user, group) != BELL
 
 
-@lru_cache(maxsize=8)
 def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name if name in TIME_ZONES else "Asia/Jakarta")
+    """The person's zone; one not among Indonesia's three (never saved so) is WIB."""
+    return clock.zone(name if name in TIME_ZONES else "Asia/Jakarta")
 
 
 def zone_name(user: User) -> str:
@@ -52,7 +51,7 @@ def zone_name(user: User) -> str:
 
 
 def local_time(user: User, moment: datetime) -> str:
-    """A moment as the person reads a clock: "06.00 WITA" (with the date when it is not today)."""
+    """A moment as the person reads a clock: "06:00 WITA" (with the date when it is not today)."""
     local = as_utc(moment).astimezone(_zone(user.time_zone))
     today = utcnow().astimezone(_zone(user.time_zone)).date()
     clock = f"{local:%H:%M} {zone_name(user)}"
@@ -87,7 +86,7 @@ def next_summary(user: User, after: datetime) -> datetime:
 class Settings:
     """What the notification settings page sends."""
 
-    #: {group: route} for the groups the person is offered (`offered_groups`).
+    #: {group: route} for the groups the settings page offers the person (`save`'s `offered`).
     routes: dict[str, str]
     digest: list[str] = field(default_factory=list)
     time_zone: str = "Asia/Jakarta"
@@ -101,6 +100,8 @@ def save(user: User, settings: Settings, *, offered: list[str], channels: list[s
     """The person's choices; each change is in the audit trail (which settings, never a number). A phone channel
     may be chosen only once its number is verified (`channels`: the usable ones). Messages held by the quiet hours
     are looked at again: with the quiet hours changed, they may go now."""
+    from portal.contributions import notices as contribution_notices  # (which hears of notices: not at import)
+
     for group, route in settings.routes.items():
         if group not in offered or route not in ROUTES:
             raise DomainError(_l("Choose how each group of notices reaches you."))
@@ -111,7 +112,7 @@ def save(user: User, settings: Settings, *, offered: list[str], channels: list[s
         raise DomainError(_l("Choose WIB, WITA or WIT."))
     if settings.quiet is not None and not all(0 <= hour <= 23 for hour in settings.quiet):
         raise DomainError(_l("Quiet hours are whole hours from 0 to 23."))
-    if settings.new_contributions not in (None, "each", "daily"):
+    if settings.new_contributions is not None and settings.new_contributions not in contribution_notices.CHOICES:
         raise DomainError(_l("Choose how you hear of new contributions."))
     before = _choices(user)
     if user.digest_due_at is not None and set(user.digest_groups or []) - set(settings.digest):
@@ -145,9 +146,7 @@ def wake_held(user: User) -> None:
     """Messages held for the person (quiet hours) are due now: the worker looks at their hours again."""
     from portal.notifications import channel_outbox
 
-    db.session.execute(update(ChannelMessage).where(
-        ChannelMessage.user_id == user.id, ChannelMessage.status == MessageStatus.QUEUED,
-        ChannelMessage.attempts == 0, ChannelMessage.next_attempt_at > utcnow())
+    db.session.execute(update(ChannelMessage).where(ChannelMessage.user_id == user.id, ChannelMessage.held(utcnow()))
         .values(next_attempt_at=utcnow())
         .execution_options(synchronize_session=False, **whose_pages.reaching(user_id=user.id)))
     channel_outbox.wake_worker_after_commit()
